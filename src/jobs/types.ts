@@ -1,0 +1,110 @@
+/**
+ * The job model shared by every part of Droid. A job is a durable record of work
+ * a human asked for; its request is a discriminated union over the kinds of work.
+ * Nothing here knows about webhooks.
+ */
+
+/** The repository a job works on, as recorded from the webhook. */
+export interface RepoRef {
+  owner: string;
+  name: string;
+  /** The GitHub App installation that grants access to this repository. */
+  installationId: number;
+  /** `repository.clone_url` from the payload (works for GHES and test servers). */
+  cloneUrl: string;
+  defaultBranch: string;
+}
+
+/** What a job is about: an issue or a pull request (by number). */
+export type Target =
+  | { kind: "issue"; number: number }
+  | { kind: "pull_request"; number: number };
+
+/** One review comment a revision must answer. */
+export interface ReviewComment {
+  id: number;
+  body: string;
+  path: string;
+  line: number | null;
+  diffHunk: string;
+  inReplyToId: number | null;
+}
+
+/** What the human asked for. Each kind is a different job runner. */
+export type JobRequest =
+  | { kind: "plan"; feedback: string }
+  | { kind: "fix"; instructions: string }
+  | {
+      kind: "revise";
+      /** The PR branch the revision works on. */
+      branch: string;
+      /** Set when a whole review triggered the job. */
+      reviewId: number | null;
+      reviewBody: string;
+      comments: ReviewComment[];
+      instructions: string;
+    }
+  | { kind: "rca"; source: "sentry" | "issue"; sentryIssueId: string | null };
+
+export type JobKind = JobRequest["kind"];
+
+export const JOB_KINDS = ["plan", "fix", "revise", "rca"] as const satisfies readonly JobKind[];
+
+export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+
+/** States a job can never leave. */
+export const FINAL_STATES = ["succeeded", "failed", "cancelled"] as const satisfies readonly JobState[];
+
+/** Where the job's results live on GitHub, recorded by the orchestrator (never scraped from prose). */
+export interface JobLinks {
+  planCommentId?: number;
+  statusCommentId?: number;
+  pullRequestNumber?: number;
+  branch?: string;
+}
+
+/** Everything needed to create a job. */
+export interface NewJob {
+  /** `X-GitHub-Delivery` (or another unique id for non-GitHub sources). */
+  deliveryId: string;
+  repo: RepoRef;
+  target: Target;
+  /** Login of the human who asked. */
+  requester: string;
+  /** The comment that triggered the job, when there is one (for reactions and "made before the trigger"). */
+  triggerCommentId: number | null;
+  request: JobRequest;
+}
+
+export interface Job extends NewJob {
+  id: string;
+  state: JobState;
+  attempts: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  costUsd: number;
+  links: JobLinks;
+  /** A short, user-facing reason when the job failed or was interrupted. */
+  error: string | null;
+}
+
+/** The result of asking the queue to record a job. */
+export type EnqueueResult =
+  | { status: "created"; job: Job }
+  /** The same delivery was recorded before: nothing new was created. */
+  | { status: "duplicate-delivery"; job: Job }
+  /** A job of the same kind is already queued or running for the target. */
+  | { status: "already-active"; job: Job };
+
+/** How a job ended, as written by the orchestrator in its `finally`. */
+export type JobOutcome =
+  | { state: "succeeded" }
+  | { state: "failed"; error: string }
+  | { state: "cancelled" }
+  | { state: "interrupted"; error: string };
+
+/** A short human-readable name for a target. */
+export function describeTarget(target: Target): string {
+  return target.kind === "issue" ? `issue #${target.number}` : `PR #${target.number}`;
+}
