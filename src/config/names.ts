@@ -1,0 +1,29 @@
+/**
+ * Names a user types or sees, spelled in one place each.
+ */
+
+/** The label that asks Droid for a plan (overridable per repo with `label`). */
+export const DEFAULT_LABEL = "droid";
+
+/** The command word after the slash: `/droid …` (overridable per repo with `command`). */
+export const DEFAULT_COMMAND_WORD = "droid";
+
+/** Where the per-repo configuration lives, relative to `.github/`. */
+export const REPO_CONFIG_FILE = "droid.yml";
+
+/** The commands Droid understands, with the one-line help shown to users. */
+export const COMMANDS = {
+  plan: { args: "[feedback]", help: "Write a plan for this issue, or revise the existing plan with your feedback." },
+  fix: { args: "[instructions]", help: "Carry out the plan in a sandbox and open (or update) a pull request." },
+  stop: { args: "", help: "Cancel the running or queued job on this issue or pull request." },
+  status: { args: "", help: "Show the jobs for this issue or pull request: state, start, end." },
+  help: { args: "", help: "Show this list of commands." },
+} as const;
+
+export type CommandName = keyof typeof COMMANDS;
+
+export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
+
+export function isCommandName(word: string): word is CommandName {
+  return Object.hasOwn(COMMANDS, word);
+}

@@ -1,0 +1,66 @@
+/**
+ * The per-repository configuration, `.github/droid.yml`, validated with zod.
+ * Every key is documented in the README ("Configuration").
+ */
+import { z } from "zod";
+import { DEFAULT_COMMAND_WORD, DEFAULT_LABEL } from "./names.ts";
+
+const commandWord = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,38}$/, "a lowercase word of letters, digits and dashes, e.g. droid");
+
+export const repoConfigSchema = z.strictObject({
+  /** The label that triggers a plan when added to an issue. */
+  label: z.string().trim().min(1).max(50).default(DEFAULT_LABEL),
+  /** The word after the slash in commands: `/<command> plan`. */
+  command: commandWord.default(DEFAULT_COMMAND_WORD),
+});
+
+export type RepoConfig = z.infer<typeof repoConfigSchema>;
+
+export const DEFAULT_REPO_CONFIG: RepoConfig = repoConfigSchema.parse({});
+
+/** One problem in a config file, in words a user can act on. */
+export interface ConfigProblem {
+  key: string;
+  expected: string;
+  got: string;
+}
+
+export type RepoConfigResult =
+  | { ok: true; config: RepoConfig }
+  | { ok: false; problems: ConfigProblem[]; config: RepoConfig };
+
+/**
+ * Validates a parsed YAML document. On failure, `config` holds the defaults so that
+ * triggers can still be recognised (and the problem reported) with default names.
+ */
+export function parseRepoConfig(raw: unknown): RepoConfigResult {
+  const result = repoConfigSchema.safeParse(raw ?? {}, { reportInput: true });
+  if (result.success) return { ok: true, config: result.data };
+  return { ok: false, problems: result.error.issues.map(describeIssue), config: DEFAULT_REPO_CONFIG };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): ConfigProblem {
+  const key = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return {
+        key: issue.keys.map((k) => (issue.path.length > 0 ? `${key}.${k}` : k)).join(", "),
+        expected: "only known keys (see the README's configuration reference)",
+        got: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`,
+      };
+    case "invalid_type":
+      return { key, expected: issue.expected, got: describeValue(issue.input) };
+    default:
+      return { key, expected: issue.message, got: describeValue(issue.input) };
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  const text = JSON.stringify(value);
+  const shown = text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return `${Array.isArray(value) ? "a list" : typeof value} ${shown}`;
+}

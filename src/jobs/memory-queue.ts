@@ -1,0 +1,132 @@
+/**
+ * The in-process queue: jobs live in this process's memory. It keeps the whole
+ * `JobQueue` contract and is what tests and `droid run` use; a restart loses it,
+ * which is what the durable backends are for.
+ */
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { isActive, lockKey, repoKey, sameTarget, type JobPatch, type JobQueue, type RepoName } from "./queue.ts";
+import type { EnqueueResult, Job, JobKind, JobOutcome, NewJob, Target } from "./types.ts";
+
+export class MemoryJobQueue implements JobQueue {
+  readonly #jobs = new Map<string, Job>();
+  readonly #byDelivery = new Map<string, string>();
+  /** When each repository last had a job claimed: the fairness order. */
+  readonly #lastServed = new Map<string, number>();
+  readonly #events = new EventEmitter();
+  readonly #now: () => Date;
+  #claims = 0;
+
+  constructor(options: { now?: () => Date } = {}) {
+    this.#now = options.now ?? (() => new Date());
+    this.#events.setMaxListeners(0);
+  }
+
+  async enqueue(input: NewJob): Promise<EnqueueResult> {
+    const seen = this.#byDelivery.get(input.deliveryId);
+    if (seen !== undefined) return { status: "duplicate-delivery", job: this.#require(seen) };
+    const active = [...this.#jobs.values()].find(
+      (j) => isActive(j) && j.request.kind === input.request.kind && sameTarget(j, input.repo, input.target),
+    );
+    if (active) return { status: "already-active", job: structuredClone(active) };
+    const job: Job = {
+      ...structuredClone(input),
+      id: randomUUID(),
+      state: "queued",
+      attempts: 0,
+      createdAt: this.#now(),
+      startedAt: null,
+      endedAt: null,
+      costUsd: 0,
+      links: {},
+      error: null,
+    };
+    this.#jobs.set(job.id, job);
+    this.#byDelivery.set(job.deliveryId, job.id);
+    this.#events.emit("runnable");
+    return { status: "created", job: structuredClone(job) };
+  }
+
+  async get(id: string): Promise<Job | undefined> {
+    const job = this.#jobs.get(id);
+    return job && structuredClone(job);
+  }
+
+  async listForTarget(repo: RepoName, target: Target, limit = 20): Promise<Job[]> {
+    return [...this.#jobs.values()]
+      .filter((j) => sameTarget(j, repo, target))
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+      .slice(0, limit)
+      .map((j) => structuredClone(j));
+  }
+
+  async claim(_workerId: string, kinds: readonly JobKind[]): Promise<Job | undefined> {
+    const all = [...this.#jobs.values()];
+    const busy = new Set(all.filter((j) => j.state === "running").map(lockKey));
+    const candidates = all
+      .filter((j) => j.state === "queued" && kinds.includes(j.request.kind) && !busy.has(lockKey(j)))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    // Fair across repositories: the repository served longest ago goes first; FIFO within it.
+    const next = candidates.sort(
+      (a, b) => (this.#lastServed.get(repoKey(a.repo)) ?? -1) - (this.#lastServed.get(repoKey(b.repo)) ?? -1),
+    )[0];
+    if (!next) return undefined;
+    next.state = "running";
+    next.attempts += 1;
+    next.startedAt = this.#now();
+    this.#lastServed.set(repoKey(next.repo), ++this.#claims);
+    return structuredClone(next);
+  }
+
+  async update(id: string, patch: JobPatch): Promise<void> {
+    applyPatch(this.#require(id), patch);
+  }
+
+  async finish(id: string, outcome: JobOutcome, patch: JobPatch = {}): Promise<Job> {
+    const job = this.#require(id);
+    applyPatch(job, patch);
+    job.state = outcome.state;
+    job.error = "error" in outcome ? outcome.error : null;
+    job.endedAt = this.#now();
+    this.#events.emit("runnable");
+    return structuredClone(job);
+  }
+
+  async cancel(repo: RepoName, target: Target): Promise<Job[]> {
+    const active = [...this.#jobs.values()].filter((j) => isActive(j) && sameTarget(j, repo, target));
+    for (const job of active) {
+      if (job.state === "queued") {
+        job.state = "cancelled";
+        job.endedAt = this.#now();
+      } else {
+        this.#events.emit("cancel", job.id);
+      }
+    }
+    return active.map((j) => structuredClone(j));
+  }
+
+  onCancel(listener: (jobId: string) => void): () => void {
+    this.#events.on("cancel", listener);
+    return () => this.#events.off("cancel", listener);
+  }
+
+  onRunnable(listener: () => void): () => void {
+    this.#events.on("runnable", listener);
+    return () => this.#events.off("runnable", listener);
+  }
+
+  async close(): Promise<void> {
+    this.#events.removeAllListeners();
+  }
+
+  #require(id: string): Job {
+    const job = this.#jobs.get(id);
+    if (!job) throw new Error(`unknown job ${id}`);
+    return job;
+  }
+}
+
+function applyPatch(job: Job, patch: JobPatch): void {
+  if (patch.costUsd !== undefined) job.costUsd = patch.costUsd;
+  if (patch.links) job.links = { ...job.links, ...patch.links };
+}

@@ -1,0 +1,61 @@
+/**
+ * The job queue contract. Every backend (in-process, SQLite, BullMQ on Redis) keeps
+ * these promises, checked by one shared contract test suite:
+ *
+ * - `enqueue` never creates a second job for the same delivery id, nor a second
+ *   active (queued or running) job of the same kind for the same target.
+ * - `claim` hands out queued jobs FIFO within a repository, fairly across
+ *   repositories, never two running jobs with the same lock key (one per target).
+ * - `cancel` removes queued jobs at once and signals running ones to the worker
+ *   that runs them, through `onCancel`.
+ */
+import type { EnqueueResult, Job, JobKind, JobLinks, JobOutcome, NewJob, Target } from "./types.ts";
+
+export interface RepoName {
+  owner: string;
+  name: string;
+}
+
+export interface JobPatch {
+  costUsd?: number;
+  links?: JobLinks;
+}
+
+export interface JobQueue {
+  enqueue(job: NewJob): Promise<EnqueueResult>;
+  get(id: string): Promise<Job | undefined>;
+  /** Jobs for one issue or PR, newest first. */
+  listForTarget(repo: RepoName, target: Target, limit?: number): Promise<Job[]>;
+  /** Takes the next runnable job of one of `kinds` and marks it running, or returns undefined. */
+  claim(workerId: string, kinds: readonly JobKind[]): Promise<Job | undefined>;
+  /** Records progress (cost so far, links) of a running job. */
+  update(id: string, patch: JobPatch): Promise<void>;
+  /** Records how a job ended. The orchestrator calls this exactly once per run, in a `finally`. */
+  finish(id: string, outcome: JobOutcome, patch?: JobPatch): Promise<Job>;
+  /** Cancels the active jobs of a target: queued ones at once, running ones through `onCancel`. */
+  cancel(repo: RepoName, target: Target): Promise<Job[]>;
+  /** Subscribes to cancellation requests for running jobs; returns the unsubscribe function. */
+  onCancel(listener: (jobId: string) => void): () => void;
+  /** Subscribes to "a job became runnable", so workers need not poll; returns the unsubscribe function. */
+  onRunnable(listener: () => void): () => void;
+  close(): Promise<void>;
+}
+
+/** Two jobs with the same lock key never run at once. */
+export function lockKey(job: NewJob): string {
+  const repo = `${job.repo.owner}/${job.repo.name}`.toLowerCase();
+  if (job.request.kind === "revise") return `${repo}@${job.request.branch}`;
+  return `${repo}#${job.target.number}`;
+}
+
+export function repoKey(repo: RepoName): string {
+  return `${repo.owner}/${repo.name}`.toLowerCase();
+}
+
+export function sameTarget(job: Job, repo: RepoName, target: Target): boolean {
+  return repoKey(job.repo) === repoKey(repo) && job.target.kind === target.kind && job.target.number === target.number;
+}
+
+export function isActive(job: Job): boolean {
+  return job.state === "queued" || job.state === "running";
+}
