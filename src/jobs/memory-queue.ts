@@ -14,6 +14,8 @@ export class MemoryJobQueue implements JobQueue {
   /** When each repository last had a job claimed: the fairness order. */
   readonly #lastServed = new Map<string, number>();
   readonly #events = new EventEmitter();
+  /** Interrupted jobs already handed out by `collectInterrupted`. */
+  readonly #collected = new Set<string>();
   readonly #now: () => Date;
   #claims = 0;
 
@@ -54,6 +56,7 @@ export class MemoryJobQueue implements JobQueue {
 
   async listForTarget(repo: RepoName, target: Target, limit = 20): Promise<Job[]> {
     return [...this.#jobs.values()]
+      .toReversed()
       .filter((j) => sameTarget(j, repo, target))
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
       .slice(0, limit)
@@ -73,6 +76,8 @@ export class MemoryJobQueue implements JobQueue {
     if (!next) return undefined;
     next.state = "running";
     next.attempts += 1;
+    next.endedAt = null;
+    next.error = null;
     next.startedAt = this.#now();
     this.#lastServed.set(repoKey(next.repo), ++this.#claims);
     return structuredClone(next);
@@ -88,6 +93,7 @@ export class MemoryJobQueue implements JobQueue {
     job.state = outcome.state;
     job.error = "error" in outcome ? outcome.error : null;
     job.endedAt = this.#now();
+    this.#collected.delete(job.id);
     this.#events.emit("runnable");
     return structuredClone(job);
   }
@@ -113,6 +119,29 @@ export class MemoryJobQueue implements JobQueue {
   onRunnable(listener: () => void): () => void {
     this.#events.on("runnable", listener);
     return () => this.#events.off("runnable", listener);
+  }
+
+  /** In one process nothing is orphaned: only jobs that ended `interrupted` (graceful shutdown) are collected. */
+  async collectInterrupted(): Promise<Job[]> {
+    const fresh = [...this.#jobs.values()].filter((j) => j.state === "interrupted" && !this.#collected.has(j.id));
+    for (const job of fresh) this.#collected.add(job.id);
+    return fresh.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()).map((j) => structuredClone(j));
+  }
+
+  async requeue(id: string): Promise<Job | undefined> {
+    const job = this.#require(id);
+    if (job.state !== "interrupted") return undefined;
+    const rival = [...this.#jobs.values()].some(
+      (j) => isActive(j) && j.request.kind === job.request.kind && sameTarget(j, job.repo, job.target),
+    );
+    if (rival) return undefined;
+    job.state = "queued";
+    job.error = null;
+    job.startedAt = null;
+    job.endedAt = null;
+    this.#collected.delete(job.id);
+    this.#events.emit("runnable");
+    return structuredClone(job);
   }
 
   async close(): Promise<void> {

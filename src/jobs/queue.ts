@@ -7,7 +7,9 @@
  * - `claim` hands out queued jobs FIFO within a repository, fairly across
  *   repositories, never two running jobs with the same lock key (one per target).
  * - `cancel` removes queued jobs at once and signals running ones to the worker
- *   that runs them, through `onCancel`.
+ *   that runs them, through `onCancel` (within seconds, across processes).
+ * - `collectInterrupted` turns running jobs whose process is gone into `interrupted`
+ *   ones and hands each interrupted job to exactly one caller; `requeue` puts one back.
  */
 import type { EnqueueResult, Job, JobKind, JobLinks, JobOutcome, NewJob, Target } from "./types.ts";
 
@@ -38,6 +40,18 @@ export interface JobQueue {
   onCancel(listener: (jobId: string) => void): () => void;
   /** Subscribes to "a job became runnable", so workers need not poll; returns the unsubscribe function. */
   onRunnable(listener: () => void): () => void;
+  /**
+   * Restart recovery. Marks `running` jobs whose worker is gone (its process died, or it
+   * stopped renewing its lease) as `interrupted` (`cancelled` when a stop was requested),
+   * then returns every interrupted job not returned before, oldest first: each one is
+   * handed to one caller only, even when several processes start at once.
+   */
+  collectInterrupted(): Promise<Job[]>;
+  /**
+   * Puts an interrupted job back in the queue, in its original place. Returns undefined
+   * when the job is not interrupted or its target has another active job of its kind.
+   */
+  requeue(id: string): Promise<Job | undefined>;
   close(): Promise<void>;
 }
 

@@ -61,6 +61,11 @@ export interface JobLinks {
   statusCommentId?: number;
   pullRequestNumber?: number;
   branch?: string;
+  /**
+   * Set (before the first push) once the job has pushed or is about to push to `branch`:
+   * from then on an interrupted run is not re-queued automatically, it is reported.
+   */
+  pushed?: boolean;
 }
 
 /** Everything needed to create a job. */

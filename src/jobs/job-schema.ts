@@ -1,0 +1,57 @@
+/**
+ * zod schemas for the parts of a job that a durable backend stores as JSON. Reading a
+ * stored job parses it: a row damaged on disk or in Redis becomes a `JobStoreError`
+ * ("corrupt-record") instead of a half-valid object travelling through the worker.
+ */
+import { z } from "zod";
+import type { JobLinks, JobRequest, RepoRef, Target } from "./types.ts";
+
+export const repoRefSchema = z.object({
+  owner: z.string().min(1),
+  name: z.string().min(1),
+  installationId: z.number().int(),
+  cloneUrl: z.string(),
+  defaultBranch: z.string(),
+}) satisfies z.ZodType<RepoRef>;
+
+export const targetSchema = z.object({
+  kind: z.enum(["issue", "pull_request"]),
+  number: z.number().int().positive(),
+}) satisfies z.ZodType<Target>;
+
+const reviewCommentSchema = z.object({
+  id: z.number().int(),
+  body: z.string(),
+  path: z.string(),
+  line: z.number().int().nullable(),
+  diffHunk: z.string(),
+  inReplyToId: z.number().int().nullable(),
+});
+
+export const jobRequestSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("plan"), feedback: z.string() }),
+  z.object({ kind: z.literal("fix"), instructions: z.string() }),
+  z.object({
+    kind: z.literal("revise"),
+    branch: z.string().min(1),
+    reviewId: z.number().int().nullable(),
+    reviewBody: z.string(),
+    comments: z.array(reviewCommentSchema),
+    instructions: z.string(),
+  }),
+  z.object({
+    kind: z.literal("rca"),
+    source: z.enum(["sentry", "issue"]),
+    sentryIssueId: z.string().nullable(),
+  }),
+]) satisfies z.ZodType<JobRequest>;
+
+export const jobLinksSchema = z.object({
+  planCommentId: z.number().int().optional(),
+  statusCommentId: z.number().int().optional(),
+  pullRequestNumber: z.number().int().optional(),
+  branch: z.string().optional(),
+  pushed: z.boolean().optional(),
+}) satisfies z.ZodType<JobLinks>;
+
+export const jobStateSchema = z.enum(["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]);

@@ -1,0 +1,539 @@
+/**
+ * The embedded durable queue: one SQLite file (`droid.db` in `DROID_DATA_DIR`) that any
+ * number of processes on the host share. Every write is one `BEGIN IMMEDIATE`
+ * transaction, so dedupe and claims are atomic across processes; partial unique indexes
+ * back the two promises that matter (one active job per target and kind, one running
+ * job per lock key) even against a bug here.
+ *
+ * Other processes' writes are noticed by polling `PRAGMA data_version` every `pollMs`:
+ * a change wakes the worker (`onRunnable`) and delivers stop requests for the jobs this
+ * process runs (`cancel_requested`), so `/droid stop` received by the webhook server
+ * reaches a worker in another process within a second. The same timer renews the
+ * heartbeat of the jobs this process runs; restart recovery treats a running job whose
+ * process is gone, or whose heartbeat is older than `staleAfterMs`, as interrupted.
+ */
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { setTimeout as sleep } from "node:timers/promises";
+import pino, { type Logger } from "pino";
+import { z } from "zod";
+import { jobLinksSchema, jobRequestSchema, jobStateSchema, repoRefSchema } from "./job-schema.ts";
+import { ownerIsGone, ownerSchema, THIS_PROCESS } from "./ownership.ts";
+import { lockKey, repoKey, type JobPatch, type JobQueue, type RepoName } from "./queue.ts";
+import { migrate } from "./sqlite-schema.ts";
+import { JobStoreError, type JobStoreFailure } from "./store-errors.ts";
+import type { EnqueueResult, Job, JobKind, JobLinks, JobOutcome, NewJob, Target } from "./types.ts";
+
+export interface SqliteQueueOptions {
+  /** The directory holding `droid.db` (created if missing). */
+  dataDir: string;
+  log?: Logger;
+  now?: () => Date;
+  /** How long a write waits for another process's lock before failing with "locked". */
+  lockTimeoutMs?: number;
+  /** How often other processes' writes (new jobs, stop requests) are looked for. */
+  pollMs?: number;
+  /** How often the heartbeat of running jobs is renewed. */
+  heartbeatMs?: number;
+  /** A running job whose heartbeat is older than this is taken as orphaned by recovery. */
+  staleAfterMs?: number;
+}
+
+export const DATABASE_FILE = "droid.db";
+
+export class SqliteJobQueue implements JobQueue {
+  readonly #db: DatabaseSync;
+  readonly #log: Logger;
+  readonly #now: () => Date;
+  readonly #events = new EventEmitter();
+  readonly #lockTimeoutMs: number;
+  readonly #heartbeatMs: number;
+  readonly #staleAfterMs: number;
+  /** Jobs this instance claimed and runs: job id → claim token. */
+  readonly #claims = new Map<string, string>();
+  /** Running jobs whose stop request was already passed to `onCancel` listeners. */
+  readonly #cancelSignalled = new Set<string>();
+  readonly #timer: NodeJS.Timeout;
+  #dataVersion = -1;
+  #lastHeartbeat = 0;
+  #closed = false;
+
+  constructor(options: SqliteQueueOptions) {
+    this.#log = options.log ?? pino({ enabled: false });
+    this.#now = options.now ?? (() => new Date());
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? 5000;
+    this.#heartbeatMs = options.heartbeatMs ?? 5000;
+    this.#staleAfterMs = options.staleAfterMs ?? 30_000;
+    this.#events.setMaxListeners(0);
+    const file = join(options.dataDir, DATABASE_FILE);
+    this.#db = openDatabase(options.dataDir, file);
+    try {
+      this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+      this.#db.exec("BEGIN IMMEDIATE");
+      try {
+        migrate(this.#db);
+        this.#db.exec("COMMIT");
+      } catch (error) {
+        this.#db.exec("ROLLBACK");
+        throw error;
+      }
+    } catch (error) {
+      this.#db.close();
+      throw storeError(error, `opening ${file}`);
+    }
+    this.#timer = setInterval(() => this.#tick(), options.pollMs ?? 500);
+    this.#timer.unref();
+  }
+
+  async enqueue(input: NewJob): Promise<EnqueueResult> {
+    const outcome = await this.#transaction(() => {
+      const seen = this.#select("WHERE delivery_id = ?", input.deliveryId)[0];
+      if (seen) return { status: "duplicate-delivery", row: seen } as const;
+      const active = this.#select(
+        "WHERE repo = ? AND target_kind = ? AND target_number = ? AND kind = ? AND state IN ('queued', 'running')",
+        repoKey(input.repo),
+        input.target.kind,
+        input.target.number,
+        input.request.kind,
+      )[0];
+      if (active) return { status: "already-active", row: active } as const;
+      const id = randomUUID();
+      this.#db
+        .prepare(
+          `INSERT INTO jobs (id, delivery_id, kind, repo, repo_ref, target_kind, target_number, requester,
+             trigger_comment_id, request, lock_key, state, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
+        )
+        .run(
+          id,
+          input.deliveryId,
+          input.request.kind,
+          repoKey(input.repo),
+          JSON.stringify(input.repo),
+          input.target.kind,
+          input.target.number,
+          input.requester,
+          input.triggerCommentId,
+          JSON.stringify(input.request),
+          lockKey(input),
+          this.#now().getTime(),
+        );
+      return { status: "created", row: this.#require(id) } as const;
+    });
+    if (outcome.status === "created") this.#events.emit("runnable");
+    return { status: outcome.status, job: parseRow(outcome.row) };
+  }
+
+  async get(id: string): Promise<Job | undefined> {
+    const row = await this.#read(() => this.#select("WHERE id = ?", id)[0]);
+    return row && parseRow(row);
+  }
+
+  async listForTarget(repo: RepoName, target: Target, limit = 20): Promise<Job[]> {
+    const rows = await this.#read(() =>
+      this.#select(
+        "WHERE repo = ? AND target_kind = ? AND target_number = ? ORDER BY seq DESC LIMIT ?",
+        repoKey(repo),
+        target.kind,
+        target.number,
+        limit,
+      ),
+    );
+    return rows.map(parseRow);
+  }
+
+  async claim(workerId: string, kinds: readonly JobKind[]): Promise<Job | undefined> {
+    const token = randomUUID();
+    const claimed = await this.#transaction(() => {
+      // FIFO within a repository; across repositories the one served longest ago goes first.
+      const next = this.#db
+        .prepare(
+          `SELECT j.id FROM jobs j LEFT JOIN repo_turns t ON t.repo = j.repo
+           WHERE j.state = 'queued' AND j.kind IN (SELECT value FROM json_each(?))
+             AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.lock_key = j.lock_key)
+           ORDER BY COALESCE(t.served, 0), j.seq LIMIT 1`,
+        )
+        .get(JSON.stringify(kinds));
+      if (!next) return undefined;
+      const id = String(next.id);
+      const now = this.#now().getTime();
+      this.#db
+        .prepare(
+          `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, ended_at = NULL, error = NULL,
+             worker_id = ?, claim_token = ?, owner = ?, heartbeat_at = ?, cancel_requested = 0, collected = 0
+           WHERE id = ?`,
+        )
+        .run(now, workerId, token, JSON.stringify(THIS_PROCESS), now, id);
+      this.#db
+        .prepare(
+          `INSERT INTO repo_turns (repo, served) SELECT repo, (SELECT COALESCE(MAX(served), 0) + 1 FROM repo_turns)
+           FROM jobs WHERE id = ? ON CONFLICT (repo) DO UPDATE SET served = excluded.served`,
+        )
+        .run(id);
+      const row = this.#require(id);
+      const parsed = safeParseRow(row);
+      if (parsed.success) return parsed.job;
+      // A damaged record would block its repository forever: set it aside, then report it.
+      this.#quarantine(id, now);
+      return new JobStoreError("corrupt-record", `job ${id}: ${parsed.problem}`, { jobId: id });
+    });
+    if (claimed instanceof JobStoreError) {
+      this.#log.error({ err: claimed, jobId: claimed.jobId }, "a stored job is damaged; it was marked failed");
+      throw claimed;
+    }
+    if (claimed) this.#claims.set(claimed.id, token);
+    return claimed;
+  }
+
+  async update(id: string, patch: JobPatch): Promise<void> {
+    await this.#transaction(() => {
+      this.#requireOwnRun(id);
+      this.#applyPatch(id, patch);
+    });
+  }
+
+  async finish(id: string, outcome: JobOutcome, patch: JobPatch = {}): Promise<Job> {
+    const row = await this.#transaction(() => {
+      this.#requireOwnRun(id);
+      this.#applyPatch(id, patch);
+      this.#db
+        .prepare("UPDATE jobs SET state = ?, error = ?, ended_at = ?, collected = 0 WHERE id = ?")
+        .run(outcome.state, "error" in outcome ? outcome.error : null, this.#now().getTime(), id);
+      return this.#require(id);
+    });
+    this.#claims.delete(id);
+    this.#cancelSignalled.delete(id);
+    this.#events.emit("runnable");
+    return parseRow(row);
+  }
+
+  async cancel(repo: RepoName, target: Target): Promise<Job[]> {
+    const rows = await this.#transaction(() => {
+      const where = "WHERE repo = ? AND target_kind = ? AND target_number = ?";
+      const args = [repoKey(repo), target.kind, target.number];
+      const active = this.#select(`${where} AND state IN ('queued', 'running') ORDER BY seq`, ...args);
+      const now = this.#now().getTime();
+      this.#db
+        .prepare(`UPDATE jobs SET state = 'cancelled', ended_at = ? ${where} AND state = 'queued'`)
+        .run(now, ...args);
+      this.#db.prepare(`UPDATE jobs SET cancel_requested = 1 ${where} AND state = 'running'`).run(...args);
+      return active.map((row) => this.#require(String(row.id)));
+    });
+    const jobs = rows.map(parseRow);
+    for (const job of jobs) if (job.state === "running") this.#signalCancel(job.id);
+    return jobs;
+  }
+
+  onCancel(listener: (jobId: string) => void): () => void {
+    this.#events.on("cancel", listener);
+    return () => this.#events.off("cancel", listener);
+  }
+
+  onRunnable(listener: () => void): () => void {
+    this.#events.on("runnable", listener);
+    return () => this.#events.off("runnable", listener);
+  }
+
+  async collectInterrupted(): Promise<Job[]> {
+    const rows = await this.#transaction(() => {
+      const now = this.#now().getTime();
+      for (const row of this.#select("WHERE state = 'running'")) {
+        const id = String(row.id);
+        if (this.#claims.has(id) || !this.#isOrphan(row, now)) continue;
+        const stopped = row.cancel_requested === 1;
+        this.#db
+          .prepare("UPDATE jobs SET state = ?, error = ?, ended_at = ? WHERE id = ?")
+          .run(stopped ? "cancelled" : "interrupted", stopped ? null : ORPHAN_ERROR, now, id);
+      }
+      const fresh = this.#select("WHERE state = 'interrupted' AND collected = 0 ORDER BY seq");
+      this.#db.exec("UPDATE jobs SET collected = 1 WHERE state = 'interrupted' AND collected = 0");
+      return fresh;
+    });
+    const jobs: Job[] = [];
+    for (const row of rows) {
+      const parsed = safeParseRow(row);
+      if (parsed.success) jobs.push(parsed.job);
+      else this.#log.error({ jobId: row.id, problem: parsed.problem }, "an interrupted job's record is damaged; skipped");
+    }
+    return jobs;
+  }
+
+  async requeue(id: string): Promise<Job | undefined> {
+    const row = await this.#transaction(() => {
+      const job = this.#select("WHERE id = ? AND state = 'interrupted'", id)[0];
+      if (!job) return undefined;
+      const rival = this.#select(
+        "WHERE repo = ? AND target_kind = ? AND target_number = ? AND kind = ? AND state IN ('queued', 'running')",
+        sqlValue(job.repo),
+        sqlValue(job.target_kind),
+        sqlValue(job.target_number),
+        sqlValue(job.kind),
+      )[0];
+      if (rival) return undefined;
+      this.#db
+        .prepare(
+          `UPDATE jobs SET state = 'queued', error = NULL, started_at = NULL, ended_at = NULL, cancel_requested = 0,
+             collected = 0, claim_token = NULL WHERE id = ?`,
+        )
+        .run(id);
+      return this.#require(id);
+    });
+    if (!row) return undefined;
+    this.#events.emit("runnable");
+    return parseRow(row);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#events.removeAllListeners();
+    this.#db.close();
+  }
+
+  /** Runs `work` in a write transaction, waiting (without blocking the event loop) for other processes' locks. */
+  async #transaction<T>(work: () => T): Promise<T> {
+    const deadline = Date.now() + this.#lockTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.#db.exec("BEGIN IMMEDIATE");
+      } catch (error) {
+        if (isBusy(error) && Date.now() < deadline) {
+          await sleep(Math.min(50, 2 + attempt * 3) * (0.5 + Math.random()));
+          continue;
+        }
+        throw this.#fail(error, "starting a transaction");
+      }
+      try {
+        const result = work();
+        this.#db.exec("COMMIT");
+        return result;
+      } catch (error) {
+        if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+        if (error instanceof JobStoreError) throw error;
+        throw this.#fail(error, "writing a job");
+      }
+    }
+  }
+
+  async #read<T>(work: () => T): Promise<T> {
+    const deadline = Date.now() + this.#lockTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return work();
+      } catch (error) {
+        if (!isBusy(error) || Date.now() >= deadline) throw this.#fail(error, "reading jobs");
+        await sleep(Math.min(50, 2 + attempt * 3));
+      }
+    }
+  }
+
+  #fail(error: unknown, doing: string): JobStoreError {
+    const failure = storeError(error, doing);
+    this.#log.error({ err: failure, reason: failure.reason }, `job store failure while ${doing}`);
+    return failure;
+  }
+
+  #select(where: string, ...args: SQLInputValue[]): Record<string, unknown>[] {
+    return this.#db.prepare(`SELECT * FROM jobs ${where}`).all(...args);
+  }
+
+  #require(id: string): Record<string, unknown> {
+    const row = this.#select("WHERE id = ?", id)[0];
+    if (!row) throw new JobStoreError("unknown-job", `no job ${id}`, { jobId: id });
+    return row;
+  }
+
+  /** A job this instance claimed must still be running under its claim (recovery may have taken it over). */
+  #requireOwnRun(id: string): void {
+    const row = this.#require(id);
+    const token = this.#claims.get(id);
+    if (row.state !== "running" || (token !== undefined && row.claim_token !== token)) {
+      throw new JobStoreError("lost-lease", `job ${id} is ${String(row.state)}, no longer running here`, { jobId: id });
+    }
+  }
+
+  #applyPatch(id: string, patch: JobPatch): void {
+    if (patch.costUsd !== undefined) this.#db.prepare("UPDATE jobs SET cost_usd = ? WHERE id = ?").run(patch.costUsd, id);
+    if (patch.links) {
+      const current = this.#require(id).links;
+      const links: JobLinks = { ...JSON.parse(typeof current === "string" ? current : "{}"), ...patch.links };
+      this.#db.prepare("UPDATE jobs SET links = ? WHERE id = ?").run(JSON.stringify(links), id);
+    }
+  }
+
+  #quarantine(id: string, now: number): void {
+    this.#db
+      .prepare("UPDATE jobs SET state = 'failed', error = ?, ended_at = ? WHERE id = ?")
+      .run("the job record was damaged and set aside", now, id);
+  }
+
+  #isOrphan(row: Record<string, unknown>, now: number): boolean {
+    const heartbeat = typeof row.heartbeat_at === "number" ? row.heartbeat_at : 0;
+    if (now - heartbeat > this.#staleAfterMs) return true;
+    const owner = ownerSchema.safeParse(safeJson(row.owner));
+    return owner.success && ownerIsGone(owner.data);
+  }
+
+  #signalCancel(id: string): void {
+    if (this.#cancelSignalled.has(id)) return;
+    this.#cancelSignalled.add(id);
+    this.#events.emit("cancel", id);
+  }
+
+  /** Heartbeats, other processes' new jobs and stop requests. Never throws: failures are logged and retried next tick. */
+  #tick(): void {
+    if (this.#closed) return;
+    try {
+      const now = this.#now().getTime();
+      if (this.#claims.size > 0 && Date.now() - this.#lastHeartbeat >= this.#heartbeatMs) {
+        this.#lastHeartbeat = Date.now();
+        const tokens = JSON.stringify([...this.#claims.values()]);
+        this.#db
+          .prepare("UPDATE jobs SET heartbeat_at = ? WHERE state = 'running' AND claim_token IN (SELECT value FROM json_each(?))")
+          .run(now, tokens);
+      }
+      const version = Number(this.#db.prepare("PRAGMA data_version").get()?.data_version);
+      if (version === this.#dataVersion) return;
+      this.#dataVersion = version;
+      if (this.#claims.size > 0) {
+        const stops = this.#db
+          .prepare(
+            "SELECT id FROM jobs WHERE state = 'running' AND cancel_requested = 1 AND claim_token IN (SELECT value FROM json_each(?))",
+          )
+          .all(JSON.stringify([...this.#claims.values()]));
+        for (const stop of stops) this.#signalCancel(String(stop.id));
+      }
+      this.#events.emit("runnable");
+    } catch (error) {
+      if (!isBusy(error)) this.#log.error({ err: storeError(error, "polling") }, "job store poll failed; will retry");
+    }
+  }
+}
+
+const ORPHAN_ERROR = "the process running this job stopped before it finished";
+
+function openDatabase(dataDir: string, file: string): DatabaseSync {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    return new DatabaseSync(file, { timeout: 20 });
+  } catch (error) {
+    throw storeError(error, `opening ${file}`);
+  }
+}
+
+const SQLITE_FAILURES: Record<number, JobStoreFailure> = {
+  5: "locked", // SQLITE_BUSY
+  6: "locked", // SQLITE_LOCKED
+  8: "read-only", // SQLITE_READONLY
+  10: "unavailable", // SQLITE_IOERR
+  11: "corrupt-database", // SQLITE_CORRUPT
+  13: "disk-full", // SQLITE_FULL
+  14: "read-only", // SQLITE_CANTOPEN
+  23: "read-only", // SQLITE_AUTH / permission
+  26: "corrupt-database", // SQLITE_NOTADB
+};
+
+const sqliteErrorSchema = z.object({ errcode: z.number(), errstr: z.string().optional(), message: z.string() });
+
+/** Translates a SQLite or file-system failure into a typed, reportable error. */
+export function storeError(error: unknown, doing: string): JobStoreError {
+  if (error instanceof JobStoreError) return error;
+  const sqlite = sqliteErrorSchema.safeParse(error);
+  if (sqlite.success) {
+    const reason = SQLITE_FAILURES[sqlite.data.errcode & 0xff] ?? "unavailable";
+    return new JobStoreError(reason, `${doing}: ${sqlite.data.message}`, { cause: error });
+  }
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const reason: JobStoreFailure =
+    code === "ENOSPC" ? "disk-full" : code === "EACCES" || code === "EROFS" || code === "EPERM" ? "read-only" : "unavailable";
+  return new JobStoreError(reason, `${doing}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}
+
+function isBusy(error: unknown): boolean {
+  const sqlite = sqliteErrorSchema.safeParse(error);
+  return sqlite.success && [5, 6].includes(sqlite.data.errcode & 0xff);
+}
+
+function safeJson(value: unknown): unknown {
+  if (typeof value !== "string") return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}
+
+function sqlValue(value: unknown): SQLInputValue {
+  return typeof value === "number" || typeof value === "string" || value === null ? value : String(value);
+}
+
+const jsonText = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "not JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+const millis = z.number().transform((ms) => new Date(ms));
+
+const jobRowSchema = z.object({
+  id: z.string(),
+  delivery_id: z.string(),
+  repo_ref: jsonText(repoRefSchema),
+  target_kind: z.enum(["issue", "pull_request"]),
+  target_number: z.number().int(),
+  requester: z.string(),
+  trigger_comment_id: z.number().int().nullable(),
+  request: jsonText(jobRequestSchema),
+  state: jobStateSchema,
+  attempts: z.number().int(),
+  created_at: millis,
+  started_at: millis.nullable(),
+  ended_at: millis.nullable(),
+  cost_usd: z.number(),
+  links: jsonText(jobLinksSchema),
+  error: z.string().nullable(),
+});
+
+function safeParseRow(row: Record<string, unknown>): { success: true; job: Job } | { success: false; problem: string } {
+  const parsed = jobRowSchema.safeParse(row);
+  if (!parsed.success) return { success: false, problem: z.prettifyError(parsed.error) };
+  const r = parsed.data;
+  return {
+    success: true,
+    job: {
+      id: r.id,
+      deliveryId: r.delivery_id,
+      repo: r.repo_ref,
+      target: { kind: r.target_kind, number: r.target_number },
+      requester: r.requester,
+      triggerCommentId: r.trigger_comment_id,
+      request: r.request,
+      state: r.state,
+      attempts: r.attempts,
+      createdAt: r.created_at,
+      startedAt: r.started_at,
+      endedAt: r.ended_at,
+      costUsd: r.cost_usd,
+      links: r.links,
+      error: r.error,
+    },
+  };
+}
+
+function parseRow(row: Record<string, unknown>): Job {
+  const parsed = safeParseRow(row);
+  if (parsed.success) return parsed.job;
+  const id = String(row.id);
+  throw new JobStoreError("corrupt-record", `job ${id}: ${parsed.problem}`, { jobId: id });
+}

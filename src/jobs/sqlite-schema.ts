@@ -1,0 +1,58 @@
+/**
+ * The SQLite job store's schema, versioned by `PRAGMA user_version`: migration N turns a
+ * version N-1 database into version N. Append migrations; never edit a released one.
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { JobStoreError } from "./store-errors.ts";
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE jobs (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     delivery_id TEXT NOT NULL UNIQUE,
+     kind TEXT NOT NULL,
+     repo TEXT NOT NULL,
+     repo_ref TEXT NOT NULL,
+     target_kind TEXT NOT NULL,
+     target_number INTEGER NOT NULL,
+     requester TEXT NOT NULL,
+     trigger_comment_id INTEGER,
+     request TEXT NOT NULL,
+     lock_key TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('queued','running','succeeded','failed','cancelled','interrupted')),
+     attempts INTEGER NOT NULL DEFAULT 0,
+     created_at INTEGER NOT NULL,
+     started_at INTEGER,
+     ended_at INTEGER,
+     cost_usd REAL NOT NULL DEFAULT 0,
+     links TEXT NOT NULL DEFAULT '{}',
+     error TEXT,
+     cancel_requested INTEGER NOT NULL DEFAULT 0,
+     worker_id TEXT,
+     claim_token TEXT,
+     owner TEXT,
+     heartbeat_at INTEGER,
+     collected INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE UNIQUE INDEX jobs_one_active_per_target ON jobs (repo, target_kind, target_number, kind)
+     WHERE state IN ('queued', 'running');
+   CREATE UNIQUE INDEX jobs_one_running_per_lock ON jobs (lock_key) WHERE state = 'running';
+   CREATE INDEX jobs_by_state ON jobs (state, seq);
+   CREATE INDEX jobs_by_target ON jobs (repo, target_kind, target_number, seq);
+   CREATE TABLE repo_turns (repo TEXT PRIMARY KEY, served INTEGER NOT NULL);`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the database to `SCHEMA_VERSION`. Call inside a write transaction. */
+export function migrate(db: DatabaseSync): void {
+  const row = db.prepare("PRAGMA user_version").get();
+  const version = typeof row?.user_version === "number" ? row.user_version : 0;
+  if (version > SCHEMA_VERSION) {
+    throw new JobStoreError("schema-too-new", `database schema ${version}, this Droid knows up to ${SCHEMA_VERSION}`);
+  }
+  for (let next = version; next < SCHEMA_VERSION; next++) {
+    db.exec(MIGRATIONS[next] ?? "");
+  }
+  if (version !== SCHEMA_VERSION) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+}

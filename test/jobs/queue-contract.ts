@@ -1,0 +1,290 @@
+/**
+ * The `JobQueue` contract, run against every backend. `open` returns handles on ONE
+ * store: for durable backends each handle is a separate connection (as separate
+ * processes would have), for the in-process queue they are the same object.
+ */
+import pino from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import type { JobQueue } from "../../src/jobs/queue.ts";
+import type { Job } from "../../src/jobs/types.ts";
+import { Worker } from "../../src/jobs/worker.ts";
+import { eventually, FIX, newJob, PLAN, revise } from "./fixtures.ts";
+
+export interface QueueHarness {
+  /** Another handle on the same store (a new connection for durable backends). */
+  open(): Promise<JobQueue>;
+  /** Tears the store down after the test. */
+  dispose(): Promise<void>;
+}
+
+const silent = pino({ enabled: false });
+
+export function describeQueueContract(name: string, makeHarness: () => Promise<QueueHarness>): void {
+  describe(`JobQueue contract: ${name}`, () => {
+    let harness: QueueHarness | undefined;
+    const opened: JobQueue[] = [];
+
+    async function open(): Promise<JobQueue> {
+      harness ??= await makeHarness();
+      const queue = await harness.open();
+      opened.push(queue);
+      return queue;
+    }
+
+    afterEach(async () => {
+      for (const queue of opened.splice(0).toReversed()) await queue.close();
+      await harness?.dispose();
+      harness = undefined;
+    });
+
+    it("records a new job as queued with its request", async () => {
+      const queue = await open();
+      const input = newJob({ request: FIX, number: 3 });
+      const result = await queue.enqueue(input);
+      expect(result.status).toBe("created");
+      const stored = await queue.get(result.job.id);
+      expect(stored).toMatchObject({
+        deliveryId: input.deliveryId,
+        repo: input.repo,
+        target: { kind: "issue", number: 3 },
+        request: FIX,
+        state: "queued",
+        attempts: 0,
+        costUsd: 0,
+        links: {},
+        error: null,
+        startedAt: null,
+      });
+      expect(stored?.createdAt).toBeInstanceOf(Date);
+      expect(await queue.get("no-such-job")).toBeUndefined();
+    });
+
+    it("never records a delivery twice", async () => {
+      const queue = await open();
+      const first = await queue.enqueue(newJob({ deliveryId: "d-1" }));
+      const again = await queue.enqueue(newJob({ deliveryId: "d-1", number: 99 }));
+      expect(again).toMatchObject({ status: "duplicate-delivery", job: { id: first.job.id } });
+    });
+
+    it("answers a second trigger for an active target with the active job", async () => {
+      const queue = await open();
+      const first = await queue.enqueue(newJob({ number: 5 }));
+      expect(await queue.enqueue(newJob({ number: 5 }))).toMatchObject({
+        status: "already-active",
+        job: { id: first.job.id },
+      });
+      // Another kind, another target or another repository is not a duplicate.
+      expect((await queue.enqueue(newJob({ number: 5, request: FIX }))).status).toBe("created");
+      expect((await queue.enqueue(newJob({ number: 5, targetKind: "pull_request" }))).status).toBe("created");
+      expect((await queue.enqueue(newJob({ number: 5, repo: "acme/other" }))).status).toBe("created");
+      // Once the job has ended, the target can be asked again.
+      const claimed = await queue.claim("w", ["plan"]);
+      await queue.finish(claimed?.id ?? "", { state: "succeeded" });
+      expect((await queue.enqueue(newJob({ number: 5 }))).status).toBe("created");
+    });
+
+    it("creates one job from 100 concurrent redeliveries on several connections", async () => {
+      const handles = [await open(), await open(), await open()];
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          handles[i % handles.length]?.enqueue(newJob({ deliveryId: "burst", number: 8 })),
+        ),
+      );
+      const created = results.filter((r) => r?.status === "created");
+      expect(created).toHaveLength(1);
+      expect(new Set(results.map((r) => r?.job.id))).toEqual(new Set([created[0]?.job.id]));
+      expect(await handles[0]?.listForTarget({ owner: "acme", name: "app" }, { kind: "issue", number: 8 })).toHaveLength(1);
+    });
+
+    it("hands out jobs FIFO within a repository, fairly across repositories", async () => {
+      const queue = await open();
+      for (const number of [1, 2, 3]) await queue.enqueue(newJob({ repo: "acme/busy", number }));
+      await queue.enqueue(newJob({ repo: "acme/quiet", number: 1 }));
+      const order: string[] = [];
+      for (;;) {
+        const job = await queue.claim("w", ["plan"]);
+        if (!job) break;
+        order.push(`${job.repo.name}#${job.target.number}`);
+      }
+      expect(order).toEqual(["busy#1", "quiet#1", "busy#2", "busy#3"]);
+    });
+
+    it("never runs two jobs with the same lock key, and skips past a busy one", async () => {
+      const queue = await open();
+      const plan = await queue.enqueue(newJob({ number: 1, request: PLAN }));
+      const fix = await queue.enqueue(newJob({ number: 1, request: FIX }));
+      await queue.enqueue(newJob({ number: 2, request: PLAN }));
+      expect((await queue.claim("w", ["plan", "fix"]))?.id).toBe(plan.job.id);
+      expect((await queue.claim("w", ["plan", "fix"]))?.target.number).toBe(2);
+      expect(await queue.claim("w", ["plan", "fix"])).toBeUndefined();
+      await queue.finish(plan.job.id, { state: "succeeded" });
+      expect((await queue.claim("w", ["plan", "fix"]))?.id).toBe(fix.job.id);
+    });
+
+    it("locks revisions by branch across pull requests", async () => {
+      const queue = await open();
+      await queue.enqueue(newJob({ targetKind: "pull_request", number: 10, request: revise("droid/x") }));
+      await queue.enqueue(newJob({ targetKind: "pull_request", number: 11, request: revise("droid/x") }));
+      const first = await queue.claim("w", ["revise"]);
+      expect(first?.target.number).toBe(10);
+      expect(await queue.claim("w", ["revise"])).toBeUndefined();
+    });
+
+    it("claims only the kinds the worker runs, and each job once across connections", async () => {
+      const [a, b] = [await open(), await open()];
+      await a.enqueue(newJob({ number: 1, request: FIX }));
+      expect(await a.claim("w", ["plan"])).toBeUndefined();
+      for (let n = 2; n <= 21; n++) await a.enqueue(newJob({ number: n }));
+      const claims = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).claim(`w${i}`, ["plan"])));
+      const ids = claims.filter((j): j is Job => j !== undefined).map((j) => j.id);
+      expect(ids).toHaveLength(20);
+      expect(new Set(ids).size).toBe(20);
+    });
+
+    it("records progress and how a job ended", async () => {
+      const queue = await open();
+      const { job } = await queue.enqueue(newJob());
+      const claimed = await queue.claim("w", ["plan"]);
+      expect(claimed).toMatchObject({ id: job.id, state: "running", attempts: 1 });
+      expect(claimed?.startedAt).toBeInstanceOf(Date);
+      await queue.update(job.id, { costUsd: 0.5, links: { planCommentId: 77 } });
+      await queue.update(job.id, { links: { branch: "droid/issue-1" } });
+      const ended = await queue.finish(job.id, { state: "failed", error: "budget hit" }, { costUsd: 1.25 });
+      expect(ended).toMatchObject({
+        state: "failed",
+        error: "budget hit",
+        costUsd: 1.25,
+        links: { planCommentId: 77, branch: "droid/issue-1" },
+      });
+      expect(ended.endedAt).toBeInstanceOf(Date);
+      expect(await queue.get(job.id)).toEqual(ended);
+    });
+
+    it("lists a target's jobs newest first", async () => {
+      const queue = await open();
+      const first = await queue.enqueue(newJob({ number: 4, request: PLAN }));
+      const second = await queue.enqueue(newJob({ number: 4, request: FIX }));
+      await queue.enqueue(newJob({ number: 5 }));
+      const listed = await queue.listForTarget({ owner: "ACME", name: "App" }, { kind: "issue", number: 4 });
+      expect(listed.map((j) => j.id)).toEqual([second.job.id, first.job.id]);
+      expect(await queue.listForTarget({ owner: "acme", name: "app" }, { kind: "issue", number: 4 }, 1)).toHaveLength(1);
+    });
+
+    it("cancels queued jobs at once and running ones through the worker, across connections", async () => {
+      const [server, workerSide] = [await open(), await open()];
+      const running = await server.enqueue(newJob({ number: 6, request: PLAN }));
+      const queued = await server.enqueue(newJob({ number: 6, request: FIX }));
+      const claimed = await workerSide.claim("w", ["plan"]);
+      expect(claimed?.id).toBe(running.job.id);
+      const stops: string[] = [];
+      workerSide.onCancel((id) => stops.push(id));
+      const cancelled = await server.cancel({ owner: "acme", name: "app" }, { kind: "issue", number: 6 });
+      expect(cancelled.map((j) => [j.id, j.state])).toEqual([
+        [running.job.id, "running"],
+        [queued.job.id, "cancelled"],
+      ]);
+      expect(await workerSide.claim("w", ["fix"])).toBeUndefined();
+      await eventually(() => stops.includes(running.job.id), 3000);
+      expect(stops).toEqual([running.job.id]);
+      await workerSide.finish(running.job.id, { state: "cancelled" });
+      expect((await server.get(running.job.id))?.state).toBe("cancelled");
+    });
+
+    it("wakes workers on other connections when a job is recorded", async () => {
+      const [server, workerSide] = [await open(), await open()];
+      let woken = 0;
+      workerSide.onRunnable(() => woken++);
+      await server.enqueue(newJob());
+      await eventually(() => woken > 0, 3000);
+      expect(woken).toBeGreaterThan(0);
+    });
+
+    it("hands each interrupted job to one collector, and re-queues it in place", async () => {
+      const [a, b] = [await open(), await open()];
+      const { job } = await a.enqueue(newJob({ number: 1 }));
+      await a.enqueue(newJob({ number: 2 }));
+      await a.claim("w", ["plan"]);
+      await a.finish(job.id, { state: "interrupted", error: "the worker shut down" });
+      const [fromA, fromB] = await Promise.all([a.collectInterrupted(), b.collectInterrupted()]);
+      expect([...fromA, ...fromB].map((j) => j.id)).toEqual([job.id]);
+      expect(await a.collectInterrupted()).toEqual([]);
+      expect((await b.requeue(job.id))?.state).toBe("queued");
+      expect(await b.requeue(job.id)).toBeUndefined();
+      const again = await a.claim("w", ["plan"]);
+      expect(again).toMatchObject({ id: job.id, attempts: 2, error: null });
+    });
+
+    it("does not re-queue an interrupted job when its target has a new active job", async () => {
+      const queue = await open();
+      const { job } = await queue.enqueue(newJob({ number: 3 }));
+      await queue.claim("w", ["plan"]);
+      await queue.finish(job.id, { state: "interrupted", error: "the worker shut down" });
+      await queue.enqueue(newJob({ number: 3 }));
+      expect(await queue.requeue(job.id)).toBeUndefined();
+      expect((await queue.get(job.id))?.state).toBe("interrupted");
+    });
+
+    it("runs a job with the worker and stops it with /droid stop from another connection", async () => {
+      const [server, workerSide] = [await open(), await open()];
+      const worker = new Worker({
+        queue: workerSide,
+        concurrency: 2,
+        log: silent,
+        workerId: "w1",
+        pollMs: 100,
+        onCrash: async () => {},
+        runners: {
+          plan: async () => ({ state: "succeeded" }),
+          fix: (_job, { signal }) =>
+            new Promise((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason))),
+        },
+      });
+      worker.start();
+      try {
+        const plan = await server.enqueue(newJob({ number: 1 }));
+        const fix = await server.enqueue(newJob({ number: 2, request: FIX }));
+        await eventually(async () => (await server.get(plan.job.id))?.state === "succeeded");
+        await eventually(async () => (await server.get(fix.job.id))?.state === "running");
+        const asked = Date.now();
+        await server.cancel({ owner: "acme", name: "app" }, { kind: "issue", number: 2 });
+        await eventually(async () => (await server.get(fix.job.id))?.state === "cancelled", 3000);
+        expect(Date.now() - asked).toBeLessThan(3000);
+      } finally {
+        await worker.stop(1000);
+      }
+    });
+  });
+}
+
+/** What only durable backends promise: jobs outlive the process that claimed them. */
+export function describeDurableQueueContract(name: string, makeHarness: () => Promise<QueueHarness>): void {
+  describe(`durable JobQueue contract: ${name}`, () => {
+    it("recovers a running job whose connection died without finishing it", async () => {
+      const harness = await makeHarness();
+      const survivor = await harness.open();
+      try {
+        const doomed = await harness.open();
+        const { job } = await survivor.enqueue(newJob({ number: 9 }));
+        await doomed.claim("w", ["plan"]);
+        await doomed.close();
+        const collected = await eventually(async () => (await survivor.collectInterrupted())[0], 5000);
+        expect(collected).toMatchObject({ id: job.id, state: "interrupted", attempts: 1 });
+        expect(collected.error).toMatch(/stopped/);
+        // A stop requested before the process died ends the job cancelled, not interrupted.
+        const stopped = await survivor.enqueue(newJob({ number: 10 }));
+        const doomedAgain = await harness.open();
+        await doomedAgain.claim("w", ["plan"]);
+        await survivor.cancel({ owner: "acme", name: "app" }, { kind: "issue", number: 10 });
+        await doomedAgain.close();
+        await eventually(async () => {
+          expect(await survivor.collectInterrupted()).toEqual([]);
+          return (await survivor.get(stopped.job.id))?.state === "cancelled";
+        }, 5000);
+        expect((await survivor.get(stopped.job.id))?.state).toBe("cancelled");
+      } finally {
+        await survivor.close();
+        await harness.dispose();
+      }
+    });
+  });
+}
