@@ -55,3 +55,27 @@ export const jobLinksSchema = z.object({
 }) satisfies z.ZodType<JobLinks>;
 
 export const jobStateSchema = z.enum(["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]);
+
+/** A JSON string holding a value that `schema` accepts. */
+export const jsonText = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "not JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+/** Parses JSON that may be damaged or absent; undefined when it is. */
+export function safeJson(value: unknown): unknown {
+  if (typeof value !== "string") return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}

@@ -4,7 +4,7 @@
  * which is what the durable backends are for.
  */
 import { randomUUID } from "node:crypto";
-import { EventEmitter } from "node:events";
+import { QueueSignals } from "./queue-signals.ts";
 import { isActive, lockKey, repoKey, sameTarget, type JobPatch, type JobQueue, type RepoName } from "./queue.ts";
 import type { EnqueueResult, Job, JobKind, JobOutcome, NewJob, Target } from "./types.ts";
 
@@ -13,7 +13,7 @@ export class MemoryJobQueue implements JobQueue {
   readonly #byDelivery = new Map<string, string>();
   /** When each repository last had a job claimed: the fairness order. */
   readonly #lastServed = new Map<string, number>();
-  readonly #events = new EventEmitter();
+  readonly #signals = new QueueSignals();
   /** Interrupted jobs already handed out by `collectInterrupted`. */
   readonly #collected = new Set<string>();
   readonly #now: () => Date;
@@ -21,7 +21,6 @@ export class MemoryJobQueue implements JobQueue {
 
   constructor(options: { now?: () => Date } = {}) {
     this.#now = options.now ?? (() => new Date());
-    this.#events.setMaxListeners(0);
   }
 
   async enqueue(input: NewJob): Promise<EnqueueResult> {
@@ -45,7 +44,7 @@ export class MemoryJobQueue implements JobQueue {
     };
     this.#jobs.set(job.id, job);
     this.#byDelivery.set(job.deliveryId, job.id);
-    this.#events.emit("runnable");
+    this.#signals.runnable();
     return { status: "created", job: structuredClone(job) };
   }
 
@@ -94,7 +93,8 @@ export class MemoryJobQueue implements JobQueue {
     job.error = "error" in outcome ? outcome.error : null;
     job.endedAt = this.#now();
     this.#collected.delete(job.id);
-    this.#events.emit("runnable");
+    this.#signals.ended(job.id);
+    this.#signals.runnable();
     return structuredClone(job);
   }
 
@@ -105,20 +105,18 @@ export class MemoryJobQueue implements JobQueue {
         job.state = "cancelled";
         job.endedAt = this.#now();
       } else {
-        this.#events.emit("cancel", job.id);
+        this.#signals.cancel(job.id);
       }
     }
     return active.map((j) => structuredClone(j));
   }
 
   onCancel(listener: (jobId: string) => void): () => void {
-    this.#events.on("cancel", listener);
-    return () => this.#events.off("cancel", listener);
+    return this.#signals.onCancel(listener);
   }
 
   onRunnable(listener: () => void): () => void {
-    this.#events.on("runnable", listener);
-    return () => this.#events.off("runnable", listener);
+    return this.#signals.onRunnable(listener);
   }
 
   /** In one process nothing is orphaned: only jobs that ended `interrupted` (graceful shutdown) are collected. */
@@ -140,12 +138,12 @@ export class MemoryJobQueue implements JobQueue {
     job.startedAt = null;
     job.endedAt = null;
     this.#collected.delete(job.id);
-    this.#events.emit("runnable");
+    this.#signals.runnable();
     return structuredClone(job);
   }
 
   async close(): Promise<void> {
-    this.#events.removeAllListeners();
+    this.#signals.close();
   }
 
   #require(id: string): Job {

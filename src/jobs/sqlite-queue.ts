@@ -13,16 +13,16 @@
  * process is gone, or whose heartbeat is older than `staleAfterMs`, as interrupted.
  */
 import { randomUUID } from "node:crypto";
-import { EventEmitter } from "node:events";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { setTimeout as sleep } from "node:timers/promises";
 import pino, { type Logger } from "pino";
 import { z } from "zod";
-import { jobLinksSchema, jobRequestSchema, jobStateSchema, repoRefSchema } from "./job-schema.ts";
+import { jobLinksSchema, jobRequestSchema, jobStateSchema, jsonText, repoRefSchema, safeJson } from "./job-schema.ts";
 import { ownerIsGone, ownerSchema, THIS_PROCESS } from "./ownership.ts";
 import { lockKey, repoKey, type JobPatch, type JobQueue, type RepoName } from "./queue.ts";
+import { QueueSignals } from "./queue-signals.ts";
 import { migrate } from "./sqlite-schema.ts";
 import { JobStoreError, type JobStoreFailure } from "./store-errors.ts";
 import type { EnqueueResult, Job, JobKind, JobLinks, JobOutcome, NewJob, Target } from "./types.ts";
@@ -48,14 +48,12 @@ export class SqliteJobQueue implements JobQueue {
   readonly #db: DatabaseSync;
   readonly #log: Logger;
   readonly #now: () => Date;
-  readonly #events = new EventEmitter();
+  readonly #signals = new QueueSignals();
   readonly #lockTimeoutMs: number;
   readonly #heartbeatMs: number;
   readonly #staleAfterMs: number;
   /** Jobs this instance claimed and runs: job id → claim token. */
   readonly #claims = new Map<string, string>();
-  /** Running jobs whose stop request was already passed to `onCancel` listeners. */
-  readonly #cancelSignalled = new Set<string>();
   readonly #timer: NodeJS.Timeout;
   #dataVersion = -1;
   #lastHeartbeat = 0;
@@ -67,7 +65,6 @@ export class SqliteJobQueue implements JobQueue {
     this.#lockTimeoutMs = options.lockTimeoutMs ?? 5000;
     this.#heartbeatMs = options.heartbeatMs ?? 5000;
     this.#staleAfterMs = options.staleAfterMs ?? 30_000;
-    this.#events.setMaxListeners(0);
     const file = join(options.dataDir, DATABASE_FILE);
     this.#db = openDatabase(options.dataDir, file);
     try {
@@ -123,7 +120,7 @@ export class SqliteJobQueue implements JobQueue {
         );
       return { status: "created", row: this.#require(id) } as const;
     });
-    if (outcome.status === "created") this.#events.emit("runnable");
+    if (outcome.status === "created") this.#signals.runnable();
     return { status: outcome.status, job: parseRow(outcome.row) };
   }
 
@@ -205,8 +202,8 @@ export class SqliteJobQueue implements JobQueue {
       return this.#require(id);
     });
     this.#claims.delete(id);
-    this.#cancelSignalled.delete(id);
-    this.#events.emit("runnable");
+    this.#signals.ended(id);
+    this.#signals.runnable();
     return parseRow(row);
   }
 
@@ -223,18 +220,16 @@ export class SqliteJobQueue implements JobQueue {
       return active.map((row) => this.#require(String(row.id)));
     });
     const jobs = rows.map(parseRow);
-    for (const job of jobs) if (job.state === "running") this.#signalCancel(job.id);
+    for (const job of jobs) if (job.state === "running") this.#signals.cancel(job.id);
     return jobs;
   }
 
   onCancel(listener: (jobId: string) => void): () => void {
-    this.#events.on("cancel", listener);
-    return () => this.#events.off("cancel", listener);
+    return this.#signals.onCancel(listener);
   }
 
   onRunnable(listener: () => void): () => void {
-    this.#events.on("runnable", listener);
-    return () => this.#events.off("runnable", listener);
+    return this.#signals.onRunnable(listener);
   }
 
   async collectInterrupted(): Promise<Job[]> {
@@ -282,7 +277,7 @@ export class SqliteJobQueue implements JobQueue {
       return this.#require(id);
     });
     if (!row) return undefined;
-    this.#events.emit("runnable");
+    this.#signals.runnable();
     return parseRow(row);
   }
 
@@ -290,7 +285,7 @@ export class SqliteJobQueue implements JobQueue {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    this.#events.removeAllListeners();
+    this.#signals.close();
     this.#db.close();
   }
 
@@ -378,12 +373,6 @@ export class SqliteJobQueue implements JobQueue {
     return owner.success && ownerIsGone(owner.data);
   }
 
-  #signalCancel(id: string): void {
-    if (this.#cancelSignalled.has(id)) return;
-    this.#cancelSignalled.add(id);
-    this.#events.emit("cancel", id);
-  }
-
   /** Heartbeats, other processes' new jobs and stop requests. Never throws: failures are logged and retried next tick. */
   #tick(): void {
     if (this.#closed) return;
@@ -405,9 +394,9 @@ export class SqliteJobQueue implements JobQueue {
             "SELECT id FROM jobs WHERE state = 'running' AND cancel_requested = 1 AND claim_token IN (SELECT value FROM json_each(?))",
           )
           .all(JSON.stringify([...this.#claims.values()]));
-        for (const stop of stops) this.#signalCancel(String(stop.id));
+        for (const stop of stops) this.#signals.cancel(String(stop.id));
       }
-      this.#events.emit("runnable");
+      this.#signals.runnable();
     } catch (error) {
       if (!isBusy(error)) this.#log.error({ err: storeError(error, "polling") }, "job store poll failed; will retry");
     }
@@ -458,31 +447,11 @@ function isBusy(error: unknown): boolean {
   return sqlite.success && [5, 6].includes(sqlite.data.errcode & 0xff);
 }
 
-function safeJson(value: unknown): unknown {
-  if (typeof value !== "string") return undefined;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return undefined;
-  }
-}
 
 function sqlValue(value: unknown): SQLInputValue {
   return typeof value === "number" || typeof value === "string" || value === null ? value : String(value);
 }
 
-const jsonText = <T extends z.ZodType>(schema: T) =>
-  z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: "custom", message: "not JSON" });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
 
 const millis = z.number().transform((ms) => new Date(ms));
 

@@ -1,0 +1,374 @@
+/**
+ * The scale-out queue: jobs live in Redis (`DROID_QUEUE_URL=redis://…`), any number of
+ * webhook servers enqueue and any number of `droid worker` processes claim. Every
+ * operation is one Lua script (see `redis-scripts.ts`), so dedupe, claims, cancellation
+ * and recovery are atomic across processes.
+ *
+ * - A running job holds a lock key with a TTL (the lease) that the claiming process renews
+ *   every `leaseMs / 3`; a job whose lease lapsed, or whose process on this host is gone,
+ *   is interrupted by `collectInterrupted`.
+ * - Stop requests and "runnable" are published on a channel for speed, and the stop flag
+ *   is also read with each heartbeat, so a request made while a subscriber was
+ *   reconnecting still arrives.
+ * - After a Redis restart (with persistence on) the client reconnects by itself; a finish
+ *   or update that was in flight is retried (they are idempotent), so no job is lost or
+ *   run twice. Redis must persist (`appendonly yes`): without it a restart loses the queue.
+ */
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import pino, { type Logger } from "pino";
+import { z } from "zod";
+import { jobLinksSchema, jobRequestSchema, jobStateSchema, jsonText, repoRefSchema, safeJson, targetSchema } from "./job-schema.ts";
+import { ownerIsGone, ownerSchema, THIS_PROCESS } from "./ownership.ts";
+import { lockKey, repoKey, type JobPatch, type JobQueue, type RepoName } from "./queue.ts";
+import { QueueSignals } from "./queue-signals.ts";
+import { SCRIPTS } from "./redis-scripts.ts";
+import { JobStoreError, type JobStoreFailure } from "./store-errors.ts";
+import { JOB_KINDS, type EnqueueResult, type Job, type JobKind, type JobOutcome, type NewJob, type Target } from "./types.ts";
+
+export interface RedisQueueOptions {
+  /** `redis://[user:password@]host:port[/db]` */
+  url: string;
+  /** Key prefix, so several Droids can share one Redis. */
+  prefix?: string;
+  log?: Logger;
+  now?: () => Date;
+  /** How long a running job's lock lives without renewal; renewed every third of it. */
+  leaseMs?: number;
+  /** How long enqueue, claim and reads wait for Redis before failing with "unavailable". */
+  timeoutMs?: number;
+}
+
+const ORPHAN_ERROR = "the process running this job stopped before it finished";
+const CLAIM_SCAN_DEPTH = 100;
+
+export class RedisJobQueue implements JobQueue {
+  readonly #redis: Redis;
+  readonly #subscriber: Redis;
+  readonly #prefix: string;
+  readonly #log: Logger;
+  readonly #now: () => Date;
+  readonly #leaseMs: number;
+  readonly #timeoutMs: number;
+  readonly #signals = new QueueSignals();
+  /** Jobs this instance claimed and runs: job id → claim token. */
+  readonly #claims = new Map<string, string>();
+  readonly #timer: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(options: RedisQueueOptions) {
+    this.#prefix = options.prefix ?? "droid:";
+    this.#log = options.log ?? pino({ enabled: false });
+    this.#now = options.now ?? (() => new Date());
+    this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#timeoutMs = options.timeoutMs ?? 5000;
+    const connection = {
+      // Commands wait for a reconnect instead of failing after a few retries…
+      maxRetriesPerRequest: null,
+      // …but a command in flight when the connection dropped is not silently sent twice.
+      autoResendUnfulfilledCommands: false,
+      retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
+      lazyConnect: false,
+    };
+    this.#redis = new Redis(options.url, connection);
+    this.#subscriber = new Redis(options.url, connection);
+    for (const client of [this.#redis, this.#subscriber]) {
+      client.on("error", (error: Error) => this.#log.warn({ err: error }, "Redis connection problem; reconnecting"));
+    }
+    this.#subscriber.on("message", (_channel: string, message: string) => this.#onMessage(message));
+    // Messages published while (re)subscribing are lost: look for work once subscribed.
+    this.#subscriber.on("ready", () => this.#signals.runnable());
+    void this.#subscriber.subscribe(this.#channel).then(
+      () => this.#signals.runnable(),
+      () => {},
+    );
+    this.#timer = setInterval(() => void this.#heartbeat(), Math.max(50, Math.floor(this.#leaseMs / 3)));
+    this.#timer.unref();
+  }
+
+  async enqueue(input: NewJob): Promise<EnqueueResult> {
+    const reply = await this.#run("recording a job", () =>
+      SCRIPTS.enqueue.run(this.#redis, [
+        this.#prefix,
+        randomUUID(),
+        input.deliveryId,
+        repoKey(input.repo),
+        targetKey(input.repo, input.target),
+        input.request.kind,
+        lockKey(input),
+        JSON.stringify(input),
+        this.#now().getTime(),
+      ]),
+    );
+    const [status, id] = z.tuple([z.enum(["created", "duplicate-delivery", "already-active"]), z.string()]).parse(reply);
+    if (status === "created") this.#signals.runnable();
+    return { status, job: await this.#require(id) };
+  }
+
+  async get(id: string): Promise<Job | undefined> {
+    const fields = await this.#run("reading a job", () => this.#redis.hgetall(this.#key("job:", id)));
+    return Object.keys(fields).length === 0 ? undefined : parseJob(id, fields);
+  }
+
+  async listForTarget(repo: RepoName, target: Target, limit = 20): Promise<Job[]> {
+    const ids = await this.#run("listing jobs", () =>
+      this.#redis.zrevrange(this.#key("target:", targetKey(repo, target)), 0, limit - 1),
+    );
+    return Promise.all(ids.map((id) => this.#require(id)));
+  }
+
+  async claim(workerId: string, kinds: readonly JobKind[]): Promise<Job | undefined> {
+    const token = randomUUID();
+    const reply = await this.#run("claiming a job", () =>
+      SCRIPTS.claim.run(this.#redis, [
+        this.#prefix,
+        kinds.join(","),
+        this.#now().getTime(),
+        token,
+        JSON.stringify(THIS_PROCESS),
+        workerId,
+        this.#leaseMs,
+        CLAIM_SCAN_DEPTH,
+      ]),
+    );
+    if (typeof reply !== "string") return undefined;
+    this.#claims.set(reply, token);
+    try {
+      return await this.#require(reply);
+    } catch (error) {
+      if (error instanceof JobStoreError && error.reason === "corrupt-record") {
+        // A damaged record would be claimed forever: set it aside, then report it.
+        this.#log.error({ err: error, jobId: reply }, "a stored job is damaged; it is marked failed");
+        await this.finish(reply, { state: "failed", error: "the job record was damaged and set aside" });
+      }
+      throw error;
+    }
+  }
+
+  async update(id: string, patch: JobPatch): Promise<void> {
+    const links = patch.links && JSON.stringify({ ...(await this.#require(id)).links, ...patch.links });
+    await this.#retry("recording progress", () =>
+      SCRIPTS.update.run(this.#redis, [this.#prefix, id, this.#claims.get(id) ?? "", patch.costUsd ?? "", links ?? ""]),
+    );
+  }
+
+  async finish(id: string, outcome: JobOutcome, patch: JobPatch = {}): Promise<Job> {
+    const links = patch.links && JSON.stringify({ ...(await this.#require(id)).links, ...patch.links });
+    await this.#retry("recording how a job ended", () =>
+      SCRIPTS.finish.run(this.#redis, [
+        this.#prefix,
+        id,
+        this.#claims.get(id) ?? "",
+        outcome.state,
+        "error" in outcome ? outcome.error : "",
+        this.#now().getTime(),
+        patch.costUsd ?? "",
+        links ?? "",
+      ]),
+    );
+    this.#claims.delete(id);
+    this.#signals.ended(id);
+    this.#signals.runnable();
+    return this.#require(id);
+  }
+
+  async cancel(repo: RepoName, target: Target): Promise<Job[]> {
+    const reply = await this.#run("cancelling jobs", () =>
+      SCRIPTS.cancel.run(this.#redis, [this.#prefix, targetKey(repo, target), this.#now().getTime(), ...JOB_KINDS]),
+    );
+    const jobs = await Promise.all(z.array(z.string()).parse(reply).map((id) => this.#require(id)));
+    for (const job of jobs) if (job.state === "running" && this.#claims.has(job.id)) this.#signals.cancel(job.id);
+    return jobs.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+
+  onCancel(listener: (jobId: string) => void): () => void {
+    return this.#signals.onCancel(listener);
+  }
+
+  onRunnable(listener: () => void): () => void {
+    return this.#signals.onRunnable(listener);
+  }
+
+  async collectInterrupted(): Promise<Job[]> {
+    const running = await this.#run("reading running jobs", () => this.#redis.smembers(this.#key("running")));
+    const dead: string[] = [];
+    for (const id of running) {
+      if (this.#claims.has(id)) continue;
+      const [owner, token] = await this.#redis.hmget(this.#key("job:", id), "owner", "token");
+      const parsed = ownerSchema.safeParse(safeJson(owner));
+      if (parsed.success && token && ownerIsGone(parsed.data)) dead.push(id, token);
+    }
+    const reply = await this.#run("recovering interrupted jobs", () =>
+      SCRIPTS.collect.run(this.#redis, [
+        this.#prefix,
+        this.#now().getTime(),
+        ORPHAN_ERROR,
+        [...this.#claims.keys()].join(","),
+        ...dead,
+      ]),
+    );
+    const jobs: Job[] = [];
+    for (const id of z.array(z.string()).parse(reply)) {
+      try {
+        jobs.push(await this.#require(id));
+      } catch (error) {
+        this.#log.error({ err: error, jobId: id }, "an interrupted job's record is damaged; skipped");
+      }
+    }
+    return jobs;
+  }
+
+  async requeue(id: string): Promise<Job | undefined> {
+    const reply = await this.#run("re-queueing a job", () => SCRIPTS.requeue.run(this.#redis, [this.#prefix, id]));
+    if (reply !== "ok") return undefined;
+    this.#signals.runnable();
+    return this.#require(id);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#signals.close();
+    this.#subscriber.disconnect();
+    await this.#redis.quit().catch(() => this.#redis.disconnect());
+  }
+
+  get #channel(): string {
+    return `${this.#prefix}events`;
+  }
+
+  #key(kind: string, id = ""): string {
+    return `${this.#prefix}${kind}${id}`;
+  }
+
+  async #require(id: string): Promise<Job> {
+    const job = await this.get(id);
+    if (!job) throw new JobStoreError("unknown-job", `no job ${id}`, { jobId: id });
+    return job;
+  }
+
+  /** One attempt, bounded by `timeoutMs`: the webhook path must answer GitHub even when Redis is away. */
+  async #run<T>(doing: string, operation: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new JobStoreError("unavailable", `${doing}: Redis did not answer within ${this.#timeoutMs} ms`)),
+        this.#timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([operation(), timeout]);
+    } catch (error) {
+      const failure = redisError(error, doing);
+      this.#log.error({ err: failure, reason: failure.reason }, `job store failure while ${doing}`);
+      throw failure;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Retries an idempotent write through a Redis outage (a worker must not forget how its job ended). */
+  async #retry(doing: string, operation: () => Promise<unknown>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#run(doing, operation);
+        return;
+      } catch (error) {
+        if (!(error instanceof JobStoreError) || error.reason !== "unavailable" || this.#closed || attempt >= 60) throw error;
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
+  #onMessage(message: string): void {
+    if (message === "runnable") this.#signals.runnable();
+    else if (message.startsWith("cancel:")) {
+      const id = message.slice("cancel:".length);
+      if (this.#claims.has(id)) this.#signals.cancel(id);
+    }
+  }
+
+  /** Renews the leases of this process's jobs and picks up stop requests missed on the channel. */
+  async #heartbeat(): Promise<void> {
+    if (this.#closed || this.#claims.size === 0 || this.#redis.status !== "ready") return;
+    try {
+      const reply = await SCRIPTS.heartbeat.run(this.#redis, [this.#prefix, this.#leaseMs, ...[...this.#claims].flat()]);
+      const [lost, stops] = z.tuple([z.array(z.string()), z.array(z.string())]).parse(reply);
+      for (const id of stops) this.#signals.cancel(id);
+      for (const id of lost) {
+        this.#log.error({ jobId: id }, "this worker's claim on a job was taken over; stopping it here");
+        this.#signals.cancel(id);
+      }
+    } catch (error) {
+      this.#log.warn({ err: error }, "could not renew job leases; will retry");
+    }
+  }
+}
+
+/** A target's identity in keys: `owner/name|issue|12`. */
+function targetKey(repo: RepoName, target: Target): string {
+  return `${repoKey(repo)}|${target.kind}|${target.number}`;
+}
+
+function redisError(error: unknown, doing: string): JobStoreError {
+  if (error instanceof JobStoreError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const reason: JobStoreFailure = message.startsWith("lost-lease")
+    ? "lost-lease"
+    : message.startsWith("unknown-job")
+      ? "unknown-job"
+      : message.includes("OOM")
+        ? "disk-full"
+        : message.includes("READONLY") || message.includes("MISCONF")
+          ? "read-only"
+          : error instanceof z.ZodError
+            ? "corrupt-record"
+            : "unavailable";
+  return new JobStoreError(reason, `${doing}: ${message}`, { cause: error });
+}
+
+
+
+const millis = z.coerce.number().int().transform((ms) => new Date(ms));
+
+const jobHashSchema = z.object({
+  data: jsonText(
+    z.object({
+      deliveryId: z.string(),
+      repo: repoRefSchema,
+      target: targetSchema,
+      requester: z.string(),
+      triggerCommentId: z.number().int().nullable(),
+      request: jobRequestSchema,
+    }),
+  ),
+  state: jobStateSchema,
+  attempts: z.coerce.number().int(),
+  created: millis,
+  started: millis.optional(),
+  ended: millis.optional(),
+  cost: z.coerce.number(),
+  links: jsonText(jobLinksSchema),
+  error: z.string().optional(),
+});
+
+function parseJob(id: string, fields: Record<string, string>): Job {
+  const parsed = jobHashSchema.safeParse(fields);
+  if (!parsed.success) {
+    throw new JobStoreError("corrupt-record", `job ${id}: ${z.prettifyError(parsed.error)}`, { jobId: id });
+  }
+  const h = parsed.data;
+  return {
+    ...h.data,
+    id,
+    state: h.state,
+    attempts: h.attempts,
+    createdAt: h.created,
+    startedAt: h.started ?? null,
+    endedAt: h.ended ?? null,
+    costUsd: h.cost,
+    links: h.links,
+    error: h.error ?? null,
+  };
+}
