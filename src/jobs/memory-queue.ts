@@ -53,6 +53,11 @@ export class MemoryJobQueue implements JobQueue {
     return job && structuredClone(job);
   }
 
+  async findByDelivery(deliveryId: string): Promise<Job | undefined> {
+    const id = this.#byDelivery.get(deliveryId);
+    return id === undefined ? undefined : this.get(id);
+  }
+
   async listForTarget(repo: RepoName, target: Target, limit = 20): Promise<Job[]> {
     return [...this.#jobs.values()]
       .toReversed()

@@ -26,6 +26,8 @@ export interface JobPatch {
 export interface JobQueue {
   enqueue(job: NewJob): Promise<EnqueueResult>;
   get(id: string): Promise<Job | undefined>;
+  /** The job a delivery created, if it created one (missed-delivery recovery skips those). */
+  findByDelivery(deliveryId: string): Promise<Job | undefined>;
   /** Jobs for one issue or PR, newest first. */
   listForTarget(repo: RepoName, target: Target, limit?: number): Promise<Job[]>;
   /** Takes the next runnable job of one of `kinds` and marks it running, or returns undefined. */

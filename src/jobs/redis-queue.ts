@@ -110,6 +110,11 @@ export class RedisJobQueue implements JobQueue {
     return Object.keys(fields).length === 0 ? undefined : parseJob(id, fields);
   }
 
+  async findByDelivery(deliveryId: string): Promise<Job | undefined> {
+    const id = await this.#run("reading a delivery", () => this.#redis.get(this.#key("delivery:", deliveryId)));
+    return id === null ? undefined : this.get(id);
+  }
+
   async listForTarget(repo: RepoName, target: Target, limit = 20): Promise<Job[]> {
     const ids = await this.#run("listing jobs", () =>
       this.#redis.zrevrange(this.#key("target:", targetKey(repo, target)), 0, limit - 1),

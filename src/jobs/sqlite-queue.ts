@@ -129,6 +129,11 @@ export class SqliteJobQueue implements JobQueue {
     return row && parseRow(row);
   }
 
+  async findByDelivery(deliveryId: string): Promise<Job | undefined> {
+    const row = await this.#read(() => this.#select("WHERE delivery_id = ?", deliveryId)[0]);
+    return row && parseRow(row);
+  }
+
   async listForTarget(repo: RepoName, target: Target, limit = 20): Promise<Job[]> {
     const rows = await this.#read(() =>
       this.#select(

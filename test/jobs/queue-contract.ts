@@ -64,6 +64,8 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
       const first = await queue.enqueue(newJob({ deliveryId: "d-1" }));
       const again = await queue.enqueue(newJob({ deliveryId: "d-1", number: 99 }));
       expect(again).toMatchObject({ status: "duplicate-delivery", job: { id: first.job.id } });
+      expect((await queue.findByDelivery("d-1"))?.id).toBe(first.job.id);
+      expect(await queue.findByDelivery("d-2")).toBeUndefined();
     });
 
     it("answers a second trigger for an active target with the active job", async () => {
