@@ -105,6 +105,7 @@ export class MemoryJobQueue implements JobQueue {
 
   async cancel(repo: RepoName, target: Target): Promise<Job[]> {
     const active = [...this.#jobs.values()].filter((j) => isActive(j) && sameTarget(j, repo, target));
+    const before = active.map((j) => structuredClone(j));
     for (const job of active) {
       if (job.state === "queued") {
         job.state = "cancelled";
@@ -113,7 +114,7 @@ export class MemoryJobQueue implements JobQueue {
         this.#signals.cancel(job.id);
       }
     }
-    return active.map((j) => structuredClone(j));
+    return before;
   }
 
   onCancel(listener: (jobId: string) => void): () => void {

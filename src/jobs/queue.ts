@@ -36,7 +36,10 @@ export interface JobQueue {
   update(id: string, patch: JobPatch): Promise<void>;
   /** Records how a job ended. The orchestrator calls this exactly once per run, in a `finally`. */
   finish(id: string, outcome: JobOutcome, patch?: JobPatch): Promise<Job>;
-  /** Cancels the active jobs of a target: queued ones at once, running ones through `onCancel`. */
+  /**
+   * Cancels the active jobs of a target: queued ones at once, running ones through
+   * `onCancel`. Returns the jobs as they were before (state queued or running).
+   */
   cancel(repo: RepoName, target: Target): Promise<Job[]>;
   /** Subscribes to cancellation requests for running jobs; returns the unsubscribe function. */
   onCancel(listener: (jobId: string) => void): () => void;

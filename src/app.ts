@@ -1,0 +1,39 @@
+/**
+ * The Probot app: registers the webhook handlers and hands each trigger to
+ * `answerTrigger`. Nothing else happens here.
+ */
+import type { ApplicationFunction } from "probot";
+import { answerTrigger, sendAnswers } from "./github/answer-trigger.ts";
+import type { PermissionGate } from "./github/gate.ts";
+import type { GitHubOutbox } from "./github/outbox.ts";
+import type { RepoConfigCache } from "./github/repo-config-loader.ts";
+import { isTrigger, readTrigger } from "./github/triggers.ts";
+import type { JobQueue } from "./jobs/queue.ts";
+
+export interface AppServices {
+  queue: JobQueue;
+  gate: PermissionGate;
+  configs: RepoConfigCache;
+  outbox: GitHubOutbox;
+}
+
+export const TRIGGER_EVENTS: ("issue_comment.created" | "issues.labeled" | "pull_request_review.submitted" | "pull_request_review_comment.created")[] = [
+  "issue_comment.created",
+  "issues.labeled",
+  "pull_request_review.submitted",
+  "pull_request_review_comment.created",
+];
+
+export function droidApp(services: AppServices): ApplicationFunction {
+  return (app) => {
+    app.on(TRIGGER_EVENTS, async (context) => {
+      const trigger = readTrigger(`${context.name}.${context.payload.action}`, context.id, context.payload);
+      if (!isTrigger(trigger)) {
+        context.log.debug({ deliveryId: context.id, why: trigger.ignored }, "not a trigger");
+        return;
+      }
+      const answers = await answerTrigger(trigger, { ...services, octokit: context.octokit, log: context.log });
+      sendAnswers(context.octokit, trigger, answers, services.outbox);
+    });
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * Droid's own process settings, read from `DROID_*` environment variables and
+ * validated with zod. The README lists each one with its default.
+ */
+import { availableParallelism, freemem, hostname } from "node:os";
+import { z } from "zod";
+
+const seconds = z.coerce.number().int().min(0);
+
+const settingsSchema = z.object({
+  DROID_DATA_DIR: z.string().min(1).default("./data"),
+  DROID_INSTANCE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,63}$/, "letters, digits, dot, dash or underscore")
+    .default(hostname().replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 63) || "droid"),
+  DROID_PERMISSION_CACHE_SECONDS: seconds.default(60),
+  DROID_CONFIG_CACHE_SECONDS: seconds.default(30),
+  DROID_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
+  DROID_SHUTDOWN_GRACE_SECONDS: seconds.default(30),
+});
+
+export interface Settings {
+  dataDir: string;
+  instance: string;
+  permissionCacheMs: number;
+  configCacheMs: number;
+  workerConcurrency: number;
+  shutdownGraceMs: number;
+}
+
+export class SettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SettingsError";
+  }
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = settingsSchema.safeParse(env, { reportInput: true });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message} (got ${JSON.stringify(i.input)})`);
+    throw new SettingsError(`invalid settings:\n  ${lines.join("\n  ")}`);
+  }
+  const s = parsed.data;
+  return {
+    dataDir: s.DROID_DATA_DIR,
+    instance: s.DROID_INSTANCE,
+    permissionCacheMs: s.DROID_PERMISSION_CACHE_SECONDS * 1000,
+    configCacheMs: s.DROID_CONFIG_CACHE_SECONDS * 1000,
+    workerConcurrency: s.DROID_WORKER_CONCURRENCY ?? defaultConcurrency(),
+    shutdownGraceMs: s.DROID_SHUTDOWN_GRACE_SECONDS * 1000,
+  };
+}
+
+/** One job per core, and at least 2 GiB of free memory per job (a sandbox's default limit). */
+export function defaultConcurrency(): number {
+  const byMemory = Math.floor(freemem() / (2 * 1024 ** 3));
+  return Math.max(1, Math.min(availableParallelism(), byMemory));
+}

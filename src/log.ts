@@ -1,0 +1,35 @@
+/**
+ * The process logger: pino, JSON in production, with secrets redacted wherever
+ * they might appear in a log object.
+ */
+import { pino, type Logger } from "pino";
+
+export const REDACTED_PATHS = [
+  "token",
+  "*.token",
+  "privateKey",
+  "*.privateKey",
+  "secret",
+  "*.secret",
+  "apiKey",
+  "*.apiKey",
+  "authorization",
+  "*.authorization",
+  "headers.authorization",
+  "*.headers.authorization",
+  "req.headers.authorization",
+  'req.headers["x-hub-signature-256"]',
+  "err.request.headers.authorization",
+  "err.response.headers.authorization",
+];
+
+export function createLogger(env: NodeJS.ProcessEnv = process.env): Logger {
+  const level = env.LOG_LEVEL ?? "info";
+  const pretty = env.LOG_FORMAT === "pretty" || (env.LOG_FORMAT !== "json" && env.NODE_ENV !== "production" && process.stdout.isTTY);
+  return pino({
+    name: "droid",
+    level,
+    redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+    ...(pretty ? { transport: { target: "pino-pretty", options: { colorize: true } } } : {}),
+  });
+}
