@@ -181,7 +181,10 @@ export class RedisJobQueue implements JobQueue {
     const reply = await this.#run("cancelling jobs", () =>
       SCRIPTS.cancel.run(this.#redis, [this.#prefix, targetKey(repo, target), this.#now().getTime(), ...JOB_KINDS]),
     );
-    const jobs = await Promise.all(z.array(z.string()).parse(reply).map((id) => this.#require(id)));
+    const before = z.array(z.tuple([z.string(), z.enum(["queued", "running"])])).parse(reply);
+    const jobs = await Promise.all(
+      before.map(async ([id, state]) => ({ ...(await this.#require(id)), state, endedAt: null })),
+    );
     for (const job of jobs) if (job.state === "running" && this.#claims.has(job.id)) this.#signals.cancel(job.id);
     return jobs.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   }

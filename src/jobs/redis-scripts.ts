@@ -136,13 +136,17 @@ redis.call('PUBLISH', P .. 'events', 'runnable')
 return 'ok'
 `;
 
-/** ARGV: P, tkey, now, kinds... → ids of the target's active jobs (queued ones are cancelled, running ones flagged) */
+/**
+ * ARGV: P, tkey, now, kinds... → {id, state before} of the target's active jobs: queued ones
+ * are cancelled, running ones flagged (and announced) for their worker.
+ */
 const CANCEL = `${COMMON}
 local found = {}
 for i = 4, #ARGV do
   local id = redis.call('GET', activeKey(ARGV[2], ARGV[i]))
   if id then
     local f = redis.call('HMGET', job(id), 'state', 'repo')
+    table.insert(found, {id, f[1]})
     if f[1] == 'queued' then
       redis.call('HSET', job(id), 'state', 'cancelled', 'ended', ARGV[3])
       redis.call('DEL', activeKey(ARGV[2], ARGV[i]))
@@ -151,7 +155,6 @@ for i = 4, #ARGV do
       redis.call('HSET', job(id), 'cancel', 1)
       redis.call('PUBLISH', P .. 'events', 'cancel:' .. id)
     end
-    table.insert(found, id)
   end
 end
 return found

@@ -222,7 +222,7 @@ export class SqliteJobQueue implements JobQueue {
         .prepare(`UPDATE jobs SET state = 'cancelled', ended_at = ? ${where} AND state = 'queued'`)
         .run(now, ...args);
       this.#db.prepare(`UPDATE jobs SET cancel_requested = 1 ${where} AND state = 'running'`).run(...args);
-      return active.map((row) => this.#require(String(row.id)));
+      return active;
     });
     const jobs = rows.map(parseRow);
     for (const job of jobs) if (job.state === "running") this.#signals.cancel(job.id);

@@ -181,10 +181,12 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
       const stops: string[] = [];
       workerSide.onCancel((id) => stops.push(id));
       const cancelled = await server.cancel({ owner: "acme", name: "app" }, { kind: "issue", number: 6 });
+      // The jobs are returned as they were when the stop arrived.
       expect(cancelled.map((j) => [j.id, j.state])).toEqual([
         [running.job.id, "running"],
-        [queued.job.id, "cancelled"],
+        [queued.job.id, "queued"],
       ]);
+      expect((await server.get(queued.job.id))?.state).toBe("cancelled");
       expect(await workerSide.claim("w", ["fix"])).toBeUndefined();
       await eventually(() => stops.includes(running.job.id), 3000);
       expect(stops).toEqual([running.job.id]);
