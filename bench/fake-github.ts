@@ -41,6 +41,7 @@ function routeOf(method: string, url: string): string {
   if (/\/contents\//.test(path)) return "config";
   if (/\/collaborators\/[^/]+\/permission$/.test(path)) return "permission";
   if (/\/reactions$/.test(path)) return "reaction";
+  if (method === "GET" && /\/app\/hook\/deliveries$/.test(path)) return "deliveries";
   if (method === "POST" && /\/issues\/\d+\/comments$/.test(path)) return "comment";
   return `${method} ${path}`;
 }
@@ -57,6 +58,8 @@ function answer(route: string): [number, unknown] {
       return [201, { id: 1, content: "eyes" }];
     case "comment":
       return [201, { id: 1 }];
+    case "deliveries":
+      return [200, []];
     default:
       return [404, { message: `not faked: ${route}` }];
   }

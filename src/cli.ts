@@ -12,9 +12,11 @@ import { PermissionGate } from "./github/gate.ts";
 import { internalErrorMessage } from "./github/messages.ts";
 import { GitHubOutbox } from "./github/outbox.ts";
 import { RepoConfigCache } from "./github/repo-config-loader.ts";
-import { MemoryJobQueue } from "./jobs/memory-queue.ts";
+import { reportInterruptedJobs } from "./github/interrupted.ts";
+import { describeQueue, openJobQueue } from "./jobs/open-queue.ts";
+import { startJobProcessing, type JobProcessing } from "./jobs/processing.ts";
 import type { JobQueue } from "./jobs/queue.ts";
-import { Worker } from "./jobs/worker.ts";
+import { redeliverMissedWebhooks } from "./jobs/redeliver.ts";
 import { createLogger } from "./log.ts";
 import { createRunners } from "./runners.ts";
 
@@ -47,8 +49,12 @@ async function main(argv: string[]): Promise<number> {
       await serve(settings, log);
       return 0;
     case "worker":
-      process.stderr.write("droid: `droid worker` needs a shared queue: set DROID_QUEUE_URL=redis://…\n");
-      return 2;
+      if (!settings.queueUrl) {
+        process.stderr.write("droid: `droid worker` needs a shared queue: set DROID_QUEUE_URL=redis://…\n");
+        return 2;
+      }
+      await worker(settings, log);
+      return 0;
     default:
       process.stderr.write(`droid: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
       return 2;
@@ -56,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function serve(settings: Settings, log: Logger): Promise<void> {
-  const queue: JobQueue = new MemoryJobQueue();
+  const queue = openJobQueue(settings, log);
   const gate = new PermissionGate({ cacheMs: settings.permissionCacheMs });
   const configs = new RepoConfigCache({ ttlMs: settings.configCacheMs });
   const outbox = new GitHubOutbox(log.child({ name: "outbox" }));
@@ -65,26 +71,40 @@ async function serve(settings: Settings, log: Logger): Promise<void> {
     log.info("no APP_ID: serving the setup page that registers the GitHub App from app.yml");
     return;
   }
+  log.info({ queue: describeQueue(settings) }, "jobs are recorded durably");
   const probot = createProbot({ overrides: { log } });
-  const worker = startWorker(queue, probot, settings, log);
-  const shutdown = async (signal: string) => {
-    log.info({ signal }, "shutting down: no new jobs; waiting for running jobs");
-    await worker.stop(settings.shutdownGraceMs);
+  // With a shared queue `droid serve` only records jobs: `droid worker` processes run them.
+  const processing = settings.queueUrl ? undefined : await startProcessing(queue, probot, settings, log);
+  void redeliverMissedDeliveries(probot, queue, settings, log);
+  onShutdownSignal(log, async () => {
+    await processing?.stop(settings.shutdownGraceMs);
     await server.stop();
     await outbox.drain();
     await queue.close();
-    process.exit(0);
-  };
-  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  });
 }
 
-function startWorker(queue: JobQueue, probot: Probot, settings: Settings, log: Logger): Worker {
-  const worker = new Worker({
+async function worker(settings: Settings, log: Logger): Promise<void> {
+  const queue = openJobQueue(settings, log);
+  log.info({ queue: describeQueue(settings) }, "worker takes jobs from the shared queue");
+  const probot = createProbot({ overrides: { log } });
+  const processing = await startProcessing(queue, probot, settings, log);
+  onShutdownSignal(log, async () => {
+    await processing.stop(settings.shutdownGraceMs);
+    await queue.close();
+  });
+}
+
+async function startProcessing(queue: JobQueue, probot: Probot, settings: Settings, log: Logger): Promise<JobProcessing> {
+  const auth = (installationId: number) => probot.auth(installationId);
+  const processing = await startJobProcessing({
     queue,
     runners: createRunners({ probot, settings }),
     concurrency: settings.workerConcurrency,
-    log: log.child({ name: "worker" }),
     workerId: settings.instance,
+    maxAttempts: settings.maxAttempts,
+    log,
+    onNeedsAttention: (jobs) => reportInterruptedJobs(auth, jobs, log),
     onCrash: async (job, _error) => {
       try {
         const octokit = await probot.auth(job.repo.installationId);
@@ -99,9 +119,49 @@ function startWorker(queue: JobQueue, probot: Probot, settings: Settings, log: L
       }
     },
   });
-  worker.start();
-  log.info({ concurrency: settings.workerConcurrency, kinds: worker.kinds }, "worker started");
-  return worker;
+  log.info({ concurrency: settings.workerConcurrency, kinds: processing.worker.kinds }, "worker started");
+  return processing;
+}
+
+/** GitHub does not retry failed deliveries: ask it to redeliver those missed while Droid was down. */
+async function redeliverMissedDeliveries(probot: Probot, queue: JobQueue, settings: Settings, log: Logger): Promise<void> {
+  if (settings.redeliverWindowHours === 0) return;
+  const redeliveryLog = log.child({ name: "redeliver" });
+  try {
+    const report = await redeliverMissedWebhooks(await probot.auth(), {
+      windowHours: settings.redeliverWindowHours,
+      isRecorded: async (guid) => (await queue.findByDelivery(guid)) !== undefined,
+      log: redeliveryLog,
+    });
+    redeliveryLog.info(
+      { examined: report.examined, redelivered: report.redelivered.length, refused: report.refused.length },
+      "missed webhook deliveries checked",
+    );
+  } catch (error) {
+    redeliveryLog.error({ err: error }, "could not check for missed webhook deliveries");
+  }
+}
+
+/** SIGTERM or SIGINT: graceful shutdown once; a second signal exits at once. */
+function onShutdownSignal(log: Logger, shutdown: () => Promise<void>): void {
+  let stopping = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, "second signal: exiting now; running jobs will be recovered on the next start");
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, "shutting down: no new jobs; waiting for running jobs");
+    shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", handle);
+  process.on("SIGINT", handle);
 }
 
 main(process.argv.slice(2)).then(

@@ -33,6 +33,17 @@ describe("process settings", () => {
     expect(s.workerConcurrency).toBeGreaterThanOrEqual(1);
   });
 
+  it("reads the job queue settings, never echoing a queue password", () => {
+    expect(readSettings({})).toMatchObject({ queueUrl: undefined, maxAttempts: 3, redeliverWindowHours: 24 });
+    const redis = readSettings({ DROID_QUEUE_URL: "redis://:pw@10.0.0.5:6379/2", DROID_MAX_ATTEMPTS: "5" });
+    expect(redis).toMatchObject({ queueUrl: "redis://:pw@10.0.0.5:6379/2", maxAttempts: 5 });
+    expect(() => readSettings({ DROID_QUEUE_URL: "http://user:hunter2@queue:8080" })).toThrow(
+      /DROID_QUEUE_URL: a redis:\/\/ or rediss:\/\/ URL \(got http:\/\/queue:8080\)/,
+    );
+    expect(() => readSettings({ DROID_QUEUE_URL: "http://user:hunter2@queue:8080" })).not.toThrow(/hunter2/);
+    expect(() => readSettings({ DROID_REDELIVER_WINDOW_HOURS: "100" })).toThrow(/DROID_REDELIVER_WINDOW_HOURS/);
+  });
+
   it("explains a bad value", () => {
     expect(() => readSettings({ DROID_WORKER_CONCURRENCY: "lots" })).toThrow(/DROID_WORKER_CONCURRENCY/);
   });

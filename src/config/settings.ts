@@ -17,6 +17,10 @@ const settingsSchema = z.object({
   DROID_CONFIG_CACHE_SECONDS: seconds.default(30),
   DROID_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
   DROID_SHUTDOWN_GRACE_SECONDS: seconds.default(30),
+  // Checked by `queueUrl` (it may hold a password, which must not be echoed).
+  DROID_QUEUE_URL: z.string().optional(),
+  DROID_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
+  DROID_REDELIVER_WINDOW_HOURS: z.coerce.number().min(0).max(72).default(24),
 });
 
 export interface Settings {
@@ -26,6 +30,12 @@ export interface Settings {
   configCacheMs: number;
   workerConcurrency: number;
   shutdownGraceMs: number;
+  /** The shared Redis queue; unset means the embedded SQLite store in `dataDir`. */
+  queueUrl: string | undefined;
+  /** How many times an interrupted job is run before it is reported instead of re-queued. */
+  maxAttempts: number;
+  /** How far back missed webhook deliveries are redelivered on start-up (0: never). */
+  redeliverWindowHours: number;
 }
 
 export class SettingsError extends Error {
@@ -49,7 +59,23 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     configCacheMs: s.DROID_CONFIG_CACHE_SECONDS * 1000,
     workerConcurrency: s.DROID_WORKER_CONCURRENCY ?? defaultConcurrency(),
     shutdownGraceMs: s.DROID_SHUTDOWN_GRACE_SECONDS * 1000,
+    queueUrl: queueUrl(s.DROID_QUEUE_URL),
+    maxAttempts: s.DROID_MAX_ATTEMPTS,
+    redeliverWindowHours: s.DROID_REDELIVER_WINDOW_HOURS,
   };
+}
+
+function queueUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol === "redis:" || url?.protocol === "rediss:") return value;
+  const shown = url ? `${url.protocol}//${url.host}` : "not a URL";
+  throw new SettingsError(`invalid settings:\n  DROID_QUEUE_URL: a redis:// or rediss:// URL (got ${shown})`);
 }
 
 /** One job per core, and at least 2 GiB of free memory per job (a sandbox's default limit). */

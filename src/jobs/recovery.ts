@@ -64,7 +64,12 @@ export async function recoverInterruptedJobs(queue: JobQueue, options: RecoveryO
 /** Runs recovery now and then every `everyMs` (leases of other hosts' workers lapse while this one runs). */
 export function watchInterruptedJobs(
   queue: JobQueue,
-  options: RecoveryOptions & { everyMs: number; onReport: (report: RecoveryReport) => Promise<void> },
+  options: RecoveryOptions & {
+    everyMs: number;
+    /** True when recovery just ran (at start-up): the first sweep waits `everyMs`. */
+    skipFirst?: boolean;
+    onReport: (report: RecoveryReport) => Promise<void>;
+  },
 ): () => void {
   let stopped = false;
   const sweep = async () => {
@@ -75,7 +80,7 @@ export function watchInterruptedJobs(
       options.log.error({ err: error }, "restart recovery failed; will retry");
     }
   };
-  void sweep();
+  if (!options.skipFirst) void sweep();
   const timer = setInterval(() => void sweep(), options.everyMs);
   timer.unref();
   return () => {
