@@ -8,7 +8,8 @@ import type { Logger } from "pino";
 import type { CommandName } from "../config/names.ts";
 import type { RepoConfig } from "../config/repo-config.ts";
 import type { JobQueue } from "../jobs/queue.ts";
-import type { JobRequest, NewJob } from "../jobs/types.ts";
+import { isJobStoreError } from "../jobs/store-errors.ts";
+import type { EnqueueResult, JobRequest, NewJob } from "../jobs/types.ts";
 import { mayHoldCommand, parseCommand } from "./commands.ts";
 import type { PermissionGate } from "./gate.ts";
 import * as say from "./messages.ts";
@@ -233,7 +234,16 @@ async function recordJob(
     triggerCommentId: trigger.kind === "comment" || trigger.kind === "review-reply" ? trigger.commentId : null,
     request,
   };
-  const result = await deps.queue.enqueue(job);
+  let result: EnqueueResult;
+  try {
+    result = await deps.queue.enqueue(job);
+  } catch (error) {
+    if (!isJobStoreError(error)) throw error;
+    // The store failed (locked, disk full, unreachable): say so on GitHub and keep answering webhooks.
+    log.error({ err: error, reason: error.reason, deliveryId: trigger.deliveryId }, "could not record the job");
+    reply(say.jobNotRecordedMessage(error.userMessage));
+    return;
+  }
   log.info({ jobId: result.job.id, kind: request.kind, status: result.status }, "job recorded");
   if (result.status === "already-active") reply(say.alreadyActiveMessage(result.job, config.command));
 }

@@ -101,6 +101,10 @@ export function closedPullRequestMessage(): string {
   return "This pull request is closed, so I won't change it. Reopen it, or ask on the issue for a new one.";
 }
 
+export function jobNotRecordedMessage(storeProblem: string): string {
+  return `I could not record this request, so nothing will run for it. ${storeProblem}`;
+}
+
 export function internalErrorMessage(jobId: string): string {
   return `Droid hit an internal error (job \`${jobId}\`) and stopped. Nothing was pushed by this job after the error. Try again; if it happens again, tell the app's operators the job id.`;
 }
