@@ -8,11 +8,14 @@ import { createServer, type Server } from "node:http";
 export interface FakeGitHub {
   url: string;
   calls: Map<string, number>;
+  /** Every request, in order (tests read the bodies of comments). */
+  requests: { route: string; path: string; body: string }[];
   close(): Promise<void>;
 }
 
 export async function startFakeGitHub(): Promise<FakeGitHub> {
   const calls = new Map<string, number>();
+  const requests: FakeGitHub["requests"] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -20,6 +23,7 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       const url = req.url ?? "/";
       const route = routeOf(req.method ?? "GET", url);
       calls.set(route, (calls.get(route) ?? 0) + 1);
+      requests.push({ route, path: url.split("?")[0] ?? "/", body: Buffer.concat(chunks).toString("utf8") });
       const [status, body] = answer(route);
       res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
       res.end(JSON.stringify(body));
@@ -31,6 +35,7 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
   return {
     url: `http://127.0.0.1:${address.port}`,
     calls,
+    requests,
     close: () => new Promise((r) => server.close(() => r())),
   };
 }

@@ -35,12 +35,14 @@ export function newJob(spec: JobSpec = {}): NewJob {
   };
 }
 
-/** Resolves when `predicate` holds, polling every 20 ms, or rejects after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T> | T, timeoutMs = 5000): Promise<NonNullable<T>> {
+/** Resolves with the probe's value once it is truthy, polling every 20 ms, or rejects after `timeoutMs`. */
+export type Truthy<T> = Exclude<T, false | null | undefined | 0 | "">;
+
+export async function eventually<T>(probe: () => Promise<T> | T, timeoutMs = 5000): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value) return value;
+    if (value) return value as Truthy<T>;
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
