@@ -6,3 +6,4 @@ export { UsageLedger, costOf, totalTokens, usageFromApi, type LedgerEntry, type 
 export { PRICES, priceFor, type ModelPrice } from "./prices.ts";
 export { DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryTiming } from "./retry.ts";
 export { DEFAULT_MODEL, LlmEnvSchema, parseLlmEnv, type LlmEnv } from "./settings.ts";
+export { supportsForcedToolChoice } from "./models.ts";
