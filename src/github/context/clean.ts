@@ -17,10 +17,41 @@ const HIDDEN_ELEMENT =
   /<([a-z][a-z0-9]*)\b[^>]*?(?:\shidden\b|\saria-hidden\s*=\s*["']?true|\sstyle\s*=\s*["'][^"']*(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0|opacity\s*:\s*0)[^"']*["'])[^>]*>[\s\S]*?<\/\1\s*>/gi;
 /**
  * Zero-width, bidirectional-control, filler, variation-selector and Unicode tag characters:
- * invisible when rendered, but read by a model.
+ * invisible when rendered, but read by a model. Inclusive code point ranges.
  */
-const INVISIBLE =
-  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8]|[\u{E0000}-\u{E007F}]|[\u{E0100}-\u{E01EF}]/gu;
+const INVISIBLE_RANGES: ReadonlyArray<readonly [number, number]> = [
+  [0x00ad, 0x00ad],
+  [0x034f, 0x034f],
+  [0x061c, 0x061c],
+  [0x115f, 0x1160],
+  [0x17b4, 0x17b5],
+  [0x180b, 0x180f],
+  [0x200b, 0x200f],
+  [0x202a, 0x202e],
+  [0x2060, 0x206f],
+  [0x3164, 0x3164],
+  [0xfe00, 0xfe0f],
+  [0xfeff, 0xfeff],
+  [0xffa0, 0xffa0],
+  [0xfff0, 0xfff8],
+  [0xe0000, 0xe007f],
+  [0xe0100, 0xe01ef],
+];
+
+function isInvisible(char: string): boolean {
+  const cp = char.codePointAt(0) ?? 0;
+  return INVISIBLE_RANGES.some(([from, to]) => cp >= from && cp <= to);
+}
+
+function stripInvisible(text: string): { text: string; count: number } {
+  let count = 0;
+  let out = "";
+  for (const char of text) {
+    if (isInvisible(char)) count++;
+    else out += char;
+  }
+  return { text: out, count };
+}
 
 function strip(text: string, pattern: RegExp, replacement: string): { text: string; count: number } {
   let count = 0;
@@ -33,10 +64,10 @@ function strip(text: string, pattern: RegExp, replacement: string): { text: stri
 
 /** Removes hidden markup and invisible characters; normalises line endings and blank runs. */
 export function cleanUntrustedText(input: string): CleanedText {
-  let text = input.replace(/\r\n?/g, "\n");
-  let removed = 0;
+  const visible = stripInvisible(input.replace(/\r\n?/g, "\n"));
+  let text = visible.text;
+  let removed = visible.count;
   for (const [pattern, replacement] of [
-    [INVISIBLE, ""],
     [HTML_COMMENT, ""],
     [HIDDEN_ELEMENT, ""],
     [MARKDOWN_COMMENT, ""],

@@ -68,7 +68,7 @@ function contextFile(path: string, raw: string, maxChars: number, acc: Accountin
 }
 
 function isBot(node: CommentNode): boolean {
-  return node.author === null ? false : node.author.__typename === "Bot" || node.author.login.endsWith("[bot]");
+  return node.author === null ? false : node.author.kind === "Bot" || node.author.login.endsWith("[bot]");
 }
 
 async function isWriter(node: CommentNode, lookup: WriteAccessLookup | undefined, cache: Map<string, boolean>): Promise<boolean> {
@@ -98,11 +98,11 @@ function linkedPullRequests(issue: NonNullable<NonNullable<IssueContextResponse[
 function splitAtTrigger(nodes: CommentNode[], request: ContextRequest): { trigger: CommentNode | null; before: CommentNode[]; after: number } {
   const index = request.triggerCommentId === null ? -1 : nodes.findIndex((n) => n.fullDatabaseId === request.triggerCommentId);
   if (index >= 0) {
-    return { trigger: nodes[index] ?? null, before: nodes.slice(0, index).reverse(), after: nodes.length - index - 1 };
+    return { trigger: nodes[index] ?? null, before: nodes.slice(0, index).toReversed(), after: nodes.length - index - 1 };
   }
   const cutoff = request.cutoff.getTime();
   const before = nodes.filter((n) => Date.parse(n.createdAt) <= cutoff);
-  return { trigger: null, before: before.reverse(), after: nodes.length - before.length };
+  return { trigger: null, before: before.toReversed(), after: nodes.length - before.length };
 }
 
 async function olderPage(deps: ContextDeps, request: ContextRequest, before: string): Promise<CommentPage> {
@@ -211,7 +211,7 @@ export async function gatherIssueContext(deps: ContextDeps, request: ContextRequ
     page = await olderPage(deps, request, cursor);
     olderPages++;
     seen += page.nodes.length;
-    queue = [...page.nodes].reverse();
+    queue = page.nodes.toReversed();
   }
   if (excluded.olderOmitted > 0) acc.notes.push(`${excluded.olderOmitted} older comment(s) left out to fit the context budget`);
   if (excluded.nonWriters > 0) acc.notes.push(`${excluded.nonWriters} comment(s) by people without write access not shown to the model`);
@@ -250,7 +250,7 @@ export async function gatherIssueContext(deps: ContextDeps, request: ContextRequ
       linkedPullRequests: linkedPullRequests(issue),
       totalComments: issue.comments.totalCount,
     },
-    comments: kept.reverse(),
+    comments: kept.toReversed(),
     trigger,
     excluded,
     hiddenRemoved: acc.hidden,

@@ -75,7 +75,7 @@ export const ISSUE_CONTEXT_QUERY = /* GraphQL */ `
         url
         state
         author {
-          __typename
+          kind: __typename
           login
         }
         authorAssociation
@@ -96,10 +96,10 @@ export const ISSUE_CONTEXT_QUERY = /* GraphQL */ `
         }
         timelineItems(last: 20, itemTypes: [CONNECTED_EVENT, CROSS_REFERENCED_EVENT]) {
           nodes {
-            __typename
+            kind: __typename
             ... on ConnectedEvent {
               subject {
-                __typename
+                kind: __typename
                 ... on PullRequest {
                   number
                   title
@@ -109,7 +109,7 @@ export const ISSUE_CONTEXT_QUERY = /* GraphQL */ `
             }
             ... on CrossReferencedEvent {
               source {
-                __typename
+                kind: __typename
                 ... on PullRequest {
                   number
                   title
@@ -138,7 +138,7 @@ export const ISSUE_CONTEXT_QUERY = /* GraphQL */ `
     nodes {
       fullDatabaseId
       author {
-        __typename
+        kind: __typename
         login
       }
       authorAssociation
@@ -162,7 +162,7 @@ export const OLDER_COMMENTS_QUERY = /* GraphQL */ `
           nodes {
             fullDatabaseId
             author {
-              __typename
+              kind: __typename
               login
             }
             authorAssociation
@@ -175,7 +175,7 @@ export const OLDER_COMMENTS_QUERY = /* GraphQL */ `
   }
 `;
 
-const Actor = z.object({ __typename: z.string(), login: z.string() }).nullable();
+const Actor = z.object({ kind: z.string(), login: z.string() }).nullable();
 
 const FileObject = z
   .object({ text: z.string().nullable().optional(), byteSize: z.number().optional(), isBinary: z.boolean().nullable().optional() })
@@ -197,8 +197,8 @@ export const CommentPage = z.object({
 });
 export type CommentPage = z.infer<typeof CommentPage>;
 
-const PullRequestRef = z.object({ __typename: z.string().optional(), number: z.number(), title: z.string(), state: z.string() });
-const Linked = z.object({ __typename: z.string() }).loose().nullable();
+const PullRequestRef = z.object({ kind: z.string().optional(), number: z.number(), title: z.string(), state: z.string() });
+const Linked = z.object({ kind: z.string() }).loose().nullable();
 
 export const IssueContextResponse = z.object({
   repository: z
@@ -244,7 +244,7 @@ export const IssueContextResponse = z.object({
           timelineItems: z.object({
             nodes: z.array(
               z
-                .object({ __typename: z.string(), subject: Linked.optional(), source: Linked.optional() })
+                .object({ kind: z.string(), subject: Linked.optional(), source: Linked.optional() })
                 .nullable(),
             ),
           }),
@@ -262,5 +262,5 @@ export const OlderCommentsResponse = z.object({
 /** A pull request found in a timeline node, if it is one. */
 export function pullRequestIn(node: unknown): z.infer<typeof PullRequestRef> | null {
   const parsed = PullRequestRef.safeParse(node);
-  return parsed.success && parsed.data.__typename === "PullRequest" ? parsed.data : null;
+  return parsed.success && parsed.data.kind === "PullRequest" ? parsed.data : null;
 }

@@ -29,11 +29,11 @@ function boundary(text: string, limit: number): number {
 }
 
 /** Keeps the beginning of `text` within `maxChars` (the visible note included). */
-export function trimToBoundary(text: string, maxChars: number): TrimmedText {
+export function trimToBoundary(text: string, maxChars: number, note: (cutChars: number) => string = trimNote): TrimmedText {
   if (text.length <= maxChars) return { text, cutChars: 0 };
-  const room = Math.max(0, maxChars - trimNote(text.length).length - 2);
+  const room = Math.max(0, maxChars - note(text.length).length - 2);
   const cut = room === 0 ? 0 : boundary(text, room);
   const kept = text.slice(0, cut).trimEnd();
   const cutChars = text.length - kept.length;
-  return { text: kept.length === 0 ? trimNote(cutChars) : `${kept}\n\n${trimNote(cutChars)}`, cutChars };
+  return { text: kept.length === 0 ? note(cutChars) : `${kept}\n\n${note(cutChars)}`, cutChars };
 }
