@@ -91,12 +91,13 @@ function sendWith(sdk: { messages: Pick<Anthropic["messages"], "create"> }): Sen
  * The client for the configured provider: Anthropic's API (or a compatible gateway via
  * `ANTHROPIC_BASE_URL`), Amazon Bedrock or Google Vertex through Anthropic's own SDKs.
  */
-export async function createLlmClient(env: LlmEnv, extra: { onRetry?: RetryObserver } = {}): Promise<LlmClient> {
+export async function createLlmClient(env: LlmEnv, extra: { onRetry?: RetryObserver; timing?: RetryTiming } = {}): Promise<LlmClient> {
   const common = {
     model: env.DROID_MODEL,
     retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: env.DROID_LLM_MAX_ATTEMPTS, maxTotalMs: env.DROID_LLM_MAX_RETRY_MS },
     requestTimeoutMs: env.DROID_LLM_REQUEST_TIMEOUT_MS,
     ...(extra.onRetry ? { onRetry: extra.onRetry } : {}),
+    ...(extra.timing ? { timing: extra.timing } : {}),
   };
   switch (env.DROID_LLM_PROVIDER) {
     case "anthropic": {
