@@ -26,13 +26,16 @@ local function activeKey(tkey, kind) return P .. 'active:' .. tkey .. '|' .. kin
 -- Puts a queued job in its repository's list in seq order and marks the repository ready.
 local function enlist(id, repo, seq)
   local qkey = P .. 'queue:' .. repo
-  local ids = redis.call('LRANGE', qkey, 0, -1)
+  local last = redis.call('LINDEX', qkey, -1)
   local placed = false
-  for _, other in ipairs(ids) do
-    if tonumber(redis.call('HGET', job(other), 'seq')) > seq then
-      redis.call('LINSERT', qkey, 'BEFORE', other, id)
-      placed = true
-      break
+  -- A new job goes last at once; only a re-queued (older) job looks for its place.
+  if last and tonumber(redis.call('HGET', job(last), 'seq')) > seq then
+    for _, other in ipairs(redis.call('LRANGE', qkey, 0, -1)) do
+      if tonumber(redis.call('HGET', job(other), 'seq')) > seq then
+        redis.call('LINSERT', qkey, 'BEFORE', other, id)
+        placed = true
+        break
+      end
     end
   end
   if not placed then redis.call('RPUSH', qkey, id) end

@@ -15,7 +15,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { setTimeout as sleep } from "node:timers/promises";
 import pino, { type Logger } from "pino";
 import { z } from "zod";
@@ -54,6 +54,13 @@ export class SqliteJobQueue implements JobQueue {
   readonly #staleAfterMs: number;
   /** Jobs this instance claimed and runs: job id → claim token. */
   readonly #claims = new Map<string, string>();
+  readonly #statements = new Map<string, StatementSync>();
+  /** Enqueues waiting for the next group commit. */
+  readonly #pendingEnqueues: {
+    input: NewJob;
+    resolve: (result: EnqueueResult) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
   readonly #timer: NodeJS.Timeout;
   #dataVersion = -1;
   #lastHeartbeat = 0;
@@ -85,43 +92,87 @@ export class SqliteJobQueue implements JobQueue {
     this.#timer.unref();
   }
 
-  async enqueue(input: NewJob): Promise<EnqueueResult> {
-    const outcome = await this.#transaction(() => {
-      const seen = this.#select("WHERE delivery_id = ?", input.deliveryId)[0];
-      if (seen) return { status: "duplicate-delivery", row: seen } as const;
-      const active = this.#select(
-        "WHERE repo = ? AND target_kind = ? AND target_number = ? AND kind = ? AND state IN ('queued', 'running')",
+  /**
+   * Records a job. Enqueues arriving in the same turn of the event loop share one
+   * transaction (group commit): one disk sync for a burst of webhooks, and each caller
+   * still hears back only after its job is on disk.
+   */
+  enqueue(input: NewJob): Promise<EnqueueResult> {
+    return new Promise((resolve, reject) => {
+      this.#pendingEnqueues.push({ input, resolve, reject });
+      if (this.#pendingEnqueues.length === 1) setImmediate(() => void this.#flushEnqueues());
+    });
+  }
+
+  async #flushEnqueues(): Promise<void> {
+    const batch = this.#pendingEnqueues.splice(0);
+    try {
+      const outcomes = await this.#transaction(() => batch.map(({ input }) => this.#insert(input)));
+      if (outcomes.some((o) => o.status === "created")) this.#signals.runnable();
+      batch.forEach(({ resolve, reject }, i) => {
+        const outcome = outcomes[i];
+        if (!outcome) return reject(new Error("group commit lost a result"));
+        try {
+          resolve(
+            outcome.status === "created" ? outcome : { status: outcome.status, job: parseRow(outcome.row) },
+          );
+        } catch (error) {
+          reject(error);
+        }
+      });
+    } catch (error) {
+      for (const { reject } of batch) reject(error);
+    }
+  }
+
+  /** Dedupe, then insert; inside a write transaction. */
+  #insert(
+    input: NewJob,
+  ): { status: "created"; job: Job } | { status: "duplicate-delivery" | "already-active"; row: Record<string, unknown> } {
+    const seen = this.#select("WHERE delivery_id = ?", input.deliveryId)[0];
+    if (seen) return { status: "duplicate-delivery", row: seen };
+    const active = this.#select(
+      "WHERE repo = ? AND target_kind = ? AND target_number = ? AND kind = ? AND state IN ('queued', 'running')",
+      repoKey(input.repo),
+      input.target.kind,
+      input.target.number,
+      input.request.kind,
+    )[0];
+    if (active) return { status: "already-active", row: active };
+    const id = randomUUID();
+    const createdAt = this.#now();
+    this.#sql(
+        `INSERT INTO jobs (id, delivery_id, kind, repo, repo_ref, target_kind, target_number, requester,
+           trigger_comment_id, request, lock_key, state, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
+      )
+      .run(
+        id,
+        input.deliveryId,
+        input.request.kind,
         repoKey(input.repo),
+        JSON.stringify(input.repo),
         input.target.kind,
         input.target.number,
-        input.request.kind,
-      )[0];
-      if (active) return { status: "already-active", row: active } as const;
-      const id = randomUUID();
-      this.#db
-        .prepare(
-          `INSERT INTO jobs (id, delivery_id, kind, repo, repo_ref, target_kind, target_number, requester,
-             trigger_comment_id, request, lock_key, state, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
-        )
-        .run(
-          id,
-          input.deliveryId,
-          input.request.kind,
-          repoKey(input.repo),
-          JSON.stringify(input.repo),
-          input.target.kind,
-          input.target.number,
-          input.requester,
-          input.triggerCommentId,
-          JSON.stringify(input.request),
-          lockKey(input),
-          this.#now().getTime(),
-        );
-      return { status: "created", row: this.#require(id) } as const;
-    });
-    if (outcome.status === "created") this.#signals.runnable();
-    return { status: outcome.status, job: parseRow(outcome.row) };
+        input.requester,
+        input.triggerCommentId,
+        JSON.stringify(input.request),
+        lockKey(input),
+        createdAt.getTime(),
+      );
+    const job: Job = {
+      ...structuredClone(input),
+      id,
+      state: "queued",
+      attempts: 0,
+      createdAt,
+      startedAt: null,
+      endedAt: null,
+      costUsd: 0,
+      links: {},
+      error: null,
+    };
+    return { status: "created", job };
   }
 
   async get(id: string): Promise<Job | undefined> {
@@ -151,8 +202,7 @@ export class SqliteJobQueue implements JobQueue {
     const token = randomUUID();
     const claimed = await this.#transaction(() => {
       // FIFO within a repository; across repositories the one served longest ago goes first.
-      const next = this.#db
-        .prepare(
+      const next = this.#sql(
           `SELECT j.id FROM jobs j LEFT JOIN repo_turns t ON t.repo = j.repo
            WHERE j.state = 'queued' AND j.kind IN (SELECT value FROM json_each(?))
              AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.lock_key = j.lock_key)
@@ -162,15 +212,13 @@ export class SqliteJobQueue implements JobQueue {
       if (!next) return undefined;
       const id = String(next.id);
       const now = this.#now().getTime();
-      this.#db
-        .prepare(
+      this.#sql(
           `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, ended_at = NULL, error = NULL,
              worker_id = ?, claim_token = ?, owner = ?, heartbeat_at = ?, cancel_requested = 0, collected = 0
            WHERE id = ?`,
         )
         .run(now, workerId, token, JSON.stringify(THIS_PROCESS), now, id);
-      this.#db
-        .prepare(
+      this.#sql(
           `INSERT INTO repo_turns (repo, served) SELECT repo, (SELECT COALESCE(MAX(served), 0) + 1 FROM repo_turns)
            FROM jobs WHERE id = ? ON CONFLICT (repo) DO UPDATE SET served = excluded.served`,
         )
@@ -201,8 +249,7 @@ export class SqliteJobQueue implements JobQueue {
     const row = await this.#transaction(() => {
       this.#requireOwnRun(id);
       this.#applyPatch(id, patch);
-      this.#db
-        .prepare("UPDATE jobs SET state = ?, error = ?, ended_at = ?, collected = 0 WHERE id = ?")
+      this.#sql("UPDATE jobs SET state = ?, error = ?, ended_at = ?, collected = 0 WHERE id = ?")
         .run(outcome.state, "error" in outcome ? outcome.error : null, this.#now().getTime(), id);
       return this.#require(id);
     });
@@ -218,10 +265,9 @@ export class SqliteJobQueue implements JobQueue {
       const args = [repoKey(repo), target.kind, target.number];
       const active = this.#select(`${where} AND state IN ('queued', 'running') ORDER BY seq`, ...args);
       const now = this.#now().getTime();
-      this.#db
-        .prepare(`UPDATE jobs SET state = 'cancelled', ended_at = ? ${where} AND state = 'queued'`)
+      this.#sql(`UPDATE jobs SET state = 'cancelled', ended_at = ? ${where} AND state = 'queued'`)
         .run(now, ...args);
-      this.#db.prepare(`UPDATE jobs SET cancel_requested = 1 ${where} AND state = 'running'`).run(...args);
+      this.#sql(`UPDATE jobs SET cancel_requested = 1 ${where} AND state = 'running'`).run(...args);
       return active;
     });
     const jobs = rows.map(parseRow);
@@ -244,8 +290,7 @@ export class SqliteJobQueue implements JobQueue {
         const id = String(row.id);
         if (this.#claims.has(id) || !this.#isOrphan(row, now)) continue;
         const stopped = row.cancel_requested === 1;
-        this.#db
-          .prepare("UPDATE jobs SET state = ?, error = ?, ended_at = ? WHERE id = ?")
+        this.#sql("UPDATE jobs SET state = ?, error = ?, ended_at = ? WHERE id = ?")
           .run(stopped ? "cancelled" : "interrupted", stopped ? null : ORPHAN_ERROR, now, id);
       }
       const fresh = this.#select("WHERE state = 'interrupted' AND collected = 0 ORDER BY seq");
@@ -273,8 +318,7 @@ export class SqliteJobQueue implements JobQueue {
         sqlValue(job.kind),
       )[0];
       if (rival) return undefined;
-      this.#db
-        .prepare(
+      this.#sql(
           `UPDATE jobs SET state = 'queued', error = NULL, started_at = NULL, ended_at = NULL, cancel_requested = 0,
              collected = 0, claim_token = NULL WHERE id = ?`,
         )
@@ -338,7 +382,17 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   #select(where: string, ...args: SQLInputValue[]): Record<string, unknown>[] {
-    return this.#db.prepare(`SELECT * FROM jobs ${where}`).all(...args);
+    return this.#sql(`SELECT * FROM jobs ${where}`).all(...args);
+  }
+
+  /** A prepared statement, compiled once per connection. */
+  #sql(text: string): StatementSync {
+    let statement = this.#statements.get(text);
+    if (!statement) {
+      statement = this.#db.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
   }
 
   #require(id: string): Record<string, unknown> {
@@ -357,17 +411,16 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   #applyPatch(id: string, patch: JobPatch): void {
-    if (patch.costUsd !== undefined) this.#db.prepare("UPDATE jobs SET cost_usd = ? WHERE id = ?").run(patch.costUsd, id);
+    if (patch.costUsd !== undefined) this.#sql("UPDATE jobs SET cost_usd = ? WHERE id = ?").run(patch.costUsd, id);
     if (patch.links) {
       const current = this.#require(id).links;
       const links: JobLinks = { ...JSON.parse(typeof current === "string" ? current : "{}"), ...patch.links };
-      this.#db.prepare("UPDATE jobs SET links = ? WHERE id = ?").run(JSON.stringify(links), id);
+      this.#sql("UPDATE jobs SET links = ? WHERE id = ?").run(JSON.stringify(links), id);
     }
   }
 
   #quarantine(id: string, now: number): void {
-    this.#db
-      .prepare("UPDATE jobs SET state = 'failed', error = ?, ended_at = ? WHERE id = ?")
+    this.#sql("UPDATE jobs SET state = 'failed', error = ?, ended_at = ? WHERE id = ?")
       .run("the job record was damaged and set aside", now, id);
   }
 
@@ -386,16 +439,14 @@ export class SqliteJobQueue implements JobQueue {
       if (this.#claims.size > 0 && Date.now() - this.#lastHeartbeat >= this.#heartbeatMs) {
         this.#lastHeartbeat = Date.now();
         const tokens = JSON.stringify([...this.#claims.values()]);
-        this.#db
-          .prepare("UPDATE jobs SET heartbeat_at = ? WHERE state = 'running' AND claim_token IN (SELECT value FROM json_each(?))")
+        this.#sql("UPDATE jobs SET heartbeat_at = ? WHERE state = 'running' AND claim_token IN (SELECT value FROM json_each(?))")
           .run(now, tokens);
       }
-      const version = Number(this.#db.prepare("PRAGMA data_version").get()?.data_version);
+      const version = Number(this.#sql("PRAGMA data_version").get()?.data_version);
       if (version === this.#dataVersion) return;
       this.#dataVersion = version;
       if (this.#claims.size > 0) {
-        const stops = this.#db
-          .prepare(
+        const stops = this.#sql(
             "SELECT id FROM jobs WHERE state = 'running' AND cancel_requested = 1 AND claim_token IN (SELECT value FROM json_each(?))",
           )
           .all(JSON.stringify([...this.#claims.values()]));
