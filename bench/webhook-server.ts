@@ -55,3 +55,4 @@ if (kind === "bare") {
   });
   process.stdout.write(`${droid.url}\n`);
 }
+process.on("SIGINT", () => process.exit(0));

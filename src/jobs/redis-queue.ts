@@ -63,9 +63,11 @@ export class RedisJobQueue implements JobQueue {
     this.#leaseMs = options.leaseMs ?? 30_000;
     this.#timeoutMs = options.timeoutMs ?? 5000;
     const connection = {
-      // Commands wait for a reconnect instead of failing after a few retries…
+      // No command is held back while disconnected, to run later after its caller was told
+      // it failed: `#run` waits for the connection instead, within `timeoutMs`…
+      enableOfflineQueue: false,
       maxRetriesPerRequest: null,
-      // …but a command in flight when the connection dropped is not silently sent twice.
+      // …and a command in flight when the connection dropped is not silently sent twice.
       autoResendUnfulfilledCommands: false,
       retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
       lazyConnect: false,
@@ -239,7 +241,11 @@ export class RedisJobQueue implements JobQueue {
     clearInterval(this.#timer);
     this.#signals.close();
     this.#subscriber.disconnect();
-    await this.#redis.quit().catch(() => this.#redis.disconnect());
+    // QUIT lets replies in flight arrive; it would wait forever for a Redis that is away.
+    if (this.#redis.status === "ready") {
+      await Promise.race([this.#redis.quit().catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
+    }
+    this.#redis.disconnect();
   }
 
   get #channel(): string {
@@ -266,13 +272,29 @@ export class RedisJobQueue implements JobQueue {
       );
     });
     try {
-      return await Promise.race([operation(), timeout]);
+      return await Promise.race([this.#whenReady(Date.now() + this.#timeoutMs).then(operation), timeout]);
     } catch (error) {
       const failure = redisError(error, doing);
       this.#log.error({ err: failure, reason: failure.reason }, `job store failure while ${doing}`);
       throw failure;
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /** Resolves once the command connection is up (at start-up, or after Redis came back), or gives up at `deadline`. */
+  async #whenReady(deadline: number): Promise<void> {
+    while (this.#redis.status !== "ready") {
+      if (this.#closed || Date.now() >= deadline) throw new JobStoreError("unavailable", "Redis is not connected");
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.#redis.off("ready", done);
+          resolve();
+        };
+        const timer = setTimeout(done, 50);
+        this.#redis.once("ready", done);
+      });
     }
   }
 

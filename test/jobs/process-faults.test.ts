@@ -181,6 +181,7 @@ describe("Redis restarted while workers run", () => {
 
     await eventually(() => readRuns(runs).filter((l) => l.startsWith("end ")).length >= 10, 20_000);
     await redis.restart(700);
+    expect(readRuns(runs).filter((l) => l.startsWith("end ")).length).toBeLessThan(50);
 
     await eventually(async () => {
       const jobs = await Promise.all(ids.map((id) => queue.get(id)));
