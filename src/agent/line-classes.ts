@@ -44,6 +44,7 @@ const FAILURE: readonly RegExp[] = [
   /^(?:error|fatal)(?:\[\w+\])?:/i, // rustc, cargo, git, generic
   /(?:^|[\s:)\]])(?:error|ERROR)(?:\[\w+\])?(?: TS\d+)?:/, // tsc, gcc/clang, `x: error: y`
   /^npm (?:ERR!|error) code /, // npm
+  /\b(?:ERROR|FATAL|CRITICAL|SEVERE|PANIC)\b/, // log levels
   /^\S+\.go:\d+:\d+: /, // go build
   /^\s*(?:panic|fatal error): /, // go runtime
   /panicked at /, // rust
