@@ -28,6 +28,8 @@ export interface Selection {
   notShownRange: [number, number] | null;
   /** What the budget cut short, if anything: the first round that did not fit. */
   trimmed: TrimmedPart | null;
+  /** Error lines shown without all of their context lines. */
+  errorLinesWithoutFullContext: number;
 }
 
 export type TrimmedPart = "context around error lines" | "stack frames below error lines" | "head and tail" | "warnings";
@@ -69,16 +71,13 @@ export function groupErrorLines(lines: readonly string[], classes: Uint8Array): 
 }
 
 /**
- * Chooses the lines to show, in order of priority: a little head and tail, every
- * distinct error line (failures first), context nearest first, stack frames below
+ * Chooses the lines to show, in order of priority: every distinct error line
+ * (failures first), a little head and tail, context nearest first, stack frames below
  * errors, more head and tail, warnings. Stops at the first line that does not fit.
  */
 export function selectLines(lines: readonly string[], classes: Uint8Array, errors: ErrorLines, opts: DigestOptions, budget: number): Selection {
   const selection = new LineSelection(lines, opts, errors.repeatsByIndex, budget);
   const n = lines.length;
-  selection.addRange(0, Math.min(3, n));
-  selection.addRange(Math.max(0, n - 5), n);
-
   let errorLinesNotShown = 0;
   let notShownRange: [number, number] | null = null;
   for (const index of errors.representatives) {
@@ -89,6 +88,7 @@ export function selectLines(lines: readonly string[], classes: Uint8Array, error
   const shownErrors = errors.representatives.filter((index) => selection.has(index)).sort((a, b) => a - b);
 
   const rounds: Array<[TrimmedPart, () => boolean]> = [
+    ["head and tail", () => selection.addRange(Math.max(0, n - 5), n, true) && selection.addRange(0, Math.min(3, n))],
     ["context around error lines", () => addContext(selection, shownErrors, opts)],
     ["stack frames below error lines", () => addStackFrames(selection, shownErrors, classes, opts.stackLines)],
     ["head and tail", () => selection.addRange(Math.max(0, n - opts.tailLines), n, true) && selection.addRange(0, Math.min(opts.headLines, n))],
@@ -97,7 +97,8 @@ export function selectLines(lines: readonly string[], classes: Uint8Array, error
   const trimmed = rounds.find(([, round]) => !round())?.[0] ?? null;
   // A gap of a few short lines costs less shown than announced.
   selection.fillSmallGaps(SMALL_GAP_LINES);
-  return { indexes: selection.indexes(), errorLinesNotShown, notShownRange, trimmed };
+  const errorLinesWithoutFullContext = shownErrors.filter((index) => !selection.hasRange(index - opts.contextBefore, index + opts.contextAfter + 1)).length;
+  return { indexes: selection.indexes(), errorLinesNotShown, notShownRange, trimmed, errorLinesWithoutFullContext };
 }
 
 /** Lines chosen for the digest, with a running upper bound of their rendered size. */
@@ -123,6 +124,12 @@ class LineSelection {
 
   has(index: number): boolean {
     return this.kept[index] === 1;
+  }
+
+  /** Every line of [from, to) that exists is kept. */
+  hasRange(from: number, to: number): boolean {
+    for (let i = Math.max(0, from); i < Math.min(to, this.kept.length); i++) if (this.kept[i] !== 1) return false;
+    return true;
   }
 
   /** Keeps a line if the budget allows; true when it is kept. */
