@@ -210,6 +210,7 @@ function addWarnings(selection: LineSelection, lines: readonly string[], classes
     if (seen.has(key)) continue;
     seen.add(key);
     if (!selection.add(i)) return false;
+    if (classes[i + 1] === LineClass.location && !selection.add(i + 1)) return false;
   }
   return true;
 }

@@ -175,6 +175,16 @@ describe("digestOutput on real logs", () => {
     expect(shownErrorLines(digest)).toContain("AssertionError: expected 43 to be 42 // Object.is equality");
   });
 
+  it("shows rustc warnings with their locations without counting them as errors", () => {
+    const digest = digestOutput(run("cargo-build-warnings", "cargo build"), { wholeMaxChars: 0, headLines: 2, tailLines: 2 });
+    expect(digest).toContain("exit code 0 | 35 lines");
+    expect(digest).toContain("0 error lines (0 distinct), 5 warning lines.");
+    expect(shownErrorLines(digest)).toEqual([]);
+    expect(digest).toContain(" 2| warning: variable does not need to be mutable\n 3|  --> src/lib.rs:3:9");
+    expect(digest).toContain("20| warning: unused variable: `factor`\n21|   --> src/lib.rs:10:9");
+    expect(digest).toContain("34| warning: `warnings` (lib) generated 4 warnings");
+  });
+
   it("digests a long successful npm install into its head and tail", () => {
     const input = run("npm-ci-http", "npm ci --loglevel=http");
     const lines = input.output.trimEnd().split("\n");
