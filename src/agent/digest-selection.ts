@@ -78,13 +78,7 @@ export function groupErrorLines(lines: readonly string[], classes: Uint8Array): 
 export function selectLines(lines: readonly string[], classes: Uint8Array, errors: ErrorLines, opts: DigestOptions, budget: number): Selection {
   const selection = new LineSelection(lines, opts, errors.repeatsByIndex, budget);
   const n = lines.length;
-  let errorLinesNotShown = 0;
-  let notShownRange: [number, number] | null = null;
-  for (const index of errors.representatives) {
-    if (selection.add(index)) continue;
-    errorLinesNotShown++;
-    notShownRange = notShownRange === null ? [index, index] : [Math.min(notShownRange[0], index), Math.max(notShownRange[1], index)];
-  }
+  for (const index of errors.representatives) selection.add(index);
   const shownErrors = errors.representatives.filter((index) => selection.has(index)).sort((a, b) => a - b);
 
   const rounds: Array<[TrimmedPart, () => boolean]> = [
@@ -98,7 +92,9 @@ export function selectLines(lines: readonly string[], classes: Uint8Array, error
   // A gap of a few short lines costs less shown than announced.
   selection.fillSmallGaps(SMALL_GAP_LINES);
   const errorLinesWithoutFullContext = shownErrors.filter((index) => !selection.hasRange(index - opts.contextBefore, index + opts.contextAfter + 1)).length;
-  return { indexes: selection.indexes(), errorLinesNotShown, notShownRange, trimmed, errorLinesWithoutFullContext };
+  const notShown = errors.representatives.filter((index) => !selection.has(index));
+  const notShownRange = notShown.reduce<[number, number] | null>((range, index) => (range === null ? [index, index] : [Math.min(range[0], index), Math.max(range[1], index)]), null);
+  return { indexes: selection.indexes(), errorLinesNotShown: notShown.length, notShownRange, trimmed, errorLinesWithoutFullContext };
 }
 
 /** Lines chosen for the digest, with a running upper bound of their rendered size. */
@@ -156,16 +152,17 @@ class LineSelection {
     return true;
   }
 
-  /** Shows gaps of up to `maxLines` lines whose lines together cost less than the gap's separator. */
+  /**
+   * Shows gaps of up to `maxLines` lines: cheaper than announcing them when their
+   * lines are short, and still worth it when the budget allows.
+   */
   fillSmallGaps(maxLines: number): void {
     let lastKept = -1;
     for (let i = 0; i < this.kept.length; i++) {
       if (this.kept[i] !== 1) continue;
       const gap = i - lastKept - 1;
       if (lastKept >= 0 && gap > 0 && gap <= maxLines) {
-        let cost = 0;
-        for (let j = lastKept + 1; j < i; j++) cost += this.lineCost(j);
-        if (cost <= this.separatorCost) for (let j = lastKept + 1; j < i; j++) this.add(j);
+        for (let j = lastKept + 1; j < i; j++) if (!this.add(j)) break;
       }
       lastKept = i;
     }
