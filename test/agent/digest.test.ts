@@ -139,6 +139,17 @@ const MUST_KEEP: Record<string, { command: string; lines: string[] }> = {
     command: "npm install react@18 react-dom@17",
     lines: ["npm error code ERESOLVE", "npm error ERESOLVE unable to resolve dependency tree", 'npm error peer react@"17.0.2" from react-dom@17.0.2'],
   },
+  "python-traceback": {
+    command: "python3 report.py",
+    lines: [
+      "Traceback (most recent call last):",
+      "json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes: line 2 column 1 (char 24)",
+    ],
+  },
+  "node-uncaught": {
+    command: "node server.mjs",
+    lines: ["Error: ENOENT: no such file or directory, open './missing-settings.json'"],
+  },
   "npm-install-etarget": {
     command: "npm install zod@0.0.999",
     lines: ["npm error code ETARGET", "npm error notarget No matching version found for zod@0.0.999."],
@@ -167,6 +178,12 @@ describe("digestOutput on real logs", () => {
       for (const line of expected.lines) expect(errorLines.some((shown) => shown.startsWith(line))).toBe(true);
     });
   }
+
+  it("keeps the stack frames below an uncaught error as its context", () => {
+    const digest = digestOutput(run("node-uncaught", "node server.mjs"), { wholeMaxChars: 0, headLines: 0, tailLines: 0, contextBefore: 0, contextAfter: 0 });
+    expect(digest).toContain("    at loadSettings (file:///tmp/droid-logs/scripts/server.mjs:3:21)");
+    expect(digest).toContain("    at file:///tmp/droid-logs/scripts/server.mjs:5:18");
+  });
 
   it("strips colours from vitest output and reads its summary", () => {
     const digest = digestOutput(run("vitest-failures-color", "npx vitest run"), { wholeMaxChars: 0 });
@@ -304,6 +321,14 @@ describe("edge cases", () => {
   it("shows the last state of a progress bar redrawn with carriage returns", () => {
     const digest = digestOutput({ command: "pip download x", exitCode: 0, output: "fetching\r 10%\r 50%\r100% done\nok\n", savedPath: SAVED });
     expect(digest.split("\n").slice(2)).toEqual(["100% done", "ok"]);
+  });
+
+  it("reads Windows line endings", () => {
+    const output = `${Array.from({ length: 2_000 }, (_, i) => `step ${i}`).join("\r\n")}\r\nerror: disk full\r\n`;
+    const digest = digestOutput({ command: "build.cmd", exitCode: 1, output, savedPath: SAVED });
+    expect(digest).toContain("exit code 1 | 2,001 lines");
+    expect(shownErrorLines(digest)).toEqual(["error: disk full"]);
+    expect(digest).not.toContain("\r");
   });
 
   it("cuts a huge minified line in the middle and still marks it as an error", () => {
