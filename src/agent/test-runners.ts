@@ -357,13 +357,15 @@ function parseTap(lines: Lines): RunnerCounts {
   };
 }
 
+const MAX_YAML_LINES = 200;
+
 /** `error:` and `failureType:` of the YAML block after a `not ok` line. */
 function tapDiagnostics(lines: Lines, from: number): { error: string; failureType: string } {
   const result = { error: "", failureType: "" };
   if (!/^\s*---$/.test(lines[from] ?? "")) return result;
-  for (let i = from + 1; i < lines.length; i++) {
+  for (let i = from + 1; i < lines.length && i <= from + MAX_YAML_LINES; i++) {
     const line = lines[i] ?? "";
-    if (/^\s*\.\.\.$/.test(line)) break;
+    if (/^\s*(?:\.\.\.$|(?:not )?ok \d+)/.test(line)) break;
     const field = /^\s*(error|failureType|message): ?(.*)$/.exec(line);
     if (field === null) continue;
     const value = (field[2] ?? "").trim();
