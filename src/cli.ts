@@ -18,7 +18,8 @@ import { startJobProcessing, type JobProcessing } from "./jobs/processing.ts";
 import type { JobQueue } from "./jobs/queue.ts";
 import { redeliverMissedWebhooks } from "./jobs/redeliver.ts";
 import { createLogger } from "./log.ts";
-import { createRunners } from "./runners.ts";
+import { createLlmClient, parseLlmEnv } from "./llm/index.ts";
+import { createRunners, type RunnerServices } from "./runners.ts";
 
 const USAGE = `usage: droid <command>
 
@@ -74,7 +75,9 @@ async function serve(settings: Settings, log: Logger): Promise<void> {
   log.info({ queue: describeQueue(settings) }, "jobs are recorded durably");
   const probot = createProbot({ overrides: { log } });
   // With a shared queue `droid serve` only records jobs: `droid worker` processes run them.
-  const processing = settings.queueUrl ? undefined : await startProcessing(queue, probot, settings, log);
+  const processing = settings.queueUrl
+    ? undefined
+    : await startProcessing(queue, probot, gate, await modelClient(log), settings, log);
   void redeliverMissedDeliveries(probot, queue, settings, log);
   onShutdownSignal(log, async () => {
     await processing?.stop(settings.shutdownGraceMs);
@@ -88,18 +91,26 @@ async function worker(settings: Settings, log: Logger): Promise<void> {
   const queue = openJobQueue(settings, log);
   log.info({ queue: describeQueue(settings) }, "worker takes jobs from the shared queue");
   const probot = createProbot({ overrides: { log } });
-  const processing = await startProcessing(queue, probot, settings, log);
+  const gate = new PermissionGate({ cacheMs: settings.permissionCacheMs });
+  const processing = await startProcessing(queue, probot, gate, await modelClient(log), settings, log);
   onShutdownSignal(log, async () => {
     await processing.stop(settings.shutdownGraceMs);
     await queue.close();
   });
 }
 
-async function startProcessing(queue: JobQueue, probot: Probot, settings: Settings, log: Logger): Promise<JobProcessing> {
+async function startProcessing(
+  queue: JobQueue,
+  probot: Probot,
+  gate: PermissionGate,
+  llm: RunnerServices["llm"],
+  settings: Settings,
+  log: Logger,
+): Promise<JobProcessing> {
   const auth = (installationId: number) => probot.auth(installationId);
   const processing = await startJobProcessing({
     queue,
-    runners: createRunners({ probot, settings }),
+    runners: createRunners({ probot, settings, gate, llm, botLogin: botLoginOf(probot) }),
     concurrency: settings.workerConcurrency,
     workerId: settings.instance,
     maxAttempts: settings.maxAttempts,
@@ -162,6 +173,33 @@ function onShutdownSignal(log: Logger, shutdown: () => Promise<void>): void {
   };
   process.on("SIGTERM", handle);
   process.on("SIGINT", handle);
+}
+
+/** The model client from the environment, or the reason there is none (jobs then say so on GitHub). */
+async function modelClient(log: Logger): Promise<RunnerServices["llm"]> {
+  try {
+    const env = parseLlmEnv(process.env);
+    return { client: await createLlmClient(env, { onRetry: (info) => log.warn(info, "model API busy; retrying") }) };
+  } catch (error) {
+    const problem = error instanceof Error ? error.message : String(error);
+    log.warn({ problem }, "no model API configured: plan and fix jobs will fail with a comment saying so");
+    return { problem };
+  }
+}
+
+/** Droid's `<slug>[bot]` login: DROID_BOT_LOGIN, or asked of GitHub once (GET /app). */
+function botLoginOf(probot: Probot): () => Promise<string> {
+  let login: Promise<string> | undefined;
+  return () => {
+    if (process.env.DROID_BOT_LOGIN) return Promise.resolve(process.env.DROID_BOT_LOGIN);
+    login ??= probot.auth().then(async (app) => {
+      const { data } = await app.rest.apps.getAuthenticated();
+      if (!data?.slug) throw new Error("GET /app returned no slug");
+      return `${data.slug}[bot]`;
+    });
+    login.catch(() => (login = undefined));
+    return login;
+  };
 }
 
 main(process.argv.slice(2)).then(
