@@ -10,6 +10,9 @@ export const ownerSchema = z.object({ host: z.string(), pid: z.number().int(), p
 
 export type Owner = z.infer<typeof ownerSchema>;
 
+/** The error recorded on a job whose process died while running it. */
+export const ORPHAN_ERROR = "the process running this job stopped before it finished";
+
 /** This process. `process` tells a restarted process from its predecessor with the same pid (pid 1 in a container). */
 export const THIS_PROCESS: Owner = { host: hostname(), pid: process.pid, process: randomUUID() };
 

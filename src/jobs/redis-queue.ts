@@ -18,12 +18,13 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import pino, { type Logger } from "pino";
 import { z } from "zod";
-import { jobLinksSchema, jobRequestSchema, jobStateSchema, jsonText, repoRefSchema, safeJson, targetSchema } from "./job-schema.ts";
-import { ownerIsGone, ownerSchema, THIS_PROCESS } from "./ownership.ts";
+import { safeJson } from "./job-schema.ts";
+import { ORPHAN_ERROR, ownerIsGone, ownerSchema, THIS_PROCESS } from "./ownership.ts";
 import { lockKey, repoKey, type JobPatch, type JobQueue, type RepoName } from "./queue.ts";
 import { QueueSignals } from "./queue-signals.ts";
+import { parseJob, redisError } from "./redis-records.ts";
 import { SCRIPTS } from "./redis-scripts.ts";
-import { JobStoreError, type JobStoreFailure } from "./store-errors.ts";
+import { JobStoreError } from "./store-errors.ts";
 import { JOB_KINDS, type EnqueueResult, type Job, type JobKind, type JobOutcome, type NewJob, type Target } from "./types.ts";
 
 export interface RedisQueueOptions {
@@ -39,7 +40,6 @@ export interface RedisQueueOptions {
   timeoutMs?: number;
 }
 
-const ORPHAN_ERROR = "the process running this job stopped before it finished";
 const CLAIM_SCAN_DEPTH = 100;
 
 export class RedisJobQueue implements JobQueue {
@@ -341,64 +341,3 @@ function targetKey(repo: RepoName, target: Target): string {
   return `${repoKey(repo)}|${target.kind}|${target.number}`;
 }
 
-function redisError(error: unknown, doing: string): JobStoreError {
-  if (error instanceof JobStoreError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  const reason: JobStoreFailure = message.startsWith("lost-lease")
-    ? "lost-lease"
-    : message.startsWith("unknown-job")
-      ? "unknown-job"
-      : message.includes("OOM")
-        ? "disk-full"
-        : message.includes("READONLY") || message.includes("MISCONF")
-          ? "read-only"
-          : error instanceof z.ZodError
-            ? "corrupt-record"
-            : "unavailable";
-  return new JobStoreError(reason, `${doing}: ${message}`, { cause: error });
-}
-
-
-
-const millis = z.coerce.number().int().transform((ms) => new Date(ms));
-
-const jobHashSchema = z.object({
-  data: jsonText(
-    z.object({
-      deliveryId: z.string(),
-      repo: repoRefSchema,
-      target: targetSchema,
-      requester: z.string(),
-      triggerCommentId: z.number().int().nullable(),
-      request: jobRequestSchema,
-    }),
-  ),
-  state: jobStateSchema,
-  attempts: z.coerce.number().int(),
-  created: millis,
-  started: millis.optional(),
-  ended: millis.optional(),
-  cost: z.coerce.number(),
-  links: jsonText(jobLinksSchema),
-  error: z.string().optional(),
-});
-
-function parseJob(id: string, fields: Record<string, string>): Job {
-  const parsed = jobHashSchema.safeParse(fields);
-  if (!parsed.success) {
-    throw new JobStoreError("corrupt-record", `job ${id}: ${z.prettifyError(parsed.error)}`, { jobId: id });
-  }
-  const h = parsed.data;
-  return {
-    ...h.data,
-    id,
-    state: h.state,
-    attempts: h.attempts,
-    createdAt: h.created,
-    startedAt: h.started ?? null,
-    endedAt: h.ended ?? null,
-    costUsd: h.cost,
-    links: h.links,
-    error: h.error ?? null,
-  };
-}

@@ -18,13 +18,14 @@ import { join } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { setTimeout as sleep } from "node:timers/promises";
 import pino, { type Logger } from "pino";
-import { z } from "zod";
-import { jobLinksSchema, jobRequestSchema, jobStateSchema, jsonText, repoRefSchema, safeJson } from "./job-schema.ts";
-import { ownerIsGone, ownerSchema, THIS_PROCESS } from "./ownership.ts";
+import { safeJson } from "./job-schema.ts";
+import { ORPHAN_ERROR, ownerIsGone, ownerSchema, THIS_PROCESS } from "./ownership.ts";
 import { lockKey, repoKey, type JobPatch, type JobQueue, type RepoName } from "./queue.ts";
 import { QueueSignals } from "./queue-signals.ts";
+import { isBusy, storeError } from "./sqlite-errors.ts";
+import { parseRow, safeParseRow } from "./sqlite-rows.ts";
 import { migrate } from "./sqlite-schema.ts";
-import { JobStoreError, type JobStoreFailure } from "./store-errors.ts";
+import { JobStoreError } from "./store-errors.ts";
 import type { EnqueueResult, Job, JobKind, JobLinks, JobOutcome, NewJob, Target } from "./types.ts";
 
 export interface SqliteQueueOptions {
@@ -459,7 +460,6 @@ export class SqliteJobQueue implements JobQueue {
   }
 }
 
-const ORPHAN_ERROR = "the process running this job stopped before it finished";
 
 function openDatabase(dataDir: string, file: string): DatabaseSync {
   try {
@@ -470,95 +470,8 @@ function openDatabase(dataDir: string, file: string): DatabaseSync {
   }
 }
 
-const SQLITE_FAILURES: Record<number, JobStoreFailure> = {
-  5: "locked", // SQLITE_BUSY
-  6: "locked", // SQLITE_LOCKED
-  8: "read-only", // SQLITE_READONLY
-  10: "unavailable", // SQLITE_IOERR
-  11: "corrupt-database", // SQLITE_CORRUPT
-  13: "disk-full", // SQLITE_FULL
-  14: "read-only", // SQLITE_CANTOPEN
-  23: "read-only", // SQLITE_AUTH / permission
-  26: "corrupt-database", // SQLITE_NOTADB
-};
-
-const sqliteErrorSchema = z.object({ errcode: z.number(), errstr: z.string().optional(), message: z.string() });
-
-/** Translates a SQLite or file-system failure into a typed, reportable error. */
-export function storeError(error: unknown, doing: string): JobStoreError {
-  if (error instanceof JobStoreError) return error;
-  const sqlite = sqliteErrorSchema.safeParse(error);
-  if (sqlite.success) {
-    const reason = SQLITE_FAILURES[sqlite.data.errcode & 0xff] ?? "unavailable";
-    return new JobStoreError(reason, `${doing}: ${sqlite.data.message}`, { cause: error });
-  }
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const reason: JobStoreFailure =
-    code === "ENOSPC" ? "disk-full" : code === "EACCES" || code === "EROFS" || code === "EPERM" ? "read-only" : "unavailable";
-  return new JobStoreError(reason, `${doing}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-}
-
-function isBusy(error: unknown): boolean {
-  const sqlite = sqliteErrorSchema.safeParse(error);
-  return sqlite.success && [5, 6].includes(sqlite.data.errcode & 0xff);
-}
-
-
 function sqlValue(value: unknown): SQLInputValue {
   return typeof value === "number" || typeof value === "string" || value === null ? value : String(value);
 }
 
 
-const millis = z.number().transform((ms) => new Date(ms));
-
-const jobRowSchema = z.object({
-  id: z.string(),
-  delivery_id: z.string(),
-  repo_ref: jsonText(repoRefSchema),
-  target_kind: z.enum(["issue", "pull_request"]),
-  target_number: z.number().int(),
-  requester: z.string(),
-  trigger_comment_id: z.number().int().nullable(),
-  request: jsonText(jobRequestSchema),
-  state: jobStateSchema,
-  attempts: z.number().int(),
-  created_at: millis,
-  started_at: millis.nullable(),
-  ended_at: millis.nullable(),
-  cost_usd: z.number(),
-  links: jsonText(jobLinksSchema),
-  error: z.string().nullable(),
-});
-
-function safeParseRow(row: Record<string, unknown>): { success: true; job: Job } | { success: false; problem: string } {
-  const parsed = jobRowSchema.safeParse(row);
-  if (!parsed.success) return { success: false, problem: z.prettifyError(parsed.error) };
-  const r = parsed.data;
-  return {
-    success: true,
-    job: {
-      id: r.id,
-      deliveryId: r.delivery_id,
-      repo: r.repo_ref,
-      target: { kind: r.target_kind, number: r.target_number },
-      requester: r.requester,
-      triggerCommentId: r.trigger_comment_id,
-      request: r.request,
-      state: r.state,
-      attempts: r.attempts,
-      createdAt: r.created_at,
-      startedAt: r.started_at,
-      endedAt: r.ended_at,
-      costUsd: r.cost_usd,
-      links: r.links,
-      error: r.error,
-    },
-  };
-}
-
-function parseRow(row: Record<string, unknown>): Job {
-  const parsed = safeParseRow(row);
-  if (parsed.success) return parsed.job;
-  const id = String(row.id);
-  throw new JobStoreError("corrupt-record", `job ${id}: ${parsed.problem}`, { jobId: id });
-}
