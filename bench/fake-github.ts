@@ -10,6 +10,8 @@ export interface FakeGitHub {
   calls: Map<string, number>;
   /** Every request, in order (tests read the bodies of comments). */
   requests: { route: string; path: string; body: string }[];
+  /** When it returns true for a request (its route, how many of that route so far), the request is never answered. */
+  stall: ((route: string, count: number) => boolean) | undefined;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       const route = routeOf(req.method ?? "GET", url);
       calls.set(route, (calls.get(route) ?? 0) + 1);
       requests.push({ route, path: url.split("?")[0] ?? "/", body: Buffer.concat(chunks).toString("utf8") });
+      if (fake.stall?.(route, calls.get(route) ?? 0)) return;
       const [status, body] = answer(route);
       res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
       res.end(JSON.stringify(body));
@@ -32,12 +35,18 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("no address");
-  return {
+  const fake: FakeGitHub = {
     url: `http://127.0.0.1:${address.port}`,
     calls,
     requests,
-    close: () => new Promise((r) => server.close(() => r())),
+    stall: undefined,
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
+  return fake;
 }
 
 function routeOf(method: string, url: string): string {

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/droid-process.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
 
 export interface DroidProcess {
   child: ChildProcess;
@@ -19,8 +20,18 @@ export interface DroidProcess {
 
 const running = new Set<ChildProcess>();
 
-export async function startDroidProcess(env: Record<string, string>): Promise<DroidProcess> {
-  const child = spawn(process.execPath, [FIXTURE], {
+/** The fault-test composition (test runners), ready when it prints "ready". */
+export function startDroidProcess(env: Record<string, string>): Promise<DroidProcess> {
+  return spawnDroid([FIXTURE], env, "ready");
+}
+
+/** The real `droid serve` (src/cli.ts), ready when it logs that its worker started. */
+export function startDroidServe(env: Record<string, string>): Promise<DroidProcess> {
+  return spawnDroid([CLI, "serve"], { LOG_FORMAT: "json", ...env }, '"msg":"worker started"');
+}
+
+async function spawnDroid(args: string[], env: Record<string, string>, readyMark: string): Promise<DroidProcess> {
+  const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -29,16 +40,18 @@ export async function startDroidProcess(env: Record<string, string>): Promise<Dr
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`droid process not ready in 20 s:\n${stderr}`)), 20_000);
+    let stdout = "";
+    const timer = setTimeout(() => reject(new Error(`droid process not ready in 20 s:\n${stdout}${stderr}`)), 20_000);
     child.stdout?.on("data", (chunk: Buffer) => {
-      if (chunk.toString().includes("ready")) {
+      stdout += chunk.toString();
+      if (stdout.includes(readyMark)) {
         clearTimeout(timer);
         resolve();
       }
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`droid process exited with ${code} before it was ready:\n${stderr}`));
+      reject(new Error(`droid process exited with ${code} before it was ready:\n${stdout}${stderr}`));
     });
   });
   return {

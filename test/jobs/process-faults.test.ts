@@ -16,7 +16,7 @@ import { freePort } from "../../src/server.ts";
 import { TEST_PRIVATE_KEY, WEBHOOK_SECRET } from "../helpers/github.ts";
 import { issueComment, OWNER, REPO } from "../helpers/payloads.ts";
 import { sendWebhook } from "../helpers/webhook.ts";
-import { killAllDroidProcesses, readRuns, startDroidProcess } from "./droid-processes.ts";
+import { killAllDroidProcesses, readRuns, startDroidProcess, startDroidServe } from "./droid-processes.ts";
 import { eventually, newJob } from "./fixtures.ts";
 import { startRedisServer, type RedisServer } from "./redis-server.ts";
 
@@ -56,6 +56,51 @@ function serverEnv(port: number, store: Record<string, string>): Record<string, 
 function count(lines: string[], line: string): number {
   return lines.filter((l) => l === line).length;
 }
+
+describe("kill -9 of the real `droid serve` while a job runs", () => {
+  it("recovers the job on restart and runs it to its end once, recording nothing twice", async () => {
+    const port = await freePort();
+    const env = {
+      APP_ID: "1",
+      PRIVATE_KEY: TEST_PRIVATE_KEY,
+      WEBHOOK_SECRET,
+      PORT: String(port),
+      GHE_HOST: new URL(github.url).host,
+      GHE_PROTOCOL: "http",
+      DROID_DATA_DIR: dir,
+      NODE_ENV: "production",
+    };
+    const url = `http://127.0.0.1:${port}`;
+    const send = () =>
+      sendWebhook(url, "issue_comment", comment("/droid plan", 1), { secret: WEBHOOK_SECRET, deliveryId: "plan-1" });
+    // The webhook reads the repo config twice (repo, then org); the plan job's own read never gets an answer.
+    github.stall = (route, n) => route === "config" && n > 2;
+    const first = await startDroidServe(env);
+    expect((await send()).status).toBe(200);
+    const queue = new SqliteJobQueue({ dataDir: dir });
+    closers.push(() => queue.close());
+    const running = await eventually(async () => {
+      const job = await queue.findByDelivery("plan-1");
+      return job?.state === "running" && (github.calls.get("config") ?? 0) > 2 && job;
+    }, 10_000);
+    await first.kill9();
+
+    github.stall = undefined;
+    const second = await startDroidServe(env);
+    // Without a model API the plan job ends at once, with a comment saying so.
+    const ended = await eventually(async () => {
+      const job = await queue.get(running.id);
+      return job?.state === "failed" && job;
+    }, 15_000);
+    expect((await send()).status).toBe(200); // GitHub redelivers: nothing new
+    expect(await second.stop()).toBe(0);
+
+    expect(ended).toMatchObject({ attempts: 2, error: "the model API is not configured" });
+    expect(await queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "issue", number: 1 })).toHaveLength(1);
+    const comments = github.requests.filter((r) => r.route === "comment").map((r) => JSON.parse(r.body).body);
+    expect(comments).toEqual([expect.stringMatching(/model API is not configured/)]);
+  });
+});
 
 describe("kill -9 and SIGTERM of a Droid process (embedded SQLite store)", () => {
   it("re-runs an interrupted plan once, reports a fix that had pushed, and duplicates nothing", async () => {
