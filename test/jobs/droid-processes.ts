@@ -25,9 +25,13 @@ export function startDroidProcess(env: Record<string, string>): Promise<DroidPro
   return spawnDroid([FIXTURE], env, "ready");
 }
 
-/** The real `droid serve` (src/cli.ts), ready when it logs that its worker started. */
+/**
+ * The real `droid serve` (src/cli.ts), ready when it logs that its worker started (or,
+ * with a shared queue, where `droid serve` runs no worker, that it records jobs).
+ */
 export function startDroidServe(env: Record<string, string>): Promise<DroidProcess> {
-  return spawnDroid([CLI, "serve"], { LOG_FORMAT: "json", ...env }, '"msg":"worker started"');
+  const ready = env.DROID_QUEUE_URL ? '"msg":"jobs are recorded durably"' : '"msg":"worker started"';
+  return spawnDroid([CLI, "serve"], { LOG_FORMAT: "json", ...env }, ready);
 }
 
 async function spawnDroid(args: string[], env: Record<string, string>, readyMark: string): Promise<DroidProcess> {

@@ -53,6 +53,20 @@ function serverEnv(port: number, store: Record<string, string>): Record<string, 
   };
 }
 
+/** The environment of a real `droid serve` talking to the loopback GitHub (no model API configured). */
+function serveEnv(port: number): Record<string, string> {
+  return {
+    APP_ID: "1",
+    PRIVATE_KEY: TEST_PRIVATE_KEY,
+    WEBHOOK_SECRET,
+    PORT: String(port),
+    GHE_HOST: new URL(github.url).host,
+    GHE_PROTOCOL: "http",
+    DROID_DATA_DIR: dir,
+    NODE_ENV: "production",
+  };
+}
+
 function count(lines: string[], line: string): number {
   return lines.filter((l) => l === line).length;
 }
@@ -60,16 +74,7 @@ function count(lines: string[], line: string): number {
 describe("kill -9 of the real `droid serve` while a job runs", () => {
   it("recovers the job on restart and runs it to its end once, recording nothing twice", async () => {
     const port = await freePort();
-    const env = {
-      APP_ID: "1",
-      PRIVATE_KEY: TEST_PRIVATE_KEY,
-      WEBHOOK_SECRET,
-      PORT: String(port),
-      GHE_HOST: new URL(github.url).host,
-      GHE_PROTOCOL: "http",
-      DROID_DATA_DIR: dir,
-      NODE_ENV: "production",
-    };
+    const env = serveEnv(port);
     const url = `http://127.0.0.1:${port}`;
     const send = () =>
       sendWebhook(url, "issue_comment", comment("/droid plan", 1), { secret: WEBHOOK_SECRET, deliveryId: "plan-1" });
@@ -176,7 +181,7 @@ describe("kill -9 and SIGTERM of a Droid process (embedded SQLite store)", () =>
   });
 });
 
-describe("100 concurrent redeliveries of one webhook over three server processes", () => {
+describe("100 concurrent redeliveries of one webhook over three `droid serve` processes", () => {
   let redis: RedisServer | undefined;
   afterEach(async () => {
     await redis?.stop();
@@ -198,7 +203,7 @@ describe("100 concurrent redeliveries of one webhook over three server processes
     const { env, queue } = await backend();
     closers.push(() => queue.close());
     const ports = [await freePort(), await freePort(), await freePort()];
-    await Promise.all(ports.map((port) => startDroidProcess({ ...serverEnv(port, env), NO_WORKER: "1" })));
+    await Promise.all(ports.map((port) => startDroidServe({ ...serveEnv(port), ...env })));
     const deliveryId = randomUUID();
     const payload = comment("/droid plan", 7);
     const responses = await Promise.all(
@@ -208,7 +213,7 @@ describe("100 concurrent redeliveries of one webhook over three server processes
     );
     expect(responses.map((r) => r.status)).toEqual(Array.from({ length: 100 }, () => 200));
     const jobs = await queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "issue", number: 7 });
-    expect(jobs.map((j) => [j.deliveryId, j.state])).toEqual([[deliveryId, "queued"]]);
+    expect(jobs.map((j) => j.deliveryId)).toEqual([deliveryId]);
   });
 });
 
