@@ -36,7 +36,7 @@ export function encodeStoredPlan(stored: StoredPlan): string {
   return `${PLAN_MARKER_PREFIX}${Buffer.from(JSON.stringify(stored), "utf8").toString("base64")} -->`;
 }
 
-const STATE_MARK: Record<Subtask["state"], string> = { todo: "", "in-progress": " ⏳", done: "", skipped: " _(skipped)_" };
+const STATE_MARK: Record<Subtask["state"], string> = { todo: "", "in-progress": " ⏳", done: "", failed: " ❌ _(failed)_", skipped: " _(skipped)_" };
 
 function checklistLine(s: Subtask): string {
   const checked = s.state === "done" || s.state === "skipped" ? "x" : " ";
