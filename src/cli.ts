@@ -16,7 +16,8 @@ import { MemoryJobQueue } from "./jobs/memory-queue.ts";
 import type { JobQueue } from "./jobs/queue.ts";
 import { Worker } from "./jobs/worker.ts";
 import { createLogger } from "./log.ts";
-import { createRunners } from "./runners.ts";
+import { createLlmClient, parseLlmEnv } from "./llm/index.ts";
+import { createRunners, type RunnerServices } from "./runners.ts";
 
 const USAGE = `usage: droid <command>
 
@@ -66,7 +67,7 @@ async function serve(settings: Settings, log: Logger): Promise<void> {
     return;
   }
   const probot = createProbot({ overrides: { log } });
-  const worker = startWorker(queue, probot, settings, log);
+  const worker = startWorker(queue, probot, gate, await modelClient(log), settings, log);
   const shutdown = async (signal: string) => {
     log.info({ signal }, "shutting down: no new jobs; waiting for running jobs");
     await worker.stop(settings.shutdownGraceMs);
@@ -78,10 +79,17 @@ async function serve(settings: Settings, log: Logger): Promise<void> {
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
-function startWorker(queue: JobQueue, probot: Probot, settings: Settings, log: Logger): Worker {
+function startWorker(
+  queue: JobQueue,
+  probot: Probot,
+  gate: PermissionGate,
+  llm: RunnerServices["llm"],
+  settings: Settings,
+  log: Logger,
+): Worker {
   const worker = new Worker({
     queue,
-    runners: createRunners({ probot, settings }),
+    runners: createRunners({ probot, settings, gate, llm, botLogin: botLoginOf(probot) }),
     concurrency: settings.workerConcurrency,
     log: log.child({ name: "worker" }),
     workerId: settings.instance,
@@ -102,6 +110,33 @@ function startWorker(queue: JobQueue, probot: Probot, settings: Settings, log: L
   worker.start();
   log.info({ concurrency: settings.workerConcurrency, kinds: worker.kinds }, "worker started");
   return worker;
+}
+
+/** The model client from the environment, or the reason there is none (jobs then say so on GitHub). */
+async function modelClient(log: Logger): Promise<RunnerServices["llm"]> {
+  try {
+    const env = parseLlmEnv(process.env);
+    return { client: await createLlmClient(env, { onRetry: (info) => log.warn(info, "model API busy; retrying") }) };
+  } catch (error) {
+    const problem = error instanceof Error ? error.message : String(error);
+    log.warn({ problem }, "no model API configured: plan and fix jobs will fail with a comment saying so");
+    return { problem };
+  }
+}
+
+/** Droid's `<slug>[bot]` login: DROID_BOT_LOGIN, or asked of GitHub once (GET /app). */
+function botLoginOf(probot: Probot): () => Promise<string> {
+  let login: Promise<string> | undefined;
+  return () => {
+    if (process.env.DROID_BOT_LOGIN) return Promise.resolve(process.env.DROID_BOT_LOGIN);
+    login ??= probot.auth().then(async (app) => {
+      const { data } = await app.rest.apps.getAuthenticated();
+      if (!data?.slug) throw new Error("GET /app returned no slug");
+      return `${data.slug}[bot]`;
+    });
+    login.catch(() => (login = undefined));
+    return login;
+  };
 }
 
 main(process.argv.slice(2)).then(

@@ -109,6 +109,10 @@ function renderElisions(digest: Extract<Digest, { kind: "digested" }>): string[]
     );
   }
   if (elisions.repeatedErrorLines > 0) notes.push(`${count(elisions.repeatedErrorLines)} repeated error lines folded into the first of each kind (see [×N]).`);
-  if (elisions.trimmed !== null) notes.push(`Trimmed to fit: ${elisions.trimmed}. Read more with sed -n 'FROM,TOp' ${facts.savedPath}`);
+  if (elisions.trimmed !== null) {
+    const without = elisions.errorLinesWithoutFullContext;
+    const detail = without > 0 ? ` (${count(without)} error lines shown without all their context)` : "";
+    notes.push(`Trimmed to fit: ${elisions.trimmed}${detail}. Read more with sed -n 'FROM,TOp' ${facts.savedPath}`);
+  }
   return notes.length > 0 ? ["", ...notes] : [];
 }

@@ -28,6 +28,8 @@ export interface Selection {
   notShownRange: [number, number] | null;
   /** What the budget cut short, if anything: the first round that did not fit. */
   trimmed: TrimmedPart | null;
+  /** Error lines shown without all of their context lines. */
+  errorLinesWithoutFullContext: number;
 }
 
 export type TrimmedPart = "context around error lines" | "stack frames below error lines" | "head and tail" | "warnings";
@@ -69,26 +71,18 @@ export function groupErrorLines(lines: readonly string[], classes: Uint8Array): 
 }
 
 /**
- * Chooses the lines to show, in order of priority: a little head and tail, every
- * distinct error line (failures first), context nearest first, stack frames below
+ * Chooses the lines to show, in order of priority: every distinct error line
+ * (failures first), a little head and tail, context nearest first, stack frames below
  * errors, more head and tail, warnings. Stops at the first line that does not fit.
  */
 export function selectLines(lines: readonly string[], classes: Uint8Array, errors: ErrorLines, opts: DigestOptions, budget: number): Selection {
   const selection = new LineSelection(lines, opts, errors.repeatsByIndex, budget);
   const n = lines.length;
-  selection.addRange(0, Math.min(3, n));
-  selection.addRange(Math.max(0, n - 5), n);
-
-  let errorLinesNotShown = 0;
-  let notShownRange: [number, number] | null = null;
-  for (const index of errors.representatives) {
-    if (selection.add(index)) continue;
-    errorLinesNotShown++;
-    notShownRange = notShownRange === null ? [index, index] : [Math.min(notShownRange[0], index), Math.max(notShownRange[1], index)];
-  }
+  for (const index of errors.representatives) selection.add(index);
   const shownErrors = errors.representatives.filter((index) => selection.has(index)).sort((a, b) => a - b);
 
   const rounds: Array<[TrimmedPart, () => boolean]> = [
+    ["head and tail", () => selection.addRange(Math.max(0, n - 5), n, true) && selection.addRange(0, Math.min(3, n))],
     ["context around error lines", () => addContext(selection, shownErrors, opts)],
     ["stack frames below error lines", () => addStackFrames(selection, shownErrors, classes, opts.stackLines)],
     ["head and tail", () => selection.addRange(Math.max(0, n - opts.tailLines), n, true) && selection.addRange(0, Math.min(opts.headLines, n))],
@@ -97,7 +91,10 @@ export function selectLines(lines: readonly string[], classes: Uint8Array, error
   const trimmed = rounds.find(([, round]) => !round())?.[0] ?? null;
   // A gap of a few short lines costs less shown than announced.
   selection.fillSmallGaps(SMALL_GAP_LINES);
-  return { indexes: selection.indexes(), errorLinesNotShown, notShownRange, trimmed };
+  const errorLinesWithoutFullContext = shownErrors.filter((index) => !selection.hasRange(index - opts.contextBefore, index + opts.contextAfter + 1)).length;
+  const notShown = errors.representatives.filter((index) => !selection.has(index));
+  const notShownRange = notShown.reduce<[number, number] | null>((range, index) => (range === null ? [index, index] : [Math.min(range[0], index), Math.max(range[1], index)]), null);
+  return { indexes: selection.indexes(), errorLinesNotShown: notShown.length, notShownRange, trimmed, errorLinesWithoutFullContext };
 }
 
 /** Lines chosen for the digest, with a running upper bound of their rendered size. */
@@ -125,6 +122,12 @@ class LineSelection {
     return this.kept[index] === 1;
   }
 
+  /** Every line of [from, to) that exists is kept. */
+  hasRange(from: number, to: number): boolean {
+    for (let i = Math.max(0, from); i < Math.min(to, this.kept.length); i++) if (this.kept[i] !== 1) return false;
+    return true;
+  }
+
   /** Keeps a line if the budget allows; true when it is kept. */
   add(index: number): boolean {
     if (index < 0 || index >= this.lines.length) return true;
@@ -149,16 +152,17 @@ class LineSelection {
     return true;
   }
 
-  /** Shows gaps of up to `maxLines` lines whose lines together cost less than the gap's separator. */
+  /**
+   * Shows gaps of up to `maxLines` lines: cheaper than announcing them when their
+   * lines are short, and still worth it when the budget allows.
+   */
   fillSmallGaps(maxLines: number): void {
     let lastKept = -1;
     for (let i = 0; i < this.kept.length; i++) {
       if (this.kept[i] !== 1) continue;
       const gap = i - lastKept - 1;
       if (lastKept >= 0 && gap > 0 && gap <= maxLines) {
-        let cost = 0;
-        for (let j = lastKept + 1; j < i; j++) cost += this.lineCost(j);
-        if (cost <= this.separatorCost) for (let j = lastKept + 1; j < i; j++) this.add(j);
+        for (let j = lastKept + 1; j < i; j++) if (!this.add(j)) break;
       }
       lastKept = i;
     }
@@ -203,6 +207,7 @@ function addWarnings(selection: LineSelection, lines: readonly string[], classes
     if (seen.has(key)) continue;
     seen.add(key);
     if (!selection.add(i)) return false;
+    if (classes[i + 1] === LineClass.location && !selection.add(i + 1)) return false;
   }
   return true;
 }

@@ -2,9 +2,9 @@
 // Pure: the caller has saved the full output (in the sandbox) and passes its path.
 //
 // What survives, in order of priority, within a character budget:
-//   1. a few lines of head and tail;
-//   2. every error line (failing tests, compiler errors, assertion messages), each
+//   1. every error line (failing tests, compiler errors, assertion messages), each
 //      distinct one once, with a count and where its repeats are;
+//   2. a few lines of head and tail;
 //   3. context around error lines, nearest lines first; then stack frames below them;
 //   4. more head and tail; then warnings.
 // When the budget runs out, context goes before any error line does; what could not be
@@ -83,6 +83,8 @@ export interface DigestElisions {
   repeatedErrorLines: number;
   /** Context, stack frames, head/tail or warnings cut short to fit the budget (the first that was). */
   trimmed: TrimmedPart | null;
+  /** Error lines shown without all of their context lines. */
+  errorLinesWithoutFullContext: number;
 }
 
 export type Digest =
@@ -108,7 +110,8 @@ const WHOLE_HEADER_RESERVE = MAX_COMMAND_CHARS + 100;
 /** Room kept for the closing notes (each names the saved path) and the last gap line, at most. */
 const footerReserve = (savedPath: string, lineCount: number): number => 400 + 2 * savedPath.length + separatorCost(lineCount);
 /** The selection's size is an upper bound: up to this many passes spend what it left unused. */
-const FIT_PASSES = 4;
+const FIT_PASSES = 6;
+const MIN_BUDGET_STEP = 16;
 
 export function buildDigest(input: CommandOutput, options: Partial<DigestOptions> = {}): Digest {
   const opts = { ...defaultDigestOptions, ...options };
@@ -153,25 +156,32 @@ export function buildDigest(input: CommandOutput, options: Partial<DigestOptions
         notShownRange: selection.notShownRange,
         repeatedErrorLines: found.errors - found.distinct,
         trimmed: selection.trimmed,
+        errorLinesWithoutFullContext: selection.errorLinesWithoutFullContext,
       },
     };
   };
 
-  // The selection's size estimate is an upper bound; a few passes spend what it left
-  // unused, or shrink if it was ever wrong.
+  // The selection's size estimate is an upper bound: a few passes search for the
+  // largest selection budget whose digest still fits.
   let budget = opts.budgetChars - header.length - footerReserve(facts.savedPath, facts.lineCount);
-  let best: Digest | null = null;
-  let last = digestOf(budget);
-  for (let pass = 1; pass < FIT_PASSES; pass++) {
-    const unused = opts.budgetChars - renderDigestText(last, opts).length;
-    if (unused >= 0) best = last;
-    const complete = last.kind === "digested" && last.elisions.errorLinesNotShown === 0 && last.elisions.trimmed === null;
-    if (best !== null && (complete || unused <= 0)) break;
-    budget += unused < 0 ? unused - separatorCost(facts.lineCount) : unused;
-    last = digestOf(budget);
+  let best: { digest: Digest; budget: number } | null = null;
+  let tooBig = Number.POSITIVE_INFINITY;
+  for (let pass = 0; pass < FIT_PASSES; pass++) {
+    const digest = digestOf(budget);
+    const unused = opts.budgetChars - renderDigestText(digest, opts).length;
+    let next: number;
+    if (unused >= 0) {
+      best = { digest, budget };
+      if (digest.kind === "whole" || (digest.elisions.errorLinesNotShown === 0 && digest.elisions.trimmed === null)) break;
+      next = Math.min(budget + unused, Math.floor((budget + tooBig) / 2));
+    } else {
+      tooBig = budget;
+      next = best === null ? budget + unused - separatorCost(facts.lineCount) : Math.floor((best.budget + budget) / 2);
+    }
+    if (Math.abs(next - budget) < MIN_BUDGET_STEP) break;
+    budget = next;
   }
-  if (renderDigestText(last, opts).length <= opts.budgetChars) best = last;
-  return best ?? last;
+  return best?.digest ?? digestOf(0);
 }
 
 /** The digest as text, never longer than the budget. */

@@ -90,15 +90,26 @@ export function classifyLine(line: string): LineClass {
 
 // Rust prints a panic's message on the line after `panicked at file:line:col:`.
 const PANIC_HEADER = /panicked at \S+:\d+:\d+:$/;
+// rustc and gcc-style diagnostics: a `warning:` header and its ` --> file:line` location.
+const WARNING_HEADER = /^warning(?:\[\w+\])?: /;
+const RUST_LOCATION = /^\s*--> /;
 
-/** Classes of all lines, in one pass. */
+/**
+ * Classes of all lines, in one pass, with what a line alone cannot say: the line
+ * after a rust panic header is its message, and the location of a warning is a
+ * location, not an error line.
+ */
 export function classifyLines(lines: readonly string[]): Uint8Array {
   const classes = new Uint8Array(lines.length);
   let afterPanicHeader = false;
+  let inWarning = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? "";
     let lineClass = classifyLine(line);
     if (afterPanicHeader && lineClass === LineClass.plain && line.trim() !== "") lineClass = LineClass.errorDetail;
+    if (lineClass === LineClass.failure) inWarning = false;
+    if (lineClass === LineClass.warning) inWarning = WARNING_HEADER.test(line);
+    if (inWarning && lineClass === LineClass.errorDetail && RUST_LOCATION.test(line)) lineClass = LineClass.location;
     afterPanicHeader = lineClass === LineClass.failure && PANIC_HEADER.test(line);
     classes[i] = lineClass;
   }

@@ -250,6 +250,9 @@ function panicMessage(lines: Lines, at: number): string {
 
 // ------------------------------------------------------------------ go test
 
+// Every line the go parser reads starts like this.
+const GO_LINE = /^(?:=== |--- |\s|panic: |FAIL|[^\s:]+\.go:)/;
+
 function parseGoTest(lines: Lines): RunnerCounts {
   const failedNames: string[] = [];
   const messages = new Map<string, string>();
@@ -259,6 +262,7 @@ function parseGoTest(lines: Lines): RunnerCounts {
   let current: string | null = null;
   let firstCompileError = "";
   for (const line of lines) {
+    if (!GO_LINE.test(line)) continue;
     const run = /^=== (?:RUN|CONT)\s+(\S+)/.exec(line);
     if (run !== null) current = run[1] ?? null;
     const verdict = /^\s*--- (PASS|FAIL|SKIP): (\S+)/.exec(line);
@@ -280,7 +284,8 @@ function parseGoTest(lines: Lines): RunnerCounts {
     if (build !== null) buildFailures.push({ name: build[1] ?? "", message: firstCompileError === "" ? build[2] ?? "" : firstCompileError });
   }
   // A parent fails because a subtest failed: report the subtest.
-  const leaves = failedNames.filter((name) => !failedNames.some((other) => other.startsWith(`${name}/`)));
+  const parents = new Set(failedNames.flatMap((name) => name.split("/").slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join("/"))));
+  const leaves = failedNames.filter((name) => !parents.has(name));
   const failures = unique([...leaves.map((name) => ({ name, message: messages.get(name) ?? "" })), ...buildFailures]);
   return { runner: "go", passed, failed: failures.length, skipped, failures };
 }
@@ -352,13 +357,15 @@ function parseTap(lines: Lines): RunnerCounts {
   };
 }
 
+const MAX_YAML_LINES = 200;
+
 /** `error:` and `failureType:` of the YAML block after a `not ok` line. */
 function tapDiagnostics(lines: Lines, from: number): { error: string; failureType: string } {
   const result = { error: "", failureType: "" };
   if (!/^\s*---$/.test(lines[from] ?? "")) return result;
-  for (let i = from + 1; i < lines.length; i++) {
+  for (let i = from + 1; i < lines.length && i <= from + MAX_YAML_LINES; i++) {
     const line = lines[i] ?? "";
-    if (/^\s*\.\.\.$/.test(line)) break;
+    if (/^\s*(?:\.\.\.$|(?:not )?ok \d+)/.test(line)) break;
     const field = /^\s*(error|failureType|message): ?(.*)$/.exec(line);
     if (field === null) continue;
     const value = (field[2] ?? "").trim();

@@ -30,8 +30,10 @@ export function safeInline(text: string): string {
   return safeMarkdown(text.replace(/\s*\n+\s*/g, " ").trim());
 }
 
+/** Dollars: two significant digits below $1 (so $0.014 and $0.01 stay distinct), cents above. */
 export function formatUsd(usd: number): string {
-  return usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+  if (usd === 0) return "$0.00";
+  return usd < 1 ? `$${Number(usd.toPrecision(2))}` : `$${usd.toFixed(2)}`;
 }
 
 export function formatDuration(ms: number): string {

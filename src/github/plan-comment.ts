@@ -113,6 +113,7 @@ export function renderPlanComment(view: PlanCommentView): string {
   const head = [
     encodeStoredPlan(view.stored),
     `### Droid plan: ${safeInline(plan.template.title)}${view.stored.revision > 1 ? ` (revision ${view.stored.revision})` : ""}`,
+    `<sub>${plan.template.source === "repo" ? "This repository's" : "Built-in"} template \`${plan.template.kind}\`, ${plan.template.chosenBy === "label" ? "chosen by the issue's labels" : "chosen by the model"}.</sub>`,
     "",
     safeMarkdown(plan.summary),
     "",

@@ -139,6 +139,17 @@ const MUST_KEEP: Record<string, { command: string; lines: string[] }> = {
     command: "npm install react@18 react-dom@17",
     lines: ["npm error code ERESOLVE", "npm error ERESOLVE unable to resolve dependency tree", 'npm error peer react@"17.0.2" from react-dom@17.0.2'],
   },
+  "python-traceback": {
+    command: "python3 report.py",
+    lines: [
+      "Traceback (most recent call last):",
+      "json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes: line 2 column 1 (char 24)",
+    ],
+  },
+  "node-uncaught": {
+    command: "node server.mjs",
+    lines: ["Error: ENOENT: no such file or directory, open './missing-settings.json'"],
+  },
   "npm-install-etarget": {
     command: "npm install zod@0.0.999",
     lines: ["npm error code ETARGET", "npm error notarget No matching version found for zod@0.0.999."],
@@ -168,11 +179,27 @@ describe("digestOutput on real logs", () => {
     });
   }
 
+  it("keeps the stack frames below an uncaught error as its context", () => {
+    const digest = digestOutput(run("node-uncaught", "node server.mjs"), { wholeMaxChars: 0, headLines: 0, tailLines: 0, contextBefore: 0, contextAfter: 0 });
+    expect(digest).toContain("    at loadSettings (file:///tmp/droid-logs/scripts/server.mjs:3:21)");
+    expect(digest).toContain("    at file:///tmp/droid-logs/scripts/server.mjs:5:18");
+  });
+
   it("strips colours from vitest output and reads its summary", () => {
     const digest = digestOutput(run("vitest-failures-color", "npx vitest run"), { wholeMaxChars: 0 });
     expect(digest).not.toContain("\x1b");
     expect(digest).toContain("tests (vitest): 5 failed, 2 passed, 1 skipped (not ok)");
     expect(shownErrorLines(digest)).toContain("AssertionError: expected 43 to be 42 // Object.is equality");
+  });
+
+  it("shows rustc warnings with their locations without counting them as errors", () => {
+    const digest = digestOutput(run("cargo-build-warnings", "cargo build"), { wholeMaxChars: 0, headLines: 2, tailLines: 2 });
+    expect(digest).toContain("exit code 0 | 35 lines");
+    expect(digest).toContain("0 error lines (0 distinct), 5 warning lines.");
+    expect(shownErrorLines(digest)).toEqual([]);
+    expect(digest).toContain(" 2| warning: variable does not need to be mutable\n 3|  --> src/lib.rs:3:9");
+    expect(digest).toContain("20| warning: unused variable: `factor`\n21|   --> src/lib.rs:10:9");
+    expect(digest).toContain("34| warning: `warnings` (lib) generated 4 warnings");
   });
 
   it("digests a long successful npm install into its head and tail", () => {
@@ -214,7 +241,7 @@ describe("digestOutput on big logs made of real ones", () => {
     expect(digest.length).toBeLessThanOrEqual(32_000);
     const shown = new Set(shownErrorLines(digest));
     expect(log.errorLines.filter((line) => !shown.has(line))).toEqual([]);
-    expect(digest).toContain(`Trimmed to fit: context around error lines. Read more with sed -n 'FROM,TOp' ${SAVED}`);
+    expect(digest).toMatch(new RegExp(`Trimmed to fit: context around error lines \\([\\d,]+ error lines shown without all their context\\)\\. Read more with sed -n 'FROM,TOp' ${SAVED}`));
   });
 
   it("counts the error lines that cannot fit at all and says how to grep for them", () => {
@@ -294,6 +321,14 @@ describe("edge cases", () => {
   it("shows the last state of a progress bar redrawn with carriage returns", () => {
     const digest = digestOutput({ command: "pip download x", exitCode: 0, output: "fetching\r 10%\r 50%\r100% done\nok\n", savedPath: SAVED });
     expect(digest.split("\n").slice(2)).toEqual(["100% done", "ok"]);
+  });
+
+  it("reads Windows line endings", () => {
+    const output = `${Array.from({ length: 2_000 }, (_, i) => `step ${i}`).join("\r\n")}\r\nerror: disk full\r\n`;
+    const digest = digestOutput({ command: "build.cmd", exitCode: 1, output, savedPath: SAVED });
+    expect(digest).toContain("exit code 1 | 2,001 lines");
+    expect(shownErrorLines(digest)).toEqual(["error: disk full"]);
+    expect(digest).not.toContain("\r");
   });
 
   it("cuts a huge minified line in the middle and still marks it as an error", () => {
