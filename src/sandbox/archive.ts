@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { lstat, mkdir, open, readdir, readlink, rm, symlink, copyFile, chmod } from "node:fs/promises";
+import { chmod, copyFile, lstat, lutimes, mkdir, open, readdir, readlink, rm, symlink, utimes } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
@@ -146,6 +146,7 @@ export async function extractArchive(archive: Readable, destination: string, opt
           await rm(target, { recursive: true, force: true });
           const handle = await open(target, "wx", (header.mode ?? 0o644) & 0o111 ? 0o755 : 0o644);
           await pipeline(entry, handle.createWriteStream());
+          if (header.mtime) await utimes(target, header.mtime, header.mtime);
           break;
         }
         case "symlink": {
@@ -154,6 +155,7 @@ export async function extractArchive(archive: Readable, destination: string, opt
           await mkdir(path.dirname(target), { recursive: true });
           await rm(target, { recursive: true, force: true });
           await symlink(linkTarget, target);
+          if (header.mtime) await lutimes(target, header.mtime, header.mtime);
           entry.resume();
           break;
         }
@@ -178,6 +180,20 @@ export async function extractArchive(archive: Readable, destination: string, opt
     throw error;
   });
   await Promise.all([feed(archive, extract), work]);
+  return written;
+}
+
+/** Extracts an archive that Docker's getArchive returned wrapped in its own tar (a `.tar` file in the sandbox). */
+export async function extractWrappedArchive(outer: Readable, destination: string, options: ExtractOptions = {}): Promise<string[]> {
+  const extract = tar.extract();
+  const written: string[] = [];
+  const work = (async () => {
+    for await (const entry of extract) {
+      if (entry.header.type === "file") written.push(...(await extractArchive(Readable.from(entry), destination, options)));
+      else entry.resume();
+    }
+  })();
+  await Promise.all([feed(outer, extract), work]);
   return written;
 }
 
