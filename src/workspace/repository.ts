@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import git, { type AuthCallback } from "isomorphic-git";
+import { type AuthCallback, add, branch as createBranch, clone, commit, listServerRefs, push, remove, resolveRef, statusMatrix } from "isomorphic-git";
 import http from "isomorphic-git/http/node";
 import type { Logger } from "pino";
 
@@ -71,7 +71,7 @@ export class Repository {
     await mkdir(gitdir, { recursive: true });
     const onAuth: AuthCallback = () => ({ username: "x-access-token", password: options.token });
     const base = options.checkout.kind === "new-branch" ? options.defaultBranch : options.checkout.name;
-    await git.clone({
+    await clone({
       fs,
       http,
       dir: tree,
@@ -84,9 +84,9 @@ export class Repository {
     });
     let branch = options.checkout.name;
     if (options.checkout.kind === "new-branch") {
-      const taken = await git.listServerRefs({ http, url: options.cloneUrl, prefix: "refs/heads/", onAuth });
+      const taken = await listServerRefs({ http, url: options.cloneUrl, prefix: "refs/heads/", onAuth });
       branch = freeBranchName(options.checkout.name, new Set(taken.map((ref) => ref.ref.slice("refs/heads/".length))));
-      await git.branch({ fs, dir: tree, gitdir, ref: branch, checkout: true });
+      await createBranch({ fs, dir: tree, gitdir, ref: branch, checkout: true });
     }
     options.logger.info({ branch, base, createdBranch: options.checkout.kind === "new-branch" }, "repository cloned");
     return new Repository({
@@ -106,18 +106,18 @@ export class Repository {
    */
   async commit(options: { message: string; author: Person; coAuthors?: Person[] }): Promise<string | null> {
     const repo = { fs, dir: this.tree, gitdir: this.gitdir };
-    const matrix = await git.statusMatrix(repo);
+    const matrix = await statusMatrix(repo);
     let staged = 0;
     for (const [filepath, head, workdir, stage] of matrix) {
       if (head === workdir && workdir === stage) continue;
-      if (workdir === 0) await git.remove({ ...repo, filepath });
-      else await git.add({ ...repo, filepath });
+      if (workdir === 0) await remove({ ...repo, filepath });
+      else await add({ ...repo, filepath });
       staged++;
     }
     if (staged === 0) return null;
     const trailers = (options.coAuthors ?? []).map((person) => `Co-authored-by: ${person.name} <${person.email}>`);
     const message = trailers.length > 0 ? `${options.message.trimEnd()}\n\n${trailers.join("\n")}\n` : options.message;
-    const oid = await git.commit({ ...repo, message, author: options.author, committer: options.author });
+    const oid = await commit({ ...repo, message, author: options.author, committer: options.author });
     this.#logger.info({ branch: this.branch, commit: oid, files: staged }, "changes committed");
     return oid;
   }
@@ -133,7 +133,7 @@ export class Repository {
     if (options.force && !this.createdBranch) {
       throw new WorkspaceRefusal(`Droid did not create ${this.branch}, so it will not force-push it.`);
     }
-    const result = await git.push({
+    const result = await push({
       fs,
       http,
       dir: this.tree,
@@ -153,7 +153,7 @@ export class Repository {
 
   /** The commit the branch points to. */
   async head(): Promise<string> {
-    return git.resolveRef({ fs, dir: this.tree, gitdir: this.gitdir, ref: "HEAD" });
+    return resolveRef({ fs, dir: this.tree, gitdir: this.gitdir, ref: "HEAD" });
   }
 }
 
