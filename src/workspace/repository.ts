@@ -81,6 +81,7 @@ export class Repository {
       singleBranch: true,
       depth: options.depth ?? 1,
       onAuth,
+      cache: {},
     });
     let branch = options.checkout.name;
     if (options.checkout.kind === "new-branch") {
