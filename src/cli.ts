@@ -17,6 +17,7 @@ import type { JobQueue } from "./jobs/queue.ts";
 import { Worker } from "./jobs/worker.ts";
 import { createLogger } from "./log.ts";
 import { createLlmClient, parseLlmEnv } from "./llm/index.ts";
+import { createDockerClient, reapContainers } from "./sandbox/index.ts";
 import { createRunners, type RunnerServices } from "./runners.ts";
 
 const USAGE = `usage: droid <command>
@@ -87,9 +88,10 @@ function startWorker(
   settings: Settings,
   log: Logger,
 ): Worker {
+  const docker = createDockerClient();
   const worker = new Worker({
     queue,
-    runners: createRunners({ probot, settings, gate, llm, botLogin: botLoginOf(probot) }),
+    runners: createRunners({ probot, docker, secrets: processSecrets(), settings, gate, llm, botLogin: botLoginOf(probot) }),
     concurrency: settings.workerConcurrency,
     log: log.child({ name: "worker" }),
     workerId: settings.instance,
@@ -107,7 +109,14 @@ function startWorker(
       }
     },
   });
-  worker.start();
+  // Containers left by an earlier run of this instance (a crash, a kill -9) are removed first.
+  void reapContainers(docker, settings.instance, log).then(
+    () => worker.start(),
+    (error: unknown) => {
+      log.error({ err: error }, "could not reap old sandboxes (is the Docker engine running?); starting anyway");
+      worker.start();
+    },
+  );
   log.info({ concurrency: settings.workerConcurrency, kinds: worker.kinds }, "worker started");
   return worker;
 }
@@ -122,6 +131,14 @@ async function modelClient(log: Logger): Promise<RunnerServices["llm"]> {
     log.warn({ problem }, "no model API configured: plan and fix jobs will fail with a comment saying so");
     return { problem };
   }
+}
+
+/** Values that must never reach a sandbox, a log line or a comment. */
+function processSecrets(): string[] {
+  const env = process.env;
+  return [env.WEBHOOK_SECRET, env.ANTHROPIC_API_KEY, env.PRIVATE_KEY, env.DROID_SENTRY_CLIENT_SECRET].filter(
+    (value): value is string => typeof value === "string" && value.length >= 8,
+  );
 }
 
 /** Droid's `<slug>[bot]` login: DROID_BOT_LOGIN, or asked of GitHub once (GET /app). */
