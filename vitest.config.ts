@@ -12,7 +12,8 @@ export default defineConfig({
           name: "unit",
           include: ["test/**/*.test.ts"],
           exclude: ["test/**/*.docker.test.ts"],
-          setupFiles: ["test/setup.ts"],
+          globalSetup: ["test/global-setup.ts"],
+    setupFiles: ["test/setup.ts"],
         },
       },
       {

@@ -29,6 +29,8 @@ export interface RunnerServices {
   llm: { client: LlmClient } | { problem: string };
   /** Droid's own `<slug>[bot]` login. */
   botLogin: () => Promise<string>;
+  /** How often a running fix may edit its plan comment and look for steering comments. */
+  tuning?: { liveUpdateMs?: number; steeringPollMs?: number };
 }
 
 export function createRunners(services: RunnerServices): JobRunners {
@@ -74,6 +76,7 @@ export function createRunners(services: RunnerServices): JobRunners {
             instance: services.settings.instance,
             makePlan: () => plan(octokit, config, { ...job, request: { kind: "plan", feedback: "" } }, context),
             log: context.log,
+            ...services.tuning,
           },
           job,
           context.signal,

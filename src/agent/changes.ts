@@ -7,8 +7,7 @@ import fs from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createTwoFilesPatch } from "diff";
-import { readBlob, resolveRef } from "isomorphic-git";
-import type { SyncResult } from "../workspace/index.ts";
+import { readBlob, resolveRef, statusMatrix } from "isomorphic-git";
 import type { ChangeReport } from "./loop.ts";
 
 export interface ChangeSource {
@@ -18,15 +17,21 @@ export interface ChangeSource {
 
 const MAX_DIFF_CHARS = 24_000;
 
-export async function describeChanges(source: ChangeSource, sync: SyncResult, maxChars = MAX_DIFF_CHARS): Promise<ChangeReport> {
-  const head = await resolveRef({ fs, dir: source.tree, gitdir: source.gitdir, ref: "HEAD" });
+/** The work tree against the branch's last commit (.gitignore respected). */
+export async function describeChanges(source: ChangeSource, maxChars = MAX_DIFF_CHARS): Promise<ChangeReport> {
+  const repo = { fs, dir: source.tree, gitdir: source.gitdir };
+  const head = await resolveRef({ ...repo, ref: "HEAD" });
   const files: ChangeReport["files"] = [];
   const patches: string[] = [];
-  const candidates = [
-    ...sync.changed.map((p) => ({ path: p, status: "modified" as const })),
-    ...sync.added.map((p) => ({ path: p, status: "added" as const })),
-    ...sync.deleted.map((p) => ({ path: p, status: "deleted" as const })),
-  ].sort((a, b) => a.path.localeCompare(b.path));
+  // statusMatrix rows: [path, in HEAD (0|1), in the work tree (0 absent, 1 as in HEAD, 2 different)].
+  const candidates = (await statusMatrix(repo))
+    .map(([filepath, inHead, inTree]): { path: string; inHead: number; inTree: number } => ({ path: filepath, inHead, inTree }))
+    .filter((f) => f.inTree === 2 || (f.inHead === 1 && f.inTree === 0))
+    .map((f) => ({
+      path: f.path,
+      status: f.inHead === 0 ? ("added" as const) : f.inTree === 0 ? ("deleted" as const) : ("modified" as const),
+    }))
+    .sort((a, b) => a.path.localeCompare(b.path));
   for (const file of candidates) {
     const before = file.status === "added" ? "" : await committed(source, head, file.path);
     const after = file.status === "deleted" ? "" : await readFile(path.join(source.tree, file.path), "utf8").catch(() => "");

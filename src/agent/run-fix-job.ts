@@ -94,9 +94,10 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
     // 2. The workspace on the worker, and the sandbox.
     const existingPr = await findDroidPullRequest(deps.octokit, job.repo, ref.issueNumber);
     await mkdir(jobDir, { recursive: true });
+    const token = await deps.token();
     const repo = await Repository.open({
       cloneUrl: job.repo.cloneUrl,
-      token: await deps.token(),
+      token,
       defaultBranch: job.repo.defaultBranch,
       jobDir,
       checkout: existingPr ? { kind: "existing-branch", name: existingPr.branch } : { kind: "new-branch", name: branchNameFor(ref.issueNumber, issue.title) },
@@ -111,7 +112,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       image: settings.image ?? SANDBOX_IMAGE,
       network: settings.network,
       limits: settings.limits,
-      secrets: deps.secrets,
+      secrets: [...deps.secrets, token],
       logger: deps.log,
     });
     await copyTreeIntoSandbox(repo.tree, sandbox);
@@ -160,7 +161,10 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       ignoreIds: [planComment.id, ...(job.triggerCommentId ? [job.triggerCommentId] : [])],
     });
     const activeSandbox = sandbox;
-    const inspect = async (): Promise<ChangeReport> => describeChanges(repo, await bringChangesBack(activeSandbox, repo.tree, repo.gitdir));
+    const inspect = async (): Promise<ChangeReport> => {
+      await bringChangesBack(activeSandbox, repo.tree, repo.gitdir);
+      return describeChanges(repo);
+    };
     const outcome = await runAgent({
       llm: deps.llm,
       ledger,
@@ -204,6 +208,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
         coAuthors: [await person(deps.octokit, job.requester)],
       });
       if (commitId) await repo.push();
+
       const testsPass = outcome.lastTestRun?.summary.ok ?? !computer.hasTests;
       pr = await publishPullRequest(
         deps.octokit,
