@@ -109,6 +109,19 @@ export function packDirectory(root: string, owner: ArchiveOwner, include: (relat
   return Readable.from(coalesce(pack, 256 * 1024));
 }
 
+/** A tar archive holding one file streamed from the worker's disk (e.g. a spooled archive). */
+export function packFileFromDisk(name: string, source: string, size: number, owner: ArchiveOwner): Readable {
+  const pack = tar.pack();
+  const sink = pack.entry({ name, type: "file", size, mode: 0o644, uid: owner.uid, gid: owner.gid, mtime: new Date() }, (error) => {
+    if (error) pack.destroy(error);
+    else pack.finalize();
+  });
+  createReadStream(source)
+    .on("error", (error) => pack.destroy(error))
+    .pipe(sink);
+  return Readable.from(coalesce(pack, 256 * 1024));
+}
+
 /** Joins the archive's many small chunks (one per header and file) into large writes for the engine. */
 async function* coalesce(chunks: AsyncIterable<unknown>, size: number): AsyncGenerator<Buffer> {
   let pending: Buffer[] = [];

@@ -13,6 +13,7 @@ export {
   SandboxGoneError,
   SecretInSandboxError,
   createSandbox,
+  withSandbox,
 } from "./sandbox.ts";
 export {
   DEFAULT_LIMITS,

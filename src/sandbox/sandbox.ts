@@ -1,11 +1,15 @@
 import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
-import { type ArchiveEntry, packEntries, readArchiveFiles } from "./archive.ts";
+import { type ArchiveEntry, packEntries, packFileFromDisk, readArchiveFiles } from "./archive.ts";
 import { SANDBOX_GID, SANDBOX_UID, SANDBOX_USER, WORKDIR, planContainer } from "./container-spec.ts";
-import { STATE_DIR, execInSandbox } from "./exec.ts";
+import { RUN_DIR, STATE_DIR, execInSandbox } from "./exec.ts";
 import type { ExecResult } from "./exec-result.ts";
 import { assertImagePresent, isNotFound } from "./image.ts";
 import type { SandboxOwner } from "./labels.ts";
@@ -35,6 +39,11 @@ export interface Sandbox {
   writeFile(filePath: string, content: string | Buffer, options?: { mode?: number }): Promise<void>;
   /** Unpacks a tar archive into a directory under the work tree or `/droid`. */
   putArchive(archive: Readable, directory: string): Promise<void>;
+  /**
+   * Unpacks a tar archive inside the sandbox, as the sandbox user: the archive travels as one
+   * file and `tar -x` unpacks it, several times faster than `putArchive` for trees of many files.
+   */
+  unpackArchive(archive: Readable, directory: string): Promise<void>;
   /** A tar archive of a path; its entries are prefixed with the path's base name (Docker's format). */
   getArchive(sourcePath: string): Promise<Readable>;
   /** Takes the sandbox off every network (used after `setup` under the `setup` policy). */
@@ -113,6 +122,19 @@ export async function createSandbox(docker: Docker, options: CreateSandboxOption
   } catch (error) {
     await removeQuietly(docker, container, volumes, options.logger);
     throw error;
+  }
+}
+
+/**
+ * Runs `work` with a fresh sandbox and removes the sandbox afterwards, whether `work`
+ * succeeded, failed or was cancelled. The way a job should hold a sandbox.
+ */
+export async function withSandbox<T>(docker: Docker, options: CreateSandboxOptions, work: (sandbox: Sandbox) => Promise<T>): Promise<T> {
+  const sandbox = await createSandbox(docker, options);
+  try {
+    return await work(sandbox);
+  } finally {
+    await sandbox.remove();
   }
 }
 
@@ -210,6 +232,27 @@ class DockerSandbox implements Sandbox {
     await this.#container.putArchive(archive, { path: absolute });
   }
 
+  async unpackArchive(archive: Readable, directory: string): Promise<void> {
+    if (this.#dead || this.#removed) throw new SandboxGoneError(this.id);
+    const absolute = this.#resolve(directory);
+    const spool = await mkdtemp(path.join(tmpdir(), "droid-archive-"));
+    const name = `unpack-${randomBytes(4).toString("hex")}.tar`;
+    try {
+      const file = path.join(spool, name);
+      await pipeline(archive, createWriteStream(file));
+      const { size } = await stat(file);
+      await this.#container.putArchive(packFileFromDisk(name, file, size, OWNER), { path: RUN_DIR });
+    } finally {
+      await rm(spool, { recursive: true, force: true });
+    }
+    const target = quote(absolute);
+    const spooled = quote(`${RUN_DIR}/${name}`);
+    const result = await this.exec(`mkdir -p ${target} && tar -xf ${spooled} -C ${target}; status=$?; rm -f ${spooled}; exit $status`);
+    if (!(result.kind === "completed" && result.exitCode === 0)) {
+      throw new Error(`Unpacking into ${absolute} failed: ${result.kind === "completed" ? `tar exited ${result.exitCode}` : result.kind}: ${result.stderr.trim()}`);
+    }
+  }
+
   async getArchive(sourcePath: string): Promise<Readable> {
     return (await this.#container.getArchive({ path: this.#resolve(sourcePath) })) as Readable;
   }
@@ -238,6 +281,11 @@ class DockerSandbox implements Sandbox {
       if (secret.length > 0 && text.includes(secret)) throw new SecretInSandboxError(where);
     }
   }
+}
+
+/** Single-quotes a value for sh. */
+function quote(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`;
 }
 
 /** The volume a path is in, or null: only the work tree and /droid can be written from outside. */

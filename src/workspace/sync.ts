@@ -12,7 +12,7 @@ export interface SyncResult {
 
 /** Copies the work tree (never the git dir, which lives elsewhere) into the sandbox's `/workspace`. */
 export async function copyTreeIntoSandbox(tree: string, sandbox: Sandbox): Promise<void> {
-  await sandbox.putArchive(packDirectory(tree, { uid: SANDBOX_UID, gid: SANDBOX_GID }, (relative) => !isGitPath(relative)), WORKDIR);
+  await sandbox.unpackArchive(packDirectory(tree, { uid: SANDBOX_UID, gid: SANDBOX_GID }, (relative) => !isGitPath(relative)), WORKDIR);
 }
 
 interface SandboxFile {
