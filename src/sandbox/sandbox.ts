@@ -9,8 +9,8 @@ import type Docker from "dockerode";
 import type { Logger } from "pino";
 import { type ArchiveEntry, packEntries, packFileFromDisk, readArchiveFiles } from "./archive.ts";
 import { SANDBOX_GID, SANDBOX_UID, SANDBOX_USER, WORKDIR, planContainer } from "./container-spec.ts";
-import { RUN_DIR, STATE_DIR, execInSandbox } from "./exec.ts";
-import type { ExecResult } from "./exec-result.ts";
+import { RUN_DIR, STATE_DIR, execInSandbox, logPathFor } from "./exec.ts";
+import type { ExecOutput, ExecResult } from "./exec-result.ts";
 import { assertImagePresent, isNotFound } from "./image.ts";
 import type { SandboxOwner } from "./labels.ts";
 import type { NetworkPolicy, SandboxLimits } from "./settings.ts";
@@ -168,6 +168,9 @@ class DockerSandbox implements Sandbox {
     for (const [key, value] of Object.entries(env)) this.#refuseSecrets(`${key}=${value}`, `environment variable ${key}`);
     const limits = this.#options.limits;
     const sequence = ++this.#sequence;
+    if (options.signal?.aborted) {
+      return { ...emptyOutput(command, logPathFor(sequence)), kind: "killed", reason: "aborted" };
+    }
     const timeoutSeconds = Math.min(options.timeoutSeconds ?? limits.commandTimeoutSeconds, limits.commandTimeoutSeconds);
     const result = await execInSandbox(
       {
@@ -214,6 +217,7 @@ class DockerSandbox implements Sandbox {
 
   async writeFile(filePath: string, content: string | Buffer, options: { mode?: number } = {}): Promise<void> {
     const absolute = this.#resolve(filePath);
+    this.#refuseSecrets(Buffer.isBuffer(content) ? content.toString("latin1") : content, `file ${absolute}`);
     const root = writableRoot(absolute);
     if (root === null) throw notWritable(absolute);
     // Parent folders go in the archive too: Docker would create missing ones owned by root.
@@ -281,6 +285,10 @@ class DockerSandbox implements Sandbox {
       if (secret.length > 0 && text.includes(secret)) throw new SecretInSandboxError(where);
     }
   }
+}
+
+function emptyOutput(command: string, logPath: string): ExecOutput {
+  return { command, stdout: "", stderr: "", stdoutBytes: 0, stderrBytes: 0, truncated: false, logPath, durationMs: 0 };
 }
 
 /** Single-quotes a value for sh. */
