@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS, SANDBOX_IMAGE, type Sandbox, SecretInSandboxError, createSandbox, readArchiveFiles } from "../../src/sandbox/index.ts";
+import { DEFAULT_LIMITS, SANDBOX_IMAGE, type Sandbox, SecretInSandboxError, UnsafeArchiveError, createSandbox, readArchiveFiles } from "../../src/sandbox/index.ts";
 import { Repository, WorkspaceRefusal, bringChangesBack, copyTreeIntoSandbox } from "../../src/workspace/index.ts";
 import { docker, dockerAnswers, memoryLogger, uniqueId } from "../helpers/docker.ts";
 import { type GitServer, startGitServer } from "../helpers/git-server.ts";
@@ -154,6 +154,13 @@ describe.skipIf(!engine)("workspace: clone, sandbox round trip, commit and push 
         logger,
       }),
     ).rejects.toThrow(/does not work on the default branch/);
+  });
+
+  it("refuses a link made in the sandbox that points outside the tree", async () => {
+    await sandbox.exec("ln -s /etc/passwd leak && ln -s ../../../../etc/shadow src/leak2");
+    await expect(bringChangesBack(sandbox, repo.tree, repo.gitdir)).rejects.toThrow(UnsafeArchiveError);
+    await expect(lstat(path.join(repo.tree, "leak"))).rejects.toThrow(/ENOENT/);
+    await expect(lstat(path.join(repo.tree, "src/leak2"))).rejects.toThrow(/ENOENT/);
   });
 
   it("fails to clone with a wrong token", async () => {
