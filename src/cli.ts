@@ -19,6 +19,7 @@ import type { JobQueue } from "./jobs/queue.ts";
 import { redeliverMissedWebhooks } from "./jobs/redeliver.ts";
 import { createLogger } from "./log.ts";
 import { createLlmClient, parseLlmEnv } from "./llm/index.ts";
+import { createDockerClient, reapContainers } from "./sandbox/index.ts";
 import { createRunners, type RunnerServices } from "./runners.ts";
 
 const USAGE = `usage: droid <command>
@@ -108,9 +109,14 @@ async function startProcessing(
   log: Logger,
 ): Promise<JobProcessing> {
   const auth = (installationId: number) => probot.auth(installationId);
+  const docker = createDockerClient();
+  // Containers left by an earlier run of this instance (a crash, a kill -9) are removed first.
+  await reapContainers(docker, settings.instance, log).catch((error: unknown) =>
+    log.error({ err: error }, "could not reap old sandboxes (is the Docker engine running?); starting anyway"),
+  );
   const processing = await startJobProcessing({
     queue,
-    runners: createRunners({ probot, settings, gate, llm, botLogin: botLoginOf(probot) }),
+    runners: createRunners({ probot, docker, secrets: processSecrets(), settings, gate, llm, botLogin: botLoginOf(probot) }),
     concurrency: settings.workerConcurrency,
     workerId: settings.instance,
     maxAttempts: settings.maxAttempts,
@@ -185,6 +191,14 @@ async function modelClient(log: Logger): Promise<RunnerServices["llm"]> {
     log.warn({ problem }, "no model API configured: plan and fix jobs will fail with a comment saying so");
     return { problem };
   }
+}
+
+/** Values that must never reach a sandbox, a log line or a comment. */
+function processSecrets(): string[] {
+  const env = process.env;
+  return [env.WEBHOOK_SECRET, env.ANTHROPIC_API_KEY, env.PRIVATE_KEY, env.DROID_SENTRY_CLIENT_SECRET].filter(
+    (value): value is string => typeof value === "string" && value.length >= 8,
+  );
 }
 
 /** Droid's `<slug>[bot]` login: DROID_BOT_LOGIN, or asked of GitHub once (GET /app). */

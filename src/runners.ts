@@ -14,23 +14,29 @@ import type { JobContext, JobRunners } from "./jobs/worker.ts";
 import type { Job, JobOutcome } from "./jobs/types.ts";
 import type { LlmClient } from "./llm/index.ts";
 import { runPlanJob } from "./planning/run-plan-job.ts";
+import { runFixJob } from "./agent/run-fix-job.ts";
+import type Docker from "dockerode";
 
 export interface RunnerServices {
   probot: Probot;
+  /** The Docker engine sandboxes run on (local, or remote through DOCKER_HOST). */
+  docker: Docker;
+  /** Strings that must never reach a sandbox or a comment (keys, secrets). */
+  secrets: string[];
   settings: Settings;
   gate: PermissionGate;
   /** The model client, or why there is none (e.g. no API key configured). */
   llm: { client: LlmClient } | { problem: string };
   /** Droid's own `<slug>[bot]` login. */
   botLogin: () => Promise<string>;
+  /** How often a running fix may edit its plan comment and look for steering comments. */
+  tuning?: { liveUpdateMs?: number; steeringPollMs?: number };
 }
 
 export function createRunners(services: RunnerServices): JobRunners {
-  return {
-    plan: (job, context) =>
-      withRepo(services, job, context, async (octokit, config) => {
-        if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), "the model API is not configured");
-        const result = await runPlanJob(
+  const plan = async (octokit: GitHubClient, config: RepoConfig, job: Job, context: JobContext) => {
+    if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), "the model API is not configured");
+    const result = await runPlanJob(
           {
             octokit,
             graphql: octokit.graphql,
@@ -47,10 +53,45 @@ export function createRunners(services: RunnerServices): JobRunners {
           job,
           context.signal,
         );
+    await context.progress({ costUsd: result.costUsd, links: result.links });
+    return result.outcome;
+  };
+  return {
+    plan: (job, context) => withRepo(services, job, context, (octokit, config) => plan(octokit, config, job, context)),
+    fix: (job, context) =>
+      withRepo(services, job, context, async (octokit, config) => {
+        if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), "the model API is not configured");
+        const llm = services.llm.client;
+        const result = await runFixJob(
+          {
+            octokit,
+            docker: services.docker,
+            llm,
+            config,
+            gate: services.gate,
+            botLogin: await services.botLogin(),
+            token: async () => installationToken(octokit),
+            secrets: services.secrets,
+            dataDir: services.settings.dataDir,
+            instance: services.settings.instance,
+            makePlan: () => plan(octokit, config, { ...job, request: { kind: "plan", feedback: "" } }, context),
+            log: context.log,
+            ...services.tuning,
+          },
+          job,
+          context.signal,
+        );
         await context.progress({ costUsd: result.costUsd, links: result.links });
         return result.outcome;
       }),
   };
+}
+
+/** The installation token behind an installation Octokit (for git over HTTPS on the worker). */
+async function installationToken(octokit: GitHubClient): Promise<string> {
+  const auth: unknown = await octokit.auth({ type: "installation" });
+  if (typeof auth === "object" && auth !== null && "token" in auth && typeof auth.token === "string") return auth.token;
+  throw new Error("no installation token");
 }
 
 /** Authenticates as the installation and reads the repo's config; an invalid config ends the job with a comment. */

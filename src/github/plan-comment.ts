@@ -27,7 +27,10 @@ export interface PlanCommentView {
   changes: PlanChange[] | null;
   /** "Context used" lines: sources, what was trimmed or left out. */
   contextNotes: string[];
-  footer: PlanFooter;
+  /** The planning job's figures; null while the plan is being carried out (the execution lines report then). */
+  footer: PlanFooter | null;
+  /** While `/droid fix` runs (and after): its live state, revisions and links, one line each. */
+  execution?: string[];
 }
 
 type Section = { summary: string; content: string; open?: boolean };
@@ -36,7 +39,7 @@ export function encodeStoredPlan(stored: StoredPlan): string {
   return `${PLAN_MARKER_PREFIX}${Buffer.from(JSON.stringify(stored), "utf8").toString("base64")} -->`;
 }
 
-const STATE_MARK: Record<Subtask["state"], string> = { todo: "", "in-progress": " ⏳", done: "", skipped: " _(skipped)_" };
+const STATE_MARK: Record<Subtask["state"], string> = { todo: "", "in-progress": " ⏳", done: "", failed: " ❌ _(failed)_", skipped: " _(skipped)_" };
 
 function checklistLine(s: Subtask): string {
   const checked = s.state === "done" || s.state === "skipped" ? "x" : " ";
@@ -91,6 +94,9 @@ function renderSection(s: Section): string {
 
 function footer(view: PlanCommentView): string {
   const f = view.footer;
+  if (f === null) {
+    return ["---", "**Next:** `/droid stop` cancels the run; a comment here steers it. Tick boxes to mark subtasks done."].join("\n");
+  }
   const input = f.usage.input + f.usage.cacheWrite + f.usage.cacheRead;
   const cached = input === 0 ? 0 : Math.round((f.usage.cacheRead / input) * 100);
   return [
@@ -121,6 +127,7 @@ export function renderPlanComment(view: PlanCommentView): string {
     "",
     ...plan.subtasks.map(checklistLine),
   ];
+  if (view.execution && view.execution.length > 0) head.push("", "**Execution**", "", ...view.execution);
   if (plan.openQuestions.length > 0) {
     head.push("", "**Open questions**", "", ...plan.openQuestions.map((q) => `- ${safeInline(q)}`));
   }

@@ -3,7 +3,7 @@ import { z } from "zod";
 /** The kinds of work Droid ships a template for. Repos can add more (see templates.ts). */
 export const BUILT_IN_KINDS = ["bug-fix", "feature", "refactor", "dependency-upgrade", "docs", "tests", "incident"] as const;
 
-export const SUBTASK_STATES = ["todo", "in-progress", "done", "skipped"] as const;
+export const SUBTASK_STATES = ["todo", "in-progress", "done", "failed", "skipped"] as const;
 export type SubtaskState = (typeof SUBTASK_STATES)[number];
 
 const text = (max: number) => z.string().trim().min(1).max(max);

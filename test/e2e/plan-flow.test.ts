@@ -10,6 +10,7 @@ import { parsePlanComment } from "../../src/github/plan-comment.ts";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
 import { Worker } from "../../src/jobs/worker.ts";
 import { createRunners } from "../../src/runners.ts";
+import { createDockerClient } from "../../src/sandbox/index.ts";
 import { ANTHROPIC, testLlm, toolUse } from "../fixtures/anthropic.ts";
 import { nockContext } from "../fixtures/context.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";
@@ -41,6 +42,8 @@ beforeEach(async () => {
     queue,
     runners: createRunners({
       probot: testProbot(),
+      docker: createDockerClient(),
+      secrets: [],
       settings: readSettings({}),
       gate,
       llm: { client: await testLlm() },

@@ -63,6 +63,8 @@ function serveEnv(port: number): Record<string, string> {
     GHE_HOST: new URL(github.url).host,
     GHE_PROTOCOL: "http",
     DROID_DATA_DIR: dir,
+    // Its own instance name: start-up reaps this instance's sandboxes, and no one else's.
+    DROID_INSTANCE: `fault-test-${port}`,
     NODE_ENV: "production",
   };
 }
