@@ -75,6 +75,7 @@ export function createRunners(services: RunnerServices): JobRunners {
             dataDir: services.settings.dataDir,
             instance: services.settings.instance,
             makePlan: () => plan(octokit, config, { ...job, request: { kind: "plan", feedback: "" } }, context),
+            beforePush: (links) => context.progress({ links }),
             log: context.log,
             ...services.tuning,
           },

@@ -40,6 +40,11 @@ export interface FixJobDeps {
   instance: string;
   /** Makes the plan when the issue has none yet; resolves to its outcome. */
   makePlan: () => Promise<JobOutcome>;
+  /**
+   * Records the job's links durably right before its first push (`links.pushed`): an
+   * interrupted run that may have pushed is then reported, not re-run (restart recovery).
+   */
+  beforePush?: (links: JobLinks) => Promise<void>;
   log: Logger;
   now?: () => number;
   /** Minimum time between live edits of the plan comment. */
@@ -207,7 +212,11 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
         author: await droidPerson(deps.octokit, deps.botLogin),
         coAuthors: [await person(deps.octokit, job.requester)],
       });
-      if (commitId) await repo.push();
+      if (commitId) {
+        links.pushed = true;
+        await deps.beforePush?.(links);
+        await repo.push();
+      }
 
       const testsPass = outcome.lastTestRun?.summary.ok ?? !computer.hasTests;
       pr = await publishPullRequest(

@@ -185,7 +185,7 @@ describe("/droid fix", () => {
     await server.outbox.drain();
     expect(crashes).toEqual([]);
     expect(job?.error ?? null).toBeNull();
-    expect(job).toMatchObject({ state: "succeeded", links: { pullRequestNumber: 7, planCommentId: PLAN_COMMENT_ID } });
+    expect(job).toMatchObject({ state: "succeeded", links: { pullRequestNumber: 7, planCommentId: PLAN_COMMENT_ID, pushed: true } });
     for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
 
     // What the model was shown.
