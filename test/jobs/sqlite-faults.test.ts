@@ -4,8 +4,7 @@
  * database from a newer Droid. Each one is a typed `JobStoreError` the caller can
  * report, logged clearly, and the store works again once the cause is gone.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
+import { spawnSync } from "node:child_process";
 import { mkdtemp, open, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +14,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DATABASE_FILE, SqliteJobQueue } from "../../src/jobs/sqlite-queue.ts";
 import { JobStoreError } from "../../src/jobs/store-errors.ts";
 import { newJob } from "./fixtures.ts";
+import { holdWriteLock, release } from "./lock-holder.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -48,19 +48,6 @@ async function rejection(promise: Promise<unknown>): Promise<JobStoreError> {
   return error;
 }
 
-/** Another process that takes the database's write lock and holds it until killed. */
-async function holdWriteLock(file: string): Promise<ChildProcess> {
-  const script = `const { DatabaseSync } = require("node:sqlite");
-    const db = new DatabaseSync(${JSON.stringify(file)});
-    db.exec("BEGIN IMMEDIATE"); db.exec("UPDATE jobs SET attempts = attempts");
-    process.stdout.write("locked\\n"); setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
-  cleanups.push(() => void child.kill("SIGKILL"));
-  const [chunk] = (await once(child.stdout!, "data")) as [Buffer];
-  expect(chunk.toString()).toBe("locked\n");
-  return child;
-}
-
 /** A tiny tmpfs, so the disk really fills up (root, as in CI). */
 function mountTmpfs(dir: string, size: string): void {
   const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir], { encoding: "utf8" });
@@ -85,6 +72,7 @@ describe("SQLite store faults", () => {
     const { log, lines } = captureLog();
     const queue = openQueue(dataDir, { lockTimeoutMs: 400, log });
     const holder = await holdWriteLock(join(dataDir, DATABASE_FILE));
+    cleanups.push(() => release(holder));
 
     let ticks = 0;
     const ticker = setInterval(() => ticks++, 10);
@@ -98,8 +86,7 @@ describe("SQLite store faults", () => {
     expect(ticks).toBeGreaterThan(15); // the event loop kept running while waiting
     expect(lines).toContainEqual(expect.objectContaining({ reason: "locked", msg: expect.stringMatching(/job store failure/) }));
 
-    holder.kill("SIGKILL");
-    await once(holder, "exit");
+    await release(holder);
     expect((await queue.enqueue(newJob({ deliveryId: "while-locked" }))).status).toBe("created");
   });
 
