@@ -76,6 +76,9 @@ export class SqliteJobQueue implements JobQueue {
     const file = join(options.dataDir, DATABASE_FILE);
     this.#db = openDatabase(options.dataDir, file);
     try {
+      // Opening may wait for another process that opens or migrates the same file at once
+      // (several `droid` processes starting together); later writes wait without blocking.
+      this.#db.exec(`PRAGMA busy_timeout = ${this.#lockTimeoutMs}`);
       this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
       this.#db.exec("BEGIN IMMEDIATE");
       try {
@@ -85,6 +88,7 @@ export class SqliteJobQueue implements JobQueue {
         this.#db.exec("ROLLBACK");
         throw error;
       }
+      this.#db.exec(`PRAGMA busy_timeout = ${BUSY_SLICE_MS}`);
     } catch (error) {
       this.#db.close();
       throw storeError(error, `opening ${file}`);
@@ -461,10 +465,13 @@ export class SqliteJobQueue implements JobQueue {
 }
 
 
+/** How long one attempt at a lock blocks the event loop; `#transaction` retries until `lockTimeoutMs`. */
+const BUSY_SLICE_MS = 20;
+
 function openDatabase(dataDir: string, file: string): DatabaseSync {
   try {
     mkdirSync(dataDir, { recursive: true });
-    return new DatabaseSync(file, { timeout: 20 });
+    return new DatabaseSync(file, { timeout: BUSY_SLICE_MS });
   } catch (error) {
     throw storeError(error, `opening ${file}`);
   }
