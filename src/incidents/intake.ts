@@ -1,0 +1,267 @@
+/**
+ * From an accepted Sentry alert to an incident issue and an `rca` job.
+ *
+ * The first alert for a Sentry issue opens a GitHub issue labelled `droid` and
+ * `incident` with what is known so far, then records the `rca` job on it. Later
+ * alerts for the same Sentry issue update that issue (alert count, Sentry's
+ * counts, last seen, timeline) and reopen it if it was closed; they do not open
+ * another. Alerts for one Sentry issue are handled one at a time.
+ *
+ * This runs after the webhook was answered (Sentry allows one second); every
+ * outcome is logged with the Sentry issue id and the request id.
+ */
+import type { Logger } from "pino";
+import { DEFAULT_LABEL, INCIDENT_LABEL } from "../config/names.ts";
+import type { GitHubClient } from "../github/octokit.ts";
+import { hasStatus } from "../github/octokit.ts";
+import type { JobQueue } from "../jobs/queue.ts";
+import type { NewJob, RepoRef } from "../jobs/types.ts";
+import type { SentryProject } from "./config.ts";
+import { findIncidentIssue, type FoundIssue } from "./locate.ts";
+import type { SentryAlert } from "./payload.ts";
+import { readIncidentRecord, type IncidentFrame, type IncidentRecord } from "./record.ts";
+import { incidentIssueTitle, renderIncidentReport } from "./report.ts";
+import { mainException, type StackTrace } from "./stacktrace/types.ts";
+import type { IncidentStore } from "./store.ts";
+
+export interface IntakeDeps {
+  queue: JobQueue;
+  store: IncidentStore;
+  /** An installation client for the project's repository, and the installation's id. */
+  github: (project: SentryProject) => Promise<InstallationClient>;
+  log: Logger;
+  now?: () => Date;
+}
+
+export interface InstallationClient {
+  octokit: GitHubClient;
+  installationId: number;
+}
+
+export interface AcceptedAlert {
+  alert: SentryAlert;
+  project: SentryProject;
+  /** Sentry's `Request-ID` header (unique per delivery). */
+  requestId: string;
+}
+
+export type IntakeResult =
+  | { kind: "created"; issueNumber: number; jobId: string }
+  | { kind: "updated"; issueNumber: number; reopened: boolean; jobId: string | null };
+
+const MAX_TIMELINE = 30;
+const MAX_FRAMES = 50;
+
+export class IncidentIntake {
+  readonly #deps: IntakeDeps;
+  readonly #now: () => Date;
+  /** The tail of the chain of alerts being handled, per Sentry issue. */
+  readonly #chains = new Map<string, Promise<unknown>>();
+  readonly #pending = new Set<Promise<unknown>>();
+
+  constructor(deps: IntakeDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  /** Handles the alert in the background (after the webhook is answered). */
+  accept(accepted: AcceptedAlert): void {
+    const log = this.#log(accepted);
+    const run = this.handle(accepted).then(
+      (result) => log.info({ ...result }, result.kind === "created" ? "incident issue opened" : "incident issue updated"),
+      (error: unknown) => log.error({ err: error }, "could not open or update the incident issue"),
+    );
+    this.#pending.add(run);
+    void run.finally(() => this.#pending.delete(run));
+  }
+
+  /** Handles one alert; alerts for the same Sentry issue run one after the other. */
+  handle(accepted: AcceptedAlert): Promise<IntakeResult> {
+    const key = `${accepted.project.owner}/${accepted.project.repo}#${accepted.alert.sentryIssueId}`.toLowerCase();
+    const previous = this.#chains.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.#handle(accepted));
+    this.#chains.set(key, next);
+    void next.catch(() => undefined).finally(() => {
+      if (this.#chains.get(key) === next) this.#chains.delete(key);
+    });
+    return next;
+  }
+
+  /** Waits for every accepted alert to be handled (tests, graceful shutdown). */
+  async drain(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
+  }
+
+  async #handle({ alert, project, requestId }: AcceptedAlert): Promise<IntakeResult> {
+    const { octokit, installationId } = await this.#deps.github(project);
+    const repo = await repoRef(octokit, project, installationId);
+    const storeKey = { repo: `${project.owner}/${project.repo}`, sentryIssueId: alert.sentryIssueId };
+    const now = this.#now();
+    const existing = await this.#existingIssue(octokit, project, alert.sentryIssueId);
+    if (!existing) {
+      const record = newRecord(alert, project, repo, now);
+      const { data: issue } = await octokit.rest.issues.create({
+        owner: project.owner,
+        repo: project.repo,
+        title: incidentIssueTitle(record),
+        body: renderIncidentReport(record),
+        labels: [DEFAULT_LABEL, INCIDENT_LABEL],
+      });
+      await this.#deps.store.set(storeKey, issue.number);
+      const jobId = await this.#recordJob(repo, issue.number, alert, requestId);
+      return { kind: "created", issueNumber: issue.number, jobId };
+    }
+    await this.#deps.store.set(storeKey, existing.number);
+    const previous = readIncidentRecord(existing.body) ?? newRecord(alert, project, repo, now);
+    const record = mergeAlert(previous, alert, now, !existing.open);
+    await octokit.rest.issues.update({
+      owner: project.owner,
+      repo: project.repo,
+      issue_number: existing.number,
+      body: renderIncidentReport(record),
+      ...(existing.open ? {} : { state: "open" as const }),
+    });
+    // An incident gets one analysis; `/droid rca` asks for another. Record it only if none ever was.
+    const jobs = await this.#deps.queue.listForTarget(repo, { kind: "issue", number: existing.number }, 100);
+    const jobId = jobs.some((j) => j.request.kind === "rca") ? null : await this.#recordJob(repo, existing.number, alert, requestId);
+    return { kind: "updated", issueNumber: existing.number, reopened: !existing.open, jobId };
+  }
+
+  async #existingIssue(octokit: GitHubClient, project: SentryProject, sentryIssueId: string): Promise<FoundIssue | null> {
+    const known = await this.#deps.store.get({ repo: `${project.owner}/${project.repo}`, sentryIssueId });
+    if (known !== undefined) {
+      try {
+        const { data } = await octokit.rest.issues.get({ owner: project.owner, repo: project.repo, issue_number: known });
+        return { number: data.number, body: data.body ?? "", open: data.state === "open" };
+      } catch (error) {
+        // Deleted or transferred: look again, and open a new one if it is gone.
+        if (!hasStatus(error, 404) && !hasStatus(error, 410)) throw error;
+      }
+    }
+    return findIncidentIssue(octokit, { owner: project.owner, name: project.repo }, sentryIssueId, this.#deps.log);
+  }
+
+  async #recordJob(repo: RepoRef, issueNumber: number, alert: SentryAlert, requestId: string): Promise<string> {
+    const job: NewJob = {
+      deliveryId: `sentry:${requestId}`,
+      repo,
+      target: { kind: "issue", number: issueNumber },
+      requester: "sentry",
+      triggerCommentId: null,
+      request: { kind: "rca", source: "sentry", sentryIssueId: alert.sentryIssueId },
+    };
+    const result = await this.#deps.queue.enqueue(job);
+    return result.job.id;
+  }
+
+  #log({ alert, project, requestId }: AcceptedAlert): Logger {
+    return this.#deps.log.child({ sentryIssueId: alert.sentryIssueId, requestId, repo: `${project.owner}/${project.repo}` });
+  }
+}
+
+async function repoRef(octokit: GitHubClient, project: SentryProject, installationId: number): Promise<RepoRef & { htmlUrl: string }> {
+  const { data } = await octokit.rest.repos.get({ owner: project.owner, repo: project.repo });
+  return {
+    owner: data.owner.login,
+    name: data.name,
+    installationId,
+    cloneUrl: data.clone_url,
+    defaultBranch: data.default_branch,
+    htmlUrl: data.html_url,
+  };
+}
+
+/** A release named by a full commit SHA tells which code was running. */
+function commitOf(release: string | null): string | null {
+  const sha = release ? /(?:^|[@+-])([0-9a-f]{40})$/i.exec(release)?.[1] : undefined;
+  return sha ? sha.toLowerCase() : null;
+}
+
+export function newRecord(alert: SentryAlert, project: SentryProject, repo: { htmlUrl: string; defaultBranch: string }, now: Date): IncidentRecord {
+  const main = alert.trace ? mainException(alert.trace) : undefined;
+  const seen = (alert.lastSeen ?? now).toISOString();
+  const timeline = [
+    ...(alert.firstSeen ? [{ at: alert.firstSeen.toISOString(), what: "first seen in Sentry" }] : []),
+    { at: seen, what: alertDescription(alert, true) },
+    { at: now.toISOString(), what: "Droid opened this incident issue" },
+  ];
+  return {
+    version: 1,
+    source: "sentry",
+    sentryIssueId: alert.sentryIssueId,
+    project: project.slug,
+    title: alert.title,
+    link: alert.link,
+    shortId: alert.shortId,
+    level: alert.level,
+    environment: alert.environment,
+    release: alert.release,
+    culprit: alert.culprit,
+    alerts: 1,
+    eventCount: alert.eventCount,
+    userCount: alert.userCount,
+    firstSeen: (alert.firstSeen ?? alert.lastSeen ?? now).toISOString(),
+    lastSeen: seen,
+    exception: main ? { type: main.type, message: main.message } : null,
+    frames: framesOf(alert.trace),
+    repoUrl: repo.htmlUrl,
+    defaultBranch: repo.defaultBranch,
+    deployedCommit: commitOf(alert.release),
+    timeline,
+    suspects: [],
+    analysis: null,
+  };
+}
+
+export function mergeAlert(record: IncidentRecord, alert: SentryAlert, now: Date, reopening: boolean): IncidentRecord {
+  const seen = (alert.lastSeen ?? now).toISOString();
+  const firstSeen = [record.firstSeen, alert.firstSeen?.toISOString() ?? null].filter((t): t is string => t !== null).sort()[0] ?? seen;
+  const lastSeen = [record.lastSeen ?? seen, seen].sort().at(-1) ?? seen;
+  const events = [{ at: seen, what: alertDescription(alert, false) }];
+  if (reopening) events.push({ at: now.toISOString(), what: "Droid reopened this issue: the error happened again" });
+  const main = alert.trace ? mainException(alert.trace) : undefined;
+  const frames = framesOf(alert.trace);
+  return {
+    ...record,
+    alerts: record.alerts + 1,
+    eventCount: alert.eventCount ?? record.eventCount,
+    userCount: alert.userCount ?? record.userCount,
+    firstSeen,
+    lastSeen,
+    link: record.link ?? alert.link,
+    shortId: record.shortId ?? alert.shortId,
+    environment: alert.environment ?? record.environment,
+    release: alert.release ?? record.release,
+    deployedCommit: commitOf(alert.release) ?? record.deployedCommit,
+    exception: record.exception ?? (main ? { type: main.type, message: main.message } : null),
+    frames: record.frames.length > 0 ? record.frames : frames,
+    timeline: capTimeline([...record.timeline, ...events]),
+  };
+}
+
+function alertDescription(alert: SentryAlert, first: boolean): string {
+  const where = [alert.release ? `release ${alert.release}` : null, alert.environment ? `environment ${alert.environment}` : null].filter(Boolean).join(", ");
+  const what =
+    alert.resource === "event_alert"
+      ? `alert rule "${alert.rule ?? "unnamed"}" fired${first ? "" : " again"}`
+      : `Sentry issue ${alert.action}`;
+  return where ? `${what} (${where})` : what;
+}
+
+/** Keeps the first entries (how it started) and the latest ones. */
+function capTimeline(entries: IncidentRecord["timeline"]): IncidentRecord["timeline"] {
+  if (entries.length <= MAX_TIMELINE) return entries;
+  return [...entries.slice(0, 3), ...entries.slice(entries.length - (MAX_TIMELINE - 3))];
+}
+
+function framesOf(trace: StackTrace | null): IncidentFrame[] {
+  const main = trace ? mainException(trace) : undefined;
+  return (main?.frames ?? []).slice(0, MAX_FRAMES).map((f) => ({
+    file: f.file,
+    line: f.line,
+    function: f.function,
+    inApp: f.inApp,
+    repoPath: null,
+    note: null,
+  }));
+}

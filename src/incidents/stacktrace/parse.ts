@@ -1,0 +1,43 @@
+/**
+ * `parseStackTrace(text)`: finds a stack trace in free text (a log excerpt, an
+ * issue body in Markdown) and reads it whatever the language. Every known format
+ * is tried; the reading that explains the most frames wins.
+ */
+import { parseGo } from "./go.ts";
+import { parseJava } from "./java.ts";
+import { parseJavaScript } from "./javascript.ts";
+import { parsePython } from "./python.ts";
+import { parseRuby } from "./ruby.ts";
+import type { ParsedException, StackTrace, TraceFormat } from "./types.ts";
+
+type TextFormat = Exclude<TraceFormat, "sentry">;
+
+const PARSERS: [TextFormat, (lines: readonly string[]) => ParsedException[]][] = [
+  ["python", parsePython],
+  ["java", parseJava],
+  ["go", parseGo],
+  ["ruby", parseRuby],
+  ["javascript", parseJavaScript],
+];
+
+/** Texts longer than this are cut (an issue body is at most 65,536 characters). */
+const MAX_TEXT = 200_000;
+
+export function parseStackTrace(text: string): StackTrace | null {
+  const lines = text
+    .slice(0, MAX_TEXT)
+    .split(/\r?\n/)
+    // Block quotes (replies quoting a trace) keep their content.
+    .map((line) => line.replace(/^\s{0,3}(?:>\s?)+/, ""));
+  let best: StackTrace | null = null;
+  let bestFrames = 0;
+  for (const [format, parse] of PARSERS) {
+    const exceptions = parse(lines);
+    const frames = exceptions.reduce((n, e) => n + e.frames.length, 0);
+    if (frames > bestFrames) {
+      best = { format, exceptions };
+      bestFrames = frames;
+    }
+  }
+  return best;
+}
