@@ -259,6 +259,7 @@ function framesOf(trace: StackTrace | null): IncidentFrame[] {
   return (main?.frames ?? []).slice(0, MAX_FRAMES).map((f) => ({
     file: f.file,
     line: f.line,
+    column: f.column,
     function: f.function,
     inApp: f.inApp,
     repoPath: null,

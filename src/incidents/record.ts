@@ -10,6 +10,7 @@ const MARKER = /<!--\s*droid:incident\s+(\{[\s\S]*?\})\s*-->/;
 const frameSchema = z.object({
   file: z.string(),
   line: z.number().int().nullable(),
+  column: z.number().int().nullable(),
   function: z.string().nullable(),
   inApp: z.boolean(),
   /** The repository file the frame points at, when it could be placed. */

@@ -28,7 +28,7 @@ export function parseJava(lines: readonly string[]): ParsedException[] {
     current = null;
   }
   // Printed outermost first; "Caused by" goes deeper. Root cause first, like Sentry.
-  return chain.filter((e) => e.frames.length > 0).reverse();
+  return chain.filter((e) => e.frames.length > 0).toReversed();
 }
 
 function looksLikeThrowable(name: string): boolean {

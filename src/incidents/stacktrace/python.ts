@@ -34,7 +34,7 @@ export function parsePython(lines: readonly string[]): ParsedException[] {
     const exception = EXCEPTION.exec(lines[i] ?? "");
     if (exception && frames.length > 0) {
       const message = [exception[2] ?? "", ...continuation(lines, i + 1)].join("\n").trim();
-      out.push({ type: exception[1] ?? "Exception", message, frames: frames.reverse() });
+      out.push({ type: exception[1] ?? "Exception", message, frames: frames.toReversed() });
     }
   }
   return out;

@@ -40,7 +40,7 @@ export function fromSentryException(exception: SentryException): StackTrace | nu
     exceptions: values.map((value) => ({
       type: value.type ?? "Error",
       message: value.value ?? "",
-      frames: (value.stacktrace?.frames ?? []).map(toFrame).reverse(),
+      frames: (value.stacktrace?.frames ?? []).map(toFrame).toReversed(),
     })),
   };
 }

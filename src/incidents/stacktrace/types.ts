@@ -39,5 +39,5 @@ export function mainException(trace: StackTrace): ParsedException | undefined {
 
 /** In-app frames of every exception in the chain, main exception first, crash site first. */
 export function inAppFrames(trace: StackTrace): StackFrame[] {
-  return [...trace.exceptions].reverse().flatMap((e) => e.frames.filter((f) => f.inApp));
+  return trace.exceptions.toReversed().flatMap((e) => e.frames.filter((f) => f.inApp));
 }
