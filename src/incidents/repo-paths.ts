@@ -67,19 +67,25 @@ export class RepoFiles {
   }
 }
 
-/** The frame's path without URL, bundler scheme, query and leading `./`. */
+/** The frame's path without URL, bundler scheme, query, leading `./` and container prefix (`/app/`…). */
 export function normalisePath(file: string): string {
+  let path = cleanPath(file);
+  for (const prefix of DEPLOY_PREFIXES) path = path.replace(prefix, "");
+  return path.replace(/^\/+/, "");
+}
+
+/** The frame's path without URL, bundler scheme, query and leading `./`. */
+function cleanPath(file: string): string {
   let path = file.trim().replace(/\\/g, "/");
   path = path.replace(/[?#].*$/, "");
-  path = path.replace(/^webpack(?:-internal)?:\/\/\/?(?:\([^)]*\)\/)?/, "");
-  path = path.replace(/^webpack:\/\/[^/]*\//, "");
+  path = path.replace(/^webpack(?:-internal)?:\/\/\/(?:\([^)]*\)\/)?/, "");
+  path = path.replace(/^webpack(?:-internal)?:\/\/[^/]*\//, "");
   path = path.replace(/^(?:file|app|turbopack|vite|rollup):\/\/\/?/, "/");
   path = path.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]+\//i, "/");
   path = path.replace(/^[A-Za-z]:\//, "/");
   path = path.replace(/^~\//, "");
   while (path.startsWith("./")) path = path.slice(2);
-  for (const prefix of DEPLOY_PREFIXES) path = path.replace(prefix, "");
-  return path.replace(/^\/+/, "").replace(/\/\.\//g, "/");
+  return path.replace(/\/\.\//g, "/");
 }
 
 export function isMinified(frame: StackFrame): boolean {
@@ -92,13 +98,17 @@ export function locateFrame(frame: StackFrame, files: RepoFiles, options: RepoPa
   if (isMinified(frame)) {
     return { kind: "minified", file: frame.file, note: "minified bundle: line and column point into built code; upload source maps to Sentry to see the source file" };
   }
+  const clean = cleanPath(frame.file).replace(/^\/+/, "");
   const normalised = normalisePath(frame.file);
-  if (files.has(normalised)) return { kind: "repo", path: normalised, line: frame.line, how: "exact" };
+  // `app/models/order.rb` is a Rails path, `/app/shop/views.py` a container path: try both.
+  for (const exact of [clean, normalised]) {
+    if (files.has(exact)) return { kind: "repo", path: exact, line: frame.line, how: "exact" };
+  }
   for (const root of options.sourceRoots ?? []) {
     const candidate = `${root.replace(/^\.?\/+|\/+$/g, "")}/${normalised}`;
     if (files.has(candidate)) return { kind: "repo", path: candidate, line: frame.line, how: "source-root" };
   }
-  const segments = normalised.split("/").filter((s) => s !== "");
+  const segments = clean.split("/").filter((s) => s !== "");
   for (let start = 0; start < segments.length; start++) {
     const matches = files.endingWith(segments.slice(start).join("/"));
     if (matches.length === 1 && matches[0] !== undefined) return { kind: "repo", path: matches[0], line: frame.line, how: "suffix" };

@@ -8,7 +8,7 @@ import { isGoStdlibFunction, isVendorPath } from "./vendor.ts";
 
 const PANIC = /^\s*(panic|fatal error): (.*?)(?: \[recovered\])?\s*$/;
 const GOROUTINE = /^\s*goroutine \d+ \[[^\]]*\]:\s*$/;
-const FUNCTION = /^(\S.*?)(?:\(.*\))?\s*$/;
+const FUNCTION = /^(\S.*?)(?:\([^()]*\))?\s*$/;
 const LOCATION = /^\s+(\S.*?\.go|\S.*?\.s):(\d+)(?: \+0x[0-9a-f]+)?\s*$/;
 
 export function parseGo(lines: readonly string[]): ParsedException[] {

@@ -45,7 +45,7 @@ function continuation(lines: readonly string[], from: number): string[] {
   const out: string[] = [];
   for (let i = from; i < lines.length; i++) {
     const line = lines[i] ?? "";
-    if (line.trim() === "" || HEADER.test(line) || /^(During handling|The above exception)/.test(line)) break;
+    if (line.trim() === "" || HEADER.test(line) || /^(During handling|The above exception|\s*```|\s*~~~)/.test(line)) break;
     out.push(line);
     if (out.length >= 10) break;
   }
