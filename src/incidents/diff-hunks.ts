@@ -41,7 +41,7 @@ export function parseHunks(patch: string): Hunk[] {
     }
     if (!current) continue;
     if (line.startsWith("+")) {
-      current.changed.push(newLine);
+      if (current.changed.at(-1) !== newLine) current.changed.push(newLine);
       current.added.push(newLine);
       current.ops.push("added");
       newLine++;
