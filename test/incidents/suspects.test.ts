@@ -103,17 +103,12 @@ describe("suspects from a real history", () => {
   });
 });
 
+function commit(oid: string, date: string, paths: string[]): HistoryCommit {
+  return { oid, headline: oid, url: `https://github.com/o/r/commit/${oid}`, committedAt: date, author: null, pullRequest: null, paths };
+}
+
 describe("rankSuspects", () => {
   const window = { since: new Date("2026-11-01T00:00:00Z"), until: FIRST_SEEN };
-  const commit = (oid: string, date: string, paths: string[]): HistoryCommit => ({
-    oid,
-    headline: oid,
-    url: `https://github.com/o/r/commit/${oid}`,
-    committedAt: date,
-    author: null,
-    pullRequest: null,
-    paths,
-  });
 
   it("prefers the closer hunk, then the later commit; a commit without a patch still counts a little", () => {
     const near = "@@ -10,3 +10,3 @@ def f():\n a\n-b\n+c\n d";
@@ -121,10 +116,10 @@ describe("rankSuspects", () => {
     const ranked = rankSuspects(
       [{ path: "f.py", line: 11, weight: 1, frame: 1 }],
       [commit("far", "2026-11-19T00:00:00Z", ["f.py"]), commit("near", "2026-11-02T00:00:00Z", ["f.py"]), commit("nopatch", "2026-11-18T00:00:00Z", ["f.py"])],
-      new Map([
-        ["far", new Map([["f.py", far]])],
-        ["near", new Map([["f.py", near]])],
-        ["nopatch", new Map([["f.py", null]])],
+      new Map<string, Map<string, string | null>>([
+        ["far", new Map<string, string | null>([["f.py", far]])],
+        ["near", new Map<string, string | null>([["f.py", near]])],
+        ["nopatch", new Map<string, string | null>([["f.py", null]])],
       ]),
       window,
     );
