@@ -47,14 +47,15 @@ const slug = z
   .trim()
   .regex(/^[a-z0-9][a-z0-9_-]{0,99}$/i, "a Sentry project slug (letters, digits, dash, underscore)");
 
-const projectEntry = z.union([
-  repoName.transform((repo) => ({ repo, installation: null, sourceRoots: [] as string[] })),
+/** `owner/name`, or `{ repo, installation?, sourceRoots? }`. */
+const projectEntry = z.preprocess(
+  (value) => (typeof value === "string" ? { repo: value } : value),
   z.strictObject({
     repo: repoName,
     installation: z.coerce.number().int().positive().nullish().transform((n) => n ?? null),
     sourceRoots: z.array(z.string().trim().min(1)).default([]),
   }),
-]);
+);
 
 const projectsFile = z.strictObject({ projects: z.record(slug, projectEntry) });
 

@@ -1,9 +1,17 @@
+import type nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { distanceToChange, lineBefore, parseHunks } from "../../src/incidents/diff-hunks.ts";
+import { gatherEvidence } from "../../src/incidents/evidence.ts";
+import { newRecord } from "../../src/incidents/intake.ts";
+import { readSentryAlert } from "../../src/incidents/payload.ts";
+import { readIncidentRecord } from "../../src/incidents/record.ts";
+import { RepoFiles } from "../../src/incidents/repo-paths.ts";
+import { renderIncidentReport } from "../../src/incidents/report.ts";
 import { commitFilesFrom, findSuspects, rankSuspects, type HistoryCommit } from "../../src/incidents/suspects.ts";
 import { expectInstallationToken, testProbot } from "../helpers/github.ts";
 import { FixtureRepo } from "../helpers/git-history.ts";
 import { INSTALLATION_ID, OWNER, REPO } from "../helpers/payloads.ts";
+import { pythonEventAlert, sentrySettings } from "../helpers/sentry.ts";
 
 const SERVICE = "shop/orders/service.py";
 const VIEWS = "shop/views.py";
@@ -55,26 +63,55 @@ beforeAll(() => {
 
 afterAll(() => repo.remove());
 
+/** GitHub's answers about the fixture repository: one history query, then each commit in the window. */
+function expectHistory(): nock.Scope {
+  const scope = expectInstallationToken();
+  scope
+    .post("/graphql", (body: { query: string; variables: Record<string, unknown> }) =>
+      body.query.includes("f1: history(path: $p1") && body.variables.p0 === SERVICE && body.variables.p1 === VIEWS)
+    .reply(200, (_uri, body) => {
+      const { variables: v } = body as { variables: Record<string, string> };
+      const history = (path: string) => ({ nodes: repo.historyNodes(path, v.since ?? "", v.until ?? "", OWNER, REPO) });
+      return { data: { repository: { defaultBranchRef: { name: "main", target: { f0: history(SERVICE), f1: history(VIEWS) } } } } };
+    });
+  // Commits in the window, newest first: #14, #13, #12, #11 (#15 came after the first occurrence).
+  for (const sha of [repo.shas[4], repo.shas[3], repo.shas[2], repo.shas[1]]) {
+    scope.get(`/repos/${OWNER}/${REPO}/commits/${sha}`).reply(200, repo.commitResponse(sha ?? ""));
+  }
+  return scope;
+}
+
 describe("suspects from a real history", () => {
+  it("puts the PR that introduced the bug at the top of the incident report", async () => {
+    const scope = expectHistory();
+    const parsed = readSentryAlert("event_alert", pythonEventAlert());
+    if (parsed.kind !== "alert") throw new Error("fixture is not an alert");
+    // The alert fired for the first time at the incident's first occurrence.
+    parsed.alert.lastSeen = FIRST_SEEN;
+    const project = sentrySettings().projects.get("front-end");
+    if (!project) throw new Error("no project");
+    const record = newRecord(parsed.alert, project, { htmlUrl: `https://github.com/${OWNER}/${REPO}`, defaultBranch: "main" }, FIRST_SEEN);
+    const octokit = await testProbot().auth(INSTALLATION_ID);
+    const withEvidence = await gatherEvidence(record, {
+      files: new RepoFiles(repo.files()),
+      graphql: (query, variables) => octokit.graphql(query, variables),
+      commitFiles: commitFilesFrom(octokit, { owner: OWNER, name: REPO }),
+      repo: { owner: OWNER, name: REPO },
+      historyDays: 14,
+    });
+    expect(scope.isDone()).toBe(true);
+    expect(withEvidence.frames.map((f) => f.repoPath)).toEqual([SERVICE, VIEWS, null]);
+    expect(withEvidence.suspects[0]?.pullRequest?.number).toBe(12);
+    const body = renderIncidentReport({ ...withEvidence, analysis: { summary: "Totals divide by a discount that can be zero.", suspectedCause: null, suggestedFix: null, verification: null, evidence: [] } });
+    expect(body).toContain(`| [\`${repo.shas[2]?.slice(0, 7)}\`](https://github.com/${OWNER}/${REPO}/commit/${repo.shas[2]}) Apply cart discount to totals (#12) | [#12](https://github.com/${OWNER}/${REPO}/pull/12) | high | changed the failing line ${SERVICE}:45 (frame 1) |`);
+    expect(body).toContain(`[${SERVICE}#L45](https://github.com/${OWNER}/${REPO}/blob/6dcb09b5b57875f334f61aebed695e2e4193db5e/shop/orders/service.py#L45)`);
+    expect(readIncidentRecord(body)?.suspects).toHaveLength(4);
+  });
+
   it("ranks the commit that wrote the failing line first, with its pull request", async () => {
     // The deployed code (before the fix) fails at service.py:45, called from views.py:27.
     expect(repo.git("show", `${repo.shas[4]}:${SERVICE}`).split("\n")[44]).toContain("/ cart.discount");
-    const scope = expectInstallationToken();
-    let historyRequests = 0;
-    scope
-      .post("/graphql", (body: { query: string; variables: Record<string, unknown> }) => {
-        historyRequests++;
-        return body.query.includes("f1: history(path: $p1") && body.variables.p0 === SERVICE && body.variables.p1 === VIEWS;
-      })
-      .reply(200, (_uri, body) => {
-        const { variables: v } = body as { variables: Record<string, string> };
-        const history = (path: string) => ({ nodes: repo.historyNodes(path, v.since ?? "", v.until ?? "", OWNER, REPO) });
-        return { data: { repository: { defaultBranchRef: { name: "main", target: { f0: history(SERVICE), f1: history(VIEWS) } } } } };
-      });
-    // Commits in the window, newest first: #14, #13, #12, #11 (#15 came after the first occurrence).
-    for (const sha of [repo.shas[4], repo.shas[3], repo.shas[2], repo.shas[1]]) {
-      scope.get(`/repos/${OWNER}/${REPO}/commits/${sha}`).reply(200, repo.commitResponse(sha ?? ""));
-    }
+    const scope = expectHistory();
     const octokit = await testProbot().auth(INSTALLATION_ID);
     const suspects = await findSuspects({
       graphql: (query, variables) => octokit.graphql(query, variables),
@@ -88,7 +125,6 @@ describe("suspects from a real history", () => {
       historyDays: 14,
     });
     expect(scope.isDone()).toBe(true);
-    expect(historyRequests).toBe(1);
     expect(suspects.map((s) => s.pullRequest?.number)).toEqual([12, 14, 13, 11]);
     const [first] = suspects;
     expect(first).toMatchObject({
