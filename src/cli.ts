@@ -15,6 +15,10 @@ import { RepoConfigCache } from "./github/repo-config-loader.ts";
 import { MemoryJobQueue } from "./jobs/memory-queue.ts";
 import type { JobQueue } from "./jobs/queue.ts";
 import { Worker } from "./jobs/worker.ts";
+import { readSentrySettings } from "./incidents/config.ts";
+import { IncidentIntake } from "./incidents/intake.ts";
+import { installationClients } from "./incidents/installations.ts";
+import { MemoryIncidentStore } from "./incidents/store.ts";
 import { createLogger } from "./log.ts";
 import { createRunners } from "./runners.ts";
 
@@ -32,8 +36,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   let settings: Settings;
+  let sentry: ReturnType<typeof readSentrySettings>;
   try {
     settings = readSettings();
+    sentry = readSentrySettings();
   } catch (error) {
     if (error instanceof SettingsError) {
       process.stderr.write(`droid: ${error.message}\n`);
@@ -44,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger();
   switch (command) {
     case "serve":
-      await serve(settings, log);
+      await serve(settings, sentry, log);
       return 0;
     case "worker":
       process.stderr.write("droid: `droid worker` needs a shared queue: set DROID_QUEUE_URL=redis://…\n");
@@ -55,12 +61,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function serve(settings: Settings, log: Logger): Promise<void> {
+async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySettings>, log: Logger): Promise<void> {
   const queue: JobQueue = new MemoryJobQueue();
   const gate = new PermissionGate({ cacheMs: settings.permissionCacheMs });
   const configs = new RepoConfigCache({ ttlMs: settings.configCacheMs });
   const outbox = new GitHubOutbox(log.child({ name: "outbox" }));
-  const server = await run(droidApp({ queue, gate, configs, outbox }), { log });
+  const incidents = sentry && process.env.APP_ID ? { settings: sentry, intake: incidentIntake(queue, log) } : undefined;
+  const server = await run(droidApp({ queue, gate, configs, outbox, ...(incidents ? { incidents } : {}) }), { log });
+  if (incidents) log.info({ projects: [...incidents.settings.projects.keys()] }, "Sentry intake on /api/sentry/webhooks");
   if (!process.env.APP_ID) {
     log.info("no APP_ID: serving the setup page that registers the GitHub App from app.yml");
     return;
@@ -72,10 +80,16 @@ async function serve(settings: Settings, log: Logger): Promise<void> {
     await worker.stop(settings.shutdownGraceMs);
     await server.stop();
     await outbox.drain();
+    await incidents?.intake.drain();
     await queue.close();
     process.exit(0);
   };
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+function incidentIntake(queue: JobQueue, log: Logger): IncidentIntake {
+  const github = installationClients(createProbot({ overrides: { log } }));
+  return new IncidentIntake({ queue, store: new MemoryIncidentStore(), github, log: log.child({ name: "incidents" }) });
 }
 
 function startWorker(queue: JobQueue, probot: Probot, settings: Settings, log: Logger): Worker {

@@ -162,6 +162,27 @@ describe("a signed Sentry issue alert", () => {
     expect(await jobsOn(42)).toHaveLength(1);
   });
 
+  it("opens one issue when two alerts for the same Sentry issue arrive at once", async () => {
+    const created: Record<string, any>[] = [];
+    const updates: Record<string, any>[] = [];
+    const scope = expectInstallationToken();
+    scope.get(`/repos/${OWNER}/${REPO}`).twice().reply(200, repositoryResponse());
+    expectNoExistingIssue(scope);
+    expectCreate(scope, created);
+    scope.get(`${ISSUES}/42`).reply(200, () => ({ ...example("issues", "opened").issue, number: 42, state: "open", body: created[0]?.body }));
+    scope.patch(`${ISSUES}/42`, (body: Record<string, any>) => updates.push(body) > 0).reply(200, {});
+    const responses = await Promise.all([
+      sendSentryWebhook(running.url, "event_alert", pythonEventAlert(), { requestId: "req-a" }),
+      sendSentryWebhook(running.url, "event_alert", pythonEventAlert(), { requestId: "req-b" }),
+    ]);
+    expect(responses.map((r) => r.status)).toEqual([202, 202]);
+    await intake.drain();
+    expect(scope.isDone()).toBe(true);
+    expect(created).toHaveLength(1);
+    expect(updates[0]?.body).toContain("| alerts received | 2 |");
+    expect(await jobsOn(42)).toHaveLength(1);
+  });
+
   it("finds its issue by the hidden marker when the store does not know it, and reopens it if closed", async () => {
     const alert = readSentryAlert("event_alert", pythonEventAlert());
     if (alert.kind !== "alert") throw new Error("fixture is not an alert");
