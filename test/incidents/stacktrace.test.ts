@@ -173,8 +173,10 @@ describe("parseStackTrace", () => {
     expect(parseStackTrace("The checkout page is slow since Tuesday. at least for me.")).toBeNull();
     const big = `${"x".repeat(100)}\n`.repeat(50_000) + NODE;
     const started = performance.now();
-    parseStackTrace(big);
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(parseStackTrace(big)?.format).toBe("javascript");
+    // One endless line that keeps almost matching a Ruby frame: bounded by the line cut.
+    parseStackTrace(`from ${"a:1:in \`".repeat(25_000)}`);
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
 

@@ -23,12 +23,15 @@ const PARSERS: [TextFormat, (lines: readonly string[]) => ParsedException[]][] =
 /** Texts longer than this are cut (an issue body is at most 65,536 characters). */
 const MAX_TEXT = 200_000;
 
+/** Longer lines are cut: no frame is this long, and it bounds the work of every pattern. */
+const MAX_LINE = 4_000;
+
 export function parseStackTrace(text: string): StackTrace | null {
   const lines = text
     .slice(0, MAX_TEXT)
     .split(/\r?\n/)
     // Block quotes (replies quoting a trace) keep their content.
-    .map((line) => line.replace(/^\s{0,3}(?:>\s?)+/, ""));
+    .map((line) => (line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line).replace(/^\s{0,3}(?:>\s?)+/, ""));
   let best: StackTrace | null = null;
   let bestFrames = 0;
   for (const [format, parse] of PARSERS) {
