@@ -175,7 +175,7 @@ describe("parseStackTrace", () => {
     const started = performance.now();
     expect(parseStackTrace(big)?.format).toBe("javascript");
     // One endless line that keeps almost matching a Ruby frame: bounded by the line cut.
-    parseStackTrace(`from ${"a:1:in \`".repeat(25_000)}`);
+    parseStackTrace(`from ${"a:1:in `".repeat(25_000)}`);
     expect(performance.now() - started).toBeLessThan(1000);
   });
 });
