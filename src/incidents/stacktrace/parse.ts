@@ -20,15 +20,15 @@ const PARSERS: [TextFormat, (lines: readonly string[]) => ParsedException[]][] =
   ["javascript", parseJavaScript],
 ];
 
-/** Texts longer than this are cut (an issue body is at most 65,536 characters). */
+/** Longer texts keep their start and their end, where a log's trace usually is (an issue body is at most 65,536 characters). */
 const MAX_TEXT = 200_000;
 
 /** Longer lines are cut: no frame is this long, and it bounds the work of every pattern. */
 const MAX_LINE = 4_000;
 
 export function parseStackTrace(text: string): StackTrace | null {
-  const lines = text
-    .slice(0, MAX_TEXT)
+  const kept = text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT / 2)}\n${text.slice(-MAX_TEXT / 2)}` : text;
+  const lines = kept
     .split(/\r?\n/)
     // Block quotes (replies quoting a trace) keep their content.
     .map((line) => (line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line).replace(/^\s{0,3}(?:>\s?)+/, ""));
