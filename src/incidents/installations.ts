@@ -3,6 +3,7 @@
  * id, or the one GitHub reports for the repository (asked once, then remembered).
  */
 import type { Probot } from "probot";
+import { hasStatus } from "../github/octokit.ts";
 import type { SentryProject } from "./config.ts";
 import type { InstallationClient } from "./intake.ts";
 
@@ -13,8 +14,16 @@ export function installationClients(app: Pick<Probot, "auth">): (project: Sentry
     let id = project.installationId === null ? known.get(key) : Promise.resolve(project.installationId);
     if (id === undefined) {
       id = app.auth().then(async (appClient) => {
-        const { data } = await appClient.rest.apps.getRepoInstallation({ owner: project.owner, repo: project.repo });
-        return data.id;
+        try {
+          const { data } = await appClient.rest.apps.getRepoInstallation({ owner: project.owner, repo: project.repo });
+          return data.id;
+        } catch (error) {
+          if (!hasStatus(error, 404)) throw error;
+          throw new Error(
+            `the GitHub App is not installed on ${project.owner}/${project.repo} (Sentry project ${project.slug}): install it there or fix DROID_SENTRY_PROJECTS`,
+            { cause: error },
+          );
+        }
       });
       known.set(key, id);
       id.catch(() => known.delete(key));

@@ -51,6 +51,9 @@ export type IntakeResult =
 
 const MAX_TIMELINE = 30;
 const MAX_FRAMES = 50;
+const MAX_TEXT = 2_000;
+/** Sentry request ids remembered to drop redeliveries of the same request. */
+const SEEN_REQUESTS = 10_000;
 
 export class IncidentIntake {
   readonly #deps: IntakeDeps;
@@ -58,6 +61,7 @@ export class IncidentIntake {
   /** The tail of the chain of alerts being handled, per Sentry issue. */
   readonly #chains = new Map<string, Promise<unknown>>();
   readonly #pending = new Set<Promise<unknown>>();
+  readonly #seen = new Set<string>();
 
   constructor(deps: IntakeDeps) {
     this.#deps = deps;
@@ -67,6 +71,9 @@ export class IncidentIntake {
   /** Handles the alert in the background (after the webhook is answered). */
   accept(accepted: AcceptedAlert): void {
     const log = this.#log(accepted);
+    if (this.#seen.has(accepted.requestId)) return void log.info("Sentry redelivered a request already handled; nothing to do");
+    this.#seen.add(accepted.requestId);
+    if (this.#seen.size > SEEN_REQUESTS) this.#seen.delete(this.#seen.values().next().value ?? "");
     const run = this.handle(accepted).then(
       (result) => log.info({ ...result }, result.kind === "created" ? "incident issue opened" : "incident issue updated"),
       (error: unknown) => log.error({ err: error }, "could not open or update the incident issue"),
@@ -190,7 +197,7 @@ export function newRecord(alert: SentryAlert, project: SentryProject, repo: { ht
     source: "sentry",
     sentryIssueId: alert.sentryIssueId,
     project: project.slug,
-    title: alert.title,
+    title: clip(alert.title, 500),
     link: alert.link,
     shortId: alert.shortId,
     level: alert.level,
@@ -202,7 +209,7 @@ export function newRecord(alert: SentryAlert, project: SentryProject, repo: { ht
     userCount: alert.userCount,
     firstSeen: (alert.firstSeen ?? alert.lastSeen ?? now).toISOString(),
     lastSeen: seen,
-    exception: main ? { type: main.type, message: main.message } : null,
+    exception: main ? exceptionOf(main) : null,
     frames: framesOf(alert.trace),
     repoUrl: repo.htmlUrl,
     defaultBranch: repo.defaultBranch,
@@ -233,7 +240,7 @@ export function mergeAlert(record: IncidentRecord, alert: SentryAlert, now: Date
     environment: alert.environment ?? record.environment,
     release: alert.release ?? record.release,
     deployedCommit: commitOf(alert.release) ?? record.deployedCommit,
-    exception: record.exception ?? (main ? { type: main.type, message: main.message } : null),
+    exception: record.exception ?? (main ? exceptionOf(main) : null),
     frames: record.frames.length > 0 ? record.frames : frames,
     timeline: capTimeline([...record.timeline, ...events]),
   };
@@ -254,13 +261,21 @@ function capTimeline(entries: IncidentRecord["timeline"]): IncidentRecord["timel
   return [...entries.slice(0, 3), ...entries.slice(entries.length - (MAX_TIMELINE - 3))];
 }
 
+function exceptionOf(exception: { type: string; message: string }): { type: string; message: string } {
+  return { type: clip(exception.type, 200), message: clip(exception.message, MAX_TEXT) };
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
 function framesOf(trace: StackTrace | null): IncidentFrame[] {
   const main = trace ? mainException(trace) : undefined;
   return (main?.frames ?? []).slice(0, MAX_FRAMES).map((f) => ({
-    file: f.file,
+    file: clip(f.file, 500),
     line: f.line,
     column: f.column,
-    function: f.function,
+    function: f.function === null ? null : clip(f.function, 300),
     inApp: f.inApp,
     repoPath: null,
     note: null,

@@ -19,7 +19,46 @@ export function incidentIssueTitle(record: IncidentRecord): string {
   return title.length > MAX_TITLE ? `${title.slice(0, MAX_TITLE - 3)}...` : title;
 }
 
+/** GitHub refuses issue bodies longer than this. */
+export const MAX_ISSUE_BODY = 65_536;
+
+/**
+ * The issue body for the record. A body that would exceed GitHub's limit is
+ * rendered again from a trimmed record (fewer frames, timeline entries and
+ * evidence items, shorter analysis), and the trimmed record is what the marker keeps.
+ */
 export function renderIncidentReport(record: IncidentRecord, commandWord = "droid"): string {
+  const full = render(record, commandWord);
+  if (full.length <= MAX_ISSUE_BODY) return full;
+  for (const limit of [4_000, 1_000, 300]) {
+    const body = render(trimmed(record, limit), commandWord);
+    if (body.length <= MAX_ISSUE_BODY) return body;
+  }
+  return render(trimmed({ ...record, analysis: null, suspects: [], frames: record.frames.slice(0, 5), timeline: record.timeline.slice(-5) }, 100), commandWord);
+}
+
+function trimmed(record: IncidentRecord, limit: number): IncidentRecord {
+  const cut = (text: string) => truncate(text, limit);
+  const items = Math.max(5, Math.floor(limit / 100));
+  const a = record.analysis;
+  return {
+    ...record,
+    title: truncate(record.title, 300),
+    exception: record.exception ? { type: record.exception.type, message: cut(record.exception.message) } : null,
+    frames: record.frames.slice(0, Math.min(MAX_FRAMES, items)),
+    timeline: [...record.timeline.slice(0, 2), ...record.timeline.slice(2).slice(-items)],
+    suspects: record.suspects.slice(0, MAX_SUSPECTS).map((s) => ({ ...s, headline: truncate(s.headline, 200), reasons: s.reasons.slice(0, 3).map(cut) })),
+    analysis: a && {
+      summary: cut(a.summary),
+      suspectedCause: a.suspectedCause && { ...a.suspectedCause, text: cut(a.suspectedCause.text) },
+      suggestedFix: a.suggestedFix && cut(a.suggestedFix),
+      verification: a.verification && cut(a.verification),
+      evidence: a.evidence.slice(0, items).map((e) => ({ text: cut(e.text), url: e.url })),
+    },
+  };
+}
+
+function render(record: IncidentRecord, commandWord: string): string {
   return [
     recordMarker(record),
     `## Incident: ${inlineCode(record.title)}`,

@@ -162,6 +162,22 @@ describe("a signed Sentry issue alert", () => {
     expect(await jobsOn(42)).toHaveLength(1);
   });
 
+  it("does nothing more for a redelivery of the same Sentry request", async () => {
+    const created: Record<string, any>[] = [];
+    const scope = expectInstallationToken();
+    scope.get(`/repos/${OWNER}/${REPO}`).reply(200, repositoryResponse());
+    expectNoExistingIssue(scope);
+    expectCreate(scope, created);
+    const payload = pythonEventAlert();
+    expect((await sendSentryWebhook(running.url, "event_alert", payload, { requestId: "req-same" })).status).toBe(202);
+    await intake.drain();
+    expect((await sendSentryWebhook(running.url, "event_alert", payload, { requestId: "req-same" })).status).toBe(202);
+    await intake.drain();
+    expect(scope.isDone()).toBe(true);
+    expect(created).toHaveLength(1);
+    expect(await jobsOn(42)).toHaveLength(1);
+  });
+
   it("opens one issue when two alerts for the same Sentry issue arrive at once", async () => {
     const created: Record<string, any>[] = [];
     const updates: Record<string, any>[] = [];

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { newRecord, mergeAlert } from "../../src/incidents/intake.ts";
 import { readSentryAlert, type SentryAlert } from "../../src/incidents/payload.ts";
 import { markedSentryIssueId, readIncidentRecord, type IncidentRecord } from "../../src/incidents/record.ts";
-import { evidenceGaps, incidentIssueTitle, renderIncidentReport } from "../../src/incidents/report.ts";
+import { evidenceGaps, incidentIssueTitle, MAX_ISSUE_BODY, renderIncidentReport } from "../../src/incidents/report.ts";
 import { pythonEventAlert, sentryPayload, sentrySettings } from "../helpers/sentry.ts";
 
 const repo = { htmlUrl: "https://github.com/acme/shop", defaultBranch: "main" };
@@ -95,6 +95,23 @@ describe("the incident report", () => {
     expect(merged.frames).toEqual(first.frames);
     expect(merged.analysis).toEqual(first.analysis);
     expect(merged.timeline.at(-1)).toEqual({ at: "2026-11-25T11:00:00.000Z", what: "Sentry issue created" });
+  });
+
+  it("fits GitHub's body limit when the analysis is enormous, keeping a readable record", () => {
+    const huge = "word ".repeat(5_000);
+    const record = analysed(newRecord(alertFrom(pythonEventAlert()), project, repo, NOW), {
+      summary: huge,
+      suspectedCause: { text: huge, confidence: "low" },
+      suggestedFix: huge,
+      verification: huge,
+      evidence: Array.from({ length: 200 }, (_, i) => ({ text: `claim ${i}: ${huge}`, url: null })),
+    });
+    const body = renderIncidentReport(record);
+    expect(body.length).toBeLessThanOrEqual(MAX_ISSUE_BODY);
+    const kept = readIncidentRecord(body);
+    expect(kept?.sentryIssueId).toBe("1117540176");
+    expect(kept?.analysis?.summary.length).toBeLessThan(huge.length);
+    expect(kept?.frames).toEqual(record.frames);
   });
 
   it("keeps titles short", () => {
