@@ -87,6 +87,31 @@ function expectCreate(scope: nock.Scope, created: Record<string, any>[], number 
     .reply(201, () => ({ ...example("issues", "opened").issue, number, body: created.at(-1)?.body }));
 }
 
+/**
+ * A new incident: token, repository (read once per alert), no existing issue, the
+ * issue created as #number. With `updatedBy`, a second alert reads #number back and
+ * updates it; its body lands in `updates`.
+ */
+function expectNewIncident(
+  created: Record<string, any>[],
+  options: { number?: number; sentryIssueId?: string; updates?: Record<string, any>[] } = {},
+): nock.Scope {
+  const number = options.number ?? 42;
+  const scope = expectInstallationToken();
+  scope.get(`/repos/${OWNER}/${REPO}`).times(options.updates ? 2 : 1).reply(200, repositoryResponse());
+  expectNoExistingIssue(scope, options.sentryIssueId);
+  expectCreate(scope, created, number);
+  const updates = options.updates;
+  if (updates) {
+    scope
+      .get(`${ISSUES}/${number}`)
+      .reply(200, () => ({ ...example("issues", "opened").issue, number, state: "open", body: created[0]?.body }))
+      .patch(`${ISSUES}/${number}`, (body: Record<string, any>) => updates.push(body) > 0)
+      .reply(200, () => ({ ...example("issues", "opened").issue, number, body: updates[0]?.body }));
+  }
+  return scope;
+}
+
 async function jobsOn(number: number) {
   return queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "issue", number });
 }
@@ -94,10 +119,7 @@ async function jobsOn(number: number) {
 describe("a signed Sentry issue alert", () => {
   it("opens an incident issue labelled droid and incident, then records an rca job on it", async () => {
     const created: Record<string, any>[] = [];
-    const scope = expectInstallationToken();
-    scope.get(`/repos/${OWNER}/${REPO}`).reply(200, repositoryResponse());
-    expectNoExistingIssue(scope);
-    expectCreate(scope, created);
+    const scope = expectNewIncident(created);
 
     const response = await sendSentryWebhook(running.url, "event_alert", pythonEventAlert(), { requestId: "req-1" });
     expect(response.status).toBe(202);
@@ -130,17 +152,7 @@ describe("a signed Sentry issue alert", () => {
   it("updates the same issue on a second alert for the same Sentry issue instead of opening another", async () => {
     const created: Record<string, any>[] = [];
     const updates: Record<string, any>[] = [];
-    const scope = expectInstallationToken();
-    scope.get(`/repos/${OWNER}/${REPO}`).twice().reply(200, repositoryResponse());
-    expectNoExistingIssue(scope);
-    expectCreate(scope, created);
-    scope.get(`${ISSUES}/42`).reply(200, () => ({ ...example("issues", "opened").issue, number: 42, state: "open", body: created[0]?.body }));
-    scope
-      .patch(`${ISSUES}/42`, (body: Record<string, any>) => {
-        updates.push(body);
-        return true;
-      })
-      .reply(200, () => ({ ...example("issues", "opened").issue, number: 42, body: updates[0]?.body }));
+    const scope = expectNewIncident(created, { updates });
 
     const first = pythonEventAlert();
     const second = pythonEventAlert();
@@ -164,10 +176,7 @@ describe("a signed Sentry issue alert", () => {
 
   it("does nothing more for a redelivery of the same Sentry request", async () => {
     const created: Record<string, any>[] = [];
-    const scope = expectInstallationToken();
-    scope.get(`/repos/${OWNER}/${REPO}`).reply(200, repositoryResponse());
-    expectNoExistingIssue(scope);
-    expectCreate(scope, created);
+    const scope = expectNewIncident(created);
     const payload = pythonEventAlert();
     expect((await sendSentryWebhook(running.url, "event_alert", payload, { requestId: "req-same" })).status).toBe(202);
     await intake.drain();
@@ -181,12 +190,7 @@ describe("a signed Sentry issue alert", () => {
   it("opens one issue when two alerts for the same Sentry issue arrive at once", async () => {
     const created: Record<string, any>[] = [];
     const updates: Record<string, any>[] = [];
-    const scope = expectInstallationToken();
-    scope.get(`/repos/${OWNER}/${REPO}`).twice().reply(200, repositoryResponse());
-    expectNoExistingIssue(scope);
-    expectCreate(scope, created);
-    scope.get(`${ISSUES}/42`).reply(200, () => ({ ...example("issues", "opened").issue, number: 42, state: "open", body: created[0]?.body }));
-    scope.patch(`${ISSUES}/42`, (body: Record<string, any>) => updates.push(body) > 0).reply(200, {});
+    const scope = expectNewIncident(created, { updates });
     const responses = await Promise.all([
       sendSentryWebhook(running.url, "event_alert", pythonEventAlert(), { requestId: "req-a" }),
       sendSentryWebhook(running.url, "event_alert", pythonEventAlert(), { requestId: "req-b" }),
@@ -235,10 +239,7 @@ describe("a signed Sentry issue alert", () => {
 
   it("opens an issue from Sentry's documented `issue.created` payload with its counts", async () => {
     const created: Record<string, any>[] = [];
-    const scope = expectInstallationToken();
-    scope.get(`/repos/${OWNER}/${REPO}`).reply(200, repositoryResponse());
-    expectNoExistingIssue(scope, "1170820242");
-    expectCreate(scope, created, 43);
+    const scope = expectNewIncident(created, { number: 43, sentryIssueId: "1170820242" });
     expect((await sendSentryWebhook(running.url, "issue", sentryPayload("issue-created"))).status).toBe(202);
     await intake.drain();
     expect(scope.isDone()).toBe(true);
@@ -253,10 +254,7 @@ describe("a signed Sentry issue alert", () => {
 
   it("says plainly that the evidence is thin for the documented alert (only library frames of a minified bundle)", async () => {
     const created: Record<string, any>[] = [];
-    const scope = expectInstallationToken();
-    scope.get(`/repos/${OWNER}/${REPO}`).reply(200, repositoryResponse());
-    expectNoExistingIssue(scope);
-    expectCreate(scope, created);
+    const scope = expectNewIncident(created);
     expect((await sendSentryWebhook(running.url, "event_alert", sentryPayload("event-alert"))).status).toBe(202);
     await intake.drain();
     expect(scope.isDone()).toBe(true);
