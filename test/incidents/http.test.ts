@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PermissionGate } from "../../src/github/gate.ts";
 import { GitHubOutbox } from "../../src/github/outbox.ts";
 import { RepoConfigCache } from "../../src/github/repo-config-loader.ts";
-import { newRecord } from "../../src/incidents/intake.ts";
+import { newRecord } from "../../src/incidents/build-record.ts";
 import { installationClients } from "../../src/incidents/installations.ts";
 import { IncidentIntake } from "../../src/incidents/intake.ts";
 import { readIncidentRecord } from "../../src/incidents/record.ts";

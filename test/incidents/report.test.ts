@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { newRecord, mergeAlert } from "../../src/incidents/intake.ts";
+import { mergeAlert, newRecord, recordFromIssueTrace } from "../../src/incidents/build-record.ts";
 import { readSentryAlert, type SentryAlert } from "../../src/incidents/payload.ts";
 import { markedSentryIssueId, readIncidentRecord, type IncidentRecord } from "../../src/incidents/record.ts";
 import { evidenceGaps, incidentIssueTitle, MAX_ISSUE_BODY, renderIncidentReport } from "../../src/incidents/report.ts";
+import { parseStackTrace } from "../../src/incidents/stacktrace/index.ts";
 import { pythonEventAlert, sentryPayload, sentrySettings } from "../helpers/sentry.ts";
 
 const repo = { htmlUrl: "https://github.com/acme/shop", defaultBranch: "main" };
@@ -112,6 +113,17 @@ describe("the incident report", () => {
     expect(kept?.sentryIssueId).toBe("1117540176");
     expect(kept?.analysis?.summary.length).toBeLessThan(huge.length);
     expect(kept?.frames).toEqual(record.frames);
+  });
+
+  it("builds the record for /droid rca from an issue's stack trace", () => {
+    const trace = parseStackTrace("panic: boom\n\ngoroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:9 +0x1d\n");
+    if (!trace) throw new Error("no trace");
+    const record = recordFromIssueTrace(trace, { title: "Crash on start", createdAt: new Date("2026-11-24T08:00:00Z") }, repo, NOW);
+    expect(record).toMatchObject({ source: "issue", sentryIssueId: null, exception: { type: "panic", message: "boom" }, firstSeen: "2026-11-24T08:00:00.000Z" });
+    const body = renderIncidentReport(record);
+    expect(body).toContain("> stack trace from this issue");
+    expect(body).toContain("| 1 | `main.main` | `/src/app/main.go:9` | not looked up yet |");
+    expect(readIncidentRecord(body)).toEqual(record);
   });
 
   it("keeps titles short", () => {

@@ -2,7 +2,7 @@ import type nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { distanceToChange, lineBefore, parseHunks } from "../../src/incidents/diff-hunks.ts";
 import { gatherEvidence } from "../../src/incidents/evidence.ts";
-import { newRecord } from "../../src/incidents/intake.ts";
+import { newRecord } from "../../src/incidents/build-record.ts";
 import { readSentryAlert } from "../../src/incidents/payload.ts";
 import { readIncidentRecord } from "../../src/incidents/record.ts";
 import { RepoFiles } from "../../src/incidents/repo-paths.ts";
