@@ -5,7 +5,8 @@
  */
 import { locateFrame, type RepoFiles, type RepoPathOptions } from "./repo-paths.ts";
 import type { IncidentFrame, IncidentRecord } from "./record.ts";
-import { findSuspects, implicatedLines, type CommitFiles, type GraphQL } from "./suspects.ts";
+import type { CommitFiles, GraphQL } from "./history.ts";
+import { findSuspects, implicatedLines } from "./suspects.ts";
 
 export interface EvidenceSources {
   files: RepoFiles;
