@@ -20,7 +20,9 @@ import { IncidentIntake } from "./incidents/intake.ts";
 import { installationClients } from "./incidents/installations.ts";
 import { MemoryIncidentStore } from "./incidents/store.ts";
 import { createLogger } from "./log.ts";
-import { createRunners } from "./runners.ts";
+import { createLlmClient, parseLlmEnv } from "./llm/index.ts";
+import { createDockerClient, reapContainers } from "./sandbox/index.ts";
+import { createRunners, type RunnerServices } from "./runners.ts";
 
 const USAGE = `usage: droid <command>
 
@@ -74,7 +76,7 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     return;
   }
   const probot = createProbot({ overrides: { log } });
-  const worker = startWorker(queue, probot, settings, log);
+  const worker = startWorker(queue, probot, gate, await modelClient(log), settings, log);
   const shutdown = async (signal: string) => {
     log.info({ signal }, "shutting down: no new jobs; waiting for running jobs");
     await worker.stop(settings.shutdownGraceMs);
@@ -92,10 +94,18 @@ function incidentIntake(queue: JobQueue, log: Logger): IncidentIntake {
   return new IncidentIntake({ queue, store: new MemoryIncidentStore(), github, log: log.child({ name: "incidents" }) });
 }
 
-function startWorker(queue: JobQueue, probot: Probot, settings: Settings, log: Logger): Worker {
+function startWorker(
+  queue: JobQueue,
+  probot: Probot,
+  gate: PermissionGate,
+  llm: RunnerServices["llm"],
+  settings: Settings,
+  log: Logger,
+): Worker {
+  const docker = createDockerClient();
   const worker = new Worker({
     queue,
-    runners: createRunners({ probot, settings }),
+    runners: createRunners({ probot, docker, secrets: processSecrets(), settings, gate, llm, botLogin: botLoginOf(probot) }),
     concurrency: settings.workerConcurrency,
     log: log.child({ name: "worker" }),
     workerId: settings.instance,
@@ -113,9 +123,51 @@ function startWorker(queue: JobQueue, probot: Probot, settings: Settings, log: L
       }
     },
   });
-  worker.start();
+  // Containers left by an earlier run of this instance (a crash, a kill -9) are removed first.
+  void reapContainers(docker, settings.instance, log).then(
+    () => worker.start(),
+    (error: unknown) => {
+      log.error({ err: error }, "could not reap old sandboxes (is the Docker engine running?); starting anyway");
+      worker.start();
+    },
+  );
   log.info({ concurrency: settings.workerConcurrency, kinds: worker.kinds }, "worker started");
   return worker;
+}
+
+/** The model client from the environment, or the reason there is none (jobs then say so on GitHub). */
+async function modelClient(log: Logger): Promise<RunnerServices["llm"]> {
+  try {
+    const env = parseLlmEnv(process.env);
+    return { client: await createLlmClient(env, { onRetry: (info) => log.warn(info, "model API busy; retrying") }) };
+  } catch (error) {
+    const problem = error instanceof Error ? error.message : String(error);
+    log.warn({ problem }, "no model API configured: plan and fix jobs will fail with a comment saying so");
+    return { problem };
+  }
+}
+
+/** Values that must never reach a sandbox, a log line or a comment. */
+function processSecrets(): string[] {
+  const env = process.env;
+  return [env.WEBHOOK_SECRET, env.ANTHROPIC_API_KEY, env.PRIVATE_KEY, env.DROID_SENTRY_CLIENT_SECRET].filter(
+    (value): value is string => typeof value === "string" && value.length >= 8,
+  );
+}
+
+/** Droid's `<slug>[bot]` login: DROID_BOT_LOGIN, or asked of GitHub once (GET /app). */
+function botLoginOf(probot: Probot): () => Promise<string> {
+  let login: Promise<string> | undefined;
+  return () => {
+    if (process.env.DROID_BOT_LOGIN) return Promise.resolve(process.env.DROID_BOT_LOGIN);
+    login ??= probot.auth().then(async (app) => {
+      const { data } = await app.rest.apps.getAuthenticated();
+      if (!data?.slug) throw new Error("GET /app returned no slug");
+      return `${data.slug}[bot]`;
+    });
+    login.catch(() => (login = undefined));
+    return login;
+  };
 }
 
 main(process.argv.slice(2)).then(

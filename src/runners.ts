@@ -4,14 +4,117 @@
  * that has one.
  */
 import type { Probot } from "probot";
-import type { JobRunners } from "./jobs/worker.ts";
+import { configProblemMessage } from "./github/messages.ts";
+import type { GitHubClient } from "./github/octokit.ts";
+import type { PermissionGate } from "./github/gate.ts";
+import { loadRepoConfig } from "./github/repo-config-loader.ts";
+import { planningSettings, type RepoConfig } from "./config/repo-config.ts";
 import type { Settings } from "./config/settings.ts";
+import type { JobContext, JobRunners } from "./jobs/worker.ts";
+import type { Job, JobOutcome } from "./jobs/types.ts";
+import type { LlmClient } from "./llm/index.ts";
+import { runPlanJob } from "./planning/run-plan-job.ts";
+import { runFixJob } from "./agent/run-fix-job.ts";
+import type Docker from "dockerode";
 
 export interface RunnerServices {
   probot: Probot;
+  /** The Docker engine sandboxes run on (local, or remote through DOCKER_HOST). */
+  docker: Docker;
+  /** Strings that must never reach a sandbox or a comment (keys, secrets). */
+  secrets: string[];
   settings: Settings;
+  gate: PermissionGate;
+  /** The model client, or why there is none (e.g. no API key configured). */
+  llm: { client: LlmClient } | { problem: string };
+  /** Droid's own `<slug>[bot]` login. */
+  botLogin: () => Promise<string>;
+  /** How often a running fix may edit its plan comment and look for steering comments. */
+  tuning?: { liveUpdateMs?: number; steeringPollMs?: number };
 }
 
-export function createRunners(_services: RunnerServices): JobRunners {
-  return {};
+export function createRunners(services: RunnerServices): JobRunners {
+  const plan = async (octokit: GitHubClient, config: RepoConfig, job: Job, context: JobContext) => {
+    if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), "the model API is not configured");
+    const result = await runPlanJob(
+          {
+            octokit,
+            graphql: octokit.graphql,
+            llm: services.llm.client,
+            settings: planningSettings(config),
+            log: context.log,
+            clock: { now: () => new Date() },
+            botLogin: await services.botLogin(),
+            hasWriteAccess: async (login) => {
+              const permission = await services.gate.permission(octokit, job.repo, login);
+              return permission === "admin" || permission === "maintain" || permission === "write";
+            },
+          },
+          job,
+          context.signal,
+        );
+    await context.progress({ costUsd: result.costUsd, links: result.links });
+    return result.outcome;
+  };
+  return {
+    plan: (job, context) => withRepo(services, job, context, (octokit, config) => plan(octokit, config, job, context)),
+    fix: (job, context) =>
+      withRepo(services, job, context, async (octokit, config) => {
+        if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), "the model API is not configured");
+        const llm = services.llm.client;
+        const result = await runFixJob(
+          {
+            octokit,
+            docker: services.docker,
+            llm,
+            config,
+            gate: services.gate,
+            botLogin: await services.botLogin(),
+            token: async () => installationToken(octokit),
+            secrets: services.secrets,
+            dataDir: services.settings.dataDir,
+            instance: services.settings.instance,
+            makePlan: () => plan(octokit, config, { ...job, request: { kind: "plan", feedback: "" } }, context),
+            log: context.log,
+            ...services.tuning,
+          },
+          job,
+          context.signal,
+        );
+        await context.progress({ costUsd: result.costUsd, links: result.links });
+        return result.outcome;
+      }),
+  };
+}
+
+/** The installation token behind an installation Octokit (for git over HTTPS on the worker). */
+async function installationToken(octokit: GitHubClient): Promise<string> {
+  const auth: unknown = await octokit.auth({ type: "installation" });
+  if (typeof auth === "object" && auth !== null && "token" in auth && typeof auth.token === "string") return auth.token;
+  throw new Error("no installation token");
+}
+
+/** Authenticates as the installation and reads the repo's config; an invalid config ends the job with a comment. */
+async function withRepo(
+  services: RunnerServices,
+  job: Job,
+  context: JobContext,
+  run: (octokit: GitHubClient, config: RepoConfig) => Promise<JobOutcome>,
+): Promise<JobOutcome> {
+  const octokit = await services.probot.auth(job.repo.installationId);
+  const loaded = await loadRepoConfig(octokit, job.repo);
+  if (!loaded.ok) {
+    context.log.warn({ problems: loaded.problems }, "invalid repository configuration at run time");
+    return failWith(octokit, job, configProblemMessage(loaded.problems), "invalid .github/droid.yml");
+  }
+  return run(octokit, loaded.config);
+}
+
+async function failWith(octokit: GitHubClient, job: Job, body: string, error = body): Promise<JobOutcome> {
+  await octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body });
+  return { state: "failed", error };
+}
+
+function modelMissing(problem: string): string {
+  return `Droid can't work on this: its model API is not configured (${problem}). Ask the operators of this Droid installation to set it up; nothing was changed.`;
 }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { parseRepoConfig } from "../src/config/repo-config.ts";
+import { DEFAULT_REPO_CONFIG, parseRepoConfig } from "../src/config/repo-config.ts";
 import { readSettings } from "../src/config/settings.ts";
 
 describe("repo config", () => {
   it("fills defaults for an absent or empty file", () => {
-    expect(parseRepoConfig(undefined)).toEqual({ ok: true, config: { label: "droid", command: "droid" } });
+    expect(parseRepoConfig(undefined)).toEqual({ ok: true, config: DEFAULT_REPO_CONFIG });
+    expect(DEFAULT_REPO_CONFIG).toMatchObject({ label: "droid", command: "droid", budget: { usd: 2, tokens: 1_000_000 } });
     expect(parseRepoConfig({})).toMatchObject({ ok: true });
   });
 
@@ -17,7 +18,7 @@ describe("repo config", () => {
       { key: "command", expected: expect.stringContaining("lowercase word"), got: 'string "Not OK"' },
       { key: "extra", expected: expect.stringContaining("only known keys"), got: "unknown key extra" },
     ]);
-    expect(result.config).toEqual({ label: "droid", command: "droid" });
+    expect(result.config).toEqual(DEFAULT_REPO_CONFIG);
   });
 
   it("rejects a file that is not a mapping", () => {

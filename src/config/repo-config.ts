@@ -3,6 +3,8 @@
  * Every key is documented in the README ("Configuration").
  */
 import { z } from "zod";
+import { PlanningSettingsSchema, type PlanningSettings } from "../planning/settings.ts";
+import { sandboxConfigShape, type SandboxConfig } from "../sandbox/index.ts";
 import { DEFAULT_COMMAND_WORD, DEFAULT_LABEL } from "./names.ts";
 
 const commandWord = z
@@ -14,6 +16,19 @@ export const repoConfigSchema = z.strictObject({
   label: z.string().trim().min(1).max(50).default(DEFAULT_LABEL),
   /** The word after the slash in commands: `/<command> plan`. */
   command: commandWord.default(DEFAULT_COMMAND_WORD),
+  /** Planning and model settings: model, budget, templatesDir, contextChars, maxOutputTokens. */
+  ...PlanningSettingsSchema.shape,
+  /** The sandbox and the repo's own commands: image, setup, test, lint, network, limits. */
+  ...sandboxConfigShape,
+  /** Execution limits of `/droid fix` and revisions. */
+  fix: z
+    .strictObject({
+      maxTurns: z.number().int().min(1).max(500).default(80),
+      maxMinutes: z.number().int().min(1).max(600).default(45),
+      /** Push a stopped run's partial work as a draft PR. */
+      pushPartialWorkOnStop: z.boolean().default(false),
+    })
+    .prefault({}),
 });
 
 export type RepoConfig = z.infer<typeof repoConfigSchema>;
@@ -63,4 +78,16 @@ function describeValue(value: unknown): string {
   const text = JSON.stringify(value);
   const shown = text.length > 80 ? `${text.slice(0, 77)}...` : text;
   return `${Array.isArray(value) ? "a list" : typeof value} ${shown}`;
+}
+
+/** The planning part of a repository's configuration. */
+export function planningSettings(config: RepoConfig): PlanningSettings {
+  const { model, budget, templatesDir, contextChars, maxOutputTokens } = config;
+  return { ...(model === undefined ? {} : { model }), budget, templatesDir, contextChars, maxOutputTokens };
+}
+
+/** The sandbox part of a repository's configuration. */
+export function sandboxSettings(config: RepoConfig): SandboxConfig {
+  const { image, setup, test, lint, network, limits } = config;
+  return { image, setup, test, lint, network, limits };
 }

@@ -1,42 +1,27 @@
 import { createHmac } from "node:crypto";
 import { request } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PermissionGate } from "../../src/github/gate.ts";
 import { GitHubOutbox } from "../../src/github/outbox.ts";
-import { RepoConfigCache } from "../../src/github/repo-config-loader.ts";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
-import { startDroidServer, type RunningServer } from "../../src/server.ts";
+import { startTestServer, type TestServer } from "../helpers/server.ts";
 import {
   expectComment,
   expectConfig,
   expectInstallationToken,
   expectPermission,
-  silentLog,
-  TEST_PRIVATE_KEY,
-  TestOctokit,
   WEBHOOK_SECRET,
 } from "../helpers/github.ts";
 import { issueComment, OWNER, REPO } from "../helpers/payloads.ts";
 import { sendWebhook } from "../helpers/webhook.ts";
 
-let running: RunningServer;
+let running: TestServer;
 let queue: MemoryJobQueue;
 let outbox: GitHubOutbox;
 
 beforeEach(async () => {
   queue = new MemoryJobQueue();
-  outbox = new GitHubOutbox(silentLog);
-  running = await startDroidServer({
-    appId: 123,
-    privateKey: TEST_PRIVATE_KEY,
-    secret: WEBHOOK_SECRET,
-    log: silentLog,
-    Octokit: TestOctokit,
-    queue,
-    gate: new PermissionGate({ cacheMs: 60_000 }),
-    configs: new RepoConfigCache({ ttlMs: 30_000 }),
-    outbox,
-  });
+  running = await startTestServer(queue, { configTtlMs: 30_000 });
+  outbox = running.outbox;
 });
 
 afterEach(async () => {

@@ -1,0 +1,111 @@
+/**
+ * npm run bench:sandbox — time from "start job" to the first command in the sandbox, for a small
+ * repository and one of 10,000 files, against a bare `docker run --rm <image> true` measured in
+ * the same run; and the overhead of one exec against `docker exec` from the CLI.
+ */
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import pino from "pino";
+import { DEFAULT_LIMITS, SANDBOX_IMAGE, createDockerClient, createSandbox } from "../src/sandbox/index.ts";
+import { Repository, bringChangesBack, copyTreeIntoSandbox } from "../src/workspace/index.ts";
+import { type FixtureFile, startGitServer } from "../test/helpers/git-server.ts";
+
+const run = promisify(execFile);
+const docker = createDockerClient();
+const logger = pino({ level: "silent" });
+const token = randomBytes(16).toString("hex");
+
+async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const started = performance.now();
+  const value = await work();
+  return [value, performance.now() - started];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+const ms = (value: number) => `${value.toFixed(0).padStart(6)} ms`;
+
+function fixture(fileCount: number): Record<string, FixtureFile> {
+  const files: Record<string, FixtureFile> = { "package.json": '{ "name": "bench" }\n', ".gitignore": "node_modules/\n" };
+  for (let index = 0; index < fileCount; index++) {
+    files[`src/dir${Math.floor(index / 100)}/file${index}.js`] = `export const value${index} = ${index};\n`;
+  }
+  return files;
+}
+
+async function startJob(server: Awaited<ReturnType<typeof startGitServer>>, name: string) {
+  const jobDir = await mkdtemp(path.join(tmpdir(), "droid-bench-"));
+  const phases: Record<string, number> = {};
+  const total = performance.now();
+  const [repo, clone] = await timed(() =>
+    Repository.open({
+      cloneUrl: server.cloneUrl(name),
+      token,
+      defaultBranch: "main",
+      jobDir,
+      checkout: { kind: "new-branch", name: "droid/1-bench" },
+      logger,
+    }),
+  );
+  phases["clone"] = clone;
+  const [sandbox, create] = await timed(() =>
+    createSandbox(docker, {
+      owner: { jobId: `bench-${name}`, instance: "bench" },
+      image: SANDBOX_IMAGE,
+      network: "none",
+      limits: DEFAULT_LIMITS,
+      secrets: [token],
+      logger,
+    }),
+  );
+  phases["create sandbox"] = create;
+  phases["copy work tree in"] = (await timed(() => copyTreeIntoSandbox(repo.tree, sandbox)))[1];
+  phases["  baseline: tar | docker cp (CLI)"] = (
+    await timed(() => run("sh", ["-c", `tar -C '${repo.tree}' --owner=1000 --group=1000 -cf - . | docker cp - ${sandbox.id}:/workspace`]))
+  )[1];
+  phases["first command"] = (await timed(() => sandbox.exec("true")))[1];
+  phases["total: start job → first command"] = performance.now() - total - (phases["  baseline: tar | docker cp (CLI)"] ?? 0);
+  await sandbox.exec("echo changed >> package.json && echo new > added.txt");
+  phases["bring changes back (2 files)"] = (await timed(() => bringChangesBack(sandbox, repo.tree, repo.gitdir)))[1];
+  return { phases, sandbox, cleanup: async () => { await sandbox.remove(); await rm(jobDir, { recursive: true, force: true }); } };
+}
+
+const server = await startGitServer(token);
+try {
+  await server.createRepo("small", fixture(20));
+  await server.createRepo("large", fixture(10_000));
+
+  const bare: number[] = [];
+  for (let index = 0; index < 5; index++) bare.push((await timed(() => run("docker", ["run", "--rm", SANDBOX_IMAGE, "true"])))[1]);
+  console.log(`baseline: docker run --rm ${SANDBOX_IMAGE} true (median of 5): ${ms(median(bare))}\n`);
+
+  for (const name of ["small", "large"]) {
+    const job = await startJob(server, name);
+    console.log(`${name === "small" ? "small repo (22 files)" : "large repo (10,002 files)"}:`);
+    for (const [phase, value] of Object.entries(job.phases)) console.log(`  ${phase.padEnd(36)} ${ms(value)}`);
+    const total = job.phases["total: start job → first command"] ?? 0;
+    console.log(`  ${"vs bare docker run".padEnd(36)} ${(total / median(bare)).toFixed(1).padStart(6)} ×\n`);
+
+    if (name === "small") {
+      const ours: number[] = [];
+      const cli: number[] = [];
+      for (let index = 0; index < 20; index++) {
+        ours.push((await timed(() => job.sandbox.exec("true")))[1]);
+        cli.push((await timed(() => run("docker", ["exec", job.sandbox.id, "true"])))[1]);
+      }
+      console.log("exec overhead per command (median of 20):");
+      console.log(`  sandbox.exec("true")                 ${ms(median(ours))}`);
+      console.log(`  docker exec <id> true (CLI)          ${ms(median(cli))}\n`);
+    }
+    await job.cleanup();
+  }
+} finally {
+  await server.close();
+}

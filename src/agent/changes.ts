@@ -1,0 +1,64 @@
+/**
+ * What the agent changed, as the humans will see it: the files and a unified diff
+ * against the branch's last commit, computed on the worker from the work tree that
+ * came back from the sandbox (the sandbox has no git).
+ */
+import fs from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { createTwoFilesPatch } from "diff";
+import { readBlob, resolveRef, statusMatrix } from "isomorphic-git";
+import type { ChangeReport } from "./loop.ts";
+
+export interface ChangeSource {
+  tree: string;
+  gitdir: string;
+}
+
+const MAX_DIFF_CHARS = 24_000;
+
+/** The work tree against the branch's last commit (.gitignore respected). */
+export async function describeChanges(source: ChangeSource, maxChars = MAX_DIFF_CHARS): Promise<ChangeReport> {
+  const repo = { fs, dir: source.tree, gitdir: source.gitdir };
+  const head = await resolveRef({ ...repo, ref: "HEAD" });
+  const files: ChangeReport["files"] = [];
+  const patches: string[] = [];
+  // statusMatrix rows: [path, in HEAD (0|1), in the work tree (0 absent, 1 as in HEAD, 2 different)].
+  const candidates = (await statusMatrix(repo))
+    .map(([filepath, inHead, inTree]): { path: string; inHead: number; inTree: number } => ({ path: filepath, inHead, inTree }))
+    .filter((f) => f.inTree === 2 || (f.inHead === 1 && f.inTree === 0))
+    .map((f) => ({
+      path: f.path,
+      status: f.inHead === 0 ? ("added" as const) : f.inTree === 0 ? ("deleted" as const) : ("modified" as const),
+    }))
+    .sort((a, b) => a.path.localeCompare(b.path));
+  for (const file of candidates) {
+    const before = file.status === "added" ? "" : await committed(source, head, file.path);
+    const after = file.status === "deleted" ? "" : await readFile(path.join(source.tree, file.path), "utf8").catch(() => "");
+    if (before === after && file.status === "modified") continue;
+    files.push(file);
+    patches.push(
+      isBinary(before) || isBinary(after)
+        ? `Binary file ${file.path} ${file.status}\n`
+        : createTwoFilesPatch(`a/${file.path}`, `b/${file.path}`, before, after, "", "", { context: 3 }),
+    );
+  }
+  let diff = patches.join("");
+  if (diff.length > maxChars) {
+    diff = `${diff.slice(0, maxChars)}\n… diff cut at ${maxChars} characters (${diff.length} in all); view the files for the rest.\n`;
+  }
+  return { files, diff };
+}
+
+async function committed(source: ChangeSource, oid: string, filepath: string): Promise<string> {
+  try {
+    const { blob } = await readBlob({ fs, dir: source.tree, gitdir: source.gitdir, oid, filepath });
+    return Buffer.from(blob).toString("utf8");
+  } catch {
+    return "";
+  }
+}
+
+function isBinary(text: string): boolean {
+  return text.includes("\u0000");
+}

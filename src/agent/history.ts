@@ -1,0 +1,113 @@
+/**
+ * The conversation with the model, kept cache-friendly: a stable prefix (tools,
+ * system prompt, task message) with cache breakpoints, and old tool results compacted
+ * in batches — only when the conversation grows past a threshold — so that most
+ * requests extend the previous one and hit the cache.
+ */
+import type { ContentBlockParam, MessageParam, ToolResultBlockParam } from "@anthropic-ai/sdk/resources/messages";
+
+export interface HistoryPolicy {
+  /** Compact when the conversation's text exceeds this many characters (about 4 a token). */
+  compactAtChars: number;
+  /** Tool results of this many latest turns are never compacted. */
+  keepRecentTurns: number;
+}
+
+export const DEFAULT_HISTORY_POLICY: HistoryPolicy = { compactAtChars: 240_000, keepRecentTurns: 6 };
+
+/** What the history knows about one tool result, to compact it later. */
+interface ResultMeta {
+  turn: number;
+  stub: string;
+  viewedPath: string | null;
+  compacted: boolean;
+}
+
+export class ConversationHistory {
+  readonly #messages: MessageParam[] = [];
+  readonly #meta = new Map<ToolResultBlockParam, ResultMeta>();
+  readonly #policy: HistoryPolicy;
+  #turn = 0;
+  compactions = 0;
+
+  constructor(taskMessage: string, policy: HistoryPolicy = DEFAULT_HISTORY_POLICY) {
+    this.#policy = policy;
+    this.#messages.push({ role: "user", content: [{ type: "text", text: taskMessage, cache_control: { type: "ephemeral" } }] });
+  }
+
+  get turn(): number {
+    return this.#turn;
+  }
+
+  addAssistant(content: ContentBlockParam[]): void {
+    this.#messages.push({ role: "assistant", content });
+    this.#turn++;
+  }
+
+  /** Adds the user turn: tool results first (as the API requires), then any text. */
+  addUser(results: { block: ToolResultBlockParam; stub: string; viewedPath: string | null }[], texts: string[]): void {
+    const content: ContentBlockParam[] = [];
+    for (const r of results) {
+      content.push(r.block);
+      this.#meta.set(r.block, { turn: this.#turn, stub: r.stub, viewedPath: r.viewedPath, compacted: false });
+    }
+    for (const text of texts) content.push({ type: "text", text });
+    if (content.length === 0) content.push({ type: "text", text: "Continue." });
+    this.#messages.push({ role: "user", content });
+  }
+
+  /**
+   * The messages for the next request, with a cache breakpoint on the task message
+   * and on the newest block. Compacts first when the conversation has grown too big.
+   */
+  messages(): MessageParam[] {
+    if (this.size() > this.#policy.compactAtChars) this.#compact();
+    const copy = structuredClone(this.#messages);
+    const last = copy.at(-1);
+    if (last && copy.length > 1 && Array.isArray(last.content)) {
+      const block = last.content.at(-1);
+      if (block && (block.type === "text" || block.type === "tool_result")) block.cache_control = { type: "ephemeral" };
+    }
+    return copy;
+  }
+
+  /** Characters of text in the conversation (a proxy for tokens). */
+  size(): number {
+    let chars = 0;
+    for (const m of this.#messages) {
+      if (typeof m.content === "string") chars += m.content.length;
+      else for (const b of m.content) chars += blockChars(b);
+    }
+    return chars;
+  }
+
+  #compact(): void {
+    const keepFrom = this.#turn - this.#policy.keepRecentTurns;
+    const latestView = new Map<string, number>();
+    for (const meta of this.#meta.values()) {
+      if (meta.viewedPath) latestView.set(meta.viewedPath, Math.max(latestView.get(meta.viewedPath) ?? -1, meta.turn));
+    }
+    for (const [block, meta] of this.#meta) {
+      if (meta.compacted) continue;
+      const superseded = meta.viewedPath !== null && (latestView.get(meta.viewedPath) ?? -1) > meta.turn;
+      if (meta.turn >= keepFrom && !superseded) continue;
+      block.content = superseded ? `[an older view of ${meta.viewedPath}, superseded by a later one]` : `[compacted] ${meta.stub}`;
+      meta.compacted = true;
+    }
+    this.compactions++;
+  }
+}
+
+function blockChars(block: ContentBlockParam): number {
+  switch (block.type) {
+    case "text":
+      return block.text.length;
+    case "tool_use":
+      return JSON.stringify(block.input).length;
+    case "tool_result":
+      if (typeof block.content === "string") return block.content.length;
+      return (block.content ?? []).reduce((n, c) => n + (c.type === "text" ? c.text.length : 1000), 0);
+    default:
+      return 200;
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * What `/droid fix` says on GitHub: the live execution lines of the plan comment,
+ * the pull request's body, and the closing comment on the issue.
+ */
+import type { AgentOutcome, ChangeReport } from "../agent/loop.ts";
+import type { PlanRevision } from "../agent/live-plan.ts";
+import type { TestRun } from "../agent/computer.ts";
+import type { Plan } from "../planning/schema.ts";
+import { MAX_COMMENT_CHARS } from "./plan-comment.ts";
+
+export interface RunFigures {
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  cachedShare: number;
+  costUsd: number;
+  durationMs: number;
+  jobId: string;
+}
+
+const STATE_ICON: Record<Plan["subtasks"][number]["state"], string> = {
+  todo: "⬜",
+  "in-progress": "⏳",
+  done: "✅",
+  failed: "❌",
+  skipped: "⏭️",
+};
+
+export function executionLines(state: { phase: string; figures: RunFigures; revisions: readonly PlanRevision[]; pullRequest: { number: number; url: string } | null }): string[] {
+  const lines = [`${state.phase} · ${formatDuration(state.figures.durationMs)} · ${formatUsd(state.figures.costUsd)} so far · job \`${state.figures.jobId}\``];
+  if (state.pullRequest) lines.push(`Pull request: #${state.pullRequest.number}`);
+  for (const r of state.revisions.slice(-5)) lines.push(`- Plan revised: ${oneLine(r.reason)} (${r.changes.join("; ")})`);
+  return lines;
+}
+
+/** One sentence for how the agent's run ended. */
+export function describeOutcome(outcome: AgentOutcome): string {
+  switch (outcome.kind) {
+    case "finished":
+      return "The agent finished the plan.";
+    case "limit":
+      return `The run stopped at its limit: ${outcome.detail}.`;
+    case "cancelled":
+      return "The run was stopped by `/droid stop`.";
+    case "failed":
+      return `The run failed: ${outcome.reason}.`;
+  }
+}
+
+export function testLine(run: TestRun | null, hasTests: boolean): string {
+  if (!hasTests) return "No test command is configured (add `test:` to `.github/droid.yml`).";
+  if (!run) return "The tests were not run.";
+  return `${run.summary.ok ? "✅" : "❌"} ${run.line}`;
+}
+
+export function pullRequestBody(input: {
+  issueNumber: number;
+  summary: string;
+  plan: Plan;
+  outcome: AgentOutcome;
+  tests: string;
+  changes: ChangeReport;
+  figures: RunFigures;
+  planCommentUrl: string | null;
+}): string {
+  const subtasks = input.plan.subtasks.map((s) => `- ${STATE_ICON[s.state]} **${s.id}** ${oneLine(s.title)}`);
+  const files = input.changes.files.map((f) => `- \`${f.path}\` (${f.status})`);
+  const limit = input.outcome.kind === "finished" ? [] : ["", `**Note:** ${describeOutcome(input.outcome)} This pull request is a draft with the work done so far.`];
+  const body = [
+    `Closes #${input.issueNumber}`,
+    "",
+    "### Summary",
+    "",
+    input.summary,
+    ...limit,
+    "",
+    "### Plan",
+    "",
+    ...subtasks,
+    ...(input.planCommentUrl ? ["", `The plan, with its revisions: ${input.planCommentUrl}`] : []),
+    "",
+    "### Tests",
+    "",
+    input.tests,
+    "",
+    `<details><summary>Files changed (${input.changes.files.length})</summary>\n\n${files.join("\n")}\n\n</details>`,
+    "",
+    "---",
+    `<sub>Droid · model \`${input.figures.model}\` · ${input.figures.inputTokens.toLocaleString("en-US")} input tokens (${Math.round(input.figures.cachedShare * 100)}% from cache) + ${input.figures.outputTokens.toLocaleString("en-US")} output · ${formatUsd(input.figures.costUsd)} · ${formatDuration(input.figures.durationMs)} · job \`${input.figures.jobId}\`</sub>`,
+    "",
+    "Review with comments to ask for changes; Droid answers in each thread.",
+  ].join("\n");
+  return body.length > MAX_COMMENT_CHARS ? `${body.slice(0, MAX_COMMENT_CHARS - 200)}\n\n_(cut to fit GitHub's size limit)_` : body;
+}
+
+export function resultComment(input: {
+  outcome: AgentOutcome;
+  pullRequest: { number: number; draft: boolean; created: boolean } | null;
+  pushed: boolean;
+  tests: string;
+  figures: RunFigures;
+  commandWord: string;
+  reasonNotPushed: string | null;
+}): string {
+  const lines = [describeOutcome(input.outcome)];
+  if (input.pullRequest) {
+    const state = input.pullRequest.draft ? "a draft" : "ready for review";
+    lines.push(`${input.pullRequest.created ? "Opened" : "Updated"} #${input.pullRequest.number} (${state}).`);
+  } else if (input.reasonNotPushed) {
+    lines.push(`Nothing was pushed: ${input.reasonNotPushed}.`);
+  }
+  lines.push("", input.tests, "");
+  const next =
+    input.outcome.kind === "finished"
+      ? `Review the pull request; comments there steer the next revision.`
+      : `Run \`/${input.commandWord} fix [instructions]\` to continue, or \`/${input.commandWord} plan <feedback>\` to change the plan first.`;
+  lines.push(`**Next:** ${next}`, "", `<sub>${formatUsd(input.figures.costUsd)} · ${formatDuration(input.figures.durationMs)} · job \`${input.figures.jobId}\`</sub>`);
+  return lines.join("\n");
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+export function formatUsd(usd: number): string {
+  return `$${usd < 0.01 && usd > 0 ? usd.toFixed(4) : usd.toFixed(2)}`;
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}

@@ -1,0 +1,66 @@
+/**
+ * Human steering while a job runs: new comments on the issue by people with write
+ * access are handed to the agent at its next turn, and acknowledged with 👀.
+ * Commands (`/droid …`) are not steering; bots never are.
+ */
+import type { SteeringMessage } from "../agent/loop.ts";
+import { parseCommand } from "./commands.ts";
+import type { PermissionGate } from "./gate.ts";
+import type { GitHubClient } from "./octokit.ts";
+import { stripInvisible } from "./text.ts";
+
+export interface SteeringOptions {
+  octokit: GitHubClient;
+  repo: { owner: string; name: string };
+  issueNumber: number;
+  /** Only comments made after this moment count. */
+  since: Date;
+  gate: PermissionGate;
+  commandWord: string;
+  /** Ask GitHub at most this often. */
+  minIntervalMs: number;
+  /** Comments already known (the trigger, Droid's own). */
+  ignoreIds?: number[];
+  now?: () => number;
+}
+
+export class IssueSteering {
+  readonly #o: SteeringOptions;
+  readonly #seen: Set<number>;
+  #lastPoll = 0;
+
+  constructor(options: SteeringOptions) {
+    this.#o = options;
+    this.#seen = new Set(options.ignoreIds ?? []);
+  }
+
+  /** New steering comments since the last call (empty between polls). */
+  async take(): Promise<SteeringMessage[]> {
+    const now = (this.#o.now ?? Date.now)();
+    if (now - this.#lastPoll < this.#o.minIntervalMs) return [];
+    this.#lastPoll = now;
+    const { octokit, repo } = this.#o;
+    const { data } = await octokit.rest.issues.listComments({
+      owner: repo.owner,
+      repo: repo.name,
+      issue_number: this.#o.issueNumber,
+      since: this.#o.since.toISOString(),
+      per_page: 100,
+    });
+    const out: SteeringMessage[] = [];
+    for (const comment of data) {
+      if (this.#seen.has(comment.id)) continue;
+      this.#seen.add(comment.id);
+      const login = comment.user?.login;
+      const body = stripInvisible(comment.body ?? "").trim();
+      if (!login || comment.user?.type === "Bot" || login.endsWith("[bot]") || body === "") continue;
+      if (new Date(comment.created_at) < this.#o.since) continue;
+      if (parseCommand(body, this.#o.commandWord).kind !== "none") continue;
+      const permission = await this.#o.gate.permission(octokit, repo, login);
+      if (permission !== "admin" && permission !== "maintain" && permission !== "write") continue;
+      await octokit.rest.reactions.createForIssueComment({ owner: repo.owner, repo: repo.name, comment_id: comment.id, content: "eyes" });
+      out.push({ author: login, body: body.replace(/<!--[\s\S]*?-->/g, "") });
+    }
+    return out;
+  }
+}

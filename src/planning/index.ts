@@ -1,0 +1,20 @@
+export { describeChange, diffPlans, type PlanChange } from "./diff.ts";
+export { classifyFailure, failureReason, NotAnIssue, NothingToPlan, type PlanFailure } from "./failure.ts";
+export { EXPECTED_PLAN_OUTPUT_TOKENS, PlanInvalid, producePlan, readPlan, type PlannerCall, type PlannerResult } from "./planner.ts";
+export { buildPlanPrompt, PLAN_TOOL_NAME, planTool, type PlanPrompt, type PlanPromptInput } from "./request.ts";
+export { runPlanJob, type Clock, type PlanJobDeps, type PlanJobResult } from "./run-plan-job.ts";
+export {
+  BUILT_IN_KINDS,
+  MAX_PLAN_JSON_CHARS,
+  ModelPlanSchema,
+  PlanSchema,
+  StoredPlanSchema,
+  SUBTASK_STATES,
+  type ModelPlan,
+  type Plan,
+  type StoredPlan,
+  type Subtask,
+  type SubtaskState,
+} from "./schema.ts";
+export { BudgetSettingsSchema, DEFAULT_PLANNING_SETTINGS, PlanningSettingsSchema, type PlanningSettings } from "./settings.ts";
+export { loadBuiltInTemplates, loadTemplates, parseTemplate, templateForLabels, type PlanTemplate, type TemplateReader, type TemplateSet } from "./templates.ts";

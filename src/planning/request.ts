@@ -1,0 +1,83 @@
+import type { MessageParam, TextBlockParam, Tool } from "@anthropic-ai/sdk/resources/messages";
+import { z } from "zod";
+import { renderIssueContext, renderRepoContext } from "../github/context/render.ts";
+import type { IssueContext } from "../github/context/types.ts";
+import { fenced } from "../github/context/fence.ts";
+import { renderPrompt } from "./prompt.ts";
+import { ModelPlanSchema, type StoredPlan } from "./schema.ts";
+import type { PlanTemplate, TemplateSet } from "./templates.ts";
+
+export const PLAN_TOOL_NAME = "submit_plan";
+
+/** Everything a planning request is built from. */
+export interface PlanPromptInput {
+  context: IssueContext;
+  templates: TemplateSet;
+  /** The template the issue's labels select; null lets the model classify. */
+  labelTemplate: PlanTemplate | null;
+  /** The rendered INSTRUCTION block. */
+  instruction: string;
+  /** The plan being revised, if any. */
+  previous: StoredPlan | null;
+}
+
+/** The parts of a Messages request that carry the prompt. */
+export interface PlanPrompt {
+  system: TextBlockParam[];
+  tools: Tool[];
+  messages: MessageParam[];
+}
+
+const EPHEMERAL = { type: "ephemeral" } as const;
+
+/** The `submit_plan` tool: the plan schema as JSON Schema, kinds limited to the known templates. */
+export function planTool(templates: TemplateSet): Tool {
+  const { $schema: _, ...schema } = z.toJSONSchema(ModelPlanSchema, { io: "input" });
+  const properties = { ...schema.properties };
+  properties["kind"] = { type: "string", enum: templates.templates.map((t) => t.kind), description: "The kind of work: the template the plan follows." };
+  return {
+    name: PLAN_TOOL_NAME,
+    description: "Submit the complete plan for the issue. Call exactly once with every field filled.",
+    input_schema: { ...schema, type: "object", properties },
+    cache_control: EPHEMERAL,
+  };
+}
+
+export function renderTemplates(templates: TemplateSet): string {
+  return templates.templates
+    .map((t) => renderPrompt("template-entry", { title: t.title, kind: t.kind, origin: t.source === "repo" ? ", from this repository" : "", body: t.body }))
+    .join("\n\n");
+}
+
+function kindRule(input: PlanPromptInput): string {
+  const t = input.labelTemplate;
+  if (t) return `The kind of work is fixed by the issue's labels: \`${t.kind}\` (template "${t.title}"). Follow that template.`;
+  return `Classify the kind of work yourself: choose the template that fits best (${input.templates.templates.map((x) => `\`${x.kind}\``).join(", ")}).`;
+}
+
+/**
+ * Builds the prompt. The stable prefix — tool, system prompt with the templates, and the
+ * repository context — ends in cache breakpoints, so a second request on the same
+ * repository (a revision, a repair round, another issue) reads it from the cache.
+ */
+export function buildPlanPrompt(input: PlanPromptInput): PlanPrompt {
+  const content: TextBlockParam[] = [
+    { type: "text", text: `# Repository context\n\n${renderRepoContext(input.context)}`, cache_control: EPHEMERAL },
+    { type: "text", text: `# Issue context\n\n${renderIssueContext(input.context)}` },
+  ];
+  if (input.previous) {
+    content.push({
+      type: "text",
+      text: renderPrompt("revise", {
+        revision: String(input.previous.revision),
+        previous_plan: fenced(JSON.stringify(input.previous.plan, null, 2), "json"),
+      }),
+    });
+  }
+  content.push({ type: "text", text: renderPrompt("task", { kind_rule: kindRule(input), instruction: input.instruction }) });
+  return {
+    system: [{ type: "text", text: renderPrompt("system", { templates: renderTemplates(input.templates) }), cache_control: EPHEMERAL }],
+    tools: [planTool(input.templates)],
+    messages: [{ role: "user", content }],
+  };
+}

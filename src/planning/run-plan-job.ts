@@ -1,0 +1,151 @@
+import type { Logger } from "pino";
+import type { ProbotOctokit } from "probot";
+import { gatherIssueContext } from "../github/context/gather.ts";
+import { renderInstruction } from "../github/context/render.ts";
+import type { GraphqlClient, IssueContext, WriteAccessLookup } from "../github/context/types.ts";
+import { renderPlanFailureComment } from "../github/plan-failure-comment.ts";
+import { findPlanComment, renderPlanComment, upsertPlanComment, type FoundPlanComment, type IssueRef } from "../github/plan-comment.ts";
+import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
+import type { LlmClient } from "../llm/client.ts";
+import { UsageLedger, type TokenUsage } from "../llm/ledger.ts";
+import { diffPlans } from "./diff.ts";
+import { classifyFailure, failureReason, NotAnIssue, NothingToPlan } from "./failure.ts";
+import { producePlan } from "./planner.ts";
+import type { StoredPlan } from "./schema.ts";
+import type { PlanningSettings } from "./settings.ts";
+import { loadTemplates, templateForLabels, type PlanTemplate, type TemplateSet } from "./templates.ts";
+
+export interface Clock {
+  now(): Date;
+}
+
+/** Everything a planning job talks to, injected by the worker. */
+export interface PlanJobDeps {
+  /** REST client for the installation (Probot's `context.octokit` or `app.auth(installationId)`). */
+  octokit: ProbotOctokit;
+  /** GraphQL client for the installation (`octokit.graphql` works). */
+  graphql: GraphqlClient;
+  llm: LlmClient;
+  /** The repo's planning settings (`.github/droid.yml`, defaults applied). */
+  settings: PlanningSettings;
+  log: Logger;
+  clock: Clock;
+  /** Droid's own bot login (`<app-slug>[bot]`): only its comments count as plan comments. */
+  botLogin: string;
+  /** Optional permission lookup for comment authors without a writer association. */
+  hasWriteAccess?: WriteAccessLookup;
+  /** Built-in templates (loaded from `src/planning/templates` when omitted). */
+  builtInTemplates?: PlanTemplate[];
+}
+
+export interface PlanJobResult {
+  outcome: JobOutcome;
+  costUsd: number;
+  usage: TokenUsage;
+  links: JobLinks;
+}
+
+/** The "Context used" notes of the plan comment. */
+function contextNotes(ctx: IssueContext, templates: TemplateSet): string[] {
+  const files = ctx.repo.files.map((f) => `${f.path}${f.cutChars > 0 ? " (trimmed)" : ""}`);
+  const used = [
+    `Issue #${ctx.issue.number}: title, body${ctx.issue.bodyCutChars > 0 ? " (trimmed)" : ""}, ${ctx.comments.length} of ${ctx.issue.totalComments} comment(s), ${ctx.issue.linkedPullRequests.length} linked pull request(s)`,
+    `Repository: ${[...files, "languages", "top-level tree"].join(", ")} from \`${ctx.repo.defaultBranch}\``,
+  ];
+  if (ctx.repo.missing.length > 0) used.push(`Not found in the repository: ${ctx.repo.missing.join(", ")}`);
+  const problems = templates.problems.map((p) => `Template \`${p.file}\` ignored: ${p.reason}`);
+  return [...used, ...ctx.notes, ...problems];
+}
+
+function instructionText(job: Job, feedback: string, previous: FoundPlanComment | null): string {
+  if (feedback !== "") return previous?.parsed ? `Revise the plan: ${feedback}` : feedback;
+  return `Plan the work this issue describes (requested by @${job.requester}).`;
+}
+
+/**
+ * Runs a `plan` job to the end: gathers the issue's context, asks the model for a plan
+ * (or a revision of the existing one, with `job.request.feedback`), and writes the one
+ * plan comment. Never throws: every failure ends in a comment on the issue and a failed
+ * (or cancelled) outcome with a short reason.
+ */
+export async function runPlanJob(deps: PlanJobDeps, job: Job, signal: AbortSignal): Promise<PlanJobResult> {
+  const started = deps.clock.now().getTime();
+  const ledger = new UsageLedger();
+  const model = deps.settings.model ?? deps.llm.model;
+  const log = deps.log.child({ jobId: job.id, kind: "plan", repo: `${job.repo.owner}/${job.repo.name}`, target: job.target.number });
+  const ref: IssueRef = { owner: job.repo.owner, repo: job.repo.name, issueNumber: job.target.number };
+  const result = (outcome: JobOutcome, links: JobLinks = {}): PlanJobResult => ({ outcome, costUsd: ledger.costUsd, usage: ledger.usage, links });
+
+  try {
+    if (job.request.kind !== "plan") throw new NotAnIssue(`a ${job.request.kind} job was given to the planner`);
+    if (job.target.kind !== "issue") throw new NotAnIssue("plans are made for issues, not pull requests");
+    const feedback = job.request.feedback.trim();
+
+    const context = await gatherIssueContext(
+      { graphql: deps.graphql, hasWriteAccess: deps.hasWriteAccess },
+      {
+        owner: ref.owner,
+        name: ref.repo,
+        issueNumber: ref.issueNumber,
+        triggerCommentId: job.triggerCommentId,
+        cutoff: job.createdAt,
+        templatesDir: deps.settings.templatesDir,
+        maxChars: deps.settings.contextChars,
+      },
+    );
+    if (context.issue.body === "" && feedback === "" && context.comments.length === 0) throw new NothingToPlan();
+    signal.throwIfAborted();
+
+    const templates = await loadTemplates(async () => context.repoTemplates, deps.builtInTemplates);
+    const existing = await findPlanComment(deps.octokit, ref, deps.botLogin);
+    const previous: StoredPlan | null = feedback !== "" && existing?.parsed ? existing.parsed.stored : null;
+    const { plan, rounds } = await producePlan(
+      {
+        context,
+        templates,
+        labelTemplate: templateForLabels(templates, context.issue.labels),
+        instruction: renderInstruction(context, { requester: job.requester, text: instructionText(job, feedback, existing) }),
+        previous,
+      },
+      { llm: deps.llm, model, maxOutputTokens: deps.settings.maxOutputTokens, ledger, budget: deps.settings.budget, signal },
+    );
+    signal.throwIfAborted();
+
+    const stored: StoredPlan = {
+      version: 1,
+      plan,
+      revision: (existing?.parsed?.stored.revision ?? 0) + 1,
+      jobId: job.id,
+      model,
+      updatedAt: deps.clock.now().toISOString(),
+    };
+    const body = renderPlanComment({
+      stored,
+      changes: existing?.parsed ? diffPlans(existing.parsed.stored.plan, plan) : null,
+      contextNotes: contextNotes(context, templates),
+      footer: { jobId: job.id, model, usage: ledger.usage, costUsd: ledger.costUsd, durationMs: deps.clock.now().getTime() - started },
+    });
+    const comment = await upsertPlanComment(deps.octokit, ref, body, existing);
+    log.info(
+      { commentId: comment.id, action: comment.action, revision: stored.revision, rounds, costUsd: ledger.costUsd, usage: ledger.usage },
+      "plan comment written",
+    );
+    return result({ state: "succeeded" }, { planCommentId: comment.id });
+  } catch (error) {
+    const failure = classifyFailure(error, signal);
+    const reason = failureReason(failure);
+    if (failure.kind === "internal") log.error({ err: error }, "planning failed with an internal error");
+    else log.warn({ failure: failure.kind, reason, err: error }, "planning failed");
+    try {
+      await deps.octokit.rest.issues.createComment({
+        owner: ref.owner,
+        repo: ref.repo,
+        issue_number: ref.issueNumber,
+        body: renderPlanFailureComment(failure, { jobId: job.id, model, usage: ledger.usage, costUsd: ledger.costUsd }),
+      });
+    } catch (postError) {
+      log.error({ err: postError }, "could not post the planning failure comment");
+    }
+    return result(failure.kind === "cancelled" ? { state: "cancelled" } : { state: "failed", error: reason });
+  }
+}

@@ -1,0 +1,75 @@
+import type Docker from "dockerode";
+import { type SandboxOwner, ownerLabels } from "./labels.ts";
+import type { NetworkPolicy, SandboxLimits } from "./settings.ts";
+import { STATE_DIR } from "./exec.ts";
+
+/** The work tree inside the sandbox (a volume). */
+export const WORKDIR = "/workspace";
+/** The unprivileged user every command runs as; files copied in are owned by it. */
+export const SANDBOX_UID = 1000;
+export const SANDBOX_GID = 1000;
+export const SANDBOX_USER = `${SANDBOX_UID}:${SANDBOX_GID}`;
+
+export interface ContainerPlan {
+  name: string;
+  workVolume: string;
+  stateVolume: string;
+  create: Docker.ContainerCreateOptions;
+}
+
+export interface ContainerPlanInput {
+  owner: SandboxOwner;
+  image: string;
+  network: NetworkPolicy;
+  limits: SandboxLimits;
+  /** Container runtime, e.g. "runsc" for gVisor; null for the engine's default. */
+  runtime: string | null;
+  /** Network used while the policy allows network access (default "bridge"). */
+  networkName: string;
+  /** Unique suffix for names. */
+  suffix: string;
+}
+
+/** The hardened container Droid runs a job's commands in. Pure: tests can inspect it. */
+export function planContainer(input: ContainerPlanInput): ContainerPlan {
+  const base = `droid-${input.owner.jobId.replace(/[^a-zA-Z0-9_.-]/g, "-").slice(0, 40)}-${input.suffix}`;
+  const labels = ownerLabels(input.owner);
+  const workVolume = `${base}-work`;
+  const stateVolume = `${base}-state`;
+  const memoryBytes = input.limits.memoryMb * 1024 * 1024;
+  const hostConfig: Docker.HostConfig = {
+    NetworkMode: input.network === "none" ? "none" : input.networkName,
+    CapDrop: ["ALL"],
+    SecurityOpt: ["no-new-privileges:true"],
+    Privileged: false,
+    PidsLimit: input.limits.pids,
+    Memory: memoryBytes,
+    MemorySwap: memoryBytes,
+    NanoCpus: Math.round(input.limits.cpus * 1e9),
+    ReadonlyRootfs: true,
+    Tmpfs: { "/tmp": `rw,nosuid,nodev,exec,size=${input.limits.tmpMb}m,mode=1777` },
+    Mounts: [
+      { Type: "volume", Source: workVolume, Target: WORKDIR, ReadOnly: false },
+      { Type: "volume", Source: stateVolume, Target: STATE_DIR, ReadOnly: false },
+    ],
+    Init: true,
+    AutoRemove: false,
+    ...(input.runtime ? { Runtime: input.runtime } : {}),
+  };
+  return {
+    name: base,
+    workVolume,
+    stateVolume,
+    create: {
+      name: base,
+      Image: input.image,
+      Cmd: ["sleep", "infinity"],
+      Entrypoint: [""],
+      User: SANDBOX_USER,
+      WorkingDir: WORKDIR,
+      Env: [`HOME=${STATE_DIR}/home`, "CI=true", "LANG=C.UTF-8", "PAGER=cat", "GIT_PAGER=cat", "TMPDIR=/tmp"],
+      Labels: labels,
+      HostConfig: hostConfig,
+    },
+  };
+}

@@ -1,0 +1,33 @@
+export { type ArchiveEntry, UnsafeArchiveError, extractArchive, extractWrappedArchive, packDirectory, packEntries, readArchiveFiles } from "./archive.ts";
+export { createDockerClient } from "./docker-client.ts";
+export { SANDBOX_UID, SANDBOX_GID, WORKDIR } from "./container-spec.ts";
+export { OUTPUT_DIR, STATE_DIR } from "./exec.ts";
+export { type ExecOutput, type ExecResult, type ExecResultKind, describeExecResult, succeeded } from "./exec-result.ts";
+export { SANDBOX_IMAGE, SandboxImageMissingError, assertImagePresent } from "./image.ts";
+export { LABELS, type SandboxOwner } from "./labels.ts";
+export { type ReapResult, reapContainers } from "./reap.ts";
+export {
+  type CreateSandboxOptions,
+  type ExecOptions,
+  type Sandbox,
+  SandboxGoneError,
+  SecretInSandboxError,
+  createSandbox,
+} from "./sandbox.ts";
+export {
+  DEFAULT_LIMITS,
+  NETWORK_POLICIES,
+  type NetworkPolicy,
+  type ReadRepoFile,
+  type RepoCommand,
+  type RepoCommands,
+  type SandboxConfig,
+  type SandboxLimits,
+  describeRepoCommands,
+  detectRepoCommands,
+  resolveRepoCommands,
+  sandboxConfigSchema,
+  sandboxConfigShape,
+  sandboxLimitsSchema,
+} from "./settings.ts";
+export { type SetupOutcome, runSetup } from "./setup.ts";

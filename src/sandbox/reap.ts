@@ -1,0 +1,27 @@
+import type Docker from "dockerode";
+import type { Logger } from "pino";
+import { instanceFilter } from "./labels.ts";
+
+export interface ReapResult {
+  containers: number;
+  volumes: number;
+}
+
+/**
+ * Removes every container and volume a previous run of this worker instance left behind
+ * (a crash or a kill skips `remove()`). Call once at start-up, before taking jobs.
+ */
+export async function reapContainers(docker: Docker, instance: string, logger: Logger): Promise<ReapResult> {
+  const filters = JSON.stringify(instanceFilter(instance));
+  const containers = await docker.listContainers({ all: true, filters });
+  for (const info of containers) {
+    await docker.getContainer(info.Id).remove({ force: true, v: true });
+  }
+  const { Volumes } = await docker.listVolumes({ filters });
+  for (const volume of Volumes ?? []) {
+    await docker.getVolume(volume.Name).remove();
+  }
+  const result = { containers: containers.length, volumes: Volumes?.length ?? 0 };
+  if (result.containers + result.volumes > 0) logger.info({ instance, ...result }, "reaped sandboxes left by a previous run");
+  return result;
+}

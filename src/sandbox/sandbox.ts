@@ -1,0 +1,263 @@
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import type Docker from "dockerode";
+import type { Logger } from "pino";
+import { type ArchiveEntry, packEntries, readArchiveFiles } from "./archive.ts";
+import { SANDBOX_GID, SANDBOX_UID, SANDBOX_USER, WORKDIR, planContainer } from "./container-spec.ts";
+import { STATE_DIR, execInSandbox } from "./exec.ts";
+import type { ExecResult } from "./exec-result.ts";
+import { assertImagePresent, isNotFound } from "./image.ts";
+import type { SandboxOwner } from "./labels.ts";
+import type { NetworkPolicy, SandboxLimits } from "./settings.ts";
+
+export interface ExecOptions {
+  /** Working directory: relative to the work tree, or absolute. */
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Per-command timeout; capped at the sandbox's `commandTimeoutSeconds`. */
+  timeoutSeconds?: number;
+  /** Bytes of stdout and of stderr to keep in the result (default: the sandbox's `outputBytes`). */
+  outputBytes?: number;
+  /** Cancels the command: its process group is killed and the result is `killed`/`aborted`. */
+  signal?: AbortSignal;
+}
+
+/** The computer the agent works on. Every path is inside the container. */
+export interface Sandbox {
+  /** The container id. */
+  readonly id: string;
+  /** The work tree, `/workspace`. */
+  readonly workdir: string;
+  readonly network: NetworkPolicy;
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  readFile(filePath: string): Promise<Buffer>;
+  writeFile(filePath: string, content: string | Buffer, options?: { mode?: number }): Promise<void>;
+  /** Unpacks a tar archive into a directory under the work tree or `/droid`. */
+  putArchive(archive: Readable, directory: string): Promise<void>;
+  /** A tar archive of a path; its entries are prefixed with the path's base name (Docker's format). */
+  getArchive(sourcePath: string): Promise<Readable>;
+  /** Takes the sandbox off every network (used after `setup` under the `setup` policy). */
+  disconnectNetwork(): Promise<void>;
+  /** Removes the container and its volumes. Safe to call more than once. */
+  remove(): Promise<void>;
+}
+
+export interface CreateSandboxOptions {
+  owner: SandboxOwner;
+  image: string;
+  network: NetworkPolicy;
+  limits: SandboxLimits;
+  /** Container runtime, e.g. "runsc" (gVisor); null for the engine's default. */
+  runtime?: string | null;
+  /** Network attached while the policy allows it (default "bridge"). */
+  networkName?: string;
+  /** Strings that must never enter the sandbox (tokens, keys): commands and env carrying one are refused. */
+  secrets?: readonly string[];
+  /** Extra time after a command's timeout before the host kills the container (default 15 s). */
+  hostGraceMs?: number;
+  logger: Logger;
+}
+
+export class SandboxGoneError extends Error {
+  constructor(id: string) {
+    super(`The sandbox ${id.slice(0, 12)} was killed and can no longer run commands.`);
+    this.name = "SandboxGoneError";
+  }
+}
+
+export class SecretInSandboxError extends Error {
+  constructor(where: string) {
+    super(`Refused to pass a secret into the sandbox (${where}).`);
+    this.name = "SecretInSandboxError";
+  }
+}
+
+/** Creates and starts a hardened sandbox. The caller must `remove()` it when the job ends. */
+export async function createSandbox(docker: Docker, options: CreateSandboxOptions): Promise<Sandbox> {
+  await assertImagePresent(docker, options.image);
+  const plan = planContainer({
+    owner: options.owner,
+    image: options.image,
+    network: options.network,
+    limits: options.limits,
+    runtime: options.runtime ?? null,
+    networkName: options.networkName ?? "bridge",
+    suffix: randomBytes(4).toString("hex"),
+  });
+  const labels = plan.create.Labels ?? {};
+  await docker.createVolume({ Name: plan.workVolume, Labels: labels });
+  await docker.createVolume({ Name: plan.stateVolume, Labels: labels });
+  const volumes = [plan.workVolume, plan.stateVolume];
+  let container: Docker.Container | null = null;
+  try {
+    container = await docker.createContainer(plan.create);
+    await container.start();
+    const sandbox = new DockerSandbox(docker, container, volumes, options);
+    // Volumes of images without these folders start root-owned: hand them to the sandbox user.
+    await sandbox.putArchive(packEntries([{ type: "directory", name: "./" }], OWNER), WORKDIR);
+    await sandbox.putArchive(
+      packEntries(
+        [
+          { type: "directory", name: "./" },
+          { type: "directory", name: "home/" },
+          { type: "directory", name: "out/" },
+          { type: "directory", name: "run/" },
+        ],
+        OWNER,
+      ),
+      STATE_DIR,
+    );
+    options.logger.info({ jobId: options.owner.jobId, container: container.id.slice(0, 12), image: options.image, network: options.network }, "sandbox started");
+    return sandbox;
+  } catch (error) {
+    await removeQuietly(docker, container, volumes, options.logger);
+    throw error;
+  }
+}
+
+const OWNER = { uid: SANDBOX_UID, gid: SANDBOX_GID };
+
+class DockerSandbox implements Sandbox {
+  readonly id: string;
+  readonly workdir = WORKDIR;
+  readonly network: NetworkPolicy;
+  readonly #docker: Docker;
+  readonly #container: Docker.Container;
+  readonly #volumes: string[];
+  readonly #options: CreateSandboxOptions;
+  #sequence = 0;
+  #dead = false;
+  #removed = false;
+
+  constructor(docker: Docker, container: Docker.Container, volumes: string[], options: CreateSandboxOptions) {
+    this.id = container.id;
+    this.network = options.network;
+    this.#docker = docker;
+    this.#container = container;
+    this.#volumes = volumes;
+    this.#options = options;
+  }
+
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    if (this.#dead || this.#removed) throw new SandboxGoneError(this.id);
+    const env = options.env ?? {};
+    this.#refuseSecrets(command, "command");
+    for (const [key, value] of Object.entries(env)) this.#refuseSecrets(`${key}=${value}`, `environment variable ${key}`);
+    const limits = this.#options.limits;
+    const sequence = ++this.#sequence;
+    const timeoutSeconds = Math.min(options.timeoutSeconds ?? limits.commandTimeoutSeconds, limits.commandTimeoutSeconds);
+    const result = await execInSandbox(
+      {
+        container: this.#container,
+        readSmallFile: async (filePath) => {
+          try {
+            return (await this.readFile(filePath)).toString("utf8");
+          } catch {
+            return null;
+          }
+        },
+        kill: async () => {
+          this.#dead = true;
+          await this.#container.kill().catch(() => {});
+        },
+      },
+      {
+        command,
+        sequence,
+        timeoutSeconds,
+        user: SANDBOX_USER,
+        workingDir: this.#resolve(options.cwd ?? "."),
+        env,
+        outputBytes: options.outputBytes ?? limits.outputBytes,
+        memoryMb: limits.memoryMb,
+        hostGraceMs: this.#options.hostGraceMs ?? 15_000,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+    );
+    this.#options.logger.debug(
+      { jobId: this.#options.owner.jobId, sequence, kind: result.kind, durationMs: result.durationMs },
+      "sandbox command finished",
+    );
+    return result;
+  }
+
+  async readFile(filePath: string): Promise<Buffer> {
+    const absolute = this.#resolve(filePath);
+    const files = await readArchiveFiles(await this.getArchive(absolute));
+    const content = files.get(path.posix.basename(absolute));
+    if (content === undefined) throw new Error(`${absolute} is not a regular file in the sandbox`);
+    return content;
+  }
+
+  async writeFile(filePath: string, content: string | Buffer, options: { mode?: number } = {}): Promise<void> {
+    const absolute = this.#resolve(filePath);
+    const root = writableRoot(absolute);
+    if (root === null) throw notWritable(absolute);
+    // Parent folders go in the archive too: Docker would create missing ones owned by root.
+    const relative = path.posix.relative(root, absolute);
+    const parents = relative.split("/").slice(0, -1).map((_, index, all) => all.slice(0, index + 1).join("/"));
+    const entries: ArchiveEntry[] = [
+      ...parents.map((name): ArchiveEntry => ({ type: "directory", name: `${name}/` })),
+      { type: "file", name: relative, content, mode: options.mode ?? 0o644 },
+    ];
+    await this.#container.putArchive(packEntries(entries, OWNER), { path: root });
+  }
+
+  async putArchive(archive: Readable, directory: string): Promise<void> {
+    const absolute = this.#resolve(directory);
+    if (writableRoot(absolute) === null) throw notWritable(absolute);
+    await this.#container.putArchive(archive, { path: absolute });
+  }
+
+  async getArchive(sourcePath: string): Promise<Readable> {
+    return (await this.#container.getArchive({ path: this.#resolve(sourcePath) })) as Readable;
+  }
+
+  async disconnectNetwork(): Promise<void> {
+    const info = await this.#container.inspect();
+    for (const name of Object.keys(info.NetworkSettings.Networks ?? {})) {
+      if (name === "none") continue;
+      await this.#docker.getNetwork(name).disconnect({ Container: this.id, Force: true });
+    }
+    this.#options.logger.info({ jobId: this.#options.owner.jobId, container: this.id.slice(0, 12) }, "sandbox network disconnected");
+  }
+
+  async remove(): Promise<void> {
+    if (this.#removed) return;
+    this.#removed = true;
+    await removeQuietly(this.#docker, this.#container, this.#volumes, this.#options.logger);
+  }
+
+  #resolve(filePath: string): string {
+    return path.posix.resolve(WORKDIR, filePath);
+  }
+
+  #refuseSecrets(text: string, where: string): void {
+    for (const secret of this.#options.secrets ?? []) {
+      if (secret.length > 0 && text.includes(secret)) throw new SecretInSandboxError(where);
+    }
+  }
+}
+
+/** The volume a path is in, or null: only the work tree and /droid can be written from outside. */
+function writableRoot(absolute: string): string | null {
+  return [WORKDIR, STATE_DIR].find((root) => absolute === root || absolute.startsWith(`${root}/`)) ?? null;
+}
+
+function notWritable(absolute: string): Error {
+  return new Error(`Cannot write to ${absolute}: only ${WORKDIR} and ${STATE_DIR} are writable from outside the sandbox.`);
+}
+
+async function removeQuietly(docker: Docker, container: Docker.Container | null, volumes: string[], logger: Logger): Promise<void> {
+  if (container) {
+    await container.remove({ force: true, v: true }).catch((error: unknown) => {
+      if (!isNotFound(error)) logger.warn({ err: error, container: container.id.slice(0, 12) }, "could not remove sandbox container");
+    });
+  }
+  for (const volume of volumes) {
+    await docker.getVolume(volume).remove().catch((error: unknown) => {
+      if (!isNotFound(error)) logger.warn({ err: error, volume }, "could not remove sandbox volume");
+    });
+  }
+}

@@ -1,0 +1,11 @@
+/** The branch Droid creates for an issue: `droid/<number>-<slug of the title>`. */
+export function branchNameFor(issueNumber: number, title: string): string {
+  const slug = title
+    .normalize("NFKD")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40)
+    .replace(/-+$/, "");
+  return slug === "" ? `droid/${issueNumber}` : `droid/${issueNumber}-${slug}`;
+}

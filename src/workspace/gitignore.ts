@@ -1,0 +1,74 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import ignore, { type Ignore } from "ignore";
+
+/**
+ * Git's ignore rules for a work tree: every `.gitignore` from the root down to a path, plus the
+ * git dir's `info/exclude`; deeper files override shallower ones, and nothing below an ignored
+ * directory can be re-included (as in git).
+ */
+export class GitignoreMatcher {
+  readonly #tree: string;
+  readonly #exclude: Ignore;
+  readonly #perDirectory = new Map<string, Promise<Ignore | null>>();
+  readonly #directoryResults = new Map<string, Promise<boolean>>();
+
+  private constructor(tree: string, exclude: Ignore) {
+    this.#tree = tree;
+    this.#exclude = exclude;
+  }
+
+  static async load(tree: string, gitdir: string): Promise<GitignoreMatcher> {
+    const exclude = ignore().add(await readFile(path.join(gitdir, "info", "exclude"), "utf8").catch(() => ""));
+    return new GitignoreMatcher(tree, exclude);
+  }
+
+  /** Whether a relative POSIX path (a file unless `isDirectory`) is ignored. */
+  async isIgnored(relative: string, isDirectory = false): Promise<boolean> {
+    const segments = relative.split("/");
+    for (let depth = 1; depth < segments.length; depth++) {
+      if (await this.#isDirectoryIgnored(segments.slice(0, depth).join("/"))) return true;
+    }
+    return this.#matches(relative, isDirectory);
+  }
+
+  #isDirectoryIgnored(directory: string): Promise<boolean> {
+    let result = this.#directoryResults.get(directory);
+    if (!result) {
+      result = this.#matches(directory, true);
+      this.#directoryResults.set(directory, result);
+    }
+    return result;
+  }
+
+  async #matches(relative: string, isDirectory: boolean): Promise<boolean> {
+    const suffix = isDirectory ? "/" : "";
+    let ignored = testRules(this.#exclude, relative + suffix, false);
+    const segments = relative.split("/");
+    for (let depth = 0; depth < segments.length; depth++) {
+      const directory = segments.slice(0, depth).join("/");
+      const rules = await this.#rulesIn(directory);
+      if (rules) ignored = testRules(rules, segments.slice(depth).join("/") + suffix, ignored);
+    }
+    return ignored;
+  }
+
+  #rulesIn(directory: string): Promise<Ignore | null> {
+    let rules = this.#perDirectory.get(directory);
+    if (!rules) {
+      rules = readFile(path.join(this.#tree, directory, ".gitignore"), "utf8").then(
+        (text) => ignore().add(text),
+        () => null,
+      );
+      this.#perDirectory.set(directory, rules);
+    }
+    return rules;
+  }
+}
+
+function testRules(rules: Ignore, relative: string, previous: boolean): boolean {
+  const result = rules.test(relative);
+  if (result.ignored) return true;
+  if (result.unignored) return false;
+  return previous;
+}

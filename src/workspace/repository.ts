@@ -1,0 +1,174 @@
+import fs from "node:fs";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { type AuthCallback, add, branch as createBranch, clone, commit, listServerRefs, push, remove, resolveRef, statusMatrix } from "isomorphic-git";
+import http from "isomorphic-git/http/node";
+import type { Logger } from "pino";
+
+/** How the job's work tree starts. */
+export type Checkout =
+  /** A new branch from the default branch (a free name is picked if this one exists on the remote). */
+  | { kind: "new-branch"; name: string }
+  /** An existing branch, e.g. a PR's head branch. Droid did not create it: it is never force-pushed. */
+  | { kind: "existing-branch"; name: string };
+
+export interface OpenRepositoryOptions {
+  /** `repository.clone_url` (https, or http for test servers); must not carry credentials. */
+  cloneUrl: string;
+  /** The installation token: used for HTTP auth only, never written to disk, a URL or a log line. */
+  token: string;
+  defaultBranch: string;
+  /** The job's folder on the worker: `tree/` (work tree) and `git/` (git dir) are created in it. */
+  jobDir: string;
+  checkout: Checkout;
+  /** History depth to fetch (default 1: shallow). */
+  depth?: number;
+  logger: Logger;
+}
+
+export interface Person {
+  name: string;
+  email: string;
+}
+
+export class WorkspaceRefusal extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WorkspaceRefusal";
+  }
+}
+
+/** A clone on the worker: the git dir stays here; only `tree` is ever copied into a sandbox. */
+export class Repository {
+  readonly tree: string;
+  readonly gitdir: string;
+  readonly branch: string;
+  /** True when this job created the branch (then, and only then, it may be force-pushed). */
+  readonly createdBranch: boolean;
+  readonly defaultBranch: string;
+  readonly #onAuth: AuthCallback;
+  readonly #logger: Logger;
+
+  private constructor(fields: { tree: string; gitdir: string; branch: string; createdBranch: boolean; defaultBranch: string; onAuth: AuthCallback; logger: Logger }) {
+    this.tree = fields.tree;
+    this.gitdir = fields.gitdir;
+    this.branch = fields.branch;
+    this.createdBranch = fields.createdBranch;
+    this.defaultBranch = fields.defaultBranch;
+    this.#onAuth = fields.onAuth;
+    this.#logger = fields.logger;
+  }
+
+  /** Clones shallow and single-branch, then creates or checks out the job's branch. */
+  static async open(options: OpenRepositoryOptions): Promise<Repository> {
+    assertNoCredentialsInUrl(options.cloneUrl);
+    if (options.checkout.name === options.defaultBranch) {
+      throw new WorkspaceRefusal(`Droid does not work on the default branch (${options.defaultBranch}); it uses its own branch.`);
+    }
+    const tree = path.join(options.jobDir, "tree");
+    const gitdir = path.join(options.jobDir, "git");
+    await mkdir(tree, { recursive: true });
+    await mkdir(gitdir, { recursive: true });
+    const onAuth: AuthCallback = () => ({ username: "x-access-token", password: options.token });
+    const base = options.checkout.kind === "new-branch" ? options.defaultBranch : options.checkout.name;
+    await clone({
+      fs,
+      http,
+      dir: tree,
+      gitdir,
+      url: options.cloneUrl,
+      ref: base,
+      singleBranch: true,
+      depth: options.depth ?? 1,
+      onAuth,
+      cache: {},
+    });
+    let branch = options.checkout.name;
+    if (options.checkout.kind === "new-branch") {
+      const taken = await listServerRefs({ http, url: options.cloneUrl, prefix: "refs/heads/", onAuth });
+      branch = freeBranchName(options.checkout.name, new Set(taken.map((ref) => ref.ref.slice("refs/heads/".length))));
+      await createBranch({ fs, dir: tree, gitdir, ref: branch, checkout: true });
+    }
+    options.logger.info({ branch, base, createdBranch: options.checkout.kind === "new-branch" }, "repository cloned");
+    return new Repository({
+      tree,
+      gitdir,
+      branch,
+      createdBranch: options.checkout.kind === "new-branch",
+      defaultBranch: options.defaultBranch,
+      onAuth,
+      logger: options.logger,
+    });
+  }
+
+  /**
+   * Stages every change in the work tree (additions, modifications, deletions; ignored files
+   * stay out) and commits it. Returns the commit id, or null when there was nothing to commit.
+   */
+  async commit(options: { message: string; author: Person; coAuthors?: Person[] }): Promise<string | null> {
+    const repo = { fs, dir: this.tree, gitdir: this.gitdir };
+    const matrix = await statusMatrix(repo);
+    let staged = 0;
+    for (const [filepath, head, workdir, stage] of matrix) {
+      if (head === workdir && workdir === stage) continue;
+      if (workdir === 0) await remove({ ...repo, filepath });
+      else await add({ ...repo, filepath });
+      staged++;
+    }
+    if (staged === 0) return null;
+    const trailers = (options.coAuthors ?? []).map((person) => `Co-authored-by: ${person.name} <${person.email}>`);
+    const message = trailers.length > 0 ? `${options.message.trimEnd()}\n\n${trailers.join("\n")}\n` : options.message;
+    const oid = await commit({ ...repo, message, author: options.author, committer: options.author });
+    this.#logger.info({ branch: this.branch, commit: oid, files: staged }, "changes committed");
+    return oid;
+  }
+
+  /**
+   * Pushes the job's branch. Refuses the default branch, and refuses `force` unless this job
+   * created the branch.
+   */
+  async push(options: { force?: boolean } = {}): Promise<void> {
+    if (this.branch === this.defaultBranch) {
+      throw new WorkspaceRefusal(`Droid never pushes to the default branch (${this.defaultBranch}).`);
+    }
+    if (options.force && !this.createdBranch) {
+      throw new WorkspaceRefusal(`Droid did not create ${this.branch}, so it will not force-push it.`);
+    }
+    const result = await push({
+      fs,
+      http,
+      dir: this.tree,
+      gitdir: this.gitdir,
+      remote: "origin",
+      ref: this.branch,
+      remoteRef: this.branch,
+      force: options.force ?? false,
+      onAuth: this.#onAuth,
+    });
+    const refResult = result.refs[`refs/heads/${this.branch}`];
+    if (!result.ok || (refResult && !refResult.ok)) {
+      throw new Error(`Pushing ${this.branch} was rejected: ${refResult?.error ?? result.error ?? "unknown reason"}`);
+    }
+    this.#logger.info({ branch: this.branch, force: options.force ?? false }, "branch pushed");
+  }
+
+  /** The commit the branch points to. */
+  async head(): Promise<string> {
+    return resolveRef({ fs, dir: this.tree, gitdir: this.gitdir, ref: "HEAD" });
+  }
+}
+
+/** `name`, or `name-2`, `name-3`… when the remote already has a branch by that name. */
+export function freeBranchName(name: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(name)) return name;
+  for (let suffix = 2; ; suffix++) {
+    if (!taken.has(`${name}-${suffix}`)) return `${name}-${suffix}`;
+  }
+}
+
+function assertNoCredentialsInUrl(url: string): void {
+  const parsed = new URL(url);
+  if (parsed.username || parsed.password) {
+    throw new WorkspaceRefusal("The clone URL must not carry credentials; the token is passed separately.");
+  }
+}

@@ -1,0 +1,128 @@
+import { lstat, readdir, readlink, rm } from "node:fs/promises";
+import path from "node:path";
+import { type Sandbox, SANDBOX_GID, SANDBOX_UID, STATE_DIR, WORKDIR, extractWrappedArchive, packDirectory, succeeded, describeExecResult } from "../sandbox/index.ts";
+import { GitignoreMatcher } from "./gitignore.ts";
+
+/** What came back from the sandbox into the work tree on the worker. */
+export interface SyncResult {
+  changed: string[];
+  added: string[];
+  deleted: string[];
+}
+
+/** Copies the work tree (never the git dir, which lives elsewhere) into the sandbox's `/workspace`. */
+export async function copyTreeIntoSandbox(tree: string, sandbox: Sandbox): Promise<void> {
+  await sandbox.putArchive(packDirectory(tree, { uid: SANDBOX_UID, gid: SANDBOX_GID }, (relative) => !isGitPath(relative)), WORKDIR);
+}
+
+interface SandboxFile {
+  type: "file" | "symlink";
+  executable: boolean;
+  size: number;
+  mtimeSeconds: number;
+  target: string;
+}
+
+const LISTING = `${STATE_DIR}/run/sync-listing`;
+const REQUEST = `${STATE_DIR}/run/sync-request`;
+const ARCHIVE = `${STATE_DIR}/run/sync.tar`;
+
+/**
+ * Brings the sandbox's changes back into `tree`: only files that differ (content size, mtime,
+ * exec bit, symlink target), new files that `.gitignore` does not exclude, and deletions.
+ * Everything coming back passes the safe unpacker (no absolute paths, `..`, escaping links).
+ */
+export async function bringChangesBack(sandbox: Sandbox, tree: string, gitdir: string): Promise<SyncResult> {
+  const listed = await listSandboxFiles(sandbox);
+  const local = await listLocalFiles(tree);
+  const changed: string[] = [];
+  const added: string[] = [];
+  for (const [relative, remote] of listed) {
+    const mine = local.get(relative);
+    if (!mine) added.push(relative);
+    else if (differs(mine, remote)) changed.push(relative);
+  }
+  const deleted = [...local.keys()].filter((relative) => !listed.has(relative));
+
+  // New or changed .gitignore files decide what else is ignored: fetch them first.
+  const ignoreFiles = [...changed, ...added].filter((relative) => path.posix.basename(relative) === ".gitignore");
+  await fetchFiles(sandbox, tree, ignoreFiles);
+  const matcher = await GitignoreMatcher.load(tree, gitdir);
+  const keptAdded: string[] = [];
+  for (const relative of added) {
+    if (ignoreFiles.includes(relative) || !(await matcher.isIgnored(relative))) keptAdded.push(relative);
+  }
+  await fetchFiles(
+    sandbox,
+    tree,
+    [...changed, ...keptAdded].filter((relative) => !ignoreFiles.includes(relative)),
+  );
+  for (const relative of deleted) await rm(path.join(tree, relative), { force: true });
+  return { changed: changed.sort(), added: keptAdded.sort(), deleted: deleted.sort() };
+}
+
+async function listSandboxFiles(sandbox: Sandbox): Promise<Map<string, SandboxFile>> {
+  const result = await sandbox.exec(
+    `find . -name .git -prune -o \\( -type f -o -type l \\) -printf '%y\\0%m\\0%s\\0%T@\\0%P\\0%l\\0' > ${LISTING}`,
+    { cwd: WORKDIR },
+  );
+  if (!succeeded(result)) throw new Error(`Listing the sandbox's work tree failed: ${describeExecResult(result)}`);
+  const fields = (await sandbox.readFile(LISTING)).toString("utf8").split("\0");
+  const files = new Map<string, SandboxFile>();
+  for (let index = 0; index + 5 < fields.length; index += 6) {
+    const [kind, mode, size, mtime, relative, target] = fields.slice(index, index + 6);
+    if (!relative || isGitPath(relative)) continue;
+    files.set(relative, {
+      type: kind === "l" ? "symlink" : "file",
+      executable: (Number.parseInt(mode ?? "0", 8) & 0o111) !== 0,
+      size: Number(size),
+      mtimeSeconds: Math.floor(Number(mtime)),
+      target: target ?? "",
+    });
+  }
+  return files;
+}
+
+async function listLocalFiles(tree: string): Promise<Map<string, SandboxFile>> {
+  const files = new Map<string, SandboxFile>();
+  const walk = async (relativeDir: string): Promise<void> => {
+    for (const dirent of await readdir(path.join(tree, relativeDir), { withFileTypes: true })) {
+      const relative = relativeDir === "" ? dirent.name : `${relativeDir}/${dirent.name}`;
+      if (isGitPath(relative)) continue;
+      const absolute = path.join(tree, relative);
+      const stats = await lstat(absolute);
+      if (stats.isDirectory()) await walk(relative);
+      else if (stats.isFile() || stats.isSymbolicLink()) {
+        files.set(relative, {
+          type: stats.isSymbolicLink() ? "symlink" : "file",
+          executable: (stats.mode & 0o111) !== 0,
+          size: stats.size,
+          mtimeSeconds: Math.floor(stats.mtimeMs / 1000),
+          target: stats.isSymbolicLink() ? await readlink(absolute) : "",
+        });
+      }
+    }
+  };
+  await walk("");
+  return files;
+}
+
+function differs(local: SandboxFile, remote: SandboxFile): boolean {
+  if (local.type !== remote.type) return true;
+  if (local.type === "symlink") return local.target !== remote.target;
+  return local.size !== remote.size || local.mtimeSeconds !== remote.mtimeSeconds || local.executable !== remote.executable;
+}
+
+/** Has the sandbox tar exactly these paths, then unpacks them safely into the tree. */
+async function fetchFiles(sandbox: Sandbox, tree: string, paths: string[]): Promise<void> {
+  if (paths.length === 0) return;
+  await sandbox.writeFile(REQUEST, `${paths.join("\0")}\0`);
+  const result = await sandbox.exec(`tar --null --no-recursion -T ${REQUEST} -cf ${ARCHIVE}`, { cwd: WORKDIR });
+  if (!succeeded(result)) throw new Error(`Packing the sandbox's changes failed: ${describeExecResult(result)}\n${result.stderr}`);
+  await extractWrappedArchive(await sandbox.getArchive(ARCHIVE), tree);
+}
+
+/** Any `.git` path segment: a git dir made inside the sandbox never travels. */
+function isGitPath(relative: string): boolean {
+  return relative.split("/").includes(".git");
+}

@@ -1,0 +1,149 @@
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+/** A fixture file: text content, content with a mode, or a symlink. */
+export type FixtureFile = string | { content: string; executable: true } | { symlink: string };
+
+export interface GitServer {
+  /** e.g. http://127.0.0.1:PORT */
+  readonly url: string;
+  /** The clone URL of a repository, like `repository.clone_url` (no credentials in it). */
+  cloneUrl(name: string): string;
+  /** Creates a bare repository whose default branch holds these files in one commit. */
+  createRepo(name: string, files: Record<string, FixtureFile>, options?: { defaultBranch?: string }): Promise<void>;
+  /** Runs git against a bare repository (e.g. to read what was pushed). */
+  git(name: string, ...args: string[]): Promise<string>;
+  /** Every request the server answered, for assertions (method, path, status, user). */
+  readonly requests: { method: string; path: string; status: number; user: string | null }[];
+  close(): Promise<void>;
+}
+
+/**
+ * A real git smart-HTTP server for tests: `git http-backend` (CGI) behind a small Node HTTP
+ * server on 127.0.0.1. Every request must carry Basic auth with `token` as the password
+ * (any user name, like GitHub's `x-access-token`); others get 401.
+ */
+export async function startGitServer(token: string): Promise<GitServer> {
+  const root = await mkdtemp(path.join(tmpdir(), "droid-git-server-"));
+  const requests: GitServer["requests"] = [];
+  const server = http.createServer((request, response) => {
+    const url = new URL(request.url ?? "/", "http://127.0.0.1");
+    const user = authorizedUser(request.headers.authorization, token);
+    if (user === null) {
+      requests.push({ method: request.method ?? "GET", path: url.pathname, status: 401, user: null });
+      response.writeHead(401, { "WWW-Authenticate": 'Basic realm="droid-test"' }).end("unauthorized\n");
+      request.resume();
+      return;
+    }
+    const backend = spawn("git", ["http-backend"], {
+      env: {
+        PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+        GIT_PROJECT_ROOT: root,
+        GIT_HTTP_EXPORT_ALL: "1",
+        REQUEST_METHOD: request.method ?? "GET",
+        PATH_INFO: decodeURIComponent(url.pathname),
+        QUERY_STRING: url.search.slice(1),
+        CONTENT_TYPE: request.headers["content-type"] ?? "",
+        ...(request.headers["content-length"] ? { CONTENT_LENGTH: request.headers["content-length"] } : {}),
+        ...(request.headers["content-encoding"] ? { HTTP_CONTENT_ENCODING: request.headers["content-encoding"] } : {}),
+        ...(request.headers["git-protocol"] ? { GIT_PROTOCOL: String(request.headers["git-protocol"]) } : {}),
+        REMOTE_USER: user,
+        REMOTE_ADDR: "127.0.0.1",
+      },
+    });
+    request.pipe(backend.stdin);
+    relayCgiResponse(backend.stdout, response, (status) =>
+      requests.push({ method: request.method ?? "GET", path: url.pathname, status, user }),
+    );
+    backend.stderr.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const base = `http://127.0.0.1:${port}`;
+
+  const git = async (name: string, ...args: string[]) =>
+    (await run("git", ["--git-dir", path.join(root, `${name}.git`), ...args])).stdout;
+
+  return {
+    url: base,
+    requests,
+    cloneUrl: (name) => `${base}/${name}.git`,
+    git,
+    async createRepo(name, files, options = {}) {
+      const branch = options.defaultBranch ?? "main";
+      const bare = path.join(root, `${name}.git`);
+      const work = await mkdtemp(path.join(tmpdir(), "droid-fixture-"));
+      try {
+        for (const [file, spec] of Object.entries(files)) {
+          const target = path.join(work, file);
+          await mkdir(path.dirname(target), { recursive: true });
+          if (typeof spec === "string") await writeFile(target, spec);
+          else if ("symlink" in spec) await symlink(spec.symlink, target);
+          else await writeFile(target, spec.content, { mode: 0o755 });
+        }
+        const inWork = (...args: string[]) =>
+          run("git", ["-C", work, "-c", "user.name=Fixture", "-c", "user.email=fixture@example.com", ...args]);
+        await inWork("init", "-q", "-b", branch);
+        await inWork("add", "-A");
+        await inWork("commit", "-q", "-m", "Initial commit");
+        await run("git", ["init", "-q", "--bare", "-b", branch, bare]);
+        await run("git", ["--git-dir", bare, "config", "http.receivepack", "true"]);
+        await inWork("push", "-q", bare, `${branch}:${branch}`);
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+function authorizedUser(header: string | undefined, token: string): string | null {
+  const match = header?.match(/^Basic (.+)$/);
+  if (!match?.[1]) return null;
+  const decoded = Buffer.from(match[1], "base64").toString("utf8");
+  const separator = decoded.indexOf(":");
+  if (separator < 0 || decoded.slice(separator + 1) !== token) return null;
+  return decoded.slice(0, separator) || "git";
+}
+
+/** Parses the CGI header block ("Status: 200 OK", headers, blank line) and streams the body. */
+function relayCgiResponse(cgi: NodeJS.ReadableStream, response: http.ServerResponse, onStatus: (status: number) => void): void {
+  let head = Buffer.alloc(0);
+  let headersSent = false;
+  cgi.on("data", (chunk: Buffer) => {
+    if (headersSent) {
+      response.write(chunk);
+      return;
+    }
+    head = Buffer.concat([head, chunk]);
+    const end = head.indexOf("\r\n\r\n") >= 0 ? head.indexOf("\r\n\r\n") : head.indexOf("\n\n");
+    if (end < 0) return;
+    const separatorLength = head[end] === 13 ? 4 : 2;
+    let status = 200;
+    const headers: Record<string, string> = {};
+    for (const line of head.subarray(0, end).toString("utf8").split(/\r?\n/)) {
+      const colon = line.indexOf(":");
+      if (colon < 0) continue;
+      const key = line.slice(0, colon).trim();
+      const value = line.slice(colon + 1).trim();
+      if (key.toLowerCase() === "status") status = Number.parseInt(value, 10);
+      else headers[key] = value;
+    }
+    onStatus(status);
+    response.writeHead(status, headers);
+    headersSent = true;
+    response.write(head.subarray(end + separatorLength));
+  });
+  cgi.on("end", () => response.end());
+}

@@ -1,0 +1,29 @@
+import { PermissionGate } from "../../src/github/gate.ts";
+import { GitHubOutbox } from "../../src/github/outbox.ts";
+import { RepoConfigCache } from "../../src/github/repo-config-loader.ts";
+import type { JobQueue } from "../../src/jobs/queue.ts";
+import { startDroidServer, type RunningServer } from "../../src/server.ts";
+import { silentLog, TEST_PRIVATE_KEY, TestOctokit, WEBHOOK_SECRET } from "./github.ts";
+
+export interface TestServer extends RunningServer {
+  outbox: GitHubOutbox;
+  gate: PermissionGate;
+}
+
+/** Droid's real HTTP server on a loopback port, with test credentials and Octokit. */
+export async function startTestServer(queue: JobQueue, options: { configTtlMs?: number } = {}): Promise<TestServer> {
+  const outbox = new GitHubOutbox(silentLog);
+  const gate = new PermissionGate({ cacheMs: 60_000 });
+  const running = await startDroidServer({
+    appId: 123,
+    privateKey: TEST_PRIVATE_KEY,
+    secret: WEBHOOK_SECRET,
+    log: silentLog,
+    Octokit: TestOctokit,
+    queue,
+    gate,
+    configs: new RepoConfigCache({ ttlMs: options.configTtlMs ?? 0 }),
+    outbox,
+  });
+  return { ...running, outbox, gate };
+}

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_LIMITS, SANDBOX_IMAGE, type Sandbox, SandboxGoneError, createSandbox, describeExecResult } from "../../src/sandbox/index.ts";
+import { docker, dockerAnswers, memoryLogger, uniqueId } from "../helpers/docker.ts";
+
+const engine = await dockerAnswers();
+
+describe.skipIf(!engine)("sandbox exec against the real Docker engine", () => {
+  let sandbox: Sandbox;
+  const { logger } = memoryLogger();
+
+  beforeAll(async () => {
+    sandbox = await createSandbox(docker, {
+      owner: { jobId: uniqueId("exec"), instance: "test-exec" },
+      image: SANDBOX_IMAGE,
+      network: "none",
+      limits: { ...DEFAULT_LIMITS, memoryMb: 256, pids: 128, tmpMb: 8 },
+      logger,
+    });
+  });
+  afterAll(async () => {
+    await sandbox?.remove();
+  });
+
+  it("returns stdout, stderr and the exit code, and keeps the full output in a log file", async () => {
+    const result = await sandbox.exec("echo out; echo err >&2; exit 3");
+    expect(result).toMatchObject({ kind: "completed", exitCode: 3, stdout: "out\n", stderr: "err\n", truncated: false });
+    const log = (await sandbox.readFile(result.logPath)).toString();
+    expect(log.split("\n").sort()).toEqual(["", "err", "out"]);
+  });
+
+  it("runs in the work tree as an unprivileged user", async () => {
+    const result = await sandbox.exec("pwd; id -u; cat /proc/self/status | grep CapEff");
+    expect(result.stdout).toBe("/workspace\n1000\nCapEff:\t0000000000000000\n");
+  });
+
+  it("caps output in memory while the log file keeps every byte", async () => {
+    const result = await sandbox.exec("head -c 300000 /dev/zero | tr '\\0' a; echo; echo last-line", { outputBytes: 1024 });
+    expect(result.kind).toBe("completed");
+    expect(result.stdoutBytes).toBe(300_011);
+    expect(result.truncated).toBe(true);
+    expect(result.stdout.length).toBeLessThan(1200);
+    expect(result.stdout).toContain(`full output in ${result.logPath}`);
+    expect(result.stdout.endsWith("last-line\n")).toBe(true);
+    const size = await sandbox.exec(`wc -c < ${result.logPath}`);
+    expect(size.stdout.trim()).toBe("300011");
+  });
+
+  it("kills a command that sleeps past its timeout, children included, and reports it", async () => {
+    const started = Date.now();
+    const result = await sandbox.exec("sleep 300 & sleep 300", { timeoutSeconds: 1 });
+    expect(result.kind).toBe("timed-out");
+    expect(describeExecResult(result)).toBe("timed out after 1s and was killed");
+    expect(Date.now() - started).toBeLessThan(8000);
+    const left = await sandbox.exec("ps -eo comm | grep -c '^sleep$' || true");
+    expect(left.stdout.trim()).toBe("1"); // only the container's own `sleep infinity`
+  });
+
+  it("cancels a command through its AbortSignal and stays usable", async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 500);
+    const result = await sandbox.exec("sleep 60", { signal: controller.signal });
+    expect(result).toMatchObject({ kind: "killed", reason: "aborted" });
+    expect(result.durationMs).toBeLessThan(10_000);
+    expect((await sandbox.exec("echo still-here")).stdout).toBe("still-here\n");
+  });
+
+  it("reports a command that exceeds the memory limit as out of memory", async () => {
+    const result = await sandbox.exec("python3 -c 'b = bytearray(600 * 1024 * 1024); print(len(b))'");
+    expect(result.kind).toBe("oom");
+    expect(describeExecResult(result)).toBe("ran out of memory (limit 256 MiB) and was killed");
+    expect((await sandbox.exec("echo alive")).stdout).toBe("alive\n");
+  });
+
+  it("has no network under the none policy", async () => {
+    const result = await sandbox.exec(
+      "python3 -c \"import socket; socket.create_connection(('1.1.1.1', 80), timeout=3)\"; echo rc=$?; " +
+        "getent hosts deb.debian.org || echo no-dns; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '",
+    );
+    expect(result.stderr).toMatch(/Network is unreachable/);
+    expect(result.stdout).toBe("rc=1\nno-dns\nlo\n");
+  });
+
+  it("lets commands write only to the work tree, /droid and a size-limited /tmp", async () => {
+    const result = await sandbox.exec(
+      "for p in /etc/x /usr/bin/x /x /home/x /var/tmp/x; do touch $p 2>/dev/null && echo wrote $p || echo denied $p; done; " +
+        "touch /workspace/ok /tmp/ok /droid/home/ok && echo work-ok; " +
+        "head -c 20M /dev/zero > /tmp/big 2>/dev/null || echo tmp-full; rm -f /tmp/big /workspace/ok",
+    );
+    expect(result.stdout).toBe(
+      "denied /etc/x\ndenied /usr/bin/x\ndenied /x\ndenied /home/x\ndenied /var/tmp/x\nwork-ok\ntmp-full\n",
+    );
+  });
+
+  it("contains a fork bomb and the worker survives", async () => {
+    const result = await sandbox.exec("bomb() { bomb | bomb & }; bomb; sleep 2", { timeoutSeconds: 5 });
+    expect(["timed-out", "completed"]).toContain(result.kind);
+    expect(result.stderr).toMatch(/fork: (retry: )?Resource temporarily unavailable/);
+    const host = await import("node:child_process").then(({ execFileSync }) => execFileSync("echo", ["host-ok"]).toString());
+    expect(host).toBe("host-ok\n");
+    const after = await sandbox.exec("sleep 1; echo sandbox-ok", { timeoutSeconds: 30 });
+    expect(after.stdout).toBe("sandbox-ok\n");
+  });
+
+  it("reads and writes files in the work tree as tar archives", async () => {
+    await sandbox.writeFile("dir/hello.sh", "#!/bin/sh\necho hello\n", { mode: 0o755 });
+    expect((await sandbox.readFile("/workspace/dir/hello.sh")).toString()).toBe("#!/bin/sh\necho hello\n");
+    const run = await sandbox.exec("./dir/hello.sh && stat -c '%U %a' dir/hello.sh");
+    expect(run.stdout).toBe("hello\ndroid 755\n");
+    await expect(sandbox.writeFile("/etc/evil", "x")).rejects.toThrow(/only \/workspace and \/droid are writable/);
+  });
+});
+
+describe.skipIf(!engine)("host-side deadline", () => {
+  it("kills the whole sandbox when a command outlives its deadline", async () => {
+    const { logger } = memoryLogger();
+    const sandbox = await createSandbox(docker, {
+      owner: { jobId: uniqueId("deadline"), instance: "test-exec" },
+      image: SANDBOX_IMAGE,
+      network: "none",
+      limits: DEFAULT_LIMITS,
+      // A negative grace makes the host deadline fire before the in-sandbox timeout.
+      hostGraceMs: -2500,
+      logger,
+    });
+    try {
+      const result = await sandbox.exec("sleep 30", { timeoutSeconds: 3 });
+      expect(result).toMatchObject({ kind: "killed", reason: "deadline" });
+      await expect(sandbox.exec("true")).rejects.toThrow(SandboxGoneError);
+      const state = await docker.getContainer(sandbox.id).inspect();
+      expect(state.State.Running).toBe(false);
+    } finally {
+      await sandbox.remove();
+    }
+  });
+});
