@@ -1,4 +1,3 @@
-import type nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { distanceToChange, lineBefore, parseHunks } from "../../src/incidents/diff-hunks.ts";
 import { gatherEvidence } from "../../src/incidents/evidence.ts";
@@ -9,82 +8,23 @@ import { RepoFiles } from "../../src/incidents/repo-paths.ts";
 import { renderIncidentReport } from "../../src/incidents/report.ts";
 import { commitFilesFrom, type HistoryCommit } from "../../src/incidents/history.ts";
 import { findSuspects, rankSuspects } from "../../src/incidents/suspects.ts";
-import { expectInstallationToken, testProbot } from "../helpers/github.ts";
-import { FixtureRepo } from "../helpers/git-history.ts";
+import { testProbot } from "../helpers/github.ts";
+import type { FixtureRepo } from "../helpers/git-history.ts";
+import { expectHistory, FIRST_SEEN, SERVICE, shopHistory, VIEWS } from "../helpers/shop-history.ts";
 import { INSTALLATION_ID, OWNER, REPO } from "../helpers/payloads.ts";
 import { pythonEventAlert, sentrySettings } from "../helpers/sentry.ts";
 
-const SERVICE = "shop/orders/service.py";
-const VIEWS = "shop/views.py";
-
-/** Numbered filler so line numbers are easy to reason about, with real code where it matters. */
-function lines(count: number, set: Record<number, string>): string {
-  return `${Array.from({ length: count }, (_, i) => set[i + 1] ?? `# ${i + 1}`).join("\n")}\n`;
-}
-
-const service = (extra: Record<number, string>) =>
-  lines(60, {
-    1: '"""Order totals."""',
-    2: "from decimal import Decimal",
-    5: "def _round(value):",
-    6: '    return value.quantize(Decimal("1"))',
-    40: "def total(cart):",
-    41: '    """The amount to charge for a cart."""',
-    42: "    return _round(sum(i.price for i in cart.items))",
-    ...extra,
-  });
-
-const views = (extra: Record<number, string>) =>
-  lines(30, { 1: "from shop.orders import service", 26: "def place_order(cart):", 27: "    total = service.total(cart)", ...extra });
-
-function withInsertedLogging(text: string): string {
-  const all = text.split("\n");
-  all.splice(3, 0, "import logging", "", "log = logging.getLogger(__name__)");
-  return all.join("\n");
-}
-
 let repo: FixtureRepo;
-const FIRST_SEEN = new Date("2026-11-20T12:00:00Z");
 
 beforeAll(() => {
-  const bug = service({ 6: '    return value.quantize(Decimal("0.01"))', 42: "    return _round(sum(i.price for i in cart.items) / cart.discount)" });
-  repo = new FixtureRepo([
-    { message: "Initial import", date: "2026-10-01T09:00:00Z", files: { [SERVICE]: service({}), [VIEWS]: views({}) } },
-    { message: "Round totals to cents (#11)", date: "2026-11-10T09:00:00Z", files: { [SERVICE]: service({ 6: '    return value.quantize(Decimal("0.01"))' }) } },
-    { message: "Apply cart discount to totals (#12)", date: "2026-11-14T09:00:00Z", files: { [SERVICE]: bug } },
-    {
-      message: "Log order totals (#13)",
-      date: "2026-11-17T09:00:00Z",
-      files: { [SERVICE]: withInsertedLogging(bug), [VIEWS]: views({ 5: "# checkout helpers" }) },
-    },
-    { message: "Tidy checkout view (#14)", date: "2026-11-18T09:00:00Z", files: { [VIEWS]: views({ 5: "# checkout helpers", 27: "    total = service.total(cart)  # in cents" }) } },
-    { message: "Guard against a zero discount (#15)", date: "2026-11-25T09:00:00Z", files: { [SERVICE]: withInsertedLogging(bug).replace("/ cart.discount)", "/ (cart.discount or 1))") } },
-  ]);
+  repo = shopHistory();
 });
 
 afterAll(() => repo.remove());
 
-/** GitHub's answers about the fixture repository: one history query, then each commit in the window. */
-function expectHistory(): nock.Scope {
-  const scope = expectInstallationToken();
-  scope
-    .post("/graphql", (body: { query: string; variables: Record<string, unknown> }) =>
-      body.query.includes("f1: history(path: $p1") && body.variables.p0 === SERVICE && body.variables.p1 === VIEWS)
-    .reply(200, (_uri, body) => {
-      const { variables: v } = body as { variables: Record<string, string> };
-      const history = (path: string) => ({ nodes: repo.historyNodes(path, v.since ?? "", v.until ?? "", OWNER, REPO) });
-      return { data: { repository: { defaultBranchRef: { name: "main", target: { f0: history(SERVICE), f1: history(VIEWS) } } } } };
-    });
-  // Commits in the window, newest first: #14, #13, #12, #11 (#15 came after the first occurrence).
-  for (const sha of [repo.shas[4], repo.shas[3], repo.shas[2], repo.shas[1]]) {
-    scope.get(`/repos/${OWNER}/${REPO}/commits/${sha}`).reply(200, repo.commitResponse(sha ?? ""));
-  }
-  return scope;
-}
-
 describe("suspects from a real history", () => {
   it("puts the PR that introduced the bug at the top of the incident report", async () => {
-    const scope = expectHistory();
+    const scope = expectHistory(repo);
     const parsed = readSentryAlert("event_alert", pythonEventAlert());
     if (parsed.kind !== "alert") throw new Error("fixture is not an alert");
     // The alert fired for the first time at the incident's first occurrence.
@@ -112,7 +52,7 @@ describe("suspects from a real history", () => {
   it("ranks the commit that wrote the failing line first, with its pull request", async () => {
     // The deployed code (before the fix) fails at service.py:45, called from views.py:27.
     expect(repo.git("show", `${repo.shas[4]}:${SERVICE}`).split("\n")[44]).toContain("/ cart.discount");
-    const scope = expectHistory();
+    const scope = expectHistory(repo);
     const octokit = await testProbot().auth(INSTALLATION_ID);
     const suspects = await findSuspects({
       graphql: (query, variables) => octokit.graphql(query, variables),
