@@ -8,6 +8,8 @@ export { gatherEvidence, placeFrames, type EvidenceSources } from "./evidence.ts
 export { commitFilesFrom, commitsTouching, type CommitFiles, type GraphQL, type HistoryCommit } from "./history.ts";
 export { SENTRY_WEBHOOK_PATH, sentryWebhookHandler } from "./http.ts";
 export { installationClients } from "./installations.ts";
+export { investigateIncident, repositoryFiles, type Investigation, type InvestigationDeps } from "./investigate.ts";
+export { publishIncidentReport, type Published, type PublishTarget } from "./publish.ts";
 export { IncidentIntake, type AcceptedAlert, type InstallationClient, type IntakeResult } from "./intake.ts";
 export { findIncidentIssue } from "./locate.ts";
 export { readSentryAlert, type SentryAlert } from "./payload.ts";

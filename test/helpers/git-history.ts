@@ -45,6 +45,12 @@ export class FixtureRepo {
     return this.git("ls-files").split("\n").filter(Boolean);
   }
 
+  /** The REST `GET /repos/{o}/{r}/git/trees/{sha}?recursive=1` body at a commit. */
+  treeResponse(sha: string): Record<string, unknown> {
+    const paths = this.git("ls-tree", "-r", "--name-only", sha).split("\n").filter(Boolean);
+    return { sha, truncated: false, tree: paths.map((path) => ({ path, mode: "100644", type: "blob", sha: "0".repeat(40) })) };
+  }
+
   /** Commits touching `path` in [since, until], newest first, as GraphQL `history` nodes. */
   historyNodes(path: string, since: string, until: string, owner: string, repo: string): Record<string, unknown>[] {
     const out = this.git("log", `--since=${since}`, `--until=${until}`, "--format=%H%x1f%s%x1f%cI%x1f%an", "--", path);

@@ -5,9 +5,16 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { SentrySettings } from "../../src/incidents/config.ts";
+import { installationClients } from "../../src/incidents/installations.ts";
+import { IncidentIntake } from "../../src/incidents/intake.ts";
+import { MemoryIncidentStore } from "../../src/incidents/store.ts";
+import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
+import type { RunningServer } from "../../src/server.ts";
+import { silentLog, testProbot } from "./github.ts";
 import { SENTRY_WEBHOOK_PATH } from "../../src/incidents/http.ts";
 import { signSentryBody } from "../../src/incidents/signature.ts";
 import { example, INSTALLATION_ID, OWNER, REPO } from "./payloads.ts";
+import { startTestServer } from "./server.ts";
 
 export const SENTRY_SECRET = "test-sentry-client-secret-0123456789";
 
@@ -71,4 +78,20 @@ export async function sendSentryWebhook(
 /** `GET /repos/{owner}/{repo}`, from a real webhook's repository object. */
 export function repositoryResponse(): Record<string, any> {
   return example("issues", "labeled").repository;
+}
+
+export interface IncidentServer {
+  running: RunningServer;
+  queue: MemoryJobQueue;
+  store: MemoryIncidentStore;
+  intake: IncidentIntake;
+}
+
+/** Droid's real HTTP server with the Sentry intake on, GitHub reached through nock. */
+export async function startIncidentServer(now = new Date("2026-11-25T10:00:00Z")): Promise<IncidentServer> {
+  const queue = new MemoryJobQueue();
+  const store = new MemoryIncidentStore();
+  const intake = new IncidentIntake({ queue, store, github: installationClients(testProbot()), log: silentLog, now: () => now });
+  const running = await startTestServer(queue, { incidents: { settings: sentrySettings(), intake } });
+  return { running, queue, store, intake };
 }

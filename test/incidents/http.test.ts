@@ -1,21 +1,17 @@
 import { connect } from "node:net";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PermissionGate } from "../../src/github/gate.ts";
-import { GitHubOutbox } from "../../src/github/outbox.ts";
-import { RepoConfigCache } from "../../src/github/repo-config-loader.ts";
 import { newRecord } from "../../src/incidents/build-record.ts";
-import { installationClients } from "../../src/incidents/installations.ts";
-import { IncidentIntake } from "../../src/incidents/intake.ts";
+import type { IncidentIntake } from "../../src/incidents/intake.ts";
 import { readIncidentRecord } from "../../src/incidents/record.ts";
 import { renderIncidentReport } from "../../src/incidents/report.ts";
 import { SENTRY_WEBHOOK_PATH } from "../../src/incidents/http.ts";
-import { MemoryIncidentStore } from "../../src/incidents/store.ts";
+import type { MemoryIncidentStore } from "../../src/incidents/store.ts";
 import { signSentryBody } from "../../src/incidents/signature.ts";
 import { readSentryAlert } from "../../src/incidents/payload.ts";
-import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
-import { startDroidServer, type RunningServer } from "../../src/server.ts";
-import { expectInstallationToken, silentLog, TEST_PRIVATE_KEY, TestOctokit, testProbot, WEBHOOK_SECRET } from "../helpers/github.ts";
+import type { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
+import type { RunningServer } from "../../src/server.ts";
+import { expectInstallationToken } from "../helpers/github.ts";
 import { example, OWNER, REPO } from "../helpers/payloads.ts";
 import {
   DEPLOYED_SHA,
@@ -25,6 +21,7 @@ import {
   SENTRY_SECRET,
   sentryPayload,
   sentrySettings,
+  startIncidentServer,
 } from "../helpers/sentry.ts";
 
 const SENTRY_ISSUE = "1117540176";
@@ -44,21 +41,7 @@ const onNoMatch = (req: { method?: string; hostname?: string; host?: string; pat
 beforeEach(async () => {
   unmatched = [];
   nock.emitter.on("no match", onNoMatch);
-  queue = new MemoryJobQueue();
-  store = new MemoryIncidentStore();
-  intake = new IncidentIntake({ queue, store, github: installationClients(testProbot()), log: silentLog, now: () => new Date("2026-11-25T10:00:00Z") });
-  running = await startDroidServer({
-    appId: 123,
-    privateKey: TEST_PRIVATE_KEY,
-    secret: WEBHOOK_SECRET,
-    log: silentLog,
-    Octokit: TestOctokit,
-    queue,
-    gate: new PermissionGate({ cacheMs: 60_000 }),
-    configs: new RepoConfigCache({ ttlMs: 30_000 }),
-    outbox: new GitHubOutbox(silentLog),
-    incidents: { settings: sentrySettings(), intake },
-  });
+  ({ running, queue, store, intake } = await startIncidentServer());
 });
 
 afterEach(async () => {
