@@ -12,8 +12,9 @@ export default defineConfig({
           name: "unit",
           include: ["test/**/*.test.ts"],
           exclude: ["test/**/*.docker.test.ts"],
+          // Docker over loopback TCP: nock's interceptor breaks unix-socket passthrough (see the file).
           globalSetup: ["test/global-setup.ts"],
-    setupFiles: ["test/setup.ts"],
+          setupFiles: ["test/setup.ts"],
         },
       },
       {

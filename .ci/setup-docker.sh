@@ -77,7 +77,7 @@ create_base_image() {
   mirror="$(debian_mirror)"
   security="$(security_mirror)"
   rootfs="$(mktemp -d /tmp/droid-rootfs.XXXXXX)"
-  trap 'rm -rf "$rootfs"' RETURN
+  trap "rm -rf '$rootfs'" EXIT
   log "creating $base_image with debootstrap from $mirror"
   debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >/dev/null
   # Match the official image: deb822 sources with updates and security, no caches.
@@ -103,6 +103,8 @@ Dir::Cache::srcpkgcache "";
 CLEAN
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/log/*.log
   tar -C "$rootfs" -c . | docker import --change 'CMD ["bash"]' - "$base_image" >/dev/null
+  rm -rf "$rootfs"
+  trap - EXIT
   log "imported $base_image"
 }
 

@@ -92,9 +92,12 @@ export async function execInSandbox(host: ExecHost, request: ExecRequest): Promi
   const deadline = new Promise<Ending>((resolve) => {
     stopTimer = setTimeout(() => resolve({ by: "deadline" }), request.timeoutSeconds * 1000 + request.hostGraceMs);
   });
+  // A job-wide signal serves many commands: the listener must go when this command ends.
+  let onAbort: (() => void) | undefined;
   const aborted = new Promise<Ending>((resolve) => {
-    if (request.signal?.aborted) resolve({ by: "abort" });
-    request.signal?.addEventListener("abort", () => resolve({ by: "abort" }), { once: true });
+    onAbort = () => resolve({ by: "abort" });
+    if (request.signal?.aborted) onAbort();
+    request.signal?.addEventListener("abort", onAbort, { once: true });
   });
   const output = () => ({
     command: request.command,
@@ -134,6 +137,7 @@ export async function execInSandbox(host: ExecHost, request: ExecRequest): Promi
     return { ...result, kind: "completed", exitCode };
   } finally {
     clearTimeout(stopTimer);
+    if (onAbort) request.signal?.removeEventListener("abort", onAbort);
   }
 }
 

@@ -1,4 +1,5 @@
-export { type ArchiveEntry, UnsafeArchiveError, extractArchive, extractWrappedArchive, packDirectory, packEntries, readArchiveFiles } from "./archive.ts";
+export { type ArchiveEntry, type ArchiveOwner, packDirectory, packEntries } from "./archive-pack.ts";
+export { UnsafeArchiveError, extractArchive, extractWrappedArchive, readArchiveFiles } from "./archive-unpack.ts";
 export { createDockerClient } from "./docker-client.ts";
 export { SANDBOX_UID, SANDBOX_GID, WORKDIR } from "./container-spec.ts";
 export { OUTPUT_DIR, STATE_DIR } from "./exec.ts";
@@ -13,6 +14,7 @@ export {
   SandboxGoneError,
   SecretInSandboxError,
   createSandbox,
+  withSandbox,
 } from "./sandbox.ts";
 export {
   DEFAULT_LIMITS,

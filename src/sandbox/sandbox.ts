@@ -1,12 +1,17 @@
 import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
-import { type ArchiveEntry, packEntries, readArchiveFiles } from "./archive.ts";
+import { type ArchiveEntry, packEntries, packFileFromDisk } from "./archive-pack.ts";
+import { readArchiveFiles } from "./archive-unpack.ts";
 import { SANDBOX_GID, SANDBOX_UID, SANDBOX_USER, WORKDIR, planContainer } from "./container-spec.ts";
-import { STATE_DIR, execInSandbox } from "./exec.ts";
-import type { ExecResult } from "./exec-result.ts";
+import { RUN_DIR, STATE_DIR, execInSandbox, logPathFor } from "./exec.ts";
+import type { ExecOutput, ExecResult } from "./exec-result.ts";
 import { assertImagePresent, isNotFound } from "./image.ts";
 import type { SandboxOwner } from "./labels.ts";
 import type { NetworkPolicy, SandboxLimits } from "./settings.ts";
@@ -35,6 +40,11 @@ export interface Sandbox {
   writeFile(filePath: string, content: string | Buffer, options?: { mode?: number }): Promise<void>;
   /** Unpacks a tar archive into a directory under the work tree or `/droid`. */
   putArchive(archive: Readable, directory: string): Promise<void>;
+  /**
+   * Unpacks a tar archive inside the sandbox, as the sandbox user: the archive travels as one
+   * file and `tar -x` unpacks it, several times faster than `putArchive` for trees of many files.
+   */
+  unpackArchive(archive: Readable, directory: string): Promise<void>;
   /** A tar archive of a path; its entries are prefixed with the path's base name (Docker's format). */
   getArchive(sourcePath: string): Promise<Readable>;
   /** Takes the sandbox off every network (used after `setup` under the `setup` policy). */
@@ -116,6 +126,19 @@ export async function createSandbox(docker: Docker, options: CreateSandboxOption
   }
 }
 
+/**
+ * Runs `work` with a fresh sandbox and removes the sandbox afterwards, whether `work`
+ * succeeded, failed or was cancelled. The way a job should hold a sandbox.
+ */
+export async function withSandbox<T>(docker: Docker, options: CreateSandboxOptions, work: (sandbox: Sandbox) => Promise<T>): Promise<T> {
+  const sandbox = await createSandbox(docker, options);
+  try {
+    return await work(sandbox);
+  } finally {
+    await sandbox.remove();
+  }
+}
+
 const OWNER = { uid: SANDBOX_UID, gid: SANDBOX_GID };
 
 class DockerSandbox implements Sandbox {
@@ -146,6 +169,9 @@ class DockerSandbox implements Sandbox {
     for (const [key, value] of Object.entries(env)) this.#refuseSecrets(`${key}=${value}`, `environment variable ${key}`);
     const limits = this.#options.limits;
     const sequence = ++this.#sequence;
+    if (options.signal?.aborted) {
+      return { ...emptyOutput(command, logPathFor(sequence)), kind: "killed", reason: "aborted" };
+    }
     const timeoutSeconds = Math.min(options.timeoutSeconds ?? limits.commandTimeoutSeconds, limits.commandTimeoutSeconds);
     const result = await execInSandbox(
       {
@@ -192,6 +218,7 @@ class DockerSandbox implements Sandbox {
 
   async writeFile(filePath: string, content: string | Buffer, options: { mode?: number } = {}): Promise<void> {
     const absolute = this.#resolve(filePath);
+    this.#refuseSecrets(Buffer.isBuffer(content) ? content.toString("latin1") : content, `file ${absolute}`);
     const root = writableRoot(absolute);
     if (root === null) throw notWritable(absolute);
     // Parent folders go in the archive too: Docker would create missing ones owned by root.
@@ -208,6 +235,27 @@ class DockerSandbox implements Sandbox {
     const absolute = this.#resolve(directory);
     if (writableRoot(absolute) === null) throw notWritable(absolute);
     await this.#container.putArchive(archive, { path: absolute });
+  }
+
+  async unpackArchive(archive: Readable, directory: string): Promise<void> {
+    if (this.#dead || this.#removed) throw new SandboxGoneError(this.id);
+    const absolute = this.#resolve(directory);
+    const spool = await mkdtemp(path.join(tmpdir(), "droid-archive-"));
+    const name = `unpack-${randomBytes(4).toString("hex")}.tar`;
+    try {
+      const file = path.join(spool, name);
+      await pipeline(archive, createWriteStream(file));
+      const { size } = await stat(file);
+      await this.#container.putArchive(packFileFromDisk(name, file, size, OWNER), { path: RUN_DIR });
+    } finally {
+      await rm(spool, { recursive: true, force: true });
+    }
+    const target = quote(absolute);
+    const spooled = quote(`${RUN_DIR}/${name}`);
+    const result = await this.exec(`mkdir -p ${target} && tar -xf ${spooled} -C ${target}; status=$?; rm -f ${spooled}; exit $status`);
+    if (!(result.kind === "completed" && result.exitCode === 0)) {
+      throw new Error(`Unpacking into ${absolute} failed: ${result.kind === "completed" ? `tar exited ${result.exitCode}` : result.kind}: ${result.stderr.trim()}`);
+    }
   }
 
   async getArchive(sourcePath: string): Promise<Readable> {
@@ -238,6 +286,15 @@ class DockerSandbox implements Sandbox {
       if (secret.length > 0 && text.includes(secret)) throw new SecretInSandboxError(where);
     }
   }
+}
+
+function emptyOutput(command: string, logPath: string): ExecOutput {
+  return { command, stdout: "", stderr: "", stdoutBytes: 0, stderrBytes: 0, truncated: false, logPath, durationMs: 0 };
+}
+
+/** Single-quotes a value for sh. */
+function quote(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`;
 }
 
 /** The volume a path is in, or null: only the work tree and /droid can be written from outside. */

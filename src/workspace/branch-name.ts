@@ -2,6 +2,7 @@
 export function branchNameFor(issueNumber: number, title: string): string {
   const slug = title
     .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "")

@@ -12,7 +12,7 @@ export interface SyncResult {
 
 /** Copies the work tree (never the git dir, which lives elsewhere) into the sandbox's `/workspace`. */
 export async function copyTreeIntoSandbox(tree: string, sandbox: Sandbox): Promise<void> {
-  await sandbox.putArchive(packDirectory(tree, { uid: SANDBOX_UID, gid: SANDBOX_GID }, (relative) => !isGitPath(relative)), WORKDIR);
+  await sandbox.unpackArchive(packDirectory(tree, { uid: SANDBOX_UID, gid: SANDBOX_GID }, (relative) => !isGitPath(relative)), WORKDIR);
 }
 
 interface SandboxFile {
@@ -43,6 +43,8 @@ export async function bringChangesBack(sandbox: Sandbox, tree: string, gitdir: s
     else if (differs(mine, remote)) changed.push(relative);
   }
   const deleted = [...local.keys()].filter((relative) => !listed.has(relative));
+  // Deletions first: a file that became a folder (or the reverse) must make way.
+  for (const relative of deleted) await rm(path.join(tree, relative), { force: true });
 
   // New or changed .gitignore files decide what else is ignored: fetch them first.
   const ignoreFiles = [...changed, ...added].filter((relative) => path.posix.basename(relative) === ".gitignore");
@@ -57,7 +59,6 @@ export async function bringChangesBack(sandbox: Sandbox, tree: string, gitdir: s
     tree,
     [...changed, ...keptAdded].filter((relative) => !ignoreFiles.includes(relative)),
   );
-  for (const relative of deleted) await rm(path.join(tree, relative), { force: true });
   return { changed: changed.sort(), added: keptAdded.sort(), deleted: deleted.sort() };
 }
 

@@ -89,7 +89,7 @@ export async function startGitServer(token: string): Promise<GitServer> {
           else await writeFile(target, spec.content, { mode: 0o755 });
         }
         const inWork = (...args: string[]) =>
-          run("git", ["-C", work, "-c", "user.name=Fixture", "-c", "user.email=fixture@example.com", ...args]);
+          run("git", ["-C", work, "-c", "user.name=Fixture", "-c", "user.email=fixture@example.com", "-c", "gc.auto=0", "-c", "maintenance.auto=false", ...args]);
         await inWork("init", "-q", "-b", branch);
         await inWork("add", "-A");
         await inWork("commit", "-q", "-m", "Initial commit");
@@ -97,7 +97,7 @@ export async function startGitServer(token: string): Promise<GitServer> {
         await run("git", ["--git-dir", bare, "config", "http.receivepack", "true"]);
         await inWork("push", "-q", bare, `${branch}:${branch}`);
       } finally {
-        await rm(work, { recursive: true, force: true });
+        await rm(work, { recursive: true, force: true, maxRetries: 3 });
       }
     },
     async close() {

@@ -62,6 +62,9 @@ describe.skipIf(!engine)("sandbox exec against the real Docker engine", () => {
     expect(result).toMatchObject({ kind: "killed", reason: "aborted" });
     expect(result.durationMs).toBeLessThan(10_000);
     expect((await sandbox.exec("echo still-here")).stdout).toBe("still-here\n");
+    const cancelled = await sandbox.exec("touch /workspace/should-not-exist", { signal: AbortSignal.abort() });
+    expect(cancelled).toMatchObject({ kind: "killed", reason: "aborted", durationMs: 0 });
+    expect((await sandbox.exec("ls /workspace/should-not-exist 2>&1 || true")).stdout).toMatch(/No such file/);
   });
 
   it("reports a command that exceeds the memory limit as out of memory", async () => {

@@ -1,7 +1,7 @@
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS, SANDBOX_IMAGE, createSandbox, reapContainers, runSetup } from "../../src/sandbox/index.ts";
+import { DEFAULT_LIMITS, SANDBOX_IMAGE, createSandbox, reapContainers, runSetup, withSandbox } from "../../src/sandbox/index.ts";
 import { docker, dockerAnswers, memoryLogger, uniqueId } from "../helpers/docker.ts";
 
 const engine = await dockerAnswers();
@@ -21,6 +21,19 @@ describe.skipIf(!engine)("sandbox lifecycle", () => {
     await sandbox.remove();
     await gone(docker.getContainer(sandbox.id).inspect());
     for (const volume of volumes) await gone(docker.getVolume(volume).inspect());
+  });
+
+  it("removes the sandbox when the job's work fails", async () => {
+    let id = "";
+    const options = { owner: { jobId: uniqueId("life"), instance: "test-life" }, image: SANDBOX_IMAGE, network: "none" as const, limits: DEFAULT_LIMITS, logger };
+    await expect(
+      withSandbox(docker, options, async (sandbox) => {
+        id = sandbox.id;
+        await sandbox.exec("true");
+        throw new Error("the job failed");
+      }),
+    ).rejects.toThrow("the job failed");
+    await gone(docker.getContainer(id).inspect());
   });
 
   it("reaps what a crashed worker left behind, and only that worker's sandboxes", async () => {

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { lstat, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS, SANDBOX_IMAGE, type Sandbox, SecretInSandboxError, createSandbox, readArchiveFiles } from "../../src/sandbox/index.ts";
+import { DEFAULT_LIMITS, SANDBOX_IMAGE, type Sandbox, SecretInSandboxError, UnsafeArchiveError, createSandbox, readArchiveFiles } from "../../src/sandbox/index.ts";
 import { Repository, WorkspaceRefusal, bringChangesBack, copyTreeIntoSandbox } from "../../src/workspace/index.ts";
 import { docker, dockerAnswers, memoryLogger, uniqueId } from "../helpers/docker.ts";
 import { type GitServer, startGitServer } from "../helpers/git-server.ts";
@@ -103,6 +103,7 @@ describe.skipIf(!engine)("workspace: clone, sandbox round trip, commit and push 
   it("never lets the token into the sandbox or the logs", async () => {
     await expect(sandbox.exec(`echo ${token}`)).rejects.toThrow(SecretInSandboxError);
     await expect(sandbox.exec("env", { env: { GITHUB_TOKEN: token } })).rejects.toThrow(SecretInSandboxError);
+    await expect(sandbox.writeFile(".env", `TOKEN=${token}\n`)).rejects.toThrow(SecretInSandboxError);
     const processes = await sandbox.exec("cat /proc/[0-9]*/environ /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' '\\n'; env");
     expect(processes.stdout).toContain("HOME=/droid/home");
     expect(processes.stdout).not.toContain(token);
@@ -139,6 +140,10 @@ describe.skipIf(!engine)("workspace: clone, sandbox round trip, commit and push 
     });
     expect(await readFile(path.join(existing.tree, "src/new.sh"), "utf8")).toBe("#!/bin/sh\necho new\n");
     await expect(existing.push({ force: true })).rejects.toThrow(WorkspaceRefusal);
+    await writeFile(path.join(existing.tree, "src/index.js"), "console.log('revised');\n");
+    expect(await existing.commit({ message: "Address review", author: DROID })).toMatch(/^[0-9a-f]{40}$/);
+    await existing.push();
+    expect(await server.git("app", "log", "--format=%s", "droid/7-fix-greeting")).toBe("Address review\nFix the greeting\nInitial commit\n");
     await expect(
       Repository.open({
         cloneUrl: server.cloneUrl("app"),
@@ -149,6 +154,13 @@ describe.skipIf(!engine)("workspace: clone, sandbox round trip, commit and push 
         logger,
       }),
     ).rejects.toThrow(/does not work on the default branch/);
+  });
+
+  it("refuses a link made in the sandbox that points outside the tree", async () => {
+    await sandbox.exec("ln -s /etc/passwd leak && ln -s ../../../../etc/shadow src/leak2");
+    await expect(bringChangesBack(sandbox, repo.tree, repo.gitdir)).rejects.toThrow(UnsafeArchiveError);
+    await expect(lstat(path.join(repo.tree, "leak"))).rejects.toThrow(/ENOENT/);
+    await expect(lstat(path.join(repo.tree, "src/leak2"))).rejects.toThrow(/ENOENT/);
   });
 
   it("fails to clone with a wrong token", async () => {
