@@ -105,7 +105,16 @@ function startWorker(
   const docker = createDockerClient();
   const worker = new Worker({
     queue,
-    runners: createRunners({ probot, docker, secrets: processSecrets(), settings, gate, llm, botLogin: botLoginOf(probot) }),
+    runners: createRunners({
+      probot,
+      docker,
+      secrets: processSecrets(),
+      settings,
+      gate,
+      llm,
+      botLogin: botLoginOf(probot),
+      incidentHistoryDays: readSentrySettings()?.historyDays,
+    }),
     concurrency: settings.workerConcurrency,
     log: log.child({ name: "worker" }),
     workerId: settings.instance,
