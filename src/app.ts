@@ -9,12 +9,17 @@ import type { GitHubOutbox } from "./github/outbox.ts";
 import type { RepoConfigCache } from "./github/repo-config-loader.ts";
 import { isTrigger, readTrigger } from "./github/triggers.ts";
 import type { JobQueue } from "./jobs/queue.ts";
+import type { SentrySettings } from "./incidents/config.ts";
+import { sentryWebhookHandler } from "./incidents/http.ts";
+import type { IncidentIntake } from "./incidents/intake.ts";
 
 export interface AppServices {
   queue: JobQueue;
   gate: PermissionGate;
   configs: RepoConfigCache;
   outbox: GitHubOutbox;
+  /** Sentry intake on `/api/sentry/webhooks`, when configured. */
+  incidents?: { settings: SentrySettings; intake: IncidentIntake };
 }
 
 export const TRIGGER_EVENTS: ("issue_comment.created" | "issues.labeled" | "pull_request_review.submitted" | "pull_request_review_comment.created")[] = [
@@ -25,7 +30,8 @@ export const TRIGGER_EVENTS: ("issue_comment.created" | "issues.labeled" | "pull
 ];
 
 export function droidApp(services: AppServices): ApplicationFunction {
-  return (app) => {
+  return (app, { addHandler }) => {
+    if (services.incidents) addHandler(sentryWebhookHandler({ ...services.incidents, log: app.log }));
     app.on(TRIGGER_EVENTS, async (context) => {
       const trigger = readTrigger(`${context.name}.${context.payload.action}`, context.id, context.payload);
       if (!isTrigger(trigger)) {

@@ -17,6 +17,10 @@ import { describeQueue, openJobQueue } from "./jobs/open-queue.ts";
 import { startJobProcessing, type JobProcessing } from "./jobs/processing.ts";
 import type { JobQueue } from "./jobs/queue.ts";
 import { redeliverMissedWebhooks } from "./jobs/redeliver.ts";
+import { readSentrySettings } from "./incidents/config.ts";
+import { IncidentIntake } from "./incidents/intake.ts";
+import { installationClients } from "./incidents/installations.ts";
+import { MemoryIncidentStore } from "./incidents/store.ts";
 import { createLogger } from "./log.ts";
 import { createLlmClient, parseLlmEnv } from "./llm/index.ts";
 import { createDockerClient, reapContainers } from "./sandbox/index.ts";
@@ -36,8 +40,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   let settings: Settings;
+  let sentry: ReturnType<typeof readSentrySettings>;
   try {
     settings = readSettings();
+    sentry = readSentrySettings();
   } catch (error) {
     if (error instanceof SettingsError) {
       process.stderr.write(`droid: ${error.message}\n`);
@@ -48,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger();
   switch (command) {
     case "serve":
-      await serve(settings, log);
+      await serve(settings, sentry, log);
       return 0;
     case "worker":
       if (!settings.queueUrl) {
@@ -63,12 +69,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function serve(settings: Settings, log: Logger): Promise<void> {
+async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySettings>, log: Logger): Promise<void> {
   const queue = openJobQueue(settings, log);
   const gate = new PermissionGate({ cacheMs: settings.permissionCacheMs });
   const configs = new RepoConfigCache({ ttlMs: settings.configCacheMs });
   const outbox = new GitHubOutbox(log.child({ name: "outbox" }));
-  const server = await run(droidApp({ queue, gate, configs, outbox }), { log });
+  const incidents = sentry && process.env.APP_ID ? { settings: sentry, intake: incidentIntake(queue, log) } : undefined;
+  const server = await run(droidApp({ queue, gate, configs, outbox, ...(incidents ? { incidents } : {}) }), { log });
+  if (incidents) log.info({ projects: [...incidents.settings.projects.keys()] }, "Sentry intake on /api/sentry/webhooks");
   if (!process.env.APP_ID) {
     log.info("no APP_ID: serving the setup page that registers the GitHub App from app.yml");
     return;
@@ -84,6 +92,7 @@ async function serve(settings: Settings, log: Logger): Promise<void> {
     await processing?.stop(settings.shutdownGraceMs);
     await server.stop();
     await outbox.drain();
+    await incidents?.intake.drain();
     await queue.close();
   });
 }
@@ -98,6 +107,11 @@ async function worker(settings: Settings, log: Logger): Promise<void> {
     await processing.stop(settings.shutdownGraceMs);
     await queue.close();
   });
+}
+
+function incidentIntake(queue: JobQueue, log: Logger): IncidentIntake {
+  const github = installationClients(createProbot({ overrides: { log } }));
+  return new IncidentIntake({ queue, store: new MemoryIncidentStore(), github, log: log.child({ name: "incidents" }) });
 }
 
 async function startProcessing(
@@ -116,7 +130,16 @@ async function startProcessing(
   );
   const processing = await startJobProcessing({
     queue,
-    runners: createRunners({ probot, docker, secrets: processSecrets(), settings, gate, llm, botLogin: botLoginOf(probot) }),
+    runners: createRunners({
+      probot,
+      docker,
+      secrets: processSecrets(),
+      settings,
+      gate,
+      llm,
+      botLogin: botLoginOf(probot),
+      incidentHistoryDays: readSentrySettings()?.historyDays,
+    }),
     concurrency: settings.workerConcurrency,
     workerId: settings.instance,
     maxAttempts: settings.maxAttempts,

@@ -19,6 +19,9 @@ export const REDACTED_PATHS = [
   "*.headers.authorization",
   "req.headers.authorization",
   'req.headers["x-hub-signature-256"]',
+  'req.headers["sentry-hook-signature"]',
+  "clientSecret",
+  "*.clientSecret",
   "err.request.headers.authorization",
   "err.response.headers.authorization",
 ];

@@ -15,6 +15,7 @@ import type { Job, JobOutcome } from "./jobs/types.ts";
 import type { LlmClient } from "./llm/index.ts";
 import { runPlanJob } from "./planning/run-plan-job.ts";
 import { runFixJob } from "./agent/run-fix-job.ts";
+import { runRcaJob } from "./incidents/run-rca-job.ts";
 import type Docker from "dockerode";
 
 export interface RunnerServices {
@@ -29,6 +30,8 @@ export interface RunnerServices {
   llm: { client: LlmClient } | { problem: string };
   /** Droid's own `<slug>[bot]` login. */
   botLogin: () => Promise<string>;
+  /** Days before an incident's first occurrence searched for suspect commits (default 14). */
+  incidentHistoryDays?: number;
   /** How often a running fix may edit its plan comment and look for steering comments. */
   tuning?: { liveUpdateMs?: number; steeringPollMs?: number };
 }
@@ -57,6 +60,31 @@ export function createRunners(services: RunnerServices): JobRunners {
     return result.outcome;
   };
   return {
+    rca: (job, context) =>
+      withRepo(services, job, context, async (octokit, config) => {
+        if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), "the model API is not configured");
+        const result = await runRcaJob(
+          {
+            octokit,
+            docker: services.docker,
+            llm: services.llm.client,
+            ...(config.model ? { model: config.model } : {}),
+            budget: config.budget,
+            botLogin: await services.botLogin(),
+            token: async () => installationToken(octokit),
+            secrets: services.secrets,
+            dataDir: services.settings.dataDir,
+            instance: services.settings.instance,
+            historyDays: services.incidentHistoryDays ?? 14,
+            commandWord: config.command,
+            log: context.log,
+          },
+          job,
+          context.signal,
+        );
+        await context.progress({ costUsd: result.costUsd });
+        return result.outcome;
+      }),
     plan: (job, context) => withRepo(services, job, context, (octokit, config) => plan(octokit, config, job, context)),
     fix: (job, context) =>
       withRepo(services, job, context, async (octokit, config) => {

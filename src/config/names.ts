@@ -8,6 +8,9 @@ export const DEFAULT_LABEL = "droid";
 /** The command word after the slash: `/droid …` (overridable per repo with `command`). */
 export const DEFAULT_COMMAND_WORD = "droid";
 
+/** The label of incident issues Droid opens from Sentry alerts (with the trigger label). */
+export const INCIDENT_LABEL = "incident";
+
 /** Where the per-repo configuration lives, relative to `.github/`. */
 export const REPO_CONFIG_FILE = "droid.yml";
 
@@ -15,6 +18,7 @@ export const REPO_CONFIG_FILE = "droid.yml";
 export const COMMANDS = {
   plan: { args: "[feedback]", help: "Write a plan for this issue, or revise the existing plan with your feedback." },
   fix: { args: "[instructions]", help: "Carry out the plan in a sandbox and open (or update) a pull request." },
+  rca: { args: "", help: "Find the root cause of the stack trace in this issue and write an incident report." },
   stop: { args: "", help: "Cancel the running or queued job on this issue or pull request." },
   status: { args: "", help: "Show the jobs for this issue or pull request: state, start, end." },
   help: { args: "", help: "Show this list of commands." },

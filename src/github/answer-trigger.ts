@@ -7,6 +7,7 @@
 import type { Logger } from "pino";
 import type { CommandName } from "../config/names.ts";
 import type { RepoConfig } from "../config/repo-config.ts";
+import { rcaRequest } from "../incidents/rca-command.ts";
 import type { JobQueue } from "../jobs/queue.ts";
 import { isJobStoreError } from "../jobs/store-errors.ts";
 import type { EnqueueResult, JobRequest, NewJob } from "../jobs/types.ts";
@@ -187,6 +188,13 @@ async function answerCommand(
       const request = await fixRequest(deps, trigger, command.text, config, reply);
       if (!request) return;
       await recordJob(deps, trigger, request, config, log, reply);
+      if (note) reply(note);
+      return;
+    }
+    case "rca": {
+      const rca = await rcaRequest(deps.octokit, trigger.repo, trigger.target, config.command);
+      if (rca.kind === "refused") return reply(withNote(rca.message));
+      await recordJob(deps, trigger, rca.request, config, log, reply);
       if (note) reply(note);
       return;
     }

@@ -1,6 +1,7 @@
 import { PermissionGate } from "../../src/github/gate.ts";
 import { GitHubOutbox } from "../../src/github/outbox.ts";
 import { RepoConfigCache } from "../../src/github/repo-config-loader.ts";
+import type { AppServices } from "../../src/app.ts";
 import type { JobQueue } from "../../src/jobs/queue.ts";
 import { startDroidServer, type RunningServer } from "../../src/server.ts";
 import { silentLog, TEST_PRIVATE_KEY, TestOctokit, WEBHOOK_SECRET } from "./github.ts";
@@ -11,7 +12,10 @@ export interface TestServer extends RunningServer {
 }
 
 /** Droid's real HTTP server on a loopback port, with test credentials and Octokit. */
-export async function startTestServer(queue: JobQueue, options: { configTtlMs?: number } = {}): Promise<TestServer> {
+export async function startTestServer(
+  queue: JobQueue,
+  options: { configTtlMs?: number; incidents?: AppServices["incidents"] } = {},
+): Promise<TestServer> {
   const outbox = new GitHubOutbox(silentLog);
   const gate = new PermissionGate({ cacheMs: 60_000 });
   const running = await startDroidServer({
@@ -24,6 +28,7 @@ export async function startTestServer(queue: JobQueue, options: { configTtlMs?: 
     gate,
     configs: new RepoConfigCache({ ttlMs: options.configTtlMs ?? 0 }),
     outbox,
+    ...(options.incidents ? { incidents: options.incidents } : {}),
   });
   return { ...running, outbox, gate };
 }

@@ -1,0 +1,237 @@
+/**
+ * Renders the incident issue: what is known (measured facts), what the history
+ * says (suspects), and the model-written parts of the root-cause analysis (slots
+ * filled by the RCA runner; "pending" until then). When the evidence is thin the
+ * report says so plainly instead of implying a cause.
+ *
+ * All text from Sentry and from the model is untrusted: it is shown in code spans
+ * or fenced blocks, or as plain paragraphs with mentions and HTML defused.
+ */
+import { inlineCode } from "../github/text.ts";
+import { recordMarker, type IncidentFrame, type IncidentRecord, type Suspect } from "./record.ts";
+
+const MAX_FRAMES = 12;
+const MAX_SUSPECTS = 5;
+const MAX_TITLE = 200;
+
+export function incidentIssueTitle(record: IncidentRecord): string {
+  const title = `Incident: ${record.title.replace(/\s+/g, " ").trim()}`;
+  return title.length > MAX_TITLE ? `${title.slice(0, MAX_TITLE - 3)}...` : title;
+}
+
+/** GitHub refuses issue bodies longer than this. */
+export const MAX_ISSUE_BODY = 65_536;
+
+/**
+ * The issue body for the record. A body that would exceed GitHub's limit is
+ * rendered again from a trimmed record (fewer frames, timeline entries and
+ * evidence items, shorter analysis), and the trimmed record is what the marker keeps.
+ */
+export function renderIncidentReport(record: IncidentRecord, commandWord = "droid"): string {
+  const full = render(record, commandWord);
+  if (full.length <= MAX_ISSUE_BODY) return full;
+  for (const limit of [4_000, 1_000, 300]) {
+    const body = render(trimmed(record, limit), commandWord);
+    if (body.length <= MAX_ISSUE_BODY) return body;
+  }
+  return render(trimmed({ ...record, analysis: null, suspects: [], frames: record.frames.slice(0, 5), timeline: record.timeline.slice(-5) }, 100), commandWord);
+}
+
+function trimmed(record: IncidentRecord, limit: number): IncidentRecord {
+  const cut = (text: string) => truncate(text, limit);
+  const items = Math.max(5, Math.floor(limit / 100));
+  const a = record.analysis;
+  return {
+    ...record,
+    title: truncate(record.title, 300),
+    exception: record.exception ? { type: record.exception.type, message: cut(record.exception.message) } : null,
+    frames: record.frames.slice(0, Math.min(MAX_FRAMES, items)),
+    timeline: [...record.timeline.slice(0, 2), ...record.timeline.slice(2).slice(-items)],
+    suspects: record.suspects.slice(0, MAX_SUSPECTS).map((s) => ({ ...s, headline: truncate(s.headline, 200), reasons: s.reasons.slice(0, 3).map(cut) })),
+    analysis: a && {
+      summary: cut(a.summary),
+      suspectedCause: a.suspectedCause && { ...a.suspectedCause, text: cut(a.suspectedCause.text) },
+      suggestedFix: a.suggestedFix && cut(a.suggestedFix),
+      verification: a.verification && cut(a.verification),
+      evidence: a.evidence.slice(0, items).map((e) => ({ text: cut(e.text), url: e.url })),
+    },
+  };
+}
+
+function render(record: IncidentRecord, commandWord: string): string {
+  return [
+    recordMarker(record),
+    `## Incident: ${inlineCode(record.title)}`,
+    "",
+    sourceLine(record),
+    "",
+    ...section("Summary", summary(record)),
+    ...section("Impact", impact(record)),
+    ...section("Exception", exception(record)),
+    ...section("Timeline", timeline(record)),
+    ...section("Suspected cause", suspectedCause(record)),
+    ...section("Suspects: changes before the first occurrence", suspects(record)),
+    ...section("Evidence", evidence(record)),
+    ...section("Suggested fix", [record.analysis?.suggestedFix ? prose(record.analysis.suggestedFix) : pending(record, "No fix suggested.")]),
+    ...section("How to verify", [record.analysis?.verification ? prose(record.analysis.verification) : pending(record, "No verification steps.")]),
+    "---",
+    `Next: \`/${commandWord} fix\` carries out a fix for this incident and opens a pull request; \`/${commandWord} rca\` runs the analysis again.`,
+  ].join("\n");
+}
+
+/** Why the evidence is thin, in words; empty when it is not. */
+export function evidenceGaps(record: IncidentRecord): string[] {
+  const gaps: string[] = [];
+  const inApp = record.frames.filter((f) => f.inApp);
+  if (record.frames.length === 0) gaps.push("the alert carried no stack trace");
+  else if (inApp.length === 0) gaps.push("every frame of the stack trace is library or runtime code (no frame of the application)");
+  if (record.frames.length > 0 && record.frames.every((f) => f.note?.startsWith("minified"))) {
+    gaps.push("the trace points into minified code (upload source maps to Sentry)");
+  } else if (record.analysis !== null && inApp.length > 0 && !inApp.some((f) => f.repoPath !== null)) {
+    gaps.push("no frame of the stack trace points at a file of this repository");
+  }
+  if (record.analysis !== null && record.suspects.length === 0) {
+    gaps.push("no commit touched the implicated files in the window before the first occurrence");
+  }
+  return gaps;
+}
+
+function sourceLine(record: IncidentRecord): string {
+  const parts: string[] = [];
+  if (record.source === "sentry") {
+    const name = record.shortId ?? `issue ${record.sentryIssueId ?? "?"}`;
+    parts.push(record.link ? `Sentry [${escapeText(name)}](${record.link})` : `Sentry ${escapeText(name)}`);
+    if (record.sentryIssueId) parts.push(`Sentry issue id ${record.sentryIssueId}`);
+    if (record.project) parts.push(`project ${inlineCode(record.project)}`);
+  } else {
+    parts.push("stack trace from this issue");
+  }
+  if (record.level) parts.push(`level ${inlineCode(record.level)}`);
+  if (record.environment) parts.push(`environment ${inlineCode(record.environment)}`);
+  if (record.release) parts.push(`release ${inlineCode(record.release)}`);
+  return `> ${parts.join(" · ")}`;
+}
+
+function summary(record: IncidentRecord): string[] {
+  const gaps = evidenceGaps(record);
+  const lines = [record.analysis ? prose(record.analysis.summary) : "Root-cause analysis is queued: Droid fills in this report when it is done. What is known so far is below."];
+  if (gaps.length > 0) {
+    lines.push("", `**Evidence is thin:** ${gaps.join("; ")}. Droid does not guess a cause from this; the report lists what was checked.`);
+  }
+  return lines;
+}
+
+function impact(record: IncidentRecord): string[] {
+  return [
+    "| | |",
+    "| --- | --- |",
+    `| events (Sentry) | ${record.eventCount === null ? "not reported by this alert" : count(record.eventCount)} |`,
+    `| users affected | ${record.userCount === null ? "not reported by this alert" : count(record.userCount)} |`,
+    `| alerts received | ${count(record.alerts)} |`,
+    `| first seen | ${time(record.firstSeen)} |`,
+    `| last seen | ${time(record.lastSeen)} |`,
+  ];
+}
+
+function exception(record: IncidentRecord): string[] {
+  const lines: string[] = [];
+  if (record.exception) lines.push(...fenced(`${record.exception.type}: ${record.exception.message}`.trim()));
+  else lines.push("No exception details in the alert.");
+  if (record.culprit) lines.push("", `Culprit: ${inlineCode(record.culprit)}`);
+  if (record.frames.length === 0) return lines;
+  const shown = record.frames.slice(0, MAX_FRAMES);
+  lines.push("", "Frames, crash site first:", "", "| # | function | location | in this repository |", "| --- | --- | --- | --- |");
+  shown.forEach((f, i) => lines.push(`| ${i + 1} | ${f.function ? inlineCode(f.function) : "–"} | ${inlineCode(`${f.file}${f.line === null ? "" : `:${f.line}`}`)} | ${frameTarget(record, f)} |`));
+  if (record.frames.length > shown.length) lines.push("", `${record.frames.length - shown.length} more frames not shown.`);
+  return lines;
+}
+
+function frameTarget(record: IncidentRecord, frame: IncidentFrame): string {
+  if (frame.repoPath) return `[${escapeCell(frame.repoPath)}${frame.line === null ? "" : `#L${frame.line}`}](${permalink(record, frame.repoPath, frame.line)})`;
+  if (!frame.inApp) return "library / runtime";
+  if (frame.note) return escapeCell(frame.note);
+  return record.analysis ? "not found" : "not looked up yet";
+}
+
+function timeline(record: IncidentRecord): string[] {
+  if (record.timeline.length === 0) return ["Nothing recorded yet."];
+  return [...record.timeline].sort((a, b) => a.at.localeCompare(b.at)).map((e) => `- ${time(e.at)}: ${escapeText(e.what)}`);
+}
+
+function suspectedCause(record: IncidentRecord): string[] {
+  if (!record.analysis) return ["Pending the root-cause analysis."];
+  const cause = record.analysis.suspectedCause;
+  if (!cause) return ["Not determined: the evidence below does not support naming a cause."];
+  return [prose(cause.text), "", `Confidence: **${cause.confidence}**.`];
+}
+
+function suspects(record: IncidentRecord): string[] {
+  if (record.suspects.length === 0) {
+    return [record.analysis ? "No commit touched the implicated files in the window before the first occurrence." : "Pending the root-cause analysis."];
+  }
+  const rows = record.suspects.slice(0, MAX_SUSPECTS).map((s) => suspectRow(s));
+  return ["| commit | pull request | confidence | why |", "| --- | --- | --- | --- |", ...rows];
+}
+
+function suspectRow(s: Suspect): string {
+  const commit = `[\`${s.sha.slice(0, 7)}\`](${s.url}) ${escapeCell(truncate(s.headline, 80))}`;
+  const pr = s.pullRequest ? `[#${s.pullRequest.number}](${s.pullRequest.url})` : "–";
+  return `| ${commit} | ${pr} | ${s.confidence} | ${escapeCell(s.reasons.join("; "))} |`;
+}
+
+function evidence(record: IncidentRecord): string[] {
+  const items = record.analysis?.evidence ?? [];
+  if (items.length === 0) return [record.analysis ? "None beyond the facts above." : "Pending the root-cause analysis."];
+  return items.map((e) => `- ${escapeText(e.text)}${e.url ? ` ([link](${e.url}))` : ""}`);
+}
+
+function pending(record: IncidentRecord, none: string): string {
+  return record.analysis ? none : "Pending the root-cause analysis.";
+}
+
+/** A link to a line at the deployed commit (or the default branch when that is unknown). */
+export function permalink(record: IncidentRecord, path: string, line: number | null): string {
+  const ref = record.deployedCommit ?? record.defaultBranch;
+  const encoded = path.split("/").map(encodeURIComponent).join("/");
+  return `${record.repoUrl}/blob/${encodeURIComponent(ref)}/${encoded}${line === null ? "" : `#L${line}`}`;
+}
+
+function section(title: string, body: string[]): string[] {
+  return [`### ${title}`, "", ...body, ""];
+}
+
+function fenced(text: string): string[] {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = "`".repeat(longest + 1);
+  return [`${fence}text`, truncate(text, 4000), fence];
+}
+
+/** Model or user prose as a paragraph: no mentions, no HTML, no hidden markup. */
+function prose(text: string): string {
+  return truncate(escapeText(text), 6000);
+}
+
+function escapeText(text: string): string {
+  return text
+    .replace(/<!--[\s\S]*?(-->|$)/g, "")
+    .replace(/</g, "&lt;")
+    .replace(/@(?=[A-Za-z0-9-])/g, "@\u200b");
+}
+
+function escapeCell(text: string): string {
+  return escapeText(text).replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
+function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+function time(iso: string | null): string {
+  if (!iso) return "unknown";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? "unknown" : `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}

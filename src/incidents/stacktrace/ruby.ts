@@ -1,0 +1,48 @@
+/**
+ * Ruby backtraces: "path:line:in `method': message (Class)" then "from path:line:in `m'",
+ * and Rails logs ("NoMethodError (message):" followed by bare frame lines).
+ * Ruby 3.4 quotes methods as 'Class#method' instead of `method'.
+ */
+import type { ParsedException, StackFrame } from "./types.ts";
+import { isVendorPath } from "./vendor.ts";
+
+const FIRST = /^\s*(\S.*?):(\d+):in [`'](.+?)': (.*) \(([A-Z][\w:]*)\)\s*$/;
+const FRAME = /^\s*(?:from\s+)?(\S.*?\.(?:rb|erb|rake|haml|slim)|\(\w+\)):(\d+):in [`'](.+?)'\s*$/;
+const RAILS_HEADER = /^\s*([A-Z][\w:]*(?:Error|Exception|Invalid|NotFound)\w*) \((.*)\):\s*$/;
+
+export function parseRuby(lines: readonly string[]): ParsedException[] {
+  const out: ParsedException[] = [];
+  let current: ParsedException | null = null;
+  for (const line of lines) {
+    const first = FIRST.exec(line);
+    if (first) {
+      current = { type: first[5] ?? "RuntimeError", message: first[4] ?? "", frames: [rubyFrame(first[1], first[2], first[3])] };
+      out.push(current);
+      continue;
+    }
+    const rails = RAILS_HEADER.exec(line);
+    if (rails) {
+      current = { type: rails[1] ?? "RuntimeError", message: rails[2] ?? "", frames: [] };
+      out.push(current);
+      continue;
+    }
+    const frame = FRAME.exec(line);
+    if (frame) {
+      if (!current) {
+        current = { type: "RuntimeError", message: "", frames: [] };
+        out.push(current);
+      }
+      current.frames.push(rubyFrame(frame[1], frame[2], frame[3]));
+      continue;
+    }
+    if (line.trim() !== "") current = null;
+  }
+  // Ruby prints the raised exception first and its `cause` after ("Caused by"); not chained here.
+  return out.filter((e) => e.frames.length > 0);
+}
+
+function rubyFrame(file: string | undefined, line: string | undefined, method: string | undefined): StackFrame {
+  const path = file ?? "";
+  const fn = (method ?? "").replace(/^block (\(\d+ levels\) )?in /, "");
+  return { file: path, line: Number(line), column: null, function: fn || null, inApp: !isVendorPath(path) };
+}

@@ -1,0 +1,149 @@
+/**
+ * Issue 8 end to end, with the model: a signed Sentry alert over HTTP opens the
+ * incident issue and records the rca job; the worker runs it — the investigation
+ * (real fixture history, GitHub nocked from it), the repository searched in a real
+ * Docker sandbox cloned from a real git server, the analysis from a scripted model —
+ * and the published report names the PR that introduced the bug.
+ */
+import { execFileSync } from "node:child_process";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { readSettings } from "../../src/config/settings.ts";
+import { PermissionGate } from "../../src/github/gate.ts";
+import { readIncidentRecord } from "../../src/incidents/record.ts";
+import { Worker } from "../../src/jobs/worker.ts";
+import { createRunners } from "../../src/runners.ts";
+import { testLlm } from "../fixtures/anthropic.ts";
+import { docker, dockerAnswers } from "../helpers/docker.ts";
+import { startGitServer, type GitServer } from "../helpers/git-server.ts";
+import { expectConfig, expectInstallationToken, INSTALLATION_TOKEN, silentLog, testProbot } from "../helpers/github.ts";
+import type { FixtureRepo } from "../helpers/git-history.ts";
+import { example, OWNER, REPO } from "../helpers/payloads.ts";
+import { scriptModel } from "../helpers/scripted-model.ts";
+import { pythonEventAlert, repositoryResponse, sendSentryWebhook, startIncidentServer, type IncidentServer } from "../helpers/sentry.ts";
+import { expectHistory, FIRST_SEEN, SERVICE, shopHistory } from "../helpers/shop-history.ts";
+
+const ISSUES = `/repos/${OWNER}/${REPO}/issues`;
+
+let available = false;
+let history: FixtureRepo;
+let git: GitServer;
+let server: IncidentServer;
+let worker: Worker;
+
+beforeAll(async () => {
+  available = await dockerAnswers();
+  history = shopHistory();
+  git = await startGitServer(INSTALLATION_TOKEN);
+});
+afterAll(async () => {
+  history.remove();
+  await git.close();
+});
+beforeEach(async () => {
+  server = await startIncidentServer(FIRST_SEEN);
+  worker = new Worker({
+    queue: server.queue,
+    runners: createRunners({
+      probot: testProbot(),
+      docker,
+      secrets: [],
+      settings: { ...readSettings({}), dataDir: "/tmp/droid-e2e-data", instance: "e2e-rca" },
+      gate: new PermissionGate({ cacheMs: 60_000 }),
+      llm: { client: await testLlm() },
+      botLogin: async () => "droid[bot]",
+    }),
+    concurrency: 1,
+    log: silentLog,
+    workerId: "e2e-rca",
+    onCrash: async () => {},
+  });
+});
+afterEach(async () => {
+  await worker.stop(5000);
+  await server.running.stop();
+});
+
+function issue(body: string | undefined) {
+  return { ...example("issues", "opened").issue, number: 42, state: "open", body };
+}
+
+describe("a Sentry alert to a root-cause report", () => {
+  it("searches the repository in a sandbox and publishes the model's analysis naming the bug's PR", async (ctx) => {
+    if (!available) return ctx.skip();
+    const deployed = history.shas[4] ?? "";
+    const files = Object.fromEntries(
+      history.files().map((path) => [path, execFileSync("git", ["-C", history.dir, "show", `${deployed}:${path}`], { encoding: "utf8" })]),
+    );
+    await git.createRepo("shop", files, { defaultBranch: "master" });
+    const bodies: string[] = [];
+
+    // The alert: the incident issue is opened and the rca job recorded (the worker is not running yet).
+    const intake = expectInstallationToken();
+    intake
+      .get(`/repos/${OWNER}/${REPO}`)
+      .reply(200, { ...repositoryResponse(), clone_url: git.cloneUrl("shop") })
+      .get("/search/issues")
+      .query(true)
+      .reply(200, { total_count: 0, incomplete_results: false, items: [] })
+      .get(ISSUES)
+      .query(true)
+      .reply(200, [])
+      .post(ISSUES, (body: { body: string }) => bodies.push(body.body) > 0)
+      .reply(201, () => issue(bodies[0]));
+    const alert = pythonEventAlert();
+    alert.data.event.datetime = FIRST_SEEN.toISOString();
+    alert.data.event.release = deployed;
+    expect((await sendSentryWebhook(server.running.url, "event_alert", alert)).status).toBe(202);
+    await server.intake.drain();
+    expect(intake.isDone()).toBe(true);
+
+    // The job: config, the investigation, the model, the report.
+    const work = expectInstallationToken();
+    expectConfig(work);
+    work.get(`${ISSUES}/42`).reply(200, () => issue(bodies[0]));
+    work.get(`/repos/${OWNER}/${REPO}/git/trees/${deployed}`).query({ recursive: "true" }).reply(200, history.treeResponse(deployed));
+    expectHistory(history, work);
+    work
+      .get(`${ISSUES}/42`)
+      .reply(200, () => issue(bodies[0]))
+      .patch(`${ISSUES}/42`, (body: { body: string }) => bodies.push(body.body) > 0)
+      .reply(200, () => issue(bodies[1]));
+    const model = scriptModel([
+      {
+        tool: "submit_rca",
+        input: {
+          summary: "Placing an order fails with ZeroDivisionError when the cart has no discount.",
+          suspectedCause: { text: "PR #12 divides the total by `cart.discount`, which is 0 for carts without a discount.", confidence: "high" },
+          suggestedFix: "In `shop/orders/service.py` `total`, divide only when `cart.discount` is non-zero.",
+          verification: "A test that places an order for a cart with `discount = 0` and expects the undiscounted total.",
+          evidence: [{ text: "The failing line divides by cart.discount", url: null }],
+        },
+      },
+    ]);
+
+    worker.start();
+    let job;
+    for (let i = 0; i < 600; i++) {
+      [job] = await server.queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "issue", number: 42 });
+      if (job && job.state !== "queued" && job.state !== "running") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(job?.error ?? null).toBeNull();
+    expect(job?.state).toBe("succeeded");
+    expect(work.pendingMocks()).toEqual([]);
+    expect(model.scope.pendingMocks()).toEqual([]);
+
+    // What the model was shown: the sandbox's view of the failing line and the suspects.
+    const shown = JSON.stringify(model.requests[0]?.messages);
+    expect(shown).toContain(`Source around ${SERVICE}:45`);
+    expect(shown).toContain("/ cart.discount)");
+    expect(shown).toContain("Apply cart discount to totals (#12)");
+
+    const report = bodies[1] ?? "";
+    const record = readIncidentRecord(report);
+    expect(record?.suspects[0]).toMatchObject({ sha: history.shas[2], pullRequest: { number: 12 }, confidence: "high" });
+    expect(record?.analysis?.suspectedCause).toMatchObject({ confidence: "high" });
+    expect(report).toContain("PR #12 divides the total by `cart.discount`");
+    expect(report).toContain("ZeroDivisionError");
+  }, 120_000);
+});

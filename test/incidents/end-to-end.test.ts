@@ -1,0 +1,88 @@
+/**
+ * Issue 8's "done when", without the model: a signed Sentry alert delivered over
+ * HTTP to the running server opens the incident issue and records the rca job; the
+ * job's investigation (history of a real fixture repository, GitHub nocked from it)
+ * writes back a report whose top suspect is the PR that introduced the bug.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { investigateIncident } from "../../src/incidents/investigate.ts";
+import { publishIncidentReport } from "../../src/incidents/publish.ts";
+import { readIncidentRecord } from "../../src/incidents/record.ts";
+import { expectInstallationToken, testProbot } from "../helpers/github.ts";
+import type { FixtureRepo } from "../helpers/git-history.ts";
+import { example, INSTALLATION_ID, OWNER, REPO } from "../helpers/payloads.ts";
+import { pythonEventAlert, repositoryResponse, sendSentryWebhook, startIncidentServer, type IncidentServer } from "../helpers/sentry.ts";
+import { expectHistory, FIRST_SEEN, SERVICE, shopHistory } from "../helpers/shop-history.ts";
+
+const ISSUES = `/repos/${OWNER}/${REPO}/issues`;
+
+let repo: FixtureRepo;
+let server: IncidentServer;
+
+beforeAll(() => {
+  repo = shopHistory();
+});
+afterAll(() => repo.remove());
+beforeEach(async () => {
+  server = await startIncidentServer(FIRST_SEEN);
+});
+afterEach(async () => {
+  await server.running.stop();
+});
+
+function issue(body: string | undefined) {
+  return { ...example("issues", "opened").issue, number: 42, state: "open", body };
+}
+
+describe("a Sentry alert to an incident report", () => {
+  it("names the PR that introduced the bug as the top suspect", async () => {
+    const deployed = repo.shas[4] ?? "";
+    const bodies: string[] = [];
+
+    // 1. The alert: the incident issue is opened and the rca job recorded.
+    const intake = expectInstallationToken();
+    intake
+      .get(`/repos/${OWNER}/${REPO}`)
+      .reply(200, repositoryResponse())
+      .get("/search/issues")
+      .query(true)
+      .reply(200, { total_count: 0, incomplete_results: false, items: [] })
+      .get(ISSUES)
+      .query(true)
+      .reply(200, [])
+      .post(ISSUES, (body: { body: string }) => bodies.push(body.body) > 0)
+      .reply(201, () => issue(bodies[0]));
+    const alert = pythonEventAlert();
+    alert.data.event.datetime = FIRST_SEEN.toISOString();
+    alert.data.event.release = deployed;
+    expect((await sendSentryWebhook(server.running.url, "event_alert", alert)).status).toBe(202);
+    await server.intake.drain();
+    expect(intake.isDone()).toBe(true);
+    const [job] = await server.queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "issue", number: 42 });
+    expect(job?.request).toEqual({ kind: "rca", source: "sentry", sentryIssueId: "1117540176" });
+    if (!job) throw new Error("no job");
+
+    // 2. The job's investigation: the issue, the files at the deployed commit, the history, the patches.
+    const worker = expectInstallationToken();
+    worker.get(`${ISSUES}/42`).reply(200, () => issue(bodies[0]));
+    worker.get(`/repos/${OWNER}/${REPO}/git/trees/${deployed}`).query({ recursive: "true" }).reply(200, repo.treeResponse(deployed));
+    expectHistory(repo, worker);
+    worker
+      .get(`${ISSUES}/42`)
+      .reply(200, () => issue(bodies[0]))
+      .patch(`${ISSUES}/42`, (body: { body: string }) => bodies.push(body.body) > 0)
+      .reply(200, () => issue(bodies[1]));
+    const octokit = await testProbot().auth(INSTALLATION_ID);
+    const investigation = await investigateIncident(job.repo, job.target.number, { octokit, historyDays: 14 });
+    if (investigation.kind !== "evidence") throw new Error(investigation.message);
+    expect(investigation.notes).toEqual([]);
+    await publishIncidentReport(octokit, { repo: job.repo, issueNumber: 42, botLogin: "droid[bot]" }, investigation.record);
+    expect(worker.isDone()).toBe(true);
+
+    const report = bodies[1] ?? "";
+    const top = readIncidentRecord(report)?.suspects[0];
+    expect(top).toMatchObject({ sha: repo.shas[2], pullRequest: { number: 12 }, confidence: "high" });
+    expect(report).toContain(`[#12](https://github.com/${OWNER}/${REPO}/pull/12) | high | changed the failing line ${SERVICE}:45 (frame 1)`);
+    expect(report).toContain(`[${SERVICE}#L45](https://github.com/${OWNER}/${REPO}/blob/${deployed}/${SERVICE}#L45)`);
+  });
+});
