@@ -29,7 +29,21 @@ export const TRIGGER_EVENTS: ("issue_comment.created" | "issues.labeled" | "pull
   "pull_request_review_comment.created",
 ];
 
+/** Delivery ids answered recently by this process, so a redelivered `help` is not answered twice. */
+class RecentDeliveries {
+  readonly #seen = new Set<string>();
+  readonly limit = 10_000;
+  /** True the first time an id is offered. */
+  first(id: string): boolean {
+    if (this.#seen.has(id)) return false;
+    this.#seen.add(id);
+    if (this.#seen.size > this.limit) this.#seen.delete(this.#seen.values().next().value ?? "");
+    return true;
+  }
+}
+
 export function droidApp(services: AppServices): ApplicationFunction {
+  const recent = new RecentDeliveries();
   return (app, { addHandler }) => {
     if (services.incidents) addHandler(sentryWebhookHandler({ ...services.incidents, log: app.log }));
     app.on(TRIGGER_EVENTS, async (context) => {
@@ -39,7 +53,7 @@ export function droidApp(services: AppServices): ApplicationFunction {
         return;
       }
       const answers = await answerTrigger(trigger, { ...services, octokit: context.octokit, log: context.log });
-      sendAnswers(context.octokit, trigger, answers, services.outbox);
+      if (recent.first(context.id)) sendAnswers(context.octokit, trigger, answers, services.outbox);
     });
   };
 }

@@ -51,6 +51,8 @@ async function decide(trigger: Trigger, deps: TriggerDeps, out: Answer[]): Promi
   const log = deps.log.child({ repo: `${trigger.repo.owner}/${trigger.repo.name}`, number: trigger.target.number });
   const skip = precheck(trigger);
   if (skip) return void log.debug({ why: skip }, "nothing to do");
+  // A redelivery of a webhook that already recorded a job is answered by that job: say nothing again.
+  if (await deps.queue.findByDelivery(trigger.deliveryId)) return void log.info({ deliveryId: trigger.deliveryId }, "redelivered webhook: already recorded");
 
   const loaded = await deps.configs.get(deps.octokit, trigger.repo);
   const intent = readIntent(trigger, loaded.config);

@@ -216,15 +216,22 @@ describe("comments", () => {
     expect(await queue.listForTarget(repo, issue1)).toHaveLength(1);
   });
 
-  it("records one job when GitHub redelivers the same delivery", async () => {
+  it("records one job and answers once when GitHub redelivers the same delivery", async () => {
     const { payload, scope } = expectWriterComment("/droid fix");
-    expectConfig(scope);
-    eyesOnComment(scope, payload.comment.id);
     await deliver("issue_comment", payload, "same-delivery");
     await deliver("issue_comment", payload, "same-delivery");
     expect(scope.isDone()).toBe(true);
     expect(await queue.listForTarget(repo, issue1)).toHaveLength(1);
   });
+
+  it("answers a redelivered /droid help once", async () => {
+    const { payload, scope } = expectWriterComment("/droid help", { replies: 1 });
+    expectConfig(scope);
+    await deliver("issue_comment", payload, "help-delivery");
+    await deliver("issue_comment", payload, "help-delivery");
+    expect(scope.isDone()).toBe(true);
+  });
+
 
   it("shows job status and stops a queued job", async () => {
     const plan = issueComment("/droid plan");
