@@ -45,15 +45,22 @@ export function revisionChecklist(threads: readonly ReviewThread[], generalReque
   };
 }
 
-/** Groups threads by file (first-seen order), then merges neighbours until there are at most `max` units. */
+/**
+ * Groups threads by file (first-seen order) in units of at most ceil(n / max) threads, so
+ * that no unit is a wall of comments; when that still makes more than `max` units, the
+ * file-ordered threads are cut into `max` even units instead.
+ */
 export function batchThreads(threads: readonly ReviewThread[], max: number): ReviewThread[][] {
+  if (threads.length === 0) return [];
+  const size = Math.ceil(threads.length / max);
   const byPath = new Map<string, ReviewThread[]>();
   for (const t of threads) byPath.set(t.path, [...(byPath.get(t.path) ?? []), t]);
-  const units = [...byPath.values()];
-  if (units.length <= max) return units;
-  const size = Math.ceil(threads.length / max);
-  const flat = units.flat();
-  const out: ReviewThread[][] = [];
-  for (let i = 0; i < flat.length; i += size) out.push(flat.slice(i, i + size));
+  const units = [...byPath.values()].flatMap((group) => chunk(group, size));
+  return units.length <= max ? units : chunk(units.flat(), size);
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
