@@ -20,7 +20,7 @@ import { bugFixInput, storedPlan } from "../fixtures/plans.ts";
 import { docker, dockerAnswers } from "../helpers/docker.ts";
 import { startGitServer, type GitServer } from "../helpers/git-server.ts";
 import { INSTALLATION_TOKEN, expectInstallationToken, expectPermission, silentLog, testProbot, WEBHOOK_SECRET } from "../helpers/github.ts";
-import { example, OWNER, REPO, reviewSubmitted } from "../helpers/payloads.ts";
+import { example, issueComment, OWNER, REPO, reviewSubmitted } from "../helpers/payloads.ts";
 import { scriptModel, type Turn } from "../helpers/scripted-model.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { sendWebhook } from "../helpers/webhook.ts";
@@ -462,4 +462,80 @@ describe("review revisions", () => {
     expect(task).toContain("Answer 1 thread(s) on src/old-greet.js");
     expect(task).not.toContain("S21 ");
   }, 180_000);
+
+  it("a pull request from a fork: the work is done but not pushed; the thread says so and the patch is offered", async (ctx) => {
+    if (!available) return ctx.skip();
+    const { name, first } = await prRepository();
+    const review = 505;
+    const comments = [reviewCommentRow({ id: 7401, reviewId: review, body: "Please document `greet` with a one-line JSDoc comment.", line: 6, diffHunk: HUNK_GREET })];
+    const hook = expectInstallationToken();
+    expectTrigger(hook, { permission: true });
+    const work = expectInstallationToken();
+    const fork = { ...pullRequest(name), head: { ref: BRANCH, repo: { full_name: `monalisa/${REPO}`, clone_url: git.cloneUrl(name) } } };
+    work
+      .get(`${REPO_API}/contents/.github%2Fdroid.yml`)
+      .reply(200, DROID_YML, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" })
+      .get(`${REPO_API}/pulls/${PR}`)
+      .reply(200, fork)
+      .get(`${REPO_API}/pulls/${PR}/comments`)
+      .query({ per_page: 100 })
+      .reply(200, comments)
+      .get(`${REPO_API}/issues/1/comments`)
+      .query({ per_page: 100 })
+      .reply(200, []);
+    const replies = new Map<number, string>();
+    expectReplies(work, replies, [7401]);
+    const notices: string[] = [];
+    work.post(`${REPO_API}/issues/${PR}/comments`, (b: { body: string }) => (notices.push(b.body), true)).reply(201, { id: 1 });
+    const model = scriptModel([
+      { tool: "str_replace_based_edit_tool", input: { command: "str_replace", path: "src/greet.js", old_str: "function greet(name) {", new_str: "/** Greets someone by name. */\nfunction greet(name) {" } },
+      { tool: "reply_to_comment", input: { comment_id: 7401, body: "Documented.", changed: true } },
+      ...finishTwice("Documented greet."),
+    ]);
+
+    await sendWebhook(server.url, "pull_request_review", reviewPayload(name, review), { secret: WEBHOOK_SECRET });
+    const [job] = await settled(1);
+    expect(crashes).toEqual([]);
+    expect(job).toMatchObject({ state: "succeeded" });
+    for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
+    expect(pushes(name)).toBe(0);
+    expect((await git.git(name, "rev-parse", BRANCH)).trim()).toBe(first);
+    expect(replies.get(7401)).toContain("⚠️ This change was not pushed: this pull request comes from a fork, and Droid cannot push to a fork.");
+    expect(notices[0]).toContain("I made changes but did not push them");
+    expect(notices[0]).toContain("<details><summary>The patch");
+    expect(notices[0]).toContain("+/** Greets someone by name. */");
+  }, 180_000);
+
+  it("a pull request merged before its revision ran: a review is dropped quietly, a command gets a short reply", async () => {
+    const name = "hello-review-closed";
+    const merged = { ...pullRequest(name), state: "closed", merged: true };
+    const command = issueComment("/droid fix tidy the names", { onPullRequest: true });
+    command.issue.number = PR;
+    command.repository.clone_url = git.cloneUrl(name);
+    const configFile = (scope: nock.Scope) => scope.get(`${REPO_API}/contents/.github%2Fdroid.yml`).reply(200, DROID_YML, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" });
+    // Declared in the order they happen (nock takes the first match): the review, its job, the command, its job.
+    const hook = expectInstallationToken();
+    expectTrigger(hook, { permission: true });
+    const work = expectInstallationToken();
+    configFile(work).get(`${REPO_API}/pulls/${PR}`).reply(200, merged);
+    configFile(hook).post(`${REPO_API}/issues/comments/${command.comment.id}/reactions`, { content: "eyes" }).reply(201, { id: 1 });
+    hook.get(`${REPO_API}/pulls/${PR}`).reply(200, pullRequest(name));
+    configFile(work).get(`${REPO_API}/pulls/${PR}`).reply(200, merged);
+    const notices: string[] = [];
+    work.post(`${REPO_API}/issues/${PR}/comments`, (b: { body: string }) => (notices.push(b.body), true)).reply(201, { id: 1 });
+
+    await sendWebhook(server.url, "pull_request_review", reviewPayload(name, 506), { secret: WEBHOOK_SECRET });
+    await settled(1);
+    await sendWebhook(server.url, "issue_comment", command, { secret: WEBHOOK_SECRET });
+    const jobs = await settled(2);
+    await server.outbox.drain();
+    expect(crashes).toEqual([]);
+    expect(jobs.map((j) => [j.state, j.error])).toEqual([
+      ["failed", "the pull request is merged"],
+      ["failed", "the pull request is merged"],
+    ]);
+    for (const s of [hook, work]) expect(s.pendingMocks()).toEqual([]);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toContain("This pull request is merged, so I changed nothing.");
+  });
 });
