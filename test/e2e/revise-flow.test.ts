@@ -5,23 +5,20 @@
  * (Anthropic nocked), and every thread answered on (nocked, strictly) GitHub.
  */
 import nock from "nock";
-import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { readSettings } from "../../src/config/settings.ts";
 import { renderPlanComment } from "../../src/github/plan-comment.ts";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
 import type { Job } from "../../src/jobs/types.ts";
 import { Worker } from "../../src/jobs/worker.ts";
 import { ModelPlanSchema, type Plan } from "../../src/planning/schema.ts";
-import { createRunners } from "../../src/runners.ts";
-import { testLlm } from "../fixtures/anthropic.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";
 import { bugFixInput, storedPlan } from "../fixtures/plans.ts";
-import { docker, dockerAnswers } from "../helpers/docker.ts";
+import { dockerAnswers } from "../helpers/docker.ts";
 import { startGitServer, type GitServer } from "../helpers/git-server.ts";
-import { INSTALLATION_TOKEN, expectInstallationToken, expectPermission, silentLog, testProbot, WEBHOOK_SECRET } from "../helpers/github.ts";
+import { INSTALLATION_TOKEN, expectInstallationToken, expectPermission, WEBHOOK_SECRET } from "../helpers/github.ts";
 import { example, issueComment, OWNER, REPO, reviewSubmitted } from "../helpers/payloads.ts";
 import { scriptModel, type Turn } from "../helpers/scripted-model.ts";
+import { startE2eWorker } from "../helpers/e2e-worker.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { sendWebhook } from "../helpers/webhook.ts";
 
@@ -79,26 +76,8 @@ beforeEach(async () => {
   crashes.length = 0;
   queue = new MemoryJobQueue();
   server = await startTestServer(queue);
-  worker = new Worker({
-    queue,
-    runners: createRunners({
-      probot: testProbot(),
-      docker,
-      secrets: [],
-      settings: { ...readSettings({}), dataDir: "/tmp/droid-e2e-data", instance: "e2e-revise" },
-      gate: server.gate,
-      llm: { client: await testLlm() },
-      botLogin: async () => BOT_LOGIN,
-    }),
-    // Two slots: only the branch lock keeps two revisions of one branch apart.
-    concurrency: 2,
-    log: process.env.E2E_LOG ? pino({ level: "debug" }) : silentLog,
-    workerId: "e2e",
-    onCrash: async (_job, error) => {
-      crashes.push(error);
-    },
-  });
-  worker.start();
+  // Two slots: only the branch lock keeps two revisions of one branch apart.
+  worker = await startE2eWorker({ queue, server, instance: "e2e-revise", concurrency: 2, crashes });
 });
 
 afterEach(async () => {
@@ -195,6 +174,21 @@ async function settled(count: number): Promise<Job[]> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error("the revision jobs did not end");
+}
+
+/** Sends the review, waits for its one job, and checks it succeeded with every declared call made. */
+async function reviewSucceeds(name: string, review: number, scopes: nock.Scope[]): Promise<Job> {
+  await sendWebhook(server.url, "pull_request_review", reviewPayload(name, review), { secret: WEBHOOK_SECRET });
+  const [job] = await settled(1);
+  expect(crashes).toEqual([]);
+  expect(job).toMatchObject({ state: "succeeded" });
+  for (const s of scopes) expect(s.pendingMocks()).toEqual([]);
+  return job!;
+}
+
+async function expectBranchUntouched(name: string, first: string): Promise<void> {
+  expect(pushes(name)).toBe(0);
+  expect((await git.git(name, "rev-parse", BRANCH)).trim()).toBe(first);
 }
 
 const pushes = (name: string) => git.requests.filter((r) => r.method === "POST" && r.path === `/${name}.git/git-receive-pack`).length;
@@ -295,13 +289,8 @@ describe("review revisions", () => {
       ...finishTwice("Answered a question; no change needed."),
     ]);
 
-    await sendWebhook(server.url, "pull_request_review", reviewPayload(name, review), { secret: WEBHOOK_SECRET });
-    const [job] = await settled(1);
-    expect(crashes).toEqual([]);
-    expect(job).toMatchObject({ state: "succeeded" });
-    for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
-    expect(pushes(name)).toBe(0);
-    expect((await git.git(name, "rev-parse", BRANCH)).trim()).toBe(first);
+    await reviewSucceeds(name, review, [hook, work, model.scope]);
+    await expectBranchUntouched(name, first);
     expect(replies.get(7101)).toContain("The tests expect the greeting in capitals");
     expect(replies.get(7101)).not.toContain("Changed in");
   }, 180_000);
@@ -403,11 +392,7 @@ describe("review revisions", () => {
       ...finishTwice("Documented greet."),
     ]);
 
-    await sendWebhook(server.url, "pull_request_review", reviewPayload(name, review), { secret: WEBHOOK_SECRET });
-    const [job] = await settled(1);
-    expect(crashes).toEqual([]);
-    expect(job).toMatchObject({ state: "succeeded" });
-    for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
+    await reviewSucceeds(name, review, [hook, work, model.scope]);
 
     expect(human).not.toBe("");
     expect((await git.git(name, "rev-parse", `${BRANCH}~1`)).trim()).toBe(human);
@@ -447,8 +432,7 @@ describe("review revisions", () => {
     expect(jobs[0]).toMatchObject({ state: "succeeded" });
     for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
     expect(replies.size).toBe(50);
-    expect(pushes(name)).toBe(0);
-    expect((await git.git(name, "rev-parse", BRANCH)).trim()).toBe(first);
+    await expectBranchUntouched(name, first);
 
     expect(replies.get(8001)).toContain("I can't share credentials");
     expect(replies.get(8002)).toContain("`src/old-greet.js` no longer exists on the branch; I went by the diff hunk");
@@ -493,13 +477,8 @@ describe("review revisions", () => {
       ...finishTwice("Documented greet."),
     ]);
 
-    await sendWebhook(server.url, "pull_request_review", reviewPayload(name, review), { secret: WEBHOOK_SECRET });
-    const [job] = await settled(1);
-    expect(crashes).toEqual([]);
-    expect(job).toMatchObject({ state: "succeeded" });
-    for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
-    expect(pushes(name)).toBe(0);
-    expect((await git.git(name, "rev-parse", BRANCH)).trim()).toBe(first);
+    await reviewSucceeds(name, review, [hook, work, model.scope]);
+    await expectBranchUntouched(name, first);
     expect(replies.get(7401)).toContain("⚠️ This change was not pushed: this pull request comes from a fork, and Droid cannot push to a fork.");
     expect(notices[0]).toContain("I made changes but did not push them");
     expect(notices[0]).toContain("<details><summary>The patch");
