@@ -8,8 +8,10 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
+import { safeMarkdown } from "../github/comment-text.ts";
 import { describeOutcome, testLine } from "../github/fix-report.ts";
 import type { GitHubClient } from "../github/octokit.ts";
+import { scrubSecrets } from "../github/text.ts";
 import { findPlanComment } from "../github/plan-comment.ts";
 import { loadReviewThreads, type ReviewThread } from "../github/review-threads.ts";
 import { patchBlock, readRevisions, resolveThreads, revisionLine, threadReply, withRevision, type RevisionDelivery } from "../github/revision-report.ts";
@@ -131,7 +133,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     const delivery = await deliver(bench, changes, outcome, { fork: fromFork, repoUrl: pr.base.repo.html_url });
     if (delivery.kind === "pushed") links.branch = bench.repo.branch;
     const runEnded = `${describeOutcome(outcome)} ${testLine(outcome.lastTestRun, bench.computer.hasTests)}`;
-    await replyAll(threads, (t) => replyBody(t, answers.get(t), delivery, runEnded, missingPaths.has(t.path)));
+    await replyAll(threads, (t) => replyBody(t, answers.get(t), delivery, runEnded, missingPaths.has(t.path), bench.secrets));
     if (delivery.kind === "pushed" && deps.config.resolveReviewThread) {
       const changed = threads.filter((t) => answers.get(t)?.changed).map((t) => t.rootId);
       await resolveThreads(deps.octokit, { ...common, pullNumber }, changed).catch((error: unknown) => deps.log.warn({ err: error }, "could not resolve review threads"));
@@ -143,8 +145,8 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
       const line = revisionLine({ date: new Date(now()), requester: job.requester, reviewId: request.reviewId, delivery, threads: threads.length, changed: threads.filter((t) => answers.get(t)?.changed).length, summary, costUsd: figures().costUsd });
       await deps.octokit.rest.pulls.update({ ...common, pull_number: pullNumber, body: withRevision(pr.body, line) });
     }
-    const notice = generalNotice({ delivery, changes, threads: threads.length, summary, runEnded, fromFork, outcome });
-    if (notice) await prComment(notice);
+    const notice = generalNotice({ delivery, changes, threads: threads.length, summary, runEnded, outcome });
+    if (notice) await prComment(scrubSecrets(notice, bench.secrets));
     return ended(jobOutcomeOf(outcome));
   } catch (error) {
     if (signal.aborted) return await endCancelled();
@@ -179,8 +181,8 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     }
   }
 
-  function replyBody(thread: ReviewThread, answer: ReturnType<ThreadAnswers["get"]>, delivery: RevisionDelivery, runEnded: string, fileMissing: boolean): string {
-    return threadReply({ thread, answer, delivery, runEnded, fileMissing, jobId: job.id, costUsd: figures().costUsd, secrets: deps.secrets });
+  function replyBody(thread: ReviewThread, answer: ReturnType<ThreadAnswers["get"]>, delivery: RevisionDelivery, runEnded: string, fileMissing: boolean, secrets: readonly string[] = deps.secrets): string {
+    return threadReply({ thread, answer, delivery, runEnded, fileMissing, jobId: job.id, costUsd: figures().costUsd, secrets });
   }
 
   /** One reply per thread; a failed post is logged and the others still go out. */
@@ -199,9 +201,9 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
 }
 
 /** The PR comment for what no thread reply can say: a request outside threads, a patch Droid could not push, a run that ended early. */
-function generalNotice(input: { delivery: RevisionDelivery; changes: ChangeReport; threads: number; summary: string; runEnded: string; fromFork: boolean; outcome: AgentOutcome }): string | null {
+function generalNotice(input: { delivery: RevisionDelivery; changes: ChangeReport; threads: number; summary: string; runEnded: string; outcome: AgentOutcome }): string | null {
   const lines: string[] = [];
-  if (input.threads === 0) lines.push(input.summary);
+  if (input.threads === 0) lines.push(safeMarkdown(input.summary));
   if (input.delivery.kind === "pushed" && input.threads === 0) lines.push("", `Pushed [\`${input.delivery.sha.slice(0, 7)}\`](${input.delivery.url}).`);
   if (input.delivery.kind === "not-pushed" && input.changes.files.length > 0) {
     lines.push("", `I made changes but did not push them: ${input.delivery.reason}.`);

@@ -38,6 +38,8 @@ export interface Workbench {
   settings: SandboxConfig;
   computer: AgentComputer;
   systemPrompt: string;
+  /** Every string that must never be posted or reach the sandbox, the installation token included. */
+  secrets: readonly string[];
   /** Brings the sandbox's work tree back to the worker and describes it against the branch's last commit. */
   inspect(): Promise<ChangeReport>;
 }
@@ -106,6 +108,7 @@ export class WorkbenchSite {
         commands,
         settings,
         computer,
+        secrets: [...deps.secrets, token],
         systemPrompt: agentSystemPrompt({ workdir: sandbox.workdir, commandTimeoutSeconds: settings.limits.commandTimeoutSeconds, testCommand: commands.test?.command ?? null }),
         inspect: async () => {
           await bringChangesBack(sandbox, repo.tree, repo.gitdir);

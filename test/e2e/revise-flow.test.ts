@@ -16,7 +16,7 @@ import { bugFixInput, storedPlan } from "../fixtures/plans.ts";
 import { dockerAnswers } from "../helpers/docker.ts";
 import { startGitServer, type GitServer } from "../helpers/git-server.ts";
 import { INSTALLATION_TOKEN, expectInstallationToken, expectPermission, WEBHOOK_SECRET } from "../helpers/github.ts";
-import { example, issueComment, OWNER, REPO, reviewSubmitted } from "../helpers/payloads.ts";
+import { example, issueComment, OWNER, REPO, reviewComment, reviewSubmitted } from "../helpers/payloads.ts";
 import { scriptModel, type Turn } from "../helpers/scripted-model.ts";
 import { startE2eWorker } from "../helpers/e2e-worker.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
@@ -517,4 +517,101 @@ describe("review revisions", () => {
     expect(notices).toHaveLength(1);
     expect(notices[0]).toContain("This pull request is merged, so I changed nothing.");
   });
+
+  it("a reply in a thread: a revision for that thread, with its history; the thread is resolved when the repo asks for it", async (ctx) => {
+    if (!available) return ctx.skip();
+    const { name } = await prRepository();
+    const yml = `${DROID_YML}resolveReviewThread: true\n`;
+    const root = reviewCommentRow({ id: 7501, reviewId: 700, body: "Why is the fallback lowercase?", line: 3, diffHunk: HUNK_NORMALIZE, at: "2026-11-25T09:00:00Z" });
+    const droidAnswer = reviewCommentRow({ id: 7502, reviewId: 701, body: "The greeting upper-cases it anyway.", line: 3, diffHunk: HUNK_NORMALIZE, inReplyTo: 7501, login: BOT_LOGIN, at: "2026-11-25T09:05:00Z" });
+    const reply = reviewCommentRow({ id: 7503, reviewId: 702, body: "Then name it FALLBACK_NAME so that is obvious.", line: 3, diffHunk: HUNK_NORMALIZE, inReplyTo: 7501, at: "2026-11-25T09:10:00Z" });
+    const payload = reviewComment({ branch: BRANCH, inReplyTo: 7501 });
+    payload.repository.clone_url = git.cloneUrl(name);
+    payload.repository.default_branch = "master";
+    payload.pull_request.number = PR;
+    Object.assign(payload.comment, { id: 7503, body: reply.body, path: "src/greet.js", line: 3, diff_hunk: HUNK_NORMALIZE });
+
+    const hook = expectInstallationToken();
+    hook.get(`${REPO_API}/contents/.github%2Fdroid.yml`).reply(200, yml, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" });
+    expectPermission(hook, OWNER, "write");
+    hook.post(`${REPO_API}/pulls/comments/7503/reactions`, { content: "eyes" }).reply(201, { id: 1 });
+    const work = expectInstallationToken();
+    work
+      .get(`${REPO_API}/contents/.github%2Fdroid.yml`)
+      .reply(200, yml, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" })
+      .get(`${REPO_API}/pulls/${PR}`)
+      .reply(200, pullRequest(name))
+      .get(`${REPO_API}/pulls/${PR}/comments`)
+      .query({ per_page: 100 })
+      .reply(200, [root, droidAnswer, reply])
+      .get(`${REPO_API}/issues/1/comments`)
+      .query({ per_page: 100 })
+      .reply(200, []);
+    expectPeople(work);
+    const replies = new Map<number, string>();
+    expectReplies(work, replies, [7503]);
+    work.patch(`${REPO_API}/pulls/${PR}`).reply(200, {});
+    const resolved: string[] = [];
+    work
+      .post("/graphql", (b: { query: string }) => b.query.includes("reviewThreads"))
+      .reply(200, { data: { repository: { pullRequest: { reviewThreads: { nodes: [{ id: "PRRT_1", isResolved: false, comments: { nodes: [{ databaseId: 7501 }] } }] } } } } })
+      .post("/graphql", (b: { query: string; variables: { id: string } }) => b.query.includes("resolveReviewThread") && (resolved.push(b.variables.id), true))
+      .reply(200, { data: { resolveReviewThread: { thread: { isResolved: true } } } });
+    const model = scriptModel([
+      { tool: "str_replace_based_edit_tool", input: { command: "str_replace", path: "src/greet.js", old_str: "function normalizeName(name) {", new_str: 'const FALLBACK_NAME = "stranger";\n\nfunction normalizeName(name) {' } },
+      { tool: "reply_to_comment", input: { comment_id: 7503, body: "Named it `FALLBACK_NAME`.", changed: true } },
+      ...finishTwice("Named the fallback."),
+    ]);
+
+    await sendWebhook(server.url, "pull_request_review_comment", payload, { secret: WEBHOOK_SECRET });
+    const [job] = await settled(1);
+    await server.outbox.drain();
+    expect(crashes).toEqual([]);
+    expect(job).toMatchObject({ state: "succeeded", triggerCommentId: 7503, request: { kind: "revise", reviewId: null } });
+    for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
+    const task = JSON.stringify(model.requests[0]?.messages[0]);
+    expect(task).toContain("DATA (untrusted) — earlier in this thread");
+    expect(task).toContain("@droid-app[bot]: The greeting upper-cases it anyway.");
+    expect(task).toContain("answer with reply_to_comment comment_id 7503");
+    const head = (await git.git(name, "rev-parse", BRANCH)).trim();
+    expect(replies.get(7503)).toContain(`Changed in [\`${head.slice(0, 7)}\`]`);
+    expect(resolved).toEqual(["PRRT_1"]);
+  }, 180_000);
+
+  it("/droid fix with instructions on the PR: a commit on its branch and a PR comment saying what changed", async (ctx) => {
+    if (!available) return ctx.skip();
+    const { name, first } = await prRepository();
+    const command = issueComment("/droid fix add a JSDoc line to greet", { onPullRequest: true });
+    command.issue.number = PR;
+    command.repository.clone_url = git.cloneUrl(name);
+    command.repository.default_branch = "master";
+    const hook = expectInstallationToken();
+    expectTrigger(hook, { permission: true });
+    hook.post(`${REPO_API}/issues/comments/${command.comment.id}/reactions`, { content: "eyes" }).reply(201, { id: 1 });
+    hook.get(`${REPO_API}/pulls/${PR}`).reply(200, pullRequest(name));
+    const work = expectInstallationToken();
+    expectRevisionReads(work, name, []);
+    expectPeople(work);
+    const bodies: string[] = [];
+    work.patch(`${REPO_API}/pulls/${PR}`, (b: { body: string }) => (bodies.push(b.body), true)).reply(200, {});
+    const notices: string[] = [];
+    work.post(`${REPO_API}/issues/${PR}/comments`, (b: { body: string }) => (notices.push(b.body), true)).reply(201, { id: 1 });
+    const model = scriptModel([
+      { tool: "str_replace_based_edit_tool", input: { command: "str_replace", path: "src/greet.js", old_str: "function greet(name) {", new_str: "/** Greets someone by name. */\nfunction greet(name) {" } },
+      ...finishTwice("Added a JSDoc line to `greet`."),
+    ]);
+
+    await sendWebhook(server.url, "issue_comment", command, { secret: WEBHOOK_SECRET });
+    const [job] = await settled(1);
+    await server.outbox.drain();
+    expect(crashes).toEqual([]);
+    expect(job).toMatchObject({ state: "succeeded", request: { kind: "revise", instructions: "add a JSDoc line to greet", reviewId: null } });
+    for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
+    expect(JSON.stringify(model.requests[0]?.messages[0])).toContain("INSTRUCTION — from @Codertocat (write access), for the whole pull request:\\n<<<\\nadd a JSDoc line to greet");
+    expect((await git.git(name, "rev-parse", `${BRANCH}~1`)).trim()).toBe(first);
+    const head = (await git.git(name, "rev-parse", BRANCH)).trim();
+    expect(notices[0]).toContain("Added a JSDoc line to `greet`.");
+    expect(notices[0]).toContain(`Pushed [\`${head.slice(0, 7)}\`](${REPO_HTML}/commit/${head}).`);
+    expect(bodies[0]).toContain(`request by @Codertocat · [\`${head.slice(0, 7)}\`]`);
+  }, 180_000);
 });
