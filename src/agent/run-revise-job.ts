@@ -70,7 +70,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
       return ended({ state: "failed", error: `the pull request is ${pr.merged ? "merged" : "closed"}` });
     }
     const fromFork = pr.head.repo === null || pr.head.repo.full_name.toLowerCase() !== pr.base.repo.full_name.toLowerCase();
-    const threads = await loadReviewThreads(deps.octokit, { ...common, pullNumber, reviewId: request.reviewId, comments: request.comments, requester: job.requester });
+    const threads = await loadReviewThreads(deps.octokit, { ...common, pullNumber, reviewId: request.reviewId, comments: request.comments, requester: job.requester, botLogin: deps.botLogin });
     const generalRequest = [request.reviewBody, request.instructions].map((t) => t.trim()).filter(Boolean).join("\n\n");
     if (threads.length === 0 && generalRequest === "") {
       deps.log.info("review has no comments and no body; nothing to revise");

@@ -61,6 +61,8 @@ export interface ThreadQuery {
   /** Comments named by the job (a reply in a thread), used when GitHub no longer lists them. */
   comments: readonly ReviewComment[];
   requester: string;
+  /** Droid's own login: a thread Droid already answered after the request is not answered twice. */
+  botLogin: string;
 }
 
 /** The threads of the job's review (or of its named comments), in the order the reviewer wrote them. */
@@ -75,7 +77,18 @@ export async function loadReviewThreads(octokit: GitHubClient, query: ThreadQuer
       requests.push({ id: c.id, in_reply_to_id: c.inReplyToId ?? undefined, body: c.body, path: c.path, line: c.line, diff_hunk: c.diffHunk, created_at: new Date().toISOString(), user: { login: query.requester } });
     }
   }
-  return groupIntoThreads(rows, requests);
+  return groupIntoThreads(rows, requests).filter((t) => !answeredAfter(rows, t, query.botLogin));
+}
+
+/**
+ * Whether Droid already replied in the thread after its latest request. GitHub reports a
+ * single reply both as a review and as a review comment, so two jobs can name the same
+ * comment; they run one after the other (branch lock), and the second skips it.
+ */
+function answeredAfter(rows: readonly CommentRow[], thread: ReviewThread, botLogin: string): boolean {
+  const last = thread.requests.at(-1);
+  if (!last) return false;
+  return rows.some((r) => (r.id === thread.rootId || r.in_reply_to_id === thread.rootId) && r.user?.login === botLogin && r.created_at > last.createdAt);
 }
 
 /** Groups request comments by thread; the history is every other comment of the thread made before the latest request. */

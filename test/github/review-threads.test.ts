@@ -27,6 +27,7 @@ describe("loadReviewThreads", () => {
       reviewId: null,
       comments: [{ id: 3, body: "Use map instead.", path: "src/a.ts", line: 12, diffHunk: "@@", inReplyToId: 1 }],
       requester: "Codertocat",
+      botLogin: "droid-app[bot]",
     });
     expect(scope.pendingMocks()).toEqual([]);
     expect(threads).toHaveLength(1);
@@ -51,11 +52,23 @@ describe("loadReviewThreads", () => {
       reviewId: 60,
       comments: [{ id: 99, body: "Gone?", path: "x.ts", line: 1, diffHunk: "@@", inReplyToId: null }],
       requester: "Codertocat",
+      botLogin: "droid-app[bot]",
     });
     expect(threads.map((t) => [t.replyToId, t.outdated])).toEqual([
       [11, true],
       [12, false],
       [99, false],
     ]);
+  });
+
+  it("skips a thread Droid already answered after the request (the same reply reported as a review and as a comment)", async () => {
+    const rows = [
+      row(21, { pull_request_review_id: 70, created_at: "2026-11-25T10:00:00Z" }),
+      row(22, { pull_request_review_id: 71, in_reply_to_id: 21, created_at: "2026-11-25T10:01:00Z", user: { login: "droid-app[bot]" } }),
+      row(23, { pull_request_review_id: 70, created_at: "2026-11-25T10:00:02Z" }),
+    ];
+    nock("https://api.github.com").get("/repos/o/r/pulls/2/comments").query({ per_page: 100 }).reply(200, rows);
+    const threads = await loadReviewThreads(testOctokit(), { owner: "o", repo: "r", pullNumber: 2, reviewId: 70, comments: [], requester: "Codertocat", botLogin: "droid-app[bot]" });
+    expect(threads.map((t) => t.replyToId)).toEqual([23]);
   });
 });
