@@ -177,7 +177,10 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
         deps.log.warn({ files: error.files }, "branch moved with overlapping changes; nothing pushed");
         return { kind: "not-pushed", reason: `someone pushed to \`${bench.repo.branch}\` while I worked and their changes overlap with mine${error.files.length > 0 ? ` (${error.files.map((f) => `\`${f}\``).join(", ")})` : ""}; I kept their commits and pushed nothing` };
       }
-      throw error;
+      if (error instanceof WorkspaceRefusal) throw error;
+      // A protected branch, a revoked permission…: the threads still get their answers.
+      deps.log.error({ err: error }, "push failed");
+      return { kind: "not-pushed", reason: `GitHub refused the push to \`${bench.repo.branch}\` (${scrubSecrets(error instanceof Error ? error.message : String(error), bench.secrets).replace(/\s+/g, " ").trim().slice(0, 300)})` };
     }
   }
 

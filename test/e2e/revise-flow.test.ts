@@ -614,4 +614,32 @@ describe("review revisions", () => {
     expect(notices[0]).toContain(`Pushed [\`${head.slice(0, 7)}\`](${REPO_HTML}/commit/${head}).`);
     expect(bodies[0]).toContain(`request by @Codertocat · [\`${head.slice(0, 7)}\`]`);
   }, 180_000);
+
+  it("a push GitHub refuses (a protected branch): the threads still get their answers, saying the change was not pushed", async (ctx) => {
+    if (!available) return ctx.skip();
+    const { name, first } = await prRepository();
+    await git.refusePushes(name, "protected branch hook declined");
+    const review = 507;
+    const comments = [reviewCommentRow({ id: 7601, reviewId: review, body: "Please document `greet` with a one-line JSDoc comment.", line: 6, diffHunk: HUNK_GREET })];
+    const hook = expectInstallationToken();
+    expectTrigger(hook, { permission: true });
+    const work = expectInstallationToken();
+    expectRevisionReads(work, name, comments);
+    expectPeople(work);
+    const replies = new Map<number, string>();
+    expectReplies(work, replies, [7601]);
+    const notices: string[] = [];
+    work.post(`${REPO_API}/issues/${PR}/comments`, (b: { body: string }) => (notices.push(b.body), true)).reply(201, { id: 1 });
+    const model = scriptModel([
+      { tool: "str_replace_based_edit_tool", input: { command: "str_replace", path: "src/greet.js", old_str: "function greet(name) {", new_str: "/** Greets someone by name. */\nfunction greet(name) {" } },
+      { tool: "reply_to_comment", input: { comment_id: 7601, body: "Documented.", changed: true } },
+      ...finishTwice("Documented greet."),
+    ]);
+
+    await reviewSucceeds(name, review, [hook, work, model.scope]);
+    expect((await git.git(name, "rev-parse", BRANCH)).trim()).toBe(first);
+    expect(replies.get(7601)).toContain(`⚠️ This change was not pushed: GitHub refused the push to \`${BRANCH}\``);
+    expect(replies.get(7601)).not.toContain(INSTALLATION_TOKEN);
+    expect(notices[0]).toContain("+/** Greets someone by name. */");
+  }, 180_000);
 });

@@ -20,6 +20,8 @@ export interface GitServer {
   createRepo(name: string, files: Record<string, FixtureFile>, options?: { defaultBranch?: string }): Promise<void>;
   /** Commits files to a branch of a repository as a human would push them (author `author`). Returns the commit id. */
   commitFiles(name: string, branch: string, files: Record<string, string>, options: { message: string; author?: string; from?: string }): Promise<string>;
+  /** Makes the repository refuse every push from now on (a pre-receive hook), like a protected branch. */
+  refusePushes(name: string, message: string): Promise<void>;
   /** Runs git against a bare repository (e.g. to read what was pushed). */
   git(name: string, ...args: string[]): Promise<string>;
   /** Every request the server answered, for assertions (method, path, status, user). */
@@ -122,6 +124,11 @@ export async function startGitServer(token: string): Promise<GitServer> {
       } finally {
         await rm(work, { recursive: true, force: true, maxRetries: 3 });
       }
+    },
+    async refusePushes(name, message) {
+      const hook = path.join(root, `${name}.git`, "hooks", "pre-receive");
+      await mkdir(path.dirname(hook), { recursive: true });
+      await writeFile(hook, `#!/bin/sh\necho ${JSON.stringify(message)} >&2\nexit 1\n`, { mode: 0o755 });
     },
     async close() {
       server.closeAllConnections();
