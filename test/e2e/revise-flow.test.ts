@@ -642,4 +642,37 @@ describe("review revisions", () => {
     expect(replies.get(7601)).not.toContain(INSTALLATION_TOKEN);
     expect(notices[0]).toContain("+/** Greets someone by name. */");
   }, 180_000);
+
+  it("a human commit that overlaps Droid's change: nothing pushed, their commit stays on top, the thread names the file", async (ctx) => {
+    if (!available) return ctx.skip();
+    const { name } = await prRepository();
+    const review = 508;
+    const comments = [reviewCommentRow({ id: 7701, reviewId: review, body: "Please document `greet` with a one-line JSDoc comment.", line: 6, diffHunk: HUNK_GREET })];
+    const hook = expectInstallationToken();
+    expectTrigger(hook, { permission: true });
+    const work = expectInstallationToken();
+    expectRevisionReads(work, name, comments);
+    expectPeople(work);
+    const replies = new Map<number, string>();
+    expectReplies(work, replies, [7701]);
+    const notices: string[] = [];
+    work.post(`${REPO_API}/issues/${PR}/comments`, (b: { body: string }) => (notices.push(b.body), true)).reply(201, { id: 1 });
+    let human = "";
+    const model = scriptModel([
+      {
+        tool: "str_replace_based_edit_tool",
+        input: { command: "str_replace", path: "src/greet.js", old_str: "function greet(name) {", new_str: "/** Greets someone by name. */\nfunction greet(name) {" },
+        before: async () => {
+          human = await git.commitFiles(name, BRANCH, { "src/greet.js": GREET.replace("function greet(name) {", "// Says hello.\nfunction greet(name) {") }, { message: "Comment greet", author: "Monalisa" });
+        },
+      },
+      { tool: "reply_to_comment", input: { comment_id: 7701, body: "Documented.", changed: true } },
+      ...finishTwice("Documented greet."),
+    ]);
+
+    await reviewSucceeds(name, review, [hook, work, model.scope]);
+    expect((await git.git(name, "rev-parse", BRANCH)).trim()).toBe(human);
+    expect(replies.get(7701)).toContain("someone pushed to `droid/1-greeting-crashes-on-an-empty-name` while I worked and their changes overlap with mine (`src/greet.js`); I kept their commits and pushed nothing");
+    expect(notices[0]).toContain("<details><summary>The patch");
+  }, 180_000);
 });
