@@ -167,6 +167,13 @@ function expectReplies(scope: nock.Scope, replies: Map<number, string>, ids: num
   }
 }
 
+/** Captures the comments posted on the PR's conversation. */
+function expectNotices(work: nock.Scope): string[] {
+  const notices: string[] = [];
+  work.post(`${REPO_API}/issues/${PR}/comments`, (b: { body: string }) => (notices.push(b.body), true)).reply(201, { id: 1 });
+  return notices;
+}
+
 async function settled(count: number): Promise<Job[]> {
   for (let i = 0; i < 2400; i++) {
     const jobs = await queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "pull_request", number: PR });
@@ -197,6 +204,36 @@ const finishTwice = (summary: string): Turn[] => [
   { tool: "finish", input: { summary } },
   { tool: "finish", input: { summary } },
 ];
+
+/**
+ * The one-comment review most scenarios use ("document greet"): the webhook's calls, the
+ * revision's reads (unless `reads` declares them), the people for the commit, the reply.
+ */
+function documentGreetReview(name: string, review: number, commentId: number, options: { reads?: (work: nock.Scope, comments: object[]) => void; commits?: boolean } = {}) {
+  const comments = [reviewCommentRow({ id: commentId, reviewId: review, body: "Please document `greet` with a one-line JSDoc comment.", line: 6, diffHunk: HUNK_GREET })];
+  const hook = expectInstallationToken();
+  expectTrigger(hook, { permission: true });
+  const work = expectInstallationToken();
+  if (options.reads) options.reads(work, comments);
+  else expectRevisionReads(work, name, comments);
+  if (options.commits ?? true) expectPeople(work);
+  const replies = new Map<number, string>();
+  expectReplies(work, replies, [commentId]);
+  return { hook, work, replies };
+}
+
+/** The model's side of it: one edit (after `before`), the answer, the two-step finish. */
+function documentGreetTurns(commentId: number, before?: () => Promise<void>): Turn[] {
+  return [
+    {
+      tool: "str_replace_based_edit_tool",
+      input: { command: "str_replace", path: "src/greet.js", old_str: "function greet(name) {", new_str: "/** Greets someone by name. */\nfunction greet(name) {" },
+      ...(before ? { before } : {}),
+    },
+    { tool: "reply_to_comment", input: { comment_id: commentId, body: "Documented.", changed: true } },
+    ...finishTwice("Documented greet."),
+  ];
+}
 
 const HUNK_NORMALIZE = '@@ -1,4 +1,5 @@\n function normalizeName(name) {\n   if (name.trim() !== "") return name.trim();\n+  return "stranger";';
 const HUNK_GREET = "@@ -5,6 +6,6 @@\n function greet(name) {";
@@ -370,27 +407,14 @@ describe("review revisions", () => {
     if (!available) return ctx.skip();
     const { name } = await prRepository();
     const review = 503;
-    const comments = [reviewCommentRow({ id: 7301, reviewId: review, body: "Please document `greet` with a one-line JSDoc comment.", line: 6, diffHunk: HUNK_GREET })];
-    const hook = expectInstallationToken();
-    expectTrigger(hook, { permission: true });
-    const work = expectInstallationToken();
-    expectRevisionReads(work, name, comments);
-    expectPeople(work);
-    const replies = new Map<number, string>();
-    expectReplies(work, replies, [7301]);
+    const { hook, work, replies } = documentGreetReview(name, review, 7301);
     work.patch(`${REPO_API}/pulls/${PR}`).reply(200, {});
     let human = "";
-    const model = scriptModel([
-      {
-        tool: "str_replace_based_edit_tool",
-        input: { command: "str_replace", path: "src/greet.js", old_str: "function greet(name) {", new_str: "/** Greets someone by name. */\nfunction greet(name) {" },
-        before: async () => {
-          human = await git.commitFiles(name, BRANCH, { "README.md": "# hello\n\nSays hello.\n" }, { message: "Add a README", author: "Monalisa" });
-        },
-      },
-      { tool: "reply_to_comment", input: { comment_id: 7301, body: "Documented.", changed: true } },
-      ...finishTwice("Documented greet."),
-    ]);
+    const model = scriptModel(
+      documentGreetTurns(7301, async () => {
+        human = await git.commitFiles(name, BRANCH, { "README.md": "# hello\n\nSays hello.\n" }, { message: "Add a README", author: "Monalisa" });
+      }),
+    );
 
     await reviewSucceeds(name, review, [hook, work, model.scope]);
 
@@ -451,31 +475,24 @@ describe("review revisions", () => {
     if (!available) return ctx.skip();
     const { name, first } = await prRepository();
     const review = 505;
-    const comments = [reviewCommentRow({ id: 7401, reviewId: review, body: "Please document `greet` with a one-line JSDoc comment.", line: 6, diffHunk: HUNK_GREET })];
-    const hook = expectInstallationToken();
-    expectTrigger(hook, { permission: true });
-    const work = expectInstallationToken();
     const fork = { ...pullRequest(name), head: { ref: BRANCH, repo: { full_name: `monalisa/${REPO}`, clone_url: git.cloneUrl(name) } } };
-    work
-      .get(`${REPO_API}/contents/.github%2Fdroid.yml`)
-      .reply(200, DROID_YML, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" })
-      .get(`${REPO_API}/pulls/${PR}`)
-      .reply(200, fork)
-      .get(`${REPO_API}/pulls/${PR}/comments`)
-      .query({ per_page: 100 })
-      .reply(200, comments)
-      .get(`${REPO_API}/issues/1/comments`)
-      .query({ per_page: 100 })
-      .reply(200, []);
-    const replies = new Map<number, string>();
-    expectReplies(work, replies, [7401]);
-    const notices: string[] = [];
-    work.post(`${REPO_API}/issues/${PR}/comments`, (b: { body: string }) => (notices.push(b.body), true)).reply(201, { id: 1 });
-    const model = scriptModel([
-      { tool: "str_replace_based_edit_tool", input: { command: "str_replace", path: "src/greet.js", old_str: "function greet(name) {", new_str: "/** Greets someone by name. */\nfunction greet(name) {" } },
-      { tool: "reply_to_comment", input: { comment_id: 7401, body: "Documented.", changed: true } },
-      ...finishTwice("Documented greet."),
-    ]);
+    const { hook, work, replies } = documentGreetReview(name, review, 7401, {
+      commits: false,
+      reads: (scope, comments) =>
+        scope
+          .get(`${REPO_API}/contents/.github%2Fdroid.yml`)
+          .reply(200, DROID_YML, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" })
+          .get(`${REPO_API}/pulls/${PR}`)
+          .reply(200, fork)
+          .get(`${REPO_API}/pulls/${PR}/comments`)
+          .query({ per_page: 100 })
+          .reply(200, comments)
+          .get(`${REPO_API}/issues/1/comments`)
+          .query({ per_page: 100 })
+          .reply(200, []),
+    });
+    const notices = expectNotices(work);
+    const model = scriptModel(documentGreetTurns(7401));
 
     await reviewSucceeds(name, review, [hook, work, model.scope]);
     await expectBranchUntouched(name, first);
@@ -500,8 +517,7 @@ describe("review revisions", () => {
     configFile(hook).post(`${REPO_API}/issues/comments/${command.comment.id}/reactions`, { content: "eyes" }).reply(201, { id: 1 });
     hook.get(`${REPO_API}/pulls/${PR}`).reply(200, pullRequest(name));
     configFile(work).get(`${REPO_API}/pulls/${PR}`).reply(200, merged);
-    const notices: string[] = [];
-    work.post(`${REPO_API}/issues/${PR}/comments`, (b: { body: string }) => (notices.push(b.body), true)).reply(201, { id: 1 });
+    const notices = expectNotices(work);
 
     await sendWebhook(server.url, "pull_request_review", reviewPayload(name, 506), { secret: WEBHOOK_SECRET });
     await settled(1);
@@ -594,8 +610,7 @@ describe("review revisions", () => {
     expectPeople(work);
     const bodies: string[] = [];
     work.patch(`${REPO_API}/pulls/${PR}`, (b: { body: string }) => (bodies.push(b.body), true)).reply(200, {});
-    const notices: string[] = [];
-    work.post(`${REPO_API}/issues/${PR}/comments`, (b: { body: string }) => (notices.push(b.body), true)).reply(201, { id: 1 });
+    const notices = expectNotices(work);
     const model = scriptModel([
       { tool: "str_replace_based_edit_tool", input: { command: "str_replace", path: "src/greet.js", old_str: "function greet(name) {", new_str: "/** Greets someone by name. */\nfunction greet(name) {" } },
       ...finishTwice("Added a JSDoc line to `greet`."),
@@ -620,21 +635,9 @@ describe("review revisions", () => {
     const { name, first } = await prRepository();
     await git.refusePushes(name, "protected branch hook declined");
     const review = 507;
-    const comments = [reviewCommentRow({ id: 7601, reviewId: review, body: "Please document `greet` with a one-line JSDoc comment.", line: 6, diffHunk: HUNK_GREET })];
-    const hook = expectInstallationToken();
-    expectTrigger(hook, { permission: true });
-    const work = expectInstallationToken();
-    expectRevisionReads(work, name, comments);
-    expectPeople(work);
-    const replies = new Map<number, string>();
-    expectReplies(work, replies, [7601]);
-    const notices: string[] = [];
-    work.post(`${REPO_API}/issues/${PR}/comments`, (b: { body: string }) => (notices.push(b.body), true)).reply(201, { id: 1 });
-    const model = scriptModel([
-      { tool: "str_replace_based_edit_tool", input: { command: "str_replace", path: "src/greet.js", old_str: "function greet(name) {", new_str: "/** Greets someone by name. */\nfunction greet(name) {" } },
-      { tool: "reply_to_comment", input: { comment_id: 7601, body: "Documented.", changed: true } },
-      ...finishTwice("Documented greet."),
-    ]);
+    const { hook, work, replies } = documentGreetReview(name, review, 7601);
+    const notices = expectNotices(work);
+    const model = scriptModel(documentGreetTurns(7601));
 
     await reviewSucceeds(name, review, [hook, work, model.scope]);
     expect((await git.git(name, "rev-parse", BRANCH)).trim()).toBe(first);
@@ -647,28 +650,14 @@ describe("review revisions", () => {
     if (!available) return ctx.skip();
     const { name } = await prRepository();
     const review = 508;
-    const comments = [reviewCommentRow({ id: 7701, reviewId: review, body: "Please document `greet` with a one-line JSDoc comment.", line: 6, diffHunk: HUNK_GREET })];
-    const hook = expectInstallationToken();
-    expectTrigger(hook, { permission: true });
-    const work = expectInstallationToken();
-    expectRevisionReads(work, name, comments);
-    expectPeople(work);
-    const replies = new Map<number, string>();
-    expectReplies(work, replies, [7701]);
-    const notices: string[] = [];
-    work.post(`${REPO_API}/issues/${PR}/comments`, (b: { body: string }) => (notices.push(b.body), true)).reply(201, { id: 1 });
+    const { hook, work, replies } = documentGreetReview(name, review, 7701);
+    const notices = expectNotices(work);
     let human = "";
-    const model = scriptModel([
-      {
-        tool: "str_replace_based_edit_tool",
-        input: { command: "str_replace", path: "src/greet.js", old_str: "function greet(name) {", new_str: "/** Greets someone by name. */\nfunction greet(name) {" },
-        before: async () => {
-          human = await git.commitFiles(name, BRANCH, { "src/greet.js": GREET.replace("function greet(name) {", "// Says hello.\nfunction greet(name) {") }, { message: "Comment greet", author: "Monalisa" });
-        },
-      },
-      { tool: "reply_to_comment", input: { comment_id: 7701, body: "Documented.", changed: true } },
-      ...finishTwice("Documented greet."),
-    ]);
+    const model = scriptModel(
+      documentGreetTurns(7701, async () => {
+        human = await git.commitFiles(name, BRANCH, { "src/greet.js": GREET.replace("function greet(name) {", "// Says hello.\nfunction greet(name) {") }, { message: "Comment greet", author: "Monalisa" });
+      }),
+    );
 
     await reviewSucceeds(name, review, [hook, work, model.scope]);
     expect((await git.git(name, "rev-parse", BRANCH)).trim()).toBe(human);
