@@ -16,6 +16,7 @@ import type { LlmClient } from "./llm/index.ts";
 import { runPlanJob } from "./planning/run-plan-job.ts";
 import { runFixJob } from "./agent/run-fix-job.ts";
 import { runRcaJob } from "./incidents/run-rca-job.ts";
+import { runReviseJob } from "./agent/run-revise-job.ts";
 import type Docker from "dockerode";
 
 export interface RunnerServices {
@@ -106,6 +107,28 @@ export function createRunners(services: RunnerServices): JobRunners {
             beforePush: (links) => context.progress({ links }),
             log: context.log,
             ...services.tuning,
+          },
+          job,
+          context.signal,
+        );
+        await context.progress({ costUsd: result.costUsd, links: result.links });
+        return result.outcome;
+      }),
+    revise: (job, context) =>
+      withRepo(services, job, context, async (octokit, config) => {
+        if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), "the model API is not configured");
+        const result = await runReviseJob(
+          {
+            octokit,
+            docker: services.docker,
+            llm: services.llm.client,
+            config,
+            botLogin: await services.botLogin(),
+            token: async () => installationToken(octokit),
+            secrets: services.secrets,
+            dataDir: services.settings.dataDir,
+            instance: services.settings.instance,
+            log: context.log,
           },
           job,
           context.signal,

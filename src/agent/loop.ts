@@ -4,7 +4,7 @@
  * limit (turns, wall clock, budget) or a cancellation ends the run. The loop never
  * writes to GitHub; the fix job does, from the outcome.
  */
-import type { ContentBlockParam, Message, TextBlockParam, ToolResultBlockParam, ToolUnion } from "@anthropic-ai/sdk/resources/messages";
+import type { ContentBlockParam, Message, TextBlockParam, Tool, ToolResultBlockParam, ToolUnion } from "@anthropic-ai/sdk/resources/messages";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import { BudgetExceeded, LlmAborted, LlmRequestRejected, LlmUnavailable, type Budget, type LlmClient, type UsageLedger } from "../llm/index.ts";
@@ -36,6 +36,12 @@ export interface ChangeReport {
   diff: string;
 }
 
+/** A tool one kind of job adds to the common set (e.g. answering review threads). Runs on the worker, never in the sandbox. */
+export interface AgentTool {
+  definition: Tool;
+  run(input: unknown): Promise<{ text: string; isError: boolean }>;
+}
+
 export interface AgentLimits {
   maxTurns: number;
   /** Epoch milliseconds after which no new turn starts. */
@@ -61,6 +67,8 @@ export interface AgentRun {
   now?: () => number;
   /** Called after every turn (for the live plan comment). */
   onTurn?: (turn: number) => void;
+  /** Tools of this kind of job, offered after the common ones. */
+  extraTools?: readonly AgentTool[];
 }
 
 export type AgentOutcome =
@@ -74,7 +82,7 @@ const MAX_IDLE_TURNS = 3;
 export async function runAgent(run: AgentRun): Promise<AgentOutcome> {
   const now = run.now ?? Date.now;
   const history = new ConversationHistory(run.taskMessage, run.history);
-  const tools = withCacheBreakpoint(toolDefinitions({ hasTests: run.computer.hasTests }));
+  const tools = withCacheBreakpoint([...toolDefinitions({ hasTests: run.computer.hasTests }), ...(run.extraTools ?? []).map((t) => ({ ...t.definition }))]);
   const system: TextBlockParam[] = [{ type: "text", text: run.systemPrompt, cache_control: { type: "ephemeral" } }];
   const ended = (o: DistributiveOmit<AgentOutcome, "turns" | "lastTestRun">): AgentOutcome =>
     ({ ...o, turns: history.turn, lastTestRun: run.computer.lastTestRun }) as AgentOutcome;
@@ -203,8 +211,12 @@ async function runTool(run: AgentRun, name: string, input: unknown): Promise<Too
       const subtaskDone = p.value.updates.some((u) => u.state === "done" || u.state === "failed");
       return plain(r.text, !r.ok, `update_plan — ${p.value.reason.slice(0, 120)}`, { planCheck: r.ok && subtaskDone });
     }
-    default:
-      return plain(`There is no tool named ${name}.`, true, `unknown tool ${name}`);
+    default: {
+      const extra = run.extraTools?.find((t) => t.definition.name === name);
+      if (!extra) return plain(`There is no tool named ${name}.`, true, `unknown tool ${name}`);
+      const r = await extra.run(input);
+      return plain(r.text, r.isError, `${name} — ${firstLine(r.text)}`);
+    }
   }
 }
 

@@ -3,12 +3,10 @@
  * One sequence of awaited steps with one `finally` that removes the sandbox and the
  * job's folder; the closing comment is written by this orchestrator, never by the model.
  */
-import { mkdir, rm } from "node:fs/promises";
-import path from "node:path";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
-import { sandboxSettings, type RepoConfig } from "../config/repo-config.ts";
-import { describeOutcome, executionLines, pullRequestBody, resultComment, testLine, type RunFigures } from "../github/fix-report.ts";
+import type { RepoConfig } from "../config/repo-config.ts";
+import { describeOutcome, executionLines, pullRequestBody, resultComment, testLine } from "../github/fix-report.ts";
 import type { PermissionGate } from "../github/gate.ts";
 import type { GitHubClient } from "../github/octokit.ts";
 import { findPlanComment, renderPlanComment, type FoundPlanComment } from "../github/plan-comment.ts";
@@ -16,14 +14,12 @@ import { findDroidPullRequest, publishPullRequest, type PullRequestRef } from ".
 import { IssueSteering } from "../github/steering.ts";
 import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
 import { UsageLedger, type LlmClient } from "../llm/index.ts";
-import { SANDBOX_IMAGE, createSandbox, describeExecResult, describeRepoCommands, resolveRepoCommands, runSetup, type Sandbox } from "../sandbox/index.ts";
-import { Repository, WorkspaceRefusal, branchNameFor, bringChangesBack, copyTreeIntoSandbox, type Person } from "../workspace/index.ts";
-import { describeChanges } from "./changes.ts";
-import { AgentComputer } from "./computer.ts";
+import { describeRepoCommands } from "../sandbox/index.ts";
+import { WorkspaceRefusal, branchNameFor } from "../workspace/index.ts";
 import { LivePlan } from "./live-plan.ts";
-import { runAgent, type AgentOutcome, type ChangeReport } from "./loop.ts";
-import { agentSystemPrompt, agentTaskMessage } from "./prompts.ts";
-import { readFile } from "node:fs/promises";
+import { runAgent, type AgentOutcome } from "./loop.ts";
+import { agentTaskMessage } from "./prompts.ts";
+import { WorkbenchSite, droidPerson, jobOutcomeOf, person, runFigures } from "./workbench.ts";
 
 export interface FixJobDeps {
   octokit: GitHubClient;
@@ -66,16 +62,11 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
   const ref = { owner: job.repo.owner, repo: job.repo.name, issueNumber: job.target.number };
   const ledger = new UsageLedger();
   const model = deps.config.model ?? deps.llm.model;
-  const jobDir = path.join(deps.dataDir, "jobs", job.id);
   const links: JobLinks = {};
-  let sandbox: Sandbox | null = null;
+  const site = new WorkbenchSite(deps, job);
   const comment = (body: string) =>
     deps.octokit.rest.issues.createComment({ owner: ref.owner, repo: ref.repo, issue_number: ref.issueNumber, body });
-  const figures = (): RunFigures => {
-    const u = ledger.usage;
-    const input = u.input + u.cacheWrite + u.cacheRead;
-    return { model, inputTokens: input, outputTokens: u.output, cachedShare: input === 0 ? 0 : u.cacheRead / input, costUsd: ledger.costUsd, durationMs: now() - started, jobId: job.id };
-  };
+  const figures = runFigures({ ledger, model, started, now, jobId: job.id });
   const fail = async (reason: string, body: string): Promise<FixJobResult> => {
     await comment(`${body}\n\n<sub>job \`${job.id}\`</sub>`);
     return { outcome: { state: "failed", error: reason }, costUsd: ledger.costUsd, links };
@@ -98,34 +89,15 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
 
     // 2. The workspace on the worker, and the sandbox.
     const existingPr = await findDroidPullRequest(deps.octokit, job.repo, ref.issueNumber);
-    await mkdir(jobDir, { recursive: true });
-    const token = await deps.token();
-    const repo = await Repository.open({
-      cloneUrl: job.repo.cloneUrl,
-      token,
-      defaultBranch: job.repo.defaultBranch,
-      jobDir,
-      checkout: existingPr ? { kind: "existing-branch", name: existingPr.branch } : { kind: "new-branch", name: branchNameFor(ref.issueNumber, issue.title) },
-      logger: deps.log,
-    });
-    links.branch = repo.branch;
+    const opening = await site.open(
+      existingPr ? { kind: "existing-branch", name: existingPr.branch } : { kind: "new-branch", name: branchNameFor(ref.issueNumber, issue.title) },
+      signal,
+      { onRepository: (r) => void (links.branch = r.branch) },
+    );
     if (existingPr) links.pullRequestNumber = existingPr.number;
-    const settings = sandboxSettings(deps.config);
-    const commands = await resolveRepoCommands(settings, (file) => readFile(path.join(repo.tree, file), "utf8").catch(() => null));
-    sandbox = await createSandbox(deps.docker, {
-      owner: { jobId: job.id, instance: deps.instance },
-      image: settings.image ?? SANDBOX_IMAGE,
-      network: settings.network,
-      limits: settings.limits,
-      secrets: [...deps.secrets, token],
-      logger: deps.log,
-    });
-    await copyTreeIntoSandbox(repo.tree, sandbox);
-    const setup = await runSetup(sandbox, commands.setup, { timeoutSeconds: settings.limits.setupTimeoutSeconds, signal });
-    if (signal.aborted) return await endCancelled();
-    if (setup.status === "failed") {
-      return await fail("setup failed", `I couldn't prepare the repository: \`${setup.command.command}\` ${describeExecResult(setup.result)}.\n\n${setup.message}`);
-    }
+    if (opening.kind === "cancelled") return await endCancelled();
+    if (opening.kind === "setup-failed") return await fail("setup failed", opening.message);
+    const { repo, computer, commands, inspect } = opening.bench;
 
     // 3. The live plan comment: subtask states, elapsed time and cost, throttled.
     let lastEdit = 0;
@@ -147,14 +119,6 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
     await editPlanComment(true);
 
     // 4. The agent.
-    const computer = new AgentComputer({
-      sandbox,
-      commands,
-      commandTimeoutSeconds: settings.limits.commandTimeoutSeconds,
-      testTimeoutSeconds: settings.limits.commandTimeoutSeconds,
-      digestChars: 32_000,
-      signal,
-    });
     const steering = new IssueSteering({
       octokit: deps.octokit,
       repo: job.repo,
@@ -165,18 +129,13 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       minIntervalMs: deps.steeringPollMs ?? 15_000,
       ignoreIds: [planComment.id, ...(job.triggerCommentId ? [job.triggerCommentId] : [])],
     });
-    const activeSandbox = sandbox;
-    const inspect = async (): Promise<ChangeReport> => {
-      await bringChangesBack(activeSandbox, repo.tree, repo.gitdir);
-      return describeChanges(repo);
-    };
     const outcome = await runAgent({
       llm: deps.llm,
       ledger,
       budget: deps.config.budget,
       computer,
       plan,
-      systemPrompt: agentSystemPrompt({ workdir: sandbox.workdir, commandTimeoutSeconds: settings.limits.commandTimeoutSeconds, testCommand: commands.test?.command ?? null }),
+      systemPrompt: opening.bench.systemPrompt,
       taskMessage: agentTaskMessage({
         repo: `${ref.owner}/${ref.repo}`,
         issueNumber: ref.issueNumber,
@@ -246,32 +205,18 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
     phase = outcome.kind === "finished" ? "✅ Done" : outcome.kind === "cancelled" ? "⏹️ Stopped" : "⚠️ Ended early";
     await editPlanComment(true);
     await comment(resultComment({ outcome, pullRequest: pr, pushed: pr !== null, tests, figures: figures(), commandWord: deps.config.command, reasonNotPushed }));
-    return { outcome: jobOutcome(outcome), costUsd: ledger.costUsd, links };
+    return { outcome: jobOutcomeOf(outcome), costUsd: ledger.costUsd, links };
   } catch (error) {
     if (signal.aborted) return await endCancelled();
     if (error instanceof WorkspaceRefusal) return await fail("refused", `I stopped: ${error.message}`);
     throw error;
   } finally {
-    await sandbox?.remove().catch((error: unknown) => deps.log.error({ err: error }, "could not remove the sandbox"));
-    await rm(jobDir, { recursive: true, force: true }).catch(() => {});
+    await site.close();
   }
 
   async function endCancelled(): Promise<FixJobResult> {
     await comment(`Stopped by \`/${deps.config.command} stop\` before any change was pushed. The sandbox was removed.\n\n<sub>job \`${job.id}\`</sub>`);
     return { outcome: { state: "cancelled" }, costUsd: ledger.costUsd, links };
-  }
-}
-
-function jobOutcome(outcome: AgentOutcome): JobOutcome {
-  switch (outcome.kind) {
-    case "finished":
-      return { state: "succeeded" };
-    case "cancelled":
-      return { state: "cancelled" };
-    case "limit":
-      return { state: "failed", error: `limit reached: ${outcome.detail}` };
-    case "failed":
-      return { state: "failed", error: outcome.reason };
   }
 }
 
@@ -288,18 +233,4 @@ function issueData(title: string, body: string): string {
 function commitMessage(title: string, issueNumber: number, outcome: AgentOutcome): string {
   const partial = outcome.kind === "finished" ? "" : " (partial)";
   return `${title}${partial}\n\nRefs #${issueNumber}. Written by Droid.\n`;
-}
-
-async function person(octokit: GitHubClient, login: string): Promise<Person> {
-  try {
-    const { data } = await octokit.rest.users.getByUsername({ username: login });
-    return { name: data.name ?? login, email: `${data.id}+${login}@users.noreply.github.com` };
-  } catch {
-    return { name: login, email: `${login}@users.noreply.github.com` };
-  }
-}
-
-async function droidPerson(octokit: GitHubClient, botLogin: string): Promise<Person> {
-  const p = await person(octokit, botLogin);
-  return { name: botLogin, email: p.email };
 }

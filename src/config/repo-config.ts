@@ -29,6 +29,8 @@ export const repoConfigSchema = z.strictObject({
       pushPartialWorkOnStop: z.boolean().default(false),
     })
     .prefault({}),
+  /** Resolve a review thread after Droid pushed a change for it (off: the reviewer resolves). */
+  resolveReviewThread: z.boolean().default(false),
 });
 
 export type RepoConfig = z.infer<typeof repoConfigSchema>;

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { QueueSignals } from "./queue-signals.ts";
-import { isActive, lockKey, repoKey, sameTarget, type JobPatch, type JobQueue, type RepoName } from "./queue.ts";
+import { dedupesActive, isActive, lockKey, repoKey, sameTarget, type JobPatch, type JobQueue, type RepoName } from "./queue.ts";
 import type { EnqueueResult, Job, JobKind, JobOutcome, NewJob, Target } from "./types.ts";
 
 export class MemoryJobQueue implements JobQueue {
@@ -26,9 +26,9 @@ export class MemoryJobQueue implements JobQueue {
   async enqueue(input: NewJob): Promise<EnqueueResult> {
     const seen = this.#byDelivery.get(input.deliveryId);
     if (seen !== undefined) return { status: "duplicate-delivery", job: this.#require(seen) };
-    const active = [...this.#jobs.values()].find(
-      (j) => isActive(j) && j.request.kind === input.request.kind && sameTarget(j, input.repo, input.target),
-    );
+    const active = dedupesActive(input)
+      ? [...this.#jobs.values()].find((j) => isActive(j) && j.request.kind === input.request.kind && sameTarget(j, input.repo, input.target))
+      : undefined;
     if (active) return { status: "already-active", job: structuredClone(active) };
     const job: Job = {
       ...structuredClone(input),

@@ -3,7 +3,9 @@
  * these promises, checked by one shared contract test suite:
  *
  * - `enqueue` never creates a second job for the same delivery id, nor a second
- *   active (queued or running) job of the same kind for the same target.
+ *   active (queued or running) job of the same kind for the same target — except
+ *   `revise` jobs (see `dedupesActive`): a review that arrives while a revision runs
+ *   is queued and runs next, on the branch as the first revision left it.
  * - `claim` hands out queued jobs FIFO within a repository, fairly across
  *   repositories, never two running jobs with the same lock key (one per target).
  * - `cancel` removes queued jobs at once and signals running ones to the worker
@@ -58,6 +60,15 @@ export interface JobQueue {
    */
   requeue(id: string): Promise<Job | undefined>;
   close(): Promise<void>;
+}
+
+/**
+ * Whether a second active job of this kind for the same target is refused. Every kind
+ * but `revise`: each review carries its own comments, so none may be dropped; the lock
+ * key keeps revisions of one branch one at a time, in order.
+ */
+export function dedupesActive(job: NewJob): boolean {
+  return job.request.kind !== "revise";
 }
 
 /** Two jobs with the same lock key never run at once. */

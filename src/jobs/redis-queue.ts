@@ -20,7 +20,7 @@ import pino, { type Logger } from "pino";
 import { z } from "zod";
 import { safeJson } from "./job-schema.ts";
 import { ORPHAN_ERROR, ownerIsGone, ownerSchema, THIS_PROCESS } from "./ownership.ts";
-import { lockKey, repoKey, type JobPatch, type JobQueue, type RepoName } from "./queue.ts";
+import { dedupesActive, lockKey, repoKey, type JobPatch, type JobQueue, type RepoName } from "./queue.ts";
 import { QueueSignals } from "./queue-signals.ts";
 import { parseJob, redisError } from "./redis-records.ts";
 import { SCRIPTS } from "./redis-scripts.ts";
@@ -100,6 +100,7 @@ export class RedisJobQueue implements JobQueue {
         lockKey(input),
         JSON.stringify(input),
         this.#now().getTime(),
+        dedupesActive(input) ? "1" : "0",
       ]),
     );
     const [status, id] = z.tuple([z.enum(["created", "duplicate-delivery", "already-active"]), z.string()]).parse(reply);

@@ -6,7 +6,8 @@
  *   P job:<id>           hash: data (the NewJob JSON), state, attempts, timestamps, cost, links,
  *                        error, seq, token (the current claim), owner, cancel, collected
  *   P delivery:<id>      → job id (dedupe by X-GitHub-Delivery)
- *   P active:<t>|<kind>  → job id while queued or running (dedupe by target and kind)
+ *   P active:<t>|<kind>  set of job ids queued or running for a target and kind (at most one for
+ *                        the kinds that dedupe; `revise` jobs queue up on their branch lock)
  *   P target:<t>         zset of job ids by seq (a target's history)
  *   P queue:<repo>       list of queued job ids, FIFO
  *   P ready              zset of repositories with queued jobs, by the turn they were last served
@@ -53,25 +54,27 @@ local function release(id, state, now, err)
   redis.call('HSET', job(id), 'state', state, 'ended', now, 'collected', 0)
   if err == '' then redis.call('HDEL', job(id), 'error') else redis.call('HSET', job(id), 'error', err) end
   if redis.call('GET', P .. 'lock:' .. f[1]) == id then redis.call('DEL', P .. 'lock:' .. f[1]) end
-  if redis.call('GET', activeKey(f[2], f[3])) == id then redis.call('DEL', activeKey(f[2], f[3])) end
+  redis.call('SREM', activeKey(f[2], f[3]), id)
   redis.call('SREM', P .. 'running', id)
   if state == 'interrupted' then redis.call('ZADD', P .. 'interrupted', f[4], id) end
 end
 `;
 
-/** ARGV: P, id, deliveryId, repo, tkey, kind, lockKey, data, now → {status, id} */
+/** ARGV: P, id, deliveryId, repo, tkey, kind, lockKey, data, now, dedupe ('1'/'0') → {status, id} */
 const ENQUEUE = `${COMMON}
 local id, delivery, repo, tkey, kind = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local seen = redis.call('GET', P .. 'delivery:' .. delivery)
 if seen then return {'duplicate-delivery', seen} end
-local active = redis.call('GET', activeKey(tkey, kind))
-if active then return {'already-active', active} end
+if ARGV[10] == '1' then
+  local active = redis.call('SRANDMEMBER', activeKey(tkey, kind))
+  if active then return {'already-active', active} end
+end
 local seq = redis.call('INCR', P .. 'seq')
 redis.call('HSET', job(id), 'data', ARGV[8], 'kind', kind, 'repo', repo, 'tkey', tkey, 'lock', ARGV[7],
   'state', 'queued', 'attempts', 0, 'created', ARGV[9], 'cost', 0, 'links', '{}', 'seq', seq,
   'cancel', 0, 'collected', 0)
 redis.call('SET', P .. 'delivery:' .. delivery, id)
-redis.call('SET', activeKey(tkey, kind), id)
+redis.call('SADD', activeKey(tkey, kind), id)
 redis.call('ZADD', P .. 'target:' .. tkey, seq, id)
 enlist(id, repo, seq)
 redis.call('PUBLISH', P .. 'events', 'runnable')
@@ -146,15 +149,15 @@ return 'ok'
 const CANCEL = `${COMMON}
 local found = {}
 for i = 4, #ARGV do
-  local id = redis.call('GET', activeKey(ARGV[2], ARGV[i]))
-  if id then
+  for _, id in ipairs(redis.call('SMEMBERS', activeKey(ARGV[2], ARGV[i]))) do
     local f = redis.call('HMGET', job(id), 'state', 'repo')
-    table.insert(found, {id, f[1]})
     if f[1] == 'queued' then
+      table.insert(found, {id, f[1]})
       redis.call('HSET', job(id), 'state', 'cancelled', 'ended', ARGV[3])
-      redis.call('DEL', activeKey(ARGV[2], ARGV[i]))
+      redis.call('SREM', activeKey(ARGV[2], ARGV[i]), id)
       delist(id, f[2])
     elseif f[1] == 'running' then
+      table.insert(found, {id, f[1]})
       redis.call('HSET', job(id), 'cancel', 1)
       redis.call('PUBLISH', P .. 'events', 'cancel:' .. id)
     end
@@ -192,11 +195,11 @@ return fresh
 const REQUEUE = `${COMMON}
 local id = ARGV[2]
 local f = redis.call('HMGET', job(id), 'state', 'tkey', 'kind', 'repo', 'seq')
-if f[1] ~= 'interrupted' or redis.call('EXISTS', activeKey(f[2], f[3])) == 1 then return false end
+if f[1] ~= 'interrupted' or (f[3] ~= 'revise' and redis.call('SCARD', activeKey(f[2], f[3])) > 0) then return false end
 redis.call('HSET', job(id), 'state', 'queued', 'cancel', 0, 'collected', 0)
 redis.call('HDEL', job(id), 'started', 'ended', 'error', 'token')
 redis.call('ZREM', P .. 'interrupted', id)
-redis.call('SET', activeKey(f[2], f[3]), id)
+redis.call('SADD', activeKey(f[2], f[3]), id)
 enlist(id, f[4], tonumber(f[5]))
 redis.call('PUBLISH', P .. 'events', 'runnable')
 return 'ok'

@@ -20,7 +20,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pino, { type Logger } from "pino";
 import { safeJson } from "./job-schema.ts";
 import { ORPHAN_ERROR, ownerIsGone, ownerSchema, THIS_PROCESS } from "./ownership.ts";
-import { lockKey, repoKey, type JobPatch, type JobQueue, type RepoName } from "./queue.ts";
+import { dedupesActive, lockKey, repoKey, type JobPatch, type JobQueue, type RepoName } from "./queue.ts";
 import { QueueSignals } from "./queue-signals.ts";
 import { isBusy, storeError } from "./sqlite-errors.ts";
 import { parseRow, safeParseRow } from "./sqlite-rows.ts";
@@ -136,13 +136,15 @@ export class SqliteJobQueue implements JobQueue {
   ): { status: "created"; job: Job } | { status: "duplicate-delivery" | "already-active"; row: Record<string, unknown> } {
     const seen = this.#select("WHERE delivery_id = ?", input.deliveryId)[0];
     if (seen) return { status: "duplicate-delivery", row: seen };
-    const active = this.#select(
-      "WHERE repo = ? AND target_kind = ? AND target_number = ? AND kind = ? AND state IN ('queued', 'running')",
-      repoKey(input.repo),
-      input.target.kind,
-      input.target.number,
-      input.request.kind,
-    )[0];
+    const active = !dedupesActive(input)
+      ? undefined
+      : this.#select(
+          "WHERE repo = ? AND target_kind = ? AND target_number = ? AND kind = ? AND state IN ('queued', 'running')",
+          repoKey(input.repo),
+          input.target.kind,
+          input.target.number,
+          input.request.kind,
+        )[0];
     if (active) return { status: "already-active", row: active };
     const id = randomUUID();
     const createdAt = this.#now();

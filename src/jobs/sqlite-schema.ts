@@ -40,6 +40,10 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX jobs_by_state ON jobs (state, seq);
    CREATE INDEX jobs_by_target ON jobs (repo, target_kind, target_number, seq);
    CREATE TABLE repo_turns (repo TEXT PRIMARY KEY, served INTEGER NOT NULL);`,
+  // Revisions of one branch queue up (the branch lock keeps them in order) instead of deduping.
+  `DROP INDEX jobs_one_active_per_target;
+   CREATE UNIQUE INDEX jobs_one_active_per_target ON jobs (repo, target_kind, target_number, kind)
+     WHERE state IN ('queued', 'running') AND kind <> 'revise';`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { type AuthCallback, add, branch as createBranch, clone, commit, listServerRefs, push, remove, resolveRef, statusMatrix } from "isomorphic-git";
+import { type AuthCallback, Errors, add, branch as createBranch, checkout, clone, commit, fetch, listServerRefs, merge, push, readCommit, remove, resolveRef, statusMatrix } from "isomorphic-git";
 import http from "isomorphic-git/http/node";
 import type { Logger } from "pino";
 
@@ -30,6 +30,26 @@ export interface Person {
   name: string;
   email: string;
 }
+
+/**
+ * Someone else pushed to the branch while the job ran and their changes overlap with the
+ * job's: nothing was pushed, nothing of theirs was touched.
+ */
+export class BranchConflict extends Error {
+  readonly files: string[];
+  constructor(branch: string, files: string[]) {
+    super(`${branch} changed on the remote while Droid worked, and the changes overlap${files.length > 0 ? ` in ${files.join(", ")}` : ""}`);
+    this.name = "BranchConflict";
+    this.files = files;
+  }
+}
+
+/** How the job's commit reached the remote. */
+export type PushResult =
+  /** The remote branch had not moved: the commit went on top as it was. */
+  | { kind: "pushed"; commit: string }
+  /** Others pushed meanwhile: the job's change was replayed on top of their commits (kept as they are). */
+  | { kind: "replayed"; commit: string; onto: string };
 
 export class WorkspaceRefusal extends Error {
   constructor(message: string) {
@@ -152,11 +172,62 @@ export class Repository {
     this.#logger.info({ branch: this.branch, force: options.force ?? false }, "branch pushed");
   }
 
+  /**
+   * Pushes the job's commits without ever rewriting anyone's: fetches the remote branch
+   * first and, when others pushed meanwhile, replays the job's change on top of their
+   * commits (a three-way merge of the trees, kept linear: one commit whose parent is
+   * their head). A push rejected because the branch moved again is retried once.
+   * Throws `BranchConflict` when the changes overlap (nothing is pushed then).
+   */
+  async pushKeepingOthers(): Promise<PushResult> {
+    let result = await this.#replayOntoRemote();
+    try {
+      await this.push();
+    } catch (error) {
+      if (error instanceof WorkspaceRefusal) throw error;
+      this.#logger.warn({ branch: this.branch, err: error }, "push rejected; fetching the branch again and retrying once");
+      result = await this.#replayOntoRemote();
+      await this.push();
+    }
+    return result;
+  }
+
+  async #replayOntoRemote(): Promise<PushResult> {
+    const repo = { fs, dir: this.tree, gitdir: this.gitdir, cache: {} };
+    const ours = await resolveRef({ ...repo, ref: this.branch });
+    const fetched = await fetch({ ...repo, http, ref: this.branch, remoteRef: this.branch, singleBranch: true, tags: false, onAuth: this.#onAuth });
+    const theirs = fetched.fetchHead;
+    if (!theirs || theirs === ours) return { kind: "pushed", commit: ours };
+    let tree: string;
+    try {
+      const merged = await merge({ ...repo, ours: this.branch, theirs, fastForward: true, noUpdateBranch: true, abortOnConflict: true, author: OURS_AUTHOR });
+      if (merged.alreadyMerged) return { kind: "pushed", commit: ours };
+      if (merged.fastForward) {
+        await checkout({ ...repo, ref: this.branch, force: true });
+        return { kind: "pushed", commit: ours };
+      }
+      if (!merged.tree) throw new BranchConflict(this.branch, []);
+      tree = merged.tree;
+    } catch (error) {
+      if (error instanceof Errors.MergeConflictError) throw new BranchConflict(this.branch, error.data.filepaths);
+      if (error instanceof Errors.MergeNotSupportedError) throw new BranchConflict(this.branch, []);
+      throw error;
+    }
+    const { commit: mine } = await readCommit({ ...repo, oid: ours });
+    const replayed = await commit({ ...repo, ref: this.branch, tree, parent: [theirs], message: mine.message, author: mine.author, committer: mine.committer });
+    await checkout({ ...repo, ref: this.branch, force: true });
+    this.#logger.info({ branch: this.branch, onto: theirs, commit: replayed }, "replayed the job's change on top of the remote branch");
+    return { kind: "replayed", commit: replayed, onto: theirs };
+  }
+
   /** The commit the branch points to. */
   async head(): Promise<string> {
     return resolveRef({ fs, dir: this.tree, gitdir: this.gitdir, ref: "HEAD" });
   }
 }
+
+/** Only names the throwaway merge commit, which is never written to a branch. */
+const OURS_AUTHOR = { name: "Droid", email: "droid@localhost" };
 
 /** `name`, or `name-2`, `name-3`… when the remote already has a branch by that name. */
 export function freeBranchName(name: string, taken: ReadonlySet<string>): string {

@@ -5,24 +5,21 @@
  * (Anthropic nocked), and the pull request opened on (nocked) GitHub.
  */
 import nock from "nock";
-import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { readSettings } from "../../src/config/settings.ts";
 import { renderPlanComment } from "../../src/github/plan-comment.ts";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
 import type { Job } from "../../src/jobs/types.ts";
 import { Worker } from "../../src/jobs/worker.ts";
 import { ModelPlanSchema, type Plan } from "../../src/planning/schema.ts";
-import { createRunners } from "../../src/runners.ts";
 import { LABELS } from "../../src/sandbox/index.ts";
-import { testLlm } from "../fixtures/anthropic.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";
 import { bugFixInput, storedPlan } from "../fixtures/plans.ts";
 import { docker, dockerAnswers } from "../helpers/docker.ts";
 import { startGitServer, type GitServer } from "../helpers/git-server.ts";
-import { INSTALLATION_TOKEN, expectInstallationToken, expectPermission, silentLog, testProbot, WEBHOOK_SECRET } from "../helpers/github.ts";
+import { INSTALLATION_TOKEN, expectInstallationToken, expectPermission, WEBHOOK_SECRET } from "../helpers/github.ts";
 import { issueComment, OWNER, REPO } from "../helpers/payloads.ts";
 import { scriptModel } from "../helpers/scripted-model.ts";
+import { startE2eWorker } from "../helpers/e2e-worker.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { sendWebhook } from "../helpers/webhook.ts";
 
@@ -73,26 +70,7 @@ afterAll(async () => {
 beforeEach(async () => {
   queue = new MemoryJobQueue();
   server = await startTestServer(queue);
-  worker = new Worker({
-    queue,
-    runners: createRunners({
-      probot: testProbot(),
-      docker,
-      secrets: [],
-      settings: { ...readSettings({}), dataDir: "/tmp/droid-e2e-data", instance: "e2e-fix" },
-      gate: server.gate,
-      llm: { client: await testLlm() },
-      botLogin: async () => BOT_LOGIN,
-      tuning: { liveUpdateMs: 3_600_000, steeringPollMs: 3_600_000 },
-    }),
-    concurrency: 1,
-    log: process.env.E2E_LOG ? pino({ level: "debug" }) : silentLog,
-    workerId: "e2e",
-    onCrash: async (_job, error) => {
-      crashes.push(error);
-    },
-  });
-  worker.start();
+  worker = await startE2eWorker({ queue, server, instance: "e2e-fix", concurrency: 1, crashes, tuning: { liveUpdateMs: 3_600_000, steeringPollMs: 3_600_000 } });
 });
 
 afterEach(async () => {

@@ -18,6 +18,10 @@ export interface GitServer {
   cloneUrl(name: string): string;
   /** Creates a bare repository whose default branch holds these files in one commit. */
   createRepo(name: string, files: Record<string, FixtureFile>, options?: { defaultBranch?: string }): Promise<void>;
+  /** Commits files to a branch of a repository as a human would push them (author `author`). Returns the commit id. */
+  commitFiles(name: string, branch: string, files: Record<string, string>, options: { message: string; author?: string; from?: string }): Promise<string>;
+  /** Makes the repository refuse every push from now on (a pre-receive hook), like a protected branch. */
+  refusePushes(name: string, message: string): Promise<void>;
   /** Runs git against a bare repository (e.g. to read what was pushed). */
   git(name: string, ...args: string[]): Promise<string>;
   /** Every request the server answered, for assertions (method, path, status, user). */
@@ -99,6 +103,32 @@ export async function startGitServer(token: string): Promise<GitServer> {
       } finally {
         await rm(work, { recursive: true, force: true, maxRetries: 3 });
       }
+    },
+    async commitFiles(name, branch, files, options) {
+      const bare = path.join(root, `${name}.git`);
+      const work = await mkdtemp(path.join(tmpdir(), "droid-human-"));
+      const author = options.author ?? "Human";
+      try {
+        const inWork = (...args: string[]) =>
+          run("git", ["-C", work, "-c", `user.name=${author}`, "-c", `user.email=${author.toLowerCase()}@example.com`, "-c", "gc.auto=0", ...args]);
+        await run("git", ["clone", "-q", "--branch", options.from ?? branch, bare, work]);
+        if (options.from && options.from !== branch) await inWork("checkout", "-q", "-b", branch);
+        for (const [file, content] of Object.entries(files)) {
+          await mkdir(path.dirname(path.join(work, file)), { recursive: true });
+          await writeFile(path.join(work, file), content);
+        }
+        await inWork("add", "-A");
+        await inWork("commit", "-q", "-m", options.message);
+        await inWork("push", "-q", "origin", `HEAD:refs/heads/${branch}`);
+        return (await inWork("rev-parse", "HEAD")).stdout.trim();
+      } finally {
+        await rm(work, { recursive: true, force: true, maxRetries: 3 });
+      }
+    },
+    async refusePushes(name, message) {
+      const hook = path.join(root, `${name}.git`, "hooks", "pre-receive");
+      await mkdir(path.dirname(hook), { recursive: true });
+      await writeFile(hook, `#!/bin/sh\necho ${JSON.stringify(message)} >&2\nexit 1\n`, { mode: 0o755 });
     },
     async close() {
       server.closeAllConnections();

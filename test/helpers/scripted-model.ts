@@ -6,10 +6,14 @@ import type { Message, MessageCreateParamsNonStreaming } from "@anthropic-ai/sdk
 import nock from "nock";
 import { ANTHROPIC, message, type FakeUsage } from "../fixtures/anthropic.ts";
 
-export type Turn =
+export type Turn = (
   | { tool: string; input: Record<string, unknown> }
   | { text: string }
-  | { status: number; body: unknown };
+  | { status: number; body: unknown }
+) & {
+  /** Runs before this answer is sent (e.g. a human pushes, a second webhook arrives). */
+  before?: () => Promise<void>;
+};
 
 export interface ScriptedModel {
   scope: nock.Scope;
@@ -36,7 +40,8 @@ export function scriptModel(turns: Turn[], usage: FakeUsage = USAGE): ScriptedMo
       "tool" in turn
         ? message([{ type: "tool_use", id: `toolu_${i}`, name: turn.tool, input: turn.input, caller: { type: "direct" } }], usage, "tool_use")
         : message([{ type: "text", text: turn.text, citations: null }], usage);
-    scope = interceptor.reply(200, answer);
+    const before = turn.before;
+    scope = before ? interceptor.reply(async () => (await before(), [200, answer])) : interceptor.reply(200, answer);
   });
   return {
     scope,

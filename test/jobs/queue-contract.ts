@@ -123,6 +123,29 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
       expect((await queue.claim("w", ["plan", "fix"]))?.id).toBe(fix.job.id);
     });
 
+    it("queues revisions of one pull request one after another, and stops them all", async () => {
+      const queue = await open();
+      const pr = { targetKind: "pull_request" as const, number: 12, request: revise("droid/12-x") };
+      const first = await queue.enqueue(newJob(pr));
+      const running = await queue.claim("w", ["revise"]);
+      expect(running?.id).toBe(first.job.id);
+      // A review arriving during the revision is queued, not refused, and waits for the branch.
+      const second = await queue.enqueue(newJob(pr));
+      const third = await queue.enqueue(newJob(pr));
+      expect([second.status, third.status]).toEqual(["created", "created"]);
+      expect(await queue.claim("w", ["revise"])).toBeUndefined();
+      await queue.finish(first.job.id, { state: "succeeded" });
+      expect((await queue.claim("w", ["revise"]))?.id).toBe(second.job.id);
+      const stopped = await queue.cancel({ owner: "acme", name: "app" }, { kind: "pull_request", number: 12 });
+      expect(stopped.map((j) => [j.id, j.state]).sort()).toEqual(
+        [
+          [second.job.id, "running"],
+          [third.job.id, "queued"],
+        ].sort(),
+      );
+      expect((await queue.get(third.job.id))?.state).toBe("cancelled");
+    });
+
     it("locks revisions by branch across pull requests", async () => {
       const queue = await open();
       await queue.enqueue(newJob({ targetKind: "pull_request", number: 10, request: revise("droid/x") }));

@@ -1,0 +1,171 @@
+/**
+ * The steps every code-changing job shares (`/droid fix`, review revisions): the
+ * repository cloned on the worker, a fresh sandbox with the work tree copied in and the
+ * repo's setup run, the agent's computer, and the figures (tokens, cost, time) its
+ * reports show. `close()` removes the sandbox and the job's folder; call it in a `finally`.
+ */
+import { mkdir, readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import type Docker from "dockerode";
+import type { Logger } from "pino";
+import { sandboxSettings, type RepoConfig } from "../config/repo-config.ts";
+import type { RunFigures } from "../github/fix-report.ts";
+import type { GitHubClient } from "../github/octokit.ts";
+import type { Job, JobOutcome } from "../jobs/types.ts";
+import type { UsageLedger } from "../llm/index.ts";
+import { SANDBOX_IMAGE, createSandbox, describeExecResult, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig } from "../sandbox/index.ts";
+import { Repository, bringChangesBack, copyTreeIntoSandbox, type Checkout, type Person } from "../workspace/index.ts";
+import { describeChanges } from "./changes.ts";
+import { AgentComputer } from "./computer.ts";
+import type { AgentOutcome, ChangeReport } from "./loop.ts";
+import { agentSystemPrompt } from "./prompts.ts";
+
+export interface WorkbenchDeps {
+  docker: Docker;
+  config: RepoConfig;
+  /** The installation token, for git over HTTPS on the worker only. */
+  token: () => Promise<string>;
+  /** Strings that must never reach the sandbox (tokens, keys). */
+  secrets: string[];
+  dataDir: string;
+  instance: string;
+  log: Logger;
+}
+
+export interface Workbench {
+  repo: Repository;
+  commands: RepoCommands;
+  settings: SandboxConfig;
+  computer: AgentComputer;
+  systemPrompt: string;
+  /** Every string that must never be posted or reach the sandbox, the installation token included. */
+  secrets: readonly string[];
+  /** Brings the sandbox's work tree back to the worker and describes it against the branch's last commit. */
+  inspect(): Promise<ChangeReport>;
+}
+
+export type WorkbenchOpening =
+  | { kind: "ready"; bench: Workbench }
+  | { kind: "setup-failed"; message: string }
+  | { kind: "cancelled" };
+
+/** Owns the job's folder and sandbox from the first step on, so `close()` is always safe. */
+export class WorkbenchSite {
+  readonly #deps: WorkbenchDeps;
+  readonly #job: Job;
+  readonly #jobDir: string;
+  #sandbox: Sandbox | null = null;
+
+  constructor(deps: WorkbenchDeps, job: Job) {
+    this.#deps = deps;
+    this.#job = job;
+    this.#jobDir = path.join(deps.dataDir, "jobs", job.id);
+  }
+
+  /** Clones `checkout` (from `cloneUrl`, default the job's repository), starts the sandbox and runs the repo's setup. */
+  async open(checkout: Checkout, signal: AbortSignal, options: { cloneUrl?: string; onRepository?: (repo: Repository) => void } = {}): Promise<WorkbenchOpening> {
+    const deps = this.#deps;
+    await mkdir(this.#jobDir, { recursive: true });
+    const token = await deps.token();
+    const repo = await Repository.open({
+      cloneUrl: options.cloneUrl ?? this.#job.repo.cloneUrl,
+      token,
+      defaultBranch: this.#job.repo.defaultBranch,
+      jobDir: this.#jobDir,
+      checkout,
+      logger: deps.log,
+    });
+    options.onRepository?.(repo);
+    const settings = sandboxSettings(deps.config);
+    const commands = await resolveRepoCommands(settings, (file) => readFile(path.join(repo.tree, file), "utf8").catch(() => null));
+    const sandbox = await createSandbox(deps.docker, {
+      owner: { jobId: this.#job.id, instance: deps.instance },
+      image: settings.image ?? SANDBOX_IMAGE,
+      network: settings.network,
+      limits: settings.limits,
+      secrets: [...deps.secrets, token],
+      logger: deps.log,
+    });
+    this.#sandbox = sandbox;
+    await copyTreeIntoSandbox(repo.tree, sandbox);
+    const setup = await runSetup(sandbox, commands.setup, { timeoutSeconds: settings.limits.setupTimeoutSeconds, signal });
+    if (signal.aborted) return { kind: "cancelled" };
+    if (setup.status === "failed") {
+      return { kind: "setup-failed", message: `I couldn't prepare the repository: \`${setup.command.command}\` ${describeExecResult(setup.result)}.\n\n${setup.message}` };
+    }
+    const computer = new AgentComputer({
+      sandbox,
+      commands,
+      commandTimeoutSeconds: settings.limits.commandTimeoutSeconds,
+      testTimeoutSeconds: settings.limits.commandTimeoutSeconds,
+      digestChars: 32_000,
+      signal,
+    });
+    return {
+      kind: "ready",
+      bench: {
+        repo,
+        commands,
+        settings,
+        computer,
+        secrets: [...deps.secrets, token],
+        systemPrompt: agentSystemPrompt({ workdir: sandbox.workdir, commandTimeoutSeconds: settings.limits.commandTimeoutSeconds, testCommand: commands.test?.command ?? null }),
+        inspect: async () => {
+          await bringChangesBack(sandbox, repo.tree, repo.gitdir);
+          return describeChanges(repo);
+        },
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.#sandbox?.remove().catch((error: unknown) => this.#deps.log.error({ err: error }, "could not remove the sandbox"));
+    await rm(this.#jobDir, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** The figures a job's reports show, read from its ledger at the moment of asking. */
+export function runFigures(input: { ledger: UsageLedger; model: string; started: number; now: () => number; jobId: string }): () => RunFigures {
+  return () => {
+    const u = input.ledger.usage;
+    const tokensIn = u.input + u.cacheWrite + u.cacheRead;
+    return {
+      model: input.model,
+      inputTokens: tokensIn,
+      outputTokens: u.output,
+      cachedShare: tokensIn === 0 ? 0 : u.cacheRead / tokensIn,
+      costUsd: input.ledger.costUsd,
+      durationMs: input.now() - input.started,
+      jobId: input.jobId,
+    };
+  };
+}
+
+export function jobOutcomeOf(outcome: AgentOutcome): JobOutcome {
+  switch (outcome.kind) {
+    case "finished":
+      return { state: "succeeded" };
+    case "cancelled":
+      return { state: "cancelled" };
+    case "limit":
+      return { state: "failed", error: `limit reached: ${outcome.detail}` };
+    case "failed":
+      return { state: "failed", error: outcome.reason };
+  }
+}
+
+/** A GitHub user as a git identity (their noreply address). */
+export async function person(octokit: GitHubClient, login: string): Promise<Person> {
+  try {
+    const { data } = await octokit.rest.users.getByUsername({ username: login });
+    return { name: data.name ?? login, email: `${data.id}+${login}@users.noreply.github.com` };
+  } catch {
+    return { name: login, email: `${login}@users.noreply.github.com` };
+  }
+}
+
+/** Droid's own git identity: its bot login with the bot account's noreply address. */
+export async function droidPerson(octokit: GitHubClient, botLogin: string): Promise<Person> {
+  const p = await person(octokit, botLogin);
+  return { name: botLogin, email: p.email };
+}

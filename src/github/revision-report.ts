@@ -1,0 +1,143 @@
+/**
+ * What a review revision says on GitHub: one reply per thread (the model's answer with
+ * the commit link, or the orchestrator's fallback), the "Revisions" status section of
+ * the PR body, the patch offered when Droid cannot push, and the optional resolution
+ * of answered threads.
+ */
+import type { ThreadAnswer } from "../agent/thread-answers.ts";
+import { formatUsd, safeMarkdown } from "./comment-text.ts";
+import type { GitHubClient } from "./octokit.ts";
+import type { ReviewThread } from "./review-threads.ts";
+import { scrubSecrets } from "./text.ts";
+
+/** Where the revision's work went. */
+export type RevisionDelivery =
+  | { kind: "pushed"; sha: string; url: string; replayedOnto: string | null }
+  | { kind: "not-pushed"; reason: string };
+
+export interface ThreadReplyInput {
+  thread: ReviewThread;
+  answer: ThreadAnswer | undefined;
+  delivery: RevisionDelivery;
+  /** How the run ended, in one sentence, for threads the model did not answer. */
+  runEnded: string;
+  fileMissing: boolean;
+  jobId: string;
+  /** The revision's cost so far (the whole review's, shared by its threads). */
+  costUsd: number;
+  secrets: readonly string[];
+}
+
+export function threadReply(input: ThreadReplyInput): string {
+  const { answer, delivery, thread } = input;
+  const lines: string[] = [];
+  if (thread.outdated || input.fileMissing) {
+    lines.push(
+      input.fileMissing
+        ? `_\`${thread.path}\` no longer exists on the branch; I went by the diff hunk this comment was written on._`
+        : "_The lines this comment was written on have changed since; I went by its diff hunk._",
+      "",
+    );
+  }
+  if (answer) {
+    lines.push(scrubSecrets(safeMarkdown(answer.body), input.secrets));
+    if (answer.changed) lines.push("", delivery.kind === "pushed" ? `Changed in ${commitLink(delivery)}.` : `⚠️ This change was not pushed: ${delivery.reason}.`);
+  } else if (delivery.kind === "pushed") {
+    lines.push(`I revised the branch for this review in ${commitLink(delivery)}, but gave no specific answer for this thread. Please check the commit and reply here if it is not addressed.`);
+  } else {
+    lines.push(`I did not change anything for this thread. ${input.runEnded}`);
+  }
+  lines.push("", `<sub>Droid · revision ${formatUsd(input.costUsd)} · job \`${input.jobId}\`</sub>`);
+  return lines.join("\n");
+}
+
+function commitLink(delivery: Extract<RevisionDelivery, { kind: "pushed" }>): string {
+  const onto = delivery.replayedOnto ? ` (on top of \`${delivery.replayedOnto.slice(0, 7)}\`, pushed to the branch meanwhile)` : "";
+  return `[\`${delivery.sha.slice(0, 7)}\`](${delivery.url})${onto}`;
+}
+
+const MAX_PATCH_CHARS = 20_000;
+
+/** The patch as a collapsed block, when it is small enough to read in a comment. */
+export function patchBlock(diff: string): string | null {
+  if (diff.trim() === "" || diff.length > MAX_PATCH_CHARS || diff.includes("diff cut at")) return null;
+  const fence = diff.includes("```") ? "````" : "```";
+  return `<details><summary>The patch (apply with <code>git apply</code>)</summary>\n\n${fence}diff\n${diff}${diff.endsWith("\n") ? "" : "\n"}${fence}\n\n</details>`;
+}
+
+const SECTION_START = "<!-- droid:revisions -->";
+const SECTION_END = "<!-- /droid:revisions -->";
+const ITEM = /^- (.+)$/;
+
+/** The revision lines of the PR body's "Revisions" section, oldest first. */
+export function readRevisions(body: string | null): string[] {
+  const text = body ?? "";
+  const start = text.indexOf(SECTION_START);
+  const end = text.indexOf(SECTION_END);
+  if (start < 0 || end < start) return [];
+  return text
+    .slice(start + SECTION_START.length, end)
+    .split("\n")
+    .flatMap((line) => {
+      const m = ITEM.exec(line.trim());
+      return m?.[1] ? [m[1]] : [];
+    });
+}
+
+/** The PR body with one more line in its "Revisions" section (added at the end when absent). */
+export function withRevision(body: string | null, line: string, keep = 20): string {
+  const text = body ?? "";
+  const lines = [...readRevisions(text), oneLine(line)].slice(-keep);
+  const section = [SECTION_START, "### Revisions", "", ...lines.map((l) => `- ${l}`), SECTION_END].join("\n");
+  const start = text.indexOf(SECTION_START);
+  const end = text.indexOf(SECTION_END);
+  if (start >= 0 && end > start) return `${text.slice(0, start)}${section}${text.slice(end + SECTION_END.length)}`;
+  return `${text.trimEnd()}\n\n${section}\n`;
+}
+
+export function revisionLine(input: { date: Date; requester: string; reviewId: number | null; delivery: RevisionDelivery; threads: number; changed: number; summary: string; costUsd: number }): string {
+  const what = input.reviewId !== null ? `review by @${input.requester}` : `request by @${input.requester}`;
+  const where = input.delivery.kind === "pushed" ? `[\`${input.delivery.sha.slice(0, 7)}\`](${input.delivery.url})` : "no commit";
+  const summary = safeMarkdown(oneLine(input.summary)).slice(0, 300);
+  return `${input.date.toISOString().slice(0, 10)} · ${what} · ${where} · ${input.changed}/${input.threads} thread(s) changed code · ${formatUsd(input.costUsd)} · ${summary}`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+export interface ThreadsRef {
+  owner: string;
+  repo: string;
+  pullNumber: number;
+}
+
+const THREADS_QUERY = `query($owner: String!, $repo: String!, $number: Int!) {
+  repository(owner: $owner, name: $repo) {
+    pullRequest(number: $number) {
+      reviewThreads(first: 100) { nodes { id isResolved comments(first: 1) { nodes { databaseId } } } }
+    }
+  }
+}`;
+
+const RESOLVE = "mutation($id: ID!) { resolveReviewThread(input: { threadId: $id }) { thread { isResolved } } }";
+
+interface ThreadsAnswer {
+  repository: { pullRequest: { reviewThreads: { nodes: { id: string; isResolved: boolean; comments: { nodes: { databaseId: number | null }[] } }[] } } | null } | null;
+}
+
+/** Resolves the review threads whose first comment is one of `rootIds` (REST cannot; GraphQL can). Returns how many were resolved. */
+export async function resolveThreads(octokit: GitHubClient, ref: ThreadsRef, rootIds: readonly number[]): Promise<number> {
+  if (rootIds.length === 0) return 0;
+  const data = await octokit.graphql<ThreadsAnswer>(THREADS_QUERY, { owner: ref.owner, repo: ref.repo, number: ref.pullNumber });
+  const wanted = new Set(rootIds);
+  const threads = data.repository?.pullRequest?.reviewThreads.nodes ?? [];
+  let resolved = 0;
+  for (const thread of threads) {
+    const first = thread.comments.nodes[0]?.databaseId;
+    if (thread.isResolved || first == null || !wanted.has(first)) continue;
+    await octokit.graphql(RESOLVE, { id: thread.id });
+    resolved++;
+  }
+  return resolved;
+}

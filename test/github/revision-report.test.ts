@@ -1,0 +1,96 @@
+import nock from "nock";
+import { describe, expect, it } from "vitest";
+import type { ReviewThread } from "../../src/github/review-threads.ts";
+import { patchBlock, readRevisions, resolveThreads, threadReply, withRevision } from "../../src/github/revision-report.ts";
+import { testOctokit } from "../fixtures/github.ts";
+
+const thread = (over: Partial<ReviewThread> = {}): ReviewThread => ({
+  rootId: 10,
+  replyToId: 12,
+  requests: [{ id: 12, author: "Codertocat", body: "Rename it.", createdAt: "2026-11-25T10:00:00Z" }],
+  history: [],
+  path: "src/a.ts",
+  startLine: null,
+  line: 4,
+  originalLine: 4,
+  outdated: false,
+  diffHunk: "@@ -1 +1 @@",
+  ...over,
+});
+const pushed = { kind: "pushed" as const, sha: "0123456789abcdef0123456789abcdef01234567", url: "https://github.com/o/r/commit/0123456789abcdef0123456789abcdef01234567", replayedOnto: null };
+const base = { runEnded: "The agent finished the plan.", fileMissing: false, jobId: "job-1", costUsd: 0.12, secrets: ["ghs_supersecrettoken123"] };
+
+describe("thread replies", () => {
+  it("adds the commit link to a change, and nothing to an answer", () => {
+    expect(threadReply({ ...base, thread: thread(), answer: { body: "Renamed.", changed: true }, delivery: pushed })).toContain("Renamed.\n\nChanged in [`0123456`](https://github.com/o/r/commit/0123456789abcdef0123456789abcdef01234567).");
+    expect(threadReply({ ...base, thread: thread(), answer: { body: "Because X.", changed: false }, delivery: pushed })).not.toContain("Changed in");
+  });
+
+  it("says why a change was not pushed", () => {
+    const body = threadReply({ ...base, thread: thread(), answer: { body: "Renamed.", changed: true }, delivery: { kind: "not-pushed", reason: "this pull request comes from a fork" } });
+    expect(body).toContain("⚠️ This change was not pushed: this pull request comes from a fork.");
+  });
+
+  it("writes a fallback when the model gave no answer", () => {
+    expect(threadReply({ ...base, thread: thread(), answer: undefined, delivery: pushed })).toContain("gave no specific answer for this thread");
+    expect(threadReply({ ...base, thread: thread(), answer: undefined, delivery: { kind: "not-pushed", reason: "no files were changed" } })).toContain(
+      "I did not change anything for this thread. The agent finished the plan.",
+    );
+  });
+
+  it("says when it went by the diff hunk, neutralises mentions and markers, and scrubs secrets", () => {
+    const body = threadReply({ ...base, thread: thread({ outdated: true }), answer: { body: "@octocat <!-- x --> token ghs_supersecrettoken123", changed: false }, delivery: pushed });
+    expect(body).toContain("have changed since; I went by its diff hunk");
+    expect(body).not.toContain("ghs_supersecrettoken123");
+    expect(body).not.toContain("<!--");
+    expect(body).not.toMatch(/(^|\s)@octocat/);
+  });
+});
+
+describe("the PR body's Revisions section", () => {
+  it("appends lines and reads them back, keeping the rest of the body", () => {
+    const once = withRevision("Closes #1\n\nSummary.", "first");
+    const twice = withRevision(once, "second");
+    expect(twice.startsWith("Closes #1\n\nSummary.\n\n")).toBe(true);
+    expect(readRevisions(twice)).toEqual(["first", "second"]);
+    expect(twice.match(/### Revisions/g)).toHaveLength(1);
+    expect(readRevisions(null)).toEqual([]);
+  });
+});
+
+describe("patchBlock", () => {
+  it("collapses a small patch and refuses a large or cut one", () => {
+    expect(patchBlock("--- a/x\n+++ b/x\n")).toContain("<details><summary>The patch");
+    expect(patchBlock("x".repeat(30_000))).toBeNull();
+    expect(patchBlock("… diff cut at 24000 characters")).toBeNull();
+    expect(patchBlock("")).toBeNull();
+  });
+});
+
+describe("resolveThreads", () => {
+  it("resolves the open threads whose first comment was answered with a change, through GraphQL", async () => {
+    const resolved: string[] = [];
+    const scope = nock("https://api.github.com")
+      .post("/graphql", (b: { query: string }) => b.query.includes("reviewThreads"))
+      .reply(200, {
+        data: {
+          repository: {
+            pullRequest: {
+              reviewThreads: {
+                nodes: [
+                  { id: "T1", isResolved: false, comments: { nodes: [{ databaseId: 10 }] } },
+                  { id: "T2", isResolved: true, comments: { nodes: [{ databaseId: 20 }] } },
+                  { id: "T3", isResolved: false, comments: { nodes: [{ databaseId: 30 }] } },
+                ],
+              },
+            },
+          },
+        },
+      })
+      .post("/graphql", (b: { query: string; variables: { id: string } }) => b.query.includes("resolveReviewThread") && (resolved.push(b.variables.id), true))
+      .reply(200, { data: { resolveReviewThread: { thread: { isResolved: true } } } });
+    expect(await resolveThreads(testOctokit(), { owner: "o", repo: "r", pullNumber: 2 }, [10, 20])).toBe(1);
+    expect(resolved).toEqual(["T1"]);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+});

@@ -1,0 +1,45 @@
+/**
+ * The worker of the end-to-end tests: the real runners (real Docker, scripted model
+ * through nock, GitHub nocked) on the test server's queue and permission gate.
+ */
+import { pino } from "pino";
+import { readSettings } from "../../src/config/settings.ts";
+import type { JobQueue } from "../../src/jobs/queue.ts";
+import { Worker } from "../../src/jobs/worker.ts";
+import { createRunners, type RunnerServices } from "../../src/runners.ts";
+import { testLlm } from "../fixtures/anthropic.ts";
+import { BOT_LOGIN } from "../fixtures/github.ts";
+import { docker } from "./docker.ts";
+import { silentLog, testProbot } from "./github.ts";
+import type { TestServer } from "./server.ts";
+
+export async function startE2eWorker(options: {
+  queue: JobQueue;
+  server: TestServer;
+  instance: string;
+  concurrency: number;
+  crashes: unknown[];
+  tuning?: RunnerServices["tuning"];
+}): Promise<Worker> {
+  const worker = new Worker({
+    queue: options.queue,
+    runners: createRunners({
+      probot: testProbot(),
+      docker,
+      secrets: [],
+      settings: { ...readSettings({}), dataDir: "/tmp/droid-e2e-data", instance: options.instance },
+      gate: options.server.gate,
+      llm: { client: await testLlm() },
+      botLogin: async () => BOT_LOGIN,
+      ...(options.tuning ? { tuning: options.tuning } : {}),
+    }),
+    concurrency: options.concurrency,
+    log: process.env.E2E_LOG ? pino({ level: "debug" }) : silentLog,
+    workerId: "e2e",
+    onCrash: async (_job, error) => {
+      options.crashes.push(error);
+    },
+  });
+  worker.start();
+  return worker;
+}
