@@ -6,10 +6,16 @@ import type { Message, MessageCreateParamsNonStreaming } from "@anthropic-ai/sdk
 import nock from "nock";
 import { ANTHROPIC, message, type FakeUsage } from "../fixtures/anthropic.ts";
 
-export type Turn =
+export type Turn = (
   | { tool: string; input: Record<string, unknown> }
   | { text: string }
-  | { status: number; body: unknown };
+  | { status: number; body: unknown }
+) & {
+  /** This turn's usage, instead of the script's. */
+  usage?: FakeUsage;
+  /** Answer only after this many milliseconds (a request in flight). */
+  delayMs?: number;
+};
 
 export interface ScriptedModel {
   scope: nock.Scope;
@@ -24,18 +30,19 @@ export function scriptModel(turns: Turn[], usage: FakeUsage = USAGE): ScriptedMo
   const requests: MessageCreateParamsNonStreaming[] = [];
   let scope = nock(ANTHROPIC);
   turns.forEach((turn, i) => {
-    const interceptor = scope.post("/v1/messages", (body: MessageCreateParamsNonStreaming) => {
+    const declared = scope.post("/v1/messages", (body: MessageCreateParamsNonStreaming) => {
       requests.push(body);
       return true;
     });
+    const interceptor = turn.delayMs === undefined ? declared : declared.delay(turn.delayMs);
     if ("status" in turn) {
       scope = interceptor.reply(turn.status, turn.body as nock.Body);
       return;
     }
     const answer: Message =
       "tool" in turn
-        ? message([{ type: "tool_use", id: `toolu_${i}`, name: turn.tool, input: turn.input, caller: { type: "direct" } }], usage, "tool_use")
-        : message([{ type: "text", text: turn.text, citations: null }], usage);
+        ? message([{ type: "tool_use", id: `toolu_${i}`, name: turn.tool, input: turn.input, caller: { type: "direct" } }], turn.usage ?? usage, "tool_use")
+        : message([{ type: "text", text: turn.text, citations: null }], turn.usage ?? usage);
     scope = interceptor.reply(200, answer);
   });
   return {
