@@ -191,7 +191,8 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       onTurn: () => void editPlanComment(false),
     });
     deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: ledger.costUsd }, "agent run ended");
-    if (outcome.kind !== "finished") plan.settle("failed");
+    // A stopped subtask did not fail: it was left undone.
+    if (outcome.kind !== "finished") plan.settle(outcome.kind === "cancelled" ? "skipped" : "failed");
 
     // 5. Bring the work back, commit, push, open or update the PR.
     const pushAllowed = outcome.kind !== "cancelled" || deps.config.fix.pushPartialWorkOnStop;
@@ -236,7 +237,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
     }
     phase = outcome.kind === "finished" ? "✅ Done" : outcome.kind === "cancelled" ? "⏹️ Stopped" : "⚠️ Ended early";
     await editPlanComment(true);
-    await comment(resultComment({ outcome, pullRequest: pr, pushed: pr !== null, tests, figures: figures(), commandWord: deps.config.command, reasonNotPushed }));
+    await comment(resultComment({ outcome, pullRequest: pr, pushed: pr !== null, tests, figures: figures(), commandWord: deps.config.command, reasonNotPushed, plan: plan.plan, changes }));
     return { outcome: jobOutcome(outcome), costUsd: ledger.costUsd, links };
   } catch (error) {
     if (signal.aborted) return await endCancelled();

@@ -86,10 +86,6 @@ export function useFixHarness(instance: string): FixHarness {
   let queue: MemoryJobQueue | undefined;
   let worker: Worker | undefined;
   const crashes: unknown[] = [];
-  const need = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined) throw new Error(`the fix harness has no ${what} yet`);
-    return value;
-  };
 
   beforeAll(async () => {
     available = await dockerAnswers();
@@ -162,6 +158,11 @@ export function useFixHarness(instance: string): FixHarness {
     },
   };
   return harness;
+}
+
+function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`the fix harness has no ${what} yet`);
+  return value;
 }
 
 /** The plan comment Droid posted earlier: the bug-fix plan with subtasks S1 and S2. */
