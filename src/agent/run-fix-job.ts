@@ -159,6 +159,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       commandWord: deps.config.command,
       minIntervalMs: deps.steeringPollMs ?? 15_000,
       ignoreIds: [planComment.id, ...(job.triggerCommentId ? [job.triggerCommentId] : [])],
+      log: deps.log,
     });
     const activeSandbox = sandbox;
     const inspect = async (): Promise<ChangeReport> => {
