@@ -84,7 +84,7 @@ export async function runAgent(run: AgentRun): Promise<AgentOutcome> {
   try {
     for (;;) {
       if (run.signal.aborted) return ended({ kind: "cancelled" });
-      if (history.turn >= run.limits.maxTurns) return ended({ kind: "limit", limit: "turns", detail: `${run.limits.maxTurns} turns` });
+      if (history.turn >= run.limits.maxTurns) return ended({ kind: "limit", limit: "turns", detail: `the turn limit (${run.limits.maxTurns} turns)` });
       if (now() >= run.limits.deadline) return ended({ kind: "limit", limit: "time", detail: "the job's wall-clock limit" });
 
       const message = await run.llm.createMessage(

@@ -113,10 +113,10 @@ describe("/droid fix limits", () => {
     );
 
     expect(model.requests).toHaveLength(3);
-    expect(job).toMatchObject({ state: "failed", error: "limit reached: 3 turns", links: { pullRequestNumber: 7 } });
+    expect(job).toMatchObject({ state: "failed", error: "limit reached: the turn limit (3 turns)", links: { pullRequestNumber: 7 } });
     expect(prs[0]).toMatchObject({ head: BRANCH, draft: true });
     expect(String(prs[0]?.body)).toMatch(/✅ tests \(tap\): 0 failed, 2 passed/);
-    expect(comments[0]).toContain("The run stopped at its limit: 3 turns.");
+    expect(comments[0]).toContain("The run stopped at its limit: the turn limit (3 turns).");
     expect(comments[0]).toContain("Opened #7 (a draft).");
     expect(comments[0]).toContain("raise `fix.maxTurns`");
   }, 180_000);
