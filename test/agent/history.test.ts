@@ -25,9 +25,13 @@ function breakpoints(messages: MessageParam[]): string[] {
   return out;
 }
 
+/** The messages as JSON, cache breakpoints left out. */
+function plain(messages: MessageParam[]): string {
+  return JSON.stringify(messages).replaceAll(',"cache_control":{"type":"ephemeral"}', "");
+}
+
 /** Whether `previous` is an unchanged prefix of `next` (cache breakpoints aside). */
 function isExtensionOf(previous: MessageParam[], next: MessageParam[]): boolean {
-  const plain = (ms: MessageParam[]) => JSON.stringify(ms).replaceAll(',"cache_control":{"type":"ephemeral"}', "");
   const a = plain(previous);
   return plain(next).startsWith(a.slice(0, -1));
 }

@@ -6,24 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { BOT_LOGIN } from "../fixtures/github.ts";
-import {
-  BRANCH,
-  DROID_YML,
-  FIX_EDIT,
-  FIXTURE,
-  PLAN_COMMENT_ID,
-  containersOf,
-  expectDroidYml,
-  expectFixJobReads,
-  expectIssueComments,
-  expectPeople,
-  expectPlanEdits,
-  expectPullRequest,
-  expectSteeringPoll,
-  sendCommand,
-  useFixHarness,
-} from "../helpers/fix-harness.ts";
-import { expectInstallationToken } from "../helpers/github.ts";
+import { BRANCH, DROID_YML, FIX_EDIT, FIXTURE, PLAN_COMMENT_ID, containersOf, expectFixJob, sendCommand, useFixHarness } from "../helpers/fix-harness.ts";
 import { scriptModel } from "../helpers/scripted-model.ts";
 
 const h = useFixHarness("e2e-fix");
@@ -34,14 +17,7 @@ describe("/droid fix", () => {
     await h.git.createRepo("hello-fix", FIXTURE, { defaultBranch: "master" });
     await h.startWorker();
 
-    const work = expectInstallationToken();
-    expectDroidYml(work, DROID_YML, 1);
-    expectFixJobReads(work);
-    expectSteeringPoll(work);
-    const planEdits = expectPlanEdits(work, 2);
-    expectPeople(work);
-    const prs = expectPullRequest(work);
-    const results = expectIssueComments(work);
+    const { work, planEdits, prs, comments: results } = expectFixJob({ pr: true });
 
     const model = scriptModel([
       { tool: "update_plan", input: { reason: "Starting with the reproduction", updates: [{ id: "S1", state: "in-progress" }] } },

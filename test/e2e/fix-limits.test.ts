@@ -5,46 +5,15 @@
  * a clear comment otherwise, and the closing comment names what ended the run.
  */
 import { describe, expect, it } from "vitest";
-import {
-  BRANCH,
-  FIX_EDIT,
-  FIXTURE,
-  containersOf,
-  expectDroidYml,
-  expectFixJobReads,
-  expectIssueComments,
-  expectPeople,
-  expectPlanEdits,
-  expectPullRequest,
-  expectSteeringPoll,
-  sendCommand,
-  useFixHarness,
-} from "../helpers/fix-harness.ts";
-import { expectInstallationToken } from "../helpers/github.ts";
+import { BRANCH, FIX_EDIT, FIXTURE, containersOf, expectFixJob, sendCommand, useFixHarness } from "../helpers/fix-harness.ts";
 import { scriptModel, type Turn } from "../helpers/scripted-model.ts";
 
 const h = useFixHarness("e2e-limits");
 
-/** The worker's side: config, the fix job's reads, two plan edits, the closing comment (and a PR when `pr`). */
-function expectEndedJob(droidYml: string, options: { pr: boolean; steeringPolls: number }) {
-  const work = expectInstallationToken();
-  expectDroidYml(work, droidYml, 1);
-  expectFixJobReads(work);
-  for (let i = 0; i < options.steeringPolls; i++) expectSteeringPoll(work);
-  const planEdits = expectPlanEdits(work, 2);
-  let prs: Record<string, unknown>[] = [];
-  if (options.pr) {
-    expectPeople(work);
-    prs = expectPullRequest(work);
-  }
-  const comments = expectIssueComments(work);
-  return { work, planEdits, prs, comments };
-}
-
 async function runFix(repo: string, droidYml: string, turns: Turn[], options: { pr: boolean; steeringPolls: number }) {
   await h.git.createRepo(repo, FIXTURE, { defaultBranch: "master" });
   await h.startWorker();
-  const ended = expectEndedJob(droidYml, options);
+  const ended = expectFixJob({ droidYml, pr: options.pr, steering: options.steeringPolls });
   const model = scriptModel(turns);
   const hook = await sendCommand(h, "/droid fix", { commentId: 5001, droidYml, repo });
   const [job] = await h.settled();

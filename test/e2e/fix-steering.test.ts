@@ -5,23 +5,8 @@
  * shows the revision with its reason.
  */
 import { describe, expect, it } from "vitest";
-import {
-  DROID_YML,
-  FIX_EDIT,
-  FIXTURE,
-  REPO_API,
-  containersOf,
-  expectDroidYml,
-  expectFixJobReads,
-  expectIssueComments,
-  expectPeople,
-  expectPlanEdits,
-  expectPullRequest,
-  expectSteeringPoll,
-  sendCommand,
-  useFixHarness,
-} from "../helpers/fix-harness.ts";
-import { expectInstallationToken, expectPermission } from "../helpers/github.ts";
+import { DROID_YML, FIX_EDIT, FIXTURE, REPO_API, containersOf, expectFixJob, expectSteeringPoll, sendCommand, useFixHarness } from "../helpers/fix-harness.ts";
+import { expectPermission } from "../helpers/github.ts";
 import { scriptModel } from "../helpers/scripted-model.ts";
 
 const h = useFixHarness("e2e-steering");
@@ -35,19 +20,17 @@ describe("steering a running fix", () => {
     await h.git.createRepo("hello-steer", FIXTURE, { defaultBranch: "master" });
     await h.startWorker({ steeringPollMs: 0 });
 
-    const work = expectInstallationToken();
-    expectDroidYml(work, DROID_YML, 1);
-    expectFixJobReads(work);
     // Turn 1: nothing new. Turn 2: the comment (checked, acknowledged). Later turns: listed again, not repeated.
-    expectSteeringPoll(work);
-    expectSteeringPoll(work, [STEERING]);
-    expectPermission(work, STEERING.login, "write");
-    work.post(`${REPO_API}/issues/comments/${STEERING.id}/reactions`, { content: "eyes" }).reply(201, { id: 2 });
-    for (let i = 0; i < 4; i++) expectSteeringPoll(work, [STEERING]);
-    const planEdits = expectPlanEdits(work, 2);
-    expectPeople(work);
-    const prs = expectPullRequest(work);
-    const comments = expectIssueComments(work);
+    const { work, planEdits, prs, comments } = expectFixJob({
+      pr: true,
+      steering: (scope) => {
+        expectSteeringPoll(scope);
+        expectSteeringPoll(scope, [STEERING]);
+        expectPermission(scope, STEERING.login, "write");
+        scope.post(`${REPO_API}/issues/comments/${STEERING.id}/reactions`, { content: "eyes" }).reply(201, { id: 2 });
+        for (let i = 0; i < 4; i++) expectSteeringPoll(scope, [STEERING]);
+      },
+    });
 
     const model = scriptModel([
       { tool: "update_plan", input: { reason: "Starting", updates: [{ id: "S1", state: "in-progress" }] } },

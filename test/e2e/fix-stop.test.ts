@@ -7,44 +7,19 @@
  */
 import type nock from "nock";
 import { describe, expect, it } from "vitest";
-import {
-  DROID_YML,
-  FIX_EDIT,
-  FIXTURE,
-  containersOf,
-  expectDroidYml,
-  expectFixJobReads,
-  expectIssueComments,
-  expectPlanEdits,
-  expectSteeringPoll,
-  sendCommand,
-  useFixHarness,
-  waitForProcess,
-} from "../helpers/fix-harness.ts";
-import { expectInstallationToken } from "../helpers/github.ts";
+import { BRANCH, DROID_YML, FIX_EDIT, FIXTURE, containersOf, expectFixJob, sendCommand, useFixHarness, waitForProcess } from "../helpers/fix-harness.ts";
 import { scriptModel } from "../helpers/scripted-model.ts";
 
 const h = useFixHarness("e2e-stop");
-
-/** The worker's side of a run that is stopped: no people, no PR; the stop reply and the closing comment. */
-function expectStoppedJob() {
-  const work = expectInstallationToken();
-  expectDroidYml(work, DROID_YML, 1);
-  expectFixJobReads(work);
-  expectSteeringPoll(work);
-  const planEdits = expectPlanEdits(work, 2);
-  const comments = expectIssueComments(work, 2);
-  return { work, planEdits, comments };
-}
 
 /**
  * Sends `/droid stop` (token and permission cached from the fix) and checks what any stop
  * must do: the job cancelled within seconds, every declared call made, the sandbox (and
  * the command in it) gone, nothing pushed.
  */
-async function stopAndCheck(repo: string, scopes: nock.Scope[]): Promise<void> {
+async function stopAndCheck(repo: string, scopes: nock.Scope[], options: { droidYml?: string; pushed?: boolean } = {}): Promise<void> {
   const stopAt = Date.now();
-  const stop = await sendCommand(h, "/droid stop", { commentId: 5002, droidYml: DROID_YML, withToken: false, askPermission: false });
+  const stop = await sendCommand(h, "/droid stop", { commentId: 5002, droidYml: options.droidYml ?? DROID_YML, withToken: false, askPermission: false });
   const [job] = await h.settled();
   const stoppedInMs = Date.now() - stopAt;
 
@@ -53,7 +28,7 @@ async function stopAndCheck(repo: string, scopes: nock.Scope[]): Promise<void> {
   expect(stoppedInMs).toBeLessThan(10_000);
   for (const s of [stop, ...scopes]) expect(s.pendingMocks()).toEqual([]);
   expect(await containersOf(job?.id)).toEqual([]);
-  expect((await h.git.git(repo, "branch", "--list", "droid/*")).trim()).toBe("");
+  expect((await h.git.git(repo, "branch", "--list", "droid/*")).trim()).toBe(options.pushed ? BRANCH : "");
 }
 
 async function until(what: string, ok: () => boolean, timeoutMs = 60_000): Promise<void> {
@@ -69,7 +44,7 @@ describe("/droid stop", () => {
     if (!h.available) return ctx.skip();
     await h.git.createRepo("hello-stop", FIXTURE, { defaultBranch: "master" });
     await h.startWorker();
-    const { work, planEdits, comments } = expectStoppedJob();
+    const { work, planEdits, comments } = expectFixJob({ comments: 2 });
     const model = scriptModel([
       { tool: "update_plan", input: { reason: "Reproducing first", updates: [{ id: "S1", state: "in-progress" }] } },
       { tool: "str_replace_based_edit_tool", input: FIX_EDIT },
@@ -95,11 +70,35 @@ describe("/droid stop", () => {
     expect(planEdits.at(-1)).toContain("⏹️ Stopped");
   }, 180_000);
 
+  it("pushes the work so far as a draft PR when the repository allows it", async (ctx) => {
+    if (!h.available) return ctx.skip();
+    const yml = `${DROID_YML}fix:\n  pushPartialWorkOnStop: true\n`;
+    await h.git.createRepo("hello-stop-push", FIXTURE, { defaultBranch: "master" });
+    await h.startWorker();
+    const { work, comments, prs } = expectFixJob({ droidYml: yml, pr: true, comments: 2 });
+    const model = scriptModel([
+      { tool: "str_replace_based_edit_tool", input: FIX_EDIT },
+      { tool: "bash", input: { command: "sleep 30" } },
+    ]);
+
+    const fix = await sendCommand(h, "/droid fix", { commentId: 5001, droidYml: yml, repo: "hello-stop-push" });
+    const [running] = await h.queue.listForTarget({ owner: "Codertocat", name: "Hello-World" }, { kind: "issue", number: 1 });
+    await waitForProcess(running?.id, "sleep 30");
+    await stopAndCheck("hello-stop-push", [fix, work, model.scope], { droidYml: yml, pushed: true });
+
+    expect(await h.git.git("hello-stop-push", "show", `${BRANCH}:src/greet.js`)).toContain('return "stranger";');
+    expect(await h.git.git("hello-stop-push", "log", "-1", "--format=%s", BRANCH)).toContain("(partial)");
+    expect(prs[0]).toMatchObject({ head: BRANCH, draft: true });
+    expect(String(prs[0]?.body)).toContain("**Note:** The run was stopped by `/droid stop`.");
+    expect(comments[1]).toContain("Opened #7 (a draft).");
+    expect(comments[1]).not.toContain("Changed but not pushed");
+  }, 180_000);
+
   it("aborts the model's request in flight", async (ctx) => {
     if (!h.available) return ctx.skip();
     await h.git.createRepo("hello-stop-model", FIXTURE, { defaultBranch: "master" });
     await h.startWorker();
-    const { work, planEdits, comments } = expectStoppedJob();
+    const { work, planEdits, comments } = expectFixJob({ comments: 2 });
     const model = scriptModel([
       { tool: "update_plan", input: { reason: "Reproducing first", updates: [{ id: "S1", state: "in-progress" }] } },
       { tool: "run_tests", input: {}, delayMs: 60_000 },

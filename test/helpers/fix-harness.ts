@@ -244,6 +244,39 @@ export function expectIssueComments(scope: nock.Scope, times = 1): string[] {
   return bodies;
 }
 
+export interface FixJobCalls {
+  /** The worker's GitHub scope. */
+  work: nock.Scope;
+  planEdits: string[];
+  prs: Record<string, unknown>[];
+  comments: string[];
+}
+
+/**
+ * Every GitHub call of one fix job on the worker's side: the token, the config, the
+ * job's reads, the looks for steering comments (a count of empty ones, or declared by
+ * the test), the plan comment's edits (start and end), the commit's people and the PR
+ * when `pr`, and `comments` comments on the issue.
+ */
+export function expectFixJob(
+  options: { droidYml?: string; steering?: number | ((scope: nock.Scope) => void); pr?: boolean; comments?: number } = {},
+): FixJobCalls {
+  const work = expectInstallationToken();
+  expectDroidYml(work, options.droidYml ?? DROID_YML, 1);
+  expectFixJobReads(work);
+  const steering = options.steering ?? 1;
+  if (typeof steering === "number") for (let i = 0; i < steering; i++) expectSteeringPoll(work);
+  else steering(work);
+  const planEdits = expectPlanEdits(work, 2);
+  let prs: Record<string, unknown>[] = [];
+  if (options.pr) {
+    expectPeople(work);
+    prs = expectPullRequest(work);
+  }
+  const comments = expectIssueComments(work, options.comments ?? 1);
+  return { work, planEdits, prs, comments };
+}
+
 /**
  * Sends `/droid …` on issue #1 from the repo owner (a writer). The webhook side is
  * declared: the installation token (when `withToken`), the permission check (when not
