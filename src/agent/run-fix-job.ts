@@ -122,12 +122,18 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       return await fail("setup failed", `I couldn't prepare the repository: \`${setup.command.command}\` ${describeExecResult(setup.result)}.\n\n${setup.message}`);
     }
 
-    // 3. The live plan comment: subtask states, elapsed time and cost, throttled.
+    // 3. The live plan comment: subtask states, elapsed time and cost, throttled. Edits go
+    // out one at a time, each rendered when it is sent, so the last one sent is the final state.
     let lastEdit = 0;
     let phase = "⏳ Running";
-    const editPlanComment = async (force: boolean) => {
-      if (!force && now() - lastEdit < (deps.liveUpdateMs ?? 20_000)) return;
+    let edits = Promise.resolve();
+    const editPlanComment = (force: boolean): Promise<void> => {
+      if (!force && now() - lastEdit < (deps.liveUpdateMs ?? 20_000)) return edits;
       lastEdit = now();
+      edits = edits.then(sendPlanEdit);
+      return edits;
+    };
+    const sendPlanEdit = async () => {
       const body = renderPlanComment({
         stored: { ...stored, plan: plan.plan },
         changes: null,

@@ -68,4 +68,32 @@ describe("/droid fix", () => {
     // Nothing left behind.
     expect(await containersOf(job?.id)).toEqual([]);
   }, 180_000);
+
+  it("keeps the plan comment live: an edit after each turn, one at a time, the final state last", async (ctx) => {
+    if (!h.available) return ctx.skip();
+    await h.git.createRepo("hello-live", FIXTURE, { defaultBranch: "master" });
+    await h.startWorker({ liveUpdateMs: 0 });
+    // GitHub answers each edit slowly; the model answers at once. Start, after turns 1-4, end: six edits.
+    const { work, planEdits, planEditsMaxInFlight, prs } = expectFixJob({ pr: true, planEdits: { times: 6, replyAfterMs: 400 } });
+    const model = scriptModel([
+      { tool: "update_plan", input: { reason: "Starting", updates: [{ id: "S1", state: "in-progress" }] } },
+      { tool: "str_replace_based_edit_tool", input: FIX_EDIT },
+      { tool: "update_plan", input: { reason: "Fixed", updates: [{ id: "S1", state: "done" }, { id: "S2", state: "done" }] } },
+      { tool: "finish", input: { summary: "Empty names greet a stranger." } },
+      { tool: "finish", input: { summary: "Empty names greet a stranger." } },
+    ]);
+
+    const hook = await sendCommand(h, "/droid fix", { commentId: 5001, droidYml: DROID_YML, repo: "hello-live" });
+    const [job] = await h.settled();
+    expect(h.crashes).toEqual([]);
+    expect(job).toMatchObject({ state: "succeeded", error: null });
+    for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
+
+    expect(planEditsMaxInFlight()).toBe(1);
+    expect(planEdits).toHaveLength(6);
+    expect(planEdits[1]).toContain("⏳ Running");
+    expect(planEdits.at(-1)).toContain("✅ Done");
+    expect(planEdits.at(-1)).toContain("Pull request: #7");
+    expect(prs[0]).toMatchObject({ draft: false });
+  }, 180_000);
 });

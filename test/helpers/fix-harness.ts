@@ -210,10 +210,30 @@ export function expectSteeringPoll(scope: nock.Scope, comments: { id: number; bo
     );
 }
 
-/** Records every edit of the plan comment (`times` edits expected). */
-export function expectPlanEdits(scope: nock.Scope, times: number): string[] {
-  const edits: string[] = [];
-  scope.patch(`${REPO_API}/issues/comments/${PLAN_COMMENT_ID}`, (b: { body: string }) => (edits.push(b.body), true)).times(times).reply(200, {});
+/** Every edit of the plan comment, and how many were in flight at once at most. */
+export interface PlanEdits {
+  bodies: string[];
+  maxInFlight: number;
+}
+
+/** Records `times` edits of the plan comment, each answered after `replyAfterMs`. */
+export function expectPlanEdits(scope: nock.Scope, times: number, replyAfterMs = 0): PlanEdits {
+  const edits: PlanEdits = { bodies: [], maxInFlight: 0 };
+  let inFlight = 0;
+  scope
+    .patch(`${REPO_API}/issues/comments/${PLAN_COMMENT_ID}`, (b: { body: string }) => {
+      edits.bodies.push(b.body);
+      return true;
+    })
+    .times(times)
+    .reply((_uri, _body, answer) => {
+      inFlight++;
+      edits.maxInFlight = Math.max(edits.maxInFlight, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        answer(null, [200, {}]);
+      }, replyAfterMs);
+    });
   return edits;
 }
 
@@ -247,7 +267,9 @@ export function expectIssueComments(scope: nock.Scope, times = 1): string[] {
 export interface FixJobCalls {
   /** The worker's GitHub scope. */
   work: nock.Scope;
+  /** The plan comment's edits, in the order they were sent. */
   planEdits: string[];
+  planEditsMaxInFlight: () => number;
   prs: Record<string, unknown>[];
   comments: string[];
 }
@@ -255,11 +277,18 @@ export interface FixJobCalls {
 /**
  * Every GitHub call of one fix job on the worker's side: the token, the config, the
  * job's reads, the looks for steering comments (a count of empty ones, or declared by
- * the test), the plan comment's edits (start and end), the commit's people and the PR
+ * the test), the plan comment's edits (start and end by default), the commit's people and the PR
  * when `pr`, and `comments` comments on the issue.
  */
 export function expectFixJob(
-  options: { droidYml?: string; steering?: number | ((scope: nock.Scope) => void); pr?: boolean; comments?: number } = {},
+  options: {
+    droidYml?: string;
+    steering?: number | ((scope: nock.Scope) => void);
+    pr?: boolean;
+    comments?: number;
+    /** Edits of the plan comment (2: the start and the end), and how long GitHub takes to answer each. */
+    planEdits?: { times: number; replyAfterMs: number };
+  } = {},
 ): FixJobCalls {
   const work = expectInstallationToken();
   expectDroidYml(work, options.droidYml ?? DROID_YML, 1);
@@ -267,14 +296,14 @@ export function expectFixJob(
   const steering = options.steering ?? 1;
   if (typeof steering === "number") for (let i = 0; i < steering; i++) expectSteeringPoll(work);
   else steering(work);
-  const planEdits = expectPlanEdits(work, 2);
+  const edits = expectPlanEdits(work, options.planEdits?.times ?? 2, options.planEdits?.replyAfterMs ?? 0);
   let prs: Record<string, unknown>[] = [];
   if (options.pr) {
     expectPeople(work);
     prs = expectPullRequest(work);
   }
   const comments = expectIssueComments(work, options.comments ?? 1);
-  return { work, planEdits, prs, comments };
+  return { work, planEdits: edits.bodies, planEditsMaxInFlight: () => edits.maxInFlight, prs, comments };
 }
 
 /**
