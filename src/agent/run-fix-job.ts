@@ -160,7 +160,8 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       octokit: deps.octokit,
       repo: job.repo,
       issueNumber: ref.issueNumber,
-      since: new Date(started),
+      // Comments made while the job waited in the queue steer it too.
+      since: job.createdAt,
       gate: deps.gate,
       commandWord: deps.config.command,
       minIntervalMs: deps.steeringPollMs ?? 15_000,

@@ -73,4 +73,36 @@ describe("steering a running fix", () => {
     expect(comments[0]).toContain("Opened #7 (ready for review)");
     expect(await containersOf(job?.id)).toEqual([]);
   }, 180_000);
+
+  it("hands over a comment made while the job waited in the queue", async (ctx) => {
+    if (!h.available) return ctx.skip();
+    await h.git.createRepo("hello-queued", FIXTURE, { defaultBranch: "master" });
+    await h.startWorker({ steeringPollMs: 0 });
+    let queuedAt = new Date(0);
+    // Made when the job was recorded: before it started.
+    const early = { ...STEERING, at: () => queuedAt };
+    const { work, comments } = expectFixJob({
+      steering: (scope) => {
+        expectSteeringPoll(scope, [early]);
+        expectPermission(scope, STEERING.login, "write");
+        scope.post(`${REPO_API}/issues/comments/${STEERING.id}/reactions`, { content: "eyes" }).reply(201, { id: 2 });
+        expectSteeringPoll(scope, [early]);
+      },
+    });
+    const model = scriptModel([
+      { tool: "update_plan", input: { reason: "Starting", updates: [{ id: "S1", state: "in-progress" }] } },
+      { tool: "finish", input: { summary: "Nothing to change." } },
+      { tool: "finish", input: { summary: "Nothing to change." } },
+    ]);
+
+    const hook = await sendCommand(h, "/droid fix", { commentId: 5001, droidYml: DROID_YML, repo: "hello-queued" });
+    const [queued] = await h.queue.listForTarget({ owner: "Codertocat", name: "Hello-World" }, { kind: "issue", number: 1 });
+    queuedAt = queued?.createdAt ?? queuedAt;
+    const [job] = await h.settled();
+    expect(h.crashes).toEqual([]);
+    for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
+    expect(job?.state).toBe("succeeded");
+    expect(JSON.stringify(model.requests[1]?.messages.at(-1))).toContain(`HUMAN STEERING — @${STEERING.login}`);
+    expect(comments[0]).toContain("Nothing was pushed: the agent changed no files.");
+  }, 180_000);
 });

@@ -200,13 +200,21 @@ export function expectFixJobReads(scope: nock.Scope): nock.Scope {
     .reply(200, []);
 }
 
-/** One look for steering comments, answered with `comments` (made "now", when asked). */
-export function expectSteeringPoll(scope: nock.Scope, comments: { id: number; body: string; login: string }[] = []): nock.Scope {
+/** A comment on the issue; made "now" (when listed) unless `at` says when. */
+export interface IssueComment {
+  id: number;
+  body: string;
+  login: string;
+  at?: () => Date;
+}
+
+/** One look for steering comments, answered with `comments`. */
+export function expectSteeringPoll(scope: nock.Scope, comments: IssueComment[] = []): nock.Scope {
   return scope
     .get(`${REPO_API}/issues/1/comments`)
     .query((q) => typeof q.since === "string")
     .reply(200, () =>
-      comments.map((c) => ({ id: c.id, body: c.body, user: { login: c.login, type: "User" }, created_at: new Date().toISOString() })),
+      comments.map((c) => ({ id: c.id, body: c.body, user: { login: c.login, type: "User" }, created_at: (c.at?.() ?? new Date()).toISOString() })),
     );
 }
 
