@@ -165,9 +165,13 @@ async function recordRun(name: string, policy: HistoryPolicy, turns: Script): Pr
   return requests;
 }
 
+/** A block as JSON, without its cache marker. */
+function plain(value: unknown): string {
+  return JSON.stringify(value, (key, v: unknown) => (key === "cache_control" ? undefined : v));
+}
+
 /** The request as a list of blocks, each serialized without its cache marker. */
 function blocks(request: MessageCreateParamsNonStreaming): string[] {
-  const plain = (value: unknown) => JSON.stringify(value, (key, v: unknown) => (key === "cache_control" ? undefined : v));
   const system = typeof request.system === "string" ? [request.system] : (request.system ?? []);
   const out = [...(request.tools ?? []).map((t) => `tool ${plain(t)}`), ...system.map((b) => `system ${plain(b)}`)];
   request.messages.forEach((m, i) => {
