@@ -94,10 +94,24 @@ async function listDirectory(sandbox: Sandbox, target: string): Promise<EditorRe
 
 type Edit = { ok: true; content: string; line: number } | { ok: false; error: string };
 
+/**
+ * Replaces the one exact match of `oldStr`. Models write "\n": in a file whose lines end
+ * in CRLF, a text that is not found as sent is looked for (and written) with CRLF.
+ */
 export function replaceUnique(content: string, oldStr: string, newStr: string): Edit {
+  if (!content.includes(oldStr) && usesCrlf(content) && /(?<!\r)\n/.test(oldStr)) {
+    const crlf = replaceOnce(content, toCrlf(oldStr), toCrlf(newStr));
+    if (crlf.ok || !crlf.error.startsWith(NOT_FOUND)) return crlf;
+  }
+  return replaceOnce(content, oldStr, newStr);
+}
+
+const NOT_FOUND = "old_str was not found in FILE.";
+
+function replaceOnce(content: string, oldStr: string, newStr: string): Edit {
   const first = content.indexOf(oldStr);
   if (first === -1) {
-    return { ok: false, error: "old_str was not found in FILE. It must match exactly, including whitespace and indentation: view the file and copy the text." };
+    return { ok: false, error: `${NOT_FOUND} It must match exactly, including whitespace and indentation: view the file and copy the text.` };
   }
   const second = content.indexOf(oldStr, first + 1);
   if (second !== -1) {
@@ -108,14 +122,26 @@ export function replaceUnique(content: string, oldStr: string, newStr: string): 
   return { ok: true, content: content.slice(0, first) + newStr + content.slice(first + oldStr.length), line: lineOf(content, first) };
 }
 
+/** Inserts `text` after line `afterLine` (0: at the top), with the file's own line endings. */
 export function insertAt(content: string, afterLine: number, text: string): Edit {
-  const lines = content.split("\n");
+  const eol = usesCrlf(content) ? "\r\n" : "\n";
+  const lines = content.split(eol);
   const trailing = lines.at(-1) === "";
   if (trailing) lines.pop();
   if (afterLine > lines.length) return { ok: false, error: `insert_line ${afterLine} is past the end of FILE, which has ${lines.length} lines.` };
-  const inserted = text.endsWith("\n") ? text.slice(0, -1).split("\n") : text.split("\n");
+  const inserted = text.replace(/\r?\n$/, "").split(/\r?\n/);
   lines.splice(afterLine, 0, ...inserted);
-  return { ok: true, content: lines.join("\n") + (trailing ? "\n" : ""), line: afterLine + 1 };
+  return { ok: true, content: lines.join(eol) + (trailing ? eol : ""), line: afterLine + 1 };
+}
+
+/** Whether the file's first line ends in CRLF. */
+function usesCrlf(content: string): boolean {
+  const nl = content.indexOf("\n");
+  return nl > 0 && content[nl - 1] === "\r";
+}
+
+function toCrlf(text: string): string {
+  return text.replace(/\r?\n/g, "\r\n");
 }
 
 function snippet(content: string, line: number): string {

@@ -1,19 +1,26 @@
 /**
  * The conversation with the model, kept cache-friendly: a stable prefix (tools,
  * system prompt, task message) with cache breakpoints, and old tool results compacted
- * in batches — only when the conversation grows past a threshold — so that most
- * requests extend the previous one and hit the cache.
+ * in batches — only when the conversation grows past a threshold, and then down to a
+ * low-water mark — so that most requests extend the previous one and hit the cache.
  */
 import type { ContentBlockParam, MessageParam, ToolResultBlockParam } from "@anthropic-ai/sdk/resources/messages";
 
 export interface HistoryPolicy {
   /** Compact when the conversation's text exceeds this many characters (about 4 a token). */
   compactAtChars: number;
-  /** Tool results of this many latest turns are never compacted. */
+  /** Tool results of this many latest turns are kept while the conversation is below `compactToChars`. */
   keepRecentTurns: number;
+  /**
+   * The low-water mark: a compaction goes on (into the recent turns, oldest first, never
+   * the latest) until the conversation is at most this big, so that the next compaction
+   * (which breaks the cached prefix) is a whole batch of turns away. Without it, large
+   * recent results keep the conversation above the threshold and every turn compacts.
+   */
+  compactToChars: number;
 }
 
-export const DEFAULT_HISTORY_POLICY: HistoryPolicy = { compactAtChars: 240_000, keepRecentTurns: 6 };
+export const DEFAULT_HISTORY_POLICY: HistoryPolicy = { compactAtChars: 240_000, keepRecentTurns: 6, compactToChars: 120_000 };
 
 /** What the history knows about one tool result, to compact it later. */
 interface ResultMeta {
@@ -87,14 +94,25 @@ export class ConversationHistory {
     for (const meta of this.#meta.values()) {
       if (meta.viewedPath) latestView.set(meta.viewedPath, Math.max(latestView.get(meta.viewedPath) ?? -1, meta.turn));
     }
+    const superseded = (meta: ResultMeta) => meta.viewedPath !== null && (latestView.get(meta.viewedPath) ?? -1) > meta.turn;
     for (const [block, meta] of this.#meta) {
-      if (meta.compacted) continue;
-      const superseded = meta.viewedPath !== null && (latestView.get(meta.viewedPath) ?? -1) > meta.turn;
-      if (meta.turn >= keepFrom && !superseded) continue;
-      block.content = superseded ? `[an older view of ${meta.viewedPath}, superseded by a later one]` : `[compacted] ${meta.stub}`;
-      meta.compacted = true;
+      if (!meta.compacted && (meta.turn < keepFrom || superseded(meta))) this.#compactResult(block, meta, superseded(meta));
+    }
+    // Still above the low-water mark: the recent results too, oldest first, never the latest turn's.
+    let size = this.size();
+    for (const [block, meta] of this.#meta) {
+      if (size <= this.#policy.compactToChars) break;
+      if (meta.compacted || meta.turn >= this.#turn) continue;
+      const before = blockChars(block);
+      this.#compactResult(block, meta, false);
+      size -= before - blockChars(block);
     }
     this.compactions++;
+  }
+
+  #compactResult(block: ToolResultBlockParam, meta: ResultMeta, superseded: boolean): void {
+    block.content = superseded ? `[an older view of ${meta.viewedPath}, superseded by a later one]` : `[compacted] ${meta.stub}`;
+    meta.compacted = true;
   }
 }
 

@@ -46,6 +46,8 @@ export class LivePlan {
     for (const u of update.updates) {
       const subtask = next.subtasks.find((s) => s.id === u.id);
       if (!subtask) return { ok: false, text: `No subtask ${u.id}; the subtasks are ${ids(next)}.` };
+      // Done before this update: closed. Marked done by it: its fields may still be set.
+      const wasDone = subtask.state === "done";
       if (u.state && u.state !== subtask.state) {
         changes.push(`${u.id}: ${subtask.state} → ${u.state}`);
         subtask.state = u.state;
@@ -53,7 +55,7 @@ export class LivePlan {
       for (const field of ["title", "change", "verification"] as const) {
         const value = u[field];
         if (value !== undefined && value !== subtask[field]) {
-          if (subtask.state === "done") return { ok: false, text: `${u.id} is done; add a new subtask instead of rewriting it.` };
+          if (wasDone) return { ok: false, text: `${u.id} is done; add a new subtask instead of rewriting it.` };
           subtask[field] = value;
           changes.push(`${u.id}: ${field} changed`);
           structural = true;

@@ -7,7 +7,7 @@
 import type { ContentBlockParam, Message, TextBlockParam, Tool, ToolResultBlockParam, ToolUnion } from "@anthropic-ai/sdk/resources/messages";
 import type { Logger } from "pino";
 import type { z } from "zod";
-import { BudgetExceeded, LlmAborted, LlmRequestRejected, LlmUnavailable, type Budget, type LlmClient, type UsageLedger } from "../llm/index.ts";
+import { BudgetExceeded, LlmAborted, describeBudgetStop, LlmRequestRejected, LlmUnavailable, type Budget, type LlmClient, type UsageLedger } from "../llm/index.ts";
 import { CommandCancelled, type AgentComputer, type TestRun } from "./computer.ts";
 import { ConversationHistory, type HistoryPolicy } from "./history.ts";
 import type { LivePlan } from "./live-plan.ts";
@@ -92,7 +92,7 @@ export async function runAgent(run: AgentRun): Promise<AgentOutcome> {
   try {
     for (;;) {
       if (run.signal.aborted) return ended({ kind: "cancelled" });
-      if (history.turn >= run.limits.maxTurns) return ended({ kind: "limit", limit: "turns", detail: `${run.limits.maxTurns} turns` });
+      if (history.turn >= run.limits.maxTurns) return ended({ kind: "limit", limit: "turns", detail: `the turn limit (${run.limits.maxTurns} turns)` });
       if (now() >= run.limits.deadline) return ended({ kind: "limit", limit: "time", detail: "the job's wall-clock limit" });
 
       const message = await run.llm.createMessage(
@@ -144,7 +144,7 @@ export async function runAgent(run: AgentRun): Promise<AgentOutcome> {
     }
   } catch (error) {
     if (error instanceof LlmAborted || error instanceof CommandCancelled || run.signal.aborted) return ended({ kind: "cancelled" });
-    if (error instanceof BudgetExceeded) return ended({ kind: "limit", limit: "budget", detail: budgetDetail(run) });
+    if (error instanceof BudgetExceeded) return ended({ kind: "limit", limit: "budget", detail: describeBudgetStop(error.state) });
     if (error instanceof LlmUnavailable || error instanceof LlmRequestRejected) return ended({ kind: "failed", reason: error.message });
     throw error;
   }
@@ -271,10 +271,6 @@ function firstLine(text: string): string {
 
 function dedupe(notes: string[]): string[] {
   return [...new Set(notes)];
-}
-
-function budgetDetail(run: AgentRun): string {
-  return `the job's budget ($${run.budget.usd.toFixed(2)} / ${run.budget.tokens.toLocaleString("en-US")} tokens; spent $${run.ledger.costUsd.toFixed(2)})`;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -99,12 +99,18 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
     if (opening.kind === "setup-failed") return await fail("setup failed", opening.message);
     const { repo, computer, commands, inspect } = opening.bench;
 
-    // 3. The live plan comment: subtask states, elapsed time and cost, throttled.
+    // 3. The live plan comment: subtask states, elapsed time and cost, throttled. Edits go
+    // out one at a time, each rendered when it is sent, so the last one sent is the final state.
     let lastEdit = 0;
     let phase = "⏳ Running";
-    const editPlanComment = async (force: boolean) => {
-      if (!force && now() - lastEdit < (deps.liveUpdateMs ?? 20_000)) return;
+    let edits = Promise.resolve();
+    const editPlanComment = (force: boolean): Promise<void> => {
+      if (!force && now() - lastEdit < (deps.liveUpdateMs ?? 20_000)) return edits;
       lastEdit = now();
+      edits = edits.then(sendPlanEdit);
+      return edits;
+    };
+    const sendPlanEdit = async () => {
       const body = renderPlanComment({
         stored: { ...stored, plan: plan.plan },
         changes: null,
@@ -123,11 +129,13 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       octokit: deps.octokit,
       repo: job.repo,
       issueNumber: ref.issueNumber,
-      since: new Date(started),
+      // Comments made while the job waited in the queue steer it too.
+      since: job.createdAt,
       gate: deps.gate,
       commandWord: deps.config.command,
       minIntervalMs: deps.steeringPollMs ?? 15_000,
       ignoreIds: [planComment.id, ...(job.triggerCommentId ? [job.triggerCommentId] : [])],
+      log: deps.log,
     });
     const outcome = await runAgent({
       llm: deps.llm,
@@ -155,7 +163,8 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       onTurn: () => void editPlanComment(false),
     });
     deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: ledger.costUsd }, "agent run ended");
-    if (outcome.kind !== "finished") plan.settle("failed");
+    // A stopped subtask did not fail: it was left undone.
+    if (outcome.kind !== "finished") plan.settle(outcome.kind === "cancelled" ? "skipped" : "failed");
 
     // 5. Bring the work back, commit, push, open or update the PR.
     const pushAllowed = outcome.kind !== "cancelled" || deps.config.fix.pushPartialWorkOnStop;
@@ -204,7 +213,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
     }
     phase = outcome.kind === "finished" ? "✅ Done" : outcome.kind === "cancelled" ? "⏹️ Stopped" : "⚠️ Ended early";
     await editPlanComment(true);
-    await comment(resultComment({ outcome, pullRequest: pr, pushed: pr !== null, tests, figures: figures(), commandWord: deps.config.command, reasonNotPushed }));
+    await comment(resultComment({ outcome, pullRequest: pr, pushed: pr !== null, tests, figures: figures(), commandWord: deps.config.command, reasonNotPushed, plan: plan.plan, changes }));
     return { outcome: jobOutcomeOf(outcome), costUsd: ledger.costUsd, links };
   } catch (error) {
     if (signal.aborted) return await endCancelled();

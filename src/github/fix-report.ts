@@ -101,6 +101,10 @@ export function resultComment(input: {
   figures: RunFigures;
   commandWord: string;
   reasonNotPushed: string | null;
+  /** The plan as the run left it: what was done and what was not. */
+  plan: Plan;
+  /** The files the run changed, pushed or not. */
+  changes: ChangeReport;
 }): string {
   const lines = [describeOutcome(input.outcome)];
   if (input.pullRequest) {
@@ -109,14 +113,48 @@ export function resultComment(input: {
   } else if (input.reasonNotPushed) {
     lines.push(`Nothing was pushed: ${input.reasonNotPushed}.`);
   }
+  lines.push("", ...progressLines(input.plan));
+  if (!input.pushed && input.changes.files.length > 0) {
+    const files = input.changes.files.map((f) => `\`${f.path}\` (${f.status})`).join(", ");
+    const keep = input.outcome.kind === "cancelled" ? " Set `fix.pushPartialWorkOnStop: true` in `.github/droid.yml` to keep a stopped run's work as a draft pull request." : "";
+    lines.push(`**Changed but not pushed** (discarded with the sandbox): ${files}.${keep}`);
+  }
   lines.push("", input.tests, "");
-  const next =
-    input.outcome.kind === "finished"
-      ? `Review the pull request; comments there steer the next revision.`
-      : `Run \`/${input.commandWord} fix [instructions]\` to continue, or \`/${input.commandWord} plan <feedback>\` to change the plan first.`;
-  lines.push(`**Next:** ${next}`, "", `<sub>${formatUsd(input.figures.costUsd)} · ${formatDuration(input.figures.durationMs)} · job \`${input.figures.jobId}\`</sub>`);
+  lines.push(`**Next:** ${nextStep(input.outcome, input.commandWord)}`, "", `<sub>${formatUsd(input.figures.costUsd)} · ${formatDuration(input.figures.durationMs)} · job \`${input.figures.jobId}\`</sub>`);
   return lines.join("\n");
 }
+
+/** Which subtasks were done, and which were not (with their state). */
+function progressLines(plan: Plan): string[] {
+  const done = plan.subtasks.filter((s) => s.state === "done");
+  const open = plan.subtasks.filter((s) => s.state !== "done");
+  const lines = [`**Done:** ${done.length === 0 ? "no subtask yet" : done.map(subtaskName).join("; ")}.`];
+  if (open.length > 0) lines.push(`**Not done:** ${open.map((s) => `${subtaskName(s)} (${s.state})`).join("; ")}.`);
+  return lines;
+}
+
+function subtaskName(s: Plan["subtasks"][number]): string {
+  return `${s.id} ${oneLine(s.title)}`;
+}
+
+function nextStep(outcome: AgentOutcome, word: string): string {
+  const resume = `Run \`/${word} fix [instructions]\` to continue, or \`/${word} plan <feedback>\` to change the plan first.`;
+  switch (outcome.kind) {
+    case "finished":
+      return "Review the pull request; comments there steer the next revision.";
+    case "limit":
+      return `${resume} To give runs more room, raise ${LIMIT_SETTING[outcome.limit]} in \`.github/droid.yml\`.`;
+    case "cancelled":
+    case "failed":
+      return resume;
+  }
+}
+
+const LIMIT_SETTING: Record<Extract<AgentOutcome, { kind: "limit" }>["limit"], string> = {
+  turns: "`fix.maxTurns`",
+  time: "`fix.maxMinutes`",
+  budget: "`budget.usd` (or `budget.tokens`)",
+};
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();

@@ -32,6 +32,20 @@ export class BudgetExceeded extends Error {
   }
 }
 
+/** Why a budget stopped a job, in words for a comment: the limit, what was spent, and the request not sent. */
+export function describeBudgetStop(state: BudgetState): string {
+  const byTokens = state.spentUsd + state.nextUsd <= state.budget.usd;
+  const limit = byTokens ? `${state.budget.tokens.toLocaleString("en-US")} tokens` : usd(state.budget.usd);
+  const spent = `spent ${usd(state.spentUsd)}, ${state.spentTokens.toLocaleString("en-US")} tokens`;
+  if (state.when === "after-response") return `the job's budget of ${limit} (${spent})`;
+  const next = byTokens ? `${state.nextTokens.toLocaleString("en-US")} tokens` : usd(state.nextUsd);
+  return `the job's budget of ${limit} (${spent}; the next model request, estimated at ${next}, would cross it)`;
+}
+
+function usd(amount: number): string {
+  return `$${amount > 0 && amount < 0.1 ? amount.toFixed(4) : amount.toFixed(2)}`;
+}
+
 /** Throws `BudgetExceeded` if spending `next` (an estimate) on `model` would cross the budget. */
 export function checkBeforeRequest(ledger: UsageLedger, budget: Budget, model: string, next: TokenUsage): void {
   const nextUsd = costOf(model, next);

@@ -1,4 +1,4 @@
-export { BudgetExceeded, checkAfterResponse, checkBeforeRequest, type Budget, type BudgetState } from "./budget.ts";
+export { BudgetExceeded, checkAfterResponse, describeBudgetStop, checkBeforeRequest, type Budget, type BudgetState } from "./budget.ts";
 export { createLlmClient, makeLlmClient, type LlmCallOptions, type LlmClient, type LlmProvider, type MessageRequest, type SendMessage } from "./client.ts";
 export { LlmAborted, LlmRequestRejected, LlmUnavailable } from "./errors.ts";
 export { estimateRequestTokens, estimateTokens } from "./estimate.ts";

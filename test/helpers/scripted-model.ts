@@ -13,6 +13,10 @@ export type Turn = (
 ) & {
   /** Runs before this answer is sent (e.g. a human pushes, a second webhook arrives). */
   before?: () => Promise<void>;
+  /** This turn's usage, instead of the script's. */
+  usage?: FakeUsage;
+  /** Answer only after this many milliseconds (a request in flight). */
+  delayMs?: number;
 };
 
 export interface ScriptedModel {
@@ -28,18 +32,19 @@ export function scriptModel(turns: Turn[], usage: FakeUsage = USAGE): ScriptedMo
   const requests: MessageCreateParamsNonStreaming[] = [];
   let scope = nock(ANTHROPIC);
   turns.forEach((turn, i) => {
-    const interceptor = scope.post("/v1/messages", (body: MessageCreateParamsNonStreaming) => {
+    const declared = scope.post("/v1/messages", (body: MessageCreateParamsNonStreaming) => {
       requests.push(body);
       return true;
     });
+    const interceptor = turn.delayMs === undefined ? declared : declared.delay(turn.delayMs);
     if ("status" in turn) {
       scope = interceptor.reply(turn.status, turn.body as nock.Body);
       return;
     }
     const answer: Message =
       "tool" in turn
-        ? message([{ type: "tool_use", id: `toolu_${i}`, name: turn.tool, input: turn.input, caller: { type: "direct" } }], usage, "tool_use")
-        : message([{ type: "text", text: turn.text, citations: null }], usage);
+        ? message([{ type: "tool_use", id: `toolu_${i}`, name: turn.tool, input: turn.input, caller: { type: "direct" } }], turn.usage ?? usage, "tool_use")
+        : message([{ type: "text", text: turn.text, citations: null }], turn.usage ?? usage);
     const before = turn.before;
     scope = before ? interceptor.reply(async () => (await before(), [200, answer])) : interceptor.reply(200, answer);
   });
