@@ -11,7 +11,7 @@ import { loadRepoConfig } from "./github/repo-config-loader.ts";
 import { planningSettings, type RepoConfig } from "./config/repo-config.ts";
 import type { Settings } from "./config/settings.ts";
 import type { JobContext, JobRunners } from "./jobs/worker.ts";
-import type { Job, JobOutcome } from "./jobs/types.ts";
+import type { Job, JobLinks, JobOutcome } from "./jobs/types.ts";
 import type { LlmClient } from "./llm/index.ts";
 import { runPlanJob } from "./planning/run-plan-job.ts";
 import { runFixJob } from "./agent/run-fix-job.ts";
@@ -37,105 +37,91 @@ export interface RunnerServices {
   tuning?: { liveUpdateMs?: number; steeringPollMs?: number };
 }
 
+/** What every model-using job gets: the installation's client, its config, the model. */
+interface JobSite {
+  octokit: GitHubClient;
+  config: RepoConfig;
+  llm: LlmClient;
+  /** The collaborators shared by the jobs that work in a sandbox on a clone. */
+  bench: {
+    docker: Docker;
+    botLogin: string;
+    token: () => Promise<string>;
+    secrets: string[];
+    dataDir: string;
+    instance: string;
+    log: JobContext["log"];
+  };
+}
+
 export function createRunners(services: RunnerServices): JobRunners {
-  const plan = async (octokit: GitHubClient, config: RepoConfig, job: Job, context: JobContext) => {
-    if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), "the model API is not configured");
+  const plan = async (site: JobSite, job: Job, context: JobContext): Promise<JobOutcome> => {
+    const { octokit } = site;
     const result = await runPlanJob(
-          {
-            octokit,
-            graphql: octokit.graphql,
-            llm: services.llm.client,
-            settings: planningSettings(config),
-            log: context.log,
-            clock: { now: () => new Date() },
-            botLogin: await services.botLogin(),
-            hasWriteAccess: async (login) => {
-              const permission = await services.gate.permission(octokit, job.repo, login);
-              return permission === "admin" || permission === "maintain" || permission === "write";
-            },
-          },
-          job,
-          context.signal,
-        );
+      {
+        octokit,
+        graphql: octokit.graphql,
+        llm: site.llm,
+        settings: planningSettings(site.config),
+        log: context.log,
+        clock: { now: () => new Date() },
+        botLogin: site.bench.botLogin,
+        hasWriteAccess: async (login) => {
+          const permission = await services.gate.permission(octokit, job.repo, login);
+          return permission === "admin" || permission === "maintain" || permission === "write";
+        },
+      },
+      job,
+      context.signal,
+    );
     await context.progress({ costUsd: result.costUsd, links: result.links });
     return result.outcome;
   };
+  /** Runs `work` with the job's site, then records its cost and links. */
+  const runner =
+    (work: (site: JobSite, job: Job, context: JobContext) => Promise<{ outcome: JobOutcome; costUsd: number; links?: JobLinks }>) =>
+    (job: Job, context: JobContext) =>
+      withSite(services, job, context, async (site) => {
+        const result = await work(site, job, context);
+        await context.progress({ costUsd: result.costUsd, ...(result.links ? { links: result.links } : {}) });
+        return result.outcome;
+      });
   return {
-    rca: (job, context) =>
-      withRepo(services, job, context, async (octokit, config) => {
-        if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), "the model API is not configured");
-        const result = await runRcaJob(
-          {
-            octokit,
-            docker: services.docker,
-            llm: services.llm.client,
-            ...(config.model ? { model: config.model } : {}),
-            budget: config.budget,
-            botLogin: await services.botLogin(),
-            token: async () => installationToken(octokit),
-            secrets: services.secrets,
-            dataDir: services.settings.dataDir,
-            instance: services.settings.instance,
-            historyDays: services.incidentHistoryDays ?? 14,
-            commandWord: config.command,
-            log: context.log,
-          },
-          job,
-          context.signal,
-        );
-        await context.progress({ costUsd: result.costUsd });
-        return result.outcome;
-      }),
-    plan: (job, context) => withRepo(services, job, context, (octokit, config) => plan(octokit, config, job, context)),
-    fix: (job, context) =>
-      withRepo(services, job, context, async (octokit, config) => {
-        if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), "the model API is not configured");
-        const llm = services.llm.client;
-        const result = await runFixJob(
-          {
-            octokit,
-            docker: services.docker,
-            llm,
-            config,
-            gate: services.gate,
-            botLogin: await services.botLogin(),
-            token: async () => installationToken(octokit),
-            secrets: services.secrets,
-            dataDir: services.settings.dataDir,
-            instance: services.settings.instance,
-            makePlan: () => plan(octokit, config, { ...job, request: { kind: "plan", feedback: "" } }, context),
-            beforePush: (links) => context.progress({ links }),
-            log: context.log,
-            ...services.tuning,
-          },
-          job,
-          context.signal,
-        );
-        await context.progress({ costUsd: result.costUsd, links: result.links });
-        return result.outcome;
-      }),
-    revise: (job, context) =>
-      withRepo(services, job, context, async (octokit, config) => {
-        if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), "the model API is not configured");
-        const result = await runReviseJob(
-          {
-            octokit,
-            docker: services.docker,
-            llm: services.llm.client,
-            config,
-            botLogin: await services.botLogin(),
-            token: async () => installationToken(octokit),
-            secrets: services.secrets,
-            dataDir: services.settings.dataDir,
-            instance: services.settings.instance,
-            log: context.log,
-          },
-          job,
-          context.signal,
-        );
-        await context.progress({ costUsd: result.costUsd, links: result.links });
-        return result.outcome;
-      }),
+    plan: (job, context) => withSite(services, job, context, (site) => plan(site, job, context)),
+    fix: runner((site, job, context) =>
+      runFixJob(
+        {
+          ...site.bench,
+          octokit: site.octokit,
+          llm: site.llm,
+          config: site.config,
+          gate: services.gate,
+          makePlan: () => plan(site, { ...job, request: { kind: "plan", feedback: "" } }, context),
+          beforePush: (links) => context.progress({ links }),
+          ...services.tuning,
+        },
+        job,
+        context.signal,
+      ),
+    ),
+    revise: runner((site, job, context) =>
+      runReviseJob({ ...site.bench, octokit: site.octokit, llm: site.llm, config: site.config }, job, context.signal),
+    ),
+    rca: runner((site, job, context) =>
+      runRcaJob(
+        {
+          ...site.bench,
+          octokit: site.octokit,
+          llm: site.llm,
+          ...(site.config.model ? { model: site.config.model } : {}),
+          budget: site.config.budget,
+          historyDays: services.incidentHistoryDays ?? 14,
+          commandWord: site.config.command,
+        },
+        job,
+        context.signal,
+      ),
+    ),
   };
 }
 
@@ -146,12 +132,15 @@ async function installationToken(octokit: GitHubClient): Promise<string> {
   throw new Error("no installation token");
 }
 
-/** Authenticates as the installation and reads the repo's config; an invalid config ends the job with a comment. */
-async function withRepo(
+/**
+ * Authenticates as the installation and reads the repo's config; an invalid config, or
+ * no model configured, ends the job with a comment saying so.
+ */
+async function withSite(
   services: RunnerServices,
   job: Job,
   context: JobContext,
-  run: (octokit: GitHubClient, config: RepoConfig) => Promise<JobOutcome>,
+  run: (site: JobSite) => Promise<JobOutcome>,
 ): Promise<JobOutcome> {
   const octokit = await services.probot.auth(job.repo.installationId);
   const loaded = await loadRepoConfig(octokit, job.repo);
@@ -159,7 +148,17 @@ async function withRepo(
     context.log.warn({ problems: loaded.problems }, "invalid repository configuration at run time");
     return failWith(octokit, job, configProblemMessage(loaded.problems), "invalid .github/droid.yml");
   }
-  return run(octokit, loaded.config);
+  if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), "the model API is not configured");
+  const bench = {
+    docker: services.docker,
+    botLogin: await services.botLogin(),
+    token: () => installationToken(octokit),
+    secrets: services.secrets,
+    dataDir: services.settings.dataDir,
+    instance: services.settings.instance,
+    log: context.log,
+  };
+  return run({ octokit, config: loaded.config, llm: services.llm.client, bench });
 }
 
 async function failWith(octokit: GitHubClient, job: Job, body: string, error = body): Promise<JobOutcome> {
