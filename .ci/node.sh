@@ -1,6 +1,9 @@
 # Sourced: puts Node.js 24 first on PATH, installing it from the npm registry
 # (the `node-linux-<arch>` package) when the machine's Node is older.
-NODE24_DIR="${NODE24_DIR:-/opt/node24}"
+# /opt/node24 for root (CI); a per-user cache otherwise.
+if [ -z "${NODE24_DIR:-}" ]; then
+  if [ -w /opt ] || [ -d /opt/node24 ]; then NODE24_DIR=/opt/node24; else NODE24_DIR="$HOME/.cache/droid/node24"; fi
+fi
 if ! node --version 2>/dev/null | grep -Eq '^v(2[4-9]|[3-9][0-9])\.'; then
   case "$(uname -m)" in
     x86_64) node_arch=x64 ;;
