@@ -12,7 +12,7 @@ import { safeMarkdown } from "../github/comment-text.ts";
 import { describeOutcome, testLine } from "../github/fix-report.ts";
 import type { GitHubClient } from "../github/octokit.ts";
 import { scrubSecrets } from "../github/text.ts";
-import { findPlanComment } from "../github/plan-comment.ts";
+import { executionLinesOf, findPlanComment, renderPlanComment, type FoundPlanComment } from "../github/plan-comment.ts";
 import { loadReviewThreads, type ReviewThread } from "../github/review-threads.ts";
 import { patchBlock, readRevisions, resolveThreads, revisionLine, threadReply, withRevision, type RevisionDelivery } from "../github/revision-report.ts";
 import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
@@ -144,6 +144,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     if (delivery.kind === "pushed") {
       const line = revisionLine({ date: new Date(now()), requester: job.requester, reviewId: request.reviewId, delivery, threads: threads.length, changed: threads.filter((t) => answers.get(t)?.changed).length, summary, costUsd: figures().costUsd });
       await deps.octokit.rest.pulls.update({ ...common, pull_number: pullNumber, body: withRevision(pr.body, line) });
+      if (planFound?.parsed) await notePlanRevision(planFound, delivery, request.reviewId);
     }
     const notice = generalNotice({ delivery, changes, threads: threads.length, summary, runEnded, outcome });
     if (notice) await prComment(scrubSecrets(notice, bench.secrets));
@@ -195,6 +196,22 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
         .createReplyForReviewComment({ ...common, pull_number: pullNumber, comment_id: thread.replyToId, body: body(thread) })
         .catch((error: unknown) => deps.log.error({ err: error, commentId: thread.replyToId }, "could not reply in a review thread"));
     }
+  }
+
+  /** The plan comment of the PR's issue lists the revision under "Execution". */
+  async function notePlanRevision(found: FoundPlanComment, delivery: Extract<RevisionDelivery, { kind: "pushed" }>, reviewId: number | null): Promise<void> {
+    if (!found.parsed) return;
+    const line = `- Revised in #${pullNumber}${reviewId ? ` for review ${reviewId}` : ""}: [\`${delivery.sha.slice(0, 7)}\`](${delivery.url}) (@${job.requester})`;
+    const body = renderPlanComment({
+      stored: found.parsed.stored,
+      changes: null,
+      contextNotes: [],
+      footer: null,
+      execution: [...executionLinesOf(found.body), line].slice(-15),
+    });
+    await deps.octokit.rest.issues
+      .updateComment({ ...common, comment_id: found.id, body })
+      .catch((error: unknown) => deps.log.warn({ err: error }, "could not note the revision in the plan comment"));
   }
 
   async function endCancelled(): Promise<ReviseJobResult> {

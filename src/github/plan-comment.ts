@@ -148,6 +148,15 @@ export function renderPlanComment(view: PlanCommentView): string {
   return body;
 }
 
+/** The lines of a plan comment's "Execution" section (what runs and revisions reported), if any. */
+export function executionLinesOf(body: string): string[] {
+  const start = body.indexOf("\n**Execution**\n\n");
+  if (start === -1) return [];
+  const rest = body.slice(start + "\n**Execution**\n\n".length);
+  const end = rest.indexOf("\n\n");
+  return (end === -1 ? rest : rest.slice(0, end)).split("\n").filter((l) => l.trim() !== "");
+}
+
 /** A plan read back from its comment, with the humans' checkbox edits applied. */
 export interface ParsedPlanComment {
   stored: StoredPlan;

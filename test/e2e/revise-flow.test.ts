@@ -141,8 +141,14 @@ function expectTrigger(scope: nock.Scope, options: { permission: boolean }): voi
   if (options.permission) expectPermission(scope, OWNER, "write");
 }
 
-/** What a revision reads: config, the PR, its review comments, the issue's plan. */
-function expectRevisionReads(scope: nock.Scope, name: string, comments: object[], prBody = PR_BODY): void {
+/**
+ * What a revision reads: config, the PR, its review comments, the issue's plan; and the
+ * plan comment's note of a pushed revision (captured into `planEdits` when given, else
+ * allowed but not required).
+ */
+function expectRevisionReads(scope: nock.Scope, name: string, comments: object[], prBody = PR_BODY, planEdits?: string[]): void {
+  const edit = scope.patch(`${REPO_API}/issues/comments/9001`, (b: { body: string }) => (planEdits?.push(b.body), true));
+  (planEdits ? edit : edit.optionally()).reply(200, {});
   scope
     .get(`${REPO_API}/contents/.github%2Fdroid.yml`)
     .reply(200, DROID_YML, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" })
@@ -252,7 +258,8 @@ describe("review revisions", () => {
     const hook = expectInstallationToken();
     expectTrigger(hook, { permission: true });
     const work = expectInstallationToken();
-    expectRevisionReads(work, name, comments);
+    const planEdits: string[] = [];
+    expectRevisionReads(work, name, comments, PR_BODY, planEdits);
     expectPeople(work);
     const replies = new Map<number, string>();
     expectReplies(work, replies, [7001, 7002]);
@@ -297,6 +304,10 @@ describe("review revisions", () => {
     expect(pushed).toContain("/** Greets someone by name");
     const message = await git.git(name, "log", "-1", "--format=%an%n%B", BRANCH);
     expect(message).toContain(`${BOT_LOGIN}\nAddress review comments on #2`);
+    // The issue's plan comment notes the revision, with its commit.
+    expect(planEdits).toHaveLength(1);
+    expect(planEdits[0]).toContain(`Revised in #${PR} for review ${review}: [\`${head.slice(0, 7)}\`]`);
+    expect(planEdits[0]).toContain("- [ ] **S1** Reproduce the crash in a test");
     expect(message).toContain("Co-authored-by: Codertocat <21031067+Codertocat@users.noreply.github.com>");
 
     // Every thread answered, with the same commit link.
