@@ -63,7 +63,11 @@ export class WorkbenchSite {
   }
 
   /** Clones `checkout` (from `cloneUrl`, default the job's repository), starts the sandbox and runs the repo's setup. */
-  async open(checkout: Checkout, signal: AbortSignal, options: { cloneUrl?: string; onRepository?: (repo: Repository) => void } = {}): Promise<WorkbenchOpening> {
+  async open(
+    checkout: Checkout,
+    signal: AbortSignal,
+    options: { cloneUrl?: string; readOnly?: boolean; onRepository?: (repo: Repository) => void } = {},
+  ): Promise<WorkbenchOpening> {
     const deps = this.#deps;
     await mkdir(this.#jobDir, { recursive: true });
     const token = await deps.token();
@@ -73,6 +77,7 @@ export class WorkbenchSite {
       defaultBranch: this.#job.repo.defaultBranch,
       jobDir: this.#jobDir,
       checkout,
+      ...(options.readOnly ? { readOnly: true } : {}),
       logger: deps.log,
     });
     options.onRepository?.(repo);

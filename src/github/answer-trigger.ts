@@ -221,10 +221,12 @@ async function fixRequest(
     reply(say.closedPullRequestMessage());
     return null;
   }
-  if (pr.head.repo?.full_name !== pr.base.repo.full_name) {
-    reply(say.forkMessage(config.command));
+  if (pr.head.repo === null) {
+    reply(say.forkGoneMessage());
     return null;
   }
+  // A fork's branch cannot be pushed to: the revision still runs and offers its patch.
+  if (pr.head.repo.full_name !== pr.base.repo.full_name) reply(say.forkMessage());
   return { kind: "revise", branch: pr.head.ref, reviewId: null, reviewBody: "", comments: [], instructions: text };
 }
 

@@ -93,8 +93,12 @@ export function planOnPullRequestMessage(word: string): string {
   return `Plans are made on issues. On a pull request, use \`/${word} fix <instructions>\` to ask for a change, or review it with comments.`;
 }
 
-export function forkMessage(word: string): string {
-  return `This pull request's branch lives in a fork, and Droid can only push to branches in this repository. Open the change from a branch here, or ask \`/${word} fix\` on the issue instead.`;
+export function forkMessage(): string {
+  return "This pull request's branch lives in a fork, and Droid can only push to branches in this repository. I'll make the change in a sandbox and post it here as a patch you can apply.";
+}
+
+export function forkGoneMessage(): string {
+  return "The fork behind this pull request no longer exists, so there is no branch to work on. Open the change from a branch in this repository instead.";
 }
 
 export function closedPullRequestMessage(): string {

@@ -23,6 +23,11 @@ export interface OpenRepositoryOptions {
   checkout: Checkout;
   /** History depth to fetch (default 1: shallow). */
   depth?: number;
+  /**
+   * A clone that is never pushed (a fork's branch, which Droid cannot push to): any
+   * branch may be checked out, and `push` refuses.
+   */
+  readOnly?: boolean;
   logger: Logger;
 }
 
@@ -69,7 +74,11 @@ export class Repository {
   readonly #onAuth: AuthCallback;
   readonly #logger: Logger;
 
-  private constructor(fields: { tree: string; gitdir: string; branch: string; createdBranch: boolean; defaultBranch: string; onAuth: AuthCallback; logger: Logger }) {
+  /** True for a clone that is never pushed (see `OpenRepositoryOptions.readOnly`). */
+  readonly readOnly: boolean;
+
+  private constructor(fields: { tree: string; gitdir: string; branch: string; createdBranch: boolean; defaultBranch: string; readOnly: boolean; onAuth: AuthCallback; logger: Logger }) {
+    this.readOnly = fields.readOnly;
     this.tree = fields.tree;
     this.gitdir = fields.gitdir;
     this.branch = fields.branch;
@@ -82,7 +91,7 @@ export class Repository {
   /** Clones shallow and single-branch, then creates or checks out the job's branch. */
   static async open(options: OpenRepositoryOptions): Promise<Repository> {
     assertNoCredentialsInUrl(options.cloneUrl);
-    if (options.checkout.name === options.defaultBranch) {
+    if (!options.readOnly && options.checkout.name === options.defaultBranch) {
       throw new WorkspaceRefusal(`Droid does not work on the default branch (${options.defaultBranch}); it uses its own branch.`);
     }
     const tree = path.join(options.jobDir, "tree");
@@ -115,6 +124,7 @@ export class Repository {
       gitdir,
       branch,
       createdBranch: options.checkout.kind === "new-branch",
+      readOnly: options.readOnly ?? false,
       defaultBranch: options.defaultBranch,
       onAuth,
       logger: options.logger,
@@ -148,6 +158,7 @@ export class Repository {
    * created the branch.
    */
   async push(options: { force?: boolean } = {}): Promise<void> {
+    if (this.readOnly) throw new WorkspaceRefusal(`This clone of ${this.branch} is read only: Droid does not push it.`);
     if (this.branch === this.defaultBranch) {
       throw new WorkspaceRefusal(`Droid never pushes to the default branch (${this.defaultBranch}).`);
     }

@@ -367,7 +367,7 @@ describe("pull requests", () => {
     expect(jobs[0]?.request).toMatchObject({ kind: "revise", branch: "feature/x", instructions: "rename the helper" });
   });
 
-  it("explains that a fork's branch cannot be pushed to", async () => {
+  it("revises a fork's pull request as a patch, saying why it is not pushed", async () => {
     const payload = issueComment("/droid fix", { onPullRequest: true });
     const pr = example("pull_request_review", "submitted").pull_request;
     pr.state = "open";
@@ -382,7 +382,29 @@ describe("pull requests", () => {
     await deliver("issue_comment", payload);
     expect(scope.isDone()).toBe(true);
     expect(replies[0]).toContain("lives in a fork");
+    expect(replies[0]).toContain("post it here as a patch");
+    const jobs = await queue.listForTarget(repo, { kind: "pull_request", number: 1 });
+    expect(jobs[0]?.request).toMatchObject({ kind: "revise", branch: pr.head.ref });
   });
+
+  it("says so when the fork behind a pull request is gone", async () => {
+    const payload = issueComment("/droid fix", { onPullRequest: true });
+    const pr = example("pull_request_review", "submitted").pull_request;
+    pr.state = "open";
+    pr.head.repo = null;
+    const replies: string[] = [];
+    const scope = expectInstallationToken();
+    expectConfig(scope);
+    expectPermission(scope, OWNER, "admin");
+    eyesOnComment(scope, payload.comment.id);
+    scope.get(`/repos/${OWNER}/${REPO}/pulls/1`).reply(200, pr);
+    expectComment(scope, replies);
+    await deliver("issue_comment", payload);
+    expect(scope.isDone()).toBe(true);
+    expect(replies[0]).toContain("no longer exists");
+    expect(await queue.listForTarget(repo, { kind: "pull_request", number: 1 })).toEqual([]);
+  });
+
 
   it("routes a review on a Droid PR to one revision job", async () => {
     const payload = reviewSubmitted({ state: "changes_requested" });

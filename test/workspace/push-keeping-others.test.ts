@@ -85,3 +85,28 @@ describe("Repository.pushKeepingOthers", () => {
     expect(await server.git(name, "rev-parse", BRANCH)).toBe(`${human}\n`);
   });
 });
+
+describe("a read-only clone (a fork's branch)", () => {
+  it("may check out the default branch, and never pushes", async () => {
+    const repo = await Repository.open({
+      cloneUrl: server.cloneUrl(name),
+      token,
+      defaultBranch: "main",
+      jobDir,
+      checkout: { kind: "existing-branch", name: "main" },
+      readOnly: true,
+      logger: silentLog,
+    });
+    expect(await readFile(path.join(repo.tree, "a.txt"), "utf8")).toBe("one\ntwo\nthree\n");
+    await writeFile(path.join(repo.tree, "b.txt"), "alpha\nbeta\n");
+    await repo.commit({ message: "Add beta", author: DROID });
+    await expect(repo.pushKeepingOthers()).rejects.toThrow(/read only/);
+    expect(await server.git(name, "show", "main:b.txt")).toBe("alpha\n");
+  });
+
+  it("is refused on the default branch when it could be pushed", async () => {
+    await expect(
+      Repository.open({ cloneUrl: server.cloneUrl(name), token, defaultBranch: "main", jobDir, checkout: { kind: "existing-branch", name: "main" }, logger: silentLog }),
+    ).rejects.toThrow(/default branch/);
+  });
+});
