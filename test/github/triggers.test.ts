@@ -350,6 +350,24 @@ describe("labels", () => {
   });
 });
 
+/** `/droid fix` on PR #1 whose head is changed by `fork`; returns the replies. */
+async function fixOnPullRequest(fork: (pr: Record<string, any>) => void): Promise<string[]> {
+  const payload = issueComment("/droid fix", { onPullRequest: true });
+  const pr = example("pull_request_review", "submitted").pull_request;
+  pr.state = "open";
+  fork(pr);
+  const replies: string[] = [];
+  const scope = expectInstallationToken();
+  expectConfig(scope);
+  expectPermission(scope, OWNER, "admin");
+  eyesOnComment(scope, payload.comment.id);
+  scope.get(`/repos/${OWNER}/${REPO}/pulls/1`).reply(200, pr);
+  expectComment(scope, replies);
+  await deliver("issue_comment", payload);
+  expect(scope.isDone()).toBe(true);
+  return replies;
+}
+
 describe("pull requests", () => {
   it("turns /droid fix on a PR into a revision of its branch", async () => {
     const payload = issueComment("/droid fix rename the helper", { onPullRequest: true });
@@ -368,42 +386,19 @@ describe("pull requests", () => {
   });
 
   it("revises a fork's pull request as a patch, saying why it is not pushed", async () => {
-    const payload = issueComment("/droid fix", { onPullRequest: true });
-    const pr = example("pull_request_review", "submitted").pull_request;
-    pr.state = "open";
-    pr.head.repo.full_name = "someone/Hello-World";
-    const replies: string[] = [];
-    const scope = expectInstallationToken();
-    expectConfig(scope);
-    expectPermission(scope, OWNER, "admin");
-    eyesOnComment(scope, payload.comment.id);
-    scope.get(`/repos/${OWNER}/${REPO}/pulls/1`).reply(200, pr);
-    expectComment(scope, replies);
-    await deliver("issue_comment", payload);
-    expect(scope.isDone()).toBe(true);
+    const replies = await fixOnPullRequest((pr) => void (pr.head.repo.full_name = "someone/Hello-World"));
     expect(replies[0]).toContain("lives in a fork");
     expect(replies[0]).toContain("post it here as a patch");
     const jobs = await queue.listForTarget(repo, { kind: "pull_request", number: 1 });
-    expect(jobs[0]?.request).toMatchObject({ kind: "revise", branch: pr.head.ref });
+    expect(jobs[0]?.request).toMatchObject({ kind: "revise", branch: "changes" });
   });
 
   it("says so when the fork behind a pull request is gone", async () => {
-    const payload = issueComment("/droid fix", { onPullRequest: true });
-    const pr = example("pull_request_review", "submitted").pull_request;
-    pr.state = "open";
-    pr.head.repo = null;
-    const replies: string[] = [];
-    const scope = expectInstallationToken();
-    expectConfig(scope);
-    expectPermission(scope, OWNER, "admin");
-    eyesOnComment(scope, payload.comment.id);
-    scope.get(`/repos/${OWNER}/${REPO}/pulls/1`).reply(200, pr);
-    expectComment(scope, replies);
-    await deliver("issue_comment", payload);
-    expect(scope.isDone()).toBe(true);
+    const replies = await fixOnPullRequest((pr) => void (pr.head.repo = null));
     expect(replies[0]).toContain("no longer exists");
     expect(await queue.listForTarget(repo, { kind: "pull_request", number: 1 })).toEqual([]);
   });
+
 
 
   it("routes a review on a Droid PR to one revision job", async () => {
