@@ -5,13 +5,10 @@
  */
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { readSettings } from "../../src/config/settings.ts";
 import { parsePlanComment } from "../../src/github/plan-comment.ts";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
-import { Worker } from "../../src/jobs/worker.ts";
-import { createRunners } from "../../src/runners.ts";
-import { createDockerClient } from "../../src/sandbox/index.ts";
-import { ANTHROPIC, testLlm, toolUse } from "../fixtures/anthropic.ts";
+import type { Worker } from "../../src/jobs/worker.ts";
+import { ANTHROPIC, toolUse } from "../fixtures/anthropic.ts";
 import { nockContext } from "../fixtures/context.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";
 import { bugFixInput } from "../fixtures/plans.ts";
@@ -19,11 +16,10 @@ import {
   expectConfig,
   expectInstallationToken,
   expectPermission,
-  silentLog,
-  testProbot,
   WEBHOOK_SECRET,
 } from "../helpers/github.ts";
 import { issueComment, issueLabeled, OWNER, REPO } from "../helpers/payloads.ts";
+import { startE2eWorker } from "../helpers/e2e-worker.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { sendWebhook } from "../helpers/webhook.ts";
 
@@ -37,24 +33,7 @@ let queue: MemoryJobQueue;
 beforeEach(async () => {
   queue = new MemoryJobQueue();
   server = await startTestServer(queue);
-  const { gate } = server;
-  worker = new Worker({
-    queue,
-    runners: createRunners({
-      probot: testProbot(),
-      docker: createDockerClient(),
-      secrets: [],
-      settings: readSettings({}),
-      gate,
-      llm: { client: await testLlm() },
-      botLogin: async () => BOT_LOGIN,
-    }),
-    concurrency: 1,
-    log: silentLog,
-    workerId: "test",
-    onCrash: async () => {},
-  });
-  worker.start();
+  worker = await startE2eWorker({ queue, server, instance: "e2e-plan", concurrency: 1, crashes: [] });
 });
 
 afterEach(async () => {

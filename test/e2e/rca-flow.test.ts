@@ -7,22 +7,18 @@
  */
 import { execFileSync } from "node:child_process";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { readSettings } from "../../src/config/settings.ts";
-import { PermissionGate } from "../../src/github/gate.ts";
 import { readIncidentRecord } from "../../src/incidents/record.ts";
-import { Worker } from "../../src/jobs/worker.ts";
-import { createRunners } from "../../src/runners.ts";
-import { testLlm } from "../fixtures/anthropic.ts";
-import { docker, dockerAnswers } from "../helpers/docker.ts";
+import type { Worker } from "../../src/jobs/worker.ts";
+import { dockerAnswers } from "../helpers/docker.ts";
+import { startE2eWorker } from "../helpers/e2e-worker.ts";
 import { startGitServer, type GitServer } from "../helpers/git-server.ts";
-import { expectConfig, expectInstallationToken, INSTALLATION_TOKEN, silentLog, testProbot } from "../helpers/github.ts";
+import { expectConfig, expectInstallationToken, INSTALLATION_TOKEN } from "../helpers/github.ts";
 import type { FixtureRepo } from "../helpers/git-history.ts";
-import { example, OWNER, REPO } from "../helpers/payloads.ts";
+import { OWNER, REPO } from "../helpers/payloads.ts";
 import { scriptModel } from "../helpers/scripted-model.ts";
 import { pythonEventAlert, repositoryResponse, sendSentryWebhook, startIncidentServer, type IncidentServer } from "../helpers/sentry.ts";
-import { expectHistory, FIRST_SEEN, SERVICE, shopHistory } from "../helpers/shop-history.ts";
+import { expectIncidentOpened, expectInvestigation, FIRST_SEEN, SERVICE, shopHistory } from "../helpers/shop-history.ts";
 
-const ISSUES = `/repos/${OWNER}/${REPO}/issues`;
 
 let available = false;
 let history: FixtureRepo;
@@ -41,31 +37,14 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   server = await startIncidentServer(FIRST_SEEN);
-  worker = new Worker({
-    queue: server.queue,
-    runners: createRunners({
-      probot: testProbot(),
-      docker,
-      secrets: [],
-      settings: { ...readSettings({}), dataDir: "/tmp/droid-e2e-data", instance: "e2e-rca" },
-      gate: new PermissionGate({ cacheMs: 60_000 }),
-      llm: { client: await testLlm() },
-      botLogin: async () => "droid[bot]",
-    }),
-    concurrency: 1,
-    log: silentLog,
-    workerId: "e2e-rca",
-    onCrash: async () => {},
-  });
+  worker = await startE2eWorker({ queue: server.queue, server: server.running, instance: "e2e-rca", concurrency: 1, crashes: [], autostart: false });
 });
+
 afterEach(async () => {
   await worker.stop(5000);
   await server.running.stop();
 });
 
-function issue(body: string | undefined) {
-  return { ...example("issues", "opened").issue, number: 42, state: "open", body };
-}
 
 describe("a Sentry alert to a root-cause report", () => {
   it("searches the repository in a sandbox and publishes the model's analysis naming the bug's PR", async (ctx) => {
@@ -78,18 +57,7 @@ describe("a Sentry alert to a root-cause report", () => {
     const bodies: string[] = [];
 
     // The alert: the incident issue is opened and the rca job recorded (the worker is not running yet).
-    const intake = expectInstallationToken();
-    intake
-      .get(`/repos/${OWNER}/${REPO}`)
-      .reply(200, { ...repositoryResponse(), clone_url: git.cloneUrl("shop") })
-      .get("/search/issues")
-      .query(true)
-      .reply(200, { total_count: 0, incomplete_results: false, items: [] })
-      .get(ISSUES)
-      .query(true)
-      .reply(200, [])
-      .post(ISSUES, (body: { body: string }) => bodies.push(body.body) > 0)
-      .reply(201, () => issue(bodies[0]));
+    const intake = expectIncidentOpened(expectInstallationToken(), bodies, { ...repositoryResponse(), clone_url: git.cloneUrl("shop") });
     const alert = pythonEventAlert();
     alert.data.event.datetime = FIRST_SEEN.toISOString();
     alert.data.event.release = deployed;
@@ -100,14 +68,7 @@ describe("a Sentry alert to a root-cause report", () => {
     // The job: config, the investigation, the model, the report.
     const work = expectInstallationToken();
     expectConfig(work);
-    work.get(`${ISSUES}/42`).reply(200, () => issue(bodies[0]));
-    work.get(`/repos/${OWNER}/${REPO}/git/trees/${deployed}`).query({ recursive: "true" }).reply(200, history.treeResponse(deployed));
-    expectHistory(history, work);
-    work
-      .get(`${ISSUES}/42`)
-      .reply(200, () => issue(bodies[0]))
-      .patch(`${ISSUES}/42`, (body: { body: string }) => bodies.push(body.body) > 0)
-      .reply(200, () => issue(bodies[1]));
+    expectInvestigation(work, history, deployed, bodies);
     const model = scriptModel([
       {
         tool: "submit_rca",

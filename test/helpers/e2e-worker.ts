@@ -20,6 +20,8 @@ export async function startE2eWorker(options: {
   concurrency: number;
   crashes: unknown[];
   tuning?: RunnerServices["tuning"];
+  /** False to start it later (`worker.start()`), once the test has set the scene. */
+  autostart?: boolean;
 }): Promise<Worker> {
   const worker = new Worker({
     queue: options.queue,
@@ -35,11 +37,11 @@ export async function startE2eWorker(options: {
     }),
     concurrency: options.concurrency,
     log: process.env.E2E_LOG ? pino({ level: "debug" }) : silentLog,
-    workerId: "e2e",
+    workerId: options.instance,
     onCrash: async (_job, error) => {
       options.crashes.push(error);
     },
   });
-  worker.start();
+  if (options.autostart !== false) worker.start();
   return worker;
 }

@@ -5,25 +5,23 @@
  */
 import type Docker from "dockerode";
 import nock from "nock";
-import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
-import { readSettings } from "../../src/config/settings.ts";
 import { renderPlanComment } from "../../src/github/plan-comment.ts";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
 import type { Job } from "../../src/jobs/types.ts";
-import { Worker } from "../../src/jobs/worker.ts";
+import type { Worker } from "../../src/jobs/worker.ts";
+import type { RunnerServices } from "../../src/runners.ts";
 import { ModelPlanSchema, type Plan } from "../../src/planning/schema.ts";
-import { createRunners, type RunnerServices } from "../../src/runners.ts";
 import { LABELS } from "../../src/sandbox/index.ts";
-import { testLlm } from "../fixtures/anthropic.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";
 import { bugFixInput, storedPlan } from "../fixtures/plans.ts";
 import { docker, dockerAnswers } from "./docker.ts";
 import { startGitServer, type GitServer } from "./git-server.ts";
-import { INSTALLATION_TOKEN, expectInstallationToken, expectPermission, silentLog, testProbot, WEBHOOK_SECRET } from "./github.ts";
+import { INSTALLATION_TOKEN, expectInstallationToken, expectPermission, WEBHOOK_SECRET } from "./github.ts";
 import { issueComment, OWNER, REPO } from "./payloads.ts";
 import { startTestServer, type TestServer } from "./server.ts";
 import { sendWebhook } from "./webhook.ts";
+import { startE2eWorker } from "./e2e-worker.ts";
 
 export const GREET_BUGGY = `function normalizeName(name) {
   if (name.trim() !== "") return name.trim();
@@ -120,27 +118,14 @@ export function useFixHarness(instance: string): FixHarness {
     },
     crashes,
     async startWorker(tuning = {}) {
-      const s = need(server, "server");
-      worker = new Worker({
+      worker = await startE2eWorker({
         queue: need(queue, "queue"),
-        runners: createRunners({
-          probot: testProbot(),
-          docker,
-          secrets: [],
-          settings: { ...readSettings({}), dataDir: "/tmp/droid-e2e-data", instance },
-          gate: s.gate,
-          llm: { client: await testLlm() },
-          botLogin: async () => BOT_LOGIN,
-          tuning: { liveUpdateMs: 3_600_000, steeringPollMs: 3_600_000, ...tuning },
-        }),
+        server: need(server, "server"),
+        instance,
         concurrency: 1,
-        log: process.env.E2E_LOG ? pino({ level: "debug" }) : silentLog,
-        workerId: instance,
-        onCrash: async (_job, error) => {
-          crashes.push(error);
-        },
+        crashes,
+        tuning: { liveUpdateMs: 3_600_000, steeringPollMs: 3_600_000, ...tuning },
       });
-      worker.start();
       return worker;
     },
     async settled() {

@@ -9,12 +9,11 @@ import { installationClients } from "../../src/incidents/installations.ts";
 import { IncidentIntake } from "../../src/incidents/intake.ts";
 import { MemoryIncidentStore } from "../../src/incidents/store.ts";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
-import type { RunningServer } from "../../src/server.ts";
 import { silentLog, testProbot } from "./github.ts";
 import { SENTRY_WEBHOOK_PATH } from "../../src/incidents/http.ts";
 import { signSentryBody } from "../../src/incidents/signature.ts";
 import { example, INSTALLATION_ID, OWNER, REPO } from "./payloads.ts";
-import { startTestServer } from "./server.ts";
+import { startTestServer, type TestServer } from "./server.ts";
 
 export const SENTRY_SECRET = "test-sentry-client-secret-0123456789";
 
@@ -81,7 +80,7 @@ export function repositoryResponse(): Record<string, any> {
 }
 
 export interface IncidentServer {
-  running: RunningServer;
+  running: TestServer;
   queue: MemoryJobQueue;
   store: MemoryIncidentStore;
   intake: IncidentIntake;

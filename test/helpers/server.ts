@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import { PermissionGate } from "../../src/github/gate.ts";
 import { GitHubOutbox } from "../../src/github/outbox.ts";
 import { RepoConfigCache } from "../../src/github/repo-config-loader.ts";
@@ -14,7 +15,7 @@ export interface TestServer extends RunningServer {
 /** Droid's real HTTP server on a loopback port, with test credentials and Octokit. */
 export async function startTestServer(
   queue: JobQueue,
-  options: { configTtlMs?: number; incidents?: AppServices["incidents"] } = {},
+  options: { configTtlMs?: number; incidents?: AppServices["incidents"]; log?: Logger } = {},
 ): Promise<TestServer> {
   const outbox = new GitHubOutbox(silentLog);
   const gate = new PermissionGate({ cacheMs: 60_000 });
@@ -22,7 +23,7 @@ export async function startTestServer(
     appId: 123,
     privateKey: TEST_PRIVATE_KEY,
     secret: WEBHOOK_SECRET,
-    log: silentLog,
+    log: options.log ?? silentLog,
     Octokit: TestOctokit,
     queue,
     gate,

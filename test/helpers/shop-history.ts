@@ -8,7 +8,7 @@
 import nock from "nock";
 import { expectInstallationToken } from "./github.ts";
 import { FixtureRepo } from "./git-history.ts";
-import { OWNER, REPO } from "./payloads.ts";
+import { example, OWNER, REPO } from "./payloads.ts";
 
 export const SERVICE = "shop/orders/service.py";
 export const VIEWS = "shop/views.py";
@@ -74,3 +74,43 @@ export function expectHistory(repo: FixtureRepo, scope: nock.Scope = expectInsta
   return scope;
 }
 
+
+const ISSUES = `/repos/${OWNER}/${REPO}/issues`;
+
+/** Incident issue #42 as GitHub returns it, with `body`. */
+export function incidentIssue(body: string | undefined): Record<string, unknown> {
+  return { ...example("issues", "opened").issue, number: 42, state: "open", body };
+}
+
+/**
+ * A first alert's intake: the repository (answered with `repository`), no incident issue
+ * found by marker or label, and issue #42 opened. The bodies written go into `bodies`.
+ */
+export function expectIncidentOpened(scope: nock.Scope, bodies: string[], repository: Record<string, unknown>): nock.Scope {
+  return scope
+    .get(`/repos/${OWNER}/${REPO}`)
+    .reply(200, repository)
+    .get("/search/issues")
+    .query(true)
+    .reply(200, { total_count: 0, incomplete_results: false, items: [] })
+    .get(ISSUES)
+    .query(true)
+    .reply(200, [])
+    .post(ISSUES, (body: { body: string }) => bodies.push(body.body) > 0)
+    .reply(201, () => incidentIssue(bodies[0]));
+}
+
+/**
+ * The rca job's investigation of issue #42 at the `deployed` commit of the fixture
+ * history, then the report written back as the issue's body (pushed onto `bodies`).
+ */
+export function expectInvestigation(scope: nock.Scope, repo: FixtureRepo, deployed: string, bodies: string[]): nock.Scope {
+  scope.get(`${ISSUES}/42`).reply(200, () => incidentIssue(bodies[0]));
+  scope.get(`/repos/${OWNER}/${REPO}/git/trees/${deployed}`).query({ recursive: "true" }).reply(200, repo.treeResponse(deployed));
+  expectHistory(repo, scope);
+  return scope
+    .get(`${ISSUES}/42`)
+    .reply(200, () => incidentIssue(bodies[0]))
+    .patch(`${ISSUES}/42`, (body: { body: string }) => bodies.push(body.body) > 0)
+    .reply(200, () => incidentIssue(bodies[1]));
+}

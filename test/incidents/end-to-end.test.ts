@@ -10,11 +10,10 @@ import { publishIncidentReport } from "../../src/incidents/publish.ts";
 import { readIncidentRecord } from "../../src/incidents/record.ts";
 import { expectInstallationToken, testProbot } from "../helpers/github.ts";
 import type { FixtureRepo } from "../helpers/git-history.ts";
-import { example, INSTALLATION_ID, OWNER, REPO } from "../helpers/payloads.ts";
+import { INSTALLATION_ID, OWNER, REPO } from "../helpers/payloads.ts";
 import { pythonEventAlert, repositoryResponse, sendSentryWebhook, startIncidentServer, type IncidentServer } from "../helpers/sentry.ts";
-import { expectHistory, FIRST_SEEN, SERVICE, shopHistory } from "../helpers/shop-history.ts";
+import { expectIncidentOpened, expectInvestigation, FIRST_SEEN, SERVICE, shopHistory } from "../helpers/shop-history.ts";
 
-const ISSUES = `/repos/${OWNER}/${REPO}/issues`;
 
 let repo: FixtureRepo;
 let server: IncidentServer;
@@ -30,9 +29,6 @@ afterEach(async () => {
   await server.running.stop();
 });
 
-function issue(body: string | undefined) {
-  return { ...example("issues", "opened").issue, number: 42, state: "open", body };
-}
 
 describe("a Sentry alert to an incident report", () => {
   it("names the PR that introduced the bug as the top suspect", async () => {
@@ -40,18 +36,7 @@ describe("a Sentry alert to an incident report", () => {
     const bodies: string[] = [];
 
     // 1. The alert: the incident issue is opened and the rca job recorded.
-    const intake = expectInstallationToken();
-    intake
-      .get(`/repos/${OWNER}/${REPO}`)
-      .reply(200, repositoryResponse())
-      .get("/search/issues")
-      .query(true)
-      .reply(200, { total_count: 0, incomplete_results: false, items: [] })
-      .get(ISSUES)
-      .query(true)
-      .reply(200, [])
-      .post(ISSUES, (body: { body: string }) => bodies.push(body.body) > 0)
-      .reply(201, () => issue(bodies[0]));
+    const intake = expectIncidentOpened(expectInstallationToken(), bodies, repositoryResponse());
     const alert = pythonEventAlert();
     alert.data.event.datetime = FIRST_SEEN.toISOString();
     alert.data.event.release = deployed;
@@ -64,14 +49,7 @@ describe("a Sentry alert to an incident report", () => {
 
     // 2. The job's investigation: the issue, the files at the deployed commit, the history, the patches.
     const worker = expectInstallationToken();
-    worker.get(`${ISSUES}/42`).reply(200, () => issue(bodies[0]));
-    worker.get(`/repos/${OWNER}/${REPO}/git/trees/${deployed}`).query({ recursive: "true" }).reply(200, repo.treeResponse(deployed));
-    expectHistory(repo, worker);
-    worker
-      .get(`${ISSUES}/42`)
-      .reply(200, () => issue(bodies[0]))
-      .patch(`${ISSUES}/42`, (body: { body: string }) => bodies.push(body.body) > 0)
-      .reply(200, () => issue(bodies[1]));
+    expectInvestigation(worker, repo, deployed, bodies);
     const octokit = await testProbot().auth(INSTALLATION_ID);
     const investigation = await investigateIncident(job.repo, job.target.number, { octokit, historyDays: 14 });
     if (investigation.kind !== "evidence") throw new Error(investigation.message);

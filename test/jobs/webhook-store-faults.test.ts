@@ -8,22 +8,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, expect, it } from "vitest";
-import { PermissionGate } from "../../src/github/gate.ts";
-import { GitHubOutbox } from "../../src/github/outbox.ts";
-import { RepoConfigCache } from "../../src/github/repo-config-loader.ts";
 import { DATABASE_FILE, SqliteJobQueue } from "../../src/jobs/sqlite-queue.ts";
-import { startDroidServer } from "../../src/server.ts";
 import {
   expectComment,
   expectConfig,
   expectInstallationToken,
   expectPermission,
   silentLog,
-  TEST_PRIVATE_KEY,
-  TestOctokit,
   WEBHOOK_SECRET,
 } from "../helpers/github.ts";
 import { issueComment, OWNER, REPO } from "../helpers/payloads.ts";
+import { startTestServer } from "../helpers/server.ts";
 import { sendWebhook } from "../helpers/webhook.ts";
 import { holdWriteLock, release } from "./lock-holder.ts";
 
@@ -39,18 +34,8 @@ it("answers the webhook and says on the issue that the request could not be reco
   const log = pino({ level: "error" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
   const queue = new SqliteJobQueue({ dataDir, lockTimeoutMs: 300, log: silentLog });
   cleanups.push(() => queue.close());
-  const outbox = new GitHubOutbox(silentLog);
-  const server = await startDroidServer({
-    appId: 123,
-    privateKey: TEST_PRIVATE_KEY,
-    secret: WEBHOOK_SECRET,
-    log,
-    Octokit: TestOctokit,
-    queue,
-    gate: new PermissionGate({ cacheMs: 60_000 }),
-    configs: new RepoConfigCache({ ttlMs: 60_000 }),
-    outbox,
-  });
+  const server = await startTestServer(queue, { configTtlMs: 60_000, log });
+  const { outbox } = server;
   cleanups.push(() => server.stop());
   const holder = await holdWriteLock(join(dataDir, DATABASE_FILE));
   cleanups.push(() => release(holder));
