@@ -7,7 +7,7 @@
  * wins and the others are reported back as ignored.
  */
 import { isCommandName, type CommandName } from "../config/names.ts";
-import { stripInvisible } from "./text.ts";
+import { escapeRegExp, stripInvisible } from "./text.ts";
 
 export type ParsedCommand =
   | { kind: "none" }
@@ -64,8 +64,4 @@ function commandLines(body: string): string[] {
     }
   }
   return out;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -25,3 +25,8 @@ export function inlineCode(text: string): string {
   const ticks = short.includes("`") ? "``" : "`";
   return `${ticks}${ticks === "``" ? " " : ""}${short}${ticks === "``" ? " " : ""}${ticks}`;
 }
+
+/** A literal string as a regular expression (JavaScript and ripgrep syntax alike). */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

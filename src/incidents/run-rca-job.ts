@@ -13,6 +13,7 @@ import type Docker from "dockerode";
 import type { Logger } from "pino";
 import { AgentComputer } from "../agent/computer.ts";
 import { shellQuote } from "../agent/workspace-path.ts";
+import { escapeRegExp } from "../github/text.ts";
 import type { GitHubClient } from "../github/octokit.ts";
 import type { Job, JobOutcome } from "../jobs/types.ts";
 import { supportsForcedToolChoice, UsageLedger, BudgetExceeded, LlmAborted, LlmRequestRejected, LlmUnavailable, type Budget, type LlmClient } from "../llm/index.ts";
@@ -71,7 +72,9 @@ export async function runRcaJob(deps: RcaJobDeps, job: Job, signal: AbortSignal)
       token,
       defaultBranch: job.repo.defaultBranch,
       jobDir,
-      checkout: { kind: "new-branch", name: `droid/rca-${issueNumber}` },
+      // Searched, never pushed: the default branch as it is, without creating a branch.
+      checkout: { kind: "existing-branch", name: job.repo.defaultBranch },
+      readOnly: true,
       logger: deps.log,
     });
     sandbox = await createSandbox(deps.docker, {
@@ -194,9 +197,5 @@ async function analyse(deps: RcaJobDeps, record: IncidentRecord, findings: strin
     if (error instanceof LlmUnavailable || error instanceof LlmRequestRejected) return { kind: "stopped", outcome: { state: "failed", error: error.message }, message: `The root-cause analysis failed: ${error.message}.` };
     throw error;
   }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
