@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write("droid: `droid worker` needs a shared queue: set DROID_QUEUE_URL=redis://…\n");
         return 2;
       }
-      await worker(settings, log);
+      await worker(settings, sentry, log);
       return 0;
     default:
       process.stderr.write(`droid: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
@@ -86,7 +86,7 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
   // With a shared queue `droid serve` only records jobs: `droid worker` processes run them.
   const processing = settings.queueUrl
     ? undefined
-    : await startProcessing(queue, probot, gate, await modelClient(log), settings, log);
+    : await startProcessing(queue, probot, gate, await modelClient(log), settings, sentry?.historyDays, log);
   void redeliverMissedDeliveries(probot, queue, settings, log);
   onShutdownSignal(log, async () => {
     await processing?.stop(settings.shutdownGraceMs);
@@ -97,12 +97,12 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
   });
 }
 
-async function worker(settings: Settings, log: Logger): Promise<void> {
+async function worker(settings: Settings, sentry: ReturnType<typeof readSentrySettings>, log: Logger): Promise<void> {
   const queue = openJobQueue(settings, log);
   log.info({ queue: describeQueue(settings) }, "worker takes jobs from the shared queue");
   const probot = createProbot({ overrides: { log } });
   const gate = new PermissionGate({ cacheMs: settings.permissionCacheMs });
-  const processing = await startProcessing(queue, probot, gate, await modelClient(log), settings, log);
+  const processing = await startProcessing(queue, probot, gate, await modelClient(log), settings, sentry?.historyDays, log);
   onShutdownSignal(log, async () => {
     await processing.stop(settings.shutdownGraceMs);
     await queue.close();
@@ -120,6 +120,7 @@ async function startProcessing(
   gate: PermissionGate,
   llm: RunnerServices["llm"],
   settings: Settings,
+  incidentHistoryDays: number | undefined,
   log: Logger,
 ): Promise<JobProcessing> {
   const auth = (installationId: number) => probot.auth(installationId);
@@ -138,7 +139,7 @@ async function startProcessing(
       gate,
       llm,
       botLogin: botLoginOf(probot),
-      incidentHistoryDays: readSentrySettings()?.historyDays,
+      incidentHistoryDays,
     }),
     concurrency: settings.workerConcurrency,
     workerId: settings.instance,
