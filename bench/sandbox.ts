@@ -11,7 +11,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import pino from "pino";
 import { DEFAULT_LIMITS, SANDBOX_IMAGE, createDockerClient, createSandbox } from "../src/sandbox/index.ts";
-import { Repository, bringChangesBack, copyTreeIntoSandbox } from "../src/workspace/index.ts";
+import { Repository } from "../src/workspace/index.ts";
+import { bringChangesBack, copyTreeIntoSandbox } from "../src/sandbox/index.ts";
 import { type FixtureFile, startGitServer } from "../test/helpers/git-server.ts";
 
 const run = promisify(execFile);
@@ -78,7 +79,7 @@ async function startJob(server: Awaited<ReturnType<typeof startGitServer>>, name
   const baselines = Object.entries(phases).filter(([phase]) => phase.startsWith("  baseline"));
   phases["total: start job → first command"] = performance.now() - total - baselines.reduce((sum, [, value]) => sum + value, 0);
   await sandbox.exec("echo changed >> package.json && echo new > added.txt");
-  phases["bring changes back (2 files)"] = (await timed(() => bringChangesBack(sandbox, repo.tree, repo.gitdir)))[1];
+  phases["bring changes back (2 files)"] = (await timed(() => bringChangesBack(sandbox, repo.tree, () => repo.ignoreRules())))[1];
   return { phases, sandbox, cleanup: async () => { await sandbox.remove(); await rm(jobDir, { recursive: true, force: true }); } };
 }
 

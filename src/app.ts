@@ -9,9 +9,9 @@ import type { GitHubOutbox } from "./github/outbox.ts";
 import type { RepoConfigCache } from "./github/repo-config-loader.ts";
 import { isTrigger, readTrigger } from "./github/triggers.ts";
 import type { JobQueue } from "./jobs/queue.ts";
-import type { SentrySettings } from "./incidents/config.ts";
-import { sentryWebhookHandler } from "./incidents/http.ts";
-import type { IncidentIntake } from "./incidents/intake.ts";
+import type { SentrySettings } from "./sentry/config.ts";
+import { sentryWebhookHandler } from "./sentry/http.ts";
+import type { IncidentIntake } from "./sentry/intake.ts";
 
 export interface AppServices {
   queue: JobQueue;

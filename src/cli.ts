@@ -11,20 +11,21 @@ import { readSettings, SettingsError, type Settings } from "./config/settings.ts
 import { PermissionGate } from "./github/gate.ts";
 import { internalErrorMessage } from "./github/messages.ts";
 import { GitHubOutbox } from "./github/outbox.ts";
-import { RepoConfigCache } from "./github/repo-config-loader.ts";
+import { loadRepoConfig, RepoConfigCache } from "./github/repo-config-loader.ts";
 import { reportInterruptedJobs } from "./github/interrupted.ts";
 import { describeQueue, openJobQueue } from "./jobs/open-queue.ts";
 import { startJobProcessing, type JobProcessing } from "./jobs/processing.ts";
 import type { JobQueue } from "./jobs/queue.ts";
-import { redeliverMissedWebhooks } from "./jobs/redeliver.ts";
-import { readSentrySettings } from "./incidents/config.ts";
-import { IncidentIntake } from "./incidents/intake.ts";
-import { installationClients } from "./incidents/installations.ts";
-import { MemoryIncidentStore } from "./incidents/store.ts";
+import { redeliverMissedWebhooks } from "./github/redeliver.ts";
+import { readSentrySettings } from "./sentry/config.ts";
+import { IncidentIntake } from "./sentry/intake.ts";
+import { installationClients } from "./sentry/installations.ts";
+import { MemoryIncidentStore } from "./sentry/store.ts";
 import { createLogger } from "./log.ts";
 import { createLlmClient, parseLlmEnv } from "./llm/index.ts";
 import { createDockerClient, reapContainers } from "./sandbox/index.ts";
-import { createRunners, type RunnerServices } from "./runners.ts";
+import { createRunners, resumeBlocker } from "./runs/registry.ts";
+import type { RunnerServices } from "./runs/site.ts";
 
 const USAGE = `usage: droid <command>
 
@@ -144,8 +145,10 @@ async function startProcessing(
     concurrency: settings.workerConcurrency,
     workerId: settings.instance,
     maxAttempts: settings.maxAttempts,
+    resumeBlocker,
     log,
-    onNeedsAttention: (jobs) => reportInterruptedJobs(auth, jobs, log),
+    onNeedsAttention: (jobs) =>
+      reportInterruptedJobs(auth, jobs, log, async (octokit, job) => (await loadRepoConfig(octokit, job.repo)).config.command),
     onCrash: async (job, _error) => {
       try {
         const octokit = await probot.auth(job.repo.installationId);

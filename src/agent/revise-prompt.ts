@@ -5,8 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanUntrustedText } from "../github/context/clean.ts";
-import type { ReviewThread } from "../github/review-threads.ts";
+import { cleanUntrustedText } from "../prompting/clean.ts";
+import type { ReviewThread } from "./review-thread.ts";
 import { fillSlots } from "../planning/prompt.ts";
 
 const TEMPLATE = readFileSync(join(import.meta.dirname, "prompts", "revise.md"), "utf8").trimEnd();

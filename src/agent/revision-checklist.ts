@@ -3,7 +3,7 @@
  * (by file, in the reviewer's order), so that 50 comments are still one plan the model
  * can work through and the humans can follow.
  */
-import type { ReviewThread } from "../github/review-threads.ts";
+import type { ReviewThread } from "./review-thread.ts";
 import type { Plan, Subtask } from "../planning/schema.ts";
 
 const MAX_UNITS = 20;

@@ -5,7 +5,7 @@
  * the commit link, and writes a fallback for every thread left unanswered.
  */
 import { z } from "zod";
-import type { ReviewThread } from "../github/review-threads.ts";
+import type { ReviewThread } from "./review-thread.ts";
 import type { AgentTool } from "./loop.ts";
 
 export interface ThreadAnswer {

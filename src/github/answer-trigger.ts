@@ -7,7 +7,7 @@
 import type { Logger } from "pino";
 import type { CommandName } from "../config/names.ts";
 import type { RepoConfig } from "../config/repo-config.ts";
-import { rcaRequest } from "../incidents/rca-command.ts";
+import { rcaRequest } from "./rca-command.ts";
 import type { JobQueue } from "../jobs/queue.ts";
 import { isJobStoreError } from "../jobs/store-errors.ts";
 import type { EnqueueResult, JobRequest, NewJob } from "../jobs/types.ts";

@@ -33,11 +33,16 @@ export class PermissionGate {
   async check(octokit: GitHubClient, repo: { owner: string; name: string }, actor: Actor): Promise<GateDecision> {
     if (actor.isBot) return { allowed: false, reason: "bot" };
     const permission = await this.permission(octokit, repo, actor.login);
-    if (permission === "admin" || permission === "maintain" || permission === "write") return { allowed: true };
+    if (isWriter(permission)) return { allowed: true };
     const key = `${repo.owner}/${repo.name}:${actor.login}`.toLowerCase();
     const refuse = !this.#refused.has(key);
     if (refuse) this.#remember(key);
     return { allowed: false, reason: "permission", permission, refuse };
+  }
+
+  /** The one write-access check: write, maintain or admin on the repository (asked of GitHub, cached). */
+  async hasWriteAccess(octokit: GitHubClient, repo: { owner: string; name: string }, login: string): Promise<boolean> {
+    return isWriter(await this.permission(octokit, repo, login));
   }
 
   async permission(octokit: GitHubClient, repo: { owner: string; name: string }, login: string): Promise<Permission> {
@@ -83,4 +88,8 @@ async function askGitHub(octokit: GitHubClient, repo: { owner: string; name: str
     if (hasStatus(error, 404)) return "none";
     throw error;
   }
+}
+
+function isWriter(permission: Permission): boolean {
+  return permission === "admin" || permission === "maintain" || permission === "write";
 }

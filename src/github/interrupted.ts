@@ -4,9 +4,10 @@
  */
 import type { Logger } from "pino";
 import type { InterruptedJob } from "../jobs/recovery.ts";
+import type { Job } from "../jobs/types.ts";
 import type { GitHubClient } from "./octokit.ts";
 
-export function interruptedMessage({ job, reason, howToResume }: InterruptedJob): string {
+export function interruptedMessage({ job, reason }: InterruptedJob, commandWord: string): string {
   const why =
     reason === "pushed"
       ? "It had already pushed to its branch, so I did not restart it on my own."
@@ -16,8 +17,24 @@ export function interruptedMessage({ job, reason, howToResume }: InterruptedJob)
   return [
     `Droid's \`${job.request.kind}\` job (\`${job.id}\`) was interrupted: ${job.error ?? "its process stopped"}.`,
     why,
-    howToResume,
+    howToResume(job, commandWord),
   ].join(" ");
+}
+
+/** One sentence for the human: how to pick the work up again. */
+export function howToResume(job: Job, commandWord: string): string {
+  const branch = job.links.branch ?? (job.request.kind === "revise" ? job.request.branch : undefined);
+  const kept = branch ? ` The work so far is on the branch \`${branch}\`.` : "";
+  switch (job.request.kind) {
+    case "plan":
+      return `Comment \`/${commandWord} plan\` to plan again.`;
+    case "fix":
+      return `Comment \`/${commandWord} fix\` to continue.${kept}`;
+    case "revise":
+      return `Submit your review again (or reply in its thread) to ask for the revision again.${kept}`;
+    case "rca":
+      return `Comment \`/${commandWord} rca\` to run the analysis again.`;
+  }
 }
 
 /** Posts one comment per job; a failure is logged and the others are still posted. */
@@ -25,6 +42,8 @@ export async function reportInterruptedJobs(
   auth: (installationId: number) => Promise<GitHubClient>,
   jobs: readonly InterruptedJob[],
   log: Logger,
+  /** The repository's command word (`command` in `.github/droid.yml`). */
+  commandWord: (octokit: GitHubClient, job: Job) => Promise<string>,
 ): Promise<void> {
   for (const item of jobs) {
     const { job } = item;
@@ -34,7 +53,7 @@ export async function reportInterruptedJobs(
         owner: job.repo.owner,
         repo: job.repo.name,
         issue_number: job.target.number,
-        body: interruptedMessage(item),
+        body: interruptedMessage(item, await commandWord(octokit, job)),
       });
     } catch (error) {
       log.error({ err: error, jobId: job.id }, "could not report an interrupted job on GitHub");

@@ -1,9 +1,9 @@
 import type { ProbotOctokit } from "probot";
 import { z } from "zod";
-import { describeChange, type PlanChange } from "../planning/diff.ts";
+import type { PlanChange } from "../planning/diff.ts";
 import { StoredPlanSchema, type Plan, type StoredPlan, type Subtask } from "../planning/schema.ts";
 import { formatDuration, formatUsd, safeInline, safeMarkdown } from "./comment-text.ts";
-import { trimToBoundary } from "./context/trim.ts";
+import { trimToBoundary } from "../prompting/trim.ts";
 import type { TokenUsage } from "../llm/ledger.ts";
 
 /** GitHub refuses issue comments longer than this. */
@@ -242,4 +242,24 @@ export async function upsertPlanComment(
   }
   const created = await octokit.rest.issues.createComment({ owner: ref.owner, repo: ref.repo, issue_number: ref.issueNumber, body });
   return { id: created.data.id, action: "created" };
+}
+
+/** One Markdown bullet per change. */
+export function describeChange(change: PlanChange): string {
+  switch (change.kind) {
+    case "template":
+      return `Template changed from ${change.from} to ${change.to}`;
+    case "summary":
+      return "Summary rewritten";
+    case "subtask-added":
+      return `Added **${change.id}** ${change.title}`;
+    case "subtask-removed":
+      return `Removed **${change.id}** ${change.title}`;
+    case "subtask-changed":
+      return `Changed **${change.id}** ${change.title} (${change.fields.join(", ")})`;
+    case "section":
+      return `Updated the ${change.name}`;
+    case "list":
+      return `${change.name[0]?.toUpperCase()}${change.name.slice(1)}: ${change.added} added, ${change.removed} removed`;
+  }
 }

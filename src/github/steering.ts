@@ -72,16 +72,16 @@ export class IssueSteering {
         this.#seen.add(comment.id);
         continue;
       }
-      let permission: string;
+      let writer: boolean;
       try {
-        permission = await this.#o.gate.permission(octokit, repo, login);
+        writer = await this.#o.gate.hasWriteAccess(octokit, repo, login);
       } catch (error) {
         // Not marked as seen: the comment is checked again at the next look.
         log.warn({ err: error, commentId: comment.id }, "could not check a steering comment's author; will check again");
         continue;
       }
       this.#seen.add(comment.id);
-      if (permission !== "admin" && permission !== "maintain" && permission !== "write") continue;
+      if (!writer) continue;
       await octokit.rest.reactions
         .createForIssueComment({ owner: repo.owner, repo: repo.name, comment_id: comment.id, content: "eyes" })
         .catch((error: unknown) => log.warn({ err: error, commentId: comment.id }, "could not react to a steering comment"));

@@ -3,8 +3,7 @@
  * alert, a later alert for the same Sentry issue, or a stack trace in an issue
  * (`/droid rca`). Text from outside is clipped to sizes an issue body can hold.
  */
-import type { SentryProject } from "./config.ts";
-import type { SentryAlert } from "./payload.ts";
+import type { SentryAlert } from "./alert.ts";
 import type { IncidentFrame, IncidentRecord } from "./record.ts";
 import { mainException, type StackTrace } from "./stacktrace/types.ts";
 
@@ -24,7 +23,7 @@ function commitOf(release: string | null): string | null {
   return sha ? sha.toLowerCase() : null;
 }
 
-export function newRecord(alert: SentryAlert, project: SentryProject, repo: RepoWeb, now: Date): IncidentRecord {
+export function newRecord(alert: SentryAlert, project: { slug: string }, repo: RepoWeb, now: Date): IncidentRecord {
   const main = alert.trace ? mainException(alert.trace) : undefined;
   const seen = (alert.lastSeen ?? now).toISOString();
   const timeline = [

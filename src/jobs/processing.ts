@@ -6,7 +6,7 @@
  */
 import type { Logger } from "pino";
 import type { JobQueue } from "./queue.ts";
-import { recoverInterruptedJobs, watchInterruptedJobs, type InterruptedJob } from "./recovery.ts";
+import { recoverInterruptedJobs, watchInterruptedJobs, type InterruptedJob, type RecoveryOptions } from "./recovery.ts";
 import { Worker, type JobRunners, type WorkerOptions } from "./worker.ts";
 
 export interface JobProcessingOptions {
@@ -16,6 +16,7 @@ export interface JobProcessingOptions {
   workerId: string;
   /** Interrupted jobs are re-queued while `attempts < maxAttempts`. */
   maxAttempts: number;
+  resumeBlocker: RecoveryOptions["resumeBlocker"];
   log: Logger;
   onCrash: WorkerOptions["onCrash"];
   /** Tells the humans about interrupted jobs that were not re-queued (how to resume). Must not throw. */
@@ -31,12 +32,12 @@ export interface JobProcessing {
 }
 
 export async function startJobProcessing(options: JobProcessingOptions): Promise<JobProcessing> {
-  const { queue, log, maxAttempts } = options;
+  const { queue, log, maxAttempts, resumeBlocker } = options;
   const recoveryLog = log.child({ name: "recovery" });
   const report = async (jobs: InterruptedJob[]) => {
     if (jobs.length > 0) await options.onNeedsAttention(jobs);
   };
-  const first = await recoverInterruptedJobs(queue, { maxAttempts, log: recoveryLog });
+  const first = await recoverInterruptedJobs(queue, { maxAttempts, resumeBlocker, log: recoveryLog });
   recoveryLog.info(
     { requeued: first.requeued.length, reported: first.needsAttention.length, superseded: first.superseded.length },
     "restart recovery done",
@@ -54,6 +55,7 @@ export async function startJobProcessing(options: JobProcessingOptions): Promise
   worker.start();
   const stopWatching = watchInterruptedJobs(queue, {
     maxAttempts,
+    resumeBlocker,
     log: recoveryLog,
     everyMs: options.recoveryEveryMs ?? 60_000,
     skipFirst: true,

@@ -3,7 +3,8 @@
  * A job is re-queued when running it again cannot duplicate anything on GitHub — a plan
  * (its comment is upserted), a fix or revision that has not pushed yet — and it has
  * attempts left; every other interrupted job is returned for the GitHub layer to
- * report on its issue with how to resume.
+ * report on its issue with how to resume. Which kinds are safe to run again is the job
+ * kind registry's answer (`runs/registry.ts`), passed in as `resumeBlocker`.
  */
 import type { Logger } from "pino";
 import type { JobQueue } from "./queue.ts";
@@ -20,8 +21,6 @@ export type NotResumedReason =
 export interface InterruptedJob {
   job: Job;
   reason: NotResumedReason;
-  /** One sentence for the human: how to pick the work up again. */
-  howToResume: string;
 }
 
 export interface RecoveryReport {
@@ -36,6 +35,8 @@ export interface RecoveryReport {
 export interface RecoveryOptions {
   /** A job is re-queued only while `attempts < maxAttempts`. */
   maxAttempts: number;
+  /** Why this job must not run again on its own (it pushed, or its kind is never re-run), or null. */
+  resumeBlocker: (job: Job) => Exclude<NotResumedReason, "attempts-exhausted"> | null;
   log: Logger;
 }
 
@@ -43,10 +44,10 @@ export async function recoverInterruptedJobs(queue: JobQueue, options: RecoveryO
   const report: RecoveryReport = { requeued: [], needsAttention: [], superseded: [] };
   for (const job of await queue.collectInterrupted()) {
     const log = options.log.child({ jobId: job.id, kind: job.request.kind, attempts: job.attempts });
-    const blocker = whyNotResume(job, options.maxAttempts);
+    const blocker = job.attempts >= options.maxAttempts ? "attempts-exhausted" : options.resumeBlocker(job);
     if (blocker) {
       log.warn({ reason: blocker }, "interrupted job needs a human to resume it");
-      report.needsAttention.push({ job, reason: blocker, howToResume: howToResume(job) });
+      report.needsAttention.push({ job, reason: blocker });
       continue;
     }
     const requeued = await queue.requeue(job.id);
@@ -87,32 +88,4 @@ export function watchInterruptedJobs(
     stopped = true;
     clearInterval(timer);
   };
-}
-
-function whyNotResume(job: Job, maxAttempts: number): NotResumedReason | undefined {
-  if (job.attempts >= maxAttempts) return "attempts-exhausted";
-  switch (job.request.kind) {
-    case "plan":
-      return undefined;
-    case "fix":
-    case "revise":
-      return job.links.pushed ? "pushed" : undefined;
-    case "rca":
-      return "not-resumable";
-  }
-}
-
-export function howToResume(job: Job): string {
-  const branch = job.links.branch ?? (job.request.kind === "revise" ? job.request.branch : undefined);
-  const kept = branch ? ` The work so far is on the branch \`${branch}\`.` : "";
-  switch (job.request.kind) {
-    case "plan":
-      return "Comment `/droid plan` to plan again.";
-    case "fix":
-      return `Comment \`/droid fix\` to continue.${kept}`;
-    case "revise":
-      return `Submit your review again (or reply in its thread) to ask for the revision again.${kept}`;
-    case "rca":
-      return "Ask again the way you asked the first time (the alert or the `droid` label) to re-run the analysis.";
-  }
 }

@@ -47,23 +47,3 @@ export function diffPlans(previous: Plan, next: Plan): PlanChange[] {
   if (questions.added + questions.removed > 0) changes.push({ kind: "list", name: "open questions", ...questions });
   return changes;
 }
-
-/** One Markdown bullet per change. */
-export function describeChange(change: PlanChange): string {
-  switch (change.kind) {
-    case "template":
-      return `Template changed from ${change.from} to ${change.to}`;
-    case "summary":
-      return "Summary rewritten";
-    case "subtask-added":
-      return `Added **${change.id}** ${change.title}`;
-    case "subtask-removed":
-      return `Removed **${change.id}** ${change.title}`;
-    case "subtask-changed":
-      return `Changed **${change.id}** ${change.title} (${change.fields.join(", ")})`;
-    case "section":
-      return `Updated the ${change.name}`;
-    case "list":
-      return `${change.name[0]?.toUpperCase()}${change.name.slice(1)}: ${change.added} added, ${change.removed} removed`;
-  }
-}

@@ -1,4 +1,4 @@
-import { ContextUnavailable } from "../github/context/gather.ts";
+import { ContextUnavailable } from "./issue-context.ts";
 import { BudgetExceeded, type BudgetState } from "../llm/budget.ts";
 import { LlmAborted, LlmRequestRejected, LlmUnavailable } from "../llm/errors.ts";
 import { PlanInvalid } from "./planner.ts";

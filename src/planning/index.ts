@@ -1,8 +1,7 @@
-export { describeChange, diffPlans, type PlanChange } from "./diff.ts";
+export { diffPlans, type PlanChange } from "./diff.ts";
 export { classifyFailure, failureReason, NotAnIssue, NothingToPlan, type PlanFailure } from "./failure.ts";
 export { EXPECTED_PLAN_OUTPUT_TOKENS, PlanInvalid, producePlan, readPlan, type PlannerCall, type PlannerResult } from "./planner.ts";
 export { buildPlanPrompt, PLAN_TOOL_NAME, planTool, type PlanPrompt, type PlanPromptInput } from "./request.ts";
-export { runPlanJob, type Clock, type PlanJobDeps, type PlanJobResult } from "./run-plan-job.ts";
 export {
   BUILT_IN_KINDS,
   MAX_PLAN_JSON_CHARS,

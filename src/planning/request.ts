@@ -1,8 +1,8 @@
 import type { MessageParam, TextBlockParam, Tool } from "@anthropic-ai/sdk/resources/messages";
 import { z } from "zod";
-import { renderIssueContext, renderRepoContext } from "../github/context/render.ts";
-import type { IssueContext } from "../github/context/types.ts";
-import { fenced } from "../github/context/fence.ts";
+import { renderIssueContext, renderRepoContext } from "./context-render.ts";
+import type { IssueContext } from "./issue-context.ts";
+import { fenced } from "../prompting/fence.ts";
 import { renderPrompt } from "./prompt.ts";
 import { ModelPlanSchema, type StoredPlan } from "./schema.ts";
 import type { PlanTemplate, TemplateSet } from "./templates.ts";

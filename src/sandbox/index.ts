@@ -33,3 +33,4 @@ export {
   sandboxLimitsSchema,
 } from "./settings.ts";
 export { type SetupOutcome, runSetup } from "./setup.ts";
+export { type IgnoreRules, type SyncResult, bringChangesBack, copyTreeIntoSandbox } from "./tree-sync.ts";

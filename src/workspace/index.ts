@@ -1,4 +1,3 @@
 export { branchNameFor } from "./branch-name.ts";
 export { GitignoreMatcher } from "./gitignore.ts";
 export { BranchConflict, type Checkout, type PushResult, type OpenRepositoryOptions, type Person, Repository, WorkspaceRefusal, freeBranchName } from "./repository.ts";
-export { type SyncResult, bringChangesBack, copyTreeIntoSandbox } from "./sync.ts";

@@ -4,6 +4,7 @@ import path from "node:path";
 import { type AuthCallback, Errors, add, branch as createBranch, checkout, clone, commit, fetch, listServerRefs, merge, push, readCommit, remove, resolveRef, statusMatrix } from "isomorphic-git";
 import http from "isomorphic-git/http/node";
 import type { Logger } from "pino";
+import { GitignoreMatcher } from "./gitignore.ts";
 
 /** How the job's work tree starts. */
 export type Checkout =
@@ -86,6 +87,12 @@ export class Repository {
     this.defaultBranch = fields.defaultBranch;
     this.#onAuth = fields.onAuth;
     this.#logger = fields.logger;
+  }
+
+  /** Git's ignore rules for the work tree as they are now (`.gitignore` files and `info/exclude`). */
+  async ignoreRules(): Promise<(relative: string) => Promise<boolean>> {
+    const matcher = await GitignoreMatcher.load(this.tree, this.gitdir);
+    return (relative) => matcher.isIgnored(relative);
   }
 
   /** Clones shallow and single-branch, then creates or checks out the job's branch. */

@@ -10,7 +10,7 @@ import { renderPlanComment } from "../../src/github/plan-comment.ts";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
 import type { Job } from "../../src/jobs/types.ts";
 import type { Worker } from "../../src/jobs/worker.ts";
-import type { RunnerServices } from "../../src/runners.ts";
+import type { RunnerServices } from "../../src/runs/site.ts";
 import { ModelPlanSchema, type Plan } from "../../src/planning/schema.ts";
 import { LABELS } from "../../src/sandbox/index.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";

@@ -4,14 +4,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { SentrySettings } from "../../src/incidents/config.ts";
-import { installationClients } from "../../src/incidents/installations.ts";
-import { IncidentIntake } from "../../src/incidents/intake.ts";
-import { MemoryIncidentStore } from "../../src/incidents/store.ts";
+import type { SentrySettings } from "../../src/sentry/config.ts";
+import { installationClients } from "../../src/sentry/installations.ts";
+import { IncidentIntake } from "../../src/sentry/intake.ts";
+import { MemoryIncidentStore } from "../../src/sentry/store.ts";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
 import { silentLog, testProbot } from "./github.ts";
-import { SENTRY_WEBHOOK_PATH } from "../../src/incidents/http.ts";
-import { signSentryBody } from "../../src/incidents/signature.ts";
+import { SENTRY_WEBHOOK_PATH } from "../../src/sentry/http.ts";
+import { signSentryBody } from "../../src/sentry/signature.ts";
 import { example, INSTALLATION_ID, OWNER, REPO } from "./payloads.ts";
 import { startTestServer, type TestServer } from "./server.ts";
 

@@ -5,8 +5,8 @@
  * writes back a report whose top suspect is the PR that introduced the bug.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { investigateIncident } from "../../src/incidents/investigate.ts";
-import { publishIncidentReport } from "../../src/incidents/publish.ts";
+import { investigateIncident } from "../../src/runs/rca-investigate.ts";
+import { publishIncidentReport } from "../../src/github/incident-publish.ts";
 import { readIncidentRecord } from "../../src/incidents/record.ts";
 import { expectInstallationToken, testProbot } from "../helpers/github.ts";
 import type { FixtureRepo } from "../helpers/git-history.ts";

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { investigateIncident, repositoryFiles } from "../../src/incidents/investigate.ts";
-import { publishIncidentReport } from "../../src/incidents/publish.ts";
+import { investigateIncident, repositoryFiles } from "../../src/runs/rca-investigate.ts";
+import { publishIncidentReport } from "../../src/github/incident-publish.ts";
 import { readIncidentRecord } from "../../src/incidents/record.ts";
-import { renderIncidentReport } from "../../src/incidents/report.ts";
+import { renderIncidentReport } from "../../src/github/incident-report.ts";
 import type { RepoRef } from "../../src/jobs/types.ts";
 import { expectInstallationToken, testProbot } from "../helpers/github.ts";
 import type { FixtureRepo } from "../helpers/git-history.ts";

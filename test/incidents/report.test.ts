@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { mergeAlert, newRecord, recordFromIssueTrace } from "../../src/incidents/build-record.ts";
-import { readSentryAlert, type SentryAlert } from "../../src/incidents/payload.ts";
+import { readSentryAlert, type SentryAlert } from "../../src/sentry/payload.ts";
 import { markedSentryIssueId, readIncidentRecord, type IncidentRecord } from "../../src/incidents/record.ts";
-import { evidenceGaps, incidentIssueTitle, MAX_ISSUE_BODY, renderIncidentReport } from "../../src/incidents/report.ts";
+import { evidenceGaps, incidentIssueTitle, MAX_ISSUE_BODY, renderIncidentReport } from "../../src/github/incident-report.ts";
 import { parseStackTrace } from "../../src/incidents/stacktrace/index.ts";
 import { pythonEventAlert, sentryPayload, sentrySettings } from "../helpers/sentry.ts";
 

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { interruptedMessage } from "../../src/github/interrupted.ts";
+import { howToResume, interruptedMessage } from "../../src/github/interrupted.ts";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
 import { recoverInterruptedJobs, watchInterruptedJobs, type RecoveryReport } from "../../src/jobs/recovery.ts";
 import type { JobLinks, JobRequest } from "../../src/jobs/types.ts";
+import { resumeBlocker } from "../../src/runs/registry.ts";
 import { silentLog } from "../helpers/github.ts";
 import { eventually, FIX, newJob, PLAN, revise } from "./fixtures.ts";
 
@@ -32,7 +33,7 @@ describe("recoverInterruptedJobs", () => {
     const exhausted = await interrupted(queue, 5, PLAN, {}, 3);
     const rca = await interrupted(queue, 6, { kind: "rca", source: "issue", sentryIssueId: null });
 
-    const report = await recoverInterruptedJobs(queue, { maxAttempts: 3, log: silentLog });
+    const report = await recoverInterruptedJobs(queue, { maxAttempts: 3, resumeBlocker, log: silentLog });
 
     expect(report.requeued.map((j) => j.id).sort()).toEqual([plan, fixBeforePush].sort());
     expect((await queue.get(plan))?.state).toBe("queued");
@@ -43,13 +44,16 @@ describe("recoverInterruptedJobs", () => {
       [rca, "not-resumable"],
     ]);
     const [fix, review, tired] = report.needsAttention;
-    expect(fix?.howToResume).toBe("Comment `/droid fix` to continue. The work so far is on the branch `droid/issue-3`.");
-    expect(review?.howToResume).toMatch(/Submit your review again.*`droid\/issue-4`/);
-    expect(tired?.howToResume).toBe("Comment `/droid plan` to plan again.");
-    expect(interruptedMessage(fix!)).toMatch(/^Droid's `fix` job \(`.+`\) was interrupted: the worker shut down\. It had already pushed/);
-    expect(interruptedMessage(tired!)).toMatch(/interrupted 3 times, so I stopped retrying it/);
+    expect(howToResume(fix!.job, "droid")).toBe("Comment `/droid fix` to continue. The work so far is on the branch `droid/issue-3`.");
+    expect(howToResume(review!.job, "droid")).toMatch(/Submit your review again.*`droid\/issue-4`/);
+    expect(howToResume(tired!.job, "droid")).toBe("Comment `/droid plan` to plan again.");
+    expect(interruptedMessage(fix!, "droid")).toMatch(/^Droid's `fix` job \(`.+`\) was interrupted: the worker shut down\. It had already pushed/);
+    expect(interruptedMessage(tired!, "droid")).toMatch(/interrupted 3 times, so I stopped retrying it/);
+    // The repository's command word, wherever the text names a command.
+    expect(interruptedMessage(fix!, "bot")).toContain("Comment `/bot fix` to continue.");
+    expect(howToResume(tired!.job, "bot")).toBe("Comment `/bot plan` to plan again.");
     // Each interrupted job is handled once.
-    expect(await recoverInterruptedJobs(queue, { maxAttempts: 3, log: silentLog })).toEqual({
+    expect(await recoverInterruptedJobs(queue, { maxAttempts: 3, resumeBlocker, log: silentLog })).toEqual({
       requeued: [],
       needsAttention: [],
       superseded: [],
@@ -60,7 +64,7 @@ describe("recoverInterruptedJobs", () => {
     const queue = new MemoryJobQueue();
     const old = await interrupted(queue, 1, PLAN);
     const newer = await queue.enqueue(newJob({ number: 1 }));
-    const report = await recoverInterruptedJobs(queue, { maxAttempts: 3, log: silentLog });
+    const report = await recoverInterruptedJobs(queue, { maxAttempts: 3, resumeBlocker, log: silentLog });
     expect(report.superseded.map((j) => j.id)).toEqual([old]);
     expect((await queue.get(old))?.state).toBe("interrupted");
     expect((await queue.get(newer.job.id))?.state).toBe("queued");
@@ -72,6 +76,7 @@ describe("recoverInterruptedJobs", () => {
     stops.push(
       watchInterruptedJobs(queue, {
         maxAttempts: 3,
+        resumeBlocker,
         log: silentLog,
         everyMs: 50,
         onReport: async (report) => void reports.push(report),

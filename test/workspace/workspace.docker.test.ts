@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS, SANDBOX_IMAGE, type Sandbox, SecretInSandboxError, UnsafeArchiveError, createSandbox, readArchiveFiles } from "../../src/sandbox/index.ts";
-import { Repository, WorkspaceRefusal, bringChangesBack, copyTreeIntoSandbox } from "../../src/workspace/index.ts";
+import { Repository, WorkspaceRefusal } from "../../src/workspace/index.ts";
+import { bringChangesBack, copyTreeIntoSandbox } from "../../src/sandbox/index.ts";
 import { docker, dockerAnswers, memoryLogger, uniqueId } from "../helpers/docker.ts";
 import { type GitServer, startGitServer } from "../helpers/git-server.ts";
 
@@ -75,7 +76,7 @@ describe.skipIf(!engine)("workspace: clone, sandbox round trip, commit and push 
       ].join(" && "),
     );
     expect(edit).toMatchObject({ kind: "completed", exitCode: 0 });
-    const sync = await bringChangesBack(sandbox, repo.tree, repo.gitdir);
+    const sync = await bringChangesBack(sandbox, repo.tree, () => repo.ignoreRules());
     expect(sync).toEqual({ changed: ["src/index.js"], added: ["latest", "src/new.sh"], deleted: ["docs/old.md"] });
     expect(await readFile(path.join(repo.tree, "src/index.js"), "utf8")).toBe("console.log('hello, world');\n");
   });
@@ -158,7 +159,7 @@ describe.skipIf(!engine)("workspace: clone, sandbox round trip, commit and push 
 
   it("refuses a link made in the sandbox that points outside the tree", async () => {
     await sandbox.exec("ln -s /etc/passwd leak && ln -s ../../../../etc/shadow src/leak2");
-    await expect(bringChangesBack(sandbox, repo.tree, repo.gitdir)).rejects.toThrow(UnsafeArchiveError);
+    await expect(bringChangesBack(sandbox, repo.tree, () => repo.ignoreRules())).rejects.toThrow(UnsafeArchiveError);
     await expect(lstat(path.join(repo.tree, "leak"))).rejects.toThrow(/ENOENT/);
     await expect(lstat(path.join(repo.tree, "src/leak2"))).rejects.toThrow(/ENOENT/);
   });

@@ -1,8 +1,9 @@
-import { cleanUntrustedText } from "./clean.ts";
+import { cleanUntrustedText } from "../../prompting/clean.ts";
 import { ISSUE_CONTEXT_QUERY, IssueContextResponse, pullRequestIn } from "./query.ts";
 import { selectThread } from "./thread.ts";
-import { trimToBoundary } from "./trim.ts";
-import type { ContextFile, GraphqlClient, IssueContext, LinkedPullRequest, WriteAccessLookup } from "./types.ts";
+import { trimToBoundary } from "../../prompting/trim.ts";
+import { ContextUnavailable, type ContextFile, type IssueContext, type LinkedPullRequest } from "../../planning/issue-context.ts";
+import type { GraphqlClient, WriteAccessLookup } from "./types.ts";
 
 export interface ContextRequest {
   owner: string;
@@ -22,11 +23,6 @@ export interface ContextDeps {
   graphql: GraphqlClient;
   /** Asked for comment authors whose association does not already show write access. */
   hasWriteAccess?: WriteAccessLookup | undefined;
-}
-
-/** The issue or repository could not be read. */
-export class ContextUnavailable extends Error {
-  override readonly name = "ContextUnavailable";
 }
 
 /** Shares of the budget each piece may take at most; comments get whatever is left. */

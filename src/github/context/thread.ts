@@ -1,7 +1,8 @@
-import { cleanUntrustedText } from "./clean.ts";
+import { cleanUntrustedText } from "../../prompting/clean.ts";
 import { OLDER_COMMENTS_QUERY, OlderCommentsResponse, type CommentNode, type CommentPage } from "./query.ts";
-import { trimToBoundary } from "./trim.ts";
-import type { Exclusions, GraphqlClient, ThreadComment, WriteAccessLookup } from "./types.ts";
+import { trimToBoundary } from "../../prompting/trim.ts";
+import type { Exclusions, ThreadComment } from "../../planning/issue-context.ts";
+import type { GraphqlClient, WriteAccessLookup } from "./types.ts";
 
 /** Older comment pages fetched at most (100 comments each) beyond the first. */
 export const MAX_OLDER_PAGES = 4;

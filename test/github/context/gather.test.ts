@@ -1,7 +1,7 @@
 import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { gatherIssueContext, type ContextRequest } from "../../../src/github/context/gather.ts";
-import { renderInstruction, renderIssueContext, renderRepoContext } from "../../../src/github/context/render.ts";
+import { renderInstruction, renderIssueContext, renderRepoContext } from "../../../src/planning/context-render.ts";
 import { contextData, manyComments, nockContext, nockOlderComments } from "../../fixtures/context.ts";
 import { testOctokit } from "../../fixtures/github.ts";
 

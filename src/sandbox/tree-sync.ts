@@ -1,7 +1,14 @@
 import { lstat, readdir, readlink, rm } from "node:fs/promises";
 import path from "node:path";
-import { type Sandbox, SANDBOX_GID, SANDBOX_UID, STATE_DIR, WORKDIR, extractWrappedArchive, packDirectory, succeeded, describeExecResult } from "../sandbox/index.ts";
-import { GitignoreMatcher } from "./gitignore.ts";
+import { packDirectory } from "./archive-pack.ts";
+import { extractWrappedArchive } from "./archive-unpack.ts";
+import { SANDBOX_GID, SANDBOX_UID, WORKDIR } from "./container-spec.ts";
+import { STATE_DIR } from "./exec.ts";
+import { describeExecResult, succeeded } from "./exec-result.ts";
+import type { Sandbox } from "./sandbox.ts";
+
+/** Whether a new file is ignored by the tree's `.gitignore` files (loaded after they came back). */
+export type IgnoreRules = (relative: string) => Promise<boolean>;
 
 /** What came back from the sandbox into the work tree on the worker. */
 export interface SyncResult {
@@ -32,7 +39,7 @@ const ARCHIVE = `${STATE_DIR}/run/sync.tar`;
  * exec bit, symlink target), new files that `.gitignore` does not exclude, and deletions.
  * Everything coming back passes the safe unpacker (no absolute paths, `..`, escaping links).
  */
-export async function bringChangesBack(sandbox: Sandbox, tree: string, gitdir: string): Promise<SyncResult> {
+export async function bringChangesBack(sandbox: Sandbox, tree: string, loadIgnoreRules: () => Promise<IgnoreRules>): Promise<SyncResult> {
   const listed = await listSandboxFiles(sandbox);
   const local = await listLocalFiles(tree);
   const changed: string[] = [];
@@ -49,10 +56,10 @@ export async function bringChangesBack(sandbox: Sandbox, tree: string, gitdir: s
   // New or changed .gitignore files decide what else is ignored: fetch them first.
   const ignoreFiles = [...changed, ...added].filter((relative) => path.posix.basename(relative) === ".gitignore");
   await fetchFiles(sandbox, tree, ignoreFiles);
-  const matcher = await GitignoreMatcher.load(tree, gitdir);
+  const isIgnored = await loadIgnoreRules();
   const keptAdded: string[] = [];
   for (const relative of added) {
-    if (ignoreFiles.includes(relative) || !(await matcher.isIgnored(relative))) keptAdded.push(relative);
+    if (ignoreFiles.includes(relative) || !(await isIgnored(relative))) keptAdded.push(relative);
   }
   await fetchFiles(
     sandbox,

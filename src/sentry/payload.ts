@@ -5,33 +5,10 @@
  * fields Droid uses are parsed (zod); anything else is ignored with a reason.
  */
 import { z } from "zod";
-import { fromSentryException, sentryExceptionSchema } from "./stacktrace/sentry-frames.ts";
-import type { StackTrace } from "./stacktrace/types.ts";
+import { fromSentryException, sentryExceptionSchema } from "../incidents/stacktrace/sentry-frames.ts";
+import type { SentryAlert } from "../incidents/alert.ts";
 
-export interface SentryAlert {
-  resource: "event_alert" | "issue";
-  action: string;
-  sentryIssueId: string;
-  /** Sentry project slug, when the payload names it. */
-  projectSlug: string | null;
-  projectId: string | null;
-  title: string;
-  culprit: string | null;
-  level: string | null;
-  platform: string | null;
-  /** The issue's page on Sentry. */
-  link: string | null;
-  shortId: string | null;
-  firstSeen: Date | null;
-  lastSeen: Date | null;
-  /** Sentry's own event and user counts (issue payloads carry them; alerts don't). */
-  eventCount: number | null;
-  userCount: number | null;
-  release: string | null;
-  environment: string | null;
-  trace: StackTrace | null;
-  rule: string | null;
-}
+export type { SentryAlert };
 
 export type AlertParse =
   | { kind: "alert"; alert: SentryAlert }

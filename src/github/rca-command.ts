@@ -3,10 +3,10 @@
  * supported language) or be an incident issue Droid opened. The check runs on the
  * webhook's request path, so the user hears at once when there is nothing to analyse.
  */
-import type { GitHubClient } from "../github/octokit.ts";
+import type { GitHubClient } from "./octokit.ts";
 import type { JobRequest, Target } from "../jobs/types.ts";
-import { readIncidentRecord } from "./record.ts";
-import { parseStackTrace } from "./stacktrace/parse.ts";
+import { readIncidentRecord } from "../incidents/record.ts";
+import { parseStackTrace } from "../incidents/stacktrace/parse.ts";
 
 export type RcaRequest = { kind: "request"; request: JobRequest } | { kind: "refused"; message: string };
 

@@ -3,6 +3,9 @@
  * One sequence of awaited steps with one `finally` that removes the sandbox and the
  * job's folder; the closing comment is written by this orchestrator, never by the model.
  */
+import type { JobRunner } from "../jobs/worker.ts";
+import { siteRunner, type RunnerServices } from "./site.ts";
+import { planWithSite } from "./plan.ts";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
 import type { RepoConfig } from "../config/repo-config.ts";
@@ -16,9 +19,9 @@ import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
 import { UsageLedger, type LlmClient } from "../llm/index.ts";
 import { describeRepoCommands } from "../sandbox/index.ts";
 import { WorkspaceRefusal, branchNameFor } from "../workspace/index.ts";
-import { LivePlan } from "./live-plan.ts";
-import { runAgent, type AgentOutcome } from "./loop.ts";
-import { agentTaskMessage } from "./prompts.ts";
+import { LivePlan } from "../agent/live-plan.ts";
+import { runAgent, type AgentOutcome } from "../agent/loop.ts";
+import { agentTaskMessage } from "../agent/prompts.ts";
 import { WorkbenchSite, droidPerson, jobOutcomeOf, person, runFigures } from "./workbench.ts";
 
 export interface FixJobDeps {
@@ -242,4 +245,27 @@ function issueData(title: string, body: string): string {
 function commitMessage(title: string, issueNumber: number, outcome: AgentOutcome): string {
   const partial = outcome.kind === "finished" ? "" : " (partial)";
   return `${title}${partial}\n\nRefs #${issueNumber}. Written by Droid.\n`;
+}
+
+export function fixRunner(services: RunnerServices): JobRunner {
+  return siteRunner(services, (site, job, context) =>
+    runFixJob(
+      {
+        ...site.bench,
+        octokit: site.octokit,
+        llm: site.llm,
+        config: site.config,
+        gate: services.gate,
+        makePlan: async () => {
+          const planned = await planWithSite(services, site, { ...job, request: { kind: "plan", feedback: "" } }, context);
+          await context.progress({ costUsd: planned.costUsd, links: planned.links });
+          return planned.outcome;
+        },
+        beforePush: (links) => context.progress({ links }),
+        ...services.tuning,
+      },
+      job,
+      context.signal,
+    ),
+  );
 }

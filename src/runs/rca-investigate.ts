@@ -8,13 +8,13 @@
 import type { GitHubClient } from "../github/octokit.ts";
 import { hasStatus } from "../github/octokit.ts";
 import type { RepoRef } from "../jobs/types.ts";
-import { recordFromIssueTrace } from "./build-record.ts";
-import { gatherEvidence } from "./evidence.ts";
-import { commitFilesFrom } from "./history.ts";
-import { noTraceMessage } from "./rca-command.ts";
-import { readIncidentRecord, type IncidentRecord } from "./record.ts";
-import { RepoFiles } from "./repo-paths.ts";
-import { parseStackTrace } from "./stacktrace/parse.ts";
+import { recordFromIssueTrace } from "../incidents/build-record.ts";
+import { gatherEvidence } from "../incidents/evidence.ts";
+import { commitFilesFrom } from "../incidents/history.ts";
+import { noTraceMessage } from "../github/rca-command.ts";
+import { readIncidentRecord, type IncidentRecord } from "../incidents/record.ts";
+import { RepoFiles } from "../incidents/repo-paths.ts";
+import { parseStackTrace } from "../incidents/stacktrace/parse.ts";
 
 export interface InvestigationDeps {
   octokit: GitHubClient;

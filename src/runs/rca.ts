@@ -5,6 +5,8 @@
  * The repository is searched in a real sandbox: the source around each frame, the
  * frames' function names, the exception message.
  */
+import type { JobRunner } from "../jobs/worker.ts";
+import { siteRunner, type RunnerServices } from "./site.ts";
 import { readFileSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
@@ -18,10 +20,11 @@ import type { GitHubClient } from "../github/octokit.ts";
 import type { Job, JobOutcome } from "../jobs/types.ts";
 import { supportsForcedToolChoice, UsageLedger, BudgetExceeded, LlmAborted, LlmRequestRejected, LlmUnavailable, type Budget, type LlmClient } from "../llm/index.ts";
 import { SANDBOX_IMAGE, createSandbox, DEFAULT_LIMITS, type Sandbox } from "../sandbox/index.ts";
-import { Repository, copyTreeIntoSandbox } from "../workspace/index.ts";
-import { investigateIncident } from "./investigate.ts";
-import { publishIncidentReport } from "./publish.ts";
-import { incidentRecordSchema, type IncidentRecord, type RcaAnalysis } from "./record.ts";
+import { Repository } from "../workspace/index.ts";
+import { copyTreeIntoSandbox } from "../sandbox/index.ts";
+import { investigateIncident } from "./rca-investigate.ts";
+import { publishIncidentReport } from "../github/incident-publish.ts";
+import { incidentRecordSchema, type IncidentRecord, type RcaAnalysis } from "../incidents/record.ts";
 
 export interface RcaJobDeps {
   octokit: GitHubClient;
@@ -45,7 +48,7 @@ export interface RcaJobResult {
 }
 
 const analysisSchema = incidentRecordSchema.shape.analysis.unwrap();
-const SYSTEM = readFileSync(path.join(import.meta.dirname, "prompts", "rca-system.md"), "utf8").trimEnd();
+const SYSTEM = readFileSync(path.join(import.meta.dirname, "..", "incidents", "prompts", "rca-system.md"), "utf8").trimEnd();
 const MAX_FRAMES = 8;
 const MAX_SEARCHES = 5;
 
@@ -199,3 +202,21 @@ async function analyse(deps: RcaJobDeps, record: IncidentRecord, findings: strin
   }
 }
 
+
+export function rcaRunner(services: RunnerServices): JobRunner {
+  return siteRunner(services, (site, job, context) =>
+    runRcaJob(
+      {
+        ...site.bench,
+        octokit: site.octokit,
+        llm: site.llm,
+        ...(site.config.model ? { model: site.config.model } : {}),
+        budget: site.config.budget,
+        historyDays: services.incidentHistoryDays ?? 14,
+        commandWord: site.config.command,
+      },
+      job,
+      context.signal,
+    ),
+  );
+}

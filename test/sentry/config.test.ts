@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { readSentrySettings } from "../../src/incidents/config.ts";
-import { signSentryBody, verifySentrySignature } from "../../src/incidents/signature.ts";
+import { readSentrySettings } from "../../src/sentry/config.ts";
+import { signSentryBody, verifySentrySignature } from "../../src/sentry/signature.ts";
 
 const noFiles = (path: string): string => {
   throw new Error(`ENOENT: no such file or directory, open '${path}'`);

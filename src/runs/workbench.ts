@@ -14,11 +14,12 @@ import type { GitHubClient } from "../github/octokit.ts";
 import type { Job, JobOutcome } from "../jobs/types.ts";
 import type { UsageLedger } from "../llm/index.ts";
 import { SANDBOX_IMAGE, createSandbox, describeExecResult, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig } from "../sandbox/index.ts";
-import { Repository, bringChangesBack, copyTreeIntoSandbox, type Checkout, type Person } from "../workspace/index.ts";
-import { describeChanges } from "./changes.ts";
-import { AgentComputer } from "./computer.ts";
-import type { AgentOutcome, ChangeReport } from "./loop.ts";
-import { agentSystemPrompt } from "./prompts.ts";
+import { Repository, type Checkout, type Person } from "../workspace/index.ts";
+import { bringChangesBack, copyTreeIntoSandbox } from "../sandbox/index.ts";
+import { describeChanges } from "../agent/changes.ts";
+import { AgentComputer } from "../agent/computer.ts";
+import type { AgentOutcome, ChangeReport } from "../agent/loop.ts";
+import { agentSystemPrompt } from "../agent/prompts.ts";
 
 export interface WorkbenchDeps {
   docker: Docker;
@@ -116,7 +117,7 @@ export class WorkbenchSite {
         secrets: [...deps.secrets, token],
         systemPrompt: agentSystemPrompt({ workdir: sandbox.workdir, commandTimeoutSeconds: settings.limits.commandTimeoutSeconds, testCommand: commands.test?.command ?? null }),
         inspect: async () => {
-          await bringChangesBack(sandbox, repo.tree, repo.gitdir);
+          await bringChangesBack(sandbox, repo.tree, () => repo.ignoreRules());
           return describeChanges(repo);
         },
       },

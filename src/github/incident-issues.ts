@@ -6,8 +6,8 @@
  */
 import type { Logger } from "pino";
 import { INCIDENT_LABEL } from "../config/names.ts";
-import type { GitHubClient } from "../github/octokit.ts";
-import { markedSentryIssueId } from "./record.ts";
+import type { GitHubClient } from "./octokit.ts";
+import { markedSentryIssueId } from "../incidents/record.ts";
 
 export interface FoundIssue {
   number: number;

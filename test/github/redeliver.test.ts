@@ -2,7 +2,7 @@ import nock from "nock";
 import pino from "pino";
 import { ProbotOctokit } from "probot";
 import { describe, expect, it } from "vitest";
-import { redeliverMissedWebhooks } from "../../src/jobs/redeliver.ts";
+import { redeliverMissedWebhooks } from "../../src/github/redeliver.ts";
 
 const API = "https://api.github.com";
 const NOW = new Date("2026-11-25T12:00:00Z");

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parsePlanComment, renderPlanComment } from "../../src/github/plan-comment.ts";
 import type { Job } from "../../src/jobs/types.ts";
 import type { LlmClient } from "../../src/llm/client.ts";
-import { runPlanJob, type PlanJobDeps } from "../../src/planning/run-plan-job.ts";
+import { runPlanJob, type PlanJobDeps } from "../../src/runs/plan.ts";
 import { ModelPlanSchema, type Plan } from "../../src/planning/schema.ts";
 import { DEFAULT_PLANNING_SETTINGS, type PlanningSettings } from "../../src/planning/settings.ts";
 import { ANTHROPIC, overloaded, prose, testLlm, toolUse } from "../fixtures/anthropic.ts";

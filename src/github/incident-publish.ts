@@ -5,9 +5,9 @@
  * are kept. A user's issue (`/droid rca`) keeps its description; the report is one
  * comment by Droid, edited in place on later runs.
  */
-import type { GitHubClient } from "../github/octokit.ts";
-import { readIncidentRecord, type IncidentRecord } from "./record.ts";
-import { renderIncidentReport } from "./report.ts";
+import type { GitHubClient } from "./octokit.ts";
+import { readIncidentRecord, type IncidentRecord } from "../incidents/record.ts";
+import { renderIncidentReport } from "./incident-report.ts";
 
 export type Published = { kind: "issue-body"; issueNumber: number } | { kind: "comment"; commentId: number; created: boolean };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { cleanUntrustedText } from "../../../src/github/context/clean.ts";
-import { dataBlock, fenced } from "../../../src/github/context/fence.ts";
-import { trimToBoundary } from "../../../src/github/context/trim.ts";
+import { cleanUntrustedText } from "../../src/prompting/clean.ts";
+import { dataBlock, fenced } from "../../src/prompting/fence.ts";
+import { trimToBoundary } from "../../src/prompting/trim.ts";
 
 describe("cleaning untrusted text", () => {
   it("removes HTML comments, hidden elements, markdown comments and invisible characters", () => {

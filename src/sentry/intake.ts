@@ -17,11 +17,11 @@ import { hasStatus } from "../github/octokit.ts";
 import type { JobQueue } from "../jobs/queue.ts";
 import type { NewJob, RepoRef } from "../jobs/types.ts";
 import type { SentryProject } from "./config.ts";
-import { findIncidentIssue, type FoundIssue } from "./locate.ts";
+import { findIncidentIssue, type FoundIssue } from "../github/incident-issues.ts";
 import type { SentryAlert } from "./payload.ts";
-import { mergeAlert, newRecord } from "./build-record.ts";
-import { readIncidentRecord } from "./record.ts";
-import { incidentIssueTitle, renderIncidentReport } from "./report.ts";
+import { mergeAlert, newRecord } from "../incidents/build-record.ts";
+import { readIncidentRecord } from "../incidents/record.ts";
+import { incidentIssueTitle, renderIncidentReport } from "../github/incident-report.ts";
 import type { IncidentStore } from "./store.ts";
 
 export interface IntakeDeps {

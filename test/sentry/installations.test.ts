@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { installationClients } from "../../src/incidents/installations.ts";
+import { installationClients } from "../../src/sentry/installations.ts";
 import { api, testProbot } from "../helpers/github.ts";
 import { example, INSTALLATION_ID, OWNER, REPO } from "../helpers/payloads.ts";
 

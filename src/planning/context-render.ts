@@ -1,5 +1,5 @@
-import { dataBlock, instructionBlock } from "./fence.ts";
-import type { IssueContext } from "./types.ts";
+import { dataBlock, instructionBlock } from "../prompting/fence.ts";
+import type { IssueContext } from "./issue-context.ts";
 
 /**
  * The repository part of the context: stable across jobs on the same repository, so it

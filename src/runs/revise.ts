@@ -5,6 +5,8 @@
  * orchestrator from the model's `reply_to_comment` answers (or a fallback), never
  * scraped from its prose.
  */
+import type { JobRunner } from "../jobs/worker.ts";
+import { siteRunner, type RunnerServices } from "./site.ts";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
@@ -19,11 +21,11 @@ import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
 import { UsageLedger, type LlmClient } from "../llm/index.ts";
 import { describeRepoCommands } from "../sandbox/index.ts";
 import { BranchConflict, WorkspaceRefusal } from "../workspace/index.ts";
-import { LivePlan } from "./live-plan.ts";
-import { runAgent, type AgentOutcome, type ChangeReport } from "./loop.ts";
-import { reviseTaskMessage } from "./revise-prompt.ts";
-import { revisionChecklist } from "./revision-checklist.ts";
-import { ThreadAnswers } from "./thread-answers.ts";
+import { LivePlan } from "../agent/live-plan.ts";
+import { runAgent, type AgentOutcome, type ChangeReport } from "../agent/loop.ts";
+import { reviseTaskMessage } from "../agent/revise-prompt.ts";
+import { revisionChecklist } from "../agent/revision-checklist.ts";
+import { ThreadAnswers } from "../agent/thread-answers.ts";
 import { WorkbenchSite, droidPerson, jobOutcomeOf, person, runFigures, type Workbench, type WorkbenchDeps } from "./workbench.ts";
 
 export interface ReviseJobDeps extends WorkbenchDeps {
@@ -233,4 +235,10 @@ function generalNotice(input: { delivery: RevisionDelivery; changes: ChangeRepor
   if (input.outcome.kind !== "finished" && input.threads > 0) lines.push("", input.runEnded);
   const text = lines.join("\n").trim();
   return text === "" ? null : text;
+}
+
+export function reviseRunner(services: RunnerServices): JobRunner {
+  return siteRunner(services, (site, job, context) =>
+    runReviseJob({ ...site.bench, octokit: site.octokit, llm: site.llm, config: site.config }, job, context.signal),
+  );
 }

@@ -7,8 +7,8 @@
  * All text from Sentry and from the model is untrusted: it is shown in code spans
  * or fenced blocks, or as plain paragraphs with mentions and HTML defused.
  */
-import { inlineCode } from "../github/text.ts";
-import { recordMarker, type IncidentFrame, type IncidentRecord, type Suspect } from "./record.ts";
+import { inlineCode } from "./text.ts";
+import { recordMarker, type IncidentFrame, type IncidentRecord, type Suspect } from "../incidents/record.ts";
 
 const MAX_FRAMES = 12;
 const MAX_SUSPECTS = 5;

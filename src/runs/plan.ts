@@ -1,19 +1,24 @@
+import type { JobRunner } from "../jobs/worker.ts";
+import { siteRunner, type JobSite, type RunnerServices } from "./site.ts";
+import type { JobContext } from "../jobs/worker.ts";
+import { planningSettings } from "../config/repo-config.ts";
 import type { Logger } from "pino";
 import type { ProbotOctokit } from "probot";
 import { gatherIssueContext } from "../github/context/gather.ts";
-import { renderInstruction } from "../github/context/render.ts";
-import type { GraphqlClient, IssueContext, WriteAccessLookup } from "../github/context/types.ts";
+import { renderInstruction } from "../planning/context-render.ts";
+import type { IssueContext } from "../planning/issue-context.ts";
+import type { GraphqlClient, WriteAccessLookup } from "../github/context/types.ts";
 import { renderPlanFailureComment } from "../github/plan-failure-comment.ts";
 import { findPlanComment, renderPlanComment, upsertPlanComment, type FoundPlanComment, type IssueRef } from "../github/plan-comment.ts";
 import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
 import type { LlmClient } from "../llm/client.ts";
 import { UsageLedger, type TokenUsage } from "../llm/ledger.ts";
-import { diffPlans } from "./diff.ts";
-import { classifyFailure, failureReason, NotAnIssue, NothingToPlan } from "./failure.ts";
-import { producePlan } from "./planner.ts";
-import type { StoredPlan } from "./schema.ts";
-import type { PlanningSettings } from "./settings.ts";
-import { loadTemplates, templateForLabels, type PlanTemplate, type TemplateSet } from "./templates.ts";
+import { diffPlans } from "../planning/diff.ts";
+import { classifyFailure, failureReason, NotAnIssue, NothingToPlan } from "../planning/failure.ts";
+import { producePlan } from "../planning/planner.ts";
+import type { StoredPlan } from "../planning/schema.ts";
+import type { PlanningSettings } from "../planning/settings.ts";
+import { loadTemplates, templateForLabels, type PlanTemplate, type TemplateSet } from "../planning/templates.ts";
 
 export interface Clock {
   now(): Date;
@@ -148,4 +153,27 @@ export async function runPlanJob(deps: PlanJobDeps, job: Job, signal: AbortSigna
     }
     return result(failure.kind === "cancelled" ? { state: "cancelled" } : { state: "failed", error: reason });
   }
+}
+
+/** The plan kind's runner; `planWithSite` is also how a fix makes the plan it lacks. */
+export function planRunner(services: RunnerServices): JobRunner {
+  return siteRunner(services, (site, job, context) => planWithSite(services, site, job, context));
+}
+
+export function planWithSite(services: RunnerServices, site: JobSite, job: Job, context: JobContext): Promise<PlanJobResult> {
+  const { octokit } = site;
+  return runPlanJob(
+    {
+      octokit,
+      graphql: octokit.graphql,
+      llm: site.llm,
+      settings: planningSettings(site.config),
+      log: context.log,
+      clock: { now: () => new Date() },
+      botLogin: site.bench.botLogin,
+      hasWriteAccess: (login) => services.gate.hasWriteAccess(octokit, job.repo, login),
+    },
+    job,
+    context.signal,
+  );
 }

@@ -1,0 +1,45 @@
+/**
+ * The job kinds Droid runs, in one table: how each runs (its module in `runs/`) and
+ * whether it may run again on its own after its process died. The worker, restart
+ * recovery and the CLI read this table; adding a kind is one module and one row here
+ * (plus its request in `jobs/types.ts`).
+ */
+import type { Job, JobKind } from "../jobs/types.ts";
+import type { NotResumedReason } from "../jobs/recovery.ts";
+import type { JobRunner, JobRunners } from "../jobs/worker.ts";
+import { fixRunner } from "./fix.ts";
+import { planRunner } from "./plan.ts";
+import { rcaRunner } from "./rca.ts";
+import { reviseRunner } from "./revise.ts";
+import type { RunnerServices } from "./site.ts";
+
+type ResumeBlocker = Exclude<NotResumedReason, "attempts-exhausted"> | null;
+
+interface JobKindEntry {
+  runner: (services: RunnerServices) => JobRunner;
+  /** Why an interrupted job of this kind must not run again on its own, or null. */
+  resumeBlocker: (job: Job) => ResumeBlocker;
+}
+
+/** Running again could push over what the first attempt pushed. */
+const blockedOncePushed = (job: Job): ResumeBlocker => (job.links.pushed ? "pushed" : null);
+
+const JOB_KINDS: Record<JobKind, JobKindEntry> = {
+  // The plan comment is upserted: running again edits it.
+  plan: { runner: planRunner, resumeBlocker: () => null },
+  fix: { runner: fixRunner, resumeBlocker: blockedOncePushed },
+  revise: { runner: reviseRunner, resumeBlocker: blockedOncePushed },
+  // An analysis publishes an issue body and comments: never re-run unasked.
+  rca: { runner: rcaRunner, resumeBlocker: () => "not-resumable" },
+};
+
+/** Every kind's runner, wired to this process's collaborators. */
+export function createRunners(services: RunnerServices): JobRunners {
+  const runners: JobRunners = {};
+  for (const kind of Object.keys(JOB_KINDS) as JobKind[]) runners[kind] = JOB_KINDS[kind].runner(services);
+  return runners;
+}
+
+export function resumeBlocker(job: Job): ResumeBlocker {
+  return JOB_KINDS[job.request.kind].resumeBlocker(job);
+}

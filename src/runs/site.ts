@@ -1,0 +1,114 @@
+/**
+ * What every run shares: this process's collaborators (`RunnerServices`) and, per job,
+ * its site — the installation's client, the repository's config, the model and the
+ * workbench's collaborators. A run whose config is invalid or whose model is missing
+ * ends here with a comment saying so.
+ */
+import type { Probot } from "probot";
+import { configProblemMessage } from "../github/messages.ts";
+import type { GitHubClient } from "../github/octokit.ts";
+import type { PermissionGate } from "../github/gate.ts";
+import { loadRepoConfig } from "../github/repo-config-loader.ts";
+import type { RepoConfig } from "../config/repo-config.ts";
+import type { Settings } from "../config/settings.ts";
+import type { JobContext, JobRunner } from "../jobs/worker.ts";
+import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
+import type { LlmClient } from "../llm/index.ts";
+import type Docker from "dockerode";
+
+export interface RunnerServices {
+  probot: Probot;
+  /** The Docker engine sandboxes run on (local, or remote through DOCKER_HOST). */
+  docker: Docker;
+  /** Strings that must never reach a sandbox or a comment (keys, secrets). */
+  secrets: string[];
+  settings: Settings;
+  gate: PermissionGate;
+  /** The model client, or why there is none (e.g. no API key configured). */
+  llm: { client: LlmClient } | { problem: string };
+  /** Droid's own `<slug>[bot]` login. */
+  botLogin: () => Promise<string>;
+  /** Days before an incident's first occurrence searched for suspect commits (default 14). */
+  incidentHistoryDays?: number;
+  /** How often a running fix may edit its plan comment and look for steering comments. */
+  tuning?: { liveUpdateMs?: number; steeringPollMs?: number };
+}
+
+/** What every model-using job gets: the installation's client, its config, the model. */
+export interface JobSite {
+  octokit: GitHubClient;
+  config: RepoConfig;
+  llm: LlmClient;
+  /** The collaborators shared by the jobs that work in a sandbox on a clone. */
+  bench: {
+    docker: Docker;
+    botLogin: string;
+    token: () => Promise<string>;
+    secrets: string[];
+    dataDir: string;
+    instance: string;
+    log: JobContext["log"];
+  };
+}
+
+/** What a kind's run returns: its outcome, what it cost, and the links it made. */
+export interface RunResult {
+  outcome: JobOutcome;
+  costUsd: number;
+  links?: JobLinks;
+}
+
+/** A kind's runner: the job's site first (installation client, config, model), then `work`, then its cost and links recorded. */
+export function siteRunner(services: RunnerServices, work: (site: JobSite, job: Job, context: JobContext) => Promise<RunResult>): JobRunner {
+  return (job, context) =>
+    withSite(services, job, context, async (site) => {
+      const result = await work(site, job, context);
+      await context.progress({ costUsd: result.costUsd, ...(result.links ? { links: result.links } : {}) });
+      return result.outcome;
+    });
+}
+
+/** The installation token behind an installation Octokit (for git over HTTPS on the worker). */
+async function installationToken(octokit: GitHubClient): Promise<string> {
+  const auth: unknown = await octokit.auth({ type: "installation" });
+  if (typeof auth === "object" && auth !== null && "token" in auth && typeof auth.token === "string") return auth.token;
+  throw new Error("no installation token");
+}
+
+/**
+ * Authenticates as the installation and reads the repo's config; an invalid config, or
+ * no model configured, ends the job with a comment saying so.
+ */
+async function withSite(
+  services: RunnerServices,
+  job: Job,
+  context: JobContext,
+  run: (site: JobSite) => Promise<JobOutcome>,
+): Promise<JobOutcome> {
+  const octokit = await services.probot.auth(job.repo.installationId);
+  const loaded = await loadRepoConfig(octokit, job.repo);
+  if (!loaded.ok) {
+    context.log.warn({ problems: loaded.problems }, "invalid repository configuration at run time");
+    return failWith(octokit, job, configProblemMessage(loaded.problems), "invalid .github/droid.yml");
+  }
+  if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), "the model API is not configured");
+  const bench = {
+    docker: services.docker,
+    botLogin: await services.botLogin(),
+    token: () => installationToken(octokit),
+    secrets: services.secrets,
+    dataDir: services.settings.dataDir,
+    instance: services.settings.instance,
+    log: context.log,
+  };
+  return run({ octokit, config: loaded.config, llm: services.llm.client, bench });
+}
+
+async function failWith(octokit: GitHubClient, job: Job, body: string, error = body): Promise<JobOutcome> {
+  await octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body });
+  return { state: "failed", error };
+}
+
+function modelMissing(problem: string): string {
+  return `Droid can't work on this: its model API is not configured (${problem}). Ask the operators of this Droid installation to set it up; nothing was changed.`;
+}
