@@ -34,14 +34,14 @@ export function executionLines(state: { phase: string; figures: RunFigures; revi
 }
 
 /** One sentence for how the agent's run ended. */
-export function describeOutcome(outcome: AgentOutcome): string {
+export function describeOutcome(outcome: AgentOutcome, commandWord: string): string {
   switch (outcome.kind) {
     case "finished":
       return "The agent finished the plan.";
     case "limit":
       return `The run stopped at its limit: ${outcome.detail}.`;
     case "cancelled":
-      return "The run was stopped by `/droid stop`.";
+      return `The run was stopped by \`/${commandWord} stop\`.`;
     case "failed":
       return `The run failed: ${outcome.reason}.`;
   }
@@ -58,6 +58,7 @@ export function pullRequestBody(input: {
   summary: string;
   plan: Plan;
   outcome: AgentOutcome;
+  commandWord: string;
   tests: string;
   changes: ChangeReport;
   figures: RunFigures;
@@ -65,7 +66,7 @@ export function pullRequestBody(input: {
 }): string {
   const subtasks = input.plan.subtasks.map((s) => `- ${STATE_ICON[s.state]} **${s.id}** ${oneLine(s.title)}`);
   const files = input.changes.files.map((f) => `- \`${f.path}\` (${f.status})`);
-  const limit = input.outcome.kind === "finished" ? [] : ["", `**Note:** ${describeOutcome(input.outcome)} This pull request is a draft with the work done so far.`];
+  const limit = input.outcome.kind === "finished" ? [] : ["", `**Note:** ${describeOutcome(input.outcome, input.commandWord)} This pull request is a draft with the work done so far.`];
   const body = [
     `Closes #${input.issueNumber}`,
     "",
@@ -106,7 +107,7 @@ export function resultComment(input: {
   /** The files the run changed, pushed or not. */
   changes: ChangeReport;
 }): string {
-  const lines = [describeOutcome(input.outcome)];
+  const lines = [describeOutcome(input.outcome, input.commandWord)];
   if (input.pullRequest) {
     const state = input.pullRequest.draft ? "a draft" : "ready for review";
     lines.push(`${input.pullRequest.created ? "Opened" : "Updated"} #${input.pullRequest.number} (${state}).`);

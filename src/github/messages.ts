@@ -109,6 +109,11 @@ export function jobNotRecordedMessage(storeProblem: string): string {
   return `I could not record this request, so nothing will run for it. ${storeProblem}`;
 }
 
+/** A run stopped by `/<word> stop` before it pushed anything. */
+export function stoppedBeforePushMessage(word: string): string {
+  return `Stopped by \`/${word} stop\` before any change was pushed. The sandbox was removed.`;
+}
+
 export function internalErrorMessage(jobId: string): string {
   return `Droid hit an internal error (job \`${jobId}\`) and stopped. Nothing was pushed by this job after the error. Try again; if it happens again, tell the app's operators the job id.`;
 }

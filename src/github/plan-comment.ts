@@ -31,6 +31,8 @@ export interface PlanCommentView {
   footer: PlanFooter | null;
   /** While `/droid fix` runs (and after): its live state, revisions and links, one line each. */
   execution?: string[];
+  /** The repository's command word (`command` in `.github/droid.yml`): `/<word> fix`. */
+  commandWord: string;
 }
 
 type Section = { summary: string; content: string; open?: boolean };
@@ -95,7 +97,7 @@ function renderSection(s: Section): string {
 function footer(view: PlanCommentView): string {
   const f = view.footer;
   if (f === null) {
-    return ["---", "**Next:** `/droid stop` cancels the run; a comment here steers it. Tick boxes to mark subtasks done."].join("\n");
+    return ["---", `**Next:** \`/${view.commandWord} stop\` cancels the run; a comment here steers it. Tick boxes to mark subtasks done.`].join("\n");
   }
   const input = f.usage.input + f.usage.cacheWrite + f.usage.cacheRead;
   const cached = input === 0 ? 0 : Math.round((f.usage.cacheRead / input) * 100);
@@ -103,7 +105,7 @@ function footer(view: PlanCommentView): string {
     "---",
     `<sub>Model \`${f.model}\` · ${input.toLocaleString("en-US")} input tokens (${cached}% from cache) + ${f.usage.output.toLocaleString("en-US")} output · ${formatUsd(f.costUsd)} · ${formatDuration(f.durationMs)} · job \`${f.jobId}\`</sub>`,
     "",
-    "**Next:** comment `/droid fix` to carry out this plan, or `/droid plan <feedback>` to revise it. Tick boxes to mark subtasks done.",
+    `**Next:** comment \`/${view.commandWord} fix\` to carry out this plan, or \`/${view.commandWord} plan <feedback>\` to revise it. Tick boxes to mark subtasks done.`,
   ].join("\n");
 }
 

@@ -6,14 +6,15 @@ export const PLAN_FAILURE_MARKER = "<!-- droid:plan-failure -->";
 
 export interface FailureFooter {
   jobId: string;
+  /** The repository's command word (`command` in `.github/droid.yml`). */
+  commandWord: string;
   model: string;
   usage: TokenUsage;
   costUsd: number;
 }
 
-const RETRY = "Comment `/droid plan` to try again.";
-
-function explain(failure: PlanFailure, jobId: string): string[] {
+function explain(failure: PlanFailure, jobId: string, word: string): string[] {
+  const RETRY = `Comment \`/${word} plan\` to try again.`;
   switch (failure.kind) {
     case "budget": {
       const s = failure.state;
@@ -25,7 +26,7 @@ function explain(failure: PlanFailure, jobId: string): string[] {
         "**Droid stopped planning: budget reached.**",
         what,
         `Spent so far: ${formatUsd(s.spentUsd)}, ${s.spentTokens.toLocaleString("en-US")} tokens. No plan was posted.`,
-        "Raise `budget.usd` or `budget.tokens` in `.github/droid.yml`, then comment `/droid plan`.",
+        `Raise \`budget.usd\` or \`budget.tokens\` in \`.github/droid.yml\`, then comment \`/${word} plan\`.`,
       ];
     }
     case "unavailable":
@@ -51,7 +52,7 @@ function explain(failure: PlanFailure, jobId: string): string[] {
     case "nothing-to-plan":
       return [
         "**There is nothing to plan yet.**",
-        "This issue has no description and the command gave no instruction. Describe what should change (and why) in the issue, then comment `/droid plan`.",
+        `This issue has no description and the command gave no instruction. Describe what should change (and why) in the issue, then comment \`/${word} plan\`.`,
       ];
     case "not-an-issue":
     case "unreadable":
@@ -68,7 +69,7 @@ export function renderPlanFailureComment(failure: PlanFailure, footer: FailureFo
   const tokens = footer.usage.input + footer.usage.output + footer.usage.cacheWrite + footer.usage.cacheRead;
   return [
     PLAN_FAILURE_MARKER,
-    explain(failure, footer.jobId).join("\n\n"),
+    explain(failure, footer.jobId, footer.commandWord).join("\n\n"),
     "---",
     `<sub>Model \`${footer.model}\` · ${tokens.toLocaleString("en-US")} tokens · ${formatUsd(footer.costUsd)} · job \`${footer.jobId}\`</sub>`,
   ].join("\n\n");

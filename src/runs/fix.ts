@@ -3,26 +3,28 @@
  * One sequence of awaited steps with one `finally` that removes the sandbox and the
  * job's folder; the closing comment is written by this orchestrator, never by the model.
  */
-import type { JobRunner } from "../jobs/worker.ts";
-import { siteRunner, type RunnerServices } from "./site.ts";
-import { planWithSite } from "./plan.ts";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
 import type { RepoConfig } from "../config/repo-config.ts";
-import { describeOutcome, executionLines, pullRequestBody, resultComment, testLine } from "../github/fix-report.ts";
+import { describeOutcome, pullRequestBody, resultComment, testLine } from "../github/fix-report.ts";
 import type { PermissionGate } from "../github/gate.ts";
 import type { GitHubClient } from "../github/octokit.ts";
-import { findPlanComment, renderPlanComment, type FoundPlanComment } from "../github/plan-comment.ts";
+import { findPlanComment } from "../github/plan-comment.ts";
 import { findDroidPullRequest, publishPullRequest, type PullRequestRef } from "../github/pull-request.ts";
 import { IssueSteering } from "../github/steering.ts";
 import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
-import { UsageLedger, type LlmClient } from "../llm/index.ts";
+import type { JobRunner } from "../jobs/worker.ts";
+import type { LlmClient } from "../llm/index.ts";
 import { describeRepoCommands } from "../sandbox/index.ts";
-import { WorkspaceRefusal, branchNameFor } from "../workspace/index.ts";
+import { branchNameFor } from "../workspace/index.ts";
 import { LivePlan } from "../agent/live-plan.ts";
 import { runAgent, type AgentOutcome } from "../agent/loop.ts";
 import { agentTaskMessage } from "../agent/prompts.ts";
-import { WorkbenchSite, droidPerson, jobOutcomeOf, person, runFigures } from "./workbench.ts";
+import { codeRun, commitWork, endStopped, type CodeRunResult } from "./code-run.ts";
+import { LivePlanComment } from "./live-plan-comment.ts";
+import { planWithSite } from "./plan.ts";
+import { siteRunner, type RunnerServices } from "./site.ts";
+import { jobOutcomeOf } from "./workbench.ts";
 
 export interface FixJobDeps {
   octokit: GitHubClient;
@@ -52,39 +54,27 @@ export interface FixJobDeps {
   steeringPollMs?: number;
 }
 
-export interface FixJobResult {
-  outcome: JobOutcome;
-  costUsd: number;
-  links: JobLinks;
-}
+export type FixJobResult = CodeRunResult;
 
 export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal): Promise<FixJobResult> {
   if (job.request.kind !== "fix") throw new Error(`runFixJob got a ${job.request.kind} job`);
-  const now = deps.now ?? Date.now;
-  const started = now();
   const ref = { owner: job.repo.owner, repo: job.repo.name, issueNumber: job.target.number };
-  const ledger = new UsageLedger();
-  const model = deps.config.model ?? deps.llm.model;
-  const links: JobLinks = {};
-  const site = new WorkbenchSite(deps, job);
-  const comment = (body: string) =>
-    deps.octokit.rest.issues.createComment({ owner: ref.owner, repo: ref.repo, issue_number: ref.issueNumber, body });
-  const figures = runFigures({ ledger, model, started, now, jobId: job.id });
-  const fail = async (reason: string, body: string): Promise<FixJobResult> => {
-    await comment(`${body}\n\n<sub>job \`${job.id}\`</sub>`);
-    return { outcome: { state: "failed", error: reason }, costUsd: ledger.costUsd, links };
-  };
-
-  try {
+  const say = (body: string) =>
+    deps.octokit.rest.issues.createComment({ owner: ref.owner, repo: ref.repo, issue_number: ref.issueNumber, body: `${body}\n\n<sub>job \`${job.id}\`</sub>` });
+  const frame = { deps, job, signal, model: deps.config.model ?? deps.llm.model, links: {}, commandWord: deps.config.command, say };
+  return codeRun(frame, async (run) => {
+    const { links } = run;
     // 1. The plan, read from GitHub itself (made first when there is none).
     let found = await findPlanComment(deps.octokit, ref, deps.botLogin);
     if (!found?.parsed) {
       const planned = await deps.makePlan();
-      if (planned.state !== "succeeded") return { outcome: planned, costUsd: ledger.costUsd, links };
+      if (planned.state !== "succeeded") return run.ended(planned);
       found = await findPlanComment(deps.octokit, ref, deps.botLogin);
-      if (!found?.parsed) return await fail("no plan", "I couldn't find the plan I just wrote, so I stopped before changing anything.");
+      if (!found?.parsed) {
+        await say("I couldn't find the plan I just wrote, so I stopped before changing anything.");
+        return run.ended({ state: "failed", error: "no plan" });
+      }
     }
-    const planComment: FoundPlanComment = found;
     const stored = found.parsed.stored;
     links.planCommentId = found.id;
     const plan = new LivePlan(stored.plan);
@@ -92,40 +82,34 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
 
     // 2. The workspace on the worker, and the sandbox.
     const existingPr = await findDroidPullRequest(deps.octokit, job.repo, ref.issueNumber);
-    const opening = await site.open(
+    const opening = await run.site.open(
       existingPr ? { kind: "existing-branch", name: existingPr.branch } : { kind: "new-branch", name: branchNameFor(ref.issueNumber, issue.title) },
       signal,
       { onRepository: (r) => void (links.branch = r.branch) },
     );
     if (existingPr) links.pullRequestNumber = existingPr.number;
-    if (opening.kind === "cancelled") return await endCancelled();
-    if (opening.kind === "setup-failed") return await fail("setup failed", opening.message);
+    if (opening.kind === "cancelled") return await endStopped(frame, run);
+    if (opening.kind === "setup-failed") {
+      await say(opening.message);
+      return run.ended({ state: "failed", error: "setup failed" });
+    }
     const { repo, computer, commands, inspect } = opening.bench;
 
-    // 3. The live plan comment: subtask states, elapsed time and cost, throttled. Edits go
-    // out one at a time, each rendered when it is sent, so the last one sent is the final state.
-    let lastEdit = 0;
-    let phase = "⏳ Running";
-    let edits = Promise.resolve();
-    const editPlanComment = (force: boolean): Promise<void> => {
-      if (!force && now() - lastEdit < (deps.liveUpdateMs ?? 20_000)) return edits;
-      lastEdit = now();
-      edits = edits.then(sendPlanEdit);
-      return edits;
-    };
-    const sendPlanEdit = async () => {
-      const body = renderPlanComment({
-        stored: { ...stored, plan: plan.plan },
-        changes: null,
-        contextNotes: [],
-        footer: null,
-        execution: executionLines({ phase, figures: figures(), revisions: plan.revisions, pullRequest: links.pullRequestNumber ? { number: links.pullRequestNumber, url: "" } : null }),
-      });
-      await deps.octokit.rest.issues.updateComment({ owner: ref.owner, repo: ref.repo, comment_id: planComment.id, body }).catch((error: unknown) => {
-        deps.log.warn({ err: error }, "could not update the live plan comment");
-      });
-    };
-    await editPlanComment(true);
+    // 3. The live plan comment.
+    const live = new LivePlanComment({
+      octokit: deps.octokit,
+      ref,
+      commentId: found.id,
+      stored,
+      plan,
+      figures: run.figures,
+      commandWord: deps.config.command,
+      minIntervalMs: deps.liveUpdateMs ?? 20_000,
+      now: run.now,
+      log: deps.log,
+    });
+    live.pullRequest = links.pullRequestNumber ?? null;
+    await live.update(true);
 
     // 4. The agent.
     const steering = new IssueSteering({
@@ -137,12 +121,12 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       gate: deps.gate,
       commandWord: deps.config.command,
       minIntervalMs: deps.steeringPollMs ?? 15_000,
-      ignoreIds: [planComment.id, ...(job.triggerCommentId ? [job.triggerCommentId] : [])],
+      ignoreIds: [found.id, ...(job.triggerCommentId ? [job.triggerCommentId] : [])],
       log: deps.log,
     });
     const outcome = await runAgent({
       llm: deps.llm,
-      ledger,
+      ledger: run.ledger,
       budget: deps.config.budget,
       computer,
       plan,
@@ -157,38 +141,35 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
         commands: describeRepoCommands(commands).map((l) => `- ${l}`).join("\n"),
         context: issueData(issue.title, issue.body ?? ""),
       }),
-      limits: { maxTurns: deps.config.fix.maxTurns, deadline: started + deps.config.fix.maxMinutes * 60_000, maxTokensPerResponse: 8_192 },
+      limits: { maxTurns: deps.config.fix.maxTurns, deadline: run.started + deps.config.fix.maxMinutes * 60_000, maxTokensPerResponse: 8_192 },
       signal,
       log: deps.log,
       steering: () => steering.take(),
       inspectChanges: inspect,
-      now,
-      onTurn: () => void editPlanComment(false),
+      now: run.now,
+      onTurn: () => void live.update(false),
     });
-    deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: ledger.costUsd }, "agent run ended");
+    deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: run.ledger.costUsd }, "agent run ended");
     // A stopped subtask did not fail: it was left undone.
     if (outcome.kind !== "finished") plan.settle(outcome.kind === "cancelled" ? "skipped" : "failed");
 
     // 5. Bring the work back, commit, push, open or update the PR.
-    const pushAllowed = outcome.kind !== "cancelled" || deps.config.fix.pushPartialWorkOnStop;
     const changes = await inspect();
     const tests = testLine(outcome.lastTestRun, computer.hasTests);
+    const reasonNotPushed =
+      outcome.kind === "cancelled" && !deps.config.fix.pushPartialWorkOnStop
+        ? "the run was stopped and this repository does not push partial work (`fix.pushPartialWorkOnStop`)"
+        : changes.files.length === 0
+          ? "the agent changed no files"
+          : null;
     let pr: (PullRequestRef & { created: boolean }) | null = null;
-    let reasonNotPushed: string | null = null;
-    if (!pushAllowed) reasonNotPushed = "the run was stopped and this repository does not push partial work (`fix.pushPartialWorkOnStop`)";
-    else if (changes.files.length === 0) reasonNotPushed = "the agent changed no files";
-    else {
-      const commitId = await repo.commit({
-        message: commitMessage(issue.title, ref.issueNumber, outcome),
-        author: await droidPerson(deps.octokit, deps.botLogin),
-        coAuthors: [await person(deps.octokit, job.requester)],
-      });
+    if (reasonNotPushed === null) {
+      const commitId = await commitWork(repo, deps.octokit, { botLogin: deps.botLogin, requester: job.requester, message: commitMessage(issue.title, ref.issueNumber, outcome) });
       if (commitId) {
         links.pushed = true;
         await deps.beforePush?.(links);
         await repo.push();
       }
-
       const testsPass = outcome.lastTestRun?.summary.ok ?? !computer.hasTests;
       pr = await publishPullRequest(
         deps.octokit,
@@ -197,13 +178,14 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
           title: issue.title,
           body: pullRequestBody({
             issueNumber: ref.issueNumber,
-            summary: outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome),
+            summary: outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, deps.config.command),
             plan: plan.plan,
             outcome,
+            commandWord: deps.config.command,
             tests,
             changes,
-            figures: figures(),
-            planCommentUrl: `https://github.com/${ref.owner}/${ref.repo}/issues/${ref.issueNumber}#issuecomment-${planComment.id}`,
+            figures: run.figures(),
+            planCommentUrl: `https://github.com/${ref.owner}/${ref.repo}/issues/${ref.issueNumber}#issuecomment-${found.id}`,
           }),
           draft: !(outcome.kind === "finished" && testsPass),
           branch: repo.branch,
@@ -213,23 +195,18 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
         existingPr,
       );
       links.pullRequestNumber = pr.number;
+      live.pullRequest = pr.number;
     }
-    phase = outcome.kind === "finished" ? "✅ Done" : outcome.kind === "cancelled" ? "⏹️ Stopped" : "⚠️ Ended early";
-    await editPlanComment(true);
-    await comment(resultComment({ outcome, pullRequest: pr, pushed: pr !== null, tests, figures: figures(), commandWord: deps.config.command, reasonNotPushed, plan: plan.plan, changes }));
-    return { outcome: jobOutcomeOf(outcome), costUsd: ledger.costUsd, links };
-  } catch (error) {
-    if (signal.aborted) return await endCancelled();
-    if (error instanceof WorkspaceRefusal) return await fail("refused", `I stopped: ${error.message}`);
-    throw error;
-  } finally {
-    await site.close();
-  }
-
-  async function endCancelled(): Promise<FixJobResult> {
-    await comment(`Stopped by \`/${deps.config.command} stop\` before any change was pushed. The sandbox was removed.\n\n<sub>job \`${job.id}\`</sub>`);
-    return { outcome: { state: "cancelled" }, costUsd: ledger.costUsd, links };
-  }
+    live.phase = outcome.kind === "finished" ? "✅ Done" : outcome.kind === "cancelled" ? "⏹️ Stopped" : "⚠️ Ended early";
+    await live.update(true);
+    await deps.octokit.rest.issues.createComment({
+      owner: ref.owner,
+      repo: ref.repo,
+      issue_number: ref.issueNumber,
+      body: resultComment({ outcome, pullRequest: pr, pushed: pr !== null, tests, figures: run.figures(), commandWord: deps.config.command, reasonNotPushed, plan: plan.plan, changes }),
+    });
+    return run.ended(jobOutcomeOf(outcome));
+  });
 }
 
 function instructionBlock(job: Job, title: string): string {

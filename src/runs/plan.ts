@@ -35,6 +35,8 @@ export interface PlanJobDeps {
   settings: PlanningSettings;
   log: Logger;
   clock: Clock;
+  /** The repository's command word (`command` in `.github/droid.yml`), for every text that names a command. */
+  commandWord: string;
   /** Droid's own bot login (`<app-slug>[bot]`): only its comments count as plan comments. */
   botLogin: string;
   /** Optional permission lookup for comment authors without a writer association. */
@@ -129,6 +131,7 @@ export async function runPlanJob(deps: PlanJobDeps, job: Job, signal: AbortSigna
       changes: existing?.parsed ? diffPlans(existing.parsed.stored.plan, plan) : null,
       contextNotes: contextNotes(context, templates),
       footer: { jobId: job.id, model, usage: ledger.usage, costUsd: ledger.costUsd, durationMs: deps.clock.now().getTime() - started },
+      commandWord: deps.commandWord,
     });
     const comment = await upsertPlanComment(deps.octokit, ref, body, existing);
     log.info(
@@ -146,7 +149,7 @@ export async function runPlanJob(deps: PlanJobDeps, job: Job, signal: AbortSigna
         owner: ref.owner,
         repo: ref.repo,
         issue_number: ref.issueNumber,
-        body: renderPlanFailureComment(failure, { jobId: job.id, model, usage: ledger.usage, costUsd: ledger.costUsd }),
+        body: renderPlanFailureComment(failure, { jobId: job.id, commandWord: deps.commandWord, model, usage: ledger.usage, costUsd: ledger.costUsd }),
       });
     } catch (postError) {
       log.error({ err: postError }, "could not post the planning failure comment");
@@ -171,6 +174,7 @@ export function planWithSite(services: RunnerServices, site: JobSite, job: Job, 
       log: context.log,
       clock: { now: () => new Date() },
       botLogin: site.bench.botLogin,
+      commandWord: site.config.command,
       hasWriteAccess: (login) => services.gate.hasWriteAccess(octokit, job.repo, login),
     },
     job,

@@ -5,41 +5,31 @@
  * The repository is searched in a real sandbox: the source around each frame, the
  * frames' function names, the exception message.
  */
-import type { JobRunner } from "../jobs/worker.ts";
-import { siteRunner, type RunnerServices } from "./site.ts";
 import { readFileSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Tool } from "@anthropic-ai/sdk/resources/messages";
-import type Docker from "dockerode";
-import type { Logger } from "pino";
-import { AgentComputer } from "../agent/computer.ts";
+import type { AgentComputer } from "../agent/computer.ts";
 import { shellQuote } from "../agent/workspace-path.ts";
-import { escapeRegExp } from "../github/text.ts";
-import type { GitHubClient } from "../github/octokit.ts";
-import type { Job, JobOutcome } from "../jobs/types.ts";
-import { supportsForcedToolChoice, UsageLedger, BudgetExceeded, LlmAborted, LlmRequestRejected, LlmUnavailable, type Budget, type LlmClient } from "../llm/index.ts";
-import { SANDBOX_IMAGE, createSandbox, DEFAULT_LIMITS, type Sandbox } from "../sandbox/index.ts";
-import { Repository } from "../workspace/index.ts";
-import { copyTreeIntoSandbox } from "../sandbox/index.ts";
-import { investigateIncident } from "./rca-investigate.ts";
 import { publishIncidentReport } from "../github/incident-publish.ts";
+import type { GitHubClient } from "../github/octokit.ts";
+import { escapeRegExp } from "../github/text.ts";
 import { incidentRecordSchema, type IncidentRecord, type RcaAnalysis } from "../incidents/record.ts";
+import type { Job, JobOutcome } from "../jobs/types.ts";
+import type { JobRunner } from "../jobs/worker.ts";
+import { supportsForcedToolChoice, UsageLedger, BudgetExceeded, LlmAborted, LlmRequestRejected, LlmUnavailable, type Budget, type LlmClient } from "../llm/index.ts";
+import type { Sandbox } from "../sandbox/index.ts";
+import { investigateIncident } from "./rca-investigate.ts";
+import { siteRunner, type RunnerServices } from "./site.ts";
+import { WorkbenchSite, type WorkbenchDeps } from "./workbench.ts";
 
-export interface RcaJobDeps {
+export interface RcaJobDeps extends WorkbenchDeps {
   octokit: GitHubClient;
-  docker: Docker;
   llm: LlmClient;
   model?: string;
   budget: Budget;
   botLogin: string;
-  token: () => Promise<string>;
-  secrets: string[];
-  dataDir: string;
-  instance: string;
   historyDays: number;
   commandWord: string;
-  log: Logger;
 }
 
 export interface RcaJobResult {
@@ -55,8 +45,7 @@ const MAX_SEARCHES = 5;
 export async function runRcaJob(deps: RcaJobDeps, job: Job, signal: AbortSignal): Promise<RcaJobResult> {
   const ledger = new UsageLedger();
   const issueNumber = job.target.number;
-  const jobDir = path.join(deps.dataDir, "jobs", job.id);
-  let sandbox: Sandbox | null = null;
+  const site = new WorkbenchSite(deps, job);
   const say = async (body: string) => {
     await deps.octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: issueNumber, body: `${body}\n\n<sub>job \`${job.id}\`</sub>` });
   };
@@ -68,29 +57,10 @@ export async function runRcaJob(deps: RcaJobDeps, job: Job, signal: AbortSignal)
     }
     const record = investigation.record;
 
-    await mkdir(jobDir, { recursive: true });
-    const token = await deps.token();
-    const repo = await Repository.open({
-      cloneUrl: job.repo.cloneUrl,
-      token,
-      defaultBranch: job.repo.defaultBranch,
-      jobDir,
-      // Searched, never pushed: the default branch as it is, without creating a branch.
-      checkout: { kind: "existing-branch", name: job.repo.defaultBranch },
-      readOnly: true,
-      logger: deps.log,
-    });
-    sandbox = await createSandbox(deps.docker, {
-      owner: { jobId: job.id, instance: deps.instance },
-      image: SANDBOX_IMAGE,
-      network: "none",
-      limits: DEFAULT_LIMITS,
-      secrets: [...deps.secrets, token],
-      logger: deps.log,
-    });
-    await copyTreeIntoSandbox(repo.tree, sandbox);
-    const computer = new AgentComputer({ sandbox, commands: { setup: [], test: null, lint: null }, commandTimeoutSeconds: 60, testTimeoutSeconds: 60, digestChars: 6_000, signal });
-    const findings = await searchRepository(computer, sandbox, record);
+    // Searched, never pushed: the default branch as it is, without creating a branch.
+    const opening = await site.open({ kind: "existing-branch", name: job.repo.defaultBranch }, signal, { searchOnly: true });
+    if (opening.kind !== "ready") return { outcome: { state: "cancelled" }, costUsd: ledger.costUsd };
+    const findings = await searchRepository(opening.bench.computer, opening.bench.sandbox, record);
 
     const analysis = await analyse(deps, record, [...investigation.notes, ...findings], ledger, signal);
     if (analysis.kind === "stopped") {
@@ -100,8 +70,7 @@ export async function runRcaJob(deps: RcaJobDeps, job: Job, signal: AbortSignal)
     await publishIncidentReport(deps.octokit, { repo: job.repo, issueNumber, botLogin: deps.botLogin }, { ...record, analysis: analysis.value });
     return { outcome: { state: "succeeded" }, costUsd: ledger.costUsd };
   } finally {
-    await sandbox?.remove().catch((error: unknown) => deps.log.error({ err: error }, "could not remove the sandbox"));
-    await rm(jobDir, { recursive: true, force: true }).catch(() => {});
+    await site.close();
   }
 }
 
@@ -210,6 +179,7 @@ export function rcaRunner(services: RunnerServices): JobRunner {
         ...site.bench,
         octokit: site.octokit,
         llm: site.llm,
+        config: site.config,
         ...(site.config.model ? { model: site.config.model } : {}),
         budget: site.config.budget,
         historyDays: services.incidentHistoryDays ?? 14,

@@ -5,20 +5,19 @@
  * orchestrator from the model's `reply_to_comment` answers (or a fallback), never
  * scraped from its prose.
  */
-import type { JobRunner } from "../jobs/worker.ts";
-import { siteRunner, type RunnerServices } from "./site.ts";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
 import { safeMarkdown } from "../github/comment-text.ts";
 import { describeOutcome, testLine } from "../github/fix-report.ts";
 import type { GitHubClient } from "../github/octokit.ts";
-import { scrubSecrets } from "../github/text.ts";
-import { executionLinesOf, findPlanComment, renderPlanComment, type FoundPlanComment } from "../github/plan-comment.ts";
+import { findPlanComment } from "../github/plan-comment.ts";
 import { loadReviewThreads, type ReviewThread } from "../github/review-threads.ts";
 import { patchBlock, readRevisions, resolveThreads, revisionLine, threadReply, withRevision, type RevisionDelivery } from "../github/revision-report.ts";
-import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
-import { UsageLedger, type LlmClient } from "../llm/index.ts";
+import { scrubSecrets } from "../github/text.ts";
+import type { Job } from "../jobs/types.ts";
+import type { JobRunner } from "../jobs/worker.ts";
+import type { LlmClient } from "../llm/index.ts";
 import { describeRepoCommands } from "../sandbox/index.ts";
 import { BranchConflict, WorkspaceRefusal } from "../workspace/index.ts";
 import { LivePlan } from "../agent/live-plan.ts";
@@ -26,7 +25,10 @@ import { runAgent, type AgentOutcome, type ChangeReport } from "../agent/loop.ts
 import { reviseTaskMessage } from "../agent/revise-prompt.ts";
 import { revisionChecklist } from "../agent/revision-checklist.ts";
 import { ThreadAnswers } from "../agent/thread-answers.ts";
-import { WorkbenchSite, droidPerson, jobOutcomeOf, person, runFigures, type Workbench, type WorkbenchDeps } from "./workbench.ts";
+import { codeRun, commitWork, endStopped, type CodeRunResult } from "./code-run.ts";
+import { noteInPlanComment } from "./live-plan-comment.ts";
+import { siteRunner, type RunnerServices } from "./site.ts";
+import { jobOutcomeOf, type Workbench, type WorkbenchDeps } from "./workbench.ts";
 
 export interface ReviseJobDeps extends WorkbenchDeps {
   octokit: GitHubClient;
@@ -36,11 +38,7 @@ export interface ReviseJobDeps extends WorkbenchDeps {
   now?: () => number;
 }
 
-export interface ReviseJobResult {
-  outcome: JobOutcome;
-  costUsd: number;
-  links: JobLinks;
-}
+export type ReviseJobResult = CodeRunResult;
 
 /** The issue a Droid branch was made for: `droid/<n>-…`. */
 export function issueOfBranch(branch: string): number | null {
@@ -51,47 +49,44 @@ export function issueOfBranch(branch: string): number | null {
 export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortSignal): Promise<ReviseJobResult> {
   const request = job.request;
   if (request.kind !== "revise") throw new Error(`runReviseJob got a ${request.kind} job`);
-  const now = deps.now ?? Date.now;
-  const started = now();
+  const word = deps.config.command;
   const common = { owner: job.repo.owner, repo: job.repo.name };
   const pullNumber = job.target.number;
-  const ledger = new UsageLedger();
-  const figures = runFigures({ ledger, model: deps.config.model ?? deps.llm.model, started, now, jobId: job.id });
-  const links: JobLinks = { pullRequestNumber: pullNumber, branch: request.branch };
-  const site = new WorkbenchSite(deps, job);
-  const prComment = (body: string) => deps.octokit.rest.issues.createComment({ ...common, issue_number: pullNumber, body: `${body}\n\n<sub>Droid · job \`${job.id}\`</sub>` });
-  const ended = (outcome: JobOutcome): ReviseJobResult => ({ outcome, costUsd: ledger.costUsd, links });
+  const say = (body: string) => deps.octokit.rest.issues.createComment({ ...common, issue_number: pullNumber, body: `${body}\n\n<sub>Droid · job \`${job.id}\`</sub>` });
   const commanded = request.instructions.trim() !== "";
+  const frame = { deps, job, signal, model: deps.config.model ?? deps.llm.model, links: { pullRequestNumber: pullNumber, branch: request.branch }, commandWord: word, say };
 
-  try {
+  return codeRun(frame, async (run) => {
+    const { links } = run;
     // 1. The pull request as it is now, and the threads to answer.
     const { data: pr } = await deps.octokit.rest.pulls.get({ ...common, pull_number: pullNumber });
     if (pr.state !== "open") {
       deps.log.info({ state: pr.state, merged: pr.merged }, "pull request no longer open; revision skipped");
-      if (commanded) await prComment(`This pull request is ${pr.merged ? "merged" : "closed"}, so I changed nothing. Reopen it (or open a new one) and ask again.`);
-      return ended({ state: "failed", error: `the pull request is ${pr.merged ? "merged" : "closed"}` });
+      if (commanded) await say(`This pull request is ${pr.merged ? "merged" : "closed"}, so I changed nothing. Reopen it (or open a new one) and ask again.`);
+      return run.ended({ state: "failed", error: `the pull request is ${pr.merged ? "merged" : "closed"}` });
     }
     const fromFork = pr.head.repo === null || pr.head.repo.full_name.toLowerCase() !== pr.base.repo.full_name.toLowerCase();
     const threads = await loadReviewThreads(deps.octokit, { ...common, pullNumber, reviewId: request.reviewId, comments: request.comments, requester: job.requester, botLogin: deps.botLogin });
     const generalRequest = [request.reviewBody, request.instructions].map((t) => t.trim()).filter(Boolean).join("\n\n");
     if (threads.length === 0 && generalRequest === "") {
       deps.log.info("review has no comments and no body; nothing to revise");
-      return ended({ state: "succeeded" });
+      return run.ended({ state: "succeeded" });
     }
 
     // 2. The PR's plan and earlier revisions, for context.
     const issueNumber = issueOfBranch(pr.head.ref);
-    const planFound = issueNumber === null ? null : await findPlanComment(deps.octokit, { owner: common.owner, repo: common.repo, issueNumber }, deps.botLogin);
+    const planRef = issueNumber === null ? null : { owner: common.owner, repo: common.repo, issueNumber };
+    const planFound = planRef === null ? null : await findPlanComment(deps.octokit, planRef, deps.botLogin);
     if (planFound) links.planCommentId = planFound.id;
     const prPlan = planFound?.parsed ? new LivePlan(planFound.parsed.stored.plan).render() : null;
 
     // 3. The branch as it is now, in a fresh sandbox.
-    const opening = await site.open({ kind: "existing-branch", name: pr.head.ref }, signal, fromFork && pr.head.repo ? { cloneUrl: pr.head.repo.clone_url, readOnly: true } : {});
-    if (opening.kind === "cancelled") return await endCancelled();
+    const opening = await run.site.open({ kind: "existing-branch", name: pr.head.ref }, signal, fromFork && pr.head.repo ? { cloneUrl: pr.head.repo.clone_url, readOnly: true } : {});
+    if (opening.kind === "cancelled") return await endStopped(frame, run);
     if (opening.kind === "setup-failed") {
       await replyAll(threads, (t) => replyBody(t, undefined, { kind: "not-pushed", reason: "the repository's setup failed" }, opening.message, false));
-      if (threads.length === 0) await prComment(opening.message);
-      return ended({ state: "failed", error: "setup failed" });
+      if (threads.length === 0) await say(opening.message);
+      return run.ended({ state: "failed", error: "setup failed" });
     }
     const bench = opening.bench;
     const missingPaths = new Set(threads.map((t) => t.path).filter((p) => !existsSync(path.join(bench.repo.tree, p))));
@@ -101,7 +96,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     const checklist = new LivePlan(revisionChecklist(threads, generalRequest));
     const outcome = await runAgent({
       llm: deps.llm,
-      ledger,
+      ledger: run.ledger,
       budget: deps.config.budget,
       computer: bench.computer,
       plan: checklist,
@@ -120,21 +115,21 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
         earlierRevisions: readRevisions(pr.body),
         pullRequestBody: pr.body ?? "",
       }),
-      limits: { maxTurns: deps.config.fix.maxTurns, deadline: started + deps.config.fix.maxMinutes * 60_000, maxTokensPerResponse: 8_192 },
+      limits: { maxTurns: deps.config.fix.maxTurns, deadline: run.started + deps.config.fix.maxMinutes * 60_000, maxTokensPerResponse: 8_192 },
       signal,
       log: deps.log,
       steering: async () => [],
       inspectChanges: bench.inspect,
-      now,
+      now: run.now,
       extraTools: [answers.tool],
     });
-    deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: ledger.costUsd, unanswered: answers.unanswered.length }, "revision agent run ended");
+    deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: run.ledger.costUsd, unanswered: answers.unanswered.length }, "revision agent run ended");
 
     // 5. Commit and push (never force; others' commits kept), then answer every thread.
     const changes = await bench.inspect();
     const delivery = await deliver(bench, changes, outcome, { fork: fromFork, repoUrl: pr.base.repo.html_url });
     if (delivery.kind === "pushed") links.branch = bench.repo.branch;
-    const runEnded = `${describeOutcome(outcome)} ${testLine(outcome.lastTestRun, bench.computer.hasTests)}`;
+    const runEnded = `${describeOutcome(outcome, word)} ${testLine(outcome.lastTestRun, bench.computer.hasTests)}`;
     await replyAll(threads, (t) => replyBody(t, answers.get(t), delivery, runEnded, missingPaths.has(t.path), bench.secrets));
     if (delivery.kind === "pushed" && deps.config.resolveReviewThread) {
       const changed = threads.filter((t) => answers.get(t)?.changed).map((t) => t.rootId);
@@ -142,34 +137,32 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     }
 
     // 6. The PR body's status section, and a PR comment when no thread carries the answer.
-    const summary = outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome);
+    const summary = outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, word);
     if (delivery.kind === "pushed") {
-      const line = revisionLine({ date: new Date(now()), requester: job.requester, reviewId: request.reviewId, delivery, threads: threads.length, changed: threads.filter((t) => answers.get(t)?.changed).length, summary, costUsd: figures().costUsd });
+      const line = revisionLine({ date: new Date(run.now()), requester: job.requester, reviewId: request.reviewId, delivery, threads: threads.length, changed: threads.filter((t) => answers.get(t)?.changed).length, summary, costUsd: run.figures().costUsd });
       await deps.octokit.rest.pulls.update({ ...common, pull_number: pullNumber, body: withRevision(pr.body, line) });
-      if (planFound?.parsed) await notePlanRevision(planFound, delivery, request.reviewId);
+      if (planFound && planRef) {
+        const noted = `- Revised in #${pullNumber}${request.reviewId ? ` for review ${request.reviewId}` : ""}: [\`${delivery.sha.slice(0, 7)}\`](${delivery.url}) (@${job.requester})`;
+        await noteInPlanComment(deps.octokit, planRef, planFound, noted, { commandWord: word, log: deps.log });
+      }
     }
     const notice = generalNotice({ delivery, changes, threads: threads.length, summary, runEnded, outcome });
-    if (notice) await prComment(scrubSecrets(notice, bench.secrets));
-    return ended(jobOutcomeOf(outcome));
-  } catch (error) {
-    if (signal.aborted) return await endCancelled();
-    if (error instanceof WorkspaceRefusal) {
-      await prComment(`I stopped: ${error.message}`);
-      return ended({ state: "failed", error: "refused" });
+    if (notice) await say(scrubSecrets(notice, bench.secrets));
+    return run.ended(jobOutcomeOf(outcome));
+
+    function replyBody(thread: ReviewThread, answer: ReturnType<ThreadAnswers["get"]>, delivery: RevisionDelivery, runEnded: string, fileMissing: boolean, secrets: readonly string[] = deps.secrets): string {
+      return threadReply({ thread, answer, delivery, runEnded, fileMissing, jobId: job.id, costUsd: run.figures().costUsd, secrets });
     }
-    throw error;
-  } finally {
-    await site.close();
-  }
+  });
 
   async function deliver(bench: Workbench, changes: ChangeReport, outcome: AgentOutcome, where: { fork: boolean; repoUrl: string }): Promise<RevisionDelivery> {
     if (outcome.kind === "cancelled" && !deps.config.fix.pushPartialWorkOnStop) return { kind: "not-pushed", reason: "the run was stopped before it finished" };
     if (changes.files.length === 0) return { kind: "not-pushed", reason: "no files were changed" };
     if (where.fork) return { kind: "not-pushed", reason: "this pull request comes from a fork, and Droid cannot push to a fork" };
-    const commit = await bench.repo.commit({
-      message: `${outcome.kind === "finished" ? "Address" : "Partly address"} review comments on #${pullNumber}\n\n${outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome)}\n\nWritten by Droid.\n`,
-      author: await droidPerson(deps.octokit, deps.botLogin),
-      coAuthors: [await person(deps.octokit, job.requester)],
+    const commit = await commitWork(bench.repo, deps.octokit, {
+      botLogin: deps.botLogin,
+      requester: job.requester,
+      message: `${outcome.kind === "finished" ? "Address" : "Partly address"} review comments on #${pullNumber}\n\n${outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, word)}\n\nWritten by Droid.\n`,
     });
     if (!commit) return { kind: "not-pushed", reason: "no files were changed" };
     try {
@@ -187,10 +180,6 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     }
   }
 
-  function replyBody(thread: ReviewThread, answer: ReturnType<ThreadAnswers["get"]>, delivery: RevisionDelivery, runEnded: string, fileMissing: boolean, secrets: readonly string[] = deps.secrets): string {
-    return threadReply({ thread, answer, delivery, runEnded, fileMissing, jobId: job.id, costUsd: figures().costUsd, secrets });
-  }
-
   /** One reply per thread; a failed post is logged and the others still go out. */
   async function replyAll(threads: readonly ReviewThread[], body: (t: ReviewThread) => string): Promise<void> {
     for (const thread of threads) {
@@ -198,27 +187,6 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
         .createReplyForReviewComment({ ...common, pull_number: pullNumber, comment_id: thread.replyToId, body: body(thread) })
         .catch((error: unknown) => deps.log.error({ err: error, commentId: thread.replyToId }, "could not reply in a review thread"));
     }
-  }
-
-  /** The plan comment of the PR's issue lists the revision under "Execution". */
-  async function notePlanRevision(found: FoundPlanComment, delivery: Extract<RevisionDelivery, { kind: "pushed" }>, reviewId: number | null): Promise<void> {
-    if (!found.parsed) return;
-    const line = `- Revised in #${pullNumber}${reviewId ? ` for review ${reviewId}` : ""}: [\`${delivery.sha.slice(0, 7)}\`](${delivery.url}) (@${job.requester})`;
-    const body = renderPlanComment({
-      stored: found.parsed.stored,
-      changes: null,
-      contextNotes: [],
-      footer: null,
-      execution: [...executionLinesOf(found.body), line].slice(-15),
-    });
-    await deps.octokit.rest.issues
-      .updateComment({ ...common, comment_id: found.id, body })
-      .catch((error: unknown) => deps.log.warn({ err: error }, "could not note the revision in the plan comment"));
-  }
-
-  async function endCancelled(): Promise<ReviseJobResult> {
-    await prComment(`Stopped by \`/${deps.config.command} stop\` before any change was pushed. The sandbox was removed.`);
-    return ended({ state: "cancelled" });
   }
 }
 

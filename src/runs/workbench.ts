@@ -10,12 +10,10 @@ import type Docker from "dockerode";
 import type { Logger } from "pino";
 import { sandboxSettings, type RepoConfig } from "../config/repo-config.ts";
 import type { RunFigures } from "../github/fix-report.ts";
-import type { GitHubClient } from "../github/octokit.ts";
 import type { Job, JobOutcome } from "../jobs/types.ts";
 import type { UsageLedger } from "../llm/index.ts";
-import { SANDBOX_IMAGE, createSandbox, describeExecResult, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig } from "../sandbox/index.ts";
-import { Repository, type Checkout, type Person } from "../workspace/index.ts";
-import { bringChangesBack, copyTreeIntoSandbox } from "../sandbox/index.ts";
+import { DEFAULT_LIMITS, SANDBOX_IMAGE, bringChangesBack, copyTreeIntoSandbox, createSandbox, describeExecResult, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig } from "../sandbox/index.ts";
+import { Repository, type Checkout } from "../workspace/index.ts";
 import { describeChanges } from "../agent/changes.ts";
 import { AgentComputer } from "../agent/computer.ts";
 import type { AgentOutcome, ChangeReport } from "../agent/loop.ts";
@@ -35,6 +33,7 @@ export interface WorkbenchDeps {
 
 export interface Workbench {
   repo: Repository;
+  sandbox: Sandbox;
   commands: RepoCommands;
   settings: SandboxConfig;
   computer: AgentComputer;
@@ -50,6 +49,15 @@ export type WorkbenchOpening =
   | { kind: "setup-failed"; message: string }
   | { kind: "cancelled" };
 
+/** An investigation's sandbox: Droid's image, no network, default limits with one-minute commands. */
+const SEARCH_SETTINGS: SandboxConfig = {
+  image: SANDBOX_IMAGE,
+  setup: [],
+  network: "none",
+  limits: { ...DEFAULT_LIMITS, commandTimeoutSeconds: 60 },
+};
+const NO_COMMANDS: RepoCommands = { setup: [], test: null, lint: null };
+
 /** Owns the job's folder and sandbox from the first step on, so `close()` is always safe. */
 export class WorkbenchSite {
   readonly #deps: WorkbenchDeps;
@@ -63,11 +71,15 @@ export class WorkbenchSite {
     this.#jobDir = path.join(deps.dataDir, "jobs", job.id);
   }
 
-  /** Clones `checkout` (from `cloneUrl`, default the job's repository), starts the sandbox and runs the repo's setup. */
+  /**
+   * Clones `checkout` (from `cloneUrl`, default the job's repository), starts the sandbox and
+   * runs the repo's setup. `searchOnly` (an investigation): a read-only clone in Droid's own
+   * image with no network, no setup and short commands, whatever the repository configures.
+   */
   async open(
     checkout: Checkout,
     signal: AbortSignal,
-    options: { cloneUrl?: string; readOnly?: boolean; onRepository?: (repo: Repository) => void } = {},
+    options: { cloneUrl?: string; readOnly?: boolean; searchOnly?: boolean; onRepository?: (repo: Repository) => void } = {},
   ): Promise<WorkbenchOpening> {
     const deps = this.#deps;
     await mkdir(this.#jobDir, { recursive: true });
@@ -78,12 +90,12 @@ export class WorkbenchSite {
       defaultBranch: this.#job.repo.defaultBranch,
       jobDir: this.#jobDir,
       checkout,
-      ...(options.readOnly ? { readOnly: true } : {}),
+      ...(options.readOnly || options.searchOnly ? { readOnly: true } : {}),
       logger: deps.log,
     });
     options.onRepository?.(repo);
-    const settings = sandboxSettings(deps.config);
-    const commands = await resolveRepoCommands(settings, (file) => readFile(path.join(repo.tree, file), "utf8").catch(() => null));
+    const settings: SandboxConfig = options.searchOnly ? SEARCH_SETTINGS : sandboxSettings(deps.config);
+    const commands = options.searchOnly ? NO_COMMANDS : await resolveRepoCommands(settings, (file) => readFile(path.join(repo.tree, file), "utf8").catch(() => null));
     const sandbox = await createSandbox(deps.docker, {
       owner: { jobId: this.#job.id, instance: deps.instance },
       image: settings.image ?? SANDBOX_IMAGE,
@@ -104,13 +116,14 @@ export class WorkbenchSite {
       commands,
       commandTimeoutSeconds: settings.limits.commandTimeoutSeconds,
       testTimeoutSeconds: settings.limits.commandTimeoutSeconds,
-      digestChars: 32_000,
+      digestChars: options.searchOnly ? 6_000 : 32_000,
       signal,
     });
     return {
       kind: "ready",
       bench: {
         repo,
+        sandbox,
         commands,
         settings,
         computer,
@@ -158,20 +171,4 @@ export function jobOutcomeOf(outcome: AgentOutcome): JobOutcome {
     case "failed":
       return { state: "failed", error: outcome.reason };
   }
-}
-
-/** A GitHub user as a git identity (their noreply address). */
-export async function person(octokit: GitHubClient, login: string): Promise<Person> {
-  try {
-    const { data } = await octokit.rest.users.getByUsername({ username: login });
-    return { name: data.name ?? login, email: `${data.id}+${login}@users.noreply.github.com` };
-  } catch {
-    return { name: login, email: `${login}@users.noreply.github.com` };
-  }
-}
-
-/** Droid's own git identity: its bot login with the bot account's noreply address. */
-export async function droidPerson(octokit: GitHubClient, botLogin: string): Promise<Person> {
-  const p = await person(octokit, botLogin);
-  return { name: botLogin, email: p.email };
 }

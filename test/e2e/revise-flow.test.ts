@@ -95,7 +95,7 @@ async function prRepository(): Promise<{ name: string; first: string }> {
 
 function planComment(): string {
   const plan: Plan = { ...ModelPlanSchema.parse(bugFixInput()), template: { kind: "bug-fix", title: "Bug fix", source: "built-in", chosenBy: "label" } };
-  return renderPlanComment({ stored: storedPlan(plan), changes: null, contextNotes: [], footer: null });
+  return renderPlanComment({ stored: storedPlan(plan), changes: null, contextNotes: [], footer: null, commandWord: "droid" });
 }
 
 /** A review comment as GitHub lists it: the real example, adjusted. */

@@ -24,6 +24,7 @@ function view(plan: Plan, extra: Partial<PlanCommentView> = {}): PlanCommentView
     changes: null,
     contextNotes: ["Issue #1: title, body, 2 of 3 comment(s), 1 linked pull request(s)", "Repository: README, languages, top-level tree from `master`"],
     footer: { jobId: "job-plan-1", model: "claude-sonnet-5-5", usage: { input: 812, output: 1630, cacheWrite: 5120, cacheRead: 0 }, costUsd: 0.031, durationMs: 42_000 },
+    commandWord: "droid",
     ...extra,
   };
 }

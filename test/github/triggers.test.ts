@@ -258,6 +258,30 @@ describe("comments", () => {
     expect(job?.state).toBe("cancelled");
   });
 
+  it("help, status and stop speak the repository's command word (`command: bot`)", async () => {
+    const bot = "command: bot\n";
+    const plan = issueComment("/bot plan");
+    const scope = expectInstallationToken();
+    expectConfig(scope, bot);
+    expectPermission(scope, OWNER, "admin");
+    eyesOnComment(scope, plan.comment.id);
+    await deliver("issue_comment", plan);
+    const replies: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      expectConfig(scope, bot);
+      eyesOnComment(scope, plan.comment.id);
+      expectComment(scope, replies);
+    }
+    for (const command of ["/bot help", "/bot status", "/bot plan again", "/bot stop"]) await deliver("issue_comment", issueComment(command));
+    expect(scope.isDone()).toBe(true);
+    const [help, status, already, stop] = replies;
+    expect(help).toContain("`/bot plan [feedback]`");
+    expect(status).toContain("| plan | queued |");
+    expect(already).toContain("`/bot status`");
+    expect(stop).toContain("removed from the queue");
+    for (const reply of replies) expect(reply).not.toMatch(/`\/droid /);
+  });
+
   it("finds a command at the end of a 65,536-character comment with non-ASCII and zero-width characters", async () => {
     const filler = "Ünïcödé 日本語 😀 text\u200B ".repeat(3000).slice(0, 65_536 - 40);
     const body = `${filler}\n/dr\u200Boid help`;

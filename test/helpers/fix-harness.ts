@@ -158,6 +158,7 @@ export function planComment(): string {
     changes: null,
     contextNotes: [],
     footer: { jobId: "job-plan-1", model: "claude-sonnet-5-5", usage: { input: 1, output: 1, cacheWrite: 0, cacheRead: 0 }, costUsd: 0.01, durationMs: 1000 },
+    commandWord: "droid",
   });
 }
 

@@ -16,7 +16,7 @@ import { bugFixInput, featureInput, storedPlan } from "../fixtures/plans.ts";
 const COMMENTS = "/repos/Codertocat/Hello-World/issues/1/comments";
 const usage = { input: 900, output: 1500, cacheWrite: 5200, cacheRead: 0 };
 
-async function deps(overrides: { llm?: LlmClient; settings?: Partial<PlanningSettings> } = {}): Promise<PlanJobDeps> {
+async function deps(overrides: { llm?: LlmClient; settings?: Partial<PlanningSettings>; commandWord?: string } = {}): Promise<PlanJobDeps> {
   const octokit = testOctokit();
   let now = Date.parse("2026-11-25T12:00:05Z");
   return {
@@ -32,6 +32,7 @@ async function deps(overrides: { llm?: LlmClient; settings?: Partial<PlanningSet
       },
     },
     botLogin: BOT_LOGIN,
+    commandWord: overrides.commandWord ?? "droid",
   };
 }
 
@@ -108,6 +109,20 @@ describe("runPlanJob", () => {
     expect(parsed?.stored.plan.template).toEqual({ kind: "bug-fix", title: "Bug fix", source: "built-in", chosenBy: "label" });
     expect(body).toContain("- [ ] **S1** Reproduce the crash in a test");
     expect(body).toMatch(/<sub>Model `claude-sonnet-5-5` · 6,100 input tokens \(0% from cache\) \+ 1,500 output · \$0\.03 · \d+ s · job `job-plan-1`<\/sub>/);
+    expect(body).toContain("**Next:** comment `/droid fix` to carry out this plan");
+  });
+
+  it("a repository with `command: bot` reads `/bot …` in its plan comment and its failure comment, never `/droid`", async () => {
+    const bodies: string[] = [];
+    const scopes = [nockContext({ labels: ["droid", "bug"] }), nockExistingComments([]), nockModel([[200, toolUse(bugFixInput(), usage)]], []), nockWrite("post", COMMENTS, bodies)];
+    await run(labeledJob(), await deps({ commandWord: "bot" }));
+    const failed = [nockContext(), nockExistingComments([]), nockWrite("post", COMMENTS, bodies)];
+    await run(labeledJob(), await deps({ commandWord: "bot", settings: { budget: { usd: 0.01, tokens: 1_000_000 } } }));
+    for (const s of [...scopes, ...failed]) expect(s.isDone()).toBe(true);
+    const [plan, failure] = bodies;
+    expect(plan).toContain("**Next:** comment `/bot fix` to carry out this plan, or `/bot plan <feedback>` to revise it.");
+    expect(failure).toContain("then comment `/bot plan`");
+    for (const body of bodies) expect(body).not.toMatch(/`\/droid /);
   });
 
   it("`/droid plan <feedback>` revises the plan in place: the model sees the previous plan, the comment shows what changed", async () => {
@@ -116,6 +131,7 @@ describe("runPlanJob", () => {
       stored: storedPlan(first),
       changes: null,
       contextNotes: [],
+      commandWord: "droid",
       footer: { jobId: "job-plan-1", model: "claude-sonnet-5-5", usage, costUsd: 0.03, durationMs: 1000 },
     });
     // A human ticked S1 on the phone.

@@ -1,0 +1,101 @@
+/**
+ * The frame every code-changing run shares (`/droid fix`, review revisions): the job's
+ * usage ledger and figures, its workbench, and one `try/catch/finally` that turns a stop
+ * or a refused workspace into a clear comment and always removes the sandbox and the
+ * job's folder. Also the commit step both kinds use: Droid as author, the requester as
+ * co-author.
+ */
+import type { GitHubClient } from "../github/octokit.ts";
+import { stoppedBeforePushMessage } from "../github/messages.ts";
+import type { RunFigures } from "../github/fix-report.ts";
+import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
+import { UsageLedger } from "../llm/index.ts";
+import { WorkspaceRefusal, type Person, type Repository } from "../workspace/index.ts";
+import { WorkbenchSite, runFigures, type WorkbenchDeps } from "./workbench.ts";
+
+export interface CodeRunResult {
+  outcome: JobOutcome;
+  costUsd: number;
+  links: JobLinks;
+}
+
+export interface CodeRun {
+  job: Job;
+  ledger: UsageLedger;
+  links: JobLinks;
+  site: WorkbenchSite;
+  figures: () => RunFigures;
+  started: number;
+  now: () => number;
+  /** The result with the cost so far and the links recorded. */
+  ended(outcome: JobOutcome): CodeRunResult;
+}
+
+export interface CodeRunOptions {
+  deps: WorkbenchDeps & { now?: () => number };
+  job: Job;
+  signal: AbortSignal;
+  model: string;
+  links: JobLinks;
+  commandWord: string;
+  /** Posts a comment where the run was asked for (the issue, or the pull request). */
+  say: (body: string) => Promise<unknown>;
+}
+
+export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => Promise<CodeRunResult>): Promise<CodeRunResult> {
+  const { deps, job, signal } = options;
+  const now = deps.now ?? Date.now;
+  const started = now();
+  const ledger = new UsageLedger();
+  const site = new WorkbenchSite(deps, job);
+  const ended = (outcome: JobOutcome): CodeRunResult => ({ outcome, costUsd: ledger.costUsd, links: options.links });
+  const run: CodeRun = { job, ledger, links: options.links, site, started, now, ended, figures: runFigures({ ledger, model: options.model, started, now, jobId: job.id }) };
+  try {
+    return await steps(run);
+  } catch (error) {
+    if (signal.aborted) return await stopped();
+    if (error instanceof WorkspaceRefusal) {
+      await options.say(`I stopped: ${error.message}`);
+      return ended({ state: "failed", error: "refused" });
+    }
+    throw error;
+  } finally {
+    await site.close();
+  }
+
+  async function stopped(): Promise<CodeRunResult> {
+    await options.say(stoppedBeforePushMessage(options.commandWord));
+    return ended({ state: "cancelled" });
+  }
+}
+
+/** The run's own stop: the same comment as a stop noticed by the frame. */
+export async function endStopped(options: Pick<CodeRunOptions, "say" | "commandWord">, run: CodeRun): Promise<CodeRunResult> {
+  await options.say(stoppedBeforePushMessage(options.commandWord));
+  return run.ended({ state: "cancelled" });
+}
+
+/** Commits the work tree as Droid, with the requester as co-author; null when nothing changed. */
+export async function commitWork(repo: Repository, octokit: GitHubClient, input: { botLogin: string; requester: string; message: string }): Promise<string | null> {
+  return repo.commit({
+    message: input.message,
+    author: await droidPerson(octokit, input.botLogin),
+    coAuthors: [await person(octokit, input.requester)],
+  });
+}
+
+/** A GitHub user as a git identity (their noreply address). */
+async function person(octokit: GitHubClient, login: string): Promise<Person> {
+  try {
+    const { data } = await octokit.rest.users.getByUsername({ username: login });
+    return { name: data.name ?? login, email: `${data.id}+${login}@users.noreply.github.com` };
+  } catch {
+    return { name: login, email: `${login}@users.noreply.github.com` };
+  }
+}
+
+/** Droid's own git identity: its bot login with the bot account's noreply address. */
+async function droidPerson(octokit: GitHubClient, botLogin: string): Promise<Person> {
+  const p = await person(octokit, botLogin);
+  return { name: botLogin, email: p.email };
+}
