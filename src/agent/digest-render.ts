@@ -1,6 +1,6 @@
 // The digest as text: header, shown lines with their numbers (repeats folded), notes.
 
-import type { Digest, DigestFacts, DigestOptions, ShownLine } from "./digest.ts";
+import type { Digest, DigestFacts, DigestOptions, ShownLine } from "./digest-types.ts";
 import { clipLine, errorFoldKey, lineFoldKey } from "./output-text.ts";
 import { renderTestSummaryLine, type TestSummary } from "./test-summary.ts";
 

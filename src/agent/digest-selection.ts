@@ -1,7 +1,9 @@
 // Which lines of a long output the digest shows: error lines first, then context,
 // within a character budget tracked as an upper bound of the rendered size.
 
-import type { DigestOptions } from "./digest.ts";
+import type { DigestOptions, Repeats, TrimmedPart } from "./digest-types.ts";
+
+export type { Repeats, TrimmedPart };
 import { isErrorClass, LineClass } from "./line-classes.ts";
 import { errorFoldKey, lineFoldKey } from "./output-text.ts";
 
@@ -17,11 +19,6 @@ const SMALL_GAP_LINES = 3;
 const MAX_WARNING_GROUPS = 20;
 const MAX_LISTED_REPEATS = 3;
 
-export interface Repeats {
-  count: number;
-  otherIndexes: number[];
-}
-
 export interface Selection {
   indexes: number[];
   errorLinesNotShown: number;
@@ -32,7 +29,6 @@ export interface Selection {
   errorLinesWithoutFullContext: number;
 }
 
-export type TrimmedPart = "context around error lines" | "stack frames below error lines" | "head and tail" | "warnings";
 
 export interface ErrorLines {
   /** First line of each distinct error, failures first, each group in line order. */

@@ -11,94 +11,14 @@
 // shown is counted and the reader is told how to grep the saved output for it.
 
 import { MAX_COMMAND_CHARS, renderDigestText, renderHeader } from "./digest-render.ts";
-import { groupErrorLines, type Repeats, selectLines, separatorCost, type TrimmedPart } from "./digest-selection.ts";
+import { groupErrorLines, selectLines, separatorCost } from "./digest-selection.ts";
 import { classifyLines, isErrorClass, type LineClass } from "./line-classes.ts";
 import { clipLine, outputLines } from "./output-text.ts";
-import { summariseTestLines, type TestSummary } from "./test-summary.ts";
+import { summariseTestLines } from "./test-summary.ts";
+import { defaultDigestOptions, type CommandOutput, type Digest, type DigestElisions, type DigestFacts, type DigestOptions, type ShownLine } from "./digest-types.ts";
 
+export { defaultDigestOptions, type CommandOutput, type Digest, type DigestElisions, type DigestFacts, type DigestOptions, type ShownLine };
 
-export interface CommandOutput {
-  command: string;
-  /** null when the command was killed. */
-  exitCode: number | null;
-  output: string;
-  /** Where the full output is saved, for the model to grep. */
-  savedPath: string;
-  durationMs?: number;
-  timedOut?: boolean;
-}
-
-export interface DigestOptions {
-  /** Hard limit on the digest's length in characters (about 4 characters a token). */
-  budgetChars: number;
-  /** Output up to this many characters is returned whole. */
-  wholeMaxChars: number;
-  headLines: number;
-  tailLines: number;
-  /** Context lines kept before and after each error line, budget permitting. */
-  contextBefore: number;
-  contextAfter: number;
-  /** How far below an error line stack frames and `file:line` lines are kept. */
-  stackLines: number;
-  /** Longer lines are cut in the middle. */
-  maxLineChars: number;
-}
-
-export const defaultDigestOptions: DigestOptions = {
-  budgetChars: 32_000,
-  wholeMaxChars: 8_000,
-  headLines: 20,
-  tailLines: 40,
-  contextBefore: 2,
-  contextAfter: 5,
-  stackLines: 12,
-  maxLineChars: 400,
-};
-
-export interface DigestFacts {
-  command: string;
-  exitCode: number | null;
-  timedOut: boolean;
-  durationMs: number | undefined;
-  lineCount: number;
-  byteCount: number;
-  savedPath: string;
-}
-
-export interface ShownLine {
-  /** 0-based line index in the output. */
-  index: number;
-  text: string;
-  isError: boolean;
-  /** For the first of several identical error lines: how many in all, and where others are. */
-  repeats?: Repeats;
-}
-
-export interface DigestElisions {
-  /** Error lines that did not fit the budget at all. */
-  errorLinesNotShown: number;
-  /** 0-based indexes of the first and last error line not shown. */
-  notShownRange: [number, number] | null;
-  /** Error lines folded into an identical one shown elsewhere. */
-  repeatedErrorLines: number;
-  /** Context, stack frames, head/tail or warnings cut short to fit the budget (the first that was). */
-  trimmed: TrimmedPart | null;
-  /** Error lines shown without all of their context lines. */
-  errorLinesWithoutFullContext: number;
-}
-
-export type Digest =
-  | { kind: "whole"; facts: DigestFacts; lines: string[] }
-  | {
-      kind: "digested";
-      facts: DigestFacts;
-      errorLineCount: number;
-      distinctErrorLineCount: number;
-      warningLineCount: number;
-      tests: TestSummary;
-      shown: ShownLine[];
-      elisions: DigestElisions;
-    };
 
 /** The digest as the text the model reads. */
 export function digestOutput(input: CommandOutput, options: Partial<DigestOptions> = {}): string {

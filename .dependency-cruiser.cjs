@@ -1,0 +1,108 @@
+/**
+ * Droid's module boundaries (docs/architecture.md), checked by `npm run lint`.
+ * Layers, top to bottom — an arrow may only point down:
+ *   entry (app.ts, server.ts, cli.ts) → runs/, sentry/ → github/, jobs/ → config/ → the core
+ * The core: planning/ agent/ context/ sandbox/ workspace/ llm/ incidents/ prompting/.
+ *
+ * Parsed with swc (TypeScript 7 has no JavaScript API): `import type` is seen as type-only.
+ * dependency-cruiser then warns "missing-tsc-transpiler" because tsPreCompilationDeps is on;
+ * that warning is expected and harmless here.
+ */
+const CORE = "^src/(planning|agent|context|sandbox|workspace|llm|incidents|prompting)/";
+const ENTRY = "^src/(app|server|cli|log)[.]ts$";
+
+/** Files of the core that are data definitions (types, schemas, errors) the adapter may read. */
+const CORE_DATA = [
+  "^src/planning/(schema|issue-context|diff|failure)[.]ts$",
+  "^src/incidents/(record|alert)[.]ts$",
+  "^src/incidents/stacktrace/",
+];
+
+module.exports = {
+  forbidden: [
+    {
+      name: "no-cycles",
+      comment: "Modules do not import each other in a circle.",
+      severity: "error",
+      from: { path: "^src/" },
+      to: { circular: true },
+    },
+    {
+      name: "core-is-free-of-the-edges",
+      comment: "The core knows nothing of GitHub, jobs, runs, Sentry, settings or the entry points.",
+      severity: "error",
+      from: { path: CORE },
+      to: { path: ["^src/(github|jobs|runs|sentry|config)/", ENTRY] },
+    },
+    {
+      name: "prompting-is-a-leaf",
+      comment: "Untrusted text and the prompt store are used by everyone and import nothing of Droid's.",
+      severity: "error",
+      from: { path: "^src/prompting/" },
+      to: { path: "^src/", pathNot: "^src/prompting/" },
+    },
+    {
+      name: "workspace-and-sandbox-apart",
+      comment: "The host-side clone and the container do not know each other; runs/ connects them.",
+      severity: "error",
+      from: { path: "^src/(workspace|sandbox)/" },
+      to: { path: "^src/(workspace|sandbox)/", pathNot: "^src/$1/" },
+    },
+    {
+      name: "github-is-an-adapter",
+      comment: "github/ never imports runs/, sentry/ or the entry points.",
+      severity: "error",
+      from: { path: "^src/github/" },
+      to: { path: ["^src/(runs|sentry)/", ENTRY] },
+    },
+    {
+      name: "github-uses-core-types-only",
+      comment: "github/ may use the core's types (the Plan it renders) and data definitions, never its behaviour.",
+      severity: "error",
+      from: { path: "^src/github/" },
+      to: { path: CORE, pathNot: ["^src/prompting/", ...CORE_DATA], dependencyTypesNot: ["type-only"] },
+    },
+    {
+      name: "jobs-is-the-queue-only",
+      comment: "jobs/ (records, queues, worker, recovery) knows no GitHub, no runs, no core.",
+      severity: "error",
+      from: { path: "^src/jobs/" },
+      to: { path: ["^src/(github|runs|sentry|planning|agent|context|sandbox|workspace|incidents|prompting)/", ENTRY] },
+    },
+    {
+      name: "config-does-not-reach-up",
+      comment: "Settings are read by everyone above the core; they import only the core's schemas.",
+      severity: "error",
+      from: { path: "^src/config/" },
+      to: { path: ["^src/(github|jobs|runs|sentry)/", ENTRY] },
+    },
+    {
+      name: "runs-only-from-entry-points",
+      comment: "Job runs are composed by the entry points (the CLI) and nobody else.",
+      severity: "error",
+      from: { path: "^src/", pathNot: ["^src/runs/", ENTRY] },
+      to: { path: "^src/runs/" },
+    },
+    {
+      name: "sentry-is-an-edge",
+      comment: "Sentry intake is an entry-side module: only entry points import it.",
+      severity: "error",
+      from: { path: "^src/", pathNot: ["^src/sentry/", ENTRY] },
+      to: { path: "^src/sentry/" },
+    },
+    {
+      name: "no-orphans",
+      comment: "A module nothing imports is dead code (entry points and prompt files aside).",
+      severity: "error",
+      from: { orphan: true, path: "^src/", pathNot: [ENTRY, "[.]d[.]ts$"] },
+      to: {},
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    parser: "swc",
+    tsPreCompilationDeps: true,
+    exclude: { path: "node_modules" },
+    moduleSystems: ["es6"],
+  },
+};
