@@ -57,13 +57,6 @@ export function configProblemMessage(problems: readonly ConfigProblem[]): string
   ].join("\n");
 }
 
-export function configUnreadableMessage(reason: string): string {
-  return [
-    `I can't start: \`.github/${REPO_CONFIG_FILE}\` could not be read (${escapeCell(reason)}).`,
-    "Fix the file on the default branch (it must be a YAML mapping) and ask again.",
-  ].join("\n");
-}
-
 export function alreadyActiveMessage(job: Job, word: string): string {
   return `A \`${job.request.kind}\` job (\`${job.id}\`) is already ${job.state} here; I'll post its result when it ends. Use \`/${word} status\` to follow it or \`/${word} stop\` to cancel it.`;
 }

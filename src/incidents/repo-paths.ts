@@ -16,11 +16,6 @@ export type FrameLocation =
   | { kind: "vendor"; file: string }
   | { kind: "not-found"; file: string; normalised: string };
 
-export interface MappedFrame {
-  frame: StackFrame;
-  location: FrameLocation;
-}
-
 export interface RepoPathOptions {
   /** Directories the deployed code was built from, e.g. `src`, `app/javascript` (tried first). */
   sourceRoots?: readonly string[];
@@ -118,6 +113,3 @@ export function locateFrame(frame: StackFrame, files: RepoFiles, options: RepoPa
   return { kind: "not-found", file: frame.file, normalised };
 }
 
-export function locateFrames(frames: readonly StackFrame[], files: RepoFiles, options: RepoPathOptions = {}): MappedFrame[] {
-  return frames.map((frame) => ({ frame, location: locateFrame(frame, files, options) }));
-}

@@ -52,9 +52,6 @@ export const JOB_KINDS = ["plan", "fix", "revise", "rca"] as const satisfies rea
 
 export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
 
-/** States a job can never leave. */
-export const FINAL_STATES = ["succeeded", "failed", "cancelled"] as const satisfies readonly JobState[];
-
 /** Where the job's results live on GitHub, recorded by the orchestrator (never scraped from prose). */
 export interface JobLinks {
   planCommentId?: number;
@@ -109,7 +106,3 @@ export type JobOutcome =
   | { state: "cancelled" }
   | { state: "interrupted"; error: string };
 
-/** A short human-readable name for a target. */
-export function describeTarget(target: Target): string {
-  return target.kind === "issue" ? `issue #${target.number}` : `PR #${target.number}`;
-}

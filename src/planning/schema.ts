@@ -61,7 +61,6 @@ export const TemplateRefSchema = z.object({
   source: z.enum(["built-in", "repo"]),
   chosenBy: z.enum(["label", "model"]),
 });
-export type TemplateRef = z.infer<typeof TemplateRefSchema>;
 
 export const PlanSchema = ModelPlanSchema.safeExtend({ template: TemplateRefSchema });
 export type Plan = z.infer<typeof PlanSchema>;

@@ -7,9 +7,6 @@ export const SANDBOX_IMAGE_NAME = "droid-sandbox";
 /** Droid's default execution image, tagged with Droid's version so image and code never drift. */
 export const SANDBOX_IMAGE = `${SANDBOX_IMAGE_NAME}:${packageJson.version}`;
 
-/** The image label holding the hash of `sandbox-image/` the image was built from. */
-export const CONTEXT_HASH_LABEL = "dev.droid.context-hash";
-
 export class SandboxImageMissingError extends Error {
   readonly image: string;
   constructor(image: string) {
