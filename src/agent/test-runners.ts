@@ -1,5 +1,7 @@
 // One parser per test runner's console output. Each is a single linear pass; the
-// runner is chosen by the summary markers it prints.
+// runner is chosen by the summary markers it prints. Longer than most files (~380
+// lines) because it is a table of seven small parsers kept side by side with the
+// counting helpers they share; a new runner is one more entry here.
 
 import { clipLine } from "./output-text.ts";
 

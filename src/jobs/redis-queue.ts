@@ -13,6 +13,10 @@
  * - After a Redis restart (with persistence on) the client reconnects by itself; a finish
  *   or update that was in flight is retried (they are idempotent), so no job is lost or
  *   run twice. Redis must persist (`appendonly yes`): without it a restart loses the queue.
+ *
+ * Longer than most files (~340 lines): the whole `JobQueue` contract plus the lease,
+ * subscription and reconnection handling all its methods share; the Lua scripts are in
+ * `redis-scripts.ts`, record encoding in `redis-records.ts`.
  */
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";

@@ -11,20 +11,21 @@
  * reaches a worker in another process within a second. The same timer renews the
  * heartbeat of the jobs this process runs; restart recovery treats a running job whose
  * process is gone, or whose heartbeat is older than `staleAfterMs`, as interrupted.
+ *
+ * Longer than most files (~400 lines): it is the whole `JobQueue` contract against one
+ * table, each method one transaction, and they read best side by side. Opening,
+ * migrating and the transaction machinery are in `sqlite-database.ts`.
  */
 import { randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
-import { setTimeout as sleep } from "node:timers/promises";
+import type { SQLInputValue } from "node:sqlite";
 import pino, { type Logger } from "pino";
 import { safeJson } from "./job-schema.ts";
 import { ORPHAN_ERROR, ownerIsGone, ownerSchema, THIS_PROCESS } from "./ownership.ts";
 import { dedupesActive, lockKey, repoKey, type JobPatch, type JobQueue, type RepoName } from "./queue.ts";
 import { QueueSignals } from "./queue-signals.ts";
+import { JobDatabase } from "./sqlite-database.ts";
 import { isBusy, storeError } from "./sqlite-errors.ts";
 import { parseRow, safeParseRow } from "./sqlite-rows.ts";
-import { migrate } from "./sqlite-schema.ts";
 import { JobStoreError } from "./store-errors.ts";
 import type { EnqueueResult, Job, JobKind, JobLinks, JobOutcome, NewJob, Target } from "./types.ts";
 
@@ -46,16 +47,14 @@ export interface SqliteQueueOptions {
 export const DATABASE_FILE = "droid.db";
 
 export class SqliteJobQueue implements JobQueue {
-  readonly #db: DatabaseSync;
+  readonly #db: JobDatabase;
   readonly #log: Logger;
   readonly #now: () => Date;
   readonly #signals = new QueueSignals();
-  readonly #lockTimeoutMs: number;
   readonly #heartbeatMs: number;
   readonly #staleAfterMs: number;
   /** Jobs this instance claimed and runs: job id → claim token. */
   readonly #claims = new Map<string, string>();
-  readonly #statements = new Map<string, StatementSync>();
   /** Enqueues waiting for the next group commit. */
   readonly #pendingEnqueues: {
     input: NewJob;
@@ -70,29 +69,9 @@ export class SqliteJobQueue implements JobQueue {
   constructor(options: SqliteQueueOptions) {
     this.#log = options.log ?? pino({ enabled: false });
     this.#now = options.now ?? (() => new Date());
-    this.#lockTimeoutMs = options.lockTimeoutMs ?? 5000;
     this.#heartbeatMs = options.heartbeatMs ?? 5000;
     this.#staleAfterMs = options.staleAfterMs ?? 30_000;
-    const file = join(options.dataDir, DATABASE_FILE);
-    this.#db = openDatabase(options.dataDir, file);
-    try {
-      // Opening may wait for another process that opens or migrates the same file at once
-      // (several `droid` processes starting together); later writes wait without blocking.
-      this.#db.exec(`PRAGMA busy_timeout = ${this.#lockTimeoutMs}`);
-      this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
-      this.#db.exec("BEGIN IMMEDIATE");
-      try {
-        migrate(this.#db);
-        this.#db.exec("COMMIT");
-      } catch (error) {
-        this.#db.exec("ROLLBACK");
-        throw error;
-      }
-      this.#db.exec(`PRAGMA busy_timeout = ${BUSY_SLICE_MS}`);
-    } catch (error) {
-      this.#db.close();
-      throw storeError(error, `opening ${file}`);
-    }
+    this.#db = new JobDatabase({ dataDir: options.dataDir, file: DATABASE_FILE, lockTimeoutMs: options.lockTimeoutMs ?? 5000, log: this.#log });
     this.#timer = setInterval(() => this.#tick(), options.pollMs ?? 500);
     this.#timer.unref();
   }
@@ -112,7 +91,7 @@ export class SqliteJobQueue implements JobQueue {
   async #flushEnqueues(): Promise<void> {
     const batch = this.#pendingEnqueues.splice(0);
     try {
-      const outcomes = await this.#transaction(() => batch.map(({ input }) => this.#insert(input)));
+      const outcomes = await this.#db.transaction(() => batch.map(({ input }) => this.#insert(input)));
       if (outcomes.some((o) => o.status === "created")) this.#signals.runnable();
       batch.forEach(({ resolve, reject }, i) => {
         const outcome = outcomes[i];
@@ -148,7 +127,7 @@ export class SqliteJobQueue implements JobQueue {
     if (active) return { status: "already-active", row: active };
     const id = randomUUID();
     const createdAt = this.#now();
-    this.#sql(
+    this.#db.sql(
         `INSERT INTO jobs (id, delivery_id, kind, repo, repo_ref, target_kind, target_number, requester,
            trigger_comment_id, request, lock_key, state, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
@@ -183,17 +162,17 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async get(id: string): Promise<Job | undefined> {
-    const row = await this.#read(() => this.#select("WHERE id = ?", id)[0]);
+    const row = await this.#db.read(() => this.#select("WHERE id = ?", id)[0]);
     return row && parseRow(row);
   }
 
   async findByDelivery(deliveryId: string): Promise<Job | undefined> {
-    const row = await this.#read(() => this.#select("WHERE delivery_id = ?", deliveryId)[0]);
+    const row = await this.#db.read(() => this.#select("WHERE delivery_id = ?", deliveryId)[0]);
     return row && parseRow(row);
   }
 
   async listForTarget(repo: RepoName, target: Target, limit = 20): Promise<Job[]> {
-    const rows = await this.#read(() =>
+    const rows = await this.#db.read(() =>
       this.#select(
         "WHERE repo = ? AND target_kind = ? AND target_number = ? ORDER BY seq DESC LIMIT ?",
         repoKey(repo),
@@ -207,9 +186,9 @@ export class SqliteJobQueue implements JobQueue {
 
   async claim(workerId: string, kinds: readonly JobKind[]): Promise<Job | undefined> {
     const token = randomUUID();
-    const claimed = await this.#transaction(() => {
+    const claimed = await this.#db.transaction(() => {
       // FIFO within a repository; across repositories the one served longest ago goes first.
-      const next = this.#sql(
+      const next = this.#db.sql(
           `SELECT j.id FROM jobs j LEFT JOIN repo_turns t ON t.repo = j.repo
            WHERE j.state = 'queued' AND j.kind IN (SELECT value FROM json_each(?))
              AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.lock_key = j.lock_key)
@@ -219,13 +198,13 @@ export class SqliteJobQueue implements JobQueue {
       if (!next) return undefined;
       const id = String(next.id);
       const now = this.#now().getTime();
-      this.#sql(
+      this.#db.sql(
           `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, ended_at = NULL, error = NULL,
              worker_id = ?, claim_token = ?, owner = ?, heartbeat_at = ?, cancel_requested = 0, collected = 0
            WHERE id = ?`,
         )
         .run(now, workerId, token, JSON.stringify(THIS_PROCESS), now, id);
-      this.#sql(
+      this.#db.sql(
           `INSERT INTO repo_turns (repo, served) SELECT repo, (SELECT COALESCE(MAX(served), 0) + 1 FROM repo_turns)
            FROM jobs WHERE id = ? ON CONFLICT (repo) DO UPDATE SET served = excluded.served`,
         )
@@ -246,17 +225,17 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async update(id: string, patch: JobPatch): Promise<void> {
-    await this.#transaction(() => {
+    await this.#db.transaction(() => {
       this.#requireOwnRun(id);
       this.#applyPatch(id, patch);
     });
   }
 
   async finish(id: string, outcome: JobOutcome, patch: JobPatch = {}): Promise<Job> {
-    const row = await this.#transaction(() => {
+    const row = await this.#db.transaction(() => {
       this.#requireOwnRun(id);
       this.#applyPatch(id, patch);
-      this.#sql("UPDATE jobs SET state = ?, error = ?, ended_at = ?, collected = 0 WHERE id = ?")
+      this.#db.sql("UPDATE jobs SET state = ?, error = ?, ended_at = ?, collected = 0 WHERE id = ?")
         .run(outcome.state, "error" in outcome ? outcome.error : null, this.#now().getTime(), id);
       return this.#require(id);
     });
@@ -267,14 +246,14 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async cancel(repo: RepoName, target: Target): Promise<Job[]> {
-    const rows = await this.#transaction(() => {
+    const rows = await this.#db.transaction(() => {
       const where = "WHERE repo = ? AND target_kind = ? AND target_number = ?";
       const args = [repoKey(repo), target.kind, target.number];
       const active = this.#select(`${where} AND state IN ('queued', 'running') ORDER BY seq`, ...args);
       const now = this.#now().getTime();
-      this.#sql(`UPDATE jobs SET state = 'cancelled', ended_at = ? ${where} AND state = 'queued'`)
+      this.#db.sql(`UPDATE jobs SET state = 'cancelled', ended_at = ? ${where} AND state = 'queued'`)
         .run(now, ...args);
-      this.#sql(`UPDATE jobs SET cancel_requested = 1 ${where} AND state = 'running'`).run(...args);
+      this.#db.sql(`UPDATE jobs SET cancel_requested = 1 ${where} AND state = 'running'`).run(...args);
       return active;
     });
     const jobs = rows.map(parseRow);
@@ -291,13 +270,13 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async collectInterrupted(): Promise<Job[]> {
-    const rows = await this.#transaction(() => {
+    const rows = await this.#db.transaction(() => {
       const now = this.#now().getTime();
       for (const row of this.#select("WHERE state = 'running'")) {
         const id = String(row.id);
         if (this.#claims.has(id) || !this.#isOrphan(row, now)) continue;
         const stopped = row.cancel_requested === 1;
-        this.#sql("UPDATE jobs SET state = ?, error = ?, ended_at = ? WHERE id = ?")
+        this.#db.sql("UPDATE jobs SET state = ?, error = ?, ended_at = ? WHERE id = ?")
           .run(stopped ? "cancelled" : "interrupted", stopped ? null : ORPHAN_ERROR, now, id);
       }
       const fresh = this.#select("WHERE state = 'interrupted' AND collected = 0 ORDER BY seq");
@@ -314,7 +293,7 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async requeue(id: string): Promise<Job | undefined> {
-    const row = await this.#transaction(() => {
+    const row = await this.#db.transaction(() => {
       const job = this.#select("WHERE id = ? AND state = 'interrupted'", id)[0];
       if (!job) return undefined;
       const rival = this.#select(
@@ -325,7 +304,7 @@ export class SqliteJobQueue implements JobQueue {
         sqlValue(job.kind),
       )[0];
       if (rival) return undefined;
-      this.#sql(
+      this.#db.sql(
           `UPDATE jobs SET state = 'queued', error = NULL, started_at = NULL, ended_at = NULL, cancel_requested = 0,
              collected = 0, claim_token = NULL WHERE id = ?`,
         )
@@ -345,61 +324,8 @@ export class SqliteJobQueue implements JobQueue {
     this.#db.close();
   }
 
-  /** Runs `work` in a write transaction, waiting (without blocking the event loop) for other processes' locks. */
-  async #transaction<T>(work: () => T): Promise<T> {
-    const deadline = Date.now() + this.#lockTimeoutMs;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        this.#db.exec("BEGIN IMMEDIATE");
-      } catch (error) {
-        if (isBusy(error) && Date.now() < deadline) {
-          await sleep(Math.min(50, 2 + attempt * 3) * (0.5 + Math.random()));
-          continue;
-        }
-        throw this.#fail(error, "starting a transaction");
-      }
-      try {
-        const result = work();
-        this.#db.exec("COMMIT");
-        return result;
-      } catch (error) {
-        if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
-        if (error instanceof JobStoreError) throw error;
-        throw this.#fail(error, "writing a job");
-      }
-    }
-  }
-
-  async #read<T>(work: () => T): Promise<T> {
-    const deadline = Date.now() + this.#lockTimeoutMs;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return work();
-      } catch (error) {
-        if (!isBusy(error) || Date.now() >= deadline) throw this.#fail(error, "reading jobs");
-        await sleep(Math.min(50, 2 + attempt * 3));
-      }
-    }
-  }
-
-  #fail(error: unknown, doing: string): JobStoreError {
-    const failure = storeError(error, doing);
-    this.#log.error({ err: failure, reason: failure.reason }, `job store failure while ${doing}`);
-    return failure;
-  }
-
   #select(where: string, ...args: SQLInputValue[]): Record<string, unknown>[] {
-    return this.#sql(`SELECT * FROM jobs ${where}`).all(...args);
-  }
-
-  /** A prepared statement, compiled once per connection. */
-  #sql(text: string): StatementSync {
-    let statement = this.#statements.get(text);
-    if (!statement) {
-      statement = this.#db.prepare(text);
-      this.#statements.set(text, statement);
-    }
-    return statement;
+    return this.#db.sql(`SELECT * FROM jobs ${where}`).all(...args);
   }
 
   #require(id: string): Record<string, unknown> {
@@ -418,16 +344,16 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   #applyPatch(id: string, patch: JobPatch): void {
-    if (patch.costUsd !== undefined) this.#sql("UPDATE jobs SET cost_usd = ? WHERE id = ?").run(patch.costUsd, id);
+    if (patch.costUsd !== undefined) this.#db.sql("UPDATE jobs SET cost_usd = ? WHERE id = ?").run(patch.costUsd, id);
     if (patch.links) {
       const current = this.#require(id).links;
       const links: JobLinks = { ...JSON.parse(typeof current === "string" ? current : "{}"), ...patch.links };
-      this.#sql("UPDATE jobs SET links = ? WHERE id = ?").run(JSON.stringify(links), id);
+      this.#db.sql("UPDATE jobs SET links = ? WHERE id = ?").run(JSON.stringify(links), id);
     }
   }
 
   #quarantine(id: string, now: number): void {
-    this.#sql("UPDATE jobs SET state = 'failed', error = ?, ended_at = ? WHERE id = ?")
+    this.#db.sql("UPDATE jobs SET state = 'failed', error = ?, ended_at = ? WHERE id = ?")
       .run("the job record was damaged and set aside", now, id);
   }
 
@@ -446,14 +372,14 @@ export class SqliteJobQueue implements JobQueue {
       if (this.#claims.size > 0 && Date.now() - this.#lastHeartbeat >= this.#heartbeatMs) {
         this.#lastHeartbeat = Date.now();
         const tokens = JSON.stringify([...this.#claims.values()]);
-        this.#sql("UPDATE jobs SET heartbeat_at = ? WHERE state = 'running' AND claim_token IN (SELECT value FROM json_each(?))")
+        this.#db.sql("UPDATE jobs SET heartbeat_at = ? WHERE state = 'running' AND claim_token IN (SELECT value FROM json_each(?))")
           .run(now, tokens);
       }
-      const version = Number(this.#sql("PRAGMA data_version").get()?.data_version);
+      const version = Number(this.#db.sql("PRAGMA data_version").get()?.data_version);
       if (version === this.#dataVersion) return;
       this.#dataVersion = version;
       if (this.#claims.size > 0) {
-        const stops = this.#sql(
+        const stops = this.#db.sql(
             "SELECT id FROM jobs WHERE state = 'running' AND cancel_requested = 1 AND claim_token IN (SELECT value FROM json_each(?))",
           )
           .all(JSON.stringify([...this.#claims.values()]));
@@ -466,18 +392,6 @@ export class SqliteJobQueue implements JobQueue {
   }
 }
 
-
-/** How long one attempt at a lock blocks the event loop; `#transaction` retries until `lockTimeoutMs`. */
-const BUSY_SLICE_MS = 20;
-
-function openDatabase(dataDir: string, file: string): DatabaseSync {
-  try {
-    mkdirSync(dataDir, { recursive: true });
-    return new DatabaseSync(file, { timeout: BUSY_SLICE_MS });
-  } catch (error) {
-    throw storeError(error, `opening ${file}`);
-  }
-}
 
 function sqlValue(value: unknown): SQLInputValue {
   return typeof value === "number" || typeof value === "string" || value === null ? value : String(value);

@@ -1,3 +1,10 @@
+/**
+ * A hardened sandbox: the `Sandbox` interface the agent's computer uses, its creation
+ * (`createSandbox`, `withSandbox`) and the container-backed implementation. Longer than
+ * most files (~320 lines) because the implementation's methods (exec, files in and out,
+ * network switching, removal) share the container's private state; the container's
+ * specification, exec plumbing, archives and labels live in their own files.
+ */
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
