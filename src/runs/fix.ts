@@ -22,6 +22,7 @@ import { WorkspaceRefusal, branchNameFor } from "../workspace/index.ts";
 import { LivePlan } from "../agent/live-plan.ts";
 import { runAgent, type AgentOutcome } from "../agent/loop.ts";
 import { agentTaskMessage } from "../agent/prompts.ts";
+import { standardTools } from "../agent/tools/standard.ts";
 import { WorkbenchSite, droidPerson, jobOutcomeOf, person, runFigures } from "./workbench.ts";
 
 export interface FixJobDeps {
@@ -164,6 +165,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       inspectChanges: inspect,
       now,
       onTurn: () => void editPlanComment(false),
+      tools: standardTools({ hasTests: computer.hasTests }),
     });
     deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: ledger.costUsd }, "agent run ended");
     // A stopped subtask did not fail: it was left undone.

@@ -26,6 +26,7 @@ import { runAgent, type AgentOutcome, type ChangeReport } from "../agent/loop.ts
 import { reviseTaskMessage } from "../agent/revise-prompt.ts";
 import { revisionChecklist } from "../agent/revision-checklist.ts";
 import { ThreadAnswers } from "../agent/thread-answers.ts";
+import { standardTools } from "../agent/tools/standard.ts";
 import { WorkbenchSite, droidPerson, jobOutcomeOf, person, runFigures, type Workbench, type WorkbenchDeps } from "./workbench.ts";
 
 export interface ReviseJobDeps extends WorkbenchDeps {
@@ -126,7 +127,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
       steering: async () => [],
       inspectChanges: bench.inspect,
       now,
-      extraTools: [answers.tool],
+      tools: [...standardTools({ hasTests: bench.computer.hasTests }), answers.tool],
     });
     deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: ledger.costUsd, unanswered: answers.unanswered.length }, "revision agent run ended");
 
