@@ -21,6 +21,7 @@ import { DEFAULT_HISTORY_POLICY, type HistoryPolicy } from "../src/agent/history
 import { LivePlan } from "../src/agent/live-plan.ts";
 import { runAgent } from "../src/agent/loop.ts";
 import { agentSystemPrompt, agentTaskMessage } from "../src/agent/prompts.ts";
+import { standardTools } from "../src/agent/tools/standard.ts";
 import { UsageLedger, makeLlmClient } from "../src/llm/index.ts";
 import { ModelPlanSchema, type Plan } from "../src/planning/schema.ts";
 import { DEFAULT_LIMITS, SANDBOX_IMAGE, createDockerClient, createSandbox, type Sandbox } from "../src/sandbox/index.ts";
@@ -157,6 +158,7 @@ async function recordRun(name: string, policy: HistoryPolicy, turns: Script): Pr
       steering: async () => [],
       inspectChanges: async () => ({ files: [], diff: "" }),
       history: policy,
+      tools: standardTools({ hasTests: computer.hasTests }),
     });
     if (outcome.kind !== "limit" || outcome.turns !== TURNS) throw new Error(`the scripted run ended early: ${JSON.stringify(outcome)}`);
   } finally {

@@ -4,24 +4,14 @@
  * limit (turns, wall clock, budget) or a cancellation ends the run. The loop never
  * writes to GitHub; the fix job does, from the outcome.
  */
-import type { ContentBlockParam, Message, TextBlockParam, Tool, ToolResultBlockParam, ToolUnion } from "@anthropic-ai/sdk/resources/messages";
+import type { ContentBlockParam, Message, TextBlockParam, ToolResultBlockParam, ToolUnion } from "@anthropic-ai/sdk/resources/messages";
 import type { Logger } from "pino";
-import type { z } from "zod";
 import { BudgetExceeded, LlmAborted, describeBudgetStop, LlmRequestRejected, LlmUnavailable, type Budget, type LlmClient, type UsageLedger } from "../llm/index.ts";
 import { CommandCancelled, type AgentComputer, type TestRun } from "./computer.ts";
 import { ConversationHistory, type HistoryPolicy } from "./history.ts";
 import type { LivePlan } from "./live-plan.ts";
-import {
-  TOOL_NAMES,
-  bashInput,
-  editorInput,
-  findFilesInput,
-  finishInput,
-  runTestsInput,
-  searchCodeInput,
-  toolDefinitions,
-  updatePlanInput,
-} from "./tool-definitions.ts";
+import type { AgentTool, ToolContext } from "./tools/agent-tool.ts";
+import { ToolRegistry } from "./tools/registry.ts";
 
 /** A comment by a human with write access, made while the job runs. */
 export interface SteeringMessage {
@@ -34,12 +24,6 @@ export interface ChangeReport {
   files: { path: string; status: "added" | "modified" | "deleted" }[];
   /** A unified diff, possibly cut to a size. */
   diff: string;
-}
-
-/** A tool one kind of job adds to the common set (e.g. answering review threads). Runs on the worker, never in the sandbox. */
-export interface AgentTool {
-  definition: Tool;
-  run(input: unknown): Promise<{ text: string; isError: boolean }>;
 }
 
 export interface AgentLimits {
@@ -67,8 +51,8 @@ export interface AgentRun {
   now?: () => number;
   /** Called after every turn (for the live plan comment). */
   onTurn?: (turn: number) => void;
-  /** Tools of this kind of job, offered after the common ones. */
-  extraTools?: readonly AgentTool[];
+  /** The tools offered, in order: `standardTools` and any of this kind of job's own. */
+  tools: readonly AgentTool[];
 }
 
 export type AgentOutcome =
@@ -82,7 +66,9 @@ const MAX_IDLE_TURNS = 3;
 export async function runAgent(run: AgentRun): Promise<AgentOutcome> {
   const now = run.now ?? Date.now;
   const history = new ConversationHistory(run.taskMessage, run.history);
-  const tools = withCacheBreakpoint([...toolDefinitions({ hasTests: run.computer.hasTests }), ...(run.extraTools ?? []).map((t) => ({ ...t.definition }))]);
+  const registry = new ToolRegistry(run.tools);
+  const tools = withCacheBreakpoint(registry.declarations());
+  const context: ToolContext = { computer: run.computer, plan: run.plan, log: run.log };
   const system: TextBlockParam[] = [{ type: "text", text: run.systemPrompt, cache_control: { type: "ephemeral" } }];
   const ended = (o: DistributiveOmit<AgentOutcome, "turns" | "lastTestRun">): AgentOutcome =>
     ({ ...o, turns: history.turn, lastTestRun: run.computer.lastTestRun }) as AgentOutcome;
@@ -113,25 +99,20 @@ export async function runAgent(run: AgentRun): Promise<AgentOutcome> {
       }
 
       for (const use of uses) {
-        if (use.name === TOOL_NAMES.finish) {
-          const parsed = parse(finishInput, use.input);
-          if (!parsed.ok) {
-            results.push(errorResult(use.id, parsed.error));
-            continue;
-          }
-          if (finishShown) return ended({ kind: "finished", summary: parsed.value.summary });
+        const outcome = await registry.run(use.name, use.input, context);
+        if (outcome.kind === "finish") {
+          if (finishShown) return ended({ kind: "finished", summary: outcome.summary });
           finishShown = true;
           const review = await finishReview(run);
           results.push({ block: { type: "tool_result", tool_use_id: use.id, content: review }, stub: "finish: final diff and tests shown", viewedPath: null });
           continue;
         }
-        const answer = await runTool(run, use.name, use.input);
         results.push({
-          block: { type: "tool_result", tool_use_id: use.id, content: answer.text, ...(answer.isError ? { is_error: true } : {}) },
-          stub: answer.stub,
-          viewedPath: answer.viewedPath,
+          block: { type: "tool_result", tool_use_id: use.id, content: outcome.text, ...(outcome.isError ? { is_error: true } : {}) },
+          stub: outcome.stub,
+          viewedPath: outcome.viewedPath,
         });
-        if (answer.planCheck) notes.push(PLAN_CHECK);
+        if (outcome.planCheck) notes.push(PLAN_CHECK);
       }
 
       for (const s of await run.steering()) {
@@ -152,73 +133,6 @@ export async function runAgent(run: AgentRun): Promise<AgentOutcome> {
 
 const PLAN_CHECK =
   "Plan check: given this result, are the remaining subtasks still right? If not, revise them with update_plan (with the reason) before you go on.";
-
-interface ToolOutcome {
-  text: string;
-  isError: boolean;
-  stub: string;
-  viewedPath: string | null;
-  planCheck: boolean;
-}
-
-async function runTool(run: AgentRun, name: string, input: unknown): Promise<ToolOutcome> {
-  const c = run.computer;
-  const plain = (text: string, isError: boolean, stub: string, extra: Partial<ToolOutcome> = {}): ToolOutcome => ({
-    text,
-    isError,
-    stub,
-    viewedPath: null,
-    planCheck: false,
-    ...extra,
-  });
-  switch (name) {
-    case TOOL_NAMES.editor: {
-      const p = parse(editorInput, input);
-      if (!p.ok) return plain(p.error, true, "editor: invalid input");
-      const r = await c.editor(p.value);
-      return plain(r.text, r.isError, `${p.value.command} ${p.value.path}`, { viewedPath: r.viewedPath });
-    }
-    case TOOL_NAMES.bash: {
-      const p = parse(bashInput, input);
-      if (!p.ok) return plain(p.error, true, "bash: invalid input");
-      if (!p.value.command) return plain("Each command runs in a fresh shell; there is nothing to restart.", false, "bash restart");
-      const r = await c.bash(p.value.command);
-      return plain(r.text, r.isError, `bash \`${p.value.command.slice(0, 200)}\` — ${firstLine(r.text)}`);
-    }
-    case TOOL_NAMES.searchCode: {
-      const p = parse(searchCodeInput, input);
-      if (!p.ok) return plain(p.error, true, "search: invalid input");
-      const r = await c.searchCode(p.value);
-      return plain(r.text, r.isError, `search_code ${JSON.stringify(p.value.pattern)} — ${firstLine(r.text)}`);
-    }
-    case TOOL_NAMES.findFiles: {
-      const p = parse(findFilesInput, input);
-      if (!p.ok) return plain(p.error, true, "find: invalid input");
-      const r = await c.findFiles(p.value);
-      return plain(r.text, r.isError, `find_files ${JSON.stringify(p.value.pattern)}`);
-    }
-    case TOOL_NAMES.runTests: {
-      const p = parse(runTestsInput, input);
-      if (!p.ok) return plain(p.error, true, "run_tests: invalid input");
-      const r = await c.runTests(p.value.filter);
-      return plain(r.text, r.isError, `run_tests — ${r.run?.line ?? firstLine(r.text)}`, { planCheck: r.run !== null });
-    }
-    case TOOL_NAMES.updatePlan: {
-      const p = parse(updatePlanInput, input);
-      if (!p.ok) return plain(p.error, true, "update_plan: invalid input");
-      const r = run.plan.apply(p.value);
-      if (r.ok) run.log.info({ reason: p.value.reason, revision: r.revision?.changes }, "plan updated by the agent");
-      const subtaskDone = p.value.updates.some((u) => u.state === "done" || u.state === "failed");
-      return plain(r.text, !r.ok, `update_plan — ${p.value.reason.slice(0, 120)}`, { planCheck: r.ok && subtaskDone });
-    }
-    default: {
-      const extra = run.extraTools?.find((t) => t.definition.name === name);
-      if (!extra) return plain(`There is no tool named ${name}.`, true, `unknown tool ${name}`);
-      const r = await extra.run(input);
-      return plain(r.text, r.isError, `${name} — ${firstLine(r.text)}`);
-    }
-  }
-}
 
 /** What the model sees before its finish is accepted: the diff and the test result. */
 async function finishReview(run: AgentRun): Promise<string> {
@@ -253,20 +167,6 @@ function withCacheBreakpoint(tools: ToolUnion[]): ToolUnion[] {
   const last = tools.at(-1);
   if (last) last.cache_control = { type: "ephemeral" };
   return tools;
-}
-
-function parse<T extends z.ZodType>(schema: T, input: unknown): { ok: true; value: z.infer<T> } | { ok: false; error: string } {
-  const result = schema.safeParse(input);
-  if (result.success) return { ok: true, value: result.data };
-  return { ok: false, error: `Invalid input: ${result.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ")}` };
-}
-
-function errorResult(id: string, text: string) {
-  return { block: { type: "tool_result" as const, tool_use_id: id, content: text, is_error: true }, stub: "invalid input", viewedPath: null };
-}
-
-function firstLine(text: string): string {
-  return (text.split("\n").find((l) => l.trim() !== "") ?? "").slice(0, 160);
 }
 
 function dedupe(notes: string[]): string[] {

@@ -34,7 +34,7 @@ const suspectSchema = z.object({
 
 /** The parts a model writes (the RCA runner fills them); everything else is measured. */
 const analysisSchema = z.object({
-  summary: z.string(),
+  summary: z.string().describe("Two to four sentences: what fails, for whom, since when."),
   suspectedCause: z.object({ text: z.string(), confidence }).nullable(),
   suggestedFix: z.string().nullable(),
   verification: z.string().nullable(),

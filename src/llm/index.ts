@@ -7,3 +7,4 @@ export { PRICES, priceFor, type ModelPrice } from "./prices.ts";
 export { DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryTiming } from "./retry.ts";
 export { DEFAULT_MODEL, LlmEnvSchema, parseLlmEnv, type LlmEnv } from "./settings.ts";
 export { supportsForcedToolChoice } from "./models.ts";
+export { toolInputSchema } from "./tool-schema.ts";

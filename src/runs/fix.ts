@@ -25,6 +25,7 @@ import { LivePlanComment } from "./live-plan-comment.ts";
 import { planWithSite } from "./plan.ts";
 import { siteRunner, type RunnerServices } from "./site.ts";
 import { jobOutcomeOf } from "./workbench.ts";
+import { standardTools } from "../agent/tools/standard.ts";
 
 export interface FixJobDeps {
   octokit: GitHubClient;
@@ -148,6 +149,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       inspectChanges: inspect,
       now: run.now,
       onTurn: () => void live.update(false),
+      tools: standardTools({ hasTests: computer.hasTests }),
     });
     deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: run.ledger.costUsd }, "agent run ended");
     // A stopped subtask did not fail: it was left undone.

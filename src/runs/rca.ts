@@ -16,7 +16,7 @@ import { escapeRegExp } from "../github/text.ts";
 import { incidentRecordSchema, type IncidentRecord, type RcaAnalysis } from "../incidents/record.ts";
 import type { Job, JobOutcome } from "../jobs/types.ts";
 import type { JobRunner } from "../jobs/worker.ts";
-import { supportsForcedToolChoice, UsageLedger, BudgetExceeded, LlmAborted, LlmRequestRejected, LlmUnavailable, type Budget, type LlmClient } from "../llm/index.ts";
+import { supportsForcedToolChoice, toolInputSchema, UsageLedger, BudgetExceeded, LlmAborted, LlmRequestRejected, LlmUnavailable, type Budget, type LlmClient } from "../llm/index.ts";
 import type { Sandbox } from "../sandbox/index.ts";
 import { investigateIncident } from "./rca-investigate.ts";
 import { siteRunner, type RunnerServices } from "./site.ts";
@@ -106,24 +106,7 @@ type Analysis = { kind: "done"; value: RcaAnalysis } | { kind: "stopped"; outcom
 const SUBMIT_RCA: Tool = {
   name: "submit_rca",
   description: "Submit the root-cause analysis.",
-  input_schema: {
-    type: "object",
-    properties: {
-      summary: { type: "string", description: "Two to four sentences: what fails, for whom, since when." },
-      suspectedCause: {
-        type: ["object", "null"],
-        properties: { text: { type: "string" }, confidence: { type: "string", enum: ["high", "medium", "low"] } },
-        required: ["text", "confidence"],
-      },
-      suggestedFix: { type: ["string", "null"] },
-      verification: { type: ["string", "null"] },
-      evidence: {
-        type: "array",
-        items: { type: "object", properties: { text: { type: "string" }, url: { type: ["string", "null"] } }, required: ["text", "url"] },
-      },
-    },
-    required: ["summary", "suspectedCause", "suggestedFix", "verification", "evidence"],
-  },
+  input_schema: toolInputSchema(analysisSchema),
   cache_control: { type: "ephemeral" },
 };
 

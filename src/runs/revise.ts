@@ -29,6 +29,7 @@ import { codeRun, commitWork, endStopped, type CodeRunResult } from "./code-run.
 import { noteInPlanComment } from "./live-plan-comment.ts";
 import { siteRunner, type RunnerServices } from "./site.ts";
 import { jobOutcomeOf, type Workbench, type WorkbenchDeps } from "./workbench.ts";
+import { standardTools } from "../agent/tools/standard.ts";
 
 export interface ReviseJobDeps extends WorkbenchDeps {
   octokit: GitHubClient;
@@ -121,7 +122,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
       steering: async () => [],
       inspectChanges: bench.inspect,
       now: run.now,
-      extraTools: [answers.tool],
+      tools: [...standardTools({ hasTests: bench.computer.hasTests }), answers.tool],
     });
     deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: run.ledger.costUsd, unanswered: answers.unanswered.length }, "revision agent run ended");
 

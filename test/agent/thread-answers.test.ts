@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { batchThreads } from "../../src/agent/revision-checklist.ts";
 import { ThreadAnswers } from "../../src/agent/thread-answers.ts";
+import { ToolRegistry } from "../../src/agent/tools/registry.ts";
 import type { ReviewThread } from "../../src/github/review-threads.ts";
+import { workerToolContext } from "../helpers/tool-context.ts";
 
 const thread = (id: number, path = "a.ts"): ReviewThread => ({
   rootId: id,
@@ -19,13 +21,16 @@ const thread = (id: number, path = "a.ts"): ReviewThread => ({
 describe("reply_to_comment", () => {
   it("records one answer per thread; a later call replaces it; unknown ids are refused with the valid ones", async () => {
     const answers = new ThreadAnswers([thread(1), thread(2)]);
-    expect((await answers.tool.run({ comment_id: 1, body: "first", changed: false })).text).toContain("1 thread(s) still need an answer");
-    expect((await answers.tool.run({ comment_id: 1, body: "second", changed: true })).text).toContain("Replaced");
+    const tools = new ToolRegistry([answers.tool]);
+    const context = workerToolContext();
+    const reply = (input: Record<string, unknown>) => tools.run("reply_to_comment", input, context);
+    expect(await reply({ comment_id: 1, body: "first", changed: false })).toMatchObject({ kind: "answer", text: expect.stringContaining("1 thread(s) still need an answer") });
+    expect(await reply({ comment_id: 1, body: "second", changed: true })).toMatchObject({ kind: "answer", text: expect.stringContaining("Replaced") });
     expect(answers.get(thread(1))).toEqual({ body: "second", changed: true });
     expect(answers.unanswered.map((t) => t.replyToId)).toEqual([2]);
-    const wrong = await answers.tool.run({ comment_id: 3, body: "x", changed: false });
-    expect(wrong).toEqual({ isError: true, text: "No thread with comment 3; the threads are 1, 2." });
-    expect((await answers.tool.run({ comment_id: 2, body: "", changed: false })).isError).toBe(true);
+    const wrong = await reply({ comment_id: 3, body: "x", changed: false });
+    expect(wrong).toMatchObject({ isError: true, text: "No thread with comment 3; the threads are 1, 2." });
+    expect(await reply({ comment_id: 2, body: "", changed: false })).toMatchObject({ isError: true });
   });
 });
 
