@@ -8,7 +8,7 @@ import { describeExecResult } from "../sandbox/index.ts";
 import { digestOutput } from "./digest.ts";
 import { runEditor } from "./editor.ts";
 import { parseTestSummary, renderTestSummary, type TestSummary } from "./test-summary.ts";
-import type { EditorInput } from "./tools/sandbox-tools.ts";
+import type { EditorInput } from "./tools/inputs.ts";
 import { shellQuote, type PathPolicy } from "./workspace-path.ts";
 
 export interface ToolAnswer {

@@ -4,7 +4,7 @@
  * Errors are answers the model can act on, never exceptions.
  */
 import type { Sandbox } from "../sandbox/index.ts";
-import type { EditorInput } from "./tools/sandbox-tools.ts";
+import type { EditorInput } from "./tools/inputs.ts";
 import { resolveAgentPath, shellQuote, type PathPolicy } from "./workspace-path.ts";
 
 export interface EditorResult {

@@ -4,7 +4,7 @@
  * the plan comment and the PR can show what changed and why.
  */
 import type { Plan, Subtask } from "../planning/schema.ts";
-import type { PlanUpdate } from "./tools/plan-tools.ts";
+import type { PlanUpdate } from "./tools/inputs.ts";
 
 export interface PlanRevision {
   at: Date;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LivePlan } from "../../src/agent/live-plan.ts";
-import { updatePlanInput } from "../../src/agent/tools/plan-tools.ts";
+import { updatePlanInput } from "../../src/agent/tools/inputs.ts";
 import { ModelPlanSchema, type Plan } from "../../src/planning/schema.ts";
 import { bugFixInput } from "../fixtures/plans.ts";
 

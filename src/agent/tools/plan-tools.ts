@@ -5,32 +5,8 @@
  */
 import { z } from "zod";
 import { answer, defineTool } from "./agent-tool.ts";
+import { updatePlanInput } from "./inputs.ts";
 
-export const SUBTASK_UPDATE_STATES = ["todo", "in-progress", "done", "failed", "skipped"] as const;
-
-const subtaskFields = {
-  title: z.string().min(1).max(120),
-  change: z.string().min(1).max(1500),
-  verification: z.string().min(1).max(800),
-};
-
-export const updatePlanInput = z.object({
-  reason: z.string().min(1).max(600),
-  updates: z
-    .array(
-      z.object({
-        id: z.string().min(1),
-        state: z.enum(SUBTASK_UPDATE_STATES).optional(),
-        title: subtaskFields.title.optional(),
-        change: subtaskFields.change.optional(),
-        verification: subtaskFields.verification.optional(),
-      }),
-    )
-    .default([]),
-  add: z.array(z.object(subtaskFields)).default([]),
-  remove: z.array(z.string()).default([]),
-});
-export type PlanUpdate = z.infer<typeof updatePlanInput>;
 
 export const updatePlanTool = defineTool({
   name: "update_plan",

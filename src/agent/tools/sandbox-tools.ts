@@ -5,14 +5,8 @@
  */
 import { z } from "zod";
 import { answer, defineTool, firstLine } from "./agent-tool.ts";
+import { editorInput } from "./inputs.ts";
 
-export const editorInput = z.discriminatedUnion("command", [
-  z.object({ command: z.literal("view"), path: z.string().min(1), view_range: z.array(z.number().int()).length(2).optional() }),
-  z.object({ command: z.literal("create"), path: z.string().min(1), file_text: z.string() }),
-  z.object({ command: z.literal("str_replace"), path: z.string().min(1), old_str: z.string().min(1), new_str: z.string().default("") }),
-  z.object({ command: z.literal("insert"), path: z.string().min(1), insert_line: z.number().int().min(0), insert_text: z.string() }),
-]);
-export type EditorInput = z.infer<typeof editorInput>;
 
 export const editorTool = defineTool({
   name: "str_replace_based_edit_tool",
