@@ -170,17 +170,27 @@ export function expectDroidYml(scope: nock.Scope, yaml: string, times: number): 
     .reply(200, yaml, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" });
 }
 
+/** Issue #1 as GitHub returns it to the fix job. */
+export interface FixIssue {
+  title: string;
+  body: string;
+  /** Its author (a writer, whose permission the gate has cached, unless the test declares another). */
+  login: string;
+}
+
+export const ISSUE: FixIssue = { title: "Greeting crashes on an empty name", body: "`greet(\"\")` throws a TypeError.", login: OWNER };
+
 /**
  * GitHub as the fix job sees it: the plan comment, the issue, no PR yet, and the first
  * look for steering comments (none). The config is served separately (`expectDroidYml`).
  */
-export function expectFixJobReads(scope: nock.Scope): nock.Scope {
+export function expectFixJobReads(scope: nock.Scope, issue: FixIssue = ISSUE): nock.Scope {
   return scope
     .get(`${REPO_API}/issues/1/comments`)
     .query({ per_page: 100 })
     .reply(200, [{ id: PLAN_COMMENT_ID, body: planComment(), user: { login: BOT_LOGIN } }])
     .get(`${REPO_API}/issues/1`)
-    .reply(200, { number: 1, title: "Greeting crashes on an empty name", body: "`greet(\"\")` throws a TypeError." })
+    .reply(200, { number: 1, title: issue.title, body: issue.body, user: { login: issue.login, type: "User" } })
     .get(`${REPO_API}/pulls`)
     .query({ state: "open", per_page: 100 })
     .reply(200, []);
@@ -282,11 +292,12 @@ export function expectFixJob(
     comments?: number;
     /** Edits of the plan comment (2: the start and the end), and how long GitHub takes to answer each. */
     planEdits?: { times: number; replyAfterMs: number };
+    issue?: FixIssue;
   } = {},
 ): FixJobCalls {
   const work = expectInstallationToken();
   expectDroidYml(work, options.droidYml ?? DROID_YML, 1);
-  expectFixJobReads(work);
+  expectFixJobReads(work, options.issue);
   const steering = options.steering ?? 1;
   if (typeof steering === "number") for (let i = 0; i < steering; i++) expectSteeringPoll(work);
   else steering(work);
