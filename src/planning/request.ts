@@ -1,5 +1,5 @@
 import type { MessageParam, TextBlockParam, Tool } from "@anthropic-ai/sdk/resources/messages";
-import { z } from "zod";
+import { toolInputSchema } from "../llm/tool-schema.ts";
 import { renderIssueContext, renderRepoContext } from "./context-render.ts";
 import type { IssueContext } from "./issue-context.ts";
 import { fenced, prompt } from "../prompting/index.ts";
@@ -31,13 +31,13 @@ const EPHEMERAL = { type: "ephemeral" } as const;
 
 /** The `submit_plan` tool: the plan schema as JSON Schema, kinds limited to the known templates. */
 export function planTool(templates: TemplateSet): Tool {
-  const { $schema: _, ...schema } = z.toJSONSchema(ModelPlanSchema, { io: "input" });
-  const properties = { ...schema.properties };
+  const schema = toolInputSchema(ModelPlanSchema);
+  const properties: Record<string, unknown> = { ...(schema.properties ?? {}) };
   properties["kind"] = { type: "string", enum: templates.templates.map((t) => t.kind), description: "The kind of work: the template the plan follows." };
   return {
     name: PLAN_TOOL_NAME,
     description: "Submit the complete plan for the issue. Call exactly once with every field filled.",
-    input_schema: { ...schema, type: "object", properties },
+    input_schema: { ...schema, properties },
     cache_control: EPHEMERAL,
   };
 }
