@@ -29,6 +29,12 @@ export const repoConfigSchema = z.strictObject({
       pushPartialWorkOnStop: z.boolean().default(false),
     })
     .prefault({}),
+  /** The secret scan before every push: paths (gitignore patterns) whose added lines are not scanned, e.g. fixtures with fake keys. */
+  secretScan: z
+    .strictObject({
+      allowPaths: z.array(z.string().trim().min(1).max(200)).max(100).default([]),
+    })
+    .prefault({}),
   /** Resolve a review thread after Droid pushed a change for it (off: the reviewer resolves). */
   resolveReviewThread: z.boolean().default(false),
 });

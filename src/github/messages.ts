@@ -5,7 +5,7 @@
 import type { ConfigProblem } from "../config/repo-config.ts";
 import { COMMANDS, COMMAND_NAMES, REPO_CONFIG_FILE } from "../config/names.ts";
 import type { Job } from "../jobs/types.ts";
-import { inlineCode } from "./text.ts";
+import { inlineCode } from "./safe-markdown.ts";
 
 export function helpMessage(word: string, label: string): string {
   const rows = COMMAND_NAMES.map((name) => {

@@ -12,14 +12,6 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-/** Quotes user text inside inline code safely (no breaking out of the backticks). */
-export function inlineCode(text: string): string {
-  const clean = text.replace(/\s+/g, " ").trim();
-  const short = clean.length > 100 ? `${clean.slice(0, 97)}...` : clean;
-  const ticks = short.includes("`") ? "``" : "`";
-  return `${ticks}${ticks === "``" ? " " : ""}${short}${ticks === "``" ? " " : ""}${ticks}`;
-}
-
 /** A literal string as a regular expression (JavaScript and ripgrep syntax alike). */
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

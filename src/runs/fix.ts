@@ -11,7 +11,9 @@ import type { PermissionGate } from "../github/gate.ts";
 import type { GitHubClient } from "../github/octokit.ts";
 import { findPlanComment } from "../github/plan-comment.ts";
 import { findDroidPullRequest, publishPullRequest, type PullRequestRef } from "../github/pull-request.ts";
+import { pushRefusalDetails, pushRefusalReason } from "../github/push-refusal.ts";
 import { IssueSteering } from "../github/steering.ts";
+import { scrubSecrets } from "../github/text.ts";
 import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
 import type { JobRunner } from "../jobs/worker.ts";
 import type { LlmClient } from "../llm/index.ts";
@@ -23,6 +25,7 @@ import { fixTaskMessage, type FixIssue } from "../agent/prompts.ts";
 import { codeRun, commitWork, endStopped, type CodeRunResult } from "./code-run.ts";
 import { LivePlanComment } from "./live-plan-comment.ts";
 import { planWithSite } from "./plan.ts";
+import { checkPush } from "./push-guard.ts";
 import { siteRunner, type RunnerServices } from "./site.ts";
 import { jobOutcomeOf } from "./workbench.ts";
 import { standardTools } from "../agent/tools/standard.ts";
@@ -157,7 +160,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
     // A stopped subtask did not fail: it was left undone.
     if (outcome.kind !== "finished") plan.settle(outcome.kind === "cancelled" ? "skipped" : "failed");
 
-    // 5. Bring the work back, commit, push, open or update the PR.
+    // 5. Bring the work back, check it may be pushed, commit, push, open or update the PR.
     const changes = await inspect();
     const tests = testLine(outcome.lastTestRun, computer.hasTests);
     const reasonNotPushed =
@@ -166,6 +169,14 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
         : changes.files.length === 0
           ? "the agent changed no files"
           : null;
+    const check = reasonNotPushed === null ? await checkPush(repo, changes, deps.config) : null;
+    if (check?.kind === "refused") {
+      live.phase = "⛔ Not pushed";
+      await live.update(true);
+      const details = pushRefusalDetails(check.refusal, { diff: changes.diff, fileCount: changes.files.length, commandWord: deps.config.command });
+      await say(scrubSecrets(`${describeOutcome(outcome, deps.config.command)}\n\n${details}`, [...opening.bench.secrets, ...check.found]));
+      return run.ended({ state: "failed", error: `not pushed: ${pushRefusalReason(check.refusal)}` });
+    }
     let pr: (PullRequestRef & { created: boolean }) | null = null;
     if (reasonNotPushed === null) {
       const commitId = await commitWork(repo, deps.octokit, { botLogin: deps.botLogin, requester: job.requester, message: commitMessage(issue.title, ref.issueNumber, outcome) });

@@ -12,6 +12,7 @@ import type { Job } from "../../src/jobs/types.ts";
 import { Worker } from "../../src/jobs/worker.ts";
 import { ModelPlanSchema, type Plan } from "../../src/planning/schema.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";
+import { fakeGitHubToken } from "../fixtures/credentials.ts";
 import { bugFixInput, storedPlan } from "../fixtures/plans.ts";
 import { dockerAnswers } from "../helpers/docker.ts";
 import { startGitServer, type GitServer } from "../helpers/git-server.ts";
@@ -704,5 +705,33 @@ describe("review revisions", () => {
     expect((await git.git(name, "rev-parse", BRANCH)).trim()).toBe(human);
     expect(replies.get(7701)).toContain("someone pushed to `droid/1-greeting-crashes-on-an-empty-name` while I worked and their changes overlap with mine (`src/greet.js`); I kept their commits and pushed nothing");
     expect(notices[0]).toContain("<details><summary>The patch");
+  }, 180_000);
+
+  it("a credential in the revision: nothing pushed, the thread and a PR comment say where (no patch), the secret is in no GitHub request", async (ctx) => {
+    if (!available) return ctx.skip();
+    const { name, first } = await prRepository();
+    const review = 509;
+    const token = fakeGitHubToken();
+    const { hook, work, replies } = documentGreetReview(name, review, 7801, { commits: false });
+    const notices = expectNotices(work);
+    const sent: string[] = [];
+    work.on("request", (_req: unknown, _interceptor: unknown, body: string) => sent.push(body));
+    const model = scriptModel([
+      { tool: "str_replace_based_edit_tool", input: { command: "str_replace", path: "src/greet.js", old_str: "function greet(name) {", new_str: `/** Greets someone by name. */\nconst API_TOKEN = "${token}";\nfunction greet(name) {` } },
+      { tool: "reply_to_comment", input: { comment_id: 7801, body: `Documented; the token ${token} is for the API.`, changed: true } },
+      ...finishTwice("Documented greet."),
+    ]);
+
+    await sendWebhook(server.url, "pull_request_review", reviewPayload(name, review), { secret: WEBHOOK_SECRET });
+    const [job] = await settled(1);
+    expect(crashes).toEqual([]);
+    expect(job).toMatchObject({ state: "failed", error: "not pushed: the secret scan found a possible credential in the changes" });
+    for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
+    await expectBranchUntouched(name, first);
+    expect(replies.get(7801)).toContain("⚠️ This change was not pushed: the secret scan found a possible credential in the changes.");
+    expect(notices[0]).toContain("- `src/greet.js:7` — GITHUB_TOKEN (rule `github`)");
+    expect(notices[0]).not.toContain("The patch");
+    expect(sent.join("\n")).toContain("I did not push these changes");
+    for (const body of sent) expect(body).not.toContain(token);
   }, 180_000);
 });
