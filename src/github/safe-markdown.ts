@@ -19,7 +19,7 @@
  *
  * Markdown itself (emphasis, links, lists, quotes, tables) is kept.
  */
-import { stripInvisible } from "./text.ts";
+import { stripInvisible } from "../prompting/index.ts";
 
 const ZWSP = "\u200b";
 /** Entities that render as `@`. */
