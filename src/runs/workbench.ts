@@ -4,16 +4,17 @@
  * repo's setup run, the agent's computer, and the figures (tokens, cost, time) its
  * reports show. `close()` removes the sandbox and the job's folder; call it in a `finally`.
  */
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
 import { sandboxSettings, type RepoConfig } from "../config/repo-config.ts";
 import type { RunFigures } from "../github/fix-report.ts";
+import { inlineCode } from "../github/safe-markdown.ts";
 import type { Job, JobOutcome } from "../jobs/types.ts";
 import type { UsageLedger } from "../llm/index.ts";
-import { DEFAULT_LIMITS, SANDBOX_IMAGE, bringChangesBack, copyTreeIntoSandbox, createSandbox, describeExecResult, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig } from "../sandbox/index.ts";
-import { Repository, type Checkout } from "../workspace/index.ts";
+import { DEFAULT_LIMITS, SANDBOX_IMAGE, UnsafeArchiveError, bringChangesBack, copyTreeIntoSandbox, createSandbox, describeExecResult, readTreeEntry, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig } from "../sandbox/index.ts";
+import { Repository, WorkspaceRefusal, type Checkout } from "../workspace/index.ts";
 import { describeChanges } from "../agent/changes.ts";
 import { AgentComputer } from "../agent/computer.ts";
 import type { AgentOutcome, ChangeReport } from "../agent/loop.ts";
@@ -95,7 +96,7 @@ export class WorkbenchSite {
     });
     options.onRepository?.(repo);
     const settings: SandboxConfig = options.searchOnly ? SEARCH_SETTINGS : sandboxSettings(deps.config);
-    const commands = options.searchOnly ? NO_COMMANDS : await resolveRepoCommands(settings, (file) => readFile(path.join(repo.tree, file), "utf8").catch(() => null));
+    const commands = options.searchOnly ? NO_COMMANDS : await resolveRepoCommands(settings, (file) => regularFileText(repo.tree, file));
     const sandbox = await createSandbox(deps.docker, {
       owner: { jobId: this.#job.id, instance: deps.instance },
       image: settings.image ?? SANDBOX_IMAGE,
@@ -130,7 +131,11 @@ export class WorkbenchSite {
         secrets: [...deps.secrets, token],
         systemPrompt: agentSystemPrompt({ workdir: sandbox.workdir, commandTimeoutSeconds: settings.limits.commandTimeoutSeconds, testCommand: commands.test?.command ?? null }),
         inspect: async () => {
-          await bringChangesBack(sandbox, repo.tree, () => repo.ignoreRules());
+          await bringChangesBack(sandbox, repo.tree, () => repo.ignoreRules()).catch((error: unknown) => {
+            if (!(error instanceof UnsafeArchiveError)) throw error;
+            deps.log.warn({ jobId: this.#job.id, err: error }, "copy-back refused");
+            throw new WorkspaceRefusal(unsafeTreeMessage(error));
+          });
           return describeChanges(repo);
         },
       },
@@ -141,6 +146,21 @@ export class WorkbenchSite {
     await this.#sandbox?.remove().catch((error: unknown) => this.#deps.log.error({ err: error }, "could not remove the sandbox"));
     await rm(this.#jobDir, { recursive: true, force: true }).catch(() => {});
   }
+}
+
+/** A regular file of the clone as text; null for anything else (a link is not followed). */
+async function regularFileText(tree: string, relative: string): Promise<string | null> {
+  const entry = await readTreeEntry(tree, relative);
+  return entry?.kind === "file" ? entry.content.toString("utf8") : null;
+}
+
+/** What the requester reads when the sandbox's work tree holds something Droid will not bring back. */
+function unsafeTreeMessage(error: UnsafeArchiveError): string {
+  return (
+    `the sandbox's work tree holds ${inlineCode(error.entry)}, which I will not bring back: a link that leads outside the repository ` +
+    "(or loops), a hard link to a link, or a special file. Something run in the sandbox made it (a command, a test or install script). " +
+    "Nothing was committed or pushed; remove it and ask again."
+  );
 }
 
 /** The figures a job's reports show, read from its ledger at the moment of asking. */

@@ -4,6 +4,9 @@
  * real git smart-HTTP server, the work done in a real Docker sandbox by a scripted model
  * (Anthropic nocked), and every thread answered on (nocked, strictly) GitHub.
  */
+import { randomBytes } from "node:crypto";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { renderPlanComment } from "../../src/github/plan-comment.ts";
@@ -20,7 +23,7 @@ import { INSTALLATION_TOKEN, expectInstallationToken, expectPermission, WEBHOOK_
 import { example, issueComment, OWNER, REPO, reviewComment, reviewSubmitted } from "../helpers/payloads.ts";
 import { expectNothingHidden, taskText, withHiddenInstructions } from "../helpers/hidden-text.ts";
 import { scriptModel, type Turn } from "../helpers/scripted-model.ts";
-import { startE2eWorker } from "../helpers/e2e-worker.ts";
+import { E2E_DATA_DIR, startE2eWorker } from "../helpers/e2e-worker.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { sendWebhook } from "../helpers/webhook.ts";
 
@@ -173,6 +176,21 @@ function expectReplies(scope: nock.Scope, replies: Map<number, string>, ids: num
   for (const id of ids) {
     scope.post(`${REPO_API}/pulls/${PR}/comments/${id}/replies`, (b: { body: string }) => (replies.set(id, b.body), true)).reply(201, { id: id + 1 });
   }
+}
+
+/** What a revision reads when the PR's head is in a fork (`fork`: the PR as GitHub returns it); no plan comment. */
+function expectForkReads(scope: nock.Scope, fork: object, comments: object[]): void {
+  scope
+    .get(`${REPO_API}/contents/.github%2Fdroid.yml`)
+    .reply(200, DROID_YML, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" })
+    .get(`${REPO_API}/pulls/${PR}`)
+    .reply(200, fork)
+    .get(`${REPO_API}/pulls/${PR}/comments`)
+    .query({ per_page: 100 })
+    .reply(200, comments)
+    .get(`${REPO_API}/issues/1/comments`)
+    .query({ per_page: 100 })
+    .reply(200, []);
 }
 
 /** Captures the comments posted on the PR's conversation. */
@@ -520,18 +538,7 @@ describe("review revisions", () => {
     const fork = { ...pullRequest(name), head: { ref: BRANCH, repo: { full_name: `monalisa/${REPO}`, clone_url: git.cloneUrl(name) } } };
     const { hook, work, replies } = documentGreetReview(name, review, 7401, {
       commits: false,
-      reads: (scope, comments) =>
-        scope
-          .get(`${REPO_API}/contents/.github%2Fdroid.yml`)
-          .reply(200, DROID_YML, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" })
-          .get(`${REPO_API}/pulls/${PR}`)
-          .reply(200, fork)
-          .get(`${REPO_API}/pulls/${PR}/comments`)
-          .query({ per_page: 100 })
-          .reply(200, comments)
-          .get(`${REPO_API}/issues/1/comments`)
-          .query({ per_page: 100 })
-          .reply(200, []),
+      reads: (scope, comments) => expectForkReads(scope, fork, comments),
     });
     const notices = expectNotices(work);
     const model = scriptModel(documentGreetTurns(7401));
@@ -542,6 +549,42 @@ describe("review revisions", () => {
     expect(notices[0]).toContain("I made changes but did not push them");
     expect(notices[0]).toContain("<details><summary>The patch");
     expect(notices[0]).toContain("+/** Greets someone by name. */");
+  }, 180_000);
+
+  it("a fork's pull request carrying a chain of links: no file of the worker reaches the patch, a comment, the model or the branch", async (ctx) => {
+    if (!available) return ctx.skip();
+    const name = `hello-review-${++repoCount}`;
+    await git.createRepo(name, FIXTURE, { defaultBranch: "master" });
+    // The fork's branch: the fix, and `a/l0 -> ..`, `a/l1 -> l0/..`, …: a/l3 is the workers' data dir.
+    const chain = Object.fromEntries([0, 1, 2, 3].map((i) => [`a/l${i}`, { symlink: i === 0 ? ".." : `l${i - 1}/..` }]));
+    const first = await git.commitFiles(name, BRANCH, { "src/greet.js": GREET, ...chain }, { message: "Greeting crashes on an empty name", author: "monalisa", from: "master" });
+    const secretFile = `secret-${name}-${randomBytes(4).toString("hex")}.env`;
+    const secret = `DROID_E2E_SECRET_${randomBytes(12).toString("hex")}`;
+    await mkdir(E2E_DATA_DIR, { recursive: true });
+    await writeFile(path.join(E2E_DATA_DIR, secretFile), `ANTHROPIC_API_KEY=${secret}\n`);
+    ctx.onTestFinished(() => rm(path.join(E2E_DATA_DIR, secretFile), { force: true }));
+
+    const review = 506;
+    const comments = [reviewCommentRow({ id: 7501, reviewId: review, body: "Please document `greet` with a one-line JSDoc comment.", line: 6, diffHunk: HUNK_GREET })];
+    const fork = { ...pullRequest(name), head: { ref: BRANCH, repo: { full_name: `monalisa/${REPO}`, clone_url: git.cloneUrl(name) } } };
+    const hook = expectInstallationToken();
+    expectTrigger(hook, { permission: true });
+    const work = expectInstallationToken();
+    expectForkReads(work, fork, comments);
+    const notices = expectNotices(work);
+    // A prompt-injected model aims a link through the chain at a file next to the job's folder, and hard-links it.
+    const model = scriptModel([{ tool: "bash", input: { command: `ln -s a/l3/${secretFile} leak && ln -P leak stolen && ls -l leak stolen` } }, ...documentGreetTurns(7501).slice(0, 3)]);
+
+    await sendWebhook(server.url, "pull_request_review", reviewPayload(name, review), { secret: WEBHOOK_SECRET });
+    const [job] = await settled(1);
+    expect(crashes).toEqual([]);
+    expect(job).toMatchObject({ state: "failed", error: "refused" });
+    for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
+    await expectBranchUntouched(name, first);
+    expect(model.toolResults(1).join("")).toContain(`leak -> a/l3/${secretFile}`);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/^I stopped: the sandbox's work tree holds `(leak|stolen)`, which I will not bring back/);
+    expect(JSON.stringify({ notices, requests: model.requests })).not.toContain(secret);
   }, 180_000);
 
   it("a pull request merged before its revision ran: a review is dropped quietly, a command gets a short reply", async () => {

@@ -14,6 +14,9 @@ import { docker } from "./docker.ts";
 import { silentLog, testProbot } from "./github.ts";
 import type { TestServer } from "./server.ts";
 
+/** The workers' data dir: each job's clone is `<this>/jobs/<job id>/tree`. */
+export const E2E_DATA_DIR = "/tmp/droid-e2e-data";
+
 export async function startE2eWorker(options: {
   queue: JobQueue;
   server: TestServer;
@@ -30,7 +33,7 @@ export async function startE2eWorker(options: {
       probot: testProbot(),
       docker,
       secrets: [],
-      settings: { ...readSettings({}), dataDir: "/tmp/droid-e2e-data", instance: options.instance },
+      settings: { ...readSettings({}), dataDir: E2E_DATA_DIR, instance: options.instance },
       gate: options.server.gate,
       llm: { client: await testLlm() },
       botLogin: async () => BOT_LOGIN,

@@ -19,7 +19,7 @@ export interface GitServer {
   /** Creates a bare repository whose default branch holds these files in one commit. */
   createRepo(name: string, files: Record<string, FixtureFile>, options?: { defaultBranch?: string }): Promise<void>;
   /** Commits files to a branch of a repository as a human would push them (author `author`). Returns the commit id. */
-  commitFiles(name: string, branch: string, files: Record<string, string>, options: { message: string; author?: string; from?: string }): Promise<string>;
+  commitFiles(name: string, branch: string, files: Record<string, FixtureFile>, options: { message: string; author?: string; from?: string }): Promise<string>;
   /** Makes the repository refuse every push from now on (a pre-receive hook), like a protected branch. */
   refusePushes(name: string, message: string): Promise<void>;
   /** Runs git against a bare repository (e.g. to read what was pushed). */
@@ -85,13 +85,7 @@ export async function startGitServer(token: string): Promise<GitServer> {
       const bare = path.join(root, `${name}.git`);
       const work = await mkdtemp(path.join(tmpdir(), "droid-fixture-"));
       try {
-        for (const [file, spec] of Object.entries(files)) {
-          const target = path.join(work, file);
-          await mkdir(path.dirname(target), { recursive: true });
-          if (typeof spec === "string") await writeFile(target, spec);
-          else if ("symlink" in spec) await symlink(spec.symlink, target);
-          else await writeFile(target, spec.content, { mode: 0o755 });
-        }
+        await writeFixture(work, files);
         const inWork = (...args: string[]) =>
           run("git", ["-C", work, "-c", "user.name=Fixture", "-c", "user.email=fixture@example.com", "-c", "gc.auto=0", "-c", "maintenance.auto=false", ...args]);
         await inWork("init", "-q", "-b", branch);
@@ -113,10 +107,7 @@ export async function startGitServer(token: string): Promise<GitServer> {
           run("git", ["-C", work, "-c", `user.name=${author}`, "-c", `user.email=${author.toLowerCase()}@example.com`, "-c", "gc.auto=0", ...args]);
         await run("git", ["clone", "-q", "--branch", options.from ?? branch, bare, work]);
         if (options.from && options.from !== branch) await inWork("checkout", "-q", "-b", branch);
-        for (const [file, content] of Object.entries(files)) {
-          await mkdir(path.dirname(path.join(work, file)), { recursive: true });
-          await writeFile(path.join(work, file), content);
-        }
+        await writeFixture(work, files);
         await inWork("add", "-A");
         await inWork("commit", "-q", "-m", options.message);
         await inWork("push", "-q", "origin", `HEAD:refs/heads/${branch}`);
@@ -136,6 +127,17 @@ export async function startGitServer(token: string): Promise<GitServer> {
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+async function writeFixture(work: string, files: Record<string, FixtureFile>): Promise<void> {
+  for (const [file, spec] of Object.entries(files)) {
+    const target = path.join(work, file);
+    await mkdir(path.dirname(target), { recursive: true });
+    await rm(target, { force: true });
+    if (typeof spec === "string") await writeFile(target, spec);
+    else if ("symlink" in spec) await symlink(spec.symlink, target);
+    else await writeFile(target, spec.content, { mode: 0o755 });
+  }
 }
 
 function authorizedUser(header: string | undefined, token: string): string | null {
