@@ -24,7 +24,7 @@ import { codeRun, commitWork, endStopped, type CodeRunResult } from "./code-run.
 import { LivePlanComment } from "./live-plan-comment.ts";
 import { planWithSite } from "./plan.ts";
 import { siteRunner, type RunnerServices } from "./site.ts";
-import { jobOutcomeOf } from "./workbench.ts";
+import { jobOutcomeOf, type WorkbenchDeps } from "./workbench.ts";
 
 export interface FixJobDeps {
   octokit: GitHubClient;
@@ -39,6 +39,7 @@ export interface FixJobDeps {
   secrets: string[];
   dataDir: string;
   instance: string;
+  githubHost: WorkbenchDeps["githubHost"];
   /** Makes the plan when the issue has none yet; resolves to its outcome. */
   makePlan: () => Promise<JobOutcome>;
   /**

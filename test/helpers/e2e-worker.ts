@@ -23,6 +23,8 @@ export async function startE2eWorker(options: {
   tuning?: RunnerServices["tuning"];
   /** False to start it later (`worker.start()`), once the test has set the scene. */
   autostart?: boolean;
+  /** The worker's environment as an operator sets it: `GHE_HOST`/`GHE_PROTOCOL` of the git server repositories are cloned from. */
+  env?: NodeJS.ProcessEnv;
 }): Promise<Worker> {
   const worker = new Worker({
     queue: options.queue,
@@ -30,7 +32,7 @@ export async function startE2eWorker(options: {
       probot: testProbot(),
       docker,
       secrets: [],
-      settings: { ...readSettings({}), dataDir: "/tmp/droid-e2e-data", instance: options.instance },
+      settings: { ...readSettings(options.env ?? {}), dataDir: "/tmp/droid-e2e-data", instance: options.instance },
       gate: options.server.gate,
       llm: { client: await testLlm() },
       botLogin: async () => BOT_LOGIN,
