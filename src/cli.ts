@@ -4,10 +4,10 @@
  *   droid serve    webhooks + an embedded worker (the default deployment)
  *   droid worker   a worker only, for scale-out on a shared queue
  */
+import { existsSync } from "node:fs";
 import { createProbot, run, type Probot } from "probot";
 import type { Logger } from "pino";
-import { droidApp } from "./app.ts";
-import { readSettings, SettingsError, type Settings } from "./config/settings.ts";
+import { readSettings, readWebhookSecret, SettingsError, type Settings } from "./config/settings.ts";
 import { PermissionGate } from "./github/gate.ts";
 import { internalErrorMessage } from "./github/messages.ts";
 import { GitHubOutbox } from "./github/outbox.ts";
@@ -26,6 +26,7 @@ import { createLlmClient, parseLlmEnv } from "./llm/index.ts";
 import { createDockerClient, reapContainers } from "./sandbox/index.ts";
 import { createRunners, resumeBlocker } from "./runs/registry.ts";
 import type { RunnerServices } from "./runs/site.ts";
+import { startDroidServer } from "./server.ts";
 
 const USAGE = `usage: droid <command>
 
@@ -40,11 +41,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  // The `.env` the setup page writes (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET); the environment wins over it.
+  if (existsSync(".env")) process.loadEnvFile(".env");
   let settings: Settings;
   let sentry: ReturnType<typeof readSentrySettings>;
   try {
     settings = readSettings();
     sentry = readSentrySettings();
+    // Checked before anything starts: `droid serve` refuses a missing, default or short webhook secret.
+    if (command === "serve" && process.env.APP_ID) readWebhookSecret(process.env, settings);
   } catch (error) {
     if (error instanceof SettingsError) {
       process.stderr.write(`droid: ${error.message}\n`);
@@ -55,7 +60,8 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger();
   switch (command) {
     case "serve":
-      await serve(settings, sentry, log);
+      if (process.env.APP_ID) await serve(settings, sentry, log);
+      else await serveSetupPage(log);
       return 0;
     case "worker":
       if (!settings.queueUrl) {
@@ -71,17 +77,29 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySettings>, log: Logger): Promise<void> {
+  const env = process.env;
   const queue = openJobQueue(settings, log);
   const gate = new PermissionGate({ cacheMs: settings.permissionCacheMs });
   const configs = new RepoConfigCache({ ttlMs: settings.configCacheMs });
   const outbox = new GitHubOutbox(log.child({ name: "outbox" }));
-  const incidents = sentry && process.env.APP_ID ? { settings: sentry, intake: incidentIntake(queue, log) } : undefined;
-  const server = await run(droidApp({ queue, gate, configs, outbox, ...(incidents ? { incidents } : {}) }), { log });
+  const incidents = sentry ? { settings: sentry, intake: incidentIntake(queue, log) } : undefined;
+  const server = await startDroidServer({
+    env,
+    secret: env.WEBHOOK_SECRET ?? "",
+    devMode: settings.devMode,
+    log,
+    host: env.HOST || "localhost",
+    port: Number(env.PORT) || 3000,
+    ...(env.WEBHOOK_PATH ? { webhookPath: env.WEBHOOK_PATH } : {}),
+    ...(env.WEBHOOK_PROXY_URL ? { webhookProxy: env.WEBHOOK_PROXY_URL } : {}),
+    maxBodyBytes: settings.webhookMaxBodyBytes,
+    queue,
+    gate,
+    configs,
+    outbox,
+    ...(incidents ? { incidents } : {}),
+  });
   if (incidents) log.info({ projects: [...incidents.settings.projects.keys()] }, "Sentry intake on /api/sentry/webhooks");
-  if (!process.env.APP_ID) {
-    log.info("no APP_ID: serving the setup page that registers the GitHub App from app.yml");
-    return;
-  }
   log.info({ queue: describeQueue(settings) }, "jobs are recorded durably");
   const probot = createProbot({ overrides: { log } });
   // With a shared queue `droid serve` only records jobs: `droid worker` processes run them.
@@ -96,6 +114,20 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     await incidents?.intake.drain();
     await queue.close();
   });
+}
+
+/** A path no request can have: URL paths never contain a space (it would end the request line). */
+const NO_WEBHOOK_ROUTE = "/ setup mode: no webhook route";
+
+/**
+ * Setup mode (no APP_ID): Probot's page that registers the GitHub App from app.yml and
+ * writes its credentials to `.env`. Nothing else: no app runs, no job store is opened,
+ * and there is no webhook route — Probot's webhook middleware is given a path no request
+ * can have, so a delivery gets 404 and its body is never read.
+ */
+async function serveSetupPage(log: Logger): Promise<void> {
+  await run(() => {}, { env: { ...process.env, WEBHOOK_PATH: NO_WEBHOOK_ROUTE, WEBHOOK_PROXY_URL: "" }, log });
+  log.info("no APP_ID: serving the setup page that registers the GitHub App from app.yml (no webhook route until it is registered and Droid restarted)");
 }
 
 async function worker(settings: Settings, sentry: ReturnType<typeof readSentrySettings>, log: Logger): Promise<void> {

@@ -10,7 +10,7 @@ const user = z.object({ login: z.string().min(1), type: z.string() });
 const repository = z.object({
   name: z.string().min(1),
   owner: z.object({ login: z.string().min(1) }),
-  clone_url: z.string().min(1),
+  // No clone_url: clone URLs are built from the configured GitHub host, never taken from a payload.
   default_branch: z.string().min(1),
 });
 
@@ -213,7 +213,6 @@ function repoRef(p: { repository: z.infer<typeof repository>; installation?: { i
     owner: p.repository.owner.login,
     name: p.repository.name,
     installationId: p.installation.id,
-    cloneUrl: p.repository.clone_url,
     defaultBranch: p.repository.default_branch,
   };
 }

@@ -10,8 +10,11 @@ export interface RepoRef {
   name: string;
   /** The GitHub App installation that grants access to this repository. */
   installationId: number;
-  /** `repository.clone_url` from the payload (works for GHES and test servers). */
-  cloneUrl: string;
+  /**
+   * No clone URL: it is built from the configured GitHub host and owner/name when the
+   * repository is cloned, never recorded from a payload (records written before this
+   * carry a `cloneUrl`, which reading drops).
+   */
   defaultBranch: string;
 }
 

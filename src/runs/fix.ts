@@ -27,7 +27,7 @@ import { LivePlanComment } from "./live-plan-comment.ts";
 import { planWithSite } from "./plan.ts";
 import { checkPush } from "./push-guard.ts";
 import { siteRunner, type RunnerServices } from "./site.ts";
-import { jobOutcomeOf } from "./workbench.ts";
+import { jobOutcomeOf, type WorkbenchDeps } from "./workbench.ts";
 import { standardTools } from "../agent/tools/standard.ts";
 
 export interface FixJobDeps {
@@ -43,6 +43,7 @@ export interface FixJobDeps {
   secrets: string[];
   dataDir: string;
   instance: string;
+  githubHost: WorkbenchDeps["githubHost"];
   /** Makes the plan when the issue has none yet; resolves to its outcome. */
   makePlan: () => Promise<JobOutcome>;
   /**

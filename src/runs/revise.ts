@@ -84,7 +84,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     const prPlan = planFound?.parsed ? new LivePlan(planFound.parsed.stored.plan).render() : null;
 
     // 3. The branch as it is now, in a fresh sandbox.
-    const opening = await run.site.open({ kind: "existing-branch", name: pr.head.ref }, signal, fromFork && pr.head.repo ? { cloneUrl: pr.head.repo.clone_url, readOnly: true } : {});
+    const opening = await run.site.open({ kind: "existing-branch", name: pr.head.ref }, signal, fromFork && pr.head.repo ? { repository: pr.head.repo.full_name, readOnly: true } : {});
     if (opening.kind === "cancelled") return await endStopped(frame, run);
     if (opening.kind === "setup-failed") {
       await replyAll(threads, (t) => replyBody(t, undefined, { kind: "not-pushed", reason: "the repository's setup failed" }, opening.message, false));

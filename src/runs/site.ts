@@ -47,6 +47,7 @@ export interface JobSite {
     secrets: string[];
     dataDir: string;
     instance: string;
+    githubHost: Settings["githubHost"];
     log: JobContext["log"];
   };
 }
@@ -99,6 +100,7 @@ async function withSite(
     secrets: services.secrets,
     dataDir: services.settings.dataDir,
     instance: services.settings.instance,
+    githubHost: services.settings.githubHost,
     log: context.log,
   };
   return run({ octokit, config: loaded.config, llm: services.llm.client, bench });

@@ -8,6 +8,7 @@ import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
+import { repositoryCloneUrl, type GitHubHost } from "../config/github-host.ts";
 import { sandboxSettings, type RepoConfig } from "../config/repo-config.ts";
 import type { RunFigures } from "../github/fix-report.ts";
 import { inlineCode } from "../github/safe-markdown.ts";
@@ -29,6 +30,8 @@ export interface WorkbenchDeps {
   secrets: string[];
   dataDir: string;
   instance: string;
+  /** The host repositories are cloned from (GHE_HOST, else github.com): the token goes nowhere else. */
+  githubHost: GitHubHost;
   log: Logger;
 }
 
@@ -73,20 +76,21 @@ export class WorkbenchSite {
   }
 
   /**
-   * Clones `checkout` (from `cloneUrl`, default the job's repository), starts the sandbox and
+   * Clones `checkout` (of `repository`, `owner/name` on the configured GitHub host; default the
+   * job's repository), starts the sandbox and
    * runs the repo's setup. `searchOnly` (an investigation): a read-only clone in Droid's own
    * image with no network, no setup and short commands, whatever the repository configures.
    */
   async open(
     checkout: Checkout,
     signal: AbortSignal,
-    options: { cloneUrl?: string; readOnly?: boolean; searchOnly?: boolean; onRepository?: (repo: Repository) => void } = {},
+    options: { repository?: string; readOnly?: boolean; searchOnly?: boolean; onRepository?: (repo: Repository) => void } = {},
   ): Promise<WorkbenchOpening> {
     const deps = this.#deps;
     await mkdir(this.#jobDir, { recursive: true });
     const token = await deps.token();
     const repo = await Repository.open({
-      cloneUrl: options.cloneUrl ?? this.#job.repo.cloneUrl,
+      cloneUrl: repositoryCloneUrl(deps.githubHost, options.repository ?? `${this.#job.repo.owner}/${this.#job.repo.name}`),
       token,
       defaultBranch: this.#job.repo.defaultBranch,
       jobDir: this.#jobDir,

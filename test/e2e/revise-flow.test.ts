@@ -82,7 +82,7 @@ beforeEach(async () => {
   queue = new MemoryJobQueue();
   server = await startTestServer(queue);
   // Two slots: only the branch lock keeps two revisions of one branch apart.
-  worker = await startE2eWorker({ queue, server, instance: "e2e-revise", concurrency: 2, crashes });
+  worker = await startE2eWorker({ queue, server, instance: "e2e-revise", concurrency: 2, crashes, env: git.env });
 });
 
 afterEach(async () => {
@@ -90,10 +90,11 @@ afterEach(async () => {
   await server.stop();
 });
 
-/** A repository whose PR branch holds Droid's first fix on top of the default branch. */
+/** A repository whose PR branch holds Droid's first fix on top of the default branch; the git server answers for the payloads' repository with it. */
 async function prRepository(): Promise<{ name: string; first: string }> {
   const name = `hello-review-${++repoCount}`;
   await git.createRepo(name, FIXTURE, { defaultBranch: "master" });
+  git.serve(`${OWNER}/${REPO}`, name);
   const first = await git.commitFiles(name, BRANCH, { "src/greet.js": GREET }, { message: "Greeting crashes on an empty name", author: "droid-app[bot]", from: "master" });
   return { name, first };
 }
@@ -119,9 +120,8 @@ function reviewCommentRow(input: { id: number; reviewId: number; body: string; l
   return row;
 }
 
-function reviewPayload(name: string, reviewId: number, body = "") {
+function reviewPayload(reviewId: number, body = "") {
   const payload = reviewSubmitted({ branch: BRANCH });
-  payload.repository.clone_url = git.cloneUrl(name);
   payload.repository.default_branch = "master";
   payload.pull_request.number = PR;
   payload.review.id = reviewId;
@@ -129,13 +129,14 @@ function reviewPayload(name: string, reviewId: number, body = "") {
   return payload;
 }
 
-function pullRequest(name: string, body = PR_BODY) {
+/** The pull request as GitHub's API answers it (its `clone_url`s are never used: Droid builds its own). */
+function pullRequest(body = PR_BODY) {
   return {
     number: PR,
     state: "open",
     merged: false,
     body,
-    head: { ref: BRANCH, repo: { full_name: `${OWNER}/${REPO}`, clone_url: git.cloneUrl(name) } },
+    head: { ref: BRANCH, repo: { full_name: `${OWNER}/${REPO}`, clone_url: `${REPO_HTML}.git` } },
     base: { ref: "master", repo: { full_name: `${OWNER}/${REPO}`, html_url: REPO_HTML } },
   };
 }
@@ -151,14 +152,14 @@ function expectTrigger(scope: nock.Scope, options: { permission: boolean }): voi
  * plan comment's note of a pushed revision (captured into `planEdits` when given, else
  * allowed but not required).
  */
-function expectRevisionReads(scope: nock.Scope, name: string, comments: object[], prBody = PR_BODY, planEdits?: string[]): void {
+function expectRevisionReads(scope: nock.Scope, comments: object[], prBody = PR_BODY, planEdits?: string[]): void {
   const edit = scope.patch(`${REPO_API}/issues/comments/9001`, (b: { body: string }) => (planEdits?.push(b.body), true));
   (planEdits ? edit : edit.optionally()).reply(200, {});
   scope
     .get(`${REPO_API}/contents/.github%2Fdroid.yml`)
     .reply(200, DROID_YML, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" })
     .get(`${REPO_API}/pulls/${PR}`)
-    .reply(200, pullRequest(name, prBody))
+    .reply(200, pullRequest(prBody))
     .get(`${REPO_API}/pulls/${PR}/comments`)
     .query({ per_page: 100 })
     .reply(200, comments)
@@ -210,8 +211,8 @@ async function settled(count: number): Promise<Job[]> {
 }
 
 /** Sends the review, waits for its one job, and checks it succeeded with every declared call made. */
-async function reviewSucceeds(name: string, review: number, scopes: nock.Scope[]): Promise<Job> {
-  await sendWebhook(server.url, "pull_request_review", reviewPayload(name, review), { secret: WEBHOOK_SECRET });
+async function reviewSucceeds(review: number, scopes: nock.Scope[]): Promise<Job> {
+  await sendWebhook(server.url, "pull_request_review", reviewPayload(review), { secret: WEBHOOK_SECRET });
   const [job] = await settled(1);
   expect(crashes).toEqual([]);
   expect(job).toMatchObject({ state: "succeeded" });
@@ -224,7 +225,7 @@ async function expectBranchUntouched(name: string, first: string): Promise<void>
   expect((await git.git(name, "rev-parse", BRANCH)).trim()).toBe(first);
 }
 
-const pushes = (name: string) => git.requests.filter((r) => r.method === "POST" && r.path === `/${name}.git/git-receive-pack`).length;
+const pushes = (name: string) => git.requests.filter((r) => r.method === "POST" && r.repo === name && r.path.endsWith("/git-receive-pack")).length;
 
 const finishTwice = (summary: string): Turn[] => [
   { tool: "finish", input: { summary } },
@@ -235,13 +236,13 @@ const finishTwice = (summary: string): Turn[] => [
  * The one-comment review most scenarios use ("document greet"): the webhook's calls, the
  * revision's reads (unless `reads` declares them), the people for the commit, the reply.
  */
-function documentGreetReview(name: string, review: number, commentId: number, options: { reads?: (work: nock.Scope, comments: object[]) => void; commits?: boolean } = {}) {
+function documentGreetReview(review: number, commentId: number, options: { reads?: (work: nock.Scope, comments: object[]) => void; commits?: boolean } = {}) {
   const comments = [reviewCommentRow({ id: commentId, reviewId: review, body: "Please document `greet` with a one-line JSDoc comment.", line: 6, diffHunk: HUNK_GREET })];
   const hook = expectInstallationToken();
   expectTrigger(hook, { permission: true });
   const work = expectInstallationToken();
   if (options.reads) options.reads(work, comments);
-  else expectRevisionReads(work, name, comments);
+  else expectRevisionReads(work, comments);
   if (options.commits ?? true) expectPeople(work);
   const replies = new Map<number, string>();
   expectReplies(work, replies, [commentId]);
@@ -279,7 +280,7 @@ describe("review revisions", () => {
     expectTrigger(hook, { permission: true });
     const work = expectInstallationToken();
     const planEdits: string[] = [];
-    expectRevisionReads(work, name, comments, PR_BODY, planEdits);
+    expectRevisionReads(work, comments, PR_BODY, planEdits);
     expectPeople(work);
     const replies = new Map<number, string>();
     expectReplies(work, replies, [7001, 7002]);
@@ -297,7 +298,7 @@ describe("review revisions", () => {
       ...finishTwice("A named fallback constant and a JSDoc line for `greet`."),
     ]);
 
-    const response = await sendWebhook(server.url, "pull_request_review", reviewPayload(name, review), { secret: WEBHOOK_SECRET });
+    const response = await sendWebhook(server.url, "pull_request_review", reviewPayload(review), { secret: WEBHOOK_SECRET });
     expect(response.status).toBe(200);
     const jobs = await settled(1);
     expect(crashes).toEqual([]);
@@ -348,7 +349,7 @@ describe("review revisions", () => {
     const hook = expectInstallationToken();
     expectTrigger(hook, { permission: true });
     const work = expectInstallationToken();
-    expectRevisionReads(work, name, comments);
+    expectRevisionReads(work, comments);
     const replies = new Map<number, string>();
     expectReplies(work, replies, [7101]);
     const model = scriptModel([
@@ -357,7 +358,7 @@ describe("review revisions", () => {
       ...finishTwice("Answered a question; no change needed."),
     ]);
 
-    await reviewSucceeds(name, review, [hook, work, model.scope]);
+    await reviewSucceeds(review, [hook, work, model.scope]);
     await expectBranchUntouched(name, first);
     expect(replies.get(7101)).toContain("The tests expect the greeting in capitals");
     expect(replies.get(7101)).not.toContain("Changed in");
@@ -374,7 +375,7 @@ describe("review revisions", () => {
     const hook = expectInstallationToken();
     expectTrigger(hook, { permission: true });
     const work = expectInstallationToken();
-    expectRevisionReads(work, name, comments, withHiddenInstructions(PR_BODY));
+    expectRevisionReads(work, comments, withHiddenInstructions(PR_BODY));
     const replies = new Map<number, string>();
     expectReplies(work, replies, [7901]);
     const model = scriptModel([
@@ -382,7 +383,7 @@ describe("review revisions", () => {
       ...finishTwice("Answered a question; no change needed."),
     ]);
 
-    await reviewSucceeds(name, review, [hook, work, model.scope]);
+    await reviewSucceeds(review, [hook, work, model.scope]);
     await expectBranchUntouched(name, first);
     expectNothingHidden(model.requests);
     const task = taskText(model.requests[0]);
@@ -401,7 +402,7 @@ describe("review revisions", () => {
     const work = expectInstallationToken();
     const firstComments = [reviewCommentRow({ id: 7201, reviewId: 601, body: "Name the fallback `FALLBACK_NAME`.", line: 3, diffHunk: HUNK_NORMALIZE })];
     const secondComments = [...firstComments, reviewCommentRow({ id: 7202, reviewId: 602, body: "Is the constant exported?", line: 1, diffHunk: HUNK_NORMALIZE, at: "2026-11-25T10:05:00Z" })];
-    expectRevisionReads(work, name, firstComments);
+    expectRevisionReads(work, firstComments);
     expectPeople(work);
     const replies = new Map<number, string>();
     expectReplies(work, replies, [7201]);
@@ -413,7 +414,7 @@ describe("review revisions", () => {
       .get(`${REPO_API}/contents/.github%2Fdroid.yml`)
       .reply(200, DROID_YML, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" })
       .get(`${REPO_API}/pulls/${PR}`)
-      .reply(200, () => pullRequest(name, secondPrBody()))
+      .reply(200, () => pullRequest(secondPrBody()))
       .get(`${REPO_API}/pulls/${PR}/comments`)
       .query({ per_page: 100 })
       .reply(200, secondComments)
@@ -429,7 +430,7 @@ describe("review revisions", () => {
         input: { command: "str_replace", path: "src/greet.js", old_str: "function normalizeName(name) {", new_str: 'const FALLBACK_NAME = "stranger";\n\nfunction normalizeName(name) {' },
         // The second review is submitted while the first revision works.
         before: async () => {
-          secondDelivered = sendWebhook(server.url, "pull_request_review", reviewPayload(name, 602), { secret: WEBHOOK_SECRET });
+          secondDelivered = sendWebhook(server.url, "pull_request_review", reviewPayload(602), { secret: WEBHOOK_SECRET });
           await secondDelivered;
         },
       },
@@ -441,7 +442,7 @@ describe("review revisions", () => {
       ...finishTwice("Answered a question."),
     ]);
 
-    await sendWebhook(server.url, "pull_request_review", reviewPayload(name, 601), { secret: WEBHOOK_SECRET });
+    await sendWebhook(server.url, "pull_request_review", reviewPayload(601), { secret: WEBHOOK_SECRET });
     const jobs = await settled(2);
     expect(secondDelivered).not.toBeNull();
     expect(crashes).toEqual([]);
@@ -467,7 +468,7 @@ describe("review revisions", () => {
     if (!available) return ctx.skip();
     const { name } = await prRepository();
     const review = 503;
-    const { hook, work, replies } = documentGreetReview(name, review, 7301);
+    const { hook, work, replies } = documentGreetReview(review, 7301);
     work.patch(`${REPO_API}/pulls/${PR}`).reply(200, {});
     let human = "";
     const model = scriptModel(
@@ -476,7 +477,7 @@ describe("review revisions", () => {
       }),
     );
 
-    await reviewSucceeds(name, review, [hook, work, model.scope]);
+    await reviewSucceeds(review, [hook, work, model.scope]);
 
     expect(human).not.toBe("");
     expect((await git.git(name, "rev-parse", `${BRANCH}~1`)).trim()).toBe(human);
@@ -499,7 +500,7 @@ describe("review revisions", () => {
     const hook = expectInstallationToken();
     expectTrigger(hook, { permission: true });
     const work = expectInstallationToken();
-    expectRevisionReads(work, name, comments);
+    expectRevisionReads(work, comments);
     const replies = new Map<number, string>();
     expectReplies(work, replies, comments.map((c) => c.id));
     const model = scriptModel([
@@ -509,7 +510,7 @@ describe("review revisions", () => {
       ...finishTwice("Answered three threads; no code change."),
     ]);
 
-    await sendWebhook(server.url, "pull_request_review", reviewPayload(name, review), { secret: WEBHOOK_SECRET });
+    await sendWebhook(server.url, "pull_request_review", reviewPayload(review), { secret: WEBHOOK_SECRET });
     const jobs = await settled(1);
     expect(crashes).toEqual([]);
     expect(jobs).toHaveLength(1);
@@ -535,16 +536,19 @@ describe("review revisions", () => {
     if (!available) return ctx.skip();
     const { name, first } = await prRepository();
     const review = 505;
-    const fork = { ...pullRequest(name), head: { ref: BRANCH, repo: { full_name: `monalisa/${REPO}`, clone_url: git.cloneUrl(name) } } };
-    const { hook, work, replies } = documentGreetReview(name, review, 7401, {
+    // The fork is cloned from the configured host by its full name; the API's clone_url (another host here) is never used.
+    git.serve(`monalisa/${REPO}`, name);
+    const fork = { ...pullRequest(), head: { ref: BRANCH, repo: { full_name: `monalisa/${REPO}`, clone_url: `https://attacker.example/monalisa/${REPO}.git` } } };
+    const { hook, work, replies } = documentGreetReview(review, 7401, {
       commits: false,
       reads: (scope, comments) => expectForkReads(scope, fork, comments),
     });
     const notices = expectNotices(work);
     const model = scriptModel(documentGreetTurns(7401));
 
-    await reviewSucceeds(name, review, [hook, work, model.scope]);
+    await reviewSucceeds(review, [hook, work, model.scope]);
     await expectBranchUntouched(name, first);
+    expect(git.requests.filter((r) => r.path.startsWith(`/monalisa/${REPO}.git/`) && r.status === 200).length).toBeGreaterThan(0);
     expect(replies.get(7401)).toContain("⚠️ This change was not pushed: this pull request comes from a fork, and Droid cannot push to a fork.");
     expect(notices[0]).toContain("I made changes but did not push them");
     expect(notices[0]).toContain("<details><summary>The patch");
@@ -566,7 +570,8 @@ describe("review revisions", () => {
 
     const review = 506;
     const comments = [reviewCommentRow({ id: 7501, reviewId: review, body: "Please document `greet` with a one-line JSDoc comment.", line: 6, diffHunk: HUNK_GREET })];
-    const fork = { ...pullRequest(name), head: { ref: BRANCH, repo: { full_name: `monalisa/${REPO}`, clone_url: git.cloneUrl(name) } } };
+    git.serve(`monalisa/${REPO}`, name);
+    const fork = { ...pullRequest(), head: { ref: BRANCH, repo: { full_name: `monalisa/${REPO}`, clone_url: `https://attacker.example/monalisa/${REPO}.git` } } };
     const hook = expectInstallationToken();
     expectTrigger(hook, { permission: true });
     const work = expectInstallationToken();
@@ -575,7 +580,7 @@ describe("review revisions", () => {
     // A prompt-injected model aims a link through the chain at a file next to the job's folder, and hard-links it.
     const model = scriptModel([{ tool: "bash", input: { command: `ln -s a/l3/${secretFile} leak && ln -P leak stolen && ls -l leak stolen` } }, ...documentGreetTurns(7501).slice(0, 3)]);
 
-    await sendWebhook(server.url, "pull_request_review", reviewPayload(name, review), { secret: WEBHOOK_SECRET });
+    await sendWebhook(server.url, "pull_request_review", reviewPayload(review), { secret: WEBHOOK_SECRET });
     const [job] = await settled(1);
     expect(crashes).toEqual([]);
     expect(job).toMatchObject({ state: "failed", error: "refused" });
@@ -588,11 +593,9 @@ describe("review revisions", () => {
   }, 180_000);
 
   it("a pull request merged before its revision ran: a review is dropped quietly, a command gets a short reply", async () => {
-    const name = "hello-review-closed";
-    const merged = { ...pullRequest(name), state: "closed", merged: true };
+    const merged = { ...pullRequest(), state: "closed", merged: true };
     const command = issueComment("/droid fix tidy the names", { onPullRequest: true });
     command.issue.number = PR;
-    command.repository.clone_url = git.cloneUrl(name);
     const configFile = (scope: nock.Scope) => scope.get(`${REPO_API}/contents/.github%2Fdroid.yml`).reply(200, DROID_YML, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" });
     // Declared in the order they happen (nock takes the first match): the review, its job, the command, its job.
     const hook = expectInstallationToken();
@@ -600,11 +603,11 @@ describe("review revisions", () => {
     const work = expectInstallationToken();
     configFile(work).get(`${REPO_API}/pulls/${PR}`).reply(200, merged);
     configFile(hook).post(`${REPO_API}/issues/comments/${command.comment.id}/reactions`, { content: "eyes" }).reply(201, { id: 1 });
-    hook.get(`${REPO_API}/pulls/${PR}`).reply(200, pullRequest(name));
+    hook.get(`${REPO_API}/pulls/${PR}`).reply(200, pullRequest());
     configFile(work).get(`${REPO_API}/pulls/${PR}`).reply(200, merged);
     const notices = expectNotices(work);
 
-    await sendWebhook(server.url, "pull_request_review", reviewPayload(name, 506), { secret: WEBHOOK_SECRET });
+    await sendWebhook(server.url, "pull_request_review", reviewPayload(506), { secret: WEBHOOK_SECRET });
     await settled(1);
     await sendWebhook(server.url, "issue_comment", command, { secret: WEBHOOK_SECRET });
     const jobs = await settled(2);
@@ -627,7 +630,6 @@ describe("review revisions", () => {
     const droidAnswer = reviewCommentRow({ id: 7502, reviewId: 701, body: "The greeting upper-cases it anyway.", line: 3, diffHunk: HUNK_NORMALIZE, inReplyTo: 7501, login: BOT_LOGIN, at: "2026-11-25T09:05:00Z" });
     const reply = reviewCommentRow({ id: 7503, reviewId: 702, body: "Then name it FALLBACK_NAME so that is obvious.", line: 3, diffHunk: HUNK_NORMALIZE, inReplyTo: 7501, at: "2026-11-25T09:10:00Z" });
     const payload = reviewComment({ branch: BRANCH, inReplyTo: 7501 });
-    payload.repository.clone_url = git.cloneUrl(name);
     payload.repository.default_branch = "master";
     payload.pull_request.number = PR;
     Object.assign(payload.comment, { id: 7503, body: reply.body, path: "src/greet.js", line: 3, diff_hunk: HUNK_NORMALIZE });
@@ -641,7 +643,7 @@ describe("review revisions", () => {
       .get(`${REPO_API}/contents/.github%2Fdroid.yml`)
       .reply(200, yml, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" })
       .get(`${REPO_API}/pulls/${PR}`)
-      .reply(200, pullRequest(name))
+      .reply(200, pullRequest())
       .get(`${REPO_API}/pulls/${PR}/comments`)
       .query({ per_page: 100 })
       .reply(200, [root, droidAnswer, reply])
@@ -684,14 +686,13 @@ describe("review revisions", () => {
     const { name, first } = await prRepository();
     const command = issueComment("/droid fix add a JSDoc line to greet", { onPullRequest: true });
     command.issue.number = PR;
-    command.repository.clone_url = git.cloneUrl(name);
     command.repository.default_branch = "master";
     const hook = expectInstallationToken();
     expectTrigger(hook, { permission: true });
     hook.post(`${REPO_API}/issues/comments/${command.comment.id}/reactions`, { content: "eyes" }).reply(201, { id: 1 });
-    hook.get(`${REPO_API}/pulls/${PR}`).reply(200, pullRequest(name));
+    hook.get(`${REPO_API}/pulls/${PR}`).reply(200, pullRequest());
     const work = expectInstallationToken();
-    expectRevisionReads(work, name, []);
+    expectRevisionReads(work, []);
     expectPeople(work);
     const bodies: string[] = [];
     work.patch(`${REPO_API}/pulls/${PR}`, (b: { body: string }) => (bodies.push(b.body), true)).reply(200, {});
@@ -720,11 +721,11 @@ describe("review revisions", () => {
     const { name, first } = await prRepository();
     await git.refusePushes(name, "protected branch hook declined");
     const review = 507;
-    const { hook, work, replies } = documentGreetReview(name, review, 7601);
+    const { hook, work, replies } = documentGreetReview(review, 7601);
     const notices = expectNotices(work);
     const model = scriptModel(documentGreetTurns(7601));
 
-    await reviewSucceeds(name, review, [hook, work, model.scope]);
+    await reviewSucceeds(review, [hook, work, model.scope]);
     expect((await git.git(name, "rev-parse", BRANCH)).trim()).toBe(first);
     expect(replies.get(7601)).toContain(`⚠️ This change was not pushed: GitHub refused the push to \`${BRANCH}\``);
     expect(replies.get(7601)).not.toContain(INSTALLATION_TOKEN);
@@ -735,7 +736,7 @@ describe("review revisions", () => {
     if (!available) return ctx.skip();
     const { name } = await prRepository();
     const review = 508;
-    const { hook, work, replies } = documentGreetReview(name, review, 7701);
+    const { hook, work, replies } = documentGreetReview(review, 7701);
     const notices = expectNotices(work);
     let human = "";
     const model = scriptModel(
@@ -744,7 +745,7 @@ describe("review revisions", () => {
       }),
     );
 
-    await reviewSucceeds(name, review, [hook, work, model.scope]);
+    await reviewSucceeds(review, [hook, work, model.scope]);
     expect((await git.git(name, "rev-parse", BRANCH)).trim()).toBe(human);
     expect(replies.get(7701)).toContain("someone pushed to `droid/1-greeting-crashes-on-an-empty-name` while I worked and their changes overlap with mine (`src/greet.js`); I kept their commits and pushed nothing");
     expect(notices[0]).toContain("<details><summary>The patch");
@@ -755,7 +756,7 @@ describe("review revisions", () => {
     const { name, first } = await prRepository();
     const review = 509;
     const token = fakeGitHubToken();
-    const { hook, work, replies } = documentGreetReview(name, review, 7801, { commits: false });
+    const { hook, work, replies } = documentGreetReview(review, 7801, { commits: false });
     const notices = expectNotices(work);
     const sent: string[] = [];
     work.on("request", (_req: unknown, _interceptor: unknown, body: string) => sent.push(body));
@@ -765,7 +766,7 @@ describe("review revisions", () => {
       ...finishTwice("Documented greet."),
     ]);
 
-    await sendWebhook(server.url, "pull_request_review", reviewPayload(name, review), { secret: WEBHOOK_SECRET });
+    await sendWebhook(server.url, "pull_request_review", reviewPayload(review), { secret: WEBHOOK_SECRET });
     const [job] = await settled(1);
     expect(crashes).toEqual([]);
     expect(job).toMatchObject({ state: "failed", error: "not pushed: the secret scan found a possible credential in the changes" });

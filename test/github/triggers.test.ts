@@ -91,7 +91,7 @@ describe("comments", () => {
       requester: OWNER,
       triggerCommentId: payload.comment.id,
       request: { kind: "plan", feedback: "use Postgres instead\nand keep it small" },
-      repo: { owner: OWNER, name: REPO, installationId: 1, cloneUrl: payload.repository.clone_url, defaultBranch: "master" },
+      repo: { owner: OWNER, name: REPO, installationId: 1, defaultBranch: "master" },
     });
   });
 

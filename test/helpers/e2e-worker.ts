@@ -26,6 +26,8 @@ export async function startE2eWorker(options: {
   tuning?: RunnerServices["tuning"];
   /** False to start it later (`worker.start()`), once the test has set the scene. */
   autostart?: boolean;
+  /** The worker's environment as an operator sets it: `GHE_HOST`/`GHE_PROTOCOL` of the git server repositories are cloned from. */
+  env?: NodeJS.ProcessEnv;
 }): Promise<Worker> {
   const worker = new Worker({
     queue: options.queue,
@@ -33,7 +35,7 @@ export async function startE2eWorker(options: {
       probot: testProbot(),
       docker,
       secrets: [],
-      settings: { ...readSettings({}), dataDir: E2E_DATA_DIR, instance: options.instance },
+      settings: { ...readSettings(options.env ?? {}), dataDir: E2E_DATA_DIR, instance: options.instance },
       gate: options.server.gate,
       llm: { client: await testLlm() },
       botLogin: async () => BOT_LOGIN,

@@ -121,6 +121,7 @@ export function useFixHarness(instance: string): FixHarness {
       worker = await startE2eWorker({
         queue: need(queue, "queue"),
         server: need(server, "server"),
+        env: need(git, "git server").env,
         instance,
         concurrency: 1,
         crashes,
@@ -314,12 +315,14 @@ export function expectFixJob(
 /**
  * Sends `/droid …` on issue #1 from the repo owner (a writer). The webhook side is
  * declared: the installation token (when `withToken`), the permission check (when not
- * cached yet), the config and 👀 on the comment.
+ * cached yet), the config and 👀 on the comment. `repo` names the fixture repository the
+ * git server answers with for the payload's repository (whose `clone_url` stays the real
+ * example's github.com URL: Droid clones from its configured host, never from the payload).
  */
 export async function sendCommand(
   harness: FixHarness,
   body: string,
-  options: { commentId: number; droidYml: string; withToken?: boolean; askPermission?: boolean; repo?: string },
+  options: { commentId: number; droidYml: string; withToken?: boolean; askPermission?: boolean; repo?: string; adjust?: (payload: ReturnType<typeof issueComment>) => void },
 ): Promise<nock.Scope> {
   const hook = options.withToken === false ? nock("https://api.github.com") : expectInstallationToken();
   if (options.askPermission !== false) expectPermission(hook, OWNER, "write");
@@ -327,7 +330,8 @@ export async function sendCommand(
   hook.post(`${REPO_API}/issues/comments/${options.commentId}/reactions`, { content: "eyes" }).reply(201, { id: 1 });
   const payload = issueComment(body);
   payload.comment.id = options.commentId;
-  if (options.repo) payload.repository.clone_url = harness.git.cloneUrl(options.repo);
+  if (options.repo) harness.git.serve(`${OWNER}/${REPO}`, options.repo);
+  options.adjust?.(payload);
   const response = await sendWebhook(harness.server.url, "issue_comment", payload, { secret: WEBHOOK_SECRET });
   if (response.status !== 200) throw new Error(`the webhook was answered ${response.status}`);
   return hook;

@@ -15,14 +15,16 @@ export interface TestServer extends RunningServer {
 /** Droid's real HTTP server on a loopback port, with test credentials and Octokit. */
 export async function startTestServer(
   queue: JobQueue,
-  options: { configTtlMs?: number; incidents?: AppServices["incidents"]; log?: Logger } = {},
+  options: { configTtlMs?: number; incidents?: AppServices["incidents"]; log?: Logger; secret?: string; devMode?: boolean; maxBodyBytes?: number } = {},
 ): Promise<TestServer> {
   const outbox = new GitHubOutbox(silentLog);
   const gate = new PermissionGate({ cacheMs: 60_000 });
   const running = await startDroidServer({
     appId: 123,
     privateKey: TEST_PRIVATE_KEY,
-    secret: WEBHOOK_SECRET,
+    secret: options.secret ?? WEBHOOK_SECRET,
+    ...(options.devMode ? { devMode: true } : {}),
+    ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
     log: options.log ?? silentLog,
     Octokit: TestOctokit,
     queue,

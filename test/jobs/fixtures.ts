@@ -25,7 +25,6 @@ export function newJob(spec: JobSpec = {}): NewJob {
       owner,
       name,
       installationId: 42,
-      cloneUrl: `https://github.com/${owner}/${name}.git`,
       defaultBranch: "main",
     },
     target: { kind: spec.targetKind ?? "issue", number: spec.number ?? 1 },
