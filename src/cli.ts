@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
 async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySettings>, log: Logger): Promise<void> {
   const queue = openJobQueue(settings, log);
   const gate = new PermissionGate({ cacheMs: settings.permissionCacheMs });
-  const configs = new RepoConfigCache({ ttlMs: settings.configCacheMs });
+  const configs = new RepoConfigCache({ ttlMs: settings.configCacheMs, policy: settings.policy });
   const outbox = new GitHubOutbox(log.child({ name: "outbox" }));
   const incidents = sentry && process.env.APP_ID ? { settings: sentry, intake: incidentIntake(queue, log) } : undefined;
   const server = await run(droidApp({ queue, gate, configs, outbox, ...(incidents ? { incidents } : {}) }), { log });
@@ -148,7 +148,7 @@ async function startProcessing(
     resumeBlocker,
     log,
     onNeedsAttention: (jobs) =>
-      reportInterruptedJobs(auth, jobs, log, async (octokit, job) => (await loadRepoConfig(octokit, job.repo)).config.command),
+      reportInterruptedJobs(auth, jobs, log, async (octokit, job) => (await loadRepoConfig(octokit, job.repo, settings.policy)).config.command),
     onCrash: async (job, _error) => {
       try {
         const octokit = await probot.auth(job.repo.installationId);

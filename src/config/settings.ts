@@ -4,6 +4,7 @@
  */
 import { availableParallelism, freemem, hostname } from "node:os";
 import { z } from "zod";
+import { POLICY_ENV, policySettings, type JobCaps, type OperatorPolicy, type SandboxPlatformSettings } from "./policy.ts";
 
 const seconds = z.coerce.number().int().min(0);
 
@@ -21,6 +22,8 @@ const settingsSchema = z.object({
   DROID_QUEUE_URL: z.string().optional(),
   DROID_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
   DROID_REDELIVER_WINDOW_HOURS: z.coerce.number().min(0).max(72).default(24),
+  // Operator policy, caps, retention and the sandbox platform (`policy.ts`, docs/security.md).
+  ...POLICY_ENV,
 });
 
 export interface Settings {
@@ -36,6 +39,14 @@ export interface Settings {
   maxAttempts: number;
   /** How far back missed webhook deliveries are redelivered on start-up (0: never). */
   redeliverWindowHours: number;
+  /** What repository config may ask for (it can only narrow this). */
+  policy: OperatorPolicy;
+  /** Daily spending caps and the per-repository queue cap. */
+  caps: JobCaps;
+  /** Ended jobs older than this many days are pruned (0: never). */
+  retentionDays: number;
+  /** The sandbox's container runtime and disk quota. */
+  sandbox: SandboxPlatformSettings;
 }
 
 export class SettingsError extends Error {
@@ -62,6 +73,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     queueUrl: queueUrl(s.DROID_QUEUE_URL),
     maxAttempts: s.DROID_MAX_ATTEMPTS,
     redeliverWindowHours: s.DROID_REDELIVER_WINDOW_HOURS,
+    ...policySettings(s),
   };
 }
 

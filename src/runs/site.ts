@@ -86,7 +86,7 @@ async function withSite(
   run: (site: JobSite) => Promise<JobOutcome>,
 ): Promise<JobOutcome> {
   const octokit = await services.probot.auth(job.repo.installationId);
-  const loaded = await loadRepoConfig(octokit, job.repo);
+  const loaded = await loadRepoConfig(octokit, job.repo, services.settings.policy);
   if (!loaded.ok) {
     context.log.warn({ problems: loaded.problems }, "invalid repository configuration at run time");
     return failWith(octokit, job, configProblemMessage(loaded.problems), "invalid .github/droid.yml");
