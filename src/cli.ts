@@ -23,7 +23,7 @@ import { installationClients } from "./sentry/installations.ts";
 import { MemoryIncidentStore } from "./sentry/store.ts";
 import { createLogger } from "./log.ts";
 import { createLlmClient, parseLlmEnv } from "./llm/index.ts";
-import { createDockerClient, reapContainers } from "./sandbox/index.ts";
+import { createDockerClient, reapContainers, settleSandboxPlatform } from "./sandbox/index.ts";
 import { createRunners, resumeBlocker } from "./runs/registry.ts";
 import type { RunnerServices } from "./runs/site.ts";
 
@@ -126,6 +126,8 @@ async function startProcessing(
 ): Promise<JobProcessing> {
   const auth = (installationId: number) => probot.auth(installationId);
   const docker = createDockerClient();
+  // Says which runtime and disk quota sandboxes get; a runtime the engine does not know stops Droid here.
+  const platform = await settleSandboxPlatform(docker, settings.sandbox, log);
   // Containers left by an earlier run of this instance (a crash, a kill -9) are removed first.
   await reapContainers(docker, settings.instance, log).catch((error: unknown) =>
     log.error({ err: error }, "could not reap old sandboxes (is the Docker engine running?); starting anyway"),
@@ -135,6 +137,7 @@ async function startProcessing(
     runners: createRunners({
       probot,
       docker,
+      platform,
       secrets: processSecrets(),
       settings,
       gate,

@@ -7,7 +7,7 @@
  * operator's lower maximum becomes the default).
  */
 import { z } from "zod";
-import { NETWORK_POLICIES, SANDBOX_IMAGE, type NetworkPolicy, type SandboxLimits } from "../sandbox/index.ts";
+import { NETWORK_POLICIES, SANDBOX_IMAGE, type NetworkPolicy, type SandboxLimits, type SandboxPlatformSettings } from "../sandbox/index.ts";
 import type { ConfigProblem } from "./config-problem.ts";
 
 export interface OperatorPolicy {
@@ -34,16 +34,6 @@ export interface JobCaps {
   dailyUsdPerInstallation: number | null;
   /** Jobs that may wait in one repository's queue; a trigger beyond it records nothing. */
   maxQueuedPerRepo: number;
-}
-
-/** How sandboxes are run on the engine; checked against the engine at start-up. */
-export interface SandboxPlatformSettings {
-  /** Container runtime, e.g. `runsc` (gVisor); null: the engine's default. */
-  runtime: string | null;
-  /** Size of each of a sandbox's two volumes (work tree, `/droid`); 0: no quota. */
-  diskMb: number;
-  /** `quota`: the engine's volume size option (XFS project quota), `tmpfs`: memory-backed volumes, `auto`: quota when the engine has it. */
-  diskBacking: "auto" | "quota" | "tmpfs";
 }
 
 const unsetWhenEmpty = (value: unknown) => (value === "" ? undefined : value);

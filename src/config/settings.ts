@@ -4,7 +4,8 @@
  */
 import { availableParallelism, freemem, hostname } from "node:os";
 import { z } from "zod";
-import { POLICY_ENV, policySettings, type JobCaps, type OperatorPolicy, type SandboxPlatformSettings } from "./policy.ts";
+import type { SandboxPlatformSettings } from "../sandbox/index.ts";
+import { POLICY_ENV, policySettings, type JobCaps, type OperatorPolicy } from "./policy.ts";
 
 const seconds = z.coerce.number().int().min(0);
 

@@ -15,11 +15,14 @@ import type { JobContext, JobRunner } from "../jobs/worker.ts";
 import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
 import type { LlmClient } from "../llm/index.ts";
 import type Docker from "dockerode";
+import type { SandboxPlatform } from "../sandbox/index.ts";
 
 export interface RunnerServices {
   probot: Probot;
   /** The Docker engine sandboxes run on (local, or remote through DOCKER_HOST). */
   docker: Docker;
+  /** The runtime and disk quota every sandbox gets, settled at start-up (`prepareSandboxPlatform`). */
+  platform: SandboxPlatform;
   /** Strings that must never reach a sandbox or a comment (keys, secrets). */
   secrets: string[];
   settings: Settings;
@@ -42,6 +45,7 @@ export interface JobSite {
   /** The collaborators shared by the jobs that work in a sandbox on a clone. */
   bench: {
     docker: Docker;
+    platform: SandboxPlatform;
     botLogin: string;
     token: () => Promise<string>;
     secrets: string[];
@@ -94,6 +98,7 @@ async function withSite(
   if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), "the model API is not configured");
   const bench = {
     docker: services.docker,
+    platform: services.platform,
     botLogin: await services.botLogin(),
     token: () => installationToken(octokit),
     secrets: services.secrets,

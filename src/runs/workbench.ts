@@ -12,7 +12,7 @@ import { sandboxSettings, type RepoConfig } from "../config/repo-config.ts";
 import type { RunFigures } from "../github/fix-report.ts";
 import type { Job, JobOutcome } from "../jobs/types.ts";
 import type { UsageLedger } from "../llm/index.ts";
-import { DEFAULT_LIMITS, SANDBOX_IMAGE, bringChangesBack, copyTreeIntoSandbox, createSandbox, describeExecResult, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig } from "../sandbox/index.ts";
+import { DEFAULT_LIMITS, SANDBOX_IMAGE, bringChangesBack, copyTreeIntoSandbox, createSandbox, describeExecResult, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig, type SandboxPlatform } from "../sandbox/index.ts";
 import { Repository, type Checkout } from "../workspace/index.ts";
 import { describeChanges } from "../agent/changes.ts";
 import { AgentComputer } from "../agent/computer.ts";
@@ -21,6 +21,8 @@ import { agentSystemPrompt } from "../agent/prompts.ts";
 
 export interface WorkbenchDeps {
   docker: Docker;
+  /** The runtime and disk quota of this worker's sandboxes. */
+  platform: SandboxPlatform;
   config: RepoConfig;
   /** The installation token, for git over HTTPS on the worker only. */
   token: () => Promise<string>;
@@ -101,6 +103,8 @@ export class WorkbenchSite {
       image: settings.image ?? SANDBOX_IMAGE,
       network: settings.network,
       limits: settings.limits,
+      runtime: deps.platform.runtime,
+      disk: deps.platform.disk,
       secrets: [...deps.secrets, token],
       logger: deps.log,
     });

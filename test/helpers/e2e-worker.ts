@@ -29,6 +29,8 @@ export async function startE2eWorker(options: {
     runners: createRunners({
       probot: testProbot(),
       docker,
+      // Memory-backed volumes with a quota: the mechanism this engine gets by default (`auto`).
+      platform: { runtime: null, disk: { kind: "tmpfs", sizeMb: 1024 } },
       secrets: [],
       settings: { ...readSettings({}), dataDir: "/tmp/droid-e2e-data", instance: options.instance },
       gate: options.server.gate,
