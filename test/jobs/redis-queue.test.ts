@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll } from "vitest";
 import { RedisJobQueue } from "../../src/jobs/redis-queue.ts";
+import { describeDurablePolicyContract, describePolicyContract } from "./policy-contract.ts";
 import { describeDurableQueueContract, describeQueueContract, type QueueHarness } from "./queue-contract.ts";
 import { startRedisServer, type RedisServer } from "./redis-server.ts";
 
@@ -22,3 +23,5 @@ async function redisHarness(): Promise<QueueHarness> {
 
 describeQueueContract("Redis", redisHarness);
 describeDurableQueueContract("Redis", redisHarness);
+describePolicyContract("Redis", redisHarness);
+describeDurablePolicyContract("Redis", redisHarness);

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteJobQueue } from "../../src/jobs/sqlite-queue.ts";
+import { describeDurablePolicyContract, describePolicyContract } from "./policy-contract.ts";
 import { describeDurableQueueContract, describeQueueContract, type QueueHarness } from "./queue-contract.ts";
 
 async function sqliteHarness(): Promise<QueueHarness> {
@@ -14,3 +15,5 @@ async function sqliteHarness(): Promise<QueueHarness> {
 
 describeQueueContract("SQLite", sqliteHarness);
 describeDurableQueueContract("SQLite", sqliteHarness);
+describePolicyContract("SQLite", sqliteHarness);
+describeDurablePolicyContract("SQLite", sqliteHarness);
