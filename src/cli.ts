@@ -76,7 +76,7 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
   const configs = new RepoConfigCache({ ttlMs: settings.configCacheMs, policy: settings.policy });
   const outbox = new GitHubOutbox(log.child({ name: "outbox" }));
   const incidents = sentry && process.env.APP_ID ? { settings: sentry, intake: incidentIntake(queue, log) } : undefined;
-  const server = await run(droidApp({ queue, gate, configs, outbox, ...(incidents ? { incidents } : {}) }), { log });
+  const server = await run(droidApp({ queue, gate, configs, outbox, caps: settings.caps, ...(incidents ? { incidents } : {}) }), { log });
   if (incidents) log.info({ projects: [...incidents.settings.projects.keys()] }, "Sentry intake on /api/sentry/webhooks");
   if (!process.env.APP_ID) {
     log.info("no APP_ID: serving the setup page that registers the GitHub App from app.yml");

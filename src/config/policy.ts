@@ -97,8 +97,13 @@ export function policySettings(env: PolicyEnv): {
   };
 }
 
+const DEFAULTS = policySettings(z.object(POLICY_ENV).parse({}));
+
 /** The policy when no `DROID_*` policy variable is set. */
-export const DEFAULT_POLICY: OperatorPolicy = policySettings(z.object(POLICY_ENV).parse({})).policy;
+export const DEFAULT_POLICY: OperatorPolicy = DEFAULTS.policy;
+
+/** The caps when no `DROID_*` cap variable is set. */
+export const DEFAULT_CAPS: JobCaps = DEFAULTS.caps;
 
 /** Whether a repository may run its commands in `image`. Droid's own image always may. */
 export function imageAllowed(image: string, policy: OperatorPolicy): boolean {
