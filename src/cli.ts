@@ -140,6 +140,7 @@ async function startProcessing(
       platform,
       secrets: processSecrets(),
       settings,
+      jobStore: queue,
       gate,
       llm,
       botLogin: botLoginOf(probot),

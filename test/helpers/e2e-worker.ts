@@ -33,6 +33,7 @@ export async function startE2eWorker(options: {
       platform: { runtime: null, disk: { kind: "tmpfs", sizeMb: 1024 } },
       secrets: [],
       settings: { ...readSettings({}), dataDir: "/tmp/droid-e2e-data", instance: options.instance },
+      jobStore: options.queue,
       gate: options.server.gate,
       llm: { client: await testLlm() },
       botLogin: async () => BOT_LOGIN,
