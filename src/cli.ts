@@ -15,12 +15,13 @@ import { loadRepoConfig, RepoConfigCache } from "./github/repo-config-loader.ts"
 import { reportInterruptedJobs } from "./github/interrupted.ts";
 import { describeQueue, openJobQueue } from "./jobs/open-queue.ts";
 import { startJobProcessing, type JobProcessing } from "./jobs/processing.ts";
+import { startRetention } from "./jobs/retention.ts";
 import type { JobQueue } from "./jobs/queue.ts";
 import { redeliverMissedWebhooks } from "./github/redeliver.ts";
 import { readSentrySettings } from "./sentry/config.ts";
 import { IncidentIntake } from "./sentry/intake.ts";
 import { installationClients } from "./sentry/installations.ts";
-import { MemoryIncidentStore } from "./sentry/store.ts";
+import { JobStoreIncidents } from "./sentry/store.ts";
 import { createLogger } from "./log.ts";
 import { createLlmClient, parseLlmEnv } from "./llm/index.ts";
 import { createDockerClient, reapContainers, settleSandboxPlatform } from "./sandbox/index.ts";
@@ -83,6 +84,7 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     return;
   }
   log.info({ queue: describeQueue(settings) }, "jobs are recorded durably");
+  const stopRetention = startRetention({ queue, dataDir: settings.dataDir, days: settings.retentionDays, log });
   const probot = createProbot({ overrides: { log } });
   // With a shared queue `droid serve` only records jobs: `droid worker` processes run them.
   const processing = settings.queueUrl
@@ -90,6 +92,7 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     : await startProcessing(queue, probot, gate, await modelClient(log), settings, sentry?.historyDays, log);
   void redeliverMissedDeliveries(probot, queue, settings, log);
   onShutdownSignal(log, async () => {
+    stopRetention();
     await processing?.stop(settings.shutdownGraceMs);
     await server.stop();
     await outbox.drain();
@@ -104,7 +107,9 @@ async function worker(settings: Settings, sentry: ReturnType<typeof readSentrySe
   const probot = createProbot({ overrides: { log } });
   const gate = new PermissionGate({ cacheMs: settings.permissionCacheMs });
   const processing = await startProcessing(queue, probot, gate, await modelClient(log), settings, sentry?.historyDays, log);
+  const stopRetention = startRetention({ queue, dataDir: settings.dataDir, days: settings.retentionDays, log });
   onShutdownSignal(log, async () => {
+    stopRetention();
     await processing.stop(settings.shutdownGraceMs);
     await queue.close();
   });
@@ -112,7 +117,7 @@ async function worker(settings: Settings, sentry: ReturnType<typeof readSentrySe
 
 function incidentIntake(queue: JobQueue, log: Logger): IncidentIntake {
   const github = installationClients(createProbot({ overrides: { log } }));
-  return new IncidentIntake({ queue, store: new MemoryIncidentStore(), github, log: log.child({ name: "incidents" }) });
+  return new IncidentIntake({ queue, store: new JobStoreIncidents(queue), github, log: log.child({ name: "incidents" }) });
 }
 
 async function startProcessing(

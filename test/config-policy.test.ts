@@ -52,6 +52,8 @@ describe("operator policy settings", () => {
     expect(() => readSettings({ DROID_SANDBOX_RUNTIME: "runsc; rm -rf /" })).toThrow(/DROID_SANDBOX_RUNTIME/);
     expect(() => readSettings({ DROID_SANDBOX_DISK_BACKING: "loop" })).toThrow(/DROID_SANDBOX_DISK_BACKING/);
     expect(() => readSettings({ DROID_DAILY_USD_PER_REPO: "-1" })).toThrow(/DROID_DAILY_USD_PER_REPO/);
+    // Shorter than the webhook redelivery window: a redelivered webhook could run its job again.
+    expect(() => readSettings({ DROID_RETENTION_DAYS: "2" })).toThrow(/DROID_RETENTION_DAYS: 0 \(keep forever\) or at least 3 days/);
   });
 
   it("matches images exactly or by glob, and always allows Droid's own image", () => {

@@ -55,7 +55,13 @@ export const POLICY_ENV = {
   DROID_DAILY_USD_PER_REPO: optionalUsd,
   DROID_DAILY_USD_PER_INSTALLATION: optionalUsd,
   DROID_MAX_QUEUED_PER_REPO: z.coerce.number().int().min(1).max(100_000).default(20),
-  DROID_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
+  // Longer than the webhook redelivery window (72 h at most), so a redelivery never finds its job pruned.
+  DROID_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .max(36_500)
+    .refine((days) => days === 0 || days >= 3, "0 (keep forever) or at least 3 days")
+    .default(30),
   DROID_SANDBOX_RUNTIME: z.preprocess(unsetWhenEmpty, z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "a runtime name, e.g. runsc").optional()),
   DROID_SANDBOX_DISK_MB: z.coerce.number().int().min(0).max(1_048_576).default(4096),
   DROID_SANDBOX_DISK_BACKING: z.enum(["auto", "quota", "tmpfs"]).default("auto"),

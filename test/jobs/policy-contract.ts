@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { JobQueue } from "../../src/jobs/queue.ts";
+import { JobStoreIncidents } from "../../src/sentry/store.ts";
 import type { NewJob } from "../../src/jobs/types.ts";
 import { FIX, newJob, PLAN, revise, type JobSpec } from "./fixtures.ts";
 import type { QueueHarness } from "./queue-contract.ts";
@@ -169,11 +170,12 @@ export function describeDurablePolicyContract(name: string, makeHarness: () => P
     it("keeps the incident map across a restart", async () => {
       const harness = await makeHarness();
       try {
+        // Through the store the Sentry intake is given (`src/cli.ts`).
         const before = await harness.open();
-        await before.recordIncidentIssue({ repo: "acme/app", sentryIssueId: "sentry-1" }, 12);
+        await new JobStoreIncidents(before).set({ repo: "acme/app", sentryIssueId: "sentry-1" }, 12);
         await before.close();
         const after = await harness.open();
-        expect(await after.incidentIssue({ repo: "acme/app", sentryIssueId: "sentry-1" })).toBe(12);
+        expect(await new JobStoreIncidents(after).get({ repo: "acme/app", sentryIssueId: "sentry-1" })).toBe(12);
         await after.close();
       } finally {
         await harness.dispose();
