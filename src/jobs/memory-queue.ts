@@ -171,7 +171,6 @@ export class MemoryJobQueue implements JobQueue {
 
   async usage(query: UsageQuery): Promise<Usage> {
     const recent = [...this.#jobs.values()].filter((j) => j.createdAt >= query.since);
-    const sum = (jobs: Job[]) => jobs.reduce((total, j) => total + j.costUsd, 0);
     const inRepo = (j: Job) => repoKey(j.repo) === repoKey(query.repo);
     return {
       repoUsd: sum(recent.filter(inRepo)),
@@ -214,4 +213,8 @@ export class MemoryJobQueue implements JobQueue {
 function applyPatch(job: Job, patch: JobPatch): void {
   if (patch.costUsd !== undefined) job.costUsd = patch.costUsd;
   if (patch.links) job.links = { ...job.links, ...patch.links };
+}
+
+function sum(jobs: readonly Job[]): number {
+  return jobs.reduce((total, j) => total + j.costUsd, 0);
 }

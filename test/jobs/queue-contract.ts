@@ -19,6 +19,9 @@ export interface QueueHarness {
 
 const silent = pino({ enabled: false });
 
+/** Another review of pull request 12 at each call (one review is recorded once: the policy contract). */
+const reviewOfPr12 = () => ({ targetKind: "pull_request" as const, number: 12, request: revise("droid/12-x") });
+
 export function describeQueueContract(name: string, makeHarness: () => Promise<QueueHarness>): void {
   describe(`JobQueue contract: ${name}`, () => {
     let harness: QueueHarness | undefined;
@@ -125,14 +128,12 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
 
     it("queues revisions of one pull request one after another, and stops them all", async () => {
       const queue = await open();
-      // Each is another review of the pull request (one review is recorded once: the policy contract).
-      const pr = () => ({ targetKind: "pull_request" as const, number: 12, request: revise("droid/12-x") });
-      const first = await queue.enqueue(newJob(pr()));
+      const first = await queue.enqueue(newJob(reviewOfPr12()));
       const running = await queue.claim("w", ["revise"]);
       expect(running?.id).toBe(first.job.id);
       // A review arriving during the revision is queued, not refused, and waits for the branch.
-      const second = await queue.enqueue(newJob(pr()));
-      const third = await queue.enqueue(newJob(pr()));
+      const second = await queue.enqueue(newJob(reviewOfPr12()));
+      const third = await queue.enqueue(newJob(reviewOfPr12()));
       expect([second.status, third.status]).toEqual(["created", "created"]);
       expect(await queue.claim("w", ["revise"])).toBeUndefined();
       await queue.finish(first.job.id, { state: "succeeded" });
