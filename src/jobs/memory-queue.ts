@@ -5,22 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { QueueSignals } from "./queue-signals.ts";
-import {
-  dedupesActive,
-  incidentKey,
-  isActive,
-  lockKey,
-  repoKey,
-  reviewCovers,
-  sameTarget,
-  type EnqueueLimits,
-  type IncidentRef,
-  type JobPatch,
-  type JobQueue,
-  type RepoName,
-  type Usage,
-  type UsageQuery,
-} from "./queue.ts";
+import { dedupesActive, incidentKey, isActive, lockKey, repoKey, reviewCovers, sameTarget, type EnqueueLimits, type IncidentRef, type JobPatch, type JobQueue, type RepoName, type Usage, type UsageQuery } from "./queue.ts";
 import type { EnqueueResult, Job, JobKind, JobOutcome, NewJob, QueueFull, Target } from "./types.ts";
 
 export class MemoryJobQueue implements JobQueue {

@@ -25,19 +25,7 @@ import pino, { type Logger } from "pino";
 import { z } from "zod";
 import { safeJson } from "./job-schema.ts";
 import { ORPHAN_ERROR, ownerIsGone, ownerSchema, THIS_PROCESS } from "./ownership.ts";
-import {
-  dedupesActive,
-  lockKey,
-  repoKey,
-  reviewKeys,
-  type EnqueueLimits,
-  type IncidentRef,
-  type JobPatch,
-  type JobQueue,
-  type RepoName,
-  type Usage,
-  type UsageQuery,
-} from "./queue.ts";
+import { dedupesActive, lockKey, repoKey, reviewKeys, type EnqueueLimits, type IncidentRef, type JobPatch, type JobQueue, type RepoName, type Usage, type UsageQuery } from "./queue.ts";
 import { QueueSignals } from "./queue-signals.ts";
 import { parseJob, redisError } from "./redis-records.ts";
 import { SCRIPTS } from "./redis-scripts.ts";

@@ -2,12 +2,11 @@
  * The operator-policy part of the `JobQueue` contract, run against every backend: reviews
  * recorded once, the per-repository queue cap, spending sums, retention and the incident map.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import type { JobQueue } from "../../src/jobs/queue.ts";
+import { describe, expect, it } from "vitest";
 import { JobStoreIncidents } from "../../src/sentry/store.ts";
 import type { NewJob } from "../../src/jobs/types.ts";
 import { FIX, newJob, PLAN, revise, type JobSpec } from "./fixtures.ts";
-import type { QueueHarness } from "./queue-contract.ts";
+import { storeHandles, type QueueHarness } from "./queue-contract.ts";
 
 const HOUR = 3_600_000;
 const app = { owner: "acme", name: "app" };
@@ -36,21 +35,7 @@ function reply(reviewId: number, commentId: number): NewJob {
 
 export function describePolicyContract(name: string, makeHarness: () => Promise<QueueHarness>): void {
   describe(`JobQueue policy contract: ${name}`, () => {
-    let harness: QueueHarness | undefined;
-    const opened: JobQueue[] = [];
-
-    async function open(): Promise<JobQueue> {
-      harness ??= await makeHarness();
-      const queue = await harness.open();
-      opened.push(queue);
-      return queue;
-    }
-
-    afterEach(async () => {
-      for (const queue of opened.splice(0).toReversed()) await queue.close();
-      await harness?.dispose();
-      harness = undefined;
-    });
+    const open = storeHandles(makeHarness);
 
     it("records a review once while a revise job for it is active, whichever of its events comes first", async () => {
       const [a, b] = [await open(), await open()];
