@@ -1,7 +1,7 @@
 /**
  * A hardened sandbox: the `Sandbox` interface the agent's computer uses, its creation
  * (`createSandbox`, `withSandbox`) and the container-backed implementation. Longer than
- * most files (~320 lines) because the implementation's methods (exec, files in and out,
+ * most files (~330 lines) because the implementation's methods (exec, files in and out,
  * network switching, removal) share the container's private state; the container's
  * specification, exec plumbing, archives and labels live in their own files.
  */
