@@ -14,6 +14,7 @@ import { pino } from "pino";
 import { Probot, Server } from "probot";
 import { PermissionGate } from "../src/github/gate.ts";
 import { GitHubOutbox } from "../src/github/outbox.ts";
+import { DEFAULT_POLICY } from "../src/config/policy.ts";
 import { RepoConfigCache } from "../src/github/repo-config-loader.ts";
 import { MemoryJobQueue } from "../src/jobs/memory-queue.ts";
 import { freePort, startDroidServer } from "../src/server.ts";
@@ -84,7 +85,7 @@ const droid = await startDroidServer({
   baseUrl: github.url,
   queue: new MemoryJobQueue(),
   gate: new PermissionGate({ cacheMs: 60_000 }),
-  configs: new RepoConfigCache({ ttlMs: 30_000 }),
+  configs: new RepoConfigCache({ ttlMs: 30_000, policy: DEFAULT_POLICY }),
   outbox,
 });
 const droidTimes = await measure(droid.url);

@@ -15,15 +15,16 @@ import { loadRepoConfig, RepoConfigCache } from "./github/repo-config-loader.ts"
 import { reportInterruptedJobs } from "./github/interrupted.ts";
 import { describeQueue, openJobQueue } from "./jobs/open-queue.ts";
 import { startJobProcessing, type JobProcessing } from "./jobs/processing.ts";
+import { startRetention } from "./jobs/retention.ts";
 import type { JobQueue } from "./jobs/queue.ts";
 import { redeliverMissedWebhooks } from "./github/redeliver.ts";
 import { readSentrySettings } from "./sentry/config.ts";
 import { IncidentIntake } from "./sentry/intake.ts";
 import { installationClients } from "./sentry/installations.ts";
-import { MemoryIncidentStore } from "./sentry/store.ts";
+import { JobStoreIncidents } from "./sentry/store.ts";
 import { createLogger } from "./log.ts";
 import { createLlmClient, parseLlmEnv } from "./llm/index.ts";
-import { createDockerClient, reapContainers } from "./sandbox/index.ts";
+import { createDockerClient, reapContainers, settleSandboxPlatform } from "./sandbox/index.ts";
 import { createRunners, resumeBlocker } from "./runs/registry.ts";
 import type { RunnerServices } from "./runs/site.ts";
 import { startDroidServer } from "./server.ts";
@@ -80,9 +81,9 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
   const env = process.env;
   const queue = openJobQueue(settings, log);
   const gate = new PermissionGate({ cacheMs: settings.permissionCacheMs });
-  const configs = new RepoConfigCache({ ttlMs: settings.configCacheMs });
+  const configs = new RepoConfigCache({ ttlMs: settings.configCacheMs, policy: settings.policy });
   const outbox = new GitHubOutbox(log.child({ name: "outbox" }));
-  const incidents = sentry ? { settings: sentry, intake: incidentIntake(queue, log) } : undefined;
+  const incidents = sentry && process.env.APP_ID ? { settings: sentry, intake: incidentIntake(queue, log) } : undefined;
   const server = await startDroidServer({
     env,
     secret: env.WEBHOOK_SECRET ?? "",
@@ -97,10 +98,12 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     gate,
     configs,
     outbox,
+    caps: settings.caps,
     ...(incidents ? { incidents } : {}),
   });
   if (incidents) log.info({ projects: [...incidents.settings.projects.keys()] }, "Sentry intake on /api/sentry/webhooks");
   log.info({ queue: describeQueue(settings) }, "jobs are recorded durably");
+  const stopRetention = startRetention({ queue, dataDir: settings.dataDir, days: settings.retentionDays, log });
   const probot = createProbot({ overrides: { log } });
   // With a shared queue `droid serve` only records jobs: `droid worker` processes run them.
   const processing = settings.queueUrl
@@ -108,6 +111,7 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     : await startProcessing(queue, probot, gate, await modelClient(log), settings, sentry?.historyDays, log);
   void redeliverMissedDeliveries(probot, queue, settings, log);
   onShutdownSignal(log, async () => {
+    stopRetention();
     await processing?.stop(settings.shutdownGraceMs);
     await server.stop();
     await outbox.drain();
@@ -136,7 +140,9 @@ async function worker(settings: Settings, sentry: ReturnType<typeof readSentrySe
   const probot = createProbot({ overrides: { log } });
   const gate = new PermissionGate({ cacheMs: settings.permissionCacheMs });
   const processing = await startProcessing(queue, probot, gate, await modelClient(log), settings, sentry?.historyDays, log);
+  const stopRetention = startRetention({ queue, dataDir: settings.dataDir, days: settings.retentionDays, log });
   onShutdownSignal(log, async () => {
+    stopRetention();
     await processing.stop(settings.shutdownGraceMs);
     await queue.close();
   });
@@ -144,7 +150,7 @@ async function worker(settings: Settings, sentry: ReturnType<typeof readSentrySe
 
 function incidentIntake(queue: JobQueue, log: Logger): IncidentIntake {
   const github = installationClients(createProbot({ overrides: { log } }));
-  return new IncidentIntake({ queue, store: new MemoryIncidentStore(), github, log: log.child({ name: "incidents" }) });
+  return new IncidentIntake({ queue, store: new JobStoreIncidents(queue), github, log: log.child({ name: "incidents" }) });
 }
 
 async function startProcessing(
@@ -158,6 +164,8 @@ async function startProcessing(
 ): Promise<JobProcessing> {
   const auth = (installationId: number) => probot.auth(installationId);
   const docker = createDockerClient();
+  // Says which runtime and disk quota sandboxes get; a runtime the engine does not know stops Droid here.
+  const platform = await settleSandboxPlatform(docker, settings.sandbox, log);
   // Containers left by an earlier run of this instance (a crash, a kill -9) are removed first.
   await reapContainers(docker, settings.instance, log).catch((error: unknown) =>
     log.error({ err: error }, "could not reap old sandboxes (is the Docker engine running?); starting anyway"),
@@ -167,8 +175,10 @@ async function startProcessing(
     runners: createRunners({
       probot,
       docker,
+      platform,
       secrets: processSecrets(),
       settings,
+      jobStore: queue,
       gate,
       llm,
       botLogin: botLoginOf(probot),
@@ -180,7 +190,7 @@ async function startProcessing(
     resumeBlocker,
     log,
     onNeedsAttention: (jobs) =>
-      reportInterruptedJobs(auth, jobs, log, async (octokit, job) => (await loadRepoConfig(octokit, job.repo)).config.command),
+      reportInterruptedJobs(auth, jobs, log, async (octokit, job) => (await loadRepoConfig(octokit, job.repo, settings.policy)).config.command),
     onCrash: async (job, _error) => {
       try {
         const octokit = await probot.auth(job.repo.installationId);

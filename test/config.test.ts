@@ -1,17 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_REPO_CONFIG, parseRepoConfig } from "../src/config/repo-config.ts";
 import { repositoryCloneUrl } from "../src/config/github-host.ts";
+import { DEFAULT_POLICY } from "../src/config/policy.ts";
 import { readSettings, readWebhookSecret } from "../src/config/settings.ts";
 
 describe("repo config", () => {
   it("fills defaults for an absent or empty file", () => {
-    expect(parseRepoConfig(undefined)).toEqual({ ok: true, config: DEFAULT_REPO_CONFIG });
+    expect(parseRepoConfig(undefined, DEFAULT_POLICY)).toEqual({ ok: true, config: DEFAULT_REPO_CONFIG });
     expect(DEFAULT_REPO_CONFIG).toMatchObject({ label: "droid", command: "droid", budget: { usd: 2, tokens: 1_000_000 } });
-    expect(parseRepoConfig({})).toMatchObject({ ok: true });
+    expect(parseRepoConfig({}, DEFAULT_POLICY)).toMatchObject({ ok: true });
   });
 
   it("names each problem with its key, what was expected and what was found", () => {
-    const result = parseRepoConfig({ label: "", command: "Not OK", extra: 1 });
+    const result = parseRepoConfig({ label: "", command: "Not OK", extra: 1 }, DEFAULT_POLICY);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems).toEqual([
@@ -23,7 +24,7 @@ describe("repo config", () => {
   });
 
   it("rejects a file that is not a mapping", () => {
-    expect(parseRepoConfig(["a"])).toMatchObject({ ok: false, problems: [{ key: "(top level)", expected: "object" }] });
+    expect(parseRepoConfig(["a"], DEFAULT_POLICY)).toMatchObject({ ok: false, problems: [{ key: "(top level)", expected: "object" }] });
   });
 });
 

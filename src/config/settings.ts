@@ -5,6 +5,8 @@
 import { availableParallelism, freemem, hostname } from "node:os";
 import { z } from "zod";
 import { GITHUB_COM, HOST_PATTERN, type GitHubHost } from "./github-host.ts";
+import type { SandboxPlatformSettings } from "../sandbox/index.ts";
+import { POLICY_ENV, policySettings, type JobCaps, type OperatorPolicy } from "./policy.ts";
 
 const seconds = z.coerce.number().int().min(0);
 
@@ -27,6 +29,8 @@ const settingsSchema = z.object({
   DROID_WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(64 * 1024).max(100 * 1024 * 1024).default(25 * 1024 * 1024),
   GHE_HOST: z.string().trim().regex(HOST_PATTERN, "a host name with an optional port, e.g. ghe.example.com (no scheme, path or credentials)").optional(),
   GHE_PROTOCOL: z.enum(["https", "http"], "https or http").default("https"),
+  // Operator policy, caps, retention and the sandbox platform (`policy.ts`, docs/security.md).
+  ...POLICY_ENV,
 });
 
 export interface Settings {
@@ -48,6 +52,14 @@ export interface Settings {
   webhookMaxBodyBytes: number;
   /** Where repositories are cloned from (`GHE_HOST` / `GHE_PROTOCOL`, else github.com). */
   githubHost: GitHubHost;
+  /** What repository config may ask for (it can only narrow this). */
+  policy: OperatorPolicy;
+  /** Daily spending caps and the per-repository queue cap. */
+  caps: JobCaps;
+  /** Ended jobs older than this many days are pruned (0: never). */
+  retentionDays: number;
+  /** The sandbox's container runtime and disk quota. */
+  sandbox: SandboxPlatformSettings;
 }
 
 /** Probot's secret when `WEBHOOK_SECRET` is unset: public, so anyone can sign deliveries with it. */
@@ -85,6 +97,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     devMode,
     webhookMaxBodyBytes: s.DROID_WEBHOOK_MAX_BODY_BYTES,
     githubHost: s.GHE_HOST ? { protocol: s.GHE_PROTOCOL, host: s.GHE_HOST.toLowerCase() } : GITHUB_COM,
+    ...policySettings(s),
   };
 }
 

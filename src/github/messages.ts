@@ -54,6 +54,9 @@ export function configProblemMessage(problems: readonly ConfigProblem[]): string
     ...rows,
     "",
     "Fix the file on the default branch and ask again. The README's configuration reference lists every key.",
+    ...(problems.some((p) => p.operatorLimit)
+      ? ["", "Some values go beyond what this Droid's operators allow: ask for less, or ask them to raise the limit."]
+      : []),
   ].join("\n");
 }
 

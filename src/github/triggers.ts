@@ -53,6 +53,8 @@ const reviewComment = z.object({
     line: z.number().int().nullable().optional(),
     diff_hunk: z.string(),
     in_reply_to_id: z.number().int().positive().optional(),
+    /** The review GitHub made the comment part of (a lone reply gets a review of its own). */
+    pull_request_review_id: z.number().int().positive().nullable().optional(),
     user,
   }),
 });
@@ -89,6 +91,8 @@ export type Trigger =
   | (TriggerBase & {
       kind: "review-reply";
       commentId: number;
+      /** The review the reply belongs to: its `review` event asks for the same revision. */
+      reviewId: number | null;
       inReplyToId: number;
       body: string;
       path: string;
@@ -191,6 +195,7 @@ function fromReviewComment(deliveryId: string, payload: unknown): TriggerParse {
     target: { kind: "pull_request", number: p.pull_request.number },
     sender: actor(p.comment.user),
     commentId: p.comment.id,
+    reviewId: p.comment.pull_request_review_id ?? null,
     inReplyToId: p.comment.in_reply_to_id,
     body: p.comment.body,
     path: p.comment.path,

@@ -100,7 +100,15 @@ export type EnqueueResult =
   /** The same delivery was recorded before: nothing new was created. */
   | { status: "duplicate-delivery"; job: Job }
   /** A job of the same kind is already queued or running for the target. */
-  | { status: "already-active"; job: Job };
+  | { status: "already-active"; job: Job }
+  /** An active revise job of the same pull request already answers the same review (`reviewCovers`). */
+  | { status: "covered"; job: Job };
+
+/** Nothing was recorded: the repository already has `queued` jobs waiting, its cap. */
+export interface QueueFull {
+  status: "queue-full";
+  queued: number;
+}
 
 /** How a job ended, as written by the orchestrator in its `finally`. */
 export type JobOutcome =

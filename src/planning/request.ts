@@ -32,7 +32,7 @@ const EPHEMERAL = { type: "ephemeral" } as const;
 /** The `submit_plan` tool: the plan schema as JSON Schema, kinds limited to the known templates. */
 export function planTool(templates: TemplateSet): Tool {
   const schema = toolInputSchema(ModelPlanSchema);
-  const properties: Record<string, unknown> = { ...(schema.properties ?? {}) };
+  const properties: Record<string, unknown> = Object.assign({}, schema.properties);
   properties["kind"] = { type: "string", enum: templates.templates.map((t) => t.kind), description: "The kind of work: the template the plan follows." };
   return {
     name: PLAN_TOOL_NAME,

@@ -17,7 +17,7 @@ import { scrubSecrets } from "../github/text.ts";
 import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
 import type { JobRunner } from "../jobs/worker.ts";
 import type { LlmClient } from "../llm/index.ts";
-import { describeRepoCommands } from "../sandbox/index.ts";
+import { describeRepoCommands, type SandboxPlatform } from "../sandbox/index.ts";
 import { branchNameFor } from "../workspace/index.ts";
 import { LivePlan } from "../agent/live-plan.ts";
 import { runAgent, type AgentOutcome } from "../agent/loop.ts";
@@ -33,6 +33,7 @@ import { standardTools } from "../agent/tools/standard.ts";
 export interface FixJobDeps {
   octokit: GitHubClient;
   docker: Docker;
+  platform: SandboxPlatform;
   llm: LlmClient;
   config: RepoConfig;
   gate: PermissionGate;

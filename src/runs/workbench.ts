@@ -14,7 +14,7 @@ import type { RunFigures } from "../github/fix-report.ts";
 import { inlineCode } from "../github/safe-markdown.ts";
 import type { Job, JobOutcome } from "../jobs/types.ts";
 import type { UsageLedger } from "../llm/index.ts";
-import { DEFAULT_LIMITS, SANDBOX_IMAGE, UnsafeArchiveError, bringChangesBack, copyTreeIntoSandbox, createSandbox, describeExecResult, readTreeEntry, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig } from "../sandbox/index.ts";
+import { DEFAULT_LIMITS, SANDBOX_IMAGE, UnsafeArchiveError, bringChangesBack, copyTreeIntoSandbox, createSandbox, describeExecResult, readTreeEntry, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig, type SandboxPlatform } from "../sandbox/index.ts";
 import { Repository, WorkspaceRefusal, type Checkout } from "../workspace/index.ts";
 import { describeChanges } from "../agent/changes.ts";
 import { AgentComputer } from "../agent/computer.ts";
@@ -23,6 +23,8 @@ import { agentSystemPrompt } from "../agent/prompts.ts";
 
 export interface WorkbenchDeps {
   docker: Docker;
+  /** The runtime and disk quota of this worker's sandboxes. */
+  platform: SandboxPlatform;
   config: RepoConfig;
   /** The installation token, for git over HTTPS on the worker only. */
   token: () => Promise<string>;
@@ -106,6 +108,8 @@ export class WorkbenchSite {
       image: settings.image ?? SANDBOX_IMAGE,
       network: settings.network,
       limits: settings.limits,
+      runtime: deps.platform.runtime,
+      disk: deps.platform.disk,
       secrets: [...deps.secrets, token],
       logger: deps.log,
     });

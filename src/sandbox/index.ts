@@ -1,6 +1,8 @@
 export { type ArchiveEntry, type ArchiveOwner, packDirectory, packEntries } from "./archive-pack.ts";
 export { UnsafeArchiveError, extractArchive, readArchiveFiles } from "./archive-unpack.ts";
 export { createDockerClient } from "./docker-client.ts";
+export { type DiskQuota, NO_DISK_QUOTA, describeDiskQuota } from "./disk-quota.ts";
+export { type SandboxPlatform, type SandboxPlatformSettings, SandboxPlatformError, checkRuntime, prepareSandboxPlatform, resolveDiskQuota, settleSandboxPlatform } from "./platform.ts";
 export { SANDBOX_UID, SANDBOX_GID, WORKDIR } from "./container-spec.ts";
 export { OUTPUT_DIR, STATE_DIR } from "./exec.ts";
 export { type TreeContent, readTreeEntry } from "./host-files.ts";

@@ -17,6 +17,7 @@ import type { Logger } from "pino";
 import { type ArchiveEntry, packEntries, packFileFromDisk } from "./archive-pack.ts";
 import { readArchiveFiles } from "./archive-unpack.ts";
 import { SANDBOX_GID, SANDBOX_UID, SANDBOX_USER, WORKDIR, planContainer } from "./container-spec.ts";
+import { type DiskQuota, NO_DISK_QUOTA, volumeMemoryMb, volumeOptions } from "./disk-quota.ts";
 import { RUN_DIR, STATE_DIR, execInSandbox, logPathFor } from "./exec.ts";
 import type { ExecOutput, ExecResult } from "./exec-result.ts";
 import { assertImagePresent, isNotFound } from "./image.ts";
@@ -74,6 +75,8 @@ export interface CreateSandboxOptions {
   limits: SandboxLimits;
   /** Container runtime, e.g. "runsc" (gVisor); null for the engine's default. */
   runtime?: string | null;
+  /** The quota of the work tree's and `/droid`'s volumes (default: none). */
+  disk?: DiskQuota;
   /** Network attached while the policy allows it (default "bridge"). */
   networkName?: string;
   /** Strings that must never enter the sandbox (tokens, keys): commands and env carrying one are refused. */
@@ -100,18 +103,20 @@ export class SecretInSandboxError extends Error {
 /** Creates and starts a hardened sandbox. The caller must `remove()` it when the job ends. */
 export async function createSandbox(docker: Docker, options: CreateSandboxOptions): Promise<Sandbox> {
   await assertImagePresent(docker, options.image);
+  const disk = options.disk ?? NO_DISK_QUOTA;
   const plan = planContainer({
     owner: options.owner,
     image: options.image,
     network: options.network,
     limits: options.limits,
     runtime: options.runtime ?? null,
+    volumeMemoryMb: volumeMemoryMb(disk),
     networkName: options.networkName ?? "bridge",
     suffix: randomBytes(4).toString("hex"),
   });
   const labels = plan.create.Labels ?? {};
-  await docker.createVolume({ Name: plan.workVolume, Labels: labels });
-  await docker.createVolume({ Name: plan.stateVolume, Labels: labels });
+  await docker.createVolume({ Name: plan.workVolume, Labels: labels, ...volumeOptions(disk) });
+  await docker.createVolume({ Name: plan.stateVolume, Labels: labels, ...volumeOptions(disk) });
   const volumes = [plan.workVolume, plan.stateVolume];
   let container: Docker.Container | null = null;
   try {

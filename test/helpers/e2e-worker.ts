@@ -34,8 +34,11 @@ export async function startE2eWorker(options: {
     runners: createRunners({
       probot: testProbot(),
       docker,
+      // Memory-backed volumes with a quota: the mechanism this engine gets by default (`auto`).
+      platform: { runtime: null, disk: { kind: "tmpfs", sizeMb: 1024 } },
       secrets: [],
       settings: { ...readSettings(options.env ?? {}), dataDir: E2E_DATA_DIR, instance: options.instance },
+      jobStore: options.queue,
       gate: options.server.gate,
       llm: { client: await testLlm() },
       botLogin: async () => BOT_LOGIN,

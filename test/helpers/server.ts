@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { PermissionGate } from "../../src/github/gate.ts";
 import { GitHubOutbox } from "../../src/github/outbox.ts";
+import { DEFAULT_POLICY } from "../../src/config/policy.ts";
 import { RepoConfigCache } from "../../src/github/repo-config-loader.ts";
 import type { AppServices } from "../../src/app.ts";
 import type { JobQueue } from "../../src/jobs/queue.ts";
@@ -29,7 +30,7 @@ export async function startTestServer(
     Octokit: TestOctokit,
     queue,
     gate,
-    configs: new RepoConfigCache({ ttlMs: options.configTtlMs ?? 0 }),
+    configs: new RepoConfigCache({ ttlMs: options.configTtlMs ?? 0, policy: DEFAULT_POLICY }),
     outbox,
     ...(options.incidents ? { incidents: options.incidents } : {}),
   });

@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisJobQueue } from "../../src/jobs/redis-queue.ts";
 import { newJob } from "./fixtures.ts";
+import { describeDurablePolicyContract, describePolicyContract } from "./policy-contract.ts";
 import { describeDurableQueueContract, describeQueueContract, type QueueHarness } from "./queue-contract.ts";
 import { startRedisServer, type RedisServer } from "./redis-server.ts";
 
@@ -42,3 +43,5 @@ describe("Redis records written by earlier versions", () => {
     }
   });
 });
+describePolicyContract("Redis", redisHarness);
+describeDurablePolicyContract("Redis", redisHarness);

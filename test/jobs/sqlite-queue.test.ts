@@ -5,6 +5,7 @@ import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
 import { DATABASE_FILE, SqliteJobQueue } from "../../src/jobs/sqlite-queue.ts";
 import { newJob } from "./fixtures.ts";
+import { describeDurablePolicyContract, describePolicyContract } from "./policy-contract.ts";
 import { describeDurableQueueContract, describeQueueContract, type QueueHarness } from "./queue-contract.ts";
 
 async function sqliteHarness(): Promise<QueueHarness> {
@@ -36,3 +37,5 @@ describe("SQLite records written by earlier versions", () => {
     }
   });
 });
+describePolicyContract("SQLite", sqliteHarness);
+describeDurablePolicyContract("SQLite", sqliteHarness);
