@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { pino } from "pino";
@@ -7,6 +10,9 @@ import { freePort } from "../src/server.ts";
 import { TEST_PRIVATE_KEY } from "./helpers/github.ts";
 import { issueComment } from "./helpers/payloads.ts";
 import { sendWebhook } from "./helpers/webhook.ts";
+
+/** This file's own data dir: a job store another checkout migrated must not be in the way. */
+const DATA_DIR = mkdtempSync(path.join(tmpdir(), "droid-cli-test-"));
 
 let child: ChildProcess | undefined;
 
@@ -36,7 +42,7 @@ describe("droid serve", () => {
   it("without credentials serves Probot's setup page that registers the app from app.yml", async () => {
     const port = await freePort();
     child = spawn(process.execPath, ["src/cli.ts", "serve"], {
-      env: cleanEnv({ PORT: String(port), LOG_LEVEL: "warn", NO_SMEE_SETUP: "true", DROID_DATA_DIR: "/tmp/droid-cli-test" }),
+      env: cleanEnv({ PORT: String(port), LOG_LEVEL: "warn", NO_SMEE_SETUP: "true", DROID_DATA_DIR: DATA_DIR }),
       stdio: "ignore",
     });
     const root = await waitFor(`http://127.0.0.1:${port}/`);
@@ -52,7 +58,7 @@ describe("droid serve", () => {
   it("in setup mode has no webhook route: a delivery signed with Probot's default secret gets 404 (Probot's route would verify it)", async () => {
     const port = await freePort();
     child = spawn(process.execPath, ["src/cli.ts", "serve"], {
-      env: cleanEnv({ PORT: String(port), LOG_LEVEL: "warn", NO_SMEE_SETUP: "true", DROID_DATA_DIR: "/tmp/droid-cli-test" }),
+      env: cleanEnv({ PORT: String(port), LOG_LEVEL: "warn", NO_SMEE_SETUP: "true", DROID_DATA_DIR: DATA_DIR }),
       stdio: "ignore",
     });
     const url = `http://127.0.0.1:${port}`;
@@ -68,7 +74,7 @@ describe("droid serve", () => {
   ])("refuses to start with %s, saying which variable to set, and nothing listens for a forged delivery", async (_case, secret: Record<string, string>, why) => {
     const port = await freePort();
     child = spawn(process.execPath, ["src/cli.ts", "serve"], {
-      env: cleanEnv({ APP_ID: "1", PRIVATE_KEY: TEST_PRIVATE_KEY, PORT: String(port), NODE_ENV: "production", DROID_DATA_DIR: "/tmp/droid-cli-test", ...secret }),
+      env: cleanEnv({ APP_ID: "1", PRIVATE_KEY: TEST_PRIVATE_KEY, PORT: String(port), NODE_ENV: "production", DROID_DATA_DIR: DATA_DIR, ...secret }),
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";

@@ -183,7 +183,7 @@ export class AgentComputer {
   /** The whole output: the kept head and tail when nothing was cut, else the saved log. */
   async #fullOutput(result: ExecResult): Promise<string> {
     if (!result.truncated) return result.stderr ? `${result.stdout}${result.stdout.endsWith("\n") || !result.stdout ? "" : "\n"}${result.stderr}` : result.stdout;
-    if (result.kind === "killed" && result.reason === "deadline") return `${result.stdout}\n${result.stderr}`;
+    if (result.kind === "killed" && result.reason === "unstoppable") return `${result.stdout}\n${result.stderr}`;
     try {
       const log = await this.#o.sandbox.readFile(result.logPath);
       return log.subarray(0, MAX_LOG_BYTES).toString("utf8");

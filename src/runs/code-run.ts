@@ -1,8 +1,8 @@
 /**
  * The frame every code-changing run shares (`/droid fix`, review revisions): the job's
- * usage ledger and figures, its workbench, and one `try/catch/finally` that turns a stop
- * or a refused workspace into a clear comment and always removes the sandbox and the
- * job's folder. Also the commit step both kinds use: Droid as author, the requester as
+ * usage ledger and figures, its workbench, and one `try/catch/finally` that turns a stop,
+ * a refused workspace or a lost sandbox into a clear comment and always removes the sandbox
+ * and the job's folder. Also the commit step both kinds use: Droid as author, the requester as
  * co-author.
  */
 import type { GitHubClient } from "../github/octokit.ts";
@@ -10,6 +10,7 @@ import { stoppedBeforePushMessage } from "../github/messages.ts";
 import type { RunFigures } from "../github/fix-report.ts";
 import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
 import { UsageLedger } from "../llm/index.ts";
+import { SandboxGoneError } from "../sandbox/index.ts";
 import { WorkspaceRefusal, type Person, type Repository } from "../workspace/index.ts";
 import { WorkbenchSite, runFigures, type WorkbenchDeps } from "./workbench.ts";
 
@@ -57,6 +58,10 @@ export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => 
     if (error instanceof WorkspaceRefusal) {
       await options.say(`I stopped: ${error.message}`);
       return ended({ state: "failed", error: "refused" });
+    }
+    if (error instanceof SandboxGoneError) {
+      await options.say(`I stopped: ${error.message} Nothing was pushed after that; ask again to start over in a fresh sandbox.`);
+      return ended({ state: "failed", error: "sandbox lost" });
     }
     throw error;
   } finally {

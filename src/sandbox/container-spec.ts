@@ -2,6 +2,7 @@ import type Docker from "dockerode";
 import { type SandboxOwner, ownerLabels } from "./labels.ts";
 import type { NetworkPolicy, SandboxLimits } from "./settings.ts";
 import { STATE_DIR } from "./exec.ts";
+import { REAPER_CAPABILITIES, REAPER_PROCESS } from "./process-reaper.ts";
 
 /** The work tree inside the sandbox (a volume). */
 export const WORKDIR = "/workspace";
@@ -32,7 +33,11 @@ export interface ContainerPlanInput {
   suffix: string;
 }
 
-/** The hardened container Droid runs a job's commands in. Pure: tests can inspect it. */
+/**
+ * The hardened container Droid runs a job's commands in. Pure: tests can inspect it. Its main
+ * process is the process reaper (`process-reaper.ts`); every command is a `docker exec` as
+ * SANDBOX_USER.
+ */
 export function planContainer(input: ContainerPlanInput): ContainerPlan {
   const base = `droid-${input.owner.jobId.replace(/[^a-zA-Z0-9_.-]/g, "-").slice(0, 40)}-${input.suffix}`;
   const labels = ownerLabels(input.owner);
@@ -42,6 +47,7 @@ export function planContainer(input: ContainerPlanInput): ContainerPlan {
   const hostConfig: Docker.HostConfig = {
     NetworkMode: input.network === "none" ? "none" : input.networkName,
     CapDrop: ["ALL"],
+    CapAdd: REAPER_CAPABILITIES,
     SecurityOpt: ["no-new-privileges:true"],
     Privileged: false,
     PidsLimit: input.limits.pids,
@@ -65,9 +71,10 @@ export function planContainer(input: ContainerPlanInput): ContainerPlan {
     create: {
       name: base,
       Image: input.image,
-      Cmd: ["sleep", "infinity"],
+      ...REAPER_PROCESS,
       Entrypoint: [""],
-      User: SANDBOX_USER,
+      // An image's HEALTHCHECK would run its own command as the container's user (root): none.
+      Healthcheck: { Test: ["NONE"] },
       WorkingDir: WORKDIR,
       Env: [`HOME=${STATE_DIR}/home`, "CI=true", "LANG=C.UTF-8", "PAGER=cat", "GIT_PAGER=cat", "TMPDIR=/tmp"],
       Labels: labels,

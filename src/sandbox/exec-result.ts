@@ -2,15 +2,16 @@
 export type ExecResult =
   /** The command ran to its end (any exit code, including signals it caused itself). */
   | (ExecOutput & { kind: "completed"; exitCode: number })
-  /** The command ran past its timeout; it and its children were killed. */
+  /** The command ran past its timeout; it and every process it started were killed. */
   | (ExecOutput & { kind: "timed-out"; timeoutSeconds: number })
   /** The command pushed the sandbox past its memory limit and was killed by the kernel. */
   | (ExecOutput & { kind: "oom"; memoryMb: number })
   /**
-   * Droid killed the command: `aborted` when its AbortSignal fired, `deadline` when the command
-   * did not stop after its timeout and the whole sandbox had to be killed (the sandbox is gone).
+   * Droid killed the command: `aborted` when its AbortSignal fired (the sandbox stays usable);
+   * `unstoppable` when the processes it left could not be killed in time, so the whole sandbox
+   * was killed (it is gone: further commands throw `SandboxGoneError`).
    */
-  | (ExecOutput & { kind: "killed"; reason: "aborted" | "deadline" });
+  | (ExecOutput & { kind: "killed"; reason: "aborted" | "unstoppable" });
 
 export type ExecResultKind = ExecResult["kind"];
 
@@ -40,7 +41,7 @@ export function describeExecResult(result: ExecResult): string {
     case "killed":
       return result.reason === "aborted"
         ? `was cancelled after ${seconds(result.durationMs)}`
-        : `did not stop after its timeout; the sandbox was killed`;
+        : "left processes that could not be stopped, so the sandbox was killed and can run no more commands";
   }
 }
 

@@ -10,15 +10,8 @@ export { type ExecOutput, type ExecResult, type ExecResultKind, describeExecResu
 export { SANDBOX_IMAGE, SandboxImageMissingError, assertImagePresent } from "./image.ts";
 export { LABELS, type SandboxOwner } from "./labels.ts";
 export { type ReapResult, reapContainers } from "./reap.ts";
-export {
-  type CreateSandboxOptions,
-  type ExecOptions,
-  type Sandbox,
-  SandboxGoneError,
-  SecretInSandboxError,
-  createSandbox,
-  withSandbox,
-} from "./sandbox.ts";
+export { type ExecOptions, SandboxGoneError } from "./command-runner.ts";
+export { type CreateSandboxOptions, type Sandbox, SecretInSandboxError, createSandbox, withSandbox } from "./sandbox.ts";
 export {
   DEFAULT_LIMITS,
   NETWORK_POLICIES,

@@ -1,9 +1,10 @@
 /**
  * A hardened sandbox: the `Sandbox` interface the agent's computer uses, its creation
- * (`createSandbox`, `withSandbox`) and the container-backed implementation. Longer than
- * most files (~340 lines) because the implementation's methods (exec, files in and out,
- * network switching, removal) share the container's private state; the container's
- * specification, exec plumbing, archives and labels live in their own files.
+ * (`createSandbox`, `withSandbox`) and the container-backed implementation, whose methods
+ * (exec, files in and out, network switching, removal) share the container's private state.
+ * The container's specification, the command queue and its process reaper, exec plumbing,
+ * archives and labels live in their own files. Longer than most files (~350 lines) for
+ * that shared state.
  */
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
@@ -16,26 +17,15 @@ import type Docker from "dockerode";
 import type { Logger } from "pino";
 import { type ArchiveEntry, packEntries, packFileFromDisk } from "./archive-pack.ts";
 import { readArchiveFiles } from "./archive-unpack.ts";
+import { CommandRunner, type ExecOptions, SandboxGoneError } from "./command-runner.ts";
 import { SANDBOX_GID, SANDBOX_UID, SANDBOX_USER, WORKDIR, planContainer } from "./container-spec.ts";
 import { type DiskQuota, NO_DISK_QUOTA, volumeMemoryMb, volumeOptions } from "./disk-quota.ts";
-import { RUN_DIR, STATE_DIR, execInSandbox, logPathFor } from "./exec.ts";
-import type { ExecOutput, ExecResult } from "./exec-result.ts";
+import { RUN_DIR, STATE_DIR } from "./exec.ts";
+import type { ExecResult } from "./exec-result.ts";
 import { assertImagePresent, isNotFound } from "./image.ts";
 import type { SandboxOwner } from "./labels.ts";
 import type { NetworkPolicy, SandboxLimits } from "./settings.ts";
 import { SYSTEM_TOOLS, type SystemToolCommand, type SystemToolRun, startSystemTool, systemToolOutput } from "./system-tool.ts";
-
-export interface ExecOptions {
-  /** Working directory: relative to the work tree, or absolute. */
-  cwd?: string;
-  env?: Record<string, string>;
-  /** Per-command timeout; capped at the sandbox's `commandTimeoutSeconds`. */
-  timeoutSeconds?: number;
-  /** Bytes of stdout and of stderr to keep in the result (default: the sandbox's `outputBytes`). */
-  outputBytes?: number;
-  /** Cancels the command: its process group is killed and the result is `killed`/`aborted`. */
-  signal?: AbortSignal;
-}
 
 /** The computer the agent works on. Every path is inside the container. */
 export interface Sandbox {
@@ -81,16 +71,11 @@ export interface CreateSandboxOptions {
   networkName?: string;
   /** Strings that must never enter the sandbox (tokens, keys): commands and env carrying one are refused. */
   secrets?: readonly string[];
-  /** Extra time after a command's timeout before the host kills the container (default 15 s). */
+  /** Extra time after a command's timeout before the host stops it through the reaper (default 15 s). */
   hostGraceMs?: number;
+  /** How long the process reaper may take after a command before the container is killed instead (default 10 s). */
+  reapTimeoutMs?: number;
   logger: Logger;
-}
-
-export class SandboxGoneError extends Error {
-  constructor(id: string) {
-    super(`The sandbox ${id.slice(0, 12)} was killed and can no longer run commands.`);
-    this.name = "SandboxGoneError";
-  }
 }
 
 export class SecretInSandboxError extends Error {
@@ -168,8 +153,7 @@ class DockerSandbox implements Sandbox {
   readonly #container: Docker.Container;
   readonly #volumes: string[];
   readonly #options: CreateSandboxOptions;
-  #sequence = 0;
-  #dead = false;
+  readonly #commands: CommandRunner;
   #removed = false;
 
   constructor(docker: Docker, container: Docker.Container, volumes: string[], options: CreateSandboxOptions) {
@@ -179,52 +163,28 @@ class DockerSandbox implements Sandbox {
     this.#container = container;
     this.#volumes = volumes;
     this.#options = options;
+    this.#commands = new CommandRunner({
+      container,
+      limits: options.limits,
+      hostGraceMs: options.hostGraceMs ?? 15_000,
+      reapTimeoutMs: options.reapTimeoutMs ?? 10_000,
+      readSmallFile: async (filePath) => {
+        try {
+          return (await this.readFile(filePath)).toString("utf8");
+        } catch {
+          return null;
+        }
+      },
+      jobId: options.owner.jobId,
+      logger: options.logger,
+    });
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    if (this.#dead || this.#removed) throw new SandboxGoneError(this.id);
-    const env = options.env ?? {};
+    this.#assertUsable();
     this.#refuseSecrets(command, "command");
-    for (const [key, value] of Object.entries(env)) this.#refuseSecrets(`${key}=${value}`, `environment variable ${key}`);
-    const limits = this.#options.limits;
-    const sequence = ++this.#sequence;
-    if (options.signal?.aborted) {
-      return { ...emptyOutput(command, logPathFor(sequence)), kind: "killed", reason: "aborted" };
-    }
-    const timeoutSeconds = Math.min(options.timeoutSeconds ?? limits.commandTimeoutSeconds, limits.commandTimeoutSeconds);
-    const result = await execInSandbox(
-      {
-        container: this.#container,
-        readSmallFile: async (filePath) => {
-          try {
-            return (await this.readFile(filePath)).toString("utf8");
-          } catch {
-            return null;
-          }
-        },
-        kill: async () => {
-          this.#dead = true;
-          await this.#container.kill().catch(() => {});
-        },
-      },
-      {
-        command,
-        sequence,
-        timeoutSeconds,
-        user: SANDBOX_USER,
-        workingDir: this.#resolve(options.cwd ?? "."),
-        env,
-        outputBytes: options.outputBytes ?? limits.outputBytes,
-        memoryMb: limits.memoryMb,
-        hostGraceMs: this.#options.hostGraceMs ?? 15_000,
-        ...(options.signal ? { signal: options.signal } : {}),
-      },
-    );
-    this.#options.logger.debug(
-      { jobId: this.#options.owner.jobId, sequence, kind: result.kind, durationMs: result.durationMs },
-      "sandbox command finished",
-    );
-    return result;
+    for (const [key, value] of Object.entries(options.env ?? {})) this.#refuseSecrets(`${key}=${value}`, `environment variable ${key}`);
+    return this.#commands.run(command, this.#resolve(options.cwd ?? "."), options);
   }
 
   async readFile(filePath: string): Promise<Buffer> {
@@ -257,7 +217,7 @@ class DockerSandbox implements Sandbox {
   }
 
   async unpackArchive(archive: Readable, directory: string): Promise<void> {
-    if (this.#dead || this.#removed) throw new SandboxGoneError(this.id);
+    this.#assertUsable();
     const absolute = this.#resolve(directory);
     const spool = await mkdtemp(path.join(tmpdir(), "droid-archive-"));
     const name = `unpack-${randomBytes(4).toString("hex")}.tar`;
@@ -286,7 +246,7 @@ class DockerSandbox implements Sandbox {
   }
 
   async runSystemTool(command: SystemToolCommand): Promise<SystemToolRun> {
-    if (this.#dead || this.#removed) throw new SandboxGoneError(this.id);
+    this.#assertUsable();
     this.#refuseSecrets(command.join(" "), "command");
     return startSystemTool(this.#container, command, { user: SANDBOX_USER, workingDir: WORKDIR, timeoutMs: this.#options.limits.commandTimeoutSeconds * 1000 });
   }
@@ -303,7 +263,13 @@ class DockerSandbox implements Sandbox {
   async remove(): Promise<void> {
     if (this.#removed) return;
     this.#removed = true;
+    this.#commands.close("it was removed");
     await removeQuietly(this.#docker, this.#container, this.#volumes, this.#options.logger);
+  }
+
+  #assertUsable(): void {
+    const gone = this.#commands.gone;
+    if (gone !== null) throw new SandboxGoneError(this.id, gone);
   }
 
   #resolve(filePath: string): string {
@@ -315,10 +281,6 @@ class DockerSandbox implements Sandbox {
       if (secret.length > 0 && text.includes(secret)) throw new SecretInSandboxError(where);
     }
   }
-}
-
-function emptyOutput(command: string, logPath: string): ExecOutput {
-  return { command, stdout: "", stderr: "", stdoutBytes: 0, stderrBytes: 0, truncated: false, logPath, durationMs: 0 };
 }
 
 /** The volume a path is in, or null: only the work tree and /droid can be written from outside. */

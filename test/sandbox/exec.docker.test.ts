@@ -29,8 +29,9 @@ describe.skipIf(!engine)("sandbox exec against the real Docker engine", () => {
   });
 
   it("runs in the work tree as an unprivileged user", async () => {
-    const result = await sandbox.exec("pwd; id -u; cat /proc/self/status | grep CapEff");
-    expect(result.stdout).toBe("/workspace\n1000\nCapEff:\t0000000000000000\n");
+    // The container keeps CAP_KILL for its process reaper (root); commands get no capability at all.
+    const result = await sandbox.exec("pwd; id -u; grep -E '^Cap(Inh|Prm|Eff|Amb)' /proc/self/status");
+    expect(result.stdout).toBe("/workspace\n1000\nCapInh:\t0000000000000000\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapAmb:\t0000000000000000\n");
   });
 
   it("caps output in memory while the log file keeps every byte", async () => {
@@ -52,16 +53,16 @@ describe.skipIf(!engine)("sandbox exec against the real Docker engine", () => {
     expect(describeExecResult(result)).toBe("timed out after 1s and was killed");
     expect(Date.now() - started).toBeLessThan(8000);
     const left = await sandbox.exec("ps -eo comm | grep -c '^sleep$' || true");
-    expect(left.stdout.trim()).toBe("1"); // only the container's own `sleep infinity`
+    expect(left.stdout.trim()).toBe("0");
   });
 
-  it("cancels a command through its AbortSignal and stays usable", async () => {
+  it("cancels a command through its AbortSignal, what it started outside its process group too, and stays usable", async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 500);
-    const result = await sandbox.exec("sleep 60", { signal: controller.signal });
+    const result = await sandbox.exec("setsid -f sleep 1006 >/dev/null 2>&1; sleep 60", { signal: controller.signal });
     expect(result).toMatchObject({ kind: "killed", reason: "aborted" });
     expect(result.durationMs).toBeLessThan(10_000);
-    expect((await sandbox.exec("echo still-here")).stdout).toBe("still-here\n");
+    expect((await sandbox.exec("echo still-here; ps -eo comm= | grep -c '^sleep$' || true")).stdout).toBe("still-here\n0\n");
     const cancelled = await sandbox.exec("touch /workspace/should-not-exist", { signal: AbortSignal.abort() });
     expect(cancelled).toMatchObject({ kind: "killed", reason: "aborted", durationMs: 0 });
     expect((await sandbox.exec("ls /workspace/should-not-exist 2>&1 || true")).stdout).toMatch(/No such file/);
@@ -71,6 +72,19 @@ describe.skipIf(!engine)("sandbox exec against the real Docker engine", () => {
     const result = await sandbox.exec("python3 -c 'b = bytearray(600 * 1024 * 1024); print(len(b))'");
     expect(result.kind).toBe("oom");
     expect(describeExecResult(result)).toBe("ran out of memory (limit 256 MiB) and was killed");
+    expect((await sandbox.exec("echo alive")).stdout).toBe("alive\n");
+  });
+
+  it("reports 10 GB allocations as out of memory, and stays usable", async () => {
+    // 10 GiB in 1 MiB pieces, so the kernel's overcommit check never refuses it up front (a
+    // single bytearray(10 GiB) is a MemoryError on hosts with less RAM than that).
+    const allocate = "python3 -c 'chunks = [bytearray(1 << 20) for _ in range(10 * 1024)]'";
+    expect(await sandbox.exec(allocate)).toMatchObject({ kind: "oom", memoryMb: 256 });
+    // Without python: tail keeps the one endless "line" in memory.
+    expect(await sandbox.exec("head -c 10G /dev/zero | tail")).toMatchObject({ kind: "oom", memoryMb: 256 });
+    // Killed in a pipeline stage the command does not end with, or in a worker it waits for.
+    expect(await sandbox.exec("head -c 10G /dev/zero | tail | wc -c; exit 1")).toMatchObject({ kind: "oom" });
+    expect(await sandbox.exec(`${allocate} & worker=$!; sleep 1; wait $worker`)).toMatchObject({ kind: "oom" });
     expect((await sandbox.exec("echo alive")).stdout).toBe("alive\n");
   });
 
@@ -113,22 +127,39 @@ describe.skipIf(!engine)("sandbox exec against the real Docker engine", () => {
   });
 });
 
-describe.skipIf(!engine)("host-side deadline", () => {
-  it("kills the whole sandbox when a command outlives its deadline", async () => {
-    const { logger } = memoryLogger();
-    const sandbox = await createSandbox(docker, {
-      owner: { jobId: uniqueId("deadline"), instance: "test-exec" },
-      image: SANDBOX_IMAGE,
-      network: "none",
-      limits: DEFAULT_LIMITS,
-      // A negative grace makes the host deadline fire before the in-sandbox timeout.
-      hostGraceMs: -2500,
-      logger,
-    });
+const sandboxWith = (options: { hostGraceMs?: number; reapTimeoutMs?: number }) =>
+  createSandbox(docker, {
+    owner: { jobId: uniqueId("deadline"), instance: "test-exec" },
+    image: SANDBOX_IMAGE,
+    network: "none",
+    limits: DEFAULT_LIMITS,
+    ...options,
+    logger: memoryLogger().logger,
+  });
+
+describe.skipIf(!engine)("host-side deadline and the last resort", () => {
+  it("stops a command that stopped its own timeout, and the sandbox stays usable", async () => {
+    const sandbox = await sandboxWith({ hostGraceMs: 1000 });
     try {
-      const result = await sandbox.exec("sleep 30", { timeoutSeconds: 3 });
-      expect(result).toMatchObject({ kind: "killed", reason: "deadline" });
+      const started = Date.now();
+      const result = await sandbox.exec("kill -STOP $PPID; sleep 30", { timeoutSeconds: 2 });
+      expect(result).toMatchObject({ kind: "timed-out", timeoutSeconds: 2 });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      const after = await sandbox.exec("ps -eo comm= | grep -c '^sleep$' || true");
+      expect(after).toMatchObject({ kind: "completed", exitCode: 0, stdout: "0\n" });
+    } finally {
+      await sandbox.remove();
+    }
+  });
+
+  it("kills the whole sandbox when the reaper cannot answer, and says so", async () => {
+    const sandbox = await sandboxWith({ reapTimeoutMs: 0 });
+    try {
+      const result = await sandbox.exec("echo hello");
+      expect(result).toMatchObject({ kind: "killed", reason: "unstoppable", stdout: "hello\n" });
+      expect(describeExecResult(result)).toBe("left processes that could not be stopped, so the sandbox was killed and can run no more commands");
       await expect(sandbox.exec("true")).rejects.toThrow(SandboxGoneError);
+      await expect(sandbox.exec("true")).rejects.toThrow(/can no longer run commands: a command left processes that could not be stopped/);
       const state = await docker.getContainer(sandbox.id).inspect();
       expect(state.State.Running).toBe(false);
     } finally {

@@ -78,11 +78,15 @@ describe("the container Droid creates", () => {
       networkName: "bridge",
       suffix: "abcd",
     });
-    expect(plan.create.User).toBe("1000:1000");
+    // The main process is the process reaper: root with CAP_KILL only, fed on an open stdin;
+    // commands are execs as 1000:1000 (exec.docker.test.ts checks they hold no capability).
+    expect(plan.create).toMatchObject({ User: "0:0", OpenStdin: true, StdinOnce: false, Entrypoint: [""], Healthcheck: { Test: ["NONE"] } });
+    expect(plan.create.Cmd?.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
     expect(plan.create.Labels).toEqual({ "dev.droid.app": "droid", "dev.droid.job": "job-1", "dev.droid.instance": "worker-a" });
     expect(plan.create.HostConfig).toMatchObject({
       NetworkMode: "none",
       CapDrop: ["ALL"],
+      CapAdd: ["KILL"],
       SecurityOpt: ["no-new-privileges:true"],
       PidsLimit: 512,
       Memory: 2048 * 1024 * 1024,

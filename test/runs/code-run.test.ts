@@ -1,0 +1,43 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_REPO_CONFIG } from "../../src/config/repo-config.ts";
+import { codeRun } from "../../src/runs/code-run.ts";
+import { SandboxGoneError, createDockerClient } from "../../src/sandbox/index.ts";
+import { labeledJob } from "../fixtures/github.ts";
+import { GITHUB_COM } from "../../src/config/github-host.ts";
+
+describe("the code-run frame", () => {
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("ends a run whose sandbox was lost as failed, with a comment saying why, not as an internal error", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "droid-code-run-"));
+    dirs.push(dataDir);
+    const said: string[] = [];
+    const job = labeledJob({ id: "job-fix-1", request: { kind: "fix", instructions: "" } });
+    const result = await codeRun(
+      {
+        deps: { docker: createDockerClient(), config: DEFAULT_REPO_CONFIG, token: async () => "token", secrets: [], dataDir, instance: "test", log: pino({ level: "silent" }), platform: { runtime: null, disk: { kind: "tmpfs", sizeMb: 1024 } }, githubHost: GITHUB_COM },
+        job,
+        signal: new AbortController().signal,
+        model: "claude-sonnet-4-5",
+        links: {},
+        commandWord: "droid",
+        say: async (body) => said.push(body),
+      },
+      async () => {
+        throw new SandboxGoneError("0123456789abcdef", "a command left processes that could not be stopped, so the sandbox was killed");
+      },
+    );
+    expect(result.outcome).toEqual({ state: "failed", error: "sandbox lost" });
+    expect(said).toEqual([
+      "I stopped: The sandbox 0123456789ab can no longer run commands: a command left processes that could not be stopped, so the sandbox was killed. " +
+        "Nothing was pushed after that; ask again to start over in a fresh sandbox.",
+    ]);
+  });
+});
