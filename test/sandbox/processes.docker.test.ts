@@ -22,7 +22,7 @@ const LEFTOVERS = [
   "for p in /proc/[0-9]*; do",
   '  [ "$(stat -c %u "$p" 2>/dev/null)" = 1000 ] || continue',
   "  args=$(tr '\\0' ' ' < \"$p/cmdline\" 2>/dev/null)",
-  '  case "$args" in "/bin/sh -c "*droid-exec*|"tee -a "*|"timeout -s KILL "*|"bash -c : droid-leftovers"*|"") continue ;; esac',
+  '  case "$args" in "/bin/sh -c "*droid-exec*|"tee -a "*|"timeout -s KILL "*|*"bash -c : droid-leftovers"*|*"sh -c : droid-leftovers"*|"") continue ;; esac',
   '  echo "$p: $args"',
   "done",
 ].join("\n");
