@@ -1,0 +1,83 @@
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { Language, Parser, Query } from "web-tree-sitter";
+
+/**
+ * The languages Droid parses, and the grammars that parse them. Grammars are the WebAssembly
+ * builds shipped inside `@repomix/tree-sitter-wasms` (built with tree-sitter-cli 0.26, the ABI
+ * `web-tree-sitter` 0.26 reads); nothing is fetched at run time. Queries are ours, in `queries/`.
+ */
+export const PARSED_LANGUAGES = ["typescript", "tsx", "javascript", "python", "go", "rust", "java", "ruby"] as const;
+export type ParsedLanguage = (typeof PARSED_LANGUAGES)[number];
+
+const BY_EXTENSION: Record<string, ParsedLanguage> = {
+  ".ts": "typescript",
+  ".mts": "typescript",
+  ".cts": "typescript",
+  ".tsx": "tsx",
+  ".js": "javascript",
+  ".mjs": "javascript",
+  ".cjs": "javascript",
+  ".jsx": "javascript",
+  ".py": "python",
+  ".pyi": "python",
+  ".go": "go",
+  ".rs": "rust",
+  ".java": "java",
+  ".rb": "ruby",
+  ".rake": "ruby",
+};
+
+/** The parsed language of a path, by its extension; null for files indexed by path and text only. */
+export function languageOf(relativePath: string): ParsedLanguage | null {
+  return BY_EXTENSION[path.extname(relativePath).toLowerCase()] ?? null;
+}
+
+/** A grammar ready to parse: one parser and one compiled query per language, reused. */
+export interface Grammar {
+  language: ParsedLanguage;
+  parser: Parser;
+  query: Query;
+}
+
+const QUERY_FILE: Record<ParsedLanguage, string> = {
+  typescript: "typescript.scm",
+  tsx: "typescript.scm",
+  javascript: "javascript.scm",
+  python: "python.scm",
+  go: "go.scm",
+  rust: "rust.scm",
+  java: "java.scm",
+  ruby: "ruby.scm",
+};
+
+const QUERIES_DIR = path.join(import.meta.dirname, "queries");
+const require = createRequire(import.meta.url);
+const grammars = new Map<ParsedLanguage, Promise<Grammar>>();
+let runtime: Promise<void> | null = null;
+
+function wasmPath(language: ParsedLanguage): string {
+  const packageJson = require.resolve("@repomix/tree-sitter-wasms/package.json");
+  return path.join(path.dirname(packageJson), "out", `tree-sitter-${language}.wasm`);
+}
+
+async function loadGrammar(language: ParsedLanguage): Promise<Grammar> {
+  runtime ??= Parser.init();
+  await runtime;
+  const loaded = await Language.load(wasmPath(language));
+  const parser = new Parser();
+  parser.setLanguage(loaded);
+  const query = new Query(loaded, await readFile(path.join(QUERIES_DIR, QUERY_FILE[language]), "utf8"));
+  return { language, parser, query };
+}
+
+/** The grammar for a language, loaded once per process. */
+export function grammarFor(language: ParsedLanguage): Promise<Grammar> {
+  let grammar = grammars.get(language);
+  if (!grammar) {
+    grammar = loadGrammar(language);
+    grammars.set(language, grammar);
+  }
+  return grammar;
+}
