@@ -90,3 +90,16 @@ export function symbolRanks(index: RepositoryIndex, ranks: Float64Array): Map<st
   }
   return result;
 }
+
+const usage = new WeakMap<RepositoryIndex, Map<string, number>>();
+
+/** How many files use each name: a name most files use says little about where an issue is. */
+export function usageCounts(index: RepositoryIndex): Map<string, number> {
+  let counts = usage.get(index);
+  if (!counts) {
+    counts = new Map();
+    for (const file of index.files) for (const name of file.references) counts.set(name, (counts.get(name) ?? 0) + 1);
+    usage.set(index, counts);
+  }
+  return counts;
+}

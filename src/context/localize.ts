@@ -1,9 +1,10 @@
-import { fileRanks } from "./graph.ts";
+import { fileRanks, usageCounts } from "./graph.ts";
+import { issueQuery } from "./issue-text.ts";
 import { bm25, idf, lexicalIndex, type LexicalIndex } from "./lexical.ts";
-import { findMentions, type Mentions } from "./mentions.ts";
+import { findMentions } from "./mentions.ts";
 import type { RepositoryIndex } from "./repository-index.ts";
 import { fileSnippets, type Snippet } from "./snippets.ts";
-import { countTerms, identifierTerms, textTerms } from "./terms.ts";
+import { textTerms } from "./terms.ts";
 
 /** An issue (or question) to place in the code, and optionally what changed recently. */
 export interface LocalizeInput {
@@ -49,11 +50,17 @@ interface Evidence {
   lines: number[];
 }
 
-function queryTerms(text: string, mentions: Mentions): Map<string, number> {
-  const query = countTerms(textTerms(text));
-  for (const [term, count] of query) query.set(term, Math.min(3, 1 + Math.log(count)));
-  for (const name of mentions.names) for (const term of identifierTerms(name)) query.set(term, (query.get(term) ?? 1) + 1);
-  return query;
+/** Documentation and changelogs mention everything; the code is what a plan changes. */
+function documentWeight(path: string, language: string | null): number {
+  if (language) return 1;
+  return /\.(?:md|markdown|rst|txt|adoc)$/i.test(path) || /(?:^|\/)(?:history|changelog|changes)(?:\.|$)/i.test(path) ? 0.3 : 0.8;
+}
+
+/** A mentioned name's weight: less when many files define it or use it. */
+function nameSpecificity(index: RepositoryIndex, name: string, definers: number): number {
+  const users = usageCounts(index).get(name) ?? 0;
+  const files = Math.max(2, index.files.length);
+  return Math.max(0.05, Math.log(files / (1 + users)) / Math.log(files)) / Math.sqrt(definers);
 }
 
 function historyScores(index: RepositoryIndex, lexical: LexicalIndex, query: Map<string, number>, input: LocalizeInput): Map<string, number> {
@@ -77,7 +84,7 @@ export async function localize(index: RepositoryIndex, input: LocalizeInput, opt
   const limit = options.limit ?? 25;
   const mentions = findMentions(index, input.text);
   const lexical = lexicalIndex(index, "fielded");
-  const query = queryTerms(input.text, mentions);
+  const query = issueQuery(input.text, mentions.codeNames);
   const evidence = index.files.map((): Evidence => ({ score: 0, why: [], names: new Set(), lines: [] }));
   const at = (path: string): Evidence | undefined => {
     const n = lexicalOrder(index).get(path);
@@ -88,7 +95,8 @@ export async function localize(index: RepositoryIndex, input: LocalizeInput, opt
   const top = Math.max(0, ...lexicalScores);
   for (const [n, score] of lexicalScores.entries()) {
     const e = evidence[n];
-    if (e && top > 0) e.score += (WEIGHTS.lexical * score) / top;
+    const file = index.files[n];
+    if (e && file && top > 0) e.score += (WEIGHTS.lexical * score * documentWeight(file.path, file.language)) / top;
   }
   for (const mention of mentions.paths) {
     const e = at(mention.path);
@@ -108,7 +116,7 @@ export async function localize(index: RepositoryIndex, input: LocalizeInput, opt
     for (const path of definers) {
       const e = at(path);
       if (!e) continue;
-      e.score += WEIGHTS.name / Math.sqrt(definers.length);
+      e.score += WEIGHTS.name * nameSpecificity(index, name, definers.length);
       e.names.add(name);
     }
   }

@@ -9,6 +9,8 @@ export interface Mentions {
   frames: Array<{ path: string; line: number | null; function: string | null; position: number }>;
   /** Names that look like code (`camelCase`, `snake_case`, `a.b()`, in backticks) and are defined in the index. */
   names: string[];
+  /** Every code-like name in the text, defined in the index or not. */
+  codeNames: string[];
 }
 
 const PATH_TOKEN = /(?:[\w@.-]+\/)*[\w@.-]+\.[A-Za-z][A-Za-z0-9]{0,5}\b/g;
@@ -75,14 +77,6 @@ function codeLikeNames(text: string): Set<string> {
 }
 
 export function findMentions(index: RepositoryIndex, text: string): Mentions {
-  const paths = new Map<string, { path: string; certainty: number; as: string }>();
-  for (const match of text.matchAll(PATH_TOKEN)) {
-    const resolved = resolvePath(index, match[0]);
-    for (const path of resolved.paths) {
-      const earlier = paths.get(path);
-      if (!earlier || earlier.certainty < resolved.certainty) paths.set(path, { path, certainty: resolved.certainty, as: match[0] });
-    }
-  }
   const frames: Mentions["frames"] = [];
   const trace = parseStackTrace(text);
   let position = 0;
@@ -95,9 +89,20 @@ export function findMentions(index: RepositoryIndex, text: string): Mentions {
       position++;
     }
   }
-  const names = [...codeLikeNames(text)].filter((name) => {
+  const frameFiles = (trace?.exceptions ?? []).flatMap((e) => e.frames.map((f) => f.file));
+  const paths = new Map<string, { path: string; certainty: number; as: string }>();
+  for (const match of text.matchAll(PATH_TOKEN)) {
+    if (frameFiles.some((file) => file.endsWith(match[0]))) continue; // counted as a frame
+    const resolved = resolvePath(index, match[0]);
+    for (const path of resolved.paths) {
+      const earlier = paths.get(path);
+      if (!earlier || earlier.certainty < resolved.certainty) paths.set(path, { path, certainty: resolved.certainty, as: match[0] });
+    }
+  }
+  const codeNames = [...codeLikeNames(text)];
+  const names = codeNames.filter((name) => {
     const definers = index.definitions(name).length;
     return definers > 0 && definers <= MAX_DEFINERS && name.length > 2;
   });
-  return { paths: [...paths.values()], frames, names };
+  return { paths: [...paths.values()], frames, names, codeNames };
 }
