@@ -2,10 +2,8 @@ import { hash } from "node:crypto";
 import { lstat, readFile } from "node:fs/promises";
 import path from "node:path";
 import { readSnapshot, writeSnapshot } from "./cache.ts";
-import { languageOf } from "./languages.ts";
-import { outlineFile } from "./parse.ts";
+import { analyzerFor, type Analyzer } from "./parse-pool.ts";
 import type { FileRecord } from "./record.ts";
-import { countTerms, encodeTerms, textTerms } from "./terms.ts";
 import { isIndexablePath, listFiles, MAX_FILE_BYTES, skippedByContent, type IgnorePredicate } from "./walk.ts";
 
 /** Where an index comes from and where it is kept. */
@@ -51,40 +49,33 @@ function contentHash(content: Buffer): string {
   return hash("sha1", content);
 }
 
-async function recordOf(relativePath: string, content: Buffer, digest: string): Promise<FileRecord> {
-  const text = content.toString("utf8");
-  const language = languageOf(relativePath);
-  const outline = language ? await outlineFile(language, text) : { symbols: [], references: [] };
-  return {
-    path: relativePath,
-    hash: digest,
-    size: content.length,
-    lines: text.split("\n").length,
-    language,
-    symbols: outline.symbols,
-    references: outline.references,
-    terms: encodeTerms(countTerms(textTerms(text))),
-  };
-}
+type Outcome = { kind: "reused"; record: FileRecord } | { kind: "parse" } | { kind: "skipped" } | { kind: "absent" };
 
-type Outcome = { kind: "indexed"; record: FileRecord; reused: boolean } | { kind: "skipped" } | { kind: "absent" };
-
-/** Reads one file (never through a symlink) and indexes it, reusing the previous record when its content is the same. */
-async function indexOne(root: string, relativePath: string, previous: Map<string, FileRecord>): Promise<Outcome> {
+/** Reads one file (never through a symlink): skipped, absent, unchanged since the previous commit, or to parse. */
+async function examine(root: string, relativePath: string, previous: ReadonlyMap<string, FileRecord>): Promise<Outcome> {
   if (!isIndexablePath(relativePath)) return { kind: "absent" };
-  const absolute = path.join(root, relativePath);
-  const info = await lstat(absolute).catch(() => null);
+  const info = await lstat(path.join(root, relativePath)).catch(() => null);
   if (!info?.isFile()) return { kind: "absent" };
   if (info.size > MAX_FILE_BYTES) return { kind: "skipped" };
-  const content = await readFile(absolute);
+  const content = await readFile(path.join(root, relativePath));
   if (skippedByContent(content)) return { kind: "skipped" };
-  const digest = contentHash(content);
   const earlier = previous.get(relativePath);
-  if (earlier?.hash === digest) return { kind: "indexed", record: earlier, reused: true };
-  return { kind: "indexed", record: await recordOf(relativePath, content, digest), reused: false };
+  return earlier?.hash === contentHash(content) ? { kind: "reused", record: earlier } : { kind: "parse" };
 }
 
-const READ_BATCH = 32;
+async function parseOne(root: string, relativePath: string, analyzer: Analyzer): Promise<FileRecord> {
+  const content = await readFile(path.join(root, relativePath));
+  const analysis = await analyzer.analyze(relativePath, content.toString("utf8"));
+  return { path: relativePath, hash: contentHash(content), size: content.length, ...analysis };
+}
+
+const BATCH = 64;
+
+async function inBatches<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += BATCH) results.push(...(await Promise.all(items.slice(i, i + BATCH).map(work))));
+  return results;
+}
 
 /** Builds (or loads, or updates) the index of one commit and caches it. */
 export async function buildIndex(options: BuildOptions): Promise<BuiltIndex> {
@@ -102,24 +93,27 @@ export async function buildIndex(options: BuildOptions): Promise<BuiltIndex> {
   const paths = changed ? [...new Set(changed)] : await listFiles(options.root, options.isIgnored);
   const counts = { parsedFiles: 0, reusedFiles: 0, skippedFiles: 0, parseMs: 0 };
   const parseStarted = performance.now();
-  for (let i = 0; i < paths.length; i += READ_BATCH) {
-    const batch = paths.slice(i, i + READ_BATCH);
-    const outcomes = await Promise.all(batch.map((relativePath) => indexOne(options.root, relativePath, changed ? new Map() : previous)));
-    for (const [j, outcome] of outcomes.entries()) {
-      const relativePath = batch[j] ?? "";
-      const ignored = changed && options.isIgnored ? await options.isIgnored(relativePath, false) : false;
-      if (outcome.kind !== "indexed" || ignored) {
-        records.delete(relativePath);
-        if (outcome.kind === "skipped") counts.skippedFiles++;
-        continue;
-      }
-      records.set(relativePath, outcome.record);
-      if (outcome.reused) counts.reusedFiles++;
-      else counts.parsedFiles++;
-    }
+  const outcomes = await inBatches(paths, async (relativePath) => {
+    const ignored = changed && options.isIgnored ? await options.isIgnored(relativePath, false) : false;
+    const outcome: Outcome = ignored ? { kind: "absent" } : await examine(options.root, relativePath, changed ? new Map() : previous);
+    return { relativePath, outcome };
+  });
+  const toParse: string[] = [];
+  for (const { relativePath, outcome } of outcomes) {
+    records.delete(relativePath);
+    if (outcome.kind === "reused") records.set(relativePath, outcome.record);
+    else if (outcome.kind === "parse") toParse.push(relativePath);
+    else if (outcome.kind === "skipped") counts.skippedFiles++;
   }
+  const analyzer = analyzerFor(toParse.length);
+  try {
+    for (const record of await inBatches(toParse, (relativePath) => parseOne(options.root, relativePath, analyzer))) records.set(record.path, record);
+  } finally {
+    await analyzer.close();
+  }
+  counts.parsedFiles = toParse.length;
+  counts.reusedFiles = records.size - toParse.length;
   counts.parseMs = Math.round(performance.now() - parseStarted);
-  if (changed) counts.reusedFiles = records.size - counts.parsedFiles;
   const files = [...records.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   await writeSnapshot(options.cacheDir, options.repository, options.commit, files);
   const stats = summarize(files, counts, started, false);

@@ -98,3 +98,24 @@ describe("RepositoryIndex.build", () => {
     expect(JSON.parse(await readFile(path.join(cacheDir, "acme+shop", "c5.json"), "utf8"))).toMatchObject({ version: 1, commit: "c5" });
   });
 });
+
+describe("a build with many files to parse", () => {
+  it("parses them in worker threads with the same result as inline", async () => {
+    const files: Record<string, string> = {};
+    for (let n = 0; n < 300; n++) files[`src/gen/module${n}.ts`] = `import { helper${(n + 1) % 300} } from "./module${(n + 1) % 300}";\nexport function helper${n}(x: number): number {\n  return helper${(n + 1) % 300}(x) + ${n};\n}\n`;
+    const many = await writeShop(files);
+    try {
+      const index = await RepositoryIndex.build({ root: many.root, repository: "acme/many", commit: "w1", cacheDir });
+      expect(index.stats).toMatchObject({ files: 310, parsedFiles: 310 });
+      expect(index.file("src/gen/module7.ts")).toMatchObject({
+        language: "typescript",
+        lines: 5,
+        symbols: [{ name: "helper7", kind: "function", line: 2, endLine: 4, signature: "export function helper7(x: number): number", exported: true }],
+      });
+      expect(index.file("src/gen/module7.ts")?.references).toEqual(expect.arrayContaining(["helper8", "x"]));
+      expect(index.definitions("PriceCalculator")).toHaveLength(1);
+    } finally {
+      await many.dispose();
+    }
+  });
+});
