@@ -28,12 +28,13 @@ const cacheDir = values.cache ?? process.env.DROID_BENCH_CACHE ?? path.join(os.t
 const BUDGETS = [8_000, 16_000];
 const CHARS_PER_TOKEN = 4;
 
-type Tally = { all: number; any: number };
+type Tally = { all: number; any: number; shown: number };
 const tallies = new Map<string, Tally>();
 function count(key: string, expected: string[], present: Set<string>): void {
-  const tally = tallies.get(key) ?? { all: 0, any: 0 };
+  const tally = tallies.get(key) ?? { all: 0, any: 0, shown: 0 };
   if (expected.every((f) => present.has(f))) tally.all++;
   if (expected.some((f) => present.has(f))) tally.any++;
+  tally.shown += present.size;
   tallies.set(key, tally);
 }
 
@@ -89,19 +90,19 @@ for (const c of cases) {
   console.log(`${c.id.padEnd(26)} droid ${hit(top.droid)} ${top.droid[0] ?? "-"}  | bm25 ${hit(top.bm25)} ${top.bm25[0] ?? "-"}`);
 }
 console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s for all cases, indexes cached)\n`);
-console.log("first request holds…                 ALL    ANY");
+console.log("first request holds…                          ALL    ANY   files shown (mean)");
 for (const tokens of BUDGETS) {
   for (const who of ["droid", "bm25"]) {
-    const t = tallies.get(`${who} ${tokens}`) ?? { all: 0, any: 0 };
+    const t = tallies.get(`${who} ${tokens}`) ?? { all: 0, any: 0, shown: 0 };
     const label = who === "droid" ? "Droid's Relevant code" : "BM25 whole files (baseline)";
-    console.log(`${`${label}, ${tokens / 1000}k tokens`.padEnd(36)}${percent(t.all, cases.length)}  ${percent(t.any, cases.length)}`);
+    console.log(`${`${label}, ${tokens / 1000}k tokens`.padEnd(45)}${percent(t.all, cases.length)}  ${percent(t.any, cases.length)}   ${(t.shown / cases.length).toFixed(1)}`);
   }
 }
-console.log("\nranking alone                          ALL    ANY");
+console.log("\nranking alone                                 ALL    ANY");
 for (const k of [5, 10]) {
   for (const who of ["droid", "bm25"]) {
-    const t = tallies.get(`${who} top${k}`) ?? { all: 0, any: 0 };
-    console.log(`${`${who === "droid" ? "Droid" : "BM25 whole files"}, top ${k}`.padEnd(36)}${percent(t.all, cases.length)}  ${percent(t.any, cases.length)}`);
+    const t = tallies.get(`${who} top${k}`) ?? { all: 0, any: 0, shown: 0 };
+    console.log(`${`${who === "droid" ? "Droid" : "BM25 whole files"}, top ${k}`.padEnd(45)}${percent(t.all, cases.length)}  ${percent(t.any, cases.length)}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { EXTRACTOR } from "./languages.ts";
 import { SNAPSHOT_VERSION, snapshotSchema, type FileRecord, type Snapshot } from "./record.ts";
 
 /**
@@ -21,7 +22,7 @@ function snapshotPath(cacheDir: string, repository: string, commit: string): str
   return path.join(cacheDir, repositoryKey(repository), `${commit}.json`);
 }
 
-/** The cached snapshot of a commit; null when absent, unreadable or written by another version. */
+/** The cached snapshot of a commit; null when absent, unreadable, or written by another version or extractor. */
 export async function readSnapshot(cacheDir: string, repository: string, commit: string): Promise<Snapshot | null> {
   let text: string;
   try {
@@ -36,14 +37,14 @@ export async function readSnapshot(cacheDir: string, repository: string, commit:
     return null;
   }
   const parsed = snapshotSchema.safeParse(json);
-  return parsed.success && parsed.data.commit === commit ? parsed.data : null;
+  return parsed.success && parsed.data.commit === commit && parsed.data.extractor === EXTRACTOR ? parsed.data : null;
 }
 
 /** Writes a commit's snapshot atomically, then drops all but the newest snapshots of the repository. */
 export async function writeSnapshot(cacheDir: string, repository: string, commit: string, files: FileRecord[]): Promise<void> {
   const target = snapshotPath(cacheDir, repository, commit);
   await mkdir(path.dirname(target), { recursive: true });
-  const snapshot: Snapshot = { version: SNAPSHOT_VERSION, commit, files };
+  const snapshot: Snapshot = { version: SNAPSHOT_VERSION, extractor: EXTRACTOR, commit, files };
   const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(temporary, JSON.stringify(snapshot));
   await rename(temporary, target);

@@ -1,3 +1,5 @@
+import { hash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -53,6 +55,16 @@ const QUERY_FILE: Record<ParsedLanguage, string> = {
 };
 
 const QUERIES_DIR = path.join(import.meta.dirname, "queries");
+
+/**
+ * What the extraction reads with: the queries' text and a number bumped when the code that
+ * turns matches into records changes. A snapshot made with another extractor is rebuilt.
+ */
+const EXTRACTION_REVISION = 1;
+export const EXTRACTOR = hash(
+  "sha1",
+  [String(EXTRACTION_REVISION), ...readdirSync(QUERIES_DIR).sort().map((name) => `${name}\n${readFileSync(path.join(QUERIES_DIR, name), "utf8")}`)].join("\n"),
+).slice(0, 12);
 const require = createRequire(import.meta.url);
 const grammars = new Map<ParsedLanguage, Promise<Grammar>>();
 let runtime: Promise<void> | null = null;

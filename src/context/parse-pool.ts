@@ -56,6 +56,7 @@ class WorkerAnalyzer implements Analyzer {
     const target = this.#workers.reduce((least, candidate) => (candidate.pending.size < least.pending.size ? candidate : least));
     return new Promise((resolve, reject) => {
       target.pending.set(id, { resolve, reject });
+      // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a worker port, not a window
       target.worker.postMessage({ id, path: relativePath, text });
     });
   }

@@ -50,7 +50,7 @@ function isExported(language: ParsedLanguage, node: Node, name: string, signatur
     case "typescript":
     case "tsx":
     case "javascript":
-      return node.parent?.type === "export_statement" || node.parent?.parent?.type === "export_statement" || /^(?:module\.)?exports\./.test(signature);
+      return node.parent?.type === "export_statement" || node.parent?.parent?.type === "export_statement" || /^(?:module\.)?exports\b/.test(signature);
     case "go":
       return /^[A-Z]/.test(name);
     case "rust":

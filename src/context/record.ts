@@ -41,6 +41,8 @@ export const SNAPSHOT_VERSION = 1;
 
 export const snapshotSchema = z.object({
   version: z.literal(SNAPSHOT_VERSION),
+  /** The queries and extraction code the files were read with (`EXTRACTOR`). */
+  extractor: z.string(),
   commit: z.string(),
   files: z.array(fileRecordSchema),
 });

@@ -63,6 +63,13 @@ describe("RepositoryIndex.build", () => {
     expect(rebuilt.stats).toMatchObject({ fromCache: false, files: 10 });
   });
 
+  it("rebuilds a snapshot made with other queries or extraction code", async () => {
+    await build("a1");
+    const file = path.join(cacheDir, "acme+shop", "a1.json");
+    await writeFile(file, (await readFile(file, "utf8")).replace(/"extractor":"[0-9a-f]+"/, '"extractor":"older"'));
+    expect((await build("a1")).stats).toMatchObject({ fromCache: false, parsedFiles: 10 });
+  });
+
   it("updates from the previous commit: only changed and added files are parsed, deleted ones leave", async () => {
     await build("a1");
     await writeFile(path.join(shop.root, "src/pricing/calculator.ts"), "export class PriceList {}\n");

@@ -40,6 +40,11 @@ describe("outlineFile", () => {
     expect(ruby.references).toEqual(expect.arrayContaining(["Base", "orders"]));
   });
 
+  it("names CommonJS exports after what they define", async () => {
+    const { symbols } = await outlineFile("javascript", "module.exports = function discriminator(model) {};\nexports.cast = function () {};\nFoo.prototype.bar = () => 1;\n");
+    expect(symbols.map((s) => `${s.kind} ${s.name} ${s.exported}`)).toEqual(["function discriminator true", "method cast true", "method bar false"]);
+  });
+
   it("leaves imports out of the definitions", async () => {
     const { symbols } = await outlineFile("javascript", "const Model = require('./model');\nconst LIMIT = 3;\n");
     expect(definitions(symbols)).toEqual(["variable LIMIT@2"]);

@@ -10,7 +10,14 @@
 ; Foo.prototype.bar = function () {}, exports.baz = () => {}, module.exports.qux = function () {}
 (assignment_expression
   left: (member_expression property: (property_identifier) @name)
-  right: [(function_expression) (arrow_function)]) @definition.method
+  right: [(function_expression) (arrow_function)]
+  (#not-eq? @name "exports")) @definition.method
+; module.exports = function name () {} is a definition of `name`
+(assignment_expression
+  left: (member_expression object: (identifier) @_module property: (property_identifier) @_exports)
+  right: [(function_expression name: (identifier) @name) (class name: (_) @name)]
+  (#eq? @_module "module")
+  (#eq? @_exports "exports")) @definition.function
 (pair key: (property_identifier) @name value: [(function_expression) (arrow_function)]) @definition.method
 
 (identifier) @reference
