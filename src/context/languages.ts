@@ -43,15 +43,16 @@ export interface Grammar {
   query: Query;
 }
 
-const QUERY_FILE: Record<ParsedLanguage, string> = {
-  typescript: "typescript.scm",
-  tsx: "typescript.scm",
-  javascript: "javascript.scm",
-  python: "python.scm",
-  go: "go.scm",
-  rust: "rust.scm",
-  java: "java.scm",
-  ruby: "ruby.scm",
+/** The query files of each language, concatenated in this order. */
+const QUERY_FILES: Record<ParsedLanguage, readonly string[]> = {
+  typescript: ["ecmascript.scm", "typescript.scm"],
+  tsx: ["ecmascript.scm", "typescript.scm"],
+  javascript: ["ecmascript.scm", "javascript.scm"],
+  python: ["python.scm"],
+  go: ["go.scm"],
+  rust: ["rust.scm"],
+  java: ["java.scm"],
+  ruby: ["ruby.scm"],
 };
 
 const QUERIES_DIR = path.join(import.meta.dirname, "queries");
@@ -80,7 +81,8 @@ async function loadGrammar(language: ParsedLanguage): Promise<Grammar> {
   const loaded = await Language.load(wasmPath(language));
   const parser = new Parser();
   parser.setLanguage(loaded);
-  const query = new Query(loaded, await readFile(path.join(QUERIES_DIR, QUERY_FILE[language]), "utf8"));
+  const sources = await Promise.all(QUERY_FILES[language].map((name) => readFile(path.join(QUERIES_DIR, name), "utf8")));
+  const query = new Query(loaded, sources.join("\n"));
   return { language, parser, query };
 }
 

@@ -1,29 +1,13 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localize, renderRelevantCode, RepositoryIndex } from "../../src/context/index.ts";
+import { describe, expect, it } from "vitest";
+import { localize, renderRelevantCode } from "../../src/context/index.ts";
 import { withoutTemplate } from "../../src/context/issue-text.ts";
-import { writeShop } from "./shop-repo.ts";
+import { indexedShop } from "./shop-repo.ts";
 
-let shop: Awaited<ReturnType<typeof writeShop>>;
-let cacheDir: string;
-let index: RepositoryIndex;
-
-beforeAll(async () => {
-  shop = await writeShop();
-  cacheDir = await mkdtemp(path.join(os.tmpdir(), "droid-localize-cache-"));
-  index = await RepositoryIndex.build({ root: shop.root, repository: "acme/shop", commit: "a1", cacheDir });
-});
-
-afterAll(async () => {
-  await shop.dispose();
-  await rm(cacheDir, { recursive: true, force: true });
-});
+const shop = indexedShop();
 
 describe("localize", () => {
   it("finds the file an issue is about, with the matching symbols and lines", async () => {
-    const result = await localize(index, {
+    const result = await localize(shop.index, {
       text: "Bulk items get the wrong price\n\nThe discount for bulk items is applied twice when `priceOf` is called from the order total.",
     });
     const first = result.candidates[0];
@@ -43,7 +27,7 @@ describe("localize", () => {
       "    at App (/srv/shop/src/web/App.tsx:4:90)",
       "```",
     ].join("\n");
-    const result = await localize(index, { text });
+    const result = await localize(shop.index, { text });
     expect(result.candidates[0]?.path).toBe("src/orders/service.ts");
     expect(result.candidates[0]?.why[0]).toBe("stack frame OrderService.total line 15");
     expect(result.candidates[0]?.snippets.some((s) => s.startLine <= 15 && 15 < s.startLine + s.lines.length)).toBe(true);
@@ -51,14 +35,14 @@ describe("localize", () => {
   });
 
   it("weighs paths named in the text and recent changes that read alike", async () => {
-    const named = await localize(index, { text: "Typo in crates/ledger/src/lib.rs" });
+    const named = await localize(shop.index, { text: "Typo in crates/ledger/src/lib.rs" });
     expect(named.candidates[0]?.path).toBe("crates/ledger/src/lib.rs");
     const text = "The server listens on the wrong port after the last release";
     const history = [
       { paths: ["cmd/server/main.go"], text: "Make the server port configurable" },
       { paths: ["README.md"], text: "Docs: spelling" },
     ];
-    const withHistory = await localize(index, { text, history });
+    const withHistory = await localize(shop.index, { text, history });
     expect(withHistory.candidates[0]?.path).toBe("cmd/server/main.go");
     expect(withHistory.candidates[0]?.why).toContain("changed by a recent change that reads alike");
   });
@@ -71,7 +55,7 @@ describe("localize", () => {
 
 describe("renderRelevantCode", () => {
   it("renders candidates in rank order within the budget", async () => {
-    const result = await localize(index, { text: "Bulk discount on priceOf is wrong; OrderService total uses TAX_RATE" });
+    const result = await localize(shop.index, { text: "Bulk discount on priceOf is wrong; OrderService total uses TAX_RATE" });
     const full = renderRelevantCode(result, { maxChars: 20_000 });
     expect(full).toMatch(/^## src\/pricing\/calculator\.ts$/m);
     expect(full).toMatch(/^ {4}\d│ .*bulk/m);

@@ -1,30 +1,14 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RepositoryIndex, renderRepositoryMap } from "../../src/context/index.ts";
+import { describe, expect, it } from "vitest";
+import { renderRepositoryMap } from "../../src/context/index.ts";
 import { fileRanks } from "../../src/context/graph.ts";
 import { pageRank } from "../../src/context/pagerank.ts";
 import { seedVector } from "../../src/context/render.ts";
-import { writeShop } from "./shop-repo.ts";
+import { indexedShop } from "./shop-repo.ts";
 
-let shop: Awaited<ReturnType<typeof writeShop>>;
-let cacheDir: string;
-let index: RepositoryIndex;
-
-beforeAll(async () => {
-  shop = await writeShop();
-  cacheDir = await mkdtemp(path.join(os.tmpdir(), "droid-rank-cache-"));
-  index = await RepositoryIndex.build({ root: shop.root, repository: "acme/shop", commit: "a1", cacheDir });
-});
-
-afterAll(async () => {
-  await shop.dispose();
-  await rm(cacheDir, { recursive: true, force: true });
-});
+const shop = indexedShop();
 
 function rankOf(ranks: Float64Array, relativePath: string): number {
-  const order = index.files.map((file, n) => ({ path: file.path, rank: ranks[n] ?? 0 })).sort((a, b) => b.rank - a.rank);
+  const order = shop.index.files.map((file, n) => ({ path: file.path, rank: ranks[n] ?? 0 })).sort((a, b) => b.rank - a.rank);
   return order.findIndex((entry) => entry.path === relativePath);
 }
 
@@ -43,9 +27,9 @@ describe("pageRank", () => {
 
 describe("the reference graph", () => {
   it("makes the files others use central, and personalisation moves seeds up", () => {
-    const plain = fileRanks(index);
+    const plain = fileRanks(shop.index);
     expect(rankOf(plain, "src/pricing/calculator.ts")).toBeLessThan(rankOf(plain, "java/src/Invoice.java"));
-    const seeded = fileRanks(index, seedVector(index, ["Invoice", "java/src/Invoice.java"]));
+    const seeded = fileRanks(shop.index, seedVector(shop.index, ["Invoice", "java/src/Invoice.java"]));
     expect(rankOf(seeded, "java/src/Invoice.java")).toBe(0);
     expect(rankOf(seeded, "java/src/Invoice.java")).toBeLessThan(rankOf(plain, "java/src/Invoice.java"));
   });
@@ -53,7 +37,7 @@ describe("the reference graph", () => {
 
 describe("renderRepositoryMap", () => {
   it("lists files by rank with their key signatures and line numbers", () => {
-    const map = renderRepositoryMap(index, { maxChars: 10_000 });
+    const map = renderRepositoryMap(shop.index, { maxChars: 10_000 });
     expect(map).toContain("src/pricing/calculator.ts\n");
     expect(map).toMatch(/^ {2}\s*3: export class PriceCalculator$/m);
     expect(map.indexOf("src/pricing/calculator.ts")).toBeLessThan(map.indexOf("java/src/Invoice.java"));
@@ -61,15 +45,15 @@ describe("renderRepositoryMap", () => {
 
   it("stays within its budget, dropping signatures before files", () => {
     for (const maxChars of [60, 200, 500]) {
-      const map = renderRepositoryMap(index, { maxChars });
+      const map = renderRepositoryMap(shop.index, { maxChars });
       expect(map.length).toBeLessThanOrEqual(maxChars);
       expect(map.length).toBeGreaterThan(0);
     }
-    expect(renderRepositoryMap(index, { maxChars: 5 })).toBe("");
+    expect(renderRepositoryMap(shop.index, { maxChars: 5 })).toBe("");
   });
 
   it("puts the seeds first", () => {
-    const map = renderRepositoryMap(index, { maxChars: 10_000, seeds: ["Customer", "loyalty points"] });
+    const map = renderRepositoryMap(shop.index, { maxChars: 10_000, seeds: ["Customer", "loyalty points"] });
     expect(map.startsWith("app/models/customer.rb\n")).toBe(true);
   });
 });

@@ -1,6 +1,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { RepositoryIndex } from "../../src/context/index.ts";
 
 /**
  * A small polyglot repository written to a temporary folder: one file per parsed language with
@@ -136,4 +138,30 @@ export async function writeShop(extra: Record<string, string | Buffer> = {}): Pr
     await writeFile(path.join(root, relative), content);
   }
   return { root, dispose: () => rm(root, { recursive: true, force: true }) };
+}
+
+/**
+ * The shop, written and indexed once for a test file (hooks registered here); `prepare` runs on
+ * the work tree before indexing. Read `index` inside tests, once the hooks have run.
+ */
+export function indexedShop(prepare?: (root: string) => Promise<void>): { readonly index: RepositoryIndex } {
+  let shop: { root: string; dispose: () => Promise<void> } | undefined;
+  let cacheDir: string | undefined;
+  let index: RepositoryIndex | undefined;
+  beforeAll(async () => {
+    shop = await writeShop();
+    await prepare?.(shop.root);
+    cacheDir = await mkdtemp(path.join(os.tmpdir(), "droid-shop-index-"));
+    index = await RepositoryIndex.build({ root: shop.root, repository: "acme/shop", commit: "a1", cacheDir });
+  });
+  afterAll(async () => {
+    await shop?.dispose();
+    if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
+  });
+  return {
+    get index(): RepositoryIndex {
+      if (!index) throw new Error("the shop is indexed in beforeAll; read it inside a test");
+      return index;
+    },
+  };
 }

@@ -1,15 +1,14 @@
 ; Definitions and references in Go, tags-style.
 
 (function_declaration name: (identifier) @name) @definition.function
-(method_declaration name: (field_identifier) @name) @definition.method
+[(method_declaration name: (field_identifier) @name) (method_elem name: (field_identifier) @name)] @definition.method
+
+; type X interface {…} / struct {…} / anything else
 (type_spec name: (type_identifier) @name type: (interface_type)) @definition.interface
 (type_spec name: (type_identifier) @name type: (struct_type)) @definition.class
-(type_spec name: (type_identifier) @name) @definition.type
-(type_alias name: (type_identifier) @name) @definition.type
-(method_elem name: (field_identifier) @name) @definition.method
-(source_file (const_declaration (const_spec name: (identifier) @name) @definition.variable))
-(source_file (var_declaration (var_spec name: (identifier) @name) @definition.variable))
+[(type_spec name: (type_identifier) @name) (type_alias name: (type_identifier) @name)] @definition.type
 
-(identifier) @reference
-(type_identifier) @reference
-(field_identifier) @reference
+; Package-level constants and variables.
+(source_file [(const_declaration (const_spec name: (identifier) @name) @definition.variable) (var_declaration (var_spec name: (identifier) @name) @definition.variable)])
+
+[(identifier) (type_identifier) (field_identifier)] @reference
