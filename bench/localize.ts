@@ -89,7 +89,7 @@ for (const c of cases) {
   const hit = (ranked: string[]) => (c.expected.some((f) => ranked.includes(f)) ? "✓" : "·");
   console.log(`${c.id.padEnd(26)} droid ${hit(top.droid)} ${top.droid[0] ?? "-"}  | bm25 ${hit(top.bm25)} ${top.bm25[0] ?? "-"}`);
 }
-console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s for all cases, indexes cached)\n`);
+console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s for all cases: index builds or loads from the bench cache, localization, both sections)\n`);
 console.log("first request holds…                          ALL    ANY   files shown (mean)");
 for (const tokens of BUDGETS) {
   for (const who of ["droid", "bm25"]) {

@@ -14,7 +14,7 @@ export function withoutTemplate(text: string): string {
   return text
     .replace(/<!--[\s\S]*?-->/g, "")
     .split(/\r?\n/)
-    .filter((line) => !/^\s*(?:[-*] \[[ xX]\]|#{1,6}\s|\*\*[^*]+\*\*:?\s*$)/.test(line))
+    .filter((line) => !/^\s*(?:[-*] \[[ xX]\]|#{1,6}\s|\*\*.*\*\*:?\s*$)/.test(line))
     .join("\n");
 }
 

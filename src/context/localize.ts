@@ -1,4 +1,4 @@
-import { fileRanks, usageCounts } from "./graph.ts";
+import { fileRanks, referenceGraph, usageCounts } from "./graph.ts";
 import { issueQuery } from "./issue-text.ts";
 import { bm25, idf, lexicalIndex, type LexicalIndex } from "./lexical.ts";
 import { findMentions } from "./mentions.ts";
@@ -60,7 +60,7 @@ function documentWeight(path: string, language: string | null): number {
 function nameSpecificity(index: RepositoryIndex, name: string, definers: number): number {
   const users = usageCounts(index).get(name) ?? 0;
   const files = Math.max(2, index.files.length);
-  return Math.max(0.05, Math.log(files / (1 + users)) / Math.log(files)) / Math.sqrt(definers);
+  return Math.max(0.05, Math.log(files / (1 + users)) / Math.log(files)) ** 2 / Math.sqrt(definers);
 }
 
 function historyScores(index: RepositoryIndex, lexical: LexicalIndex, query: Map<string, number>, input: LocalizeInput): Map<string, number> {
@@ -87,7 +87,7 @@ export async function localize(index: RepositoryIndex, input: LocalizeInput, opt
   const query = issueQuery(input.text, mentions.codeNames);
   const evidence = index.files.map((): Evidence => ({ score: 0, why: [], names: new Set(), lines: [] }));
   const at = (path: string): Evidence | undefined => {
-    const n = lexicalOrder(index).get(path);
+    const n = referenceGraph(index).node.get(path);
     return n === undefined ? undefined : evidence[n];
   };
 
@@ -150,16 +150,6 @@ export async function localize(index: RepositoryIndex, input: LocalizeInput, opt
     candidates.push({ path: file.path, score: Number(e.score.toFixed(3)), why, symbols: found.symbols, snippets: found.snippets });
   }
   return { candidates };
-}
-
-const orders = new WeakMap<RepositoryIndex, Map<string, number>>();
-function lexicalOrder(index: RepositoryIndex): Map<string, number> {
-  let order = orders.get(index);
-  if (!order) {
-    order = new Map(index.files.map((file, n) => [file.path, n]));
-    orders.set(index, order);
-  }
-  return order;
 }
 
 /** Indices of the `count` highest values, highest first. */

@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { z } from "zod";
 import { analyzeFile, fileAnalysisSchema, type FileAnalysis } from "./analyze.ts";
@@ -34,7 +35,8 @@ class WorkerAnalyzer implements Analyzer {
 
   constructor(size: number) {
     this.#workers = Array.from({ length: size }, () => {
-      const worker = new Worker(new URL("./parse-worker.ts", import.meta.url));
+      // parse-worker.ts when Node runs the sources, parse-worker.js in a build.
+      const worker = new Worker(new URL(`./parse-worker${path.extname(import.meta.filename)}`, import.meta.url));
       const pending = new Map<number, Pending>();
       worker.on("message", (message: unknown) => {
         const reply = replySchema.parse(message);
