@@ -107,7 +107,7 @@ export async function localize(index: RepositoryIndex, input: LocalizeInput, opt
   for (const frame of mentions.frames) {
     const e = at(frame.path);
     if (!e) continue;
-    e.score += WEIGHTS.frame / (1 + 0.25 * frame.position);
+    e.score += WEIGHTS.frame / (1 + 0.5 * frame.position);
     if (frame.line) e.lines.push(frame.line);
     e.why.push(`stack frame${frame.function ? ` ${frame.function}` : ""}${frame.line ? ` line ${frame.line}` : ""}`);
   }
