@@ -17,6 +17,8 @@ const buildFiguresSchema = z.object({
   files: z.number(),
   symbols: z.number(),
   coldMs: z.number(),
+  /** CPU time of the cold build, all threads (user + system). */
+  coldCpuMs: z.number(),
   incrementalHashMs: z.number(),
   incrementalListedMs: z.number(),
   reparsed: z.number(),
@@ -61,7 +63,9 @@ async function measureHere(source: string, label: string): Promise<BuildFigures>
     await cp(source, root, { recursive: true });
     globalThis.gc?.();
     const before = process.memoryUsage();
+    const cpu = process.cpuUsage();
     const cold = await RepositoryIndex.build({ root, repository: label, commit: "a", cacheDir });
+    const cpuUsed = process.cpuUsage(cpu);
     globalThis.gc?.();
     const after = process.memoryUsage();
     const touched = await touch(root, [...cold.files.map((f) => f.path)]);
@@ -73,6 +77,7 @@ async function measureHere(source: string, label: string): Promise<BuildFigures>
       files: cold.stats.files,
       symbols: cold.stats.symbols,
       coldMs: cold.stats.totalMs,
+      coldCpuMs: Math.round((cpuUsed.user + cpuUsed.system) / 1000),
       incrementalHashMs: hashed.stats.totalMs,
       incrementalListedMs: listed.stats.totalMs,
       reparsed: hashed.stats.parsedFiles,

@@ -2,6 +2,7 @@ import { fileRanks, referenceGraph, usageCounts } from "./graph.ts";
 import { issueQuery } from "./issue-text.ts";
 import { bm25, idf, lexicalIndex, type LexicalIndex } from "./lexical.ts";
 import { findMentions } from "./mentions.ts";
+import type { CodeSymbol } from "./record.ts";
 import type { RepositoryIndex } from "./repository-index.ts";
 import { fileSnippets, type Snippet } from "./snippets.ts";
 import { textTerms } from "./terms.ts";
@@ -18,13 +19,8 @@ export interface LocalizeOptions {
   limit?: number;
 }
 
-export interface CandidateSymbol {
-  name: string;
-  kind: string;
-  line: number;
-  endLine: number;
-  signature: string;
-}
+/** A definition in a candidate file: named in the issue, enclosing a matched line, or named like the issue's words. */
+export type CandidateSymbol = Pick<CodeSymbol, "name" | "kind" | "line" | "endLine" | "signature">;
 
 export interface Candidate {
   path: string;
