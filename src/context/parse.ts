@@ -30,7 +30,7 @@ const CLASS_LIKE = new Set([
 ]);
 
 function isSymbolKind(kind: string): kind is SymbolKind {
-  return (SYMBOL_KINDS as readonly string[]).includes(kind);
+  return SYMBOL_KINDS.some((known) => known === kind);
 }
 
 function insideClass(node: Node): boolean {
