@@ -1,9 +1,10 @@
 /**
  * The localization cases (`bench/localize-cases/*.json`) and the source they run against.
- * Each case is a real issue (title and the reporter's description), the files its fix changed,
- * and the npm version published just before the fix: `npm pack` brings that version's tarball
- * (whose files are the repository's source, byte for byte, for these packages), so the bench
- * needs only the npm registry. Tarballs are unpacked once into the bench cache.
+ * Each case is a real issue (title and the reporter's description, paraphrased), the files its
+ * fix changed, and the npm version published just before the fix: `npm pack` brings that
+ * version's tarball (whose files are the repository's source, byte for byte, for these
+ * packages), so the bench needs only the npm registry. Tarballs are unpacked once into the
+ * bench cache.
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
