@@ -1,0 +1,20 @@
+/**
+ * The repository index: what Droid knows of a repository's code before it plans.
+ *
+ *   const index = await RepositoryIndex.build({ root, repository, commit, cacheDir, previous?, isIgnored?, log? });
+ *   const found = await localize(index, { text, history? });
+ *   renderRelevantCode(found, { maxChars })          // the "Relevant code" section
+ *   renderRepositoryMap(index, { seeds, maxChars })  // files by centrality, key signatures
+ *
+ * Read-only exploration of the same clone (for a planner's tools or `/droid ask`) is in
+ * `explore.ts`. See docs/context.md.
+ */
+export { RepositoryIndex, type SymbolLocation } from "./repository-index.ts";
+export type { BuildOptions, BuildStats } from "./build.ts";
+export type { CodeSymbol, FileRecord, SymbolKind } from "./record.ts";
+export type { IgnorePredicate } from "./walk.ts";
+export { localize, type Candidate, type CandidateSymbol, type LocalizeInput, type LocalizeOptions, type Localization } from "./localize.ts";
+export type { Snippet } from "./snippets.ts";
+export { renderRelevantCode, renderRepositoryMap, type BudgetOptions, type MapOptions } from "./render.ts";
+export { PathOutsideRootError } from "./confine.ts";
+export { findFiles, findSymbol, searchCode, viewFile, type CodeMatch, type FileView, type SearchOptions, type SearchResult, type SymbolUses } from "./explore.ts";
