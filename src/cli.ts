@@ -23,7 +23,7 @@ import { installationClients } from "./sentry/installations.ts";
 import { MemoryIncidentStore } from "./sentry/store.ts";
 import { createLogger } from "./log.ts";
 import { createLlmClient, parseLlmEnv } from "./llm/index.ts";
-import { createDockerClient, reapContainers } from "./sandbox/index.ts";
+import { createDockerClient, proxyCredentials, reapContainers } from "./sandbox/index.ts";
 import { createRunners, resumeBlocker } from "./runs/registry.ts";
 import type { RunnerServices } from "./runs/site.ts";
 import { startDroidServer } from "./server.ts";
@@ -167,7 +167,8 @@ async function startProcessing(
     runners: createRunners({
       probot,
       docker,
-      secrets: processSecrets(),
+      // The operator's proxy passwords too: kept out of comments, even when the sandbox may see them.
+      secrets: [...processSecrets(), ...proxyCredentials(settings.sandboxEgress)],
       settings,
       gate,
       llm,

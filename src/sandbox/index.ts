@@ -1,6 +1,16 @@
 export { type ArchiveEntry, type ArchiveOwner, packDirectory, packEntries } from "./archive-pack.ts";
 export { UnsafeArchiveError, extractArchive, readArchiveFiles } from "./archive-unpack.ts";
 export { createDockerClient } from "./docker-client.ts";
+export {
+  type EgressHostPattern,
+  NO_SANDBOX_EGRESS,
+  type SandboxEgress,
+  parseCaCertificates,
+  parseEgressAllowlist,
+  parseNoProxy,
+  parseProxyUrl,
+  proxyCredentials,
+} from "./egress/policy.ts";
 export { SANDBOX_UID, SANDBOX_GID, WORKDIR } from "./container-spec.ts";
 export { OUTPUT_DIR, STATE_DIR } from "./exec.ts";
 export { type TreeContent, readTreeEntry } from "./host-files.ts";

@@ -1,7 +1,7 @@
 /**
  * A hardened sandbox: the `Sandbox` interface the agent's computer uses, its creation
  * (`createSandbox`, `withSandbox`) and the container-backed implementation. Longer than
- * most files (~340 lines) because the implementation's methods (exec, files in and out,
+ * most files (~355 lines) because the implementation's methods (exec, files in and out,
  * network switching, removal) share the container's private state; the container's
  * specification, exec plumbing, archives and labels live in their own files.
  */
@@ -17,6 +17,8 @@ import type { Logger } from "pino";
 import { type ArchiveEntry, packEntries, packFileFromDisk } from "./archive-pack.ts";
 import { readArchiveFiles } from "./archive-unpack.ts";
 import { SANDBOX_GID, SANDBOX_UID, SANDBOX_USER, WORKDIR, planContainer } from "./container-spec.ts";
+import { type EgressSession, openEgressSession } from "./egress/session.ts";
+import { NO_SANDBOX_EGRESS, type SandboxEgress } from "./egress/policy.ts";
 import { RUN_DIR, STATE_DIR, execInSandbox, logPathFor } from "./exec.ts";
 import type { ExecOutput, ExecResult } from "./exec-result.ts";
 import { assertImagePresent, isNotFound } from "./image.ts";
@@ -78,6 +80,8 @@ export interface CreateSandboxOptions {
   networkName?: string;
   /** Strings that must never enter the sandbox (tokens, keys): commands and env carrying one are refused. */
   secrets?: readonly string[];
+  /** The operator's CA bundle, proxies and allowlist, for the phases with network (egress/session.ts). */
+  egress?: SandboxEgress;
   /** Extra time after a command's timeout before the host kills the container (default 15 s). */
   hostGraceMs?: number;
   logger: Logger;
@@ -100,24 +104,33 @@ export class SecretInSandboxError extends Error {
 /** Creates and starts a hardened sandbox. The caller must `remove()` it when the job ends. */
 export async function createSandbox(docker: Docker, options: CreateSandboxOptions): Promise<Sandbox> {
   await assertImagePresent(docker, options.image);
+  const suffix = randomBytes(4).toString("hex");
+  const egress = await openEgressSession(docker, {
+    egress: options.egress ?? NO_SANDBOX_EGRESS,
+    network: options.network,
+    outsideNetwork: options.networkName ?? "bridge",
+    owner: options.owner,
+    suffix,
+    logger: options.logger,
+  });
   const plan = planContainer({
     owner: options.owner,
     image: options.image,
     network: options.network,
     limits: options.limits,
     runtime: options.runtime ?? null,
-    networkName: options.networkName ?? "bridge",
-    suffix: randomBytes(4).toString("hex"),
+    networkName: egress.networkName,
+    suffix,
   });
   const labels = plan.create.Labels ?? {};
-  await docker.createVolume({ Name: plan.workVolume, Labels: labels });
-  await docker.createVolume({ Name: plan.stateVolume, Labels: labels });
   const volumes = [plan.workVolume, plan.stateVolume];
   let container: Docker.Container | null = null;
   try {
+    await docker.createVolume({ Name: plan.workVolume, Labels: labels });
+    await docker.createVolume({ Name: plan.stateVolume, Labels: labels });
     container = await docker.createContainer(plan.create);
     await container.start();
-    const sandbox = new DockerSandbox(docker, container, volumes, options);
+    const sandbox = new DockerSandbox(docker, container, volumes, options, egress);
     // Volumes of images without these folders start root-owned: hand them to the sandbox user.
     await sandbox.putArchive(packEntries([{ type: "directory", name: "./" }], OWNER), WORKDIR);
     await sandbox.putArchive(
@@ -132,10 +145,12 @@ export async function createSandbox(docker: Docker, options: CreateSandboxOption
       ),
       STATE_DIR,
     );
+    await egress.install(sandbox);
     options.logger.info({ jobId: options.owner.jobId, container: container.id.slice(0, 12), image: options.image, network: options.network }, "sandbox started");
     return sandbox;
   } catch (error) {
     await removeQuietly(docker, container, volumes, options.logger);
+    await egress.close();
     throw error;
   }
 }
@@ -163,17 +178,20 @@ class DockerSandbox implements Sandbox {
   readonly #container: Docker.Container;
   readonly #volumes: string[];
   readonly #options: CreateSandboxOptions;
+  /** Proxy and CA variables while the sandbox has network; closed with the network. */
+  readonly #egress: EgressSession;
   #sequence = 0;
   #dead = false;
   #removed = false;
 
-  constructor(docker: Docker, container: Docker.Container, volumes: string[], options: CreateSandboxOptions) {
+  constructor(docker: Docker, container: Docker.Container, volumes: string[], options: CreateSandboxOptions, egress: EgressSession) {
     this.id = container.id;
     this.network = options.network;
     this.#docker = docker;
     this.#container = container;
     this.#volumes = volumes;
     this.#options = options;
+    this.#egress = egress;
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -208,7 +226,7 @@ class DockerSandbox implements Sandbox {
         timeoutSeconds,
         user: SANDBOX_USER,
         workingDir: this.#resolve(options.cwd ?? "."),
-        env,
+        env: { ...this.#egress.env, ...env },
         outputBytes: options.outputBytes ?? limits.outputBytes,
         memoryMb: limits.memoryMb,
         hostGraceMs: this.#options.hostGraceMs ?? 15_000,
@@ -292,6 +310,7 @@ class DockerSandbox implements Sandbox {
       if (name === "none") continue;
       await this.#docker.getNetwork(name).disconnect({ Container: this.id, Force: true });
     }
+    await this.#egress.close();
     this.#options.logger.info({ jobId: this.#options.owner.jobId, container: this.id.slice(0, 12) }, "sandbox network disconnected");
   }
 
@@ -299,6 +318,7 @@ class DockerSandbox implements Sandbox {
     if (this.#removed) return;
     this.#removed = true;
     await removeQuietly(this.#docker, this.#container, this.#volumes, this.#options.logger);
+    await this.#egress.close();
   }
 
   #resolve(filePath: string): string {
