@@ -24,7 +24,7 @@ import { installationClients } from "./sentry/installations.ts";
 import { JobStoreIncidents } from "./sentry/store.ts";
 import { createLogger } from "./log.ts";
 import { createLlmClient, parseLlmEnv } from "./llm/index.ts";
-import { createDockerClient, reapContainers, settleSandboxPlatform } from "./sandbox/index.ts";
+import { createDockerClient, proxyCredentials, reapContainers, settleSandboxPlatform } from "./sandbox/index.ts";
 import { createRunners, resumeBlocker } from "./runs/registry.ts";
 import type { RunnerServices } from "./runs/site.ts";
 import { startDroidServer } from "./server.ts";
@@ -176,7 +176,8 @@ async function startProcessing(
       probot,
       docker,
       platform,
-      secrets: processSecrets(),
+      // The operator's proxy passwords too: kept out of comments, even when the sandbox may see them.
+      secrets: [...processSecrets(), ...proxyCredentials(settings.sandboxEgress)],
       settings,
       jobStore: queue,
       gate,

@@ -2,11 +2,13 @@
  * Droid's own process settings, read from `DROID_*` environment variables and
  * validated with zod. The README lists each one with its default.
  */
+import { readFileSync } from "node:fs";
 import { availableParallelism, freemem, hostname } from "node:os";
 import { z } from "zod";
 import { GITHUB_COM, HOST_PATTERN, type GitHubHost } from "./github-host.ts";
 import type { SandboxPlatformSettings } from "../sandbox/index.ts";
 import { POLICY_ENV, policySettings, type JobCaps, type OperatorPolicy } from "./policy.ts";
+import { type SandboxEgress, parseCaCertificates, parseEgressAllowlist, parseNoProxy, parseProxyUrl } from "../sandbox/index.ts";
 
 const seconds = z.coerce.number().int().min(0);
 
@@ -60,6 +62,8 @@ export interface Settings {
   retentionDays: number;
   /** The sandbox's container runtime and disk quota. */
   sandbox: SandboxPlatformSettings;
+  /** `DROID_SANDBOX_*`: the CA bundle, proxies and allowlist for sandboxes with network. */
+  sandboxEgress: SandboxEgress;
 }
 
 /** Probot's secret when `WEBHOOK_SECRET` is unset: public, so anyone can sign deliveries with it. */
@@ -98,6 +102,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     webhookMaxBodyBytes: s.DROID_WEBHOOK_MAX_BODY_BYTES,
     githubHost: s.GHE_HOST ? { protocol: s.GHE_PROTOCOL, host: s.GHE_HOST.toLowerCase() } : GITHUB_COM,
     ...policySettings(s),
+    sandboxEgress: readSandboxEgress(env),
   };
 }
 
@@ -136,6 +141,43 @@ function queueUrl(value: string | undefined): string | undefined {
   if (url?.protocol === "redis:" || url?.protocol === "rediss:") return value;
   const shown = url ? `${url.protocol}//${url.host}` : "not a URL";
   throw new SettingsError(`invalid settings:\n  DROID_QUEUE_URL: a redis:// or rediss:// URL (got ${shown})`);
+}
+
+/**
+ * The sandbox's way out behind an enterprise proxy (docs/sandbox.md#egress): `DROID_SANDBOX_CA_BUNDLE`
+ * (a PEM file on the worker, read once at start), `DROID_SANDBOX_HTTP_PROXY` / `_HTTPS_PROXY`
+ * (http:// URLs, never echoed: they may hold credentials), `DROID_SANDBOX_NO_PROXY` and
+ * `DROID_SANDBOX_EGRESS_ALLOW` (host patterns; set, the sandbox goes out only through Droid's egress proxy).
+ */
+function readSandboxEgress(env: NodeJS.ProcessEnv): SandboxEgress {
+  const value = (name: string) => env[name]?.trim() || null;
+  const caPath = value("DROID_SANDBOX_CA_BUNDLE");
+  const http = value("DROID_SANDBOX_HTTP_PROXY");
+  const https = value("DROID_SANDBOX_HTTPS_PROXY");
+  const allow = value("DROID_SANDBOX_EGRESS_ALLOW");
+  return {
+    caCertificates: caPath === null ? null : check(`DROID_SANDBOX_CA_BUNDLE (${caPath})`, parseCaCertificates(readCaFile(caPath))),
+    proxy: {
+      http: http === null ? null : check("DROID_SANDBOX_HTTP_PROXY", parseProxyUrl(http)),
+      https: https === null ? null : check("DROID_SANDBOX_HTTPS_PROXY", parseProxyUrl(https)),
+      noProxy: parseNoProxy(value("DROID_SANDBOX_NO_PROXY") ?? ""),
+    },
+    allow: allow === null ? null : check("DROID_SANDBOX_EGRESS_ALLOW", parseEgressAllowlist(allow)),
+  };
+}
+
+function check<T>(name: string, parsed: { ok: true; value: T } | { ok: false; problem: string }): T {
+  if (parsed.ok) return parsed.value;
+  throw new SettingsError(`invalid settings:\n  ${name}: ${parsed.problem}`);
+}
+
+function readCaFile(caPath: string): string {
+  try {
+    return readFileSync(caPath, "utf8");
+  } catch (error) {
+    const reason = error instanceof Error && "code" in error ? String(error.code) : String(error);
+    throw new SettingsError(`invalid settings:\n  DROID_SANDBOX_CA_BUNDLE: cannot read ${caPath} (${reason}); give the path of a PEM file on the worker`);
+  }
 }
 
 /** One job per core, and at least 2 GiB of free memory per job (a sandbox's default limit). */

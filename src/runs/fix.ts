@@ -45,6 +45,7 @@ export interface FixJobDeps {
   dataDir: string;
   instance: string;
   githubHost: WorkbenchDeps["githubHost"];
+  egress?: WorkbenchDeps["egress"];
   /** Makes the plan when the issue has none yet; resolves to its outcome. */
   makePlan: () => Promise<JobOutcome>;
   /**

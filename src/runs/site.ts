@@ -58,6 +58,7 @@ export interface JobSite {
     dataDir: string;
     instance: string;
     githubHost: Settings["githubHost"];
+    egress: Settings["sandboxEgress"];
     log: JobContext["log"];
   };
 }
@@ -118,6 +119,7 @@ async function withSite(
     dataDir: services.settings.dataDir,
     instance: services.settings.instance,
     githubHost: services.settings.githubHost,
+    egress: services.settings.sandboxEgress,
     log: context.log,
   };
   return run({ octokit, config: loaded.config, llm: services.llm.client, bench });

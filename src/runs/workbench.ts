@@ -14,7 +14,7 @@ import type { RunFigures } from "../github/fix-report.ts";
 import { inlineCode } from "../github/safe-markdown.ts";
 import type { Job, JobOutcome } from "../jobs/types.ts";
 import type { UsageLedger } from "../llm/index.ts";
-import { DEFAULT_LIMITS, SANDBOX_IMAGE, UnsafeArchiveError, bringChangesBack, copyTreeIntoSandbox, createSandbox, describeExecResult, readTreeEntry, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig, type SandboxPlatform } from "../sandbox/index.ts";
+import { DEFAULT_LIMITS, SANDBOX_IMAGE, UnsafeArchiveError, bringChangesBack, copyTreeIntoSandbox, createSandbox, describeExecResult, readTreeEntry, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig, type SandboxPlatform, type SandboxEgress } from "../sandbox/index.ts";
 import { Repository, WorkspaceRefusal, type Checkout } from "../workspace/index.ts";
 import { describeChanges } from "../agent/changes.ts";
 import { AgentComputer } from "../agent/computer.ts";
@@ -34,6 +34,8 @@ export interface WorkbenchDeps {
   instance: string;
   /** The host repositories are cloned from (GHE_HOST, else github.com): the token goes nowhere else. */
   githubHost: GitHubHost;
+  /** The operator's CA bundle, proxies and allowlist for sandboxes with network (default: none). */
+  egress?: SandboxEgress;
   log: Logger;
 }
 
@@ -111,6 +113,7 @@ export class WorkbenchSite {
       runtime: deps.platform.runtime,
       disk: deps.platform.disk,
       secrets: [...deps.secrets, token],
+      ...(deps.egress ? { egress: deps.egress } : {}),
       logger: deps.log,
     });
     this.#sandbox = sandbox;

@@ -78,17 +78,25 @@ export async function extractArchive(archive: Readable, destination: string, opt
   return written;
 }
 
-/** Reads every regular file of a tar stream into memory (for small archives such as one file). */
-export async function readArchiveFiles(archive: Readable): Promise<Map<string, Buffer>> {
+/** Reads every regular file of a tar stream into memory (for small archives such as one file); throws past `maxBytes`. */
+export async function readArchiveFiles(archive: Readable, options: { maxBytes?: number } = {}): Promise<Map<string, Buffer>> {
   const extract = tar.extract();
   const files = new Map<string, Buffer>();
+  let total = 0;
   const work = (async () => {
     for await (const entry of extract) {
       const chunks: Buffer[] = [];
-      for await (const chunk of entry) chunks.push(chunk as Buffer);
+      for await (const chunk of entry) {
+        total += (chunk as Buffer).length;
+        if (options.maxBytes !== undefined && total > options.maxBytes) throw new Error(`archive is larger than ${options.maxBytes} bytes`);
+        chunks.push(chunk as Buffer);
+      }
       if (entry.header.type === "file") files.set(entry.header.name, Buffer.concat(chunks));
     }
-  })();
+  })().catch((error: unknown) => {
+    archive.destroy();
+    throw error;
+  });
   await Promise.all([feed(archive, extract), work]);
   return files;
 }

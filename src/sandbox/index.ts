@@ -3,6 +3,16 @@ export { UnsafeArchiveError, extractArchive, readArchiveFiles } from "./archive-
 export { createDockerClient } from "./docker-client.ts";
 export { type DiskQuota, NO_DISK_QUOTA, describeDiskQuota } from "./disk-quota.ts";
 export { type SandboxPlatform, type SandboxPlatformSettings, SandboxPlatformError, checkRuntime, prepareSandboxPlatform, resolveDiskQuota, settleSandboxPlatform } from "./platform.ts";
+export {
+  type EgressHostPattern,
+  NO_SANDBOX_EGRESS,
+  type SandboxEgress,
+  parseCaCertificates,
+  parseEgressAllowlist,
+  parseNoProxy,
+  parseProxyUrl,
+  proxyCredentials,
+} from "./egress/policy.ts";
 export { SANDBOX_UID, SANDBOX_GID, WORKDIR } from "./container-spec.ts";
 export { OUTPUT_DIR, STATE_DIR } from "./exec.ts";
 export { type TreeContent, readTreeEntry } from "./host-files.ts";

@@ -1,4 +1,4 @@
-/** Labels on every container and volume Droid creates, so that they can be found and reaped. */
+/** Labels on every container, volume and network Droid creates, so that they can be found and reaped. */
 export const LABELS = {
   app: "dev.droid.app",
   job: "dev.droid.job",

@@ -8,7 +8,7 @@ export interface ReapResult {
 }
 
 /**
- * Removes every container and volume a previous run of this worker instance left behind
+ * Removes every container, network and volume a previous run of this worker instance left behind
  * (a crash or a kill skips `remove()`). Call once at start-up, before taking jobs.
  */
 export async function reapContainers(docker: Docker, instance: string, logger: Logger): Promise<ReapResult> {
@@ -17,11 +17,16 @@ export async function reapContainers(docker: Docker, instance: string, logger: L
   for (const info of containers) {
     await docker.getContainer(info.Id).remove({ force: true, v: true });
   }
+  // Egress networks (egress/gate.ts), once the containers on them are gone; counted in the log line only.
+  const networks = await docker.listNetworks({ filters });
+  for (const network of networks) {
+    await docker.getNetwork(network.Id).remove();
+  }
   const { Volumes } = await docker.listVolumes({ filters });
   for (const volume of Volumes ?? []) {
     await docker.getVolume(volume.Name).remove();
   }
   const result = { containers: containers.length, volumes: Volumes?.length ?? 0 };
-  if (result.containers + result.volumes > 0) logger.info({ instance, ...result }, "reaped sandboxes left by a previous run");
+  if (result.containers + result.volumes + networks.length > 0) logger.info({ instance, ...result, networks: networks.length }, "reaped sandboxes left by a previous run");
   return result;
 }

@@ -3,7 +3,7 @@
  * (`createSandbox`, `withSandbox`) and the container-backed implementation, whose methods
  * (exec, files in and out, network switching, removal) share the container's private state.
  * The container's specification, the command queue and its process reaper, exec plumbing,
- * archives and labels live in their own files. Longer than most files (~350 lines) for
+ * archives and labels live in their own files. Longer than most files (~370 lines) for
  * that shared state.
  */
 import { randomBytes } from "node:crypto";
@@ -22,6 +22,8 @@ import { SANDBOX_GID, SANDBOX_UID, SANDBOX_USER, WORKDIR, planContainer } from "
 import { type DiskQuota, NO_DISK_QUOTA, volumeMemoryMb, volumeOptions } from "./disk-quota.ts";
 import { RUN_DIR, STATE_DIR } from "./exec.ts";
 import type { ExecResult } from "./exec-result.ts";
+import { type EgressSession, openEgressSession } from "./egress/session.ts";
+import { NO_SANDBOX_EGRESS, type SandboxEgress } from "./egress/policy.ts";
 import { assertImagePresent, isNotFound } from "./image.ts";
 import type { SandboxOwner } from "./labels.ts";
 import type { NetworkPolicy, SandboxLimits } from "./settings.ts";
@@ -71,6 +73,8 @@ export interface CreateSandboxOptions {
   networkName?: string;
   /** Strings that must never enter the sandbox (tokens, keys): commands and env carrying one are refused. */
   secrets?: readonly string[];
+  /** The operator's CA bundle, proxies and allowlist, for the phases with network (egress/session.ts). */
+  egress?: SandboxEgress;
   /** Extra time after a command's timeout before the host stops it through the reaper (default 15 s). */
   hostGraceMs?: number;
   /** How long the process reaper may take after a command before the container is killed instead (default 10 s). */
@@ -89,6 +93,15 @@ export class SecretInSandboxError extends Error {
 export async function createSandbox(docker: Docker, options: CreateSandboxOptions): Promise<Sandbox> {
   await assertImagePresent(docker, options.image);
   const disk = options.disk ?? NO_DISK_QUOTA;
+  const suffix = randomBytes(4).toString("hex");
+  const egress = await openEgressSession(docker, {
+    egress: options.egress ?? NO_SANDBOX_EGRESS,
+    network: options.network,
+    outsideNetwork: options.networkName ?? "bridge",
+    owner: options.owner,
+    suffix,
+    logger: options.logger,
+  });
   const plan = planContainer({
     owner: options.owner,
     image: options.image,
@@ -96,8 +109,8 @@ export async function createSandbox(docker: Docker, options: CreateSandboxOption
     limits: options.limits,
     runtime: options.runtime ?? null,
     volumeMemoryMb: volumeMemoryMb(disk),
-    networkName: options.networkName ?? "bridge",
-    suffix: randomBytes(4).toString("hex"),
+    networkName: egress.networkName,
+    suffix,
   });
   const labels = plan.create.Labels ?? {};
   await docker.createVolume({ Name: plan.workVolume, Labels: labels, ...volumeOptions(disk) });
@@ -105,9 +118,11 @@ export async function createSandbox(docker: Docker, options: CreateSandboxOption
   const volumes = [plan.workVolume, plan.stateVolume];
   let container: Docker.Container | null = null;
   try {
+    await docker.createVolume({ Name: plan.workVolume, Labels: labels });
+    await docker.createVolume({ Name: plan.stateVolume, Labels: labels });
     container = await docker.createContainer(plan.create);
     await container.start();
-    const sandbox = new DockerSandbox(docker, container, volumes, options);
+    const sandbox = new DockerSandbox(docker, container, volumes, options, egress);
     // Volumes of images without these folders start root-owned: hand them to the sandbox user.
     await sandbox.putArchive(packEntries([{ type: "directory", name: "./" }], OWNER), WORKDIR);
     await sandbox.putArchive(
@@ -122,10 +137,12 @@ export async function createSandbox(docker: Docker, options: CreateSandboxOption
       ),
       STATE_DIR,
     );
+    await egress.install(sandbox);
     options.logger.info({ jobId: options.owner.jobId, container: container.id.slice(0, 12), image: options.image, network: options.network }, "sandbox started");
     return sandbox;
   } catch (error) {
     await removeQuietly(docker, container, volumes, options.logger);
+    await egress.close();
     throw error;
   }
 }
@@ -154,9 +171,11 @@ class DockerSandbox implements Sandbox {
   readonly #volumes: string[];
   readonly #options: CreateSandboxOptions;
   readonly #commands: CommandRunner;
+  /** Proxy and CA variables while the sandbox has network; closed with the network. */
+  readonly #egress: EgressSession;
   #removed = false;
 
-  constructor(docker: Docker, container: Docker.Container, volumes: string[], options: CreateSandboxOptions) {
+  constructor(docker: Docker, container: Docker.Container, volumes: string[], options: CreateSandboxOptions, egress: EgressSession) {
     this.id = container.id;
     this.network = options.network;
     this.#docker = docker;
@@ -178,13 +197,14 @@ class DockerSandbox implements Sandbox {
       jobId: options.owner.jobId,
       logger: options.logger,
     });
+    this.#egress = egress;
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     this.#assertUsable();
     this.#refuseSecrets(command, "command");
     for (const [key, value] of Object.entries(options.env ?? {})) this.#refuseSecrets(`${key}=${value}`, `environment variable ${key}`);
-    return this.#commands.run(command, this.#resolve(options.cwd ?? "."), options);
+    return this.#commands.run(command, this.#resolve(options.cwd ?? "."), { ...options, env: { ...this.#egress.env, ...(options.env ?? {}) } });
   }
 
   async readFile(filePath: string): Promise<Buffer> {
@@ -257,6 +277,7 @@ class DockerSandbox implements Sandbox {
       if (name === "none") continue;
       await this.#docker.getNetwork(name).disconnect({ Container: this.id, Force: true });
     }
+    await this.#egress.close();
     this.#options.logger.info({ jobId: this.#options.owner.jobId, container: this.id.slice(0, 12) }, "sandbox network disconnected");
   }
 
@@ -265,6 +286,7 @@ class DockerSandbox implements Sandbox {
     this.#removed = true;
     this.#commands.close("it was removed");
     await removeQuietly(this.#docker, this.#container, this.#volumes, this.#options.logger);
+    await this.#egress.close();
   }
 
   #assertUsable(): void {
