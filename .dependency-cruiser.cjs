@@ -2,6 +2,7 @@
  * Droid's module boundaries (docs/architecture.md), checked by `npm run lint`.
  * Layers, top to bottom — an arrow may only point down:
  *   entry (app.ts, server.ts, cli.ts) → runs/, sentry/ → github/, jobs/ → config/ → the core
+ * http/ (bounded request bodies) is a leaf used by server.ts and sentry/.
  * The core: planning/ agent/ context/ sandbox/ workspace/ llm/ incidents/ prompting/.
  *
  * Parsed with swc (TypeScript 7 has no JavaScript API): `import type` is seen as type-only.
@@ -40,6 +41,13 @@ module.exports = {
       severity: "error",
       from: { path: "^src/prompting/" },
       to: { path: "^src/", pathNot: "^src/prompting/" },
+    },
+    {
+      name: "http-is-a-leaf",
+      comment: "Bounded request bodies are shared by the server and the Sentry route and import nothing of Droid's.",
+      severity: "error",
+      from: { path: "^src/http/" },
+      to: { path: "^src/", pathNot: "^src/http/" },
     },
     {
       name: "workspace-and-sandbox-apart",

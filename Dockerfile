@@ -1,11 +1,12 @@
 # Droid's app image: webhooks + embedded worker. Node 24 runs the TypeScript
-# sources directly (type stripping), so there is no build step to drift.
-FROM node:24-slim AS deps
+# sources directly (type stripping), so there is no build step to drift. Debian bookworm,
+# like the sandbox image, pinned so a new Debian release never changes the OS unannounced.
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
-FROM node:24-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \

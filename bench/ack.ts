@@ -6,7 +6,7 @@
  *
  *   npm run bench:ack [-- --deliveries 100]
  */
-import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
@@ -14,20 +14,16 @@ import { pino } from "pino";
 import { Probot, Server } from "probot";
 import { PermissionGate } from "../src/github/gate.ts";
 import { GitHubOutbox } from "../src/github/outbox.ts";
+import { DEFAULT_POLICY } from "../src/config/policy.ts";
 import { RepoConfigCache } from "../src/github/repo-config-loader.ts";
 import { MemoryJobQueue } from "../src/jobs/memory-queue.ts";
 import { freePort, startDroidServer } from "../src/server.ts";
 import { startFakeGitHub } from "./fake-github.ts";
+import { BENCH_PRIVATE_KEY as privateKey, BENCH_SECRET as secret } from "./webhook-app.ts";
 
 const { values } = parseArgs({ options: { deliveries: { type: "string", default: "100" } } });
 const deliveries = Number(values.deliveries);
-const secret = "bench-secret";
 const log = pino({ level: "silent" });
-const privateKey = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-}).privateKey;
 
 const require = createRequire(import.meta.url);
 const examples: { name: string; examples: Record<string, any>[] }[] = JSON.parse(
@@ -89,7 +85,7 @@ const droid = await startDroidServer({
   baseUrl: github.url,
   queue: new MemoryJobQueue(),
   gate: new PermissionGate({ cacheMs: 60_000 }),
-  configs: new RepoConfigCache({ ttlMs: 30_000 }),
+  configs: new RepoConfigCache({ ttlMs: 30_000, policy: DEFAULT_POLICY }),
   outbox,
 });
 const droidTimes = await measure(droid.url);

@@ -20,7 +20,7 @@ import { AgentComputer } from "../src/agent/computer.ts";
 import { DEFAULT_HISTORY_POLICY, type HistoryPolicy } from "../src/agent/history.ts";
 import { LivePlan } from "../src/agent/live-plan.ts";
 import { runAgent } from "../src/agent/loop.ts";
-import { agentSystemPrompt, agentTaskMessage } from "../src/agent/prompts.ts";
+import { agentSystemPrompt, fixTaskMessage } from "../src/agent/prompts.ts";
 import { standardTools } from "../src/agent/tools/standard.ts";
 import { UsageLedger, makeLlmClient } from "../src/llm/index.ts";
 import { ModelPlanSchema, type Plan } from "../src/planning/schema.ts";
@@ -142,15 +142,16 @@ async function recordRun(name: string, policy: HistoryPolicy, turns: Script): Pr
       computer,
       plan: live,
       systemPrompt: agentSystemPrompt({ workdir: sandbox.workdir, commandTimeoutSeconds: 120, testCommand: test.command }),
-      taskMessage: agentTaskMessage({
+      taskMessage: fixTaskMessage({
         repo: "bench/greet",
         issueNumber: 1,
-        instruction: "INSTRUCTION — carry out the plan below.",
+        requester: "bench",
+        instructions: "",
+        issue: { title: "Greeting crashes on an empty name", body: "", author: "bench", authorCanWrite: true },
         template: "Bug fix (`bug-fix`)",
         plan: live.render(),
         testing: plan.testing,
         commands: "- test: `node --test`",
-        context: "DATA — the issue\n<<<\n# Greeting crashes on an empty name\n>>>",
       }),
       limits: { maxTurns: TURNS, deadline: Date.now() + 3_600_000, maxTokensPerResponse: 8192 },
       signal: new AbortController().signal,

@@ -59,6 +59,7 @@ const context: IssueContext = {
     title: "Logs lost on process.exit when using a transport",
     url: "https://github.com/pinojs/pino/issues/2210",
     author: "reporter",
+    authorCanWrite: false,
     labels: ["droid", "bug"],
     body: [
       "When a transport is configured (`pino.transport({ target: 'pino/file' })`) and the process exits right after logging,",

@@ -10,6 +10,7 @@ import { pino } from "pino";
 import { Probot, Server } from "probot";
 import { PermissionGate } from "../src/github/gate.ts";
 import { GitHubOutbox } from "../src/github/outbox.ts";
+import { DEFAULT_POLICY } from "../src/config/policy.ts";
 import { RepoConfigCache } from "../src/github/repo-config-loader.ts";
 import { MemoryJobQueue } from "../src/jobs/memory-queue.ts";
 import type { JobQueue } from "../src/jobs/queue.ts";
@@ -50,7 +51,7 @@ if (kind === "bare") {
     baseUrl: env.GITHUB_URL,
     queue,
     gate: new PermissionGate({ cacheMs: 600_000 }),
-    configs: new RepoConfigCache({ ttlMs: 600_000 }),
+    configs: new RepoConfigCache({ ttlMs: 600_000, policy: DEFAULT_POLICY }),
     outbox: new GitHubOutbox(log),
   });
   process.stdout.write(`${droid.url}\n`);

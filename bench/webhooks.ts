@@ -13,17 +13,16 @@
  *
  *   npm run bench:webhooks [-- --deliveries 1000 --concurrency 50,1000 --rounds 3 --targets bare,sqlite,redis]
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { issueComment } from "../test/helpers/payloads.ts";
 import { startRedisServer } from "../test/jobs/redis-server.ts";
 import { startFakeGitHub } from "./fake-github.ts";
+import { BENCH_SECRET as secret, startWebhookServer as startServer } from "./webhook-app.ts";
 
 const { values } = parseArgs({
   options: {
@@ -37,13 +36,6 @@ const rounds = Number(values.rounds);
 const chosen = new Set(values.targets.split(","));
 const deliveries = Number(values.deliveries);
 const concurrencies = values.concurrency.split(",").map(Number);
-const secret = "bench-secret";
-const privateKey = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-}).privateKey;
-const SERVER = fileURLToPath(new URL("./webhook-server.ts", import.meta.url));
 
 let issueNumber = 0;
 function signedDelivery(): { body: string; headers: Record<string, string> } {
@@ -87,15 +79,6 @@ async function burst(url: string, concurrency: number, count: number): Promise<R
     }),
   );
   return { times, wallMs: performance.now() - started, failures };
-}
-
-async function startServer(kind: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [SERVER, kind], {
-    env: { ...process.env, ...env, PRIVATE_KEY: privateKey, WEBHOOK_SECRET: secret },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const [chunk] = (await once(child.stdout!, "data")) as [Buffer];
-  return { url: chunk.toString().trim(), child };
 }
 
 function median(values: number[]): number {

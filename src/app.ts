@@ -3,6 +3,7 @@
  * `answerTrigger`. Nothing else happens here.
  */
 import type { ApplicationFunction } from "probot";
+import type { JobCaps } from "./config/policy.ts";
 import { answerTrigger, sendAnswers } from "./github/answer-trigger.ts";
 import type { PermissionGate } from "./github/gate.ts";
 import type { GitHubOutbox } from "./github/outbox.ts";
@@ -18,6 +19,8 @@ export interface AppServices {
   gate: PermissionGate;
   configs: RepoConfigCache;
   outbox: GitHubOutbox;
+  /** The operator's daily spending and queue caps (default: the settings' defaults). */
+  caps?: JobCaps;
   /** Sentry intake on `/api/sentry/webhooks`, when configured. */
   incidents?: { settings: SentrySettings; intake: IncidentIntake };
 }

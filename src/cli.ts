@@ -4,10 +4,10 @@
  *   droid serve    webhooks + an embedded worker (the default deployment)
  *   droid worker   a worker only, for scale-out on a shared queue
  */
+import { existsSync } from "node:fs";
 import { createProbot, run, type Probot } from "probot";
 import type { Logger } from "pino";
-import { droidApp } from "./app.ts";
-import { readSettings, SettingsError, type Settings } from "./config/settings.ts";
+import { readSettings, readWebhookSecret, SettingsError, type Settings } from "./config/settings.ts";
 import { PermissionGate } from "./github/gate.ts";
 import { internalErrorMessage } from "./github/messages.ts";
 import { GitHubOutbox } from "./github/outbox.ts";
@@ -15,17 +15,19 @@ import { loadRepoConfig, RepoConfigCache } from "./github/repo-config-loader.ts"
 import { reportInterruptedJobs } from "./github/interrupted.ts";
 import { describeQueue, openJobQueue } from "./jobs/open-queue.ts";
 import { startJobProcessing, type JobProcessing } from "./jobs/processing.ts";
+import { startRetention } from "./jobs/retention.ts";
 import type { JobQueue } from "./jobs/queue.ts";
 import { redeliverMissedWebhooks } from "./github/redeliver.ts";
 import { readSentrySettings } from "./sentry/config.ts";
 import { IncidentIntake } from "./sentry/intake.ts";
 import { installationClients } from "./sentry/installations.ts";
-import { MemoryIncidentStore } from "./sentry/store.ts";
+import { JobStoreIncidents } from "./sentry/store.ts";
 import { createLogger } from "./log.ts";
 import { createLlmClient, parseLlmEnv } from "./llm/index.ts";
-import { createDockerClient, reapContainers } from "./sandbox/index.ts";
+import { createDockerClient, reapContainers, settleSandboxPlatform } from "./sandbox/index.ts";
 import { createRunners, resumeBlocker } from "./runs/registry.ts";
 import type { RunnerServices } from "./runs/site.ts";
+import { startDroidServer } from "./server.ts";
 
 const USAGE = `usage: droid <command>
 
@@ -40,11 +42,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  // The `.env` the setup page writes (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET); the environment wins over it.
+  if (existsSync(".env")) process.loadEnvFile(".env");
   let settings: Settings;
   let sentry: ReturnType<typeof readSentrySettings>;
   try {
     settings = readSettings();
     sentry = readSentrySettings();
+    // Checked before anything starts: `droid serve` refuses a missing, default or short webhook secret.
+    if (command === "serve" && process.env.APP_ID) readWebhookSecret(process.env, settings);
   } catch (error) {
     if (error instanceof SettingsError) {
       process.stderr.write(`droid: ${error.message}\n`);
@@ -55,7 +61,8 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger();
   switch (command) {
     case "serve":
-      await serve(settings, sentry, log);
+      if (process.env.APP_ID) await serve(settings, sentry, log);
+      else await serveSetupPage(log);
       return 0;
     case "worker":
       if (!settings.queueUrl) {
@@ -71,18 +78,32 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySettings>, log: Logger): Promise<void> {
+  const env = process.env;
   const queue = openJobQueue(settings, log);
   const gate = new PermissionGate({ cacheMs: settings.permissionCacheMs });
-  const configs = new RepoConfigCache({ ttlMs: settings.configCacheMs });
+  const configs = new RepoConfigCache({ ttlMs: settings.configCacheMs, policy: settings.policy });
   const outbox = new GitHubOutbox(log.child({ name: "outbox" }));
   const incidents = sentry && process.env.APP_ID ? { settings: sentry, intake: incidentIntake(queue, log) } : undefined;
-  const server = await run(droidApp({ queue, gate, configs, outbox, ...(incidents ? { incidents } : {}) }), { log });
+  const server = await startDroidServer({
+    env,
+    secret: env.WEBHOOK_SECRET ?? "",
+    devMode: settings.devMode,
+    log,
+    host: env.HOST || "localhost",
+    port: Number(env.PORT) || 3000,
+    ...(env.WEBHOOK_PATH ? { webhookPath: env.WEBHOOK_PATH } : {}),
+    ...(env.WEBHOOK_PROXY_URL ? { webhookProxy: env.WEBHOOK_PROXY_URL } : {}),
+    maxBodyBytes: settings.webhookMaxBodyBytes,
+    queue,
+    gate,
+    configs,
+    outbox,
+    caps: settings.caps,
+    ...(incidents ? { incidents } : {}),
+  });
   if (incidents) log.info({ projects: [...incidents.settings.projects.keys()] }, "Sentry intake on /api/sentry/webhooks");
-  if (!process.env.APP_ID) {
-    log.info("no APP_ID: serving the setup page that registers the GitHub App from app.yml");
-    return;
-  }
   log.info({ queue: describeQueue(settings) }, "jobs are recorded durably");
+  const stopRetention = startRetention({ queue, dataDir: settings.dataDir, days: settings.retentionDays, log });
   const probot = createProbot({ overrides: { log } });
   // With a shared queue `droid serve` only records jobs: `droid worker` processes run them.
   const processing = settings.queueUrl
@@ -90,6 +111,7 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     : await startProcessing(queue, probot, gate, await modelClient(log), settings, sentry?.historyDays, log);
   void redeliverMissedDeliveries(probot, queue, settings, log);
   onShutdownSignal(log, async () => {
+    stopRetention();
     await processing?.stop(settings.shutdownGraceMs);
     await server.stop();
     await outbox.drain();
@@ -98,13 +120,29 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
   });
 }
 
+/** A path no request can have: URL paths never contain a space (it would end the request line). */
+const NO_WEBHOOK_ROUTE = "/ setup mode: no webhook route";
+
+/**
+ * Setup mode (no APP_ID): Probot's page that registers the GitHub App from app.yml and
+ * writes its credentials to `.env`. Nothing else: no app runs, no job store is opened,
+ * and there is no webhook route — Probot's webhook middleware is given a path no request
+ * can have, so a delivery gets 404 and its body is never read.
+ */
+async function serveSetupPage(log: Logger): Promise<void> {
+  await run(() => {}, { env: { ...process.env, WEBHOOK_PATH: NO_WEBHOOK_ROUTE, WEBHOOK_PROXY_URL: "" }, log });
+  log.info("no APP_ID: serving the setup page that registers the GitHub App from app.yml (no webhook route until it is registered and Droid restarted)");
+}
+
 async function worker(settings: Settings, sentry: ReturnType<typeof readSentrySettings>, log: Logger): Promise<void> {
   const queue = openJobQueue(settings, log);
   log.info({ queue: describeQueue(settings) }, "worker takes jobs from the shared queue");
   const probot = createProbot({ overrides: { log } });
   const gate = new PermissionGate({ cacheMs: settings.permissionCacheMs });
   const processing = await startProcessing(queue, probot, gate, await modelClient(log), settings, sentry?.historyDays, log);
+  const stopRetention = startRetention({ queue, dataDir: settings.dataDir, days: settings.retentionDays, log });
   onShutdownSignal(log, async () => {
+    stopRetention();
     await processing.stop(settings.shutdownGraceMs);
     await queue.close();
   });
@@ -112,7 +150,7 @@ async function worker(settings: Settings, sentry: ReturnType<typeof readSentrySe
 
 function incidentIntake(queue: JobQueue, log: Logger): IncidentIntake {
   const github = installationClients(createProbot({ overrides: { log } }));
-  return new IncidentIntake({ queue, store: new MemoryIncidentStore(), github, log: log.child({ name: "incidents" }) });
+  return new IncidentIntake({ queue, store: new JobStoreIncidents(queue), github, log: log.child({ name: "incidents" }) });
 }
 
 async function startProcessing(
@@ -126,6 +164,8 @@ async function startProcessing(
 ): Promise<JobProcessing> {
   const auth = (installationId: number) => probot.auth(installationId);
   const docker = createDockerClient();
+  // Says which runtime and disk quota sandboxes get; a runtime the engine does not know stops Droid here.
+  const platform = await settleSandboxPlatform(docker, settings.sandbox, log);
   // Containers left by an earlier run of this instance (a crash, a kill -9) are removed first.
   await reapContainers(docker, settings.instance, log).catch((error: unknown) =>
     log.error({ err: error }, "could not reap old sandboxes (is the Docker engine running?); starting anyway"),
@@ -135,8 +175,10 @@ async function startProcessing(
     runners: createRunners({
       probot,
       docker,
+      platform,
       secrets: processSecrets(),
       settings,
+      jobStore: queue,
       gate,
       llm,
       botLogin: botLoginOf(probot),
@@ -148,7 +190,7 @@ async function startProcessing(
     resumeBlocker,
     log,
     onNeedsAttention: (jobs) =>
-      reportInterruptedJobs(auth, jobs, log, async (octokit, job) => (await loadRepoConfig(octokit, job.repo)).config.command),
+      reportInterruptedJobs(auth, jobs, log, async (octokit, job) => (await loadRepoConfig(octokit, job.repo, settings.policy)).config.command),
     onCrash: async (job, _error) => {
       try {
         const octokit = await probot.auth(job.repo.installationId);

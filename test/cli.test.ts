@@ -4,6 +4,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { REDACTED_PATHS } from "../src/log.ts";
 import { freePort } from "../src/server.ts";
+import { TEST_PRIVATE_KEY } from "./helpers/github.ts";
+import { issueComment } from "./helpers/payloads.ts";
+import { sendWebhook } from "./helpers/webhook.ts";
 
 let child: ChildProcess | undefined;
 
@@ -44,6 +47,37 @@ describe("droid serve", () => {
     // The manifest posted to GitHub is app.yml's, with its events and permissions.
     expect(page).toMatch(/pull_request_review_comment/);
     expect(page).toMatch(/&quot;contents&quot;:&quot;write&quot;|"contents":"write"/);
+  });
+
+  it("in setup mode has no webhook route: a delivery signed with Probot's default secret gets 404 (Probot's route would verify it)", async () => {
+    const port = await freePort();
+    child = spawn(process.execPath, ["src/cli.ts", "serve"], {
+      env: cleanEnv({ PORT: String(port), LOG_LEVEL: "warn", NO_SMEE_SETUP: "true", DROID_DATA_DIR: "/tmp/droid-cli-test" }),
+      stdio: "ignore",
+    });
+    const url = `http://127.0.0.1:${port}`;
+    expect((await waitFor(`${url}/probot`)).status).toBe(200);
+    const forged = await sendWebhook(url, "issue_comment", issueComment("/droid fix"), { secret: "development" });
+    expect(forged.status).toBe(404);
+  });
+
+  it.each([
+    ["no webhook secret", {}, "not set"],
+    ["Probot's default secret", { WEBHOOK_SECRET: "development" }, `Probot's public default "development"`],
+    ["a short secret", { WEBHOOK_SECRET: "secret" }, "too short (6 characters; at least 16)"],
+  ])("refuses to start with %s, saying which variable to set, and nothing listens for a forged delivery", async (_case, secret: Record<string, string>, why) => {
+    const port = await freePort();
+    child = spawn(process.execPath, ["src/cli.ts", "serve"], {
+      env: cleanEnv({ APP_ID: "1", PRIVATE_KEY: TEST_PRIVATE_KEY, PORT: String(port), NODE_ENV: "production", DROID_DATA_DIR: "/tmp/droid-cli-test", ...secret }),
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((r) => child?.on("exit", r));
+    expect(code).toBe(2);
+    expect(stderr).toContain(`WEBHOOK_SECRET: ${why}`);
+    expect(stderr).toContain("Set WEBHOOK_SECRET to your GitHub App's webhook secret");
+    await expect(sendWebhook(`http://127.0.0.1:${port}`, "issue_comment", issueComment("/droid fix"), { secret: "development" })).rejects.toThrow(/fetch failed/);
   });
 
   it("stops at start with a clear message on a bad setting", async () => {

@@ -1,16 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_REPO_CONFIG, parseRepoConfig } from "../src/config/repo-config.ts";
-import { readSettings } from "../src/config/settings.ts";
+import { repositoryCloneUrl } from "../src/config/github-host.ts";
+import { DEFAULT_POLICY } from "../src/config/policy.ts";
+import { readSettings, readWebhookSecret } from "../src/config/settings.ts";
 
 describe("repo config", () => {
   it("fills defaults for an absent or empty file", () => {
-    expect(parseRepoConfig(undefined)).toEqual({ ok: true, config: DEFAULT_REPO_CONFIG });
+    expect(parseRepoConfig(undefined, DEFAULT_POLICY)).toEqual({ ok: true, config: DEFAULT_REPO_CONFIG });
     expect(DEFAULT_REPO_CONFIG).toMatchObject({ label: "droid", command: "droid", budget: { usd: 2, tokens: 1_000_000 } });
-    expect(parseRepoConfig({})).toMatchObject({ ok: true });
+    expect(parseRepoConfig({}, DEFAULT_POLICY)).toMatchObject({ ok: true });
   });
 
   it("names each problem with its key, what was expected and what was found", () => {
-    const result = parseRepoConfig({ label: "", command: "Not OK", extra: 1 });
+    const result = parseRepoConfig({ label: "", command: "Not OK", extra: 1 }, DEFAULT_POLICY);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems).toEqual([
@@ -22,7 +24,7 @@ describe("repo config", () => {
   });
 
   it("rejects a file that is not a mapping", () => {
-    expect(parseRepoConfig(["a"])).toMatchObject({ ok: false, problems: [{ key: "(top level)", expected: "object" }] });
+    expect(parseRepoConfig(["a"], DEFAULT_POLICY)).toMatchObject({ ok: false, problems: [{ key: "(top level)", expected: "object" }] });
   });
 });
 
@@ -47,5 +49,51 @@ describe("process settings", () => {
 
   it("explains a bad value", () => {
     expect(() => readSettings({ DROID_WORKER_CONCURRENCY: "lots" })).toThrow(/DROID_WORKER_CONCURRENCY/);
+  });
+});
+
+const refused = (env: Record<string, string>) => () => readWebhookSecret(env, { devMode: false });
+
+describe("webhook settings", () => {
+  it("defaults to GitHub's 25 MB payload cap, github.com, and no development mode", () => {
+    expect(readSettings({})).toMatchObject({ webhookMaxBodyBytes: 25 * 1024 * 1024, githubHost: { protocol: "https", host: "github.com" }, devMode: false });
+    expect(readSettings({ DROID_WEBHOOK_MAX_BODY_BYTES: "1048576", DROID_DEV_MODE: "1" })).toMatchObject({ webhookMaxBodyBytes: 1048576, devMode: true });
+    expect(() => readSettings({ DROID_WEBHOOK_MAX_BODY_BYTES: "1e12" })).toThrow(/DROID_WEBHOOK_MAX_BODY_BYTES/);
+  });
+
+  it("refuses development mode in production", () => {
+    expect(() => readSettings({ DROID_DEV_MODE: "1", NODE_ENV: "production" })).toThrow(/DROID_DEV_MODE: development mode cannot be used with NODE_ENV=production/);
+    expect(() => readSettings({ DROID_DEV_MODE: "yes" })).toThrow(/DROID_DEV_MODE/);
+  });
+
+  it("clones from GHE_HOST / GHE_PROTOCOL, and only a host may be named", () => {
+    expect(readSettings({ GHE_HOST: "GHE.example.com" }).githubHost).toEqual({ protocol: "https", host: "ghe.example.com" });
+    expect(readSettings({ GHE_HOST: "127.0.0.1:8080", GHE_PROTOCOL: "http" }).githubHost).toEqual({ protocol: "http", host: "127.0.0.1:8080" });
+    for (const host of ["https://ghe.example.com", "ghe.example.com/evil", "user:pw@ghe.example.com", "ghe.example.com?x"]) {
+      expect(() => readSettings({ GHE_HOST: host })).toThrow(/GHE_HOST: a host name with an optional port/);
+    }
+    expect(() => readSettings({ GHE_HOST: "ghe.example.com", GHE_PROTOCOL: "ftp" })).toThrow(/GHE_PROTOCOL/);
+  });
+
+  it("builds clone URLs from the host and owner/name only, refusing names GitHub does not allow", () => {
+    const host = readSettings({ GHE_HOST: "ghe.example.com" }).githubHost;
+    expect(repositoryCloneUrl(host, "acme/web.app")).toBe("https://ghe.example.com/acme/web.app.git");
+    for (const name of ["acme/..", "../acme/web", "acme/web/extra", "acme%2F..%2Fx/web", "acme", "acme/we b", "@evil.example/web"]) {
+      expect(() => repositoryCloneUrl(host, name)).toThrow(/not a GitHub repository name/);
+    }
+  });
+
+  it("refuses a missing, default or short webhook secret, saying what to set and never echoing it", () => {
+    expect(refused({})).toThrow(/WEBHOOK_SECRET: not set \(Probot would then accept deliveries signed with its public default "development"\)\. Set WEBHOOK_SECRET/);
+    expect(refused({ WEBHOOK_SECRET: "development" })).toThrow(/WEBHOOK_SECRET: Probot's public default "development"/);
+    expect(refused({ WEBHOOK_SECRET: "hunter2-hunter" })).toThrow(/WEBHOOK_SECRET: too short \(14 characters; at least 16\)/);
+    expect(refused({ WEBHOOK_SECRET: "hunter2-hunter" })).not.toThrow(/hunter2/);
+    expect(refused({})).toThrow(/DROID_DEV_MODE=1/);
+    expect(readWebhookSecret({ WEBHOOK_SECRET: "a-long-random-secret-0123" }, { devMode: false })).toEqual({ secret: "a-long-random-secret-0123", weakness: null });
+  });
+
+  it("allows a weak secret in development mode, saying why it is weak", () => {
+    expect(readWebhookSecret({}, { devMode: true })).toEqual({ secret: "development", weakness: expect.stringContaining("not set") });
+    expect(readWebhookSecret({ WEBHOOK_SECRET: "short" }, { devMode: true })).toEqual({ secret: "short", weakness: expect.stringContaining("too short") });
   });
 });

@@ -1,13 +1,13 @@
 /**
  * What the agent changed, as the humans will see it: the files and a unified diff
  * against the branch's last commit, computed on the worker from the work tree that
- * came back from the sandbox (the sandbox has no git).
+ * came back from the sandbox (the sandbox has no git). The work tree is read as git
+ * stores it and never through a link: a link shows as its target text.
  */
 import fs from "node:fs";
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { createTwoFilesPatch } from "diff";
 import { readBlob, resolveRef, statusMatrix } from "isomorphic-git";
+import { readTreeEntry } from "../sandbox/index.ts";
 import type { ChangeReport } from "./loop.ts";
 
 export interface ChangeSource {
@@ -34,7 +34,7 @@ export async function describeChanges(source: ChangeSource, maxChars = MAX_DIFF_
     .sort((a, b) => a.path.localeCompare(b.path));
   for (const file of candidates) {
     const before = file.status === "added" ? "" : await committed(source, head, file.path);
-    const after = file.status === "deleted" ? "" : await readFile(path.join(source.tree, file.path), "utf8").catch(() => "");
+    const after = file.status === "deleted" ? "" : await workTreeText(source.tree, file.path);
     if (before === after && file.status === "modified") continue;
     files.push(file);
     patches.push(
@@ -57,6 +57,13 @@ async function committed(source: ChangeSource, oid: string, filepath: string): P
   } catch {
     return "";
   }
+}
+
+/** A file's text, or a link's target (as git diffs it); never read through a link. */
+async function workTreeText(tree: string, filepath: string): Promise<string> {
+  const entry = await readTreeEntry(tree, filepath);
+  if (entry === null) return "";
+  return (entry.kind === "file" ? entry.content : entry.target).toString("utf8");
 }
 
 function isBinary(text: string): boolean {

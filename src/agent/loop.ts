@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { BudgetExceeded, LlmAborted, describeBudgetStop, LlmRequestRejected, LlmUnavailable, type Budget, type LlmClient, type UsageLedger } from "../llm/index.ts";
 import { CommandCancelled, type AgentComputer, type TestRun } from "./computer.ts";
 import { ConversationHistory, type HistoryPolicy } from "./history.ts";
+import { fenceUntrusted, prompt } from "../prompting/index.ts";
 import type { LivePlan } from "./live-plan.ts";
 import type { AgentTool, ToolContext } from "./tools/agent-tool.ts";
 import { ToolRegistry } from "./tools/registry.ts";
@@ -93,7 +94,7 @@ export async function runAgent(run: AgentRun): Promise<AgentOutcome> {
       if (uses.length === 0) {
         idleTurns++;
         if (idleTurns >= MAX_IDLE_TURNS) return ended({ kind: "failed", reason: "the model stopped calling tools without finishing" });
-        notes.push("Use the tools to carry out the plan. When it is done, call `finish`.");
+        notes.push(prompt("agent-idle-nudge"));
       } else {
         idleTurns = 0;
       }
@@ -116,9 +117,7 @@ export async function runAgent(run: AgentRun): Promise<AgentOutcome> {
       }
 
       for (const s of await run.steering()) {
-        notes.push(
-          `HUMAN STEERING — @${s.author} (write access) commented on the issue while you work. Follow it; revise the plan with update_plan if it changes the work:\n<<<\n${s.body}\n>>>`,
-        );
+        notes.push(prompt("agent-steering", { author: s.author, comment: fenceUntrusted(s.body, { format: "markdown" }) }));
       }
       history.addUser(results, dedupe(notes));
       run.onTurn?.(history.turn);
@@ -131,26 +130,22 @@ export async function runAgent(run: AgentRun): Promise<AgentOutcome> {
   }
 }
 
-const PLAN_CHECK =
-  "Plan check: given this result, are the remaining subtasks still right? If not, revise them with update_plan (with the reason) before you go on.";
+const PLAN_CHECK = prompt("agent-plan-check");
 
 /** What the model sees before its finish is accepted: the diff and the test result. */
 async function finishReview(run: AgentRun): Promise<string> {
   const changes = await run.inspectChanges();
   const tests = run.computer.hasTests ? await run.computer.runTests() : null;
-  const files = changes.files.length === 0 ? "No files changed." : changes.files.map((f) => `${f.status}: ${f.path}`).join("\n");
+  const files = changes.files.length === 0 ? prompt("agent-finish-no-files") : changes.files.map((f) => `${f.status}: ${f.path}`).join("\n");
   const counts = run.plan.counts();
   const open = counts.todo + counts["in-progress"];
-  return [
-    "Before this is accepted, check the final state.",
-    `Files:\n${files}`,
-    changes.diff ? `Diff:\n${changes.diff}` : "",
-    tests ? `Tests:\n${tests.text}` : "This repository has no test command.",
-    open > 0 ? `The plan still has ${open} subtask(s) not done or skipped: mark them, or revise the plan.` : "",
-    "If all is right, call finish again (the summary becomes the PR description). Otherwise keep working.",
-  ]
-    .filter(Boolean)
-    .join("\n\n");
+  const sections = [
+    prompt("agent-finish-files", { files }),
+    changes.diff ? prompt("agent-finish-diff", { diff: changes.diff }) : "",
+    tests ? prompt("agent-finish-tests", { tests: tests.text }) : prompt("agent-finish-no-tests"),
+    open > 0 ? prompt("agent-finish-open-subtasks", { count: String(open) }) : "",
+  ];
+  return prompt("agent-finish-review", { sections: sections.filter(Boolean).join("\n\n") });
 }
 
 function assistantContent(message: Message): ContentBlockParam[] {

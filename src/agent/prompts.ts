@@ -1,48 +1,63 @@
 /**
- * The agent's prompts: Markdown documents in `prompts/` with `{{slot}}` placeholders,
- * filled by small functions. The system prompt and the task message are the stable
- * prefix of every request (prompt caching).
+ * The agent's system prompt and the fix job's task message, from the prompt store. The
+ * system prompt and the task message are the stable prefix of every request (prompt
+ * caching). The issue reaches the model as fenced DATA labelled with its author's
+ * access; only the requester's own words are an INSTRUCTION.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { fillSlots } from "../planning/prompt.ts";
-
-const DIR = join(import.meta.dirname, "prompts");
-const load = (name: "system" | "task") => readFileSync(join(DIR, `${name}.md`), "utf8").trimEnd();
+import { author, dataBlock, fenceUntrusted, prompt } from "../prompting/index.ts";
 
 export function agentSystemPrompt(slots: { workdir: string; commandTimeoutSeconds: number; testCommand: string | null }): string {
-  const testRule = slots.testCommand
-    ? `Run the tests with \`run_tests\` (it runs \`${slots.testCommand}\` and summarises the result) after each change that could affect them, and before you finish.`
-    : "This repository has no test command; verify each subtask as its plan says, with bash.";
-  return fillSlots(load("system"), {
+  const testRule = slots.testCommand ? prompt("agent-test-rule", { test_command: slots.testCommand }) : prompt("agent-no-test-rule");
+  return prompt("agent-system", {
     workdir: slots.workdir,
     command_timeout: String(slots.commandTimeoutSeconds),
     test_rule: testRule,
   });
 }
 
-export interface TaskSlots {
+/** The issue a fix carries out, as GitHub gave it, with what GitHub says of its author's access. */
+export interface FixIssue {
+  title: string;
+  body: string;
+  author: string;
+  authorCanWrite: boolean;
+}
+
+export interface FixTaskInput {
   repo: string;
   issueNumber: number;
-  /** The INSTRUCTION block: the issue's request and the human's `/droid fix` words. */
-  instruction: string;
+  /** Who asked for the fix (a writer: the gate let them in) and the words after `/droid fix`. */
+  requester: string;
+  instructions: string;
+  issue: FixIssue;
   template: string;
   plan: string;
   testing: string;
   commands: string;
-  /** DATA blocks: the issue, its comments, the repository's files. */
-  context: string;
 }
 
-export function agentTaskMessage(slots: TaskSlots): string {
-  return fillSlots(load("task"), {
-    issue_number: String(slots.issueNumber),
-    repo: slots.repo,
-    instruction: slots.instruction,
-    template: slots.template,
-    plan: slots.plan,
-    testing: slots.testing,
-    commands: slots.commands,
-    context: slots.context,
+/** Characters of the issue body the task message carries at most. */
+const MAX_BODY_CHARS = 20_000;
+
+export function fixTaskMessage(input: FixTaskInput): string {
+  const words = input.instructions.trim();
+  const slots = { requester: input.requester, issue_number: String(input.issueNumber) };
+  const instruction = words
+    ? prompt("fix-instruction-with-words", { ...slots, instructions: fenceUntrusted(words, { format: "markdown" }) })
+    : prompt("fix-instruction", slots);
+  const from = author(input.issue.author, input.issue.authorCanWrite);
+  const context = [
+    dataBlock({ what: `title of issue #${input.issueNumber}`, from, text: input.issue.title }),
+    dataBlock({ what: `body of issue #${input.issueNumber}`, from, text: input.issue.body, format: "markdown", maxChars: MAX_BODY_CHARS }),
+  ].join("\n\n");
+  return prompt("fix-task", {
+    issue_number: String(input.issueNumber),
+    repo: input.repo,
+    instruction,
+    template: input.template,
+    plan: input.plan,
+    testing: input.testing,
+    commands: input.commands,
+    context,
   });
 }

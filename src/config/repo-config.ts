@@ -5,7 +5,11 @@
 import { z } from "zod";
 import { PlanningSettingsSchema, type PlanningSettings } from "../planning/settings.ts";
 import { sandboxConfigShape, type SandboxConfig } from "../sandbox/index.ts";
+import type { ConfigProblem } from "./config-problem.ts";
 import { DEFAULT_COMMAND_WORD, DEFAULT_LABEL } from "./names.ts";
+import { narrowToPolicy, type OperatorPolicy } from "./policy.ts";
+
+export type { ConfigProblem } from "./config-problem.ts";
 
 const commandWord = z
   .string()
@@ -29,6 +33,12 @@ export const repoConfigSchema = z.strictObject({
       pushPartialWorkOnStop: z.boolean().default(false),
     })
     .prefault({}),
+  /** The secret scan before every push: paths (gitignore patterns) whose added lines are not scanned, e.g. fixtures with fake keys. */
+  secretScan: z
+    .strictObject({
+      allowPaths: z.array(z.string().trim().min(1).max(200)).max(100).default([]),
+    })
+    .prefault({}),
   /** Resolve a review thread after Droid pushed a change for it (off: the reviewer resolves). */
   resolveReviewThread: z.boolean().default(false),
 });
@@ -37,25 +47,21 @@ export type RepoConfig = z.infer<typeof repoConfigSchema>;
 
 export const DEFAULT_REPO_CONFIG: RepoConfig = repoConfigSchema.parse({});
 
-/** One problem in a config file, in words a user can act on. */
-export interface ConfigProblem {
-  key: string;
-  expected: string;
-  got: string;
-}
-
 export type RepoConfigResult =
   | { ok: true; config: RepoConfig }
   | { ok: false; problems: ConfigProblem[]; config: RepoConfig };
 
 /**
- * Validates a parsed YAML document. On failure, `config` holds the defaults so that
- * triggers can still be recognised (and the problem reported) with default names.
+ * Validates a parsed YAML document, then holds it to the operator's policy (values written
+ * beyond it are problems; defaults beyond it follow it). On failure, `config` holds the
+ * defaults so that triggers can still be recognised (and the problem reported) with default names.
  */
-export function parseRepoConfig(raw: unknown): RepoConfigResult {
+export function parseRepoConfig(raw: unknown, policy: OperatorPolicy): RepoConfigResult {
   const result = repoConfigSchema.safeParse(raw ?? {}, { reportInput: true });
-  if (result.success) return { ok: true, config: result.data };
-  return { ok: false, problems: result.error.issues.map(describeIssue), config: DEFAULT_REPO_CONFIG };
+  if (!result.success) return { ok: false, problems: result.error.issues.map(describeIssue), config: DEFAULT_REPO_CONFIG };
+  const narrowed = narrowToPolicy(result.data, raw, policy);
+  if (narrowed.problems.length > 0) return { ok: false, problems: narrowed.problems, config: DEFAULT_REPO_CONFIG };
+  return { ok: true, config: narrowed.config };
 }
 
 function describeIssue(issue: z.core.$ZodIssue): ConfigProblem {

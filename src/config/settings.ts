@@ -4,6 +4,9 @@
  */
 import { availableParallelism, freemem, hostname } from "node:os";
 import { z } from "zod";
+import { GITHUB_COM, HOST_PATTERN, type GitHubHost } from "./github-host.ts";
+import type { SandboxPlatformSettings } from "../sandbox/index.ts";
+import { POLICY_ENV, policySettings, type JobCaps, type OperatorPolicy } from "./policy.ts";
 
 const seconds = z.coerce.number().int().min(0);
 
@@ -21,6 +24,13 @@ const settingsSchema = z.object({
   DROID_QUEUE_URL: z.string().optional(),
   DROID_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
   DROID_REDELIVER_WINDOW_HOURS: z.coerce.number().min(0).max(72).default(24),
+  DROID_DEV_MODE: z.enum(["", "0", "1", "false", "true"], "1 or true (development mode), 0 or false").default(""),
+  // GitHub caps a webhook payload at 25 MB.
+  DROID_WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(64 * 1024).max(100 * 1024 * 1024).default(25 * 1024 * 1024),
+  GHE_HOST: z.string().trim().regex(HOST_PATTERN, "a host name with an optional port, e.g. ghe.example.com (no scheme, path or credentials)").optional(),
+  GHE_PROTOCOL: z.enum(["https", "http"], "https or http").default("https"),
+  // Operator policy, caps, retention and the sandbox platform (`policy.ts`, docs/security.md).
+  ...POLICY_ENV,
 });
 
 export interface Settings {
@@ -36,7 +46,25 @@ export interface Settings {
   maxAttempts: number;
   /** How far back missed webhook deliveries are redelivered on start-up (0: never). */
   redeliverWindowHours: number;
+  /** `DROID_DEV_MODE`: a weak or missing webhook secret is allowed (with a warning), for a development machine only. */
+  devMode: boolean;
+  /** Larger GitHub webhook bodies are refused with 413 before they are buffered. */
+  webhookMaxBodyBytes: number;
+  /** Where repositories are cloned from (`GHE_HOST` / `GHE_PROTOCOL`, else github.com). */
+  githubHost: GitHubHost;
+  /** What repository config may ask for (it can only narrow this). */
+  policy: OperatorPolicy;
+  /** Daily spending caps and the per-repository queue cap. */
+  caps: JobCaps;
+  /** Ended jobs older than this many days are pruned (0: never). */
+  retentionDays: number;
+  /** The sandbox's container runtime and disk quota. */
+  sandbox: SandboxPlatformSettings;
 }
+
+/** Probot's secret when `WEBHOOK_SECRET` is unset: public, so anyone can sign deliveries with it. */
+export const PROBOT_DEFAULT_SECRET = "development";
+export const MIN_WEBHOOK_SECRET_LENGTH = 16;
 
 export class SettingsError extends Error {
   constructor(message: string) {
@@ -52,6 +80,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new SettingsError(`invalid settings:\n  ${lines.join("\n  ")}`);
   }
   const s = parsed.data;
+  const devMode = s.DROID_DEV_MODE === "1" || s.DROID_DEV_MODE === "true";
+  if (devMode && env.NODE_ENV === "production") {
+    throw new SettingsError("invalid settings:\n  DROID_DEV_MODE: development mode cannot be used with NODE_ENV=production; unset one of them");
+  }
   return {
     dataDir: s.DROID_DATA_DIR,
     instance: s.DROID_INSTANCE,
@@ -62,7 +94,35 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     queueUrl: queueUrl(s.DROID_QUEUE_URL),
     maxAttempts: s.DROID_MAX_ATTEMPTS,
     redeliverWindowHours: s.DROID_REDELIVER_WINDOW_HOURS,
+    devMode,
+    webhookMaxBodyBytes: s.DROID_WEBHOOK_MAX_BODY_BYTES,
+    githubHost: s.GHE_HOST ? { protocol: s.GHE_PROTOCOL, host: s.GHE_HOST.toLowerCase() } : GITHUB_COM,
+    ...policySettings(s),
   };
+}
+
+/**
+ * The secret `droid serve` verifies GitHub's deliveries with (`WEBHOOK_SECRET`). A missing
+ * one (Probot would fall back to its public default), the default itself, or one shorter
+ * than 16 characters stops the process with a message saying what to set — unless
+ * `DROID_DEV_MODE` is on, where it is allowed and `weakness` says what is wrong with it.
+ */
+export function readWebhookSecret(env: NodeJS.ProcessEnv, settings: Pick<Settings, "devMode">): { secret: string; weakness: string | null } {
+  const secret = env.WEBHOOK_SECRET ?? "";
+  const weakness = webhookSecretWeakness(secret);
+  if (weakness === null) return { secret, weakness };
+  if (settings.devMode) return { secret: secret || PROBOT_DEFAULT_SECRET, weakness };
+  throw new SettingsError(
+    `invalid settings:\n  WEBHOOK_SECRET: ${weakness}. Set WEBHOOK_SECRET to your GitHub App's webhook secret: at least ${MIN_WEBHOOK_SECRET_LENGTH} random characters (e.g. from \`openssl rand -hex 32\`), the same value in the App's settings on GitHub. On a development machine only, DROID_DEV_MODE=1 allows a weak one.`,
+  );
+}
+
+/** Why a webhook secret is unsafe, or null. Never echoes the secret. */
+export function webhookSecretWeakness(secret: string): string | null {
+  if (secret === "") return `not set (Probot would then accept deliveries signed with its public default "${PROBOT_DEFAULT_SECRET}")`;
+  if (secret.trim().toLowerCase() === PROBOT_DEFAULT_SECRET) return `Probot's public default "${PROBOT_DEFAULT_SECRET}", which anyone can sign deliveries with`;
+  if (secret.length < MIN_WEBHOOK_SECRET_LENGTH) return `too short (${secret.length} characters; at least ${MIN_WEBHOOK_SECRET_LENGTH})`;
+  return null;
 }
 
 function queueUrl(value: string | undefined): string | undefined {

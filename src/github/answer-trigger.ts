@@ -8,14 +8,17 @@ import type { Logger } from "pino";
 import type { CommandName } from "../config/names.ts";
 import type { RepoConfig } from "../config/repo-config.ts";
 import { rcaRequest } from "./rca-command.ts";
+import type { JobCaps } from "../config/policy.ts";
 import type { JobQueue } from "../jobs/queue.ts";
-import { isJobStoreError } from "../jobs/store-errors.ts";
-import type { EnqueueResult, JobRequest, NewJob } from "../jobs/types.ts";
+import { dailyUsage, hasDailyCap } from "../jobs/spending.ts";
+import type { JobRequest, NewJob } from "../jobs/types.ts";
 import { mayHoldCommand, parseCommand } from "./commands.ts";
 import type { PermissionGate } from "./gate.ts";
 import * as say from "./messages.ts";
 import type { GitHubClient } from "./octokit.ts";
 import type { GitHubOutbox } from "./outbox.ts";
+import { spendingLine } from "./policy-messages.ts";
+import { recordJob as recordNewJob } from "./record-job.ts";
 import type { RepoConfigCache } from "./repo-config-loader.ts";
 import type { Trigger } from "./triggers.ts";
 
@@ -24,6 +27,8 @@ export interface TriggerDeps {
   queue: JobQueue;
   gate: PermissionGate;
   configs: RepoConfigCache;
+  /** The operator's caps (default: the settings' defaults). */
+  caps?: JobCaps | undefined;
   log: Logger;
 }
 
@@ -141,7 +146,8 @@ function readIntent(trigger: Trigger, config: RepoConfig): Intent {
         request: {
           kind: "revise",
           branch: trigger.head.branch,
-          reviewId: null,
+          // The reply's review: its own review event is then recognised as the same request.
+          reviewId: trigger.reviewId,
           reviewBody: "",
           comments: [
             {
@@ -174,7 +180,8 @@ async function answerCommand(
       return reply(withNote(say.helpMessage(config.command, config.label)));
     case "status": {
       const jobs = await deps.queue.listForTarget(trigger.repo, trigger.target);
-      return reply(withNote(say.statusMessage(jobs, config.command)));
+      const spent = deps.caps && hasDailyCap(deps.caps) ? spendingLine(await dailyUsage(deps.queue, trigger.repo), deps.caps) : null;
+      return reply(withNote([say.statusMessage(jobs, config.command), ...(spent ? [spent] : [])].join("\n\n")));
     }
     case "stop": {
       const cancelled = await deps.queue.cancel(trigger.repo, trigger.target);
@@ -230,14 +237,8 @@ async function fixRequest(
   return { kind: "revise", branch: pr.head.ref, reviewId: null, reviewBody: "", comments: [], instructions: text };
 }
 
-async function recordJob(
-  deps: TriggerDeps,
-  trigger: Trigger,
-  request: JobRequest,
-  config: RepoConfig,
-  log: Logger,
-  reply: (body: string) => void,
-): Promise<void> {
+/** The job as the trigger asks for it, recorded within the operator's caps (`record-job.ts`). */
+function recordJob(deps: TriggerDeps, trigger: Trigger, request: JobRequest, config: RepoConfig, log: Logger, reply: (body: string) => void): Promise<void> {
   const job: NewJob = {
     deliveryId: trigger.deliveryId,
     repo: trigger.repo,
@@ -246,18 +247,7 @@ async function recordJob(
     triggerCommentId: trigger.kind === "comment" || trigger.kind === "review-reply" ? trigger.commentId : null,
     request,
   };
-  let result: EnqueueResult;
-  try {
-    result = await deps.queue.enqueue(job);
-  } catch (error) {
-    if (!isJobStoreError(error)) throw error;
-    // The store failed (locked, disk full, unreachable): say so on GitHub and keep answering webhooks.
-    log.error({ err: error, reason: error.reason, deliveryId: trigger.deliveryId }, "could not record the job");
-    reply(say.jobNotRecordedMessage(error.userMessage));
-    return;
-  }
-  log.info({ jobId: result.job.id, kind: request.kind, status: result.status }, "job recorded");
-  if (result.status === "already-active") reply(say.alreadyActiveMessage(result.job, config.command));
+  return recordNewJob(deps, job, config.command, log, reply);
 }
 
 /** Sends the answers through the outbox, after the webhook is acknowledged. */

@@ -7,7 +7,8 @@
  * wins and the others are reported back as ignored.
  */
 import { isCommandName, type CommandName } from "../config/names.ts";
-import { escapeRegExp, stripInvisible } from "./text.ts";
+import { stripInvisible } from "../prompting/index.ts";
+import { escapeRegExp } from "./text.ts";
 
 export type ParsedCommand =
   | { kind: "none" }

@@ -7,6 +7,7 @@ import type { PlanRevision } from "../agent/live-plan.ts";
 import type { TestRun } from "../agent/computer.ts";
 import type { Plan } from "../planning/schema.ts";
 import { MAX_COMMENT_CHARS } from "./plan-comment.ts";
+import { inlineCode, safeInline, safeMarkdown } from "./safe-markdown.ts";
 
 export interface RunFigures {
   model: string;
@@ -29,7 +30,7 @@ const STATE_ICON: Record<Plan["subtasks"][number]["state"], string> = {
 export function executionLines(state: { phase: string; figures: RunFigures; revisions: readonly PlanRevision[]; pullRequest: { number: number; url: string } | null }): string[] {
   const lines = [`${state.phase} · ${formatDuration(state.figures.durationMs)} · ${formatUsd(state.figures.costUsd)} so far · job \`${state.figures.jobId}\``];
   if (state.pullRequest) lines.push(`Pull request: #${state.pullRequest.number}`);
-  for (const r of state.revisions.slice(-5)) lines.push(`- Plan revised: ${oneLine(r.reason)} (${r.changes.join("; ")})`);
+  for (const r of state.revisions.slice(-5)) lines.push(`- Plan revised: ${safeInline(r.reason)} (${safeInline(r.changes.join("; "))})`);
   return lines;
 }
 
@@ -39,11 +40,11 @@ export function describeOutcome(outcome: AgentOutcome, commandWord: string): str
     case "finished":
       return "The agent finished the plan.";
     case "limit":
-      return `The run stopped at its limit: ${outcome.detail}.`;
+      return `The run stopped at its limit: ${safeInline(outcome.detail)}.`;
     case "cancelled":
       return `The run was stopped by \`/${commandWord} stop\`.`;
     case "failed":
-      return `The run failed: ${outcome.reason}.`;
+      return `The run failed: ${safeInline(outcome.reason)}.`;
   }
 }
 
@@ -64,15 +65,15 @@ export function pullRequestBody(input: {
   figures: RunFigures;
   planCommentUrl: string | null;
 }): string {
-  const subtasks = input.plan.subtasks.map((s) => `- ${STATE_ICON[s.state]} **${s.id}** ${oneLine(s.title)}`);
-  const files = input.changes.files.map((f) => `- \`${f.path}\` (${f.status})`);
+  const subtasks = input.plan.subtasks.map((s) => `- ${STATE_ICON[s.state]} **${s.id}** ${safeInline(s.title)}`);
+  const files = input.changes.files.map((f) => `- ${inlineCode(f.path, 300)} (${f.status})`);
   const limit = input.outcome.kind === "finished" ? [] : ["", `**Note:** ${describeOutcome(input.outcome, input.commandWord)} This pull request is a draft with the work done so far.`];
   const body = [
     `Closes #${input.issueNumber}`,
     "",
     "### Summary",
     "",
-    input.summary,
+    safeMarkdown(input.summary),
     ...limit,
     "",
     "### Plan",
@@ -116,7 +117,7 @@ export function resultComment(input: {
   }
   lines.push("", ...progressLines(input.plan));
   if (!input.pushed && input.changes.files.length > 0) {
-    const files = input.changes.files.map((f) => `\`${f.path}\` (${f.status})`).join(", ");
+    const files = input.changes.files.map((f) => `${inlineCode(f.path, 300)} (${f.status})`).join(", ");
     const keep = input.outcome.kind === "cancelled" ? " Set `fix.pushPartialWorkOnStop: true` in `.github/droid.yml` to keep a stopped run's work as a draft pull request." : "";
     lines.push(`**Changed but not pushed** (discarded with the sandbox): ${files}.${keep}`);
   }
@@ -135,7 +136,7 @@ function progressLines(plan: Plan): string[] {
 }
 
 function subtaskName(s: Plan["subtasks"][number]): string {
-  return `${s.id} ${oneLine(s.title)}`;
+  return `${s.id} ${safeInline(s.title)}`;
 }
 
 function nextStep(outcome: AgentOutcome, word: string): string {
@@ -156,10 +157,6 @@ const LIMIT_SETTING: Record<Extract<AgentOutcome, { kind: "limit" }>["limit"], s
   time: "`fix.maxMinutes`",
   budget: "`budget.usd` (or `budget.tokens`)",
 };
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
-}
 
 export function formatUsd(usd: number): string {
   return `$${usd < 0.01 && usd > 0 ? usd.toFixed(4) : usd.toFixed(2)}`;

@@ -7,7 +7,7 @@
  * All text from Sentry and from the model is untrusted: it is shown in code spans
  * or fenced blocks, or as plain paragraphs with mentions and HTML defused.
  */
-import { inlineCode } from "./text.ts";
+import { inlineCode, safeInline, safeMarkdown, safeUrl } from "./safe-markdown.ts";
 import { recordMarker, type IncidentFrame, type IncidentRecord, type Suspect } from "../incidents/record.ts";
 
 const MAX_FRAMES = 12;
@@ -100,7 +100,8 @@ function sourceLine(record: IncidentRecord): string {
   const parts: string[] = [];
   if (record.source === "sentry") {
     const name = record.shortId ?? `issue ${record.sentryIssueId ?? "?"}`;
-    parts.push(record.link ? `Sentry [${escapeText(name)}](${record.link})` : `Sentry ${escapeText(name)}`);
+    const link = record.link ? safeUrl(record.link) : null;
+    parts.push(link ? `Sentry [${safeInline(name)}](${link})` : `Sentry ${safeInline(name)}`);
     if (record.sentryIssueId) parts.push(`Sentry issue id ${record.sentryIssueId}`);
     if (record.project) parts.push(`project ${inlineCode(record.project)}`);
   } else {
@@ -155,7 +156,7 @@ function frameTarget(record: IncidentRecord, frame: IncidentFrame): string {
 
 function timeline(record: IncidentRecord): string[] {
   if (record.timeline.length === 0) return ["Nothing recorded yet."];
-  return [...record.timeline].sort((a, b) => a.at.localeCompare(b.at)).map((e) => `- ${time(e.at)}: ${escapeText(e.what)}`);
+  return [...record.timeline].sort((a, b) => a.at.localeCompare(b.at)).map((e) => `- ${time(e.at)}: ${safeInline(e.what)}`);
 }
 
 function suspectedCause(record: IncidentRecord): string[] {
@@ -182,7 +183,10 @@ function suspectRow(s: Suspect): string {
 function evidence(record: IncidentRecord): string[] {
   const items = record.analysis?.evidence ?? [];
   if (items.length === 0) return [record.analysis ? "None beyond the facts above." : "Pending the root-cause analysis."];
-  return items.map((e) => `- ${escapeText(e.text)}${e.url ? ` ([link](${e.url}))` : ""}`);
+  return items.map((e) => {
+    const url = e.url ? safeUrl(e.url) : null;
+    return `- ${safeInline(e.text)}${url ? ` ([link](${url}))` : ""}`;
+  });
 }
 
 function pending(record: IncidentRecord, none: string): string {
@@ -206,20 +210,13 @@ function fenced(text: string): string[] {
   return [`${fence}text`, truncate(text, 4000), fence];
 }
 
-/** Model or user prose as a paragraph: no mentions, no HTML, no hidden markup. */
+/** Model or user prose as paragraphs: no mentions, no HTML, no code left open. */
 function prose(text: string): string {
-  return truncate(escapeText(text), 6000);
-}
-
-function escapeText(text: string): string {
-  return text
-    .replace(/<!--[\s\S]*?(-->|$)/g, "")
-    .replace(/</g, "&lt;")
-    .replace(/@(?=[A-Za-z0-9-])/g, "@\u200b");
+  return safeMarkdown(truncate(text, 6000));
 }
 
 function escapeCell(text: string): string {
-  return escapeText(text).replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+  return safeInline(text).replace(/\|/g, "\\|");
 }
 
 function truncate(text: string, max: number): string {

@@ -5,7 +5,7 @@
 import type { ConfigProblem } from "../config/repo-config.ts";
 import { COMMANDS, COMMAND_NAMES, REPO_CONFIG_FILE } from "../config/names.ts";
 import type { Job } from "../jobs/types.ts";
-import { inlineCode } from "./text.ts";
+import { inlineCode } from "./safe-markdown.ts";
 
 export function helpMessage(word: string, label: string): string {
   const rows = COMMAND_NAMES.map((name) => {
@@ -54,6 +54,9 @@ export function configProblemMessage(problems: readonly ConfigProblem[]): string
     ...rows,
     "",
     "Fix the file on the default branch and ask again. The README's configuration reference lists every key.",
+    ...(problems.some((p) => p.operatorLimit)
+      ? ["", "Some values go beyond what this Droid's operators allow: ask for less, or ask them to raise the limit."]
+      : []),
   ].join("\n");
 }
 

@@ -2,7 +2,8 @@ import type { ProbotOctokit } from "probot";
 import { z } from "zod";
 import type { PlanChange } from "../planning/diff.ts";
 import { StoredPlanSchema, type Plan, type StoredPlan, type Subtask } from "../planning/schema.ts";
-import { formatDuration, formatUsd, safeInline, safeMarkdown } from "./comment-text.ts";
+import { formatDuration, formatUsd } from "./comment-text.ts";
+import { inlineCode, safeInline, safeMarkdown } from "./safe-markdown.ts";
 import { trimToBoundary } from "../prompting/trim.ts";
 import type { TokenUsage } from "../llm/ledger.ts";
 
@@ -52,7 +53,7 @@ function checklistLine(s: Subtask): string {
 function subtaskDetails(plan: Plan): string {
   return plan.subtasks
     .map((s) => {
-      const files = s.files.length > 0 ? `\n  _Files:_ ${s.files.map((f) => `\`${f.replaceAll("`", "")}\``).join(", ")}` : "";
+      const files = s.files.length > 0 ? `\n  _Files:_ ${s.files.map((f) => inlineCode(f, 300)).join(", ")}` : "";
       return `**${s.id}. ${safeInline(s.title)}**\n  ${safeInline(s.change)}${files}\n  _Verify:_ ${safeInline(s.verification)}`;
     })
     .join("\n\n");
@@ -84,7 +85,7 @@ function sections(view: PlanCommentView): Section[] {
   list.push({ summary: "Rollout", content: rolloutText(plan) });
   list.push({
     summary: `${safeInline(plan.template.title)} template checks`,
-    content: plan.checks.map((c) => `- \`${c.id.replaceAll("`", "")}\`: ${safeInline(c.addressedBy)}`).join("\n") || "None.",
+    content: plan.checks.map((c) => `- ${inlineCode(c.id)}: ${safeInline(c.addressedBy)}`).join("\n") || "None.",
   });
   list.push({ summary: "Context used", content: view.contextNotes.map((n) => `- ${safeInline(n)}`).join("\n") || "- nothing was trimmed" });
   return list;
@@ -142,8 +143,10 @@ export function renderPlanComment(view: PlanCommentView): string {
     const part = parts[i];
     if (!part) continue;
     const trimmed = trimToBoundary(part.content, Math.max(0, part.content.length - overflow), cutNote);
-    overflow -= part.content.length - trimmed.text.length;
-    parts[i] = { ...part, content: trimmed.text };
+    // A cut may leave a fence or a code span open: sanitising again closes it.
+    const content = trimmed.cutChars > 0 ? safeMarkdown(trimmed.text) : trimmed.text;
+    overflow -= part.content.length - content.length;
+    parts[i] = { ...part, content };
   }
   const body = [fixed, ...parts.map(renderSection), tail].join("\n\n");
   if (body.length > MAX_COMMENT_CHARS) throw new Error(`plan comment is ${body.length} characters after cutting`);

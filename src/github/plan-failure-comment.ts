@@ -1,6 +1,7 @@
 import type { TokenUsage } from "../llm/ledger.ts";
 import type { PlanFailure } from "../planning/failure.ts";
-import { formatDuration, formatUsd, safeInline } from "./comment-text.ts";
+import { formatDuration, formatUsd } from "./comment-text.ts";
+import { safeInline } from "./safe-markdown.ts";
 
 export const PLAN_FAILURE_MARKER = "<!-- droid:plan-failure -->";
 
@@ -46,7 +47,7 @@ function explain(failure: PlanFailure, jobId: string, word: string): string[] {
       return [
         "**Droid could not produce a valid plan.**",
         "The model's answer failed validation, and again after one repair round; no half-finished plan was posted. The last problems were:",
-        ...failure.errors.slice(0, 5).map((e) => `- ${safeInline(e).slice(0, 300)}`),
+        ...failure.errors.slice(0, 5).map((e) => `- ${safeInline(e.slice(0, 300))}`),
         `Adding detail to the issue often helps. ${RETRY}`,
       ];
     case "nothing-to-plan":

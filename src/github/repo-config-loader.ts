@@ -1,12 +1,14 @@
 /**
  * Reads `.github/droid.yml` from the repository's default branch, falling back to the
- * organisation's `.github` repository (Probot's config plugin, as `context.config` does).
+ * organisation's `.github` repository (Probot's config plugin, as `context.config` does),
+ * and holds it to the operator's policy.
  */
 import { REPO_CONFIG_FILE } from "../config/names.ts";
+import type { OperatorPolicy } from "../config/policy.ts";
 import { DEFAULT_REPO_CONFIG, parseRepoConfig, type RepoConfigResult } from "../config/repo-config.ts";
 import type { GitHubClient } from "./octokit.ts";
 
-export async function loadRepoConfig(octokit: GitHubClient, repo: { owner: string; name: string }): Promise<RepoConfigResult> {
+export async function loadRepoConfig(octokit: GitHubClient, repo: { owner: string; name: string }, policy: OperatorPolicy): Promise<RepoConfigResult> {
   let raw: unknown;
   try {
     const { config, files } = await octokit.config.get({
@@ -20,7 +22,7 @@ export async function loadRepoConfig(octokit: GitHubClient, repo: { owner: strin
     if (!/could not be parsed|directory or a submodule|Recursion detected/i.test(reason)) throw error;
     return { ok: false, problems: [{ key: "(file)", expected: "a YAML mapping of known keys", got: reason }], config: DEFAULT_REPO_CONFIG };
   }
-  return parseRepoConfig(raw);
+  return parseRepoConfig(raw, policy);
 }
 
 /**
@@ -30,10 +32,12 @@ export async function loadRepoConfig(octokit: GitHubClient, repo: { owner: strin
 export class RepoConfigCache {
   readonly #entries = new Map<string, { result: Promise<RepoConfigResult>; expires: number }>();
   readonly #ttlMs: number;
+  readonly #policy: OperatorPolicy;
   readonly #now: () => number;
 
-  constructor(options: { ttlMs: number; now?: () => number }) {
+  constructor(options: { ttlMs: number; policy: OperatorPolicy; now?: () => number }) {
     this.#ttlMs = options.ttlMs;
+    this.#policy = options.policy;
     this.#now = options.now ?? Date.now;
   }
 
@@ -42,7 +46,7 @@ export class RepoConfigCache {
     const now = this.#now();
     const cached = this.#entries.get(key);
     if (cached && cached.expires > now) return cached.result;
-    const result = loadRepoConfig(octokit, repo);
+    const result = loadRepoConfig(octokit, repo, this.#policy);
     this.#entries.set(key, { result, expires: now + this.#ttlMs });
     // A failed read is not remembered.
     result.catch(() => this.#entries.delete(key));

@@ -1,19 +1,28 @@
 /**
  * What a review revision says on GitHub: one reply per thread (the model's answer with
  * the commit link, or the orchestrator's fallback), the "Revisions" status section of
- * the PR body, the patch offered when Droid cannot push, and the optional resolution
- * of answered threads.
+ * the PR body, and the optional resolution of answered threads. The patch offered when
+ * Droid cannot push is in `push-refusal.ts`.
  */
 import type { ThreadAnswer } from "../agent/thread-answers.ts";
-import { formatUsd, safeMarkdown } from "./comment-text.ts";
+import { formatUsd } from "./comment-text.ts";
 import type { GitHubClient } from "./octokit.ts";
+import { pushRefusalReason, type PushRefusal } from "./push-refusal.ts";
 import type { ReviewThread } from "./review-threads.ts";
+import { inlineCode, safeInline, safeMarkdown } from "./safe-markdown.ts";
 import { scrubSecrets } from "./text.ts";
 
 /** Where the revision's work went. */
 export type RevisionDelivery =
   | { kind: "pushed"; sha: string; url: string; replayedOnto: string | null }
-  | { kind: "not-pushed"; reason: string };
+  | { kind: "not-pushed"; reason: string }
+  /** The push check refused it (workflow files, a possible credential). */
+  | { kind: "refused"; refusal: PushRefusal };
+
+/** Why the work was not pushed, as one clause. */
+function notPushedReason(delivery: Exclude<RevisionDelivery, { kind: "pushed" }>): string {
+  return delivery.kind === "refused" ? pushRefusalReason(delivery.refusal) : delivery.reason;
+}
 
 export interface ThreadReplyInput {
   thread: ReviewThread;
@@ -34,14 +43,14 @@ export function threadReply(input: ThreadReplyInput): string {
   if (thread.outdated || input.fileMissing) {
     lines.push(
       input.fileMissing
-        ? `_\`${thread.path}\` no longer exists on the branch; I went by the diff hunk this comment was written on._`
+        ? `_${inlineCode(thread.path, 300)} no longer exists on the branch; I went by the diff hunk this comment was written on._`
         : "_The lines this comment was written on have changed since; I went by its diff hunk._",
       "",
     );
   }
   if (answer) {
-    lines.push(scrubSecrets(safeMarkdown(answer.body), input.secrets));
-    if (answer.changed) lines.push("", delivery.kind === "pushed" ? `Changed in ${commitLink(delivery)}.` : `⚠️ This change was not pushed: ${delivery.reason}.`);
+    lines.push(safeMarkdown(scrubSecrets(answer.body, input.secrets)));
+    if (answer.changed) lines.push("", delivery.kind === "pushed" ? `Changed in ${commitLink(delivery)}.` : `⚠️ This change was not pushed: ${notPushedReason(delivery)}.`);
   } else if (delivery.kind === "pushed") {
     lines.push(`I revised the branch for this review in ${commitLink(delivery)}, but gave no specific answer for this thread. Please check the commit and reply here if it is not addressed.`);
   } else {
@@ -54,15 +63,6 @@ export function threadReply(input: ThreadReplyInput): string {
 function commitLink(delivery: Extract<RevisionDelivery, { kind: "pushed" }>): string {
   const onto = delivery.replayedOnto ? ` (on top of \`${delivery.replayedOnto.slice(0, 7)}\`, pushed to the branch meanwhile)` : "";
   return `[\`${delivery.sha.slice(0, 7)}\`](${delivery.url})${onto}`;
-}
-
-const MAX_PATCH_CHARS = 20_000;
-
-/** The patch as a collapsed block, when it is small enough to read in a comment. */
-export function patchBlock(diff: string): string | null {
-  if (diff.trim() === "" || diff.length > MAX_PATCH_CHARS || diff.includes("diff cut at")) return null;
-  const fence = diff.includes("```") ? "````" : "```";
-  return `<details><summary>The patch (apply with <code>git apply</code>)</summary>\n\n${fence}diff\n${diff}${diff.endsWith("\n") ? "" : "\n"}${fence}\n\n</details>`;
 }
 
 const SECTION_START = "<!-- droid:revisions -->";
@@ -98,7 +98,7 @@ export function withRevision(body: string | null, line: string, keep = 20): stri
 export function revisionLine(input: { date: Date; requester: string; reviewId: number | null; delivery: RevisionDelivery; threads: number; changed: number; summary: string; costUsd: number }): string {
   const what = input.reviewId !== null ? `review by @${input.requester}` : `request by @${input.requester}`;
   const where = input.delivery.kind === "pushed" ? `[\`${input.delivery.sha.slice(0, 7)}\`](${input.delivery.url})` : "no commit";
-  const summary = safeMarkdown(oneLine(input.summary)).slice(0, 300);
+  const summary = safeInline(input.summary.slice(0, 300));
   return `${input.date.toISOString().slice(0, 10)} · ${what} · ${where} · ${input.changed}/${input.threads} thread(s) changed code · ${formatUsd(input.costUsd)} · ${summary}`;
 }
 

@@ -9,7 +9,7 @@ import type { SteeringMessage } from "../agent/loop.ts";
 import { parseCommand } from "./commands.ts";
 import type { PermissionGate } from "./gate.ts";
 import type { GitHubClient } from "./octokit.ts";
-import { stripInvisible } from "./text.ts";
+import { cleanUntrustedText } from "../prompting/index.ts";
 
 export interface SteeringOptions {
   octokit: GitHubClient;
@@ -60,7 +60,8 @@ export class IssueSteering {
     for (const comment of comments) {
       if (this.#seen.has(comment.id)) continue;
       const login = comment.user?.login;
-      const body = stripInvisible(comment.body ?? "").trim();
+      // What a human reader does not see (hidden markup, invisible characters) never steers.
+      const body = cleanUntrustedText(comment.body ?? "").text;
       const candidate =
         login !== undefined &&
         comment.user?.type !== "Bot" &&
@@ -85,7 +86,7 @@ export class IssueSteering {
       await octokit.rest.reactions
         .createForIssueComment({ owner: repo.owner, repo: repo.name, comment_id: comment.id, content: "eyes" })
         .catch((error: unknown) => log.warn({ err: error, commentId: comment.id }, "could not react to a steering comment"));
-      out.push({ author: login, body: body.replace(/<!--[\s\S]*?-->/g, "") });
+      out.push({ author: login, body });
     }
     return out;
   }

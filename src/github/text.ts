@@ -1,13 +1,7 @@
 /**
- * Small text utilities for untrusted text coming from GitHub.
+ * Small text utilities for what Droid posts on GitHub. (Invisible characters in what
+ * people write are removed by `prompting/`, the one table of them.)
  */
-
-/** Zero-width and other invisible format characters that can hide text from a human reader. */
-const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]|[\u{E0000}-\u{E007F}]/gu;
-
-export function stripInvisible(text: string): string {
-  return text.replace(INVISIBLE, "");
-}
 
 /** Replaces every occurrence of each secret with a placeholder. */
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
@@ -16,14 +10,6 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
     if (secret.length >= 8) out = out.split(secret).join("[redacted]");
   }
   return out;
-}
-
-/** Quotes user text inside inline code safely (no breaking out of the backticks). */
-export function inlineCode(text: string): string {
-  const clean = text.replace(/\s+/g, " ").trim();
-  const short = clean.length > 100 ? `${clean.slice(0, 97)}...` : clean;
-  const ticks = short.includes("`") ? "``" : "`";
-  return `${ticks}${ticks === "``" ? " " : ""}${short}${ticks === "``" ? " " : ""}${ticks}`;
 }
 
 /** A literal string as a regular expression (JavaScript and ripgrep syntax alike). */

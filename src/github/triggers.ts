@@ -10,7 +10,7 @@ const user = z.object({ login: z.string().min(1), type: z.string() });
 const repository = z.object({
   name: z.string().min(1),
   owner: z.object({ login: z.string().min(1) }),
-  clone_url: z.string().min(1),
+  // No clone_url: clone URLs are built from the configured GitHub host, never taken from a payload.
   default_branch: z.string().min(1),
 });
 
@@ -53,6 +53,8 @@ const reviewComment = z.object({
     line: z.number().int().nullable().optional(),
     diff_hunk: z.string(),
     in_reply_to_id: z.number().int().positive().optional(),
+    /** The review GitHub made the comment part of (a lone reply gets a review of its own). */
+    pull_request_review_id: z.number().int().positive().nullable().optional(),
     user,
   }),
 });
@@ -89,6 +91,8 @@ export type Trigger =
   | (TriggerBase & {
       kind: "review-reply";
       commentId: number;
+      /** The review the reply belongs to: its `review` event asks for the same revision. */
+      reviewId: number | null;
       inReplyToId: number;
       body: string;
       path: string;
@@ -191,6 +195,7 @@ function fromReviewComment(deliveryId: string, payload: unknown): TriggerParse {
     target: { kind: "pull_request", number: p.pull_request.number },
     sender: actor(p.comment.user),
     commentId: p.comment.id,
+    reviewId: p.comment.pull_request_review_id ?? null,
     inReplyToId: p.comment.in_reply_to_id,
     body: p.comment.body,
     path: p.comment.path,
@@ -213,7 +218,6 @@ function repoRef(p: { repository: z.infer<typeof repository>; installation?: { i
     owner: p.repository.owner.login,
     name: p.repository.name,
     installationId: p.installation.id,
-    cloneUrl: p.repository.clone_url,
     defaultBranch: p.repository.default_branch,
   };
 }

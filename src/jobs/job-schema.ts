@@ -6,11 +6,11 @@
 import { z } from "zod";
 import type { JobLinks, JobRequest, RepoRef, Target } from "./types.ts";
 
+/** Not strict: a record written before clone URLs were built from the configured host carries a `cloneUrl`, which is dropped. */
 export const repoRefSchema = z.object({
   owner: z.string().min(1),
   name: z.string().min(1),
   installationId: z.number().int(),
-  cloneUrl: z.string(),
   defaultBranch: z.string(),
 }) satisfies z.ZodType<RepoRef>;
 

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { QueueSignals } from "./queue-signals.ts";
-import { dedupesActive, isActive, lockKey, repoKey, sameTarget, type JobPatch, type JobQueue, type RepoName } from "./queue.ts";
-import type { EnqueueResult, Job, JobKind, JobOutcome, NewJob, Target } from "./types.ts";
+import { dedupesActive, incidentKey, isActive, lockKey, repoKey, reviewCovers, sameTarget, type EnqueueLimits, type IncidentRef, type JobPatch, type JobQueue, type RepoName, type Usage, type UsageQuery } from "./queue.ts";
+import type { EnqueueResult, Job, JobKind, JobOutcome, NewJob, QueueFull, Target } from "./types.ts";
 
 export class MemoryJobQueue implements JobQueue {
   readonly #jobs = new Map<string, Job>();
@@ -16,6 +16,7 @@ export class MemoryJobQueue implements JobQueue {
   readonly #signals = new QueueSignals();
   /** Interrupted jobs already handed out by `collectInterrupted`. */
   readonly #collected = new Set<string>();
+  readonly #incidents = new Map<string, number>();
   readonly #now: () => Date;
   #claims = 0;
 
@@ -23,13 +24,18 @@ export class MemoryJobQueue implements JobQueue {
     this.#now = options.now ?? (() => new Date());
   }
 
-  async enqueue(input: NewJob): Promise<EnqueueResult> {
+  enqueue(input: NewJob): Promise<EnqueueResult>;
+  enqueue(input: NewJob, limits: EnqueueLimits): Promise<EnqueueResult | QueueFull>;
+  async enqueue(input: NewJob, limits?: EnqueueLimits): Promise<EnqueueResult | QueueFull> {
     const seen = this.#byDelivery.get(input.deliveryId);
     if (seen !== undefined) return { status: "duplicate-delivery", job: this.#require(seen) };
-    const active = dedupesActive(input)
-      ? [...this.#jobs.values()].find((j) => isActive(j) && j.request.kind === input.request.kind && sameTarget(j, input.repo, input.target))
-      : undefined;
+    const rivals = [...this.#jobs.values()].filter((j) => isActive(j) && j.request.kind === input.request.kind && sameTarget(j, input.repo, input.target));
+    const active = dedupesActive(input) ? rivals[0] : undefined;
     if (active) return { status: "already-active", job: structuredClone(active) };
+    const covering = rivals.find((j) => reviewCovers(j.request, input.request));
+    if (covering) return { status: "covered", job: structuredClone(covering) };
+    const queued = [...this.#jobs.values()].filter((j) => j.state === "queued" && repoKey(j.repo) === repoKey(input.repo)).length;
+    if (limits && queued >= limits.maxQueuedInRepo) return { status: "queue-full", queued };
     const job: Job = {
       ...structuredClone(input),
       id: randomUUID(),
@@ -148,6 +154,36 @@ export class MemoryJobQueue implements JobQueue {
     return structuredClone(job);
   }
 
+  async usage(query: UsageQuery): Promise<Usage> {
+    const recent = [...this.#jobs.values()].filter((j) => j.createdAt >= query.since);
+    const inRepo = (j: Job) => repoKey(j.repo) === repoKey(query.repo);
+    return {
+      repoUsd: sum(recent.filter(inRepo)),
+      installationUsd: sum(recent.filter((j) => j.repo.installationId === query.installationId)),
+      queuedInRepo: [...this.#jobs.values()].filter((j) => j.state === "queued" && inRepo(j)).length,
+    };
+  }
+
+  async prune(endedBefore: Date): Promise<string[]> {
+    const pruned = [...this.#jobs.values()].filter(
+      (j) => !isActive(j) && (j.state !== "interrupted" || this.#collected.has(j.id)) && (j.endedAt ?? j.createdAt) < endedBefore,
+    );
+    for (const job of pruned) {
+      this.#jobs.delete(job.id);
+      this.#byDelivery.delete(job.deliveryId);
+      this.#collected.delete(job.id);
+    }
+    return pruned.map((j) => j.id);
+  }
+
+  async incidentIssue(ref: IncidentRef): Promise<number | undefined> {
+    return this.#incidents.get(incidentKey(ref));
+  }
+
+  async recordIncidentIssue(ref: IncidentRef, issueNumber: number): Promise<void> {
+    this.#incidents.set(incidentKey(ref), issueNumber);
+  }
+
   async close(): Promise<void> {
     this.#signals.close();
   }
@@ -162,4 +198,8 @@ export class MemoryJobQueue implements JobQueue {
 function applyPatch(job: Job, patch: JobPatch): void {
   if (patch.costUsd !== undefined) job.costUsd = patch.costUsd;
   if (patch.links) job.links = { ...job.links, ...patch.links };
+}
+
+function sum(jobs: readonly Job[]): number {
+  return jobs.reduce((total, j) => total + j.costUsd, 0);
 }

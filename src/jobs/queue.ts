@@ -12,8 +12,14 @@
  *   that runs them, through `onCancel` (within seconds, across processes).
  * - `collectInterrupted` turns running jobs whose process is gone into `interrupted`
  *   ones and hands each interrupted job to exactly one caller; `requeue` puts one back.
+ * - A revise request that an active revise job already answers (`reviewCovers`) is not
+ *   recorded again; with `maxQueuedInRepo`, nothing is recorded beyond that many queued jobs.
+ * - `usage` sums the cost of a repository's and an installation's recent jobs (the daily
+ *   caps); `prune` deletes ended jobs, never a queued or running one; the incident map
+ *   (Sentry issue → GitHub issue) lives in the same store and survives restarts.
  */
-import type { EnqueueResult, Job, JobKind, JobLinks, JobOutcome, NewJob, Target } from "./types.ts";
+import { createHash } from "node:crypto";
+import type { EnqueueResult, Job, JobKind, JobLinks, JobOutcome, JobRequest, NewJob, QueueFull, Target } from "./types.ts";
 
 export interface RepoName {
   owner: string;
@@ -25,8 +31,34 @@ export interface JobPatch {
   links?: JobLinks;
 }
 
+/** Refuses a new job when its repository already has this many queued. */
+export interface EnqueueLimits {
+  maxQueuedInRepo: number;
+}
+
+export interface UsageQuery {
+  repo: RepoName;
+  installationId: number;
+  /** Jobs recorded at or after this moment count. */
+  since: Date;
+}
+
+/** What a repository and its installation spent since a moment, and how many jobs wait. */
+export interface Usage {
+  repoUsd: number;
+  installationUsd: number;
+  queuedInRepo: number;
+}
+
+/** A Sentry issue reported in a repository (`owner/name`). */
+export interface IncidentRef {
+  repo: string;
+  sentryIssueId: string;
+}
+
 export interface JobQueue {
   enqueue(job: NewJob): Promise<EnqueueResult>;
+  enqueue(job: NewJob, limits: EnqueueLimits): Promise<EnqueueResult | QueueFull>;
   get(id: string): Promise<Job | undefined>;
   /** The job a delivery created, if it created one (missed-delivery recovery skips those). */
   findByDelivery(deliveryId: string): Promise<Job | undefined>;
@@ -59,6 +91,12 @@ export interface JobQueue {
    * when the job is not interrupted or its target has another active job of its kind.
    */
   requeue(id: string): Promise<Job | undefined>;
+  usage(query: UsageQuery): Promise<Usage>;
+  /** Deletes jobs that ended before `endedBefore` (never a queued, running or uncollected interrupted one); returns their ids. */
+  prune(endedBefore: Date): Promise<string[]>;
+  /** The GitHub issue that reports a Sentry issue, if recorded. */
+  incidentIssue(ref: IncidentRef): Promise<number | undefined>;
+  recordIncidentIssue(ref: IncidentRef, issueNumber: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -88,4 +126,26 @@ export function sameTarget(job: Job, repo: RepoName, target: Target): boolean {
 
 export function isActive(job: Job): boolean {
   return job.state === "queued" || job.state === "running";
+}
+
+/**
+ * Whether an active revise job already answers all a new revise request asks: the same review
+ * (GitHub reports a reply in a thread both as a review and as a review comment, and each
+ * comment of a submitted review as an event of its own, all naming the review), without
+ * instructions, and with no review text the active job lacks. The caller checks the target.
+ */
+export function reviewCovers(active: JobRequest, incoming: JobRequest): boolean {
+  const [a, b] = [reviewKeys(active), reviewKeys(incoming)];
+  return b.review !== "" && a.review === b.review && (b.body === "" || b.body === a.body);
+}
+
+/** `reviewCovers` as keys a store can compare: the review id ("" when the request covers nothing) and its text's digest ("" when empty). */
+export function reviewKeys(request: JobRequest): { review: string; body: string } {
+  if (request.kind !== "revise" || request.reviewId === null || request.instructions.trim() !== "") return { review: "", body: "" };
+  const body = request.reviewBody.trim();
+  return { review: String(request.reviewId), body: body === "" ? "" : createHash("sha256").update(body).digest("hex") };
+}
+
+export function incidentKey(ref: IncidentRef): string {
+  return `${ref.repo.toLowerCase()}#${ref.sentryIssueId}`;
 }

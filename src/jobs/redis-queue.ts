@@ -14,9 +14,10 @@
  *   or update that was in flight is retried (they are idempotent), so no job is lost or
  *   run twice. Redis must persist (`appendonly yes`): without it a restart loses the queue.
  *
- * Longer than most files (~340 lines): the whole `JobQueue` contract plus the lease,
+ * Longer than most files (~380 lines): the whole `JobQueue` contract plus the lease,
  * subscription and reconnection handling all its methods share; the Lua scripts are in
- * `redis-scripts.ts`, record encoding in `redis-records.ts`.
+ * `redis-scripts.ts`, record encoding in `redis-records.ts`, the policy operations (caps,
+ * retention, the incident map) in `redis-upkeep.ts`.
  */
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
@@ -24,12 +25,13 @@ import pino, { type Logger } from "pino";
 import { z } from "zod";
 import { safeJson } from "./job-schema.ts";
 import { ORPHAN_ERROR, ownerIsGone, ownerSchema, THIS_PROCESS } from "./ownership.ts";
-import { dedupesActive, lockKey, repoKey, type JobPatch, type JobQueue, type RepoName } from "./queue.ts";
+import { dedupesActive, lockKey, repoKey, reviewKeys, type EnqueueLimits, type IncidentRef, type JobPatch, type JobQueue, type RepoName, type Usage, type UsageQuery } from "./queue.ts";
 import { QueueSignals } from "./queue-signals.ts";
 import { parseJob, redisError } from "./redis-records.ts";
 import { SCRIPTS } from "./redis-scripts.ts";
+import * as upkeep from "./redis-upkeep.ts";
 import { JobStoreError } from "./store-errors.ts";
-import { JOB_KINDS, type EnqueueResult, type Job, type JobKind, type JobOutcome, type NewJob, type Target } from "./types.ts";
+import { JOB_KINDS, type EnqueueResult, type Job, type JobKind, type JobOutcome, type NewJob, type QueueFull, type Target } from "./types.ts";
 
 export interface RedisQueueOptions {
   /** `redis://[user:password@]host:port[/db]` */
@@ -92,7 +94,10 @@ export class RedisJobQueue implements JobQueue {
     this.#timer.unref();
   }
 
-  async enqueue(input: NewJob): Promise<EnqueueResult> {
+  enqueue(input: NewJob): Promise<EnqueueResult>;
+  enqueue(input: NewJob, limits: EnqueueLimits): Promise<EnqueueResult | QueueFull>;
+  async enqueue(input: NewJob, limits?: EnqueueLimits): Promise<EnqueueResult | QueueFull> {
+    const review = reviewKeys(input.request);
     const reply = await this.#run("recording a job", () =>
       SCRIPTS.enqueue.run(this.#redis, [
         this.#prefix,
@@ -105,9 +110,14 @@ export class RedisJobQueue implements JobQueue {
         JSON.stringify(input),
         this.#now().getTime(),
         dedupesActive(input) ? "1" : "0",
+        input.repo.installationId,
+        review.review,
+        review.body,
+        limits?.maxQueuedInRepo ?? "",
       ]),
     );
-    const [status, id] = z.tuple([z.enum(["created", "duplicate-delivery", "already-active"]), z.string()]).parse(reply);
+    const [status, id] = z.tuple([z.enum(["created", "duplicate-delivery", "already-active", "covered", "queue-full"]), z.string()]).parse(reply);
+    if (status === "queue-full") return { status, queued: Number(id) };
     if (status === "created") this.#signals.runnable();
     return { status, job: await this.#require(id) };
   }
@@ -238,6 +248,22 @@ export class RedisJobQueue implements JobQueue {
     if (reply !== "ok") return undefined;
     this.#signals.runnable();
     return this.#require(id);
+  }
+
+  usage(query: UsageQuery): Promise<Usage> {
+    return this.#run("summing costs", () => upkeep.usage(this.#redis, this.#prefix, query));
+  }
+
+  prune(endedBefore: Date): Promise<string[]> {
+    return this.#run("pruning old jobs", () => upkeep.prune(this.#redis, this.#prefix, endedBefore));
+  }
+
+  incidentIssue(ref: IncidentRef): Promise<number | undefined> {
+    return this.#run("reading the incident map", () => upkeep.incidentIssue(this.#redis, this.#prefix, ref));
+  }
+
+  recordIncidentIssue(ref: IncidentRef, issueNumber: number): Promise<void> {
+    return this.#run("recording an incident issue", () => upkeep.recordIncidentIssue(this.#redis, this.#prefix, ref, issueNumber));
   }
 
   async close(): Promise<void> {

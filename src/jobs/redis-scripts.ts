@@ -15,12 +15,16 @@
  *   P lock:<lock key>    → running job id, with a TTL its worker renews (the lease)
  *   P running            set of running job ids
  *   P interrupted        zset of interrupted job ids not yet collected, by seq
+ *   P byrepo:<repo>      zset of job ids by creation time (daily caps; `redis-upkeep.ts`)
+ *   P byinst:<id>        zset of job ids by creation time, per installation
+ *   P ended              zset of ended job ids by end time (retention)
+ *   P incidents          hash `owner/name#sentryIssueId` → GitHub issue number
  *   P events             pub/sub channel: "runnable", "cancel:<id>"
  */
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 
-const COMMON = `
+export const COMMON = `
 local P = ARGV[1]
 local function job(id) return P .. 'job:' .. id end
 local function activeKey(tkey, kind) return P .. 'active:' .. tkey .. '|' .. kind end
@@ -57,22 +61,40 @@ local function release(id, state, now, err)
   redis.call('SREM', activeKey(f[2], f[3]), id)
   redis.call('SREM', P .. 'running', id)
   if state == 'interrupted' then redis.call('ZADD', P .. 'interrupted', f[4], id) end
+  redis.call('ZADD', P .. 'ended', now, id)
 end
 `;
 
-/** ARGV: P, id, deliveryId, repo, tkey, kind, lockKey, data, now, dedupe ('1'/'0') → {status, id} */
+/**
+ * ARGV: P, id, deliveryId, repo, tkey, kind, lockKey, data, now, dedupe ('1'/'0'), installation,
+ * review key, review text digest (see `reviewKeys`), max queued in the repository ('' = no cap)
+ * → {status, id} (for 'queue-full': {status, jobs queued})
+ */
 const ENQUEUE = `${COMMON}
 local id, delivery, repo, tkey, kind = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local inst, review, rbody = ARGV[11], ARGV[12], ARGV[13]
 local seen = redis.call('GET', P .. 'delivery:' .. delivery)
 if seen then return {'duplicate-delivery', seen} end
 if ARGV[10] == '1' then
   local active = redis.call('SRANDMEMBER', activeKey(tkey, kind))
   if active then return {'already-active', active} end
 end
+if review ~= '' then
+  for _, other in ipairs(redis.call('SMEMBERS', activeKey(tkey, kind))) do
+    local f = redis.call('HMGET', job(other), 'review', 'rbody')
+    if f[1] == review and (rbody == '' or f[2] == rbody) then return {'covered', other} end
+  end
+end
+if ARGV[14] ~= '' then
+  local queued = redis.call('LLEN', P .. 'queue:' .. repo)
+  if queued >= tonumber(ARGV[14]) then return {'queue-full', tostring(queued)} end
+end
 local seq = redis.call('INCR', P .. 'seq')
 redis.call('HSET', job(id), 'data', ARGV[8], 'kind', kind, 'repo', repo, 'tkey', tkey, 'lock', ARGV[7],
   'state', 'queued', 'attempts', 0, 'created', ARGV[9], 'cost', 0, 'links', '{}', 'seq', seq,
-  'cancel', 0, 'collected', 0)
+  'cancel', 0, 'collected', 0, 'inst', inst, 'review', review, 'rbody', rbody)
+redis.call('ZADD', P .. 'byrepo:' .. repo, ARGV[9], id)
+redis.call('ZADD', P .. 'byinst:' .. inst, ARGV[9], id)
 redis.call('SET', P .. 'delivery:' .. delivery, id)
 redis.call('SADD', activeKey(tkey, kind), id)
 redis.call('ZADD', P .. 'target:' .. tkey, seq, id)
@@ -154,6 +176,7 @@ for i = 4, #ARGV do
     if f[1] == 'queued' then
       table.insert(found, {id, f[1]})
       redis.call('HSET', job(id), 'state', 'cancelled', 'ended', ARGV[3])
+      redis.call('ZADD', P .. 'ended', ARGV[3], id)
       redis.call('SREM', activeKey(ARGV[2], ARGV[i]), id)
       delist(id, f[2])
     elseif f[1] == 'running' then
@@ -199,6 +222,7 @@ if f[1] ~= 'interrupted' or (f[3] ~= 'revise' and redis.call('SCARD', activeKey(
 redis.call('HSET', job(id), 'state', 'queued', 'cancel', 0, 'collected', 0)
 redis.call('HDEL', job(id), 'started', 'ended', 'error', 'token')
 redis.call('ZREM', P .. 'interrupted', id)
+redis.call('ZREM', P .. 'ended', id)
 redis.call('SADD', activeKey(f[2], f[3]), id)
 enlist(id, f[4], tonumber(f[5]))
 redis.call('PUBLISH', P .. 'events', 'runnable')

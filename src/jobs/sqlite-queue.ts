@@ -12,22 +12,24 @@
  * heartbeat of the jobs this process runs; restart recovery treats a running job whose
  * process is gone, or whose heartbeat is older than `staleAfterMs`, as interrupted.
  *
- * Longer than most files (~400 lines): it is the whole `JobQueue` contract against one
+ * Longer than most files (~420 lines): it is the whole `JobQueue` contract against one
  * table, each method one transaction, and they read best side by side. Opening,
- * migrating and the transaction machinery are in `sqlite-database.ts`.
+ * migrating and the transaction machinery are in `sqlite-database.ts`; the policy
+ * queries (caps, retention, the incident map) in `sqlite-upkeep.ts`.
  */
 import { randomUUID } from "node:crypto";
 import type { SQLInputValue } from "node:sqlite";
 import pino, { type Logger } from "pino";
 import { safeJson } from "./job-schema.ts";
 import { ORPHAN_ERROR, ownerIsGone, ownerSchema, THIS_PROCESS } from "./ownership.ts";
-import { dedupesActive, lockKey, repoKey, type JobPatch, type JobQueue, type RepoName } from "./queue.ts";
+import { dedupesActive, lockKey, repoKey, type EnqueueLimits, type IncidentRef, type JobPatch, type JobQueue, type RepoName, type Usage, type UsageQuery } from "./queue.ts";
 import { QueueSignals } from "./queue-signals.ts";
 import { JobDatabase } from "./sqlite-database.ts";
 import { isBusy, storeError } from "./sqlite-errors.ts";
 import { parseRow, safeParseRow } from "./sqlite-rows.ts";
+import * as upkeep from "./sqlite-upkeep.ts";
 import { JobStoreError } from "./store-errors.ts";
-import type { EnqueueResult, Job, JobKind, JobLinks, JobOutcome, NewJob, Target } from "./types.ts";
+import type { EnqueueResult, Job, JobKind, JobLinks, JobOutcome, NewJob, QueueFull, Target } from "./types.ts";
 
 export interface SqliteQueueOptions {
   /** The directory holding `droid.db` (created if missing). */
@@ -58,7 +60,8 @@ export class SqliteJobQueue implements JobQueue {
   /** Enqueues waiting for the next group commit. */
   readonly #pendingEnqueues: {
     input: NewJob;
-    resolve: (result: EnqueueResult) => void;
+    limits: EnqueueLimits | undefined;
+    resolve: (result: EnqueueResult | QueueFull) => void;
     reject: (error: unknown) => void;
   }[] = [];
   readonly #timer: NodeJS.Timeout;
@@ -81,9 +84,11 @@ export class SqliteJobQueue implements JobQueue {
    * transaction (group commit): one disk sync for a burst of webhooks, and each caller
    * still hears back only after its job is on disk.
    */
-  enqueue(input: NewJob): Promise<EnqueueResult> {
+  enqueue(input: NewJob): Promise<EnqueueResult>;
+  enqueue(input: NewJob, limits: EnqueueLimits): Promise<EnqueueResult | QueueFull>;
+  enqueue(input: NewJob, limits?: EnqueueLimits): Promise<EnqueueResult | QueueFull> {
     return new Promise((resolve, reject) => {
-      this.#pendingEnqueues.push({ input, resolve, reject });
+      this.#pendingEnqueues.push({ input, limits, resolve, reject });
       if (this.#pendingEnqueues.length === 1) setImmediate(() => void this.#flushEnqueues());
     });
   }
@@ -91,15 +96,13 @@ export class SqliteJobQueue implements JobQueue {
   async #flushEnqueues(): Promise<void> {
     const batch = this.#pendingEnqueues.splice(0);
     try {
-      const outcomes = await this.#db.transaction(() => batch.map(({ input }) => this.#insert(input)));
+      const outcomes = await this.#db.transaction(() => batch.map(({ input, limits }) => this.#insert(input, limits)));
       if (outcomes.some((o) => o.status === "created")) this.#signals.runnable();
       batch.forEach(({ resolve, reject }, i) => {
         const outcome = outcomes[i];
         if (!outcome) return reject(new Error("group commit lost a result"));
         try {
-          resolve(
-            outcome.status === "created" ? outcome : { status: outcome.status, job: parseRow(outcome.row) },
-          );
+          resolve("row" in outcome ? { status: outcome.status, job: parseRow(outcome.row) } : outcome);
         } catch (error) {
           reject(error);
         }
@@ -109,10 +112,11 @@ export class SqliteJobQueue implements JobQueue {
     }
   }
 
-  /** Dedupe, then insert; inside a write transaction. */
+  /** Dedupe and caps, then insert; inside a write transaction. */
   #insert(
     input: NewJob,
-  ): { status: "created"; job: Job } | { status: "duplicate-delivery" | "already-active"; row: Record<string, unknown> } {
+    limits: EnqueueLimits | undefined,
+  ): { status: "created"; job: Job } | { status: "duplicate-delivery" | "already-active" | "covered"; row: Record<string, unknown> } | QueueFull {
     const seen = this.#select("WHERE delivery_id = ?", input.deliveryId)[0];
     if (seen) return { status: "duplicate-delivery", row: seen };
     const active = !dedupesActive(input)
@@ -125,6 +129,10 @@ export class SqliteJobQueue implements JobQueue {
           input.request.kind,
         )[0];
     if (active) return { status: "already-active", row: active };
+    const covering = upkeep.coveringRevision(this.#db, input);
+    if (covering) return { status: "covered", row: covering };
+    const full = upkeep.queueFull(this.#db, input, limits);
+    if (full) return full;
     const id = randomUUID();
     const createdAt = this.#now();
     this.#db.sql(
@@ -314,6 +322,22 @@ export class SqliteJobQueue implements JobQueue {
     if (!row) return undefined;
     this.#signals.runnable();
     return parseRow(row);
+  }
+
+  async usage(query: UsageQuery): Promise<Usage> {
+    return this.#db.read(() => upkeep.usage(this.#db, query));
+  }
+
+  async prune(endedBefore: Date): Promise<string[]> {
+    return this.#db.transaction(() => upkeep.prune(this.#db, endedBefore));
+  }
+
+  async incidentIssue(ref: IncidentRef): Promise<number | undefined> {
+    return this.#db.read(() => upkeep.incidentIssue(this.#db, ref));
+  }
+
+  async recordIncidentIssue(ref: IncidentRef, issueNumber: number): Promise<void> {
+    await this.#db.transaction(() => upkeep.recordIncidentIssue(this.#db, ref, issueNumber));
   }
 
   async close(): Promise<void> {

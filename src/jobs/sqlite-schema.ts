@@ -44,6 +44,18 @@ const MIGRATIONS: readonly string[] = [
   `DROP INDEX jobs_one_active_per_target;
    CREATE UNIQUE INDEX jobs_one_active_per_target ON jobs (repo, target_kind, target_number, kind)
      WHERE state IN ('queued', 'running') AND kind <> 'revise';`,
+  // Daily caps sum costs by repository and installation; retention prunes by end time; the
+  // Sentry → GitHub issue map outlives restarts.
+  `ALTER TABLE jobs ADD COLUMN installation_id INTEGER GENERATED ALWAYS AS (json_extract(repo_ref, '$.installationId')) VIRTUAL;
+   CREATE INDEX jobs_by_installation ON jobs (installation_id, created_at);
+   CREATE INDEX jobs_by_repo_created ON jobs (repo, created_at);
+   CREATE INDEX jobs_by_end ON jobs (ended_at) WHERE state NOT IN ('queued', 'running');
+   CREATE TABLE incidents (
+     repo TEXT NOT NULL,
+     sentry_issue_id TEXT NOT NULL,
+     issue_number INTEGER NOT NULL,
+     PRIMARY KEY (repo, sentry_issue_id)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -10,8 +10,11 @@ export interface RepoRef {
   name: string;
   /** The GitHub App installation that grants access to this repository. */
   installationId: number;
-  /** `repository.clone_url` from the payload (works for GHES and test servers). */
-  cloneUrl: string;
+  /**
+   * No clone URL: it is built from the configured GitHub host and owner/name when the
+   * repository is cloned, never recorded from a payload (records written before this
+   * carry a `cloneUrl`, which reading drops).
+   */
   defaultBranch: string;
 }
 
@@ -97,7 +100,15 @@ export type EnqueueResult =
   /** The same delivery was recorded before: nothing new was created. */
   | { status: "duplicate-delivery"; job: Job }
   /** A job of the same kind is already queued or running for the target. */
-  | { status: "already-active"; job: Job };
+  | { status: "already-active"; job: Job }
+  /** An active revise job of the same pull request already answers the same review (`reviewCovers`). */
+  | { status: "covered"; job: Job };
+
+/** Nothing was recorded: the repository already has `queued` jobs waiting, its cap. */
+export interface QueueFull {
+  status: "queue-full";
+  queued: number;
+}
 
 /** How a job ended, as written by the orchestrator in its `finally`. */
 export type JobOutcome =

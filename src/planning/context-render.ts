@@ -1,4 +1,4 @@
-import { dataBlock, instructionBlock } from "../prompting/fence.ts";
+import { author, dataBlock, instructionBlock, labelText, prompt, repositoryFile, unchecked, writer } from "../prompting/index.ts";
 import type { IssueContext } from "./issue-context.ts";
 
 /**
@@ -7,42 +7,41 @@ import type { IssueContext } from "./issue-context.ts";
  */
 export function renderRepoContext(ctx: IssueContext): string {
   const { repo } = ctx;
-  const languages = repo.languages.length === 0 ? "unknown" : repo.languages.map((l) => `${l.name} ${l.percent}%`).join(", ");
-  const lines = [
-    `Repository: ${repo.nameWithOwner} (default branch \`${repo.defaultBranch}\`)`,
-    `Primary languages: ${languages}`,
-    "",
-    dataBlock("repository description", repo.description ?? "(none)"),
-    "",
-    dataBlock(`top-level entries of \`${repo.defaultBranch}\``, repo.topLevel.length === 0 ? "(empty)" : repo.topLevel.join("\n")),
+  const branch = `\`${repo.defaultBranch}\``;
+  const blocks = [
+    dataBlock({ what: "repository description", from: repositoryFile, text: repo.description ?? "", empty: "(none)" }),
+    dataBlock({ what: `top-level entries of ${branch}`, from: repositoryFile, text: repo.topLevel.join("\n"), format: "code" }),
+    ...repo.files.map((file) => dataBlock({ what: `${file.path} from ${branch}`, from: repositoryFile, text: file.text, format: "markdown" })),
   ];
-  for (const file of repo.files) {
-    lines.push("", dataBlock(`${file.path} from \`${repo.defaultBranch}\``, file.text, "markdown"));
-  }
-  if (repo.missing.length > 0) lines.push("", `Not present in the repository: ${repo.missing.join(", ")}.`);
-  return lines.join("\n");
+  if (repo.missing.length > 0) blocks.push(prompt("plan-missing-files", { files: repo.missing.join(", ") }));
+  return prompt("plan-repo-context", {
+    repo: repo.nameWithOwner,
+    default_branch: repo.defaultBranch,
+    languages: repo.languages.length === 0 ? "unknown" : repo.languages.map((l) => `${l.name} ${l.percent}%`).join(", "),
+    blocks: blocks.join("\n\n"),
+  });
 }
 
 /** The issue part: title, labels, links, body and the writer comments before the trigger. */
 export function renderIssueContext(ctx: IssueContext): string {
   const { issue } = ctx;
-  const prs = issue.linkedPullRequests.map((pr) => `#${pr.number} (${pr.state.toLowerCase()}) ${pr.title}`);
-  const lines = [
-    `Issue #${issue.number} opened by @${issue.author}`,
-    `Labels: ${issue.labels.length === 0 ? "(none)" : issue.labels.join(", ")}`,
-    `Linked pull requests: ${prs.length === 0 ? "(none)" : prs.join("; ")}`,
-    "",
-    dataBlock("issue title", issue.title),
-    "",
-    dataBlock(`issue body by @${issue.author}`, issue.body === "" ? "(empty)" : issue.body, "markdown"),
-  ];
-  if (ctx.excluded.olderOmitted > 0) {
-    lines.push("", `(${ctx.excluded.olderOmitted} older comment(s) were left out to fit the context budget.)`);
+  const from = author(issue.author, issue.authorCanWrite);
+  const linked = issue.linkedPullRequests;
+  const blocks = [dataBlock({ what: "issue title", from, text: issue.title }), dataBlock({ what: "issue body", from, text: issue.body, format: "markdown" })];
+  if (linked.length > 0) {
+    blocks.push(dataBlock({ what: "titles of the linked pull requests", from: unchecked(), text: linked.map((pr) => `#${pr.number} ${pr.title}`).join("\n") }));
   }
+  if (ctx.excluded.olderOmitted > 0) blocks.push(prompt("plan-older-comments-omitted", { count: String(ctx.excluded.olderOmitted) }));
   for (const comment of ctx.comments) {
-    lines.push("", dataBlock(`comment by @${comment.author} (write access) at ${comment.createdAt}`, comment.body, "markdown"));
+    blocks.push(dataBlock({ what: `comment at ${comment.createdAt}`, from: writer(comment.author), text: comment.body, format: "markdown" }));
   }
-  return lines.join("\n");
+  return prompt("plan-issue-context", {
+    number: String(issue.number),
+    author: issue.author,
+    labels: issue.labels.length === 0 ? "(none)" : labelText(issue.labels.join(", "), 500),
+    linked: linked.length === 0 ? "(none)" : linked.map((pr) => `#${pr.number} (${pr.state.toLowerCase()})`).join("; "),
+    blocks: blocks.join("\n\n"),
+  });
 }
 
 /**
@@ -50,6 +49,6 @@ export function renderIssueContext(ctx: IssueContext): string {
  * command asked for. It is the only block the model is told to act on.
  */
 export function renderInstruction(ctx: IssueContext, fallback: { requester: string; text: string }): string {
-  if (ctx.trigger) return instructionBlock(`comment by @${ctx.trigger.author} that started this job`, ctx.trigger.body);
-  return instructionBlock(`from @${fallback.requester}`, fallback.text);
+  if (ctx.trigger) return instructionBlock({ what: "the comment that started this job", from: writer(ctx.trigger.author), text: ctx.trigger.body, format: "markdown" });
+  return instructionBlock({ what: "the request that started this job", from: writer(fallback.requester), text: fallback.text });
 }

@@ -59,6 +59,8 @@ export interface IssueContext {
     title: string;
     url: string;
     author: string;
+    /** Whether the author has write access (asked of GitHub; bots never do). */
+    authorCanWrite: boolean;
     labels: string[];
     body: string;
     bodyCutChars: number;

@@ -3,7 +3,7 @@ import type { Budget } from "../llm/budget.ts";
 import type { LlmClient } from "../llm/client.ts";
 import type { UsageLedger } from "../llm/ledger.ts";
 import { supportsForcedToolChoice } from "../llm/models.ts";
-import { renderPrompt } from "./prompt.ts";
+import { prompt } from "../prompting/index.ts";
 import { buildPlanPrompt, PLAN_TOOL_NAME, type PlanPromptInput } from "./request.ts";
 import { describeIssues, MAX_PLAN_JSON_CHARS, ModelPlanSchema, type Plan } from "./schema.ts";
 
@@ -84,7 +84,7 @@ function asParams(blocks: ContentBlock[]): ContentBlockParam[] {
 }
 
 function repairTurn(message: Message, errors: string[]): MessageParam[] {
-  const text = renderPrompt("repair", { errors: errors.map((e) => `- ${e}`).join("\n") });
+  const text = prompt("plan-repair", { errors: errors.map((e) => `- ${e}`).join("\n") });
   const results: ContentBlockParam[] = message.content.flatMap((b): ContentBlockParam[] =>
     b.type === "tool_use" ? [{ type: "tool_result", tool_use_id: b.id, is_error: true, content: b.name === PLAN_TOOL_NAME ? text : "Unknown tool." }] : [],
   );

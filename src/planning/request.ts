@@ -1,9 +1,8 @@
 import type { MessageParam, TextBlockParam, Tool } from "@anthropic-ai/sdk/resources/messages";
-import { z } from "zod";
+import { toolInputSchema } from "../llm/tool-schema.ts";
 import { renderIssueContext, renderRepoContext } from "./context-render.ts";
 import type { IssueContext } from "./issue-context.ts";
-import { fenced } from "../prompting/fence.ts";
-import { renderPrompt } from "./prompt.ts";
+import { fenced, prompt } from "../prompting/index.ts";
 import { ModelPlanSchema, type StoredPlan } from "./schema.ts";
 import type { PlanTemplate, TemplateSet } from "./templates.ts";
 
@@ -32,27 +31,27 @@ const EPHEMERAL = { type: "ephemeral" } as const;
 
 /** The `submit_plan` tool: the plan schema as JSON Schema, kinds limited to the known templates. */
 export function planTool(templates: TemplateSet): Tool {
-  const { $schema: _, ...schema } = z.toJSONSchema(ModelPlanSchema, { io: "input" });
-  const properties = { ...schema.properties };
+  const schema = toolInputSchema(ModelPlanSchema);
+  const properties: Record<string, unknown> = Object.assign({}, schema.properties);
   properties["kind"] = { type: "string", enum: templates.templates.map((t) => t.kind), description: "The kind of work: the template the plan follows." };
   return {
     name: PLAN_TOOL_NAME,
     description: "Submit the complete plan for the issue. Call exactly once with every field filled.",
-    input_schema: { ...schema, type: "object", properties },
+    input_schema: { ...schema, properties },
     cache_control: EPHEMERAL,
   };
 }
 
 export function renderTemplates(templates: TemplateSet): string {
   return templates.templates
-    .map((t) => renderPrompt("template-entry", { title: t.title, kind: t.kind, origin: t.source === "repo" ? ", from this repository" : "", body: t.body }))
+    .map((t) => prompt("plan-template-entry", { title: t.title, kind: t.kind, origin: t.source === "repo" ? ", from this repository" : "", body: t.body }))
     .join("\n\n");
 }
 
 function kindRule(input: PlanPromptInput): string {
   const t = input.labelTemplate;
-  if (t) return `The kind of work is fixed by the issue's labels: \`${t.kind}\` (template "${t.title}"). Follow that template.`;
-  return `Classify the kind of work yourself: choose the template that fits best (${input.templates.templates.map((x) => `\`${x.kind}\``).join(", ")}).`;
+  if (t) return prompt("plan-kind-fixed", { kind: t.kind, title: t.title });
+  return prompt("plan-kind-classify", { kinds: input.templates.templates.map((x) => `\`${x.kind}\``).join(", ") });
 }
 
 /**
@@ -68,15 +67,15 @@ export function buildPlanPrompt(input: PlanPromptInput): PlanPrompt {
   if (input.previous) {
     content.push({
       type: "text",
-      text: renderPrompt("revise", {
+      text: prompt("plan-revise", {
         revision: String(input.previous.revision),
         previous_plan: fenced(JSON.stringify(input.previous.plan, null, 2), "json"),
       }),
     });
   }
-  content.push({ type: "text", text: renderPrompt("task", { kind_rule: kindRule(input), instruction: input.instruction }) });
+  content.push({ type: "text", text: prompt("plan-task", { kind_rule: kindRule(input), instruction: input.instruction }) });
   return {
-    system: [{ type: "text", text: renderPrompt("system", { templates: renderTemplates(input.templates) }), cache_control: EPHEMERAL }],
+    system: [{ type: "text", text: prompt("plan-system", { templates: renderTemplates(input.templates) }), cache_control: EPHEMERAL }],
     tools: [planTool(input.templates)],
     messages: [{ role: "user", content }],
   };

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { ProbotOctokit } from "probot";
 import { gatherIssueContext } from "../github/context/gather.ts";
 import { renderInstruction } from "../planning/context-render.ts";
+import { prompt } from "../prompting/index.ts";
 import type { IssueContext } from "../planning/issue-context.ts";
 import type { GraphqlClient, WriteAccessLookup } from "../github/context/types.ts";
 import { renderPlanFailureComment } from "../github/plan-failure-comment.ts";
@@ -39,8 +40,8 @@ export interface PlanJobDeps {
   commandWord: string;
   /** Droid's own bot login (`<app-slug>[bot]`): only its comments count as plan comments. */
   botLogin: string;
-  /** Optional permission lookup for comment authors without a writer association. */
-  hasWriteAccess?: WriteAccessLookup;
+  /** The one write-access check, for the issue's author and the comment authors. */
+  hasWriteAccess: WriteAccessLookup;
   /** Built-in templates (loaded from `src/planning/templates` when omitted). */
   builtInTemplates?: PlanTemplate[];
 }
@@ -65,8 +66,8 @@ function contextNotes(ctx: IssueContext, templates: TemplateSet): string[] {
 }
 
 function instructionText(job: Job, feedback: string, previous: FoundPlanComment | null): string {
-  if (feedback !== "") return previous?.parsed ? `Revise the plan: ${feedback}` : feedback;
-  return `Plan the work this issue describes (requested by @${job.requester}).`;
+  if (feedback !== "") return previous?.parsed ? prompt("plan-instruction-revise", { feedback }) : feedback;
+  return prompt("plan-instruction-default", { requester: job.requester });
 }
 
 /**

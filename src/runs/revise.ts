@@ -8,12 +8,13 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
-import { safeMarkdown } from "../github/comment-text.ts";
+import { safeMarkdown } from "../github/safe-markdown.ts";
 import { describeOutcome, testLine } from "../github/fix-report.ts";
 import type { GitHubClient } from "../github/octokit.ts";
 import { findPlanComment } from "../github/plan-comment.ts";
 import { loadReviewThreads, type ReviewThread } from "../github/review-threads.ts";
-import { patchBlock, readRevisions, resolveThreads, revisionLine, threadReply, withRevision, type RevisionDelivery } from "../github/revision-report.ts";
+import { patchBlock, pushRefusalDetails, pushRefusalReason } from "../github/push-refusal.ts";
+import { readRevisions, resolveThreads, revisionLine, threadReply, withRevision, type RevisionDelivery } from "../github/revision-report.ts";
 import { scrubSecrets } from "../github/text.ts";
 import type { Job } from "../jobs/types.ts";
 import type { JobRunner } from "../jobs/worker.ts";
@@ -27,6 +28,7 @@ import { revisionChecklist } from "../agent/revision-checklist.ts";
 import { ThreadAnswers } from "../agent/thread-answers.ts";
 import { codeRun, commitWork, endStopped, type CodeRunResult } from "./code-run.ts";
 import { noteInPlanComment } from "./live-plan-comment.ts";
+import { checkPush } from "./push-guard.ts";
 import { siteRunner, type RunnerServices } from "./site.ts";
 import { jobOutcomeOf, type Workbench, type WorkbenchDeps } from "./workbench.ts";
 import { standardTools } from "../agent/tools/standard.ts";
@@ -82,7 +84,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     const prPlan = planFound?.parsed ? new LivePlan(planFound.parsed.stored.plan).render() : null;
 
     // 3. The branch as it is now, in a fresh sandbox.
-    const opening = await run.site.open({ kind: "existing-branch", name: pr.head.ref }, signal, fromFork && pr.head.repo ? { cloneUrl: pr.head.repo.clone_url, readOnly: true } : {});
+    const opening = await run.site.open({ kind: "existing-branch", name: pr.head.ref }, signal, fromFork && pr.head.repo ? { repository: pr.head.repo.full_name, readOnly: true } : {});
     if (opening.kind === "cancelled") return await endStopped(frame, run);
     if (opening.kind === "setup-failed") {
       await replyAll(threads, (t) => replyBody(t, undefined, { kind: "not-pushed", reason: "the repository's setup failed" }, opening.message, false));
@@ -126,19 +128,22 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     });
     deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: run.ledger.costUsd, unanswered: answers.unanswered.length }, "revision agent run ended");
 
-    // 5. Commit and push (never force; others' commits kept), then answer every thread.
+    // 5. Check the work may be pushed (or shown as a patch), commit and push (never force;
+    // others' commits kept), then answer every thread.
     const changes = await bench.inspect();
-    const delivery = await deliver(bench, changes, outcome, { fork: fromFork, repoUrl: pr.base.repo.html_url });
+    const check = changes.files.length > 0 ? await checkPush(bench.repo, changes, deps.config) : null;
+    const delivery: RevisionDelivery = check?.kind === "refused" ? { kind: "refused", refusal: check.refusal } : await deliver(bench, changes, outcome, { fork: fromFork, repoUrl: pr.base.repo.html_url });
+    const secrets = [...bench.secrets, ...(check?.kind === "refused" ? check.found : [])];
     if (delivery.kind === "pushed") links.branch = bench.repo.branch;
     const runEnded = `${describeOutcome(outcome, word)} ${testLine(outcome.lastTestRun, bench.computer.hasTests)}`;
-    await replyAll(threads, (t) => replyBody(t, answers.get(t), delivery, runEnded, missingPaths.has(t.path), bench.secrets));
+    await replyAll(threads, (t) => replyBody(t, answers.get(t), delivery, runEnded, missingPaths.has(t.path), secrets));
     if (delivery.kind === "pushed" && deps.config.resolveReviewThread) {
       const changed = threads.filter((t) => answers.get(t)?.changed).map((t) => t.rootId);
       await resolveThreads(deps.octokit, { ...common, pullNumber }, changed).catch((error: unknown) => deps.log.warn({ err: error }, "could not resolve review threads"));
     }
 
     // 6. The PR body's status section, and a PR comment when no thread carries the answer.
-    const summary = outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, word);
+    const summary = scrubSecrets(outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, word), secrets);
     if (delivery.kind === "pushed") {
       const line = revisionLine({ date: new Date(run.now()), requester: job.requester, reviewId: request.reviewId, delivery, threads: threads.length, changed: threads.filter((t) => answers.get(t)?.changed).length, summary, costUsd: run.figures().costUsd });
       await deps.octokit.rest.pulls.update({ ...common, pull_number: pullNumber, body: withRevision(pr.body, line) });
@@ -147,8 +152,9 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
         await noteInPlanComment(deps.octokit, planRef, planFound, noted, { commandWord: word, log: deps.log });
       }
     }
-    const notice = generalNotice({ delivery, changes, threads: threads.length, summary, runEnded, outcome });
-    if (notice) await say(scrubSecrets(notice, bench.secrets));
+    const notice = generalNotice({ delivery, changes, threads: threads.length, summary, runEnded, outcome, commandWord: word, requester: job.requester });
+    if (notice) await say(scrubSecrets(notice, secrets));
+    if (delivery.kind === "refused" && outcome.kind !== "cancelled") return run.ended({ state: "failed", error: `not pushed: ${pushRefusalReason(delivery.refusal)}` });
     return run.ended(jobOutcomeOf(outcome));
 
     function replyBody(thread: ReviewThread, answer: ReturnType<ThreadAnswers["get"]>, delivery: RevisionDelivery, runEnded: string, fileMissing: boolean, secrets: readonly string[] = deps.secrets): string {
@@ -192,10 +198,22 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
 }
 
 /** The PR comment for what no thread reply can say: a request outside threads, a patch Droid could not push, a run that ended early. */
-function generalNotice(input: { delivery: RevisionDelivery; changes: ChangeReport; threads: number; summary: string; runEnded: string; outcome: AgentOutcome }): string | null {
+function generalNotice(input: {
+  delivery: RevisionDelivery;
+  changes: ChangeReport;
+  threads: number;
+  summary: string;
+  runEnded: string;
+  outcome: AgentOutcome;
+  commandWord: string;
+  requester: string;
+}): string | null {
   const lines: string[] = [];
-  if (input.threads === 0) lines.push(safeMarkdown(input.summary));
+  if (input.threads === 0) lines.push(safeMarkdown(input.summary, { mentions: [input.requester] }));
   if (input.delivery.kind === "pushed" && input.threads === 0) lines.push("", `Pushed [\`${input.delivery.sha.slice(0, 7)}\`](${input.delivery.url}).`);
+  if (input.delivery.kind === "refused") {
+    lines.push("", pushRefusalDetails(input.delivery.refusal, { diff: input.changes.diff, fileCount: input.changes.files.length, commandWord: input.commandWord }));
+  }
   if (input.delivery.kind === "not-pushed" && input.changes.files.length > 0) {
     lines.push("", `I made changes but did not push them: ${input.delivery.reason}.`);
     const patch = patchBlock(input.changes.diff);

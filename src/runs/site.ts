@@ -1,28 +1,37 @@
 /**
  * What every run shares: this process's collaborators (`RunnerServices`) and, per job,
  * its site — the installation's client, the repository's config, the model and the
- * workbench's collaborators. A run whose config is invalid or whose model is missing
- * ends here with a comment saying so.
+ * workbench's collaborators. A run whose config is invalid, whose model is missing or
+ * whose repository or installation reached its daily spending cap ends here with a
+ * comment saying so.
  */
 import type { Probot } from "probot";
 import { configProblemMessage } from "../github/messages.ts";
+import { dailyCapMessage } from "../github/policy-messages.ts";
 import type { GitHubClient } from "../github/octokit.ts";
 import type { PermissionGate } from "../github/gate.ts";
 import { loadRepoConfig } from "../github/repo-config-loader.ts";
 import type { RepoConfig } from "../config/repo-config.ts";
 import type { Settings } from "../config/settings.ts";
+import type { JobQueue } from "../jobs/queue.ts";
+import { capReached, dailyUsage, hasDailyCap } from "../jobs/spending.ts";
 import type { JobContext, JobRunner } from "../jobs/worker.ts";
 import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
 import type { LlmClient } from "../llm/index.ts";
 import type Docker from "dockerode";
+import type { SandboxPlatform } from "../sandbox/index.ts";
 
 export interface RunnerServices {
   probot: Probot;
   /** The Docker engine sandboxes run on (local, or remote through DOCKER_HOST). */
   docker: Docker;
+  /** The runtime and disk quota every sandbox gets, settled at start-up (`prepareSandboxPlatform`). */
+  platform: SandboxPlatform;
   /** Strings that must never reach a sandbox or a comment (keys, secrets). */
   secrets: string[];
   settings: Settings;
+  /** The job store's spending sums, for the daily caps checked when a job starts. */
+  jobStore: Pick<JobQueue, "usage">;
   gate: PermissionGate;
   /** The model client, or why there is none (e.g. no API key configured). */
   llm: { client: LlmClient } | { problem: string };
@@ -42,11 +51,13 @@ export interface JobSite {
   /** The collaborators shared by the jobs that work in a sandbox on a clone. */
   bench: {
     docker: Docker;
+    platform: SandboxPlatform;
     botLogin: string;
     token: () => Promise<string>;
     secrets: string[];
     dataDir: string;
     instance: string;
+    githubHost: Settings["githubHost"];
     log: JobContext["log"];
   };
 }
@@ -86,19 +97,27 @@ async function withSite(
   run: (site: JobSite) => Promise<JobOutcome>,
 ): Promise<JobOutcome> {
   const octokit = await services.probot.auth(job.repo.installationId);
-  const loaded = await loadRepoConfig(octokit, job.repo);
+  const loaded = await loadRepoConfig(octokit, job.repo, services.settings.policy);
   if (!loaded.ok) {
     context.log.warn({ problems: loaded.problems }, "invalid repository configuration at run time");
     return failWith(octokit, job, configProblemMessage(loaded.problems), "invalid .github/droid.yml");
   }
   if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), "the model API is not configured");
+  const { caps } = services.settings;
+  const over = hasDailyCap(caps) ? capReached(await dailyUsage(services.jobStore, job.repo), caps) : null;
+  if (over) {
+    context.log.info(over, "daily spending cap reached: the job is not started");
+    return failWith(octokit, job, dailyCapMessage(over), `daily spending cap of the ${over.scope} reached`);
+  }
   const bench = {
     docker: services.docker,
+    platform: services.platform,
     botLogin: await services.botLogin(),
     token: () => installationToken(octokit),
     secrets: services.secrets,
     dataDir: services.settings.dataDir,
     instance: services.settings.instance,
+    githubHost: services.settings.githubHost,
     log: context.log,
   };
   return run({ octokit, config: loaded.config, llm: services.llm.client, bench });

@@ -4,16 +4,18 @@
  * repo's setup run, the agent's computer, and the figures (tokens, cost, time) its
  * reports show. `close()` removes the sandbox and the job's folder; call it in a `finally`.
  */
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
+import { repositoryCloneUrl, type GitHubHost } from "../config/github-host.ts";
 import { sandboxSettings, type RepoConfig } from "../config/repo-config.ts";
 import type { RunFigures } from "../github/fix-report.ts";
+import { inlineCode } from "../github/safe-markdown.ts";
 import type { Job, JobOutcome } from "../jobs/types.ts";
 import type { UsageLedger } from "../llm/index.ts";
-import { DEFAULT_LIMITS, SANDBOX_IMAGE, bringChangesBack, copyTreeIntoSandbox, createSandbox, describeExecResult, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig } from "../sandbox/index.ts";
-import { Repository, type Checkout } from "../workspace/index.ts";
+import { DEFAULT_LIMITS, SANDBOX_IMAGE, UnsafeArchiveError, bringChangesBack, copyTreeIntoSandbox, createSandbox, describeExecResult, readTreeEntry, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig, type SandboxPlatform } from "../sandbox/index.ts";
+import { Repository, WorkspaceRefusal, type Checkout } from "../workspace/index.ts";
 import { describeChanges } from "../agent/changes.ts";
 import { AgentComputer } from "../agent/computer.ts";
 import type { AgentOutcome, ChangeReport } from "../agent/loop.ts";
@@ -21,6 +23,8 @@ import { agentSystemPrompt } from "../agent/prompts.ts";
 
 export interface WorkbenchDeps {
   docker: Docker;
+  /** The runtime and disk quota of this worker's sandboxes. */
+  platform: SandboxPlatform;
   config: RepoConfig;
   /** The installation token, for git over HTTPS on the worker only. */
   token: () => Promise<string>;
@@ -28,6 +32,8 @@ export interface WorkbenchDeps {
   secrets: string[];
   dataDir: string;
   instance: string;
+  /** The host repositories are cloned from (GHE_HOST, else github.com): the token goes nowhere else. */
+  githubHost: GitHubHost;
   log: Logger;
 }
 
@@ -72,20 +78,21 @@ export class WorkbenchSite {
   }
 
   /**
-   * Clones `checkout` (from `cloneUrl`, default the job's repository), starts the sandbox and
+   * Clones `checkout` (of `repository`, `owner/name` on the configured GitHub host; default the
+   * job's repository), starts the sandbox and
    * runs the repo's setup. `searchOnly` (an investigation): a read-only clone in Droid's own
    * image with no network, no setup and short commands, whatever the repository configures.
    */
   async open(
     checkout: Checkout,
     signal: AbortSignal,
-    options: { cloneUrl?: string; readOnly?: boolean; searchOnly?: boolean; onRepository?: (repo: Repository) => void } = {},
+    options: { repository?: string; readOnly?: boolean; searchOnly?: boolean; onRepository?: (repo: Repository) => void } = {},
   ): Promise<WorkbenchOpening> {
     const deps = this.#deps;
     await mkdir(this.#jobDir, { recursive: true });
     const token = await deps.token();
     const repo = await Repository.open({
-      cloneUrl: options.cloneUrl ?? this.#job.repo.cloneUrl,
+      cloneUrl: repositoryCloneUrl(deps.githubHost, options.repository ?? `${this.#job.repo.owner}/${this.#job.repo.name}`),
       token,
       defaultBranch: this.#job.repo.defaultBranch,
       jobDir: this.#jobDir,
@@ -95,12 +102,14 @@ export class WorkbenchSite {
     });
     options.onRepository?.(repo);
     const settings: SandboxConfig = options.searchOnly ? SEARCH_SETTINGS : sandboxSettings(deps.config);
-    const commands = options.searchOnly ? NO_COMMANDS : await resolveRepoCommands(settings, (file) => readFile(path.join(repo.tree, file), "utf8").catch(() => null));
+    const commands = options.searchOnly ? NO_COMMANDS : await resolveRepoCommands(settings, (file) => regularFileText(repo.tree, file));
     const sandbox = await createSandbox(deps.docker, {
       owner: { jobId: this.#job.id, instance: deps.instance },
       image: settings.image ?? SANDBOX_IMAGE,
       network: settings.network,
       limits: settings.limits,
+      runtime: deps.platform.runtime,
+      disk: deps.platform.disk,
       secrets: [...deps.secrets, token],
       logger: deps.log,
     });
@@ -130,7 +139,11 @@ export class WorkbenchSite {
         secrets: [...deps.secrets, token],
         systemPrompt: agentSystemPrompt({ workdir: sandbox.workdir, commandTimeoutSeconds: settings.limits.commandTimeoutSeconds, testCommand: commands.test?.command ?? null }),
         inspect: async () => {
-          await bringChangesBack(sandbox, repo.tree, () => repo.ignoreRules());
+          await bringChangesBack(sandbox, repo.tree, () => repo.ignoreRules()).catch((error: unknown) => {
+            if (!(error instanceof UnsafeArchiveError)) throw error;
+            deps.log.warn({ jobId: this.#job.id, err: error }, "copy-back refused");
+            throw new WorkspaceRefusal(unsafeTreeMessage(error));
+          });
           return describeChanges(repo);
         },
       },
@@ -141,6 +154,21 @@ export class WorkbenchSite {
     await this.#sandbox?.remove().catch((error: unknown) => this.#deps.log.error({ err: error }, "could not remove the sandbox"));
     await rm(this.#jobDir, { recursive: true, force: true }).catch(() => {});
   }
+}
+
+/** A regular file of the clone as text; null for anything else (a link is not followed). */
+async function regularFileText(tree: string, relative: string): Promise<string | null> {
+  const entry = await readTreeEntry(tree, relative);
+  return entry?.kind === "file" ? entry.content.toString("utf8") : null;
+}
+
+/** What the requester reads when the sandbox's work tree holds something Droid will not bring back. */
+function unsafeTreeMessage(error: UnsafeArchiveError): string {
+  return (
+    `the sandbox's work tree holds ${inlineCode(error.entry)}, which I will not bring back: a link that leads outside the repository ` +
+    "(or loops), a hard link to a link, or a special file. Something run in the sandbox made it (a command, a test or install script). " +
+    "Nothing was committed or pushed; remove it and ask again."
+  );
 }
 
 /** The figures a job's reports show, read from its ledger at the moment of asking. */

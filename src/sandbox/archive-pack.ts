@@ -1,8 +1,9 @@
 import { createReadStream } from "node:fs";
-import { lstat, readFile, readdir, readlink } from "node:fs/promises";
+import { lstat, readdir, readlink } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import tar from "tar-stream";
+import { openRegularFile, readRegularFile } from "./host-files.ts";
 
 export interface ArchiveOwner {
   uid: number;
@@ -45,13 +46,13 @@ async function describeEntry(absolute: string): Promise<DescribedEntry> {
   if (stats.isSymbolicLink()) return { kind: "symlink", target: await readlink(absolute), mtime: stats.mtime };
   if (stats.isDirectory()) return { kind: "directory", mtime: stats.mtime };
   if (!stats.isFile()) return { kind: "other" };
-  const content = stats.size <= SMALL_FILE_BYTES ? await readFile(absolute) : null;
+  const content = stats.size <= SMALL_FILE_BYTES ? await readRegularFile(absolute) : null;
   return { kind: "file", size: content?.length ?? stats.size, mode: stats.mode & 0o111 ? 0o755 : 0o644, mtime: stats.mtime, content };
 }
 
 /**
  * A tar archive of the files under `root` (regular files, directories, symlinks; exec bits and
- * mtimes kept), as paths relative to `root`. `include` filters relative paths (directories too).
+ * mtimes kept), as paths relative to `root`. Links are packed as links, never followed. `include` filters relative paths (directories too).
  * The root itself is the entry "./", so extracting also hands the destination to `owner`.
  */
 export function packDirectory(root: string, owner: ArchiveOwner, include: (relative: string) => boolean = () => true): Readable {
@@ -81,9 +82,10 @@ export function packDirectory(root: string, owner: ArchiveOwner, include: (relat
           const content = entry.content;
           await new Promise<void>((resolve, reject) => pack.entry(header, content, (error) => (error ? reject(error) : resolve())));
         } else {
+          const source = await openRegularFile(path.join(root, relative));
           await new Promise<void>((resolve, reject) => {
             const sink = pack.entry(header, (error) => (error ? reject(error) : resolve()));
-            createReadStream(path.join(root, relative)).on("error", reject).pipe(sink);
+            source.createReadStream().on("error", reject).pipe(sink);
           });
         }
       }

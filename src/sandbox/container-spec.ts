@@ -24,6 +24,8 @@ export interface ContainerPlanInput {
   limits: SandboxLimits;
   /** Container runtime, e.g. "runsc" for gVisor; null for the engine's default. */
   runtime: string | null;
+  /** MiB the volumes may take from the memory cgroup (tmpfs-backed volumes, see `disk-quota.ts`). */
+  volumeMemoryMb?: number;
   /** Network used while the policy allows network access (default "bridge"). */
   networkName: string;
   /** Unique suffix for names. */
@@ -36,7 +38,7 @@ export function planContainer(input: ContainerPlanInput): ContainerPlan {
   const labels = ownerLabels(input.owner);
   const workVolume = `${base}-work`;
   const stateVolume = `${base}-state`;
-  const memoryBytes = input.limits.memoryMb * 1024 * 1024;
+  const memoryBytes = (input.limits.memoryMb + (input.volumeMemoryMb ?? 0)) * 1024 * 1024;
   const hostConfig: Docker.HostConfig = {
     NetworkMode: input.network === "none" ? "none" : input.networkName,
     CapDrop: ["ALL"],

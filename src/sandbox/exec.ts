@@ -13,6 +13,8 @@ export const RUN_DIR = `${STATE_DIR}/run`;
  * kills what the command left running in its process group once it ends (background jobs do not
  * outlive their command, so a fork bomb cannot either), tees stdout and stderr into one log file, and records the exit code and the memory cgroup's
  * OOM-kill counter before and after, so the host can tell an OOM kill from any other SIGKILL.
+ * The wrapper's own programs (timeout, tee, env, the shell) are found on the image's `PATH`;
+ * only the command itself sees the sandbox-writable `/droid/venv/bin` first.
  * POSIX sh, so repo images without bash work too. Arguments: $1 sequence number, $2 timeout seconds.
  */
 const WRAPPER = String.raw`
@@ -21,13 +23,12 @@ mkdir -p "$out" "$run"
 oom() { for f in /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control; do
   if [ -r "$f" ]; then sed -n 's/^oom_kill //p' "$f"; return; fi; done; echo 0; }
 before=$(oom)
-export PATH="${STATE_DIR}/venv/bin:$PATH"
-if command -v bash >/dev/null 2>&1; then shell=bash; else shell=sh; fi
+shell=$(command -v bash || command -v sh)
 log="$out/$n.log"; fo="$run/$n.stdout"; fe="$run/$n.stderr"
 : > "$log"; rm -f "$fo" "$fe"; mkfifo "$fo" "$fe"
 tee -a "$log" < "$fo" &
 tee -a "$log" < "$fe" >&2 &
-timeout -s KILL "$t" "$shell" -c "$DROID_COMMAND" > "$fo" 2> "$fe" < /dev/null &
+timeout -s KILL "$t" env PATH="${STATE_DIR}/venv/bin:$PATH" "$shell" -c "$DROID_COMMAND" > "$fo" 2> "$fe" < /dev/null &
 pid=$!
 echo "$pid" > "$run/$n.pid"
 wait "$pid"; rc=$?

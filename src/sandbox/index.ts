@@ -1,8 +1,11 @@
 export { type ArchiveEntry, type ArchiveOwner, packDirectory, packEntries } from "./archive-pack.ts";
-export { UnsafeArchiveError, extractArchive, extractWrappedArchive, readArchiveFiles } from "./archive-unpack.ts";
+export { UnsafeArchiveError, extractArchive, readArchiveFiles } from "./archive-unpack.ts";
 export { createDockerClient } from "./docker-client.ts";
+export { type DiskQuota, NO_DISK_QUOTA, describeDiskQuota } from "./disk-quota.ts";
+export { type SandboxPlatform, type SandboxPlatformSettings, SandboxPlatformError, checkRuntime, prepareSandboxPlatform, resolveDiskQuota, settleSandboxPlatform } from "./platform.ts";
 export { SANDBOX_UID, SANDBOX_GID, WORKDIR } from "./container-spec.ts";
 export { OUTPUT_DIR, STATE_DIR } from "./exec.ts";
+export { type TreeContent, readTreeEntry } from "./host-files.ts";
 export { type ExecOutput, type ExecResult, type ExecResultKind, describeExecResult, succeeded } from "./exec-result.ts";
 export { SANDBOX_IMAGE, SandboxImageMissingError, assertImagePresent } from "./image.ts";
 export { LABELS, type SandboxOwner } from "./labels.ts";
@@ -33,4 +36,5 @@ export {
   sandboxLimitsSchema,
 } from "./settings.ts";
 export { type SetupOutcome, runSetup } from "./setup.ts";
+export { SYSTEM_TOOLS, type SystemToolCommand, type SystemToolRun } from "./system-tool.ts";
 export { type IgnoreRules, type SyncResult, bringChangesBack, copyTreeIntoSandbox } from "./tree-sync.ts";

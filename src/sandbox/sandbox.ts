@@ -1,7 +1,7 @@
 /**
  * A hardened sandbox: the `Sandbox` interface the agent's computer uses, its creation
  * (`createSandbox`, `withSandbox`) and the container-backed implementation. Longer than
- * most files (~320 lines) because the implementation's methods (exec, files in and out,
+ * most files (~340 lines) because the implementation's methods (exec, files in and out,
  * network switching, removal) share the container's private state; the container's
  * specification, exec plumbing, archives and labels live in their own files.
  */
@@ -17,11 +17,13 @@ import type { Logger } from "pino";
 import { type ArchiveEntry, packEntries, packFileFromDisk } from "./archive-pack.ts";
 import { readArchiveFiles } from "./archive-unpack.ts";
 import { SANDBOX_GID, SANDBOX_UID, SANDBOX_USER, WORKDIR, planContainer } from "./container-spec.ts";
+import { type DiskQuota, NO_DISK_QUOTA, volumeMemoryMb, volumeOptions } from "./disk-quota.ts";
 import { RUN_DIR, STATE_DIR, execInSandbox, logPathFor } from "./exec.ts";
 import type { ExecOutput, ExecResult } from "./exec-result.ts";
 import { assertImagePresent, isNotFound } from "./image.ts";
 import type { SandboxOwner } from "./labels.ts";
 import type { NetworkPolicy, SandboxLimits } from "./settings.ts";
+import { SYSTEM_TOOLS, type SystemToolCommand, type SystemToolRun, startSystemTool, systemToolOutput } from "./system-tool.ts";
 
 export interface ExecOptions {
   /** Working directory: relative to the work tree, or absolute. */
@@ -54,6 +56,12 @@ export interface Sandbox {
   unpackArchive(archive: Readable, directory: string): Promise<void>;
   /** A tar archive of a path; its entries are prefixed with the path's base name (Docker's format). */
   getArchive(sourcePath: string): Promise<Readable>;
+  /**
+   * Runs one of the image's own programs for Droid's bookkeeping (system-tool.ts): by absolute
+   * path on the read-only root filesystem, no shell, no wrapper, a fixed `PATH`; as the sandbox
+   * user, in the work tree. Its stdout streams back.
+   */
+  runSystemTool(command: SystemToolCommand): Promise<SystemToolRun>;
   /** Takes the sandbox off every network (used after `setup` under the `setup` policy). */
   disconnectNetwork(): Promise<void>;
   /** Removes the container and its volumes. Safe to call more than once. */
@@ -67,6 +75,8 @@ export interface CreateSandboxOptions {
   limits: SandboxLimits;
   /** Container runtime, e.g. "runsc" (gVisor); null for the engine's default. */
   runtime?: string | null;
+  /** The quota of the work tree's and `/droid`'s volumes (default: none). */
+  disk?: DiskQuota;
   /** Network attached while the policy allows it (default "bridge"). */
   networkName?: string;
   /** Strings that must never enter the sandbox (tokens, keys): commands and env carrying one are refused. */
@@ -93,18 +103,20 @@ export class SecretInSandboxError extends Error {
 /** Creates and starts a hardened sandbox. The caller must `remove()` it when the job ends. */
 export async function createSandbox(docker: Docker, options: CreateSandboxOptions): Promise<Sandbox> {
   await assertImagePresent(docker, options.image);
+  const disk = options.disk ?? NO_DISK_QUOTA;
   const plan = planContainer({
     owner: options.owner,
     image: options.image,
     network: options.network,
     limits: options.limits,
     runtime: options.runtime ?? null,
+    volumeMemoryMb: volumeMemoryMb(disk),
     networkName: options.networkName ?? "bridge",
     suffix: randomBytes(4).toString("hex"),
   });
   const labels = plan.create.Labels ?? {};
-  await docker.createVolume({ Name: plan.workVolume, Labels: labels });
-  await docker.createVolume({ Name: plan.stateVolume, Labels: labels });
+  await docker.createVolume({ Name: plan.workVolume, Labels: labels, ...volumeOptions(disk) });
+  await docker.createVolume({ Name: plan.stateVolume, Labels: labels, ...volumeOptions(disk) });
   const volumes = [plan.workVolume, plan.stateVolume];
   let container: Docker.Container | null = null;
   try {
@@ -257,16 +269,26 @@ class DockerSandbox implements Sandbox {
     } finally {
       await rm(spool, { recursive: true, force: true });
     }
-    const target = quote(absolute);
-    const spooled = quote(`${RUN_DIR}/${name}`);
-    const result = await this.exec(`mkdir -p ${target} && tar -xf ${spooled} -C ${target}; status=$?; rm -f ${spooled}; exit $status`);
-    if (!(result.kind === "completed" && result.exitCode === 0)) {
-      throw new Error(`Unpacking into ${absolute} failed: ${result.kind === "completed" ? `tar exited ${result.exitCode}` : result.kind}: ${result.stderr.trim()}`);
+    const spooled = `${RUN_DIR}/${name}`;
+    const run = async (command: SystemToolCommand) => systemToolOutput(await this.runSystemTool(command), 64 * 1024);
+    try {
+      await run([SYSTEM_TOOLS.mkdir, "-p", "--", absolute]);
+      await run([SYSTEM_TOOLS.tar, "-xf", spooled, "-C", absolute]);
+    } catch (error) {
+      throw new Error(`Unpacking into ${absolute} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    } finally {
+      await run([SYSTEM_TOOLS.rm, "-f", "--", spooled]).catch(() => {});
     }
   }
 
   async getArchive(sourcePath: string): Promise<Readable> {
     return (await this.#container.getArchive({ path: this.#resolve(sourcePath) })) as Readable;
+  }
+
+  async runSystemTool(command: SystemToolCommand): Promise<SystemToolRun> {
+    if (this.#dead || this.#removed) throw new SandboxGoneError(this.id);
+    this.#refuseSecrets(command.join(" "), "command");
+    return startSystemTool(this.#container, command, { user: SANDBOX_USER, workingDir: WORKDIR, timeoutMs: this.#options.limits.commandTimeoutSeconds * 1000 });
   }
 
   async disconnectNetwork(): Promise<void> {
@@ -297,11 +319,6 @@ class DockerSandbox implements Sandbox {
 
 function emptyOutput(command: string, logPath: string): ExecOutput {
   return { command, stdout: "", stderr: "", stdoutBytes: 0, stderrBytes: 0, truncated: false, logPath, durationMs: 0 };
-}
-
-/** Single-quotes a value for sh. */
-function quote(value: string): string {
-  return `'${value.replaceAll("'", "'\\''")}'`;
 }
 
 /** The volume a path is in, or null: only the work tree and /droid can be written from outside. */

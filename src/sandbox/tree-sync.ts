@@ -1,11 +1,12 @@
-import { lstat, readdir, readlink, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { packDirectory } from "./archive-pack.ts";
-import { extractWrappedArchive } from "./archive-unpack.ts";
+import { extractArchive } from "./archive-unpack.ts";
 import { SANDBOX_GID, SANDBOX_UID, WORKDIR } from "./container-spec.ts";
 import { STATE_DIR } from "./exec.ts";
-import { describeExecResult, succeeded } from "./exec-result.ts";
+import { walkTree } from "./host-files.ts";
 import type { Sandbox } from "./sandbox.ts";
+import { SYSTEM_TOOLS, systemToolOutput } from "./system-tool.ts";
 
 /** Whether a new file is ignored by the tree's `.gitignore` files (loaded after they came back). */
 export type IgnoreRules = (relative: string) => Promise<boolean>;
@@ -30,14 +31,17 @@ interface SandboxFile {
   target: string;
 }
 
-const LISTING = `${STATE_DIR}/run/sync-listing`;
 const REQUEST = `${STATE_DIR}/run/sync-request`;
-const ARCHIVE = `${STATE_DIR}/run/sync.tar`;
+/** A listing larger than this is refused (about a million files). */
+const MAX_LISTING_BYTES = 256 * 1024 * 1024;
 
 /**
  * Brings the sandbox's changes back into `tree`: only files that differ (content size, mtime,
  * exec bit, symlink target), new files that `.gitignore` does not exclude, and deletions.
- * Everything coming back passes the safe unpacker (no absolute paths, `..`, escaping links).
+ * The listing and the archive are made by the image's own find and tar (system-tool.ts), but
+ * what they produce is still the sandbox's word: only the paths asked for are taken, and all
+ * of it passes the safe unpacker (no absolute paths, `..`, hard links to links, links that
+ * leave the tree once resolved against it — `UnsafeArchiveError`).
  */
 export async function bringChangesBack(sandbox: Sandbox, tree: string, loadIgnoreRules: () => Promise<IgnoreRules>): Promise<SyncResult> {
   const listed = await listSandboxFiles(sandbox);
@@ -70,12 +74,12 @@ export async function bringChangesBack(sandbox: Sandbox, tree: string, loadIgnor
 }
 
 async function listSandboxFiles(sandbox: Sandbox): Promise<Map<string, SandboxFile>> {
-  const result = await sandbox.exec(
-    `find . -name .git -prune -o \\( -type f -o -type l \\) -printf '%y\\0%m\\0%s\\0%T@\\0%P\\0%l\\0' > ${LISTING}`,
-    { cwd: WORKDIR },
-  );
-  if (!succeeded(result)) throw new Error(`Listing the sandbox's work tree failed: ${describeExecResult(result)}`);
-  const fields = (await sandbox.readFile(LISTING)).toString("utf8").split("\0");
+  const listing = await sandbox.runSystemTool([
+    SYSTEM_TOOLS.find, ".", "-name", ".git", "-prune", "-o", "(", "-type", "f", "-o", "-type", "l", ")", "-printf", "%y\\0%m\\0%s\\0%T@\\0%P\\0%l\\0",
+  ]);
+  const fields = (await systemToolOutput(listing, MAX_LISTING_BYTES).catch((error: unknown) => {
+    throw new Error(`Listing the sandbox's work tree failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  })).toString("utf8").split("\0");
   const files = new Map<string, SandboxFile>();
   for (let index = 0; index + 5 < fields.length; index += 6) {
     const [kind, mode, size, mtime, relative, target] = fields.slice(index, index + 6);
@@ -93,25 +97,16 @@ async function listSandboxFiles(sandbox: Sandbox): Promise<Map<string, SandboxFi
 
 async function listLocalFiles(tree: string): Promise<Map<string, SandboxFile>> {
   const files = new Map<string, SandboxFile>();
-  const walk = async (relativeDir: string): Promise<void> => {
-    for (const dirent of await readdir(path.join(tree, relativeDir), { withFileTypes: true })) {
-      const relative = relativeDir === "" ? dirent.name : `${relativeDir}/${dirent.name}`;
-      if (isGitPath(relative)) continue;
-      const absolute = path.join(tree, relative);
-      const stats = await lstat(absolute);
-      if (stats.isDirectory()) await walk(relative);
-      else if (stats.isFile() || stats.isSymbolicLink()) {
-        files.set(relative, {
-          type: stats.isSymbolicLink() ? "symlink" : "file",
-          executable: (stats.mode & 0o111) !== 0,
-          size: stats.size,
-          mtimeSeconds: Math.floor(stats.mtimeMs / 1000),
-          target: stats.isSymbolicLink() ? await readlink(absolute) : "",
-        });
-      }
-    }
-  };
-  await walk("");
+  for (const [relative, entry] of await walkTree(tree, isGitPath)) {
+    if (entry.node.kind !== "file" && entry.node.kind !== "symlink") continue;
+    files.set(relative, {
+      type: entry.node.kind,
+      executable: (entry.mode & 0o111) !== 0,
+      size: entry.size,
+      mtimeSeconds: Math.floor(entry.mtimeMs / 1000),
+      target: entry.node.kind === "symlink" ? entry.node.target : "",
+    });
+  }
   return files;
 }
 
@@ -121,13 +116,22 @@ function differs(local: SandboxFile, remote: SandboxFile): boolean {
   return local.size !== remote.size || local.mtimeSeconds !== remote.mtimeSeconds || local.executable !== remote.executable;
 }
 
-/** Has the sandbox tar exactly these paths, then unpacks them safely into the tree. */
+/**
+ * Has the sandbox's tar stream exactly these paths (no file in between that the sandbox could
+ * swap), and unpacks only those safely into the tree: a request file altered in the sandbox
+ * adds nothing.
+ */
 async function fetchFiles(sandbox: Sandbox, tree: string, paths: string[]): Promise<void> {
   if (paths.length === 0) return;
   await sandbox.writeFile(REQUEST, `${paths.join("\0")}\0`);
-  const result = await sandbox.exec(`tar --null --no-recursion -T ${REQUEST} -cf ${ARCHIVE}`, { cwd: WORKDIR });
-  if (!succeeded(result)) throw new Error(`Packing the sandbox's changes failed: ${describeExecResult(result)}\n${result.stderr}`);
-  await extractWrappedArchive(await sandbox.getArchive(ARCHIVE), tree);
+  const requested = new Set(paths);
+  const packing = await sandbox.runSystemTool([SYSTEM_TOOLS.tar, "--null", "--verbatim-files-from", "--no-recursion", "-T", REQUEST, "-cf", "-"]);
+  await Promise.all([
+    extractArchive(packing.stdout, tree, { include: (relative) => requested.has(relative) }),
+    packing.done.catch((error: unknown) => {
+      throw new Error(`Packing the sandbox's changes failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }),
+  ]);
 }
 
 /** Any `.git` path segment: a git dir made inside the sandbox never travels. */

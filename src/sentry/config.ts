@@ -33,6 +33,8 @@ export interface SentrySettings {
   clientSecret: string;
   projects: ReadonlyMap<string, SentryProject>;
   maxBodyBytes: number;
+  /** How far `Sentry-Hook-Timestamp` may be from now (either way) before a delivery is refused as a replay. */
+  replayWindowSeconds: number;
   /** How far before the first occurrence suspect commits are searched. */
   historyDays: number;
 }
@@ -64,6 +66,7 @@ const envSchema = z.object({
   DROID_SENTRY_PROJECTS: z.string().trim().optional(),
   DROID_SENTRY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024),
   DROID_SENTRY_HISTORY_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+  DROID_SENTRY_REPLAY_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
 });
 
 /** Reads the intake settings; `null` when the intake is not configured (no client secret). */
@@ -87,6 +90,7 @@ export function readSentrySettings(
     clientSecret: s.DROID_SENTRY_CLIENT_SECRET,
     projects: readProjects(s.DROID_SENTRY_PROJECTS, readFile),
     maxBodyBytes: s.DROID_SENTRY_MAX_BODY_BYTES,
+    replayWindowSeconds: s.DROID_SENTRY_REPLAY_WINDOW_SECONDS,
     historyDays: s.DROID_SENTRY_HISTORY_DAYS,
   };
 }

@@ -169,7 +169,6 @@ async function repoRef(octokit: GitHubClient, project: SentryProject, installati
     owner: data.owner.login,
     name: data.name,
     installationId,
-    cloneUrl: data.clone_url,
     defaultBranch: data.default_branch,
     htmlUrl: data.html_url,
   };

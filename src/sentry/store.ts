@@ -1,9 +1,12 @@
 /**
  * Which GitHub issue reports which Sentry issue. The interface is all the intake
- * needs; the in-memory store serves one process (and tests), a durable store can
- * implement the same two methods. When the store has no answer (a restart, another
- * server), the intake finds the issue by its hidden marker (see `locate.ts`).
+ * needs; `JobStoreIncidents` keeps the map in the job store (a SQLite table, a Redis
+ * hash), so it survives restarts and is shared by every server; the in-memory store
+ * serves tests. When the store has no answer, the intake finds the issue by its hidden
+ * marker (see `locate.ts`).
  */
+import type { JobQueue } from "../jobs/queue.ts";
+
 
 export interface IncidentKey {
   /** `owner/name` of the repository. */
@@ -26,6 +29,23 @@ export class MemoryIncidentStore implements IncidentStore {
 
   async set(key: IncidentKey, issueNumber: number): Promise<void> {
     this.#issues.set(storeKey(key), issueNumber);
+  }
+}
+
+/** The map in the job store, durable with it. */
+export class JobStoreIncidents implements IncidentStore {
+  readonly #store: Pick<JobQueue, "incidentIssue" | "recordIncidentIssue">;
+
+  constructor(store: Pick<JobQueue, "incidentIssue" | "recordIncidentIssue">) {
+    this.#store = store;
+  }
+
+  get(key: IncidentKey): Promise<number | undefined> {
+    return this.#store.incidentIssue(key);
+  }
+
+  set(key: IncidentKey, issueNumber: number): Promise<void> {
+    return this.#store.recordIncidentIssue(key, issueNumber);
   }
 }
 

@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open, readFile } from "node:fs/promises";
 import path from "node:path";
 import ignore, { type Ignore } from "ignore";
 
@@ -56,13 +57,24 @@ export class GitignoreMatcher {
   #rulesIn(directory: string): Promise<Ignore | null> {
     let rules = this.#perDirectory.get(directory);
     if (!rules) {
-      rules = readFile(path.join(this.#tree, directory, ".gitignore"), "utf8").then(
+      rules = readNotFollowing(path.join(this.#tree, directory, ".gitignore")).then(
         (text) => ignore().add(text),
         () => null,
       );
       this.#perDirectory.set(directory, rules);
     }
     return rules;
+  }
+}
+
+/** Like git (2.32 on), a `.gitignore` that is a link is not followed: opening it fails, so it has no rules. */
+async function readNotFollowing(file: string): Promise<string> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    if (!(await handle.stat()).isFile()) return "";
+    return await handle.readFile("utf8");
+  } finally {
+    await handle.close();
   }
 }
 

@@ -14,7 +14,10 @@ export type Checkout =
   | { kind: "existing-branch"; name: string };
 
 export interface OpenRepositoryOptions {
-  /** `repository.clone_url` (https, or http for test servers); must not carry credentials. */
+  /**
+   * Built by the caller from the configured GitHub host and owner/name, never taken from a
+   * payload (https, or http for test servers); must not carry credentials.
+   */
   cloneUrl: string;
   /** The installation token: used for HTTP auth only, never written to disk, a URL or a log line. */
   token: string;

@@ -63,9 +63,9 @@ describe("steering a running fix", () => {
     expect(shown[2]).toContain(STEERING.body);
     expect(model.toolResults(3)[0]).toContain("S3: added (Cover blank names)");
 
-    // The plan comment's last edit shows the revised plan and why.
+    // The plan comment's last edit shows the revised plan and why (the model's words: no one is mentioned).
     const last = planEdits.at(-1) ?? "";
-    expect(last).toContain(`Plan revised: ${REASON} (S2: change changed; S3: added (Cover blank names))`);
+    expect(last).toContain(`Plan revised: ${REASON.replace("@", "@\u200b")} (S2: change changed; S3: added (Cover blank names))`);
     expect(last).toContain("**S3**");
     expect(last).toContain("✅ Done");
     expect(prs[0]).toMatchObject({ draft: false });

@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   server = await startIncidentServer(FIRST_SEEN);
-  worker = await startE2eWorker({ queue: server.queue, server: server.running, instance: "e2e-rca", concurrency: 1, crashes: [], autostart: false });
+  worker = await startE2eWorker({ queue: server.queue, server: server.running, instance: "e2e-rca", concurrency: 1, crashes: [], autostart: false, env: git.env });
 });
 
 afterEach(async () => {
@@ -54,10 +54,11 @@ describe("a Sentry alert to a root-cause report", () => {
       history.files().map((path) => [path, execFileSync("git", ["-C", history.dir, "show", `${deployed}:${path}`], { encoding: "utf8" })]),
     );
     await git.createRepo("shop", files, { defaultBranch: "master" });
+    git.serve(`${OWNER}/${REPO}`, "shop");
     const bodies: string[] = [];
 
     // The alert: the incident issue is opened and the rca job recorded (the worker is not running yet).
-    const intake = expectIncidentOpened(expectInstallationToken(), bodies, { ...repositoryResponse(), clone_url: git.cloneUrl("shop") });
+    const intake = expectIncidentOpened(expectInstallationToken(), bodies, repositoryResponse());
     const alert = pythonEventAlert();
     alert.data.event.datetime = FIRST_SEEN.toISOString();
     alert.data.event.release = deployed;

@@ -27,7 +27,7 @@ import {
   useFixHarness,
 } from "../helpers/fix-harness.ts";
 import { expectInstallationToken, expectPermission, WEBHOOK_SECRET } from "../helpers/github.ts";
-import { issueLabeled, OWNER } from "../helpers/payloads.ts";
+import { issueLabeled, OWNER, REPO } from "../helpers/payloads.ts";
 import { scriptModel } from "../helpers/scripted-model.ts";
 import { sendWebhook } from "../helpers/webhook.ts";
 
@@ -52,7 +52,7 @@ describe("ticket to pull request", () => {
     planning.post(`${REPO_API}/issues/1/comments`, (b: { body: string }) => (planned.push(b.body), true)).reply(201, { id: PLAN_COMMENT_ID });
     const planner = scriptModel([{ tool: "submit_plan", input: bugFixInput() }]);
     const labeled = issueLabeled("droid");
-    labeled.repository.clone_url = harness.git.cloneUrl("hello-ticket");
+    harness.git.serve(`${OWNER}/${REPO}`, "hello-ticket");
     expect((await sendWebhook(harness.server.url, "issues", labeled, { secret: WEBHOOK_SECRET })).status).toBe(200);
     const [planJob] = await harness.settled();
     expect(planJob).toMatchObject({ state: "succeeded", links: { planCommentId: PLAN_COMMENT_ID } });
@@ -69,7 +69,7 @@ describe("ticket to pull request", () => {
       .query({ per_page: 100 })
       .reply(200, [{ id: PLAN_COMMENT_ID, body: planned[0], user: { login: BOT_LOGIN } }])
       .get(`${REPO_API}/issues/1`)
-      .reply(200, { number: 1, title: "Greeting crashes on an empty name", body: "`greet(\"\")` throws a TypeError." })
+      .reply(200, { number: 1, title: "Greeting crashes on an empty name", body: "`greet(\"\")` throws a TypeError.", user: { login: OWNER, type: "User" } })
       .get(`${REPO_API}/pulls`)
       .query({ state: "open", per_page: 100 })
       .reply(200, []);

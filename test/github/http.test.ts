@@ -1,5 +1,7 @@
 import { createHmac } from "node:crypto";
 import { request } from "node:http";
+import { Writable } from "node:stream";
+import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GitHubOutbox } from "../../src/github/outbox.ts";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
@@ -12,6 +14,7 @@ import {
   WEBHOOK_SECRET,
 } from "../helpers/github.ts";
 import { issueComment, OWNER, REPO } from "../helpers/payloads.ts";
+import { streamPost } from "../helpers/stream-post.ts";
 import { sendWebhook } from "../helpers/webhook.ts";
 
 let running: TestServer;
@@ -116,6 +119,74 @@ describe("the real HTTP server", () => {
     expect(await rawPost(`${running.url}/ping`, "", {}, "GET")).toBe(200);
   });
 
+});
+
+const MB = 1024 * 1024;
+const LIMIT = 25 * MB;
+const webhookUrl = () => `${running.url}/api/github/webhooks`;
+/** The headers of a GitHub delivery, with a signature that matches nothing. */
+const unsigned = {
+  "content-type": "application/json",
+  "x-github-event": "issue_comment",
+  "x-github-delivery": "unsigned-1",
+  "x-hub-signature-256": `sha256=${"0".repeat(64)}`,
+};
+
+describe("the webhook route's body limit, before any buffering", () => {
+  it("answers an unsigned 100 MB POST with 413 from its Content-Length, before reading the body, and keeps serving", async () => {
+    const result = await streamPost(webhookUrl(), { headers: unsigned, size: 100 * MB, chunked: false });
+    expect(result.status).toBe(413);
+    expect(result.response).toContain(`{"error":"body larger than ${LIMIT} bytes"}`);
+    // Answered from the headers: only what the socket buffers took was sent when the answer came, and the connection was closed.
+    expect(result.sentBeforeAnswer).toBeLessThan(16 * MB);
+    expect(result.sentBytes).toBeLessThan(100 * MB);
+    expect(await rawPost(`${running.url}/ping`, "", {}, "GET")).toBe(200);
+    expect(await queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "issue", number: 1 })).toEqual([]);
+  });
+
+  it("cuts off an unsigned chunked body as soon as it passes the limit, with 413", async () => {
+    const result = await streamPost(webhookUrl(), { headers: unsigned, size: 100 * MB, chunked: true });
+    expect(result.status).toBe(413);
+    expect(result.sentBeforeAnswer).toBeGreaterThan(LIMIT);
+    expect(result.sentBeforeAnswer).toBeLessThan(LIMIT + 16 * MB);
+    expect(result.sentBytes).toBeLessThan(100 * MB);
+    expect(await rawPost(`${running.url}/ping`, "", {}, "GET")).toBe(200);
+  });
+
+  it("applies the limit to signed deliveries too, and hands a body within it to Probot whole", async () => {
+    const small = await startTestServer(new MemoryJobQueue(), { maxBodyBytes: 64 * 1024 });
+    try {
+      // A bot's comment starts nothing (no GitHub call): 200 means the signature matched the body read in front of Probot.
+      const within = issueComment(`/droid help\n${"x".repeat(50 * 1024)}`, { login: "some-bot[bot]", userType: "Bot" });
+      expect((await sendWebhook(small.url, "issue_comment", within, { secret: WEBHOOK_SECRET })).status).toBe(200);
+      const over = issueComment(`/droid help\n${"x".repeat(70 * 1024)}`, { login: "some-bot[bot]", userType: "Bot" });
+      const refused = await sendWebhook(small.url, "issue_comment", over, { secret: WEBHOOK_SECRET });
+      expect(refused.status).toBe(413);
+      expect(await refused.json()).toEqual({ error: "body larger than 65536 bytes" });
+    } finally {
+      await small.stop();
+    }
+  });
+});
+
+describe("the webhook secret", () => {
+  it("refuses to start without one, with Probot's public default, or with a short one: no forged delivery can be answered", async () => {
+    for (const secret of ["", "development", "only-15-chars!!"]) {
+      await expect(startTestServer(new MemoryJobQueue(), { secret })).rejects.toThrow(/WEBHOOK_SECRET: .*Set WEBHOOK_SECRET to your GitHub App's webhook secret/s);
+    }
+  });
+
+  it("starts with a weak one only in development mode, warning that deliveries can be forged", async () => {
+    const lines: string[] = [];
+    const log = pino({ level: "warn" }, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
+    const dev = await startTestServer(new MemoryJobQueue(), { secret: "", devMode: true, log });
+    try {
+      expect((await fetch(`${dev.url}/ping`)).status).toBe(200);
+      expect(lines.join("")).toContain("development mode: the webhook secret is weak, so anyone can forge deliveries");
+    } finally {
+      await dev.stop();
+    }
+  });
 });
 
 /** One request on a fresh connection (no keep-alive reuse after an error response). */

@@ -1,6 +1,6 @@
 import nock from "nock";
 import { describe, expect, it } from "vitest";
-import { safeMarkdown } from "../../src/github/comment-text.ts";
+import { safeMarkdown } from "../../src/github/safe-markdown.ts";
 import {
   encodeStoredPlan,
   findPlanComment,
@@ -89,9 +89,22 @@ describe("the plan comment", () => {
     expect(parsePlanComment(body)?.stored.plan.subtasks).toHaveLength(20);
   });
 
-  it("neutralises mentions, HTML and forged markers in model text, but not inside code", () => {
+  it("closes a code block that the cut to GitHub's limit left open, so it cannot swallow the rest", () => {
+    const plan: Plan = {
+      ...bugFix,
+      risks: [],
+      testing: `Run these:\n\n\`\`\`sh\n${"npm test -- --grep 'a long pattern here'\n".repeat(60)}\`\`\`\n`,
+      subtasks: Array.from({ length: 20 }, (_, i) => ({ ...bugFix.subtasks[0]!, id: `S${i + 1}`, title: `Subtask ${i + 1}`, change: "Change this and that. ".repeat(52), files: [] })),
+    };
+    const body = renderPlanComment(view(plan, { contextNotes: ["a note"] }));
+    const testing = body.slice(body.indexOf("<summary>Testing strategy"));
+    expect(testing).toMatch(/^<summary>Testing strategy<\/summary>\n\nRun these:\n\n```sh\n[^`]+characters cut to fit GitHub's comment size limit\)_\n```\n\n<\/details>/);
+    expect(body).toContain("**Next:** comment `/droid fix`");
+  });
+
+  it("neutralises mentions, HTML and forged markers in model text, invisibly inside code", () => {
     expect(safeMarkdown("ping @octocat <script>x</script> <!-- droid:plan v1 AAAA --> `a<b>` `@x`")).toBe(
-      "ping @&#8203;octocat &lt;script&gt;x&lt;/script&gt; &lt;!-- droid:plan v1 AAAA --> `a<b>` `@x`",
+      "ping @\u200boctocat &lt;script>x&lt;/script> &lt;!-- droid:plan v1 AAAA --> `a<\u200bb>` `@\u200bx`",
     );
   });
 });

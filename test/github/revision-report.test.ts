@@ -1,7 +1,8 @@
 import nock from "nock";
 import { describe, expect, it } from "vitest";
 import type { ReviewThread } from "../../src/github/review-threads.ts";
-import { patchBlock, readRevisions, resolveThreads, threadReply, withRevision } from "../../src/github/revision-report.ts";
+import { patchBlock } from "../../src/github/push-refusal.ts";
+import { readRevisions, resolveThreads, threadReply, withRevision } from "../../src/github/revision-report.ts";
 import { testOctokit } from "../fixtures/github.ts";
 
 const thread = (over: Partial<ReviewThread> = {}): ReviewThread => ({
@@ -29,6 +30,13 @@ describe("thread replies", () => {
   it("says why a change was not pushed", () => {
     const body = threadReply({ ...base, thread: thread(), answer: { body: "Renamed.", changed: true }, delivery: { kind: "not-pushed", reason: "this pull request comes from a fork" } });
     expect(body).toContain("⚠️ This change was not pushed: this pull request comes from a fork.");
+    const refused = threadReply({
+      ...base,
+      thread: thread(),
+      answer: { body: "Updated the workflow.", changed: true },
+      delivery: { kind: "refused", refusal: { workflows: [{ path: ".github/workflows/ci.yml", status: "modified" }], secrets: [] } },
+    });
+    expect(refused).toContain("⚠️ This change was not pushed: the changes touch `.github/workflows/`, which Droid's GitHub App is not allowed to push.");
   });
 
   it("writes a fallback when the model gave no answer", () => {
@@ -64,6 +72,11 @@ describe("patchBlock", () => {
     expect(patchBlock("x".repeat(30_000))).toBeNull();
     expect(patchBlock("… diff cut at 24000 characters")).toBeNull();
     expect(patchBlock("")).toBeNull();
+  });
+
+  it("fences the patch with more backticks than any line of it holds, so no line can close the block", () => {
+    const diff = "--- a/README.md\n+++ b/README.md\n@@ -1,2 +1,3 @@\n `````\n+@org/everyone <img src=x>\n `````\n";
+    expect(patchBlock(diff)).toContain("``````diff\n--- a/README.md");
   });
 });
 

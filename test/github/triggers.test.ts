@@ -4,6 +4,7 @@ import type { Probot } from "probot";
 import { droidApp } from "../../src/app.ts";
 import { PermissionGate } from "../../src/github/gate.ts";
 import { GitHubOutbox } from "../../src/github/outbox.ts";
+import { DEFAULT_POLICY } from "../../src/config/policy.ts";
 import { RepoConfigCache } from "../../src/github/repo-config-loader.ts";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
 import {
@@ -38,7 +39,7 @@ beforeEach(() => {
   queue = new MemoryJobQueue();
   outbox = new GitHubOutbox(silentLog);
   // Config is not cached here, so each delivery declares its own config read.
-  const configs = new RepoConfigCache({ ttlMs: 0 });
+  const configs = new RepoConfigCache({ ttlMs: 0, policy: DEFAULT_POLICY });
   probot.load(droidApp({ queue, gate: new PermissionGate({ cacheMs: 60_000 }), configs, outbox }));
 });
 
@@ -91,7 +92,7 @@ describe("comments", () => {
       requester: OWNER,
       triggerCommentId: payload.comment.id,
       request: { kind: "plan", feedback: "use Postgres instead\nand keep it small" },
-      repo: { owner: OWNER, name: REPO, installationId: 1, cloneUrl: payload.repository.clone_url, defaultBranch: "master" },
+      repo: { owner: OWNER, name: REPO, installationId: 1, defaultBranch: "master" },
     });
   });
 

@@ -14,6 +14,9 @@ import { docker } from "./docker.ts";
 import { silentLog, testProbot } from "./github.ts";
 import type { TestServer } from "./server.ts";
 
+/** The workers' data dir: each job's clone is `<this>/jobs/<job id>/tree`. */
+export const E2E_DATA_DIR = "/tmp/droid-e2e-data";
+
 export async function startE2eWorker(options: {
   queue: JobQueue;
   server: TestServer;
@@ -23,14 +26,19 @@ export async function startE2eWorker(options: {
   tuning?: RunnerServices["tuning"];
   /** False to start it later (`worker.start()`), once the test has set the scene. */
   autostart?: boolean;
+  /** The worker's environment as an operator sets it: `GHE_HOST`/`GHE_PROTOCOL` of the git server repositories are cloned from. */
+  env?: NodeJS.ProcessEnv;
 }): Promise<Worker> {
   const worker = new Worker({
     queue: options.queue,
     runners: createRunners({
       probot: testProbot(),
       docker,
+      // Memory-backed volumes with a quota: the mechanism this engine gets by default (`auto`).
+      platform: { runtime: null, disk: { kind: "tmpfs", sizeMb: 1024 } },
       secrets: [],
-      settings: { ...readSettings({}), dataDir: "/tmp/droid-e2e-data", instance: options.instance },
+      settings: { ...readSettings(options.env ?? {}), dataDir: E2E_DATA_DIR, instance: options.instance },
+      jobStore: options.queue,
       gate: options.server.gate,
       llm: { client: await testLlm() },
       botLogin: async () => BOT_LOGIN,

@@ -121,6 +121,7 @@ export function useFixHarness(instance: string): FixHarness {
       worker = await startE2eWorker({
         queue: need(queue, "queue"),
         server: need(server, "server"),
+        env: need(git, "git server").env,
         instance,
         concurrency: 1,
         crashes,
@@ -170,17 +171,27 @@ export function expectDroidYml(scope: nock.Scope, yaml: string, times: number): 
     .reply(200, yaml, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" });
 }
 
+/** Issue #1 as GitHub returns it to the fix job. */
+export interface FixIssue {
+  title: string;
+  body: string;
+  /** Its author (a writer, whose permission the gate has cached, unless the test declares another). */
+  login: string;
+}
+
+export const ISSUE: FixIssue = { title: "Greeting crashes on an empty name", body: "`greet(\"\")` throws a TypeError.", login: OWNER };
+
 /**
  * GitHub as the fix job sees it: the plan comment, the issue, no PR yet, and the first
  * look for steering comments (none). The config is served separately (`expectDroidYml`).
  */
-export function expectFixJobReads(scope: nock.Scope): nock.Scope {
+export function expectFixJobReads(scope: nock.Scope, issue: FixIssue = ISSUE): nock.Scope {
   return scope
     .get(`${REPO_API}/issues/1/comments`)
     .query({ per_page: 100 })
     .reply(200, [{ id: PLAN_COMMENT_ID, body: planComment(), user: { login: BOT_LOGIN } }])
     .get(`${REPO_API}/issues/1`)
-    .reply(200, { number: 1, title: "Greeting crashes on an empty name", body: "`greet(\"\")` throws a TypeError." })
+    .reply(200, { number: 1, title: issue.title, body: issue.body, user: { login: issue.login, type: "User" } })
     .get(`${REPO_API}/pulls`)
     .query({ state: "open", per_page: 100 })
     .reply(200, []);
@@ -282,11 +293,12 @@ export function expectFixJob(
     comments?: number;
     /** Edits of the plan comment (2: the start and the end), and how long GitHub takes to answer each. */
     planEdits?: { times: number; replyAfterMs: number };
+    issue?: FixIssue;
   } = {},
 ): FixJobCalls {
   const work = expectInstallationToken();
   expectDroidYml(work, options.droidYml ?? DROID_YML, 1);
-  expectFixJobReads(work);
+  expectFixJobReads(work, options.issue);
   const steering = options.steering ?? 1;
   if (typeof steering === "number") for (let i = 0; i < steering; i++) expectSteeringPoll(work);
   else steering(work);
@@ -303,12 +315,14 @@ export function expectFixJob(
 /**
  * Sends `/droid …` on issue #1 from the repo owner (a writer). The webhook side is
  * declared: the installation token (when `withToken`), the permission check (when not
- * cached yet), the config and 👀 on the comment.
+ * cached yet), the config and 👀 on the comment. `repo` names the fixture repository the
+ * git server answers with for the payload's repository (whose `clone_url` stays the real
+ * example's github.com URL: Droid clones from its configured host, never from the payload).
  */
 export async function sendCommand(
   harness: FixHarness,
   body: string,
-  options: { commentId: number; droidYml: string; withToken?: boolean; askPermission?: boolean; repo?: string },
+  options: { commentId: number; droidYml: string; withToken?: boolean; askPermission?: boolean; repo?: string; adjust?: (payload: ReturnType<typeof issueComment>) => void },
 ): Promise<nock.Scope> {
   const hook = options.withToken === false ? nock("https://api.github.com") : expectInstallationToken();
   if (options.askPermission !== false) expectPermission(hook, OWNER, "write");
@@ -316,7 +330,8 @@ export async function sendCommand(
   hook.post(`${REPO_API}/issues/comments/${options.commentId}/reactions`, { content: "eyes" }).reply(201, { id: 1 });
   const payload = issueComment(body);
   payload.comment.id = options.commentId;
-  if (options.repo) payload.repository.clone_url = harness.git.cloneUrl(options.repo);
+  if (options.repo) harness.git.serve(`${OWNER}/${REPO}`, options.repo);
+  options.adjust?.(payload);
   const response = await sendWebhook(harness.server.url, "issue_comment", payload, { secret: WEBHOOK_SECRET });
   if (response.status !== 200) throw new Error(`the webhook was answered ${response.status}`);
   return hook;

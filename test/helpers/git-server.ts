@@ -14,18 +14,25 @@ export type FixtureFile = string | { content: string; executable: true } | { sym
 export interface GitServer {
   /** e.g. http://127.0.0.1:PORT */
   readonly url: string;
-  /** The clone URL of a repository, like `repository.clone_url` (no credentials in it). */
+  /** Droid's settings for cloning from this server, as an operator would set them (`GHE_HOST`, `GHE_PROTOCOL`). */
+  readonly env: { GHE_HOST: string; GHE_PROTOCOL: "http" };
+  /** The clone URL of a repository by its fixture name (no credentials in it), for tests that open a clone themselves. */
   cloneUrl(name: string): string;
+  /**
+   * Answers for `owner/name` (the path of a GitHub clone URL, `/owner/name.git`) with the
+   * fixture repository `name`, as GitHub would for that repository. The last call wins.
+   */
+  serve(fullName: string, name: string): void;
   /** Creates a bare repository whose default branch holds these files in one commit. */
   createRepo(name: string, files: Record<string, FixtureFile>, options?: { defaultBranch?: string }): Promise<void>;
   /** Commits files to a branch of a repository as a human would push them (author `author`). Returns the commit id. */
-  commitFiles(name: string, branch: string, files: Record<string, string>, options: { message: string; author?: string; from?: string }): Promise<string>;
+  commitFiles(name: string, branch: string, files: Record<string, FixtureFile>, options: { message: string; author?: string; from?: string }): Promise<string>;
   /** Makes the repository refuse every push from now on (a pre-receive hook), like a protected branch. */
   refusePushes(name: string, message: string): Promise<void>;
   /** Runs git against a bare repository (e.g. to read what was pushed). */
   git(name: string, ...args: string[]): Promise<string>;
-  /** Every request the server answered, for assertions (method, path, status, user). */
-  readonly requests: { method: string; path: string; status: number; user: string | null }[];
+  /** Every request the server answered, for assertions (method, path asked for, the fixture repository that answered, status, user). */
+  readonly requests: { method: string; path: string; repo: string | null; status: number; user: string | null }[];
   close(): Promise<void>;
 }
 
@@ -37,11 +44,13 @@ export interface GitServer {
 export async function startGitServer(token: string): Promise<GitServer> {
   const root = await mkdtemp(path.join(tmpdir(), "droid-git-server-"));
   const requests: GitServer["requests"] = [];
+  const served = new Map<string, string>();
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
+    const { repo, pathInfo } = routeRepository(decodeURIComponent(url.pathname), served);
     const user = authorizedUser(request.headers.authorization, token);
     if (user === null) {
-      requests.push({ method: request.method ?? "GET", path: url.pathname, status: 401, user: null });
+      requests.push({ method: request.method ?? "GET", path: url.pathname, repo, status: 401, user: null });
       response.writeHead(401, { "WWW-Authenticate": 'Basic realm="droid-test"' }).end("unauthorized\n");
       request.resume();
       return;
@@ -52,7 +61,7 @@ export async function startGitServer(token: string): Promise<GitServer> {
         GIT_PROJECT_ROOT: root,
         GIT_HTTP_EXPORT_ALL: "1",
         REQUEST_METHOD: request.method ?? "GET",
-        PATH_INFO: decodeURIComponent(url.pathname),
+        PATH_INFO: pathInfo,
         QUERY_STRING: url.search.slice(1),
         CONTENT_TYPE: request.headers["content-type"] ?? "",
         ...(request.headers["content-length"] ? { CONTENT_LENGTH: request.headers["content-length"] } : {}),
@@ -64,7 +73,7 @@ export async function startGitServer(token: string): Promise<GitServer> {
     });
     request.pipe(backend.stdin);
     relayCgiResponse(backend.stdout, response, (status) =>
-      requests.push({ method: request.method ?? "GET", path: url.pathname, status, user }),
+      requests.push({ method: request.method ?? "GET", path: url.pathname, repo, status, user }),
     );
     backend.stderr.resume();
   });
@@ -77,21 +86,17 @@ export async function startGitServer(token: string): Promise<GitServer> {
 
   return {
     url: base,
+    env: { GHE_HOST: `127.0.0.1:${port}`, GHE_PROTOCOL: "http" },
     requests,
     cloneUrl: (name) => `${base}/${name}.git`,
+    serve: (fullName, name) => void served.set(`/${fullName}.git`.toLowerCase(), name),
     git,
     async createRepo(name, files, options = {}) {
       const branch = options.defaultBranch ?? "main";
       const bare = path.join(root, `${name}.git`);
       const work = await mkdtemp(path.join(tmpdir(), "droid-fixture-"));
       try {
-        for (const [file, spec] of Object.entries(files)) {
-          const target = path.join(work, file);
-          await mkdir(path.dirname(target), { recursive: true });
-          if (typeof spec === "string") await writeFile(target, spec);
-          else if ("symlink" in spec) await symlink(spec.symlink, target);
-          else await writeFile(target, spec.content, { mode: 0o755 });
-        }
+        await writeFixture(work, files);
         const inWork = (...args: string[]) =>
           run("git", ["-C", work, "-c", "user.name=Fixture", "-c", "user.email=fixture@example.com", "-c", "gc.auto=0", "-c", "maintenance.auto=false", ...args]);
         await inWork("init", "-q", "-b", branch);
@@ -113,10 +118,7 @@ export async function startGitServer(token: string): Promise<GitServer> {
           run("git", ["-C", work, "-c", `user.name=${author}`, "-c", `user.email=${author.toLowerCase()}@example.com`, "-c", "gc.auto=0", ...args]);
         await run("git", ["clone", "-q", "--branch", options.from ?? branch, bare, work]);
         if (options.from && options.from !== branch) await inWork("checkout", "-q", "-b", branch);
-        for (const [file, content] of Object.entries(files)) {
-          await mkdir(path.dirname(path.join(work, file)), { recursive: true });
-          await writeFile(path.join(work, file), content);
-        }
+        await writeFixture(work, files);
         await inWork("add", "-A");
         await inWork("commit", "-q", "-m", options.message);
         await inWork("push", "-q", "origin", `HEAD:refs/heads/${branch}`);
@@ -136,6 +138,26 @@ export async function startGitServer(token: string): Promise<GitServer> {
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+async function writeFixture(work: string, files: Record<string, FixtureFile>): Promise<void> {
+  for (const [file, spec] of Object.entries(files)) {
+    const target = path.join(work, file);
+    await mkdir(path.dirname(target), { recursive: true });
+    await rm(target, { force: true });
+    if (typeof spec === "string") await writeFile(target, spec);
+    else if ("symlink" in spec) await symlink(spec.symlink, target);
+    else await writeFile(target, spec.content, { mode: 0o755 });
+  }
+}
+
+/** The fixture repository a request path names (served under `owner/name` or its own name), and the path git sees. */
+function routeRepository(path: string, served: ReadonlyMap<string, string>): { repo: string | null; pathInfo: string } {
+  const match = /^(\/[^/]+\/[^/]+\.git)(\/.*)?$/.exec(path);
+  const name = match?.[1] ? served.get(match[1].toLowerCase()) : undefined;
+  if (name !== undefined) return { repo: name, pathInfo: `/${name}.git${match?.[2] ?? ""}` };
+  const own = /^\/([^/]+)\.git(?:\/|$)/.exec(path);
+  return { repo: own?.[1] ?? null, pathInfo: path };
 }
 
 function authorizedUser(header: string | undefined, token: string): string | null {

@@ -2,20 +2,16 @@
  * A Probot wired for tests: real app authentication (a generated key), Octokit
  * throttling and retries off, and strict nock scopes for api.github.com.
  */
-import { generateKeyPairSync } from "node:crypto";
 import nock from "nock";
 import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
+import { generateAppKey } from "./app-key.ts";
 import { INSTALLATION_ID, OWNER, REPO } from "./payloads.ts";
 
 export const WEBHOOK_SECRET = "test-webhook-secret";
 export const INSTALLATION_TOKEN = "ghs_testinstallationtoken0123456789abcdef";
 
-export const TEST_PRIVATE_KEY = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-}).privateKey;
+export const TEST_PRIVATE_KEY = generateAppKey();
 
 /**
  * The function form matters: Probot passes its own `throttle` options when it builds

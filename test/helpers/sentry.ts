@@ -22,6 +22,7 @@ export function sentrySettings(overrides: Partial<SentrySettings> = {}): SentryS
     clientSecret: SENTRY_SECRET,
     projects: new Map([["front-end", { slug: "front-end", owner: OWNER, repo: REPO, installationId: INSTALLATION_ID, sourceRoots: [] }]]),
     maxBodyBytes: 2 * 1024 * 1024,
+    replayWindowSeconds: 300,
     historyDays: 14,
     ...overrides,
   };
@@ -60,15 +61,17 @@ export async function sendSentryWebhook(
   url: string,
   resource: string,
   payload: unknown,
-  options: { secret?: string; signature?: string | null; requestId?: string; body?: string } = {},
+  options: { secret?: string; signature?: string | null; requestId?: string; body?: string; timestamp?: string | null } = {},
 ): Promise<Response> {
   const body = options.body ?? JSON.stringify(payload);
   const headers: Record<string, string> = {
     "content-type": "application/json",
     "request-id": options.requestId ?? randomUUID().replace(/-/g, ""),
     "sentry-hook-resource": resource,
-    "sentry-hook-timestamp": String(Math.floor(Date.now() / 1000)),
   };
+  // Unix seconds at sending, as Sentry sends it (and not covered by the signature).
+  const timestamp = options.timestamp === undefined ? String(Math.floor(Date.now() / 1000)) : options.timestamp;
+  if (timestamp !== null) headers["sentry-hook-timestamp"] = timestamp;
   const signature = options.signature === undefined ? signSentryBody(body, options.secret ?? SENTRY_SECRET) : options.signature;
   if (signature !== null) headers["sentry-hook-signature"] = signature;
   return fetch(`${url}${SENTRY_WEBHOOK_PATH}`, { method: "POST", headers, body });

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { PermissionGate } from "../../src/github/gate.ts";
 import { GitHubOutbox } from "../../src/github/outbox.ts";
+import { DEFAULT_POLICY } from "../../src/config/policy.ts";
 import { RepoConfigCache } from "../../src/github/repo-config-loader.ts";
 import type { AppServices } from "../../src/app.ts";
 import type { JobQueue } from "../../src/jobs/queue.ts";
@@ -15,19 +16,21 @@ export interface TestServer extends RunningServer {
 /** Droid's real HTTP server on a loopback port, with test credentials and Octokit. */
 export async function startTestServer(
   queue: JobQueue,
-  options: { configTtlMs?: number; incidents?: AppServices["incidents"]; log?: Logger } = {},
+  options: { configTtlMs?: number; incidents?: AppServices["incidents"]; log?: Logger; secret?: string; devMode?: boolean; maxBodyBytes?: number } = {},
 ): Promise<TestServer> {
   const outbox = new GitHubOutbox(silentLog);
   const gate = new PermissionGate({ cacheMs: 60_000 });
   const running = await startDroidServer({
     appId: 123,
     privateKey: TEST_PRIVATE_KEY,
-    secret: WEBHOOK_SECRET,
+    secret: options.secret ?? WEBHOOK_SECRET,
+    ...(options.devMode ? { devMode: true } : {}),
+    ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
     log: options.log ?? silentLog,
     Octokit: TestOctokit,
     queue,
     gate,
-    configs: new RepoConfigCache({ ttlMs: options.configTtlMs ?? 0 }),
+    configs: new RepoConfigCache({ ttlMs: options.configTtlMs ?? 0, policy: DEFAULT_POLICY }),
     outbox,
     ...(options.incidents ? { incidents: options.incidents } : {}),
   });

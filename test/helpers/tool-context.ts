@@ -20,6 +20,7 @@ export function workerToolContext(): ToolContext {
     workdir: "/workspace",
     network: "none",
     exec: refuse,
+    runSystemTool: refuse,
     readFile: refuse,
     writeFile: refuse,
     putArchive: refuse,

@@ -10,7 +10,7 @@ import { example, INSTALLATION_ID, OWNER, REPO } from "../helpers/payloads.ts";
 import { expectHistory, FIRST_SEEN, SERVICE, shopHistory } from "../helpers/shop-history.ts";
 
 const ISSUES = `/repos/${OWNER}/${REPO}/issues`;
-const ref: RepoRef = { owner: OWNER, name: REPO, installationId: INSTALLATION_ID, cloneUrl: `https://github.com/${OWNER}/${REPO}.git`, defaultBranch: "main" };
+const ref: RepoRef = { owner: OWNER, name: REPO, installationId: INSTALLATION_ID, defaultBranch: "main" };
 
 const USER_ISSUE = `Checkout crashes for carts without a discount.
 

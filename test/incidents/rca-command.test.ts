@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { droidApp } from "../../src/app.ts";
 import { PermissionGate } from "../../src/github/gate.ts";
 import { GitHubOutbox } from "../../src/github/outbox.ts";
+import { DEFAULT_POLICY } from "../../src/config/policy.ts";
 import { RepoConfigCache } from "../../src/github/repo-config-loader.ts";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
 import { expectComment, expectConfig, expectInstallationToken, expectPermission, silentLog, testProbot } from "../helpers/github.ts";
@@ -26,7 +27,7 @@ beforeEach(() => {
   probot = testProbot();
   queue = new MemoryJobQueue();
   outbox = new GitHubOutbox(silentLog);
-  probot.load(droidApp({ queue, gate: new PermissionGate({ cacheMs: 60_000 }), configs: new RepoConfigCache({ ttlMs: 0 }), outbox }));
+  probot.load(droidApp({ queue, gate: new PermissionGate({ cacheMs: 60_000 }), configs: new RepoConfigCache({ ttlMs: 0, policy: DEFAULT_POLICY }), outbox }));
 });
 
 afterEach(async () => {

@@ -12,8 +12,11 @@ export interface JobSpec {
 export const PLAN: JobRequest = { kind: "plan", feedback: "" };
 export const FIX: JobRequest = { kind: "fix", instructions: "go" };
 
-export function revise(branch: string): JobRequest {
-  return { kind: "revise", branch, reviewId: 7, reviewBody: "please", comments: [], instructions: "" };
+let reviews = 0;
+
+/** A review's revision; each call is another review unless `reviewId` says which. */
+export function revise(branch: string, reviewId = ++reviews, reviewBody = "please"): JobRequest {
+  return { kind: "revise", branch, reviewId, reviewBody, comments: [], instructions: "" };
 }
 
 /** A job as the webhook layer would record it. */
@@ -25,7 +28,6 @@ export function newJob(spec: JobSpec = {}): NewJob {
       owner,
       name,
       installationId: 42,
-      cloneUrl: `https://github.com/${owner}/${name}.git`,
       defaultBranch: "main",
     },
     target: { kind: spec.targetKind ?? "issue", number: spec.number ?? 1 },

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
 import type { JobRequest, NewJob } from "../../src/jobs/types.ts";
 
-const repo = { owner: "Codertocat", name: "Hello-World", installationId: 1, cloneUrl: "https://github.com/Codertocat/Hello-World.git", defaultBranch: "main" };
+const repo = { owner: "Codertocat", name: "Hello-World", installationId: 1, defaultBranch: "main" };
 
 function newJob(deliveryId: string, request: JobRequest, number = 2): NewJob {
   return { deliveryId, repo, target: { kind: "pull_request", number }, requester: "Codertocat", triggerCommentId: null, request };

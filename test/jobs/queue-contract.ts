@@ -19,23 +19,32 @@ export interface QueueHarness {
 
 const silent = pino({ enabled: false });
 
+/** Another review of pull request 12 at each call (one review is recorded once: the policy contract). */
+const reviewOfPr12 = () => ({ targetKind: "pull_request" as const, number: 12, request: revise("droid/12-x") });
+
+/**
+ * For a suite: `open()` gives a handle on the test's store (made on first use); after each
+ * test every handle is closed and the store torn down.
+ */
+export function storeHandles(makeHarness: () => Promise<QueueHarness>): () => Promise<JobQueue> {
+  let harness: QueueHarness | undefined;
+  const opened: JobQueue[] = [];
+  afterEach(async () => {
+    for (const queue of opened.splice(0).toReversed()) await queue.close();
+    await harness?.dispose();
+    harness = undefined;
+  });
+  return async () => {
+    harness ??= await makeHarness();
+    const queue = await harness.open();
+    opened.push(queue);
+    return queue;
+  };
+}
+
 export function describeQueueContract(name: string, makeHarness: () => Promise<QueueHarness>): void {
   describe(`JobQueue contract: ${name}`, () => {
-    let harness: QueueHarness | undefined;
-    const opened: JobQueue[] = [];
-
-    async function open(): Promise<JobQueue> {
-      harness ??= await makeHarness();
-      const queue = await harness.open();
-      opened.push(queue);
-      return queue;
-    }
-
-    afterEach(async () => {
-      for (const queue of opened.splice(0).toReversed()) await queue.close();
-      await harness?.dispose();
-      harness = undefined;
-    });
+    const open = storeHandles(makeHarness);
 
     it("records a new job as queued with its request", async () => {
       const queue = await open();
@@ -125,13 +134,12 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
 
     it("queues revisions of one pull request one after another, and stops them all", async () => {
       const queue = await open();
-      const pr = { targetKind: "pull_request" as const, number: 12, request: revise("droid/12-x") };
-      const first = await queue.enqueue(newJob(pr));
+      const first = await queue.enqueue(newJob(reviewOfPr12()));
       const running = await queue.claim("w", ["revise"]);
       expect(running?.id).toBe(first.job.id);
       // A review arriving during the revision is queued, not refused, and waits for the branch.
-      const second = await queue.enqueue(newJob(pr));
-      const third = await queue.enqueue(newJob(pr));
+      const second = await queue.enqueue(newJob(reviewOfPr12()));
+      const third = await queue.enqueue(newJob(reviewOfPr12()));
       expect([second.status, third.status]).toEqual(["created", "created"]);
       expect(await queue.claim("w", ["revise"])).toBeUndefined();
       await queue.finish(first.job.id, { state: "succeeded" });

@@ -1,7 +1,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SqliteJobQueue } from "../../src/jobs/sqlite-queue.ts";
+import { DatabaseSync } from "node:sqlite";
+import { describe, expect, it } from "vitest";
+import { DATABASE_FILE, SqliteJobQueue } from "../../src/jobs/sqlite-queue.ts";
+import { newJob } from "./fixtures.ts";
+import { describeDurablePolicyContract, describePolicyContract } from "./policy-contract.ts";
 import { describeDurableQueueContract, describeQueueContract, type QueueHarness } from "./queue-contract.ts";
 
 async function sqliteHarness(): Promise<QueueHarness> {
@@ -14,3 +18,24 @@ async function sqliteHarness(): Promise<QueueHarness> {
 
 describeQueueContract("SQLite", sqliteHarness);
 describeDurableQueueContract("SQLite", sqliteHarness);
+
+describe("SQLite records written by earlier versions", () => {
+  it("reads a job whose repository carries a recorded clone URL, and drops it (clones use the configured host)", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "droid-sqlite-old-"));
+    try {
+      const queue = new SqliteJobQueue({ dataDir });
+      const { job } = await queue.enqueue(newJob({ number: 3 }));
+      const raw = new DatabaseSync(join(dataDir, DATABASE_FILE));
+      const old = { owner: "acme", name: "app", installationId: 42, cloneUrl: "https://attacker.example/acme/app.git", defaultBranch: "main" };
+      raw.prepare("UPDATE jobs SET repo_ref = ? WHERE id = ?").run(JSON.stringify(old), job.id);
+      raw.close();
+      expect((await queue.get(job.id))?.repo).toEqual({ owner: "acme", name: "app", installationId: 42, defaultBranch: "main" });
+      expect((await queue.claim("w", ["plan"]))?.repo).not.toHaveProperty("cloneUrl");
+      await queue.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+describePolicyContract("SQLite", sqliteHarness);
+describeDurablePolicyContract("SQLite", sqliteHarness);

@@ -8,7 +8,6 @@ const repo = (name: string) => ({
   owner: "o",
   name,
   installationId: 1,
-  cloneUrl: `https://github.com/o/${name}.git`,
   defaultBranch: "main",
 });
 

@@ -22,6 +22,7 @@ describe("readSentrySettings", () => {
     );
     expect(settings?.maxBodyBytes).toBe(2 * 1024 * 1024);
     expect(settings?.historyDays).toBe(14);
+    expect(settings?.replayWindowSeconds).toBe(300);
     expect([...(settings?.projects.values() ?? [])]).toEqual([
       { slug: "front-end", owner: "acme", repo: "web", installationId: null, sourceRoots: [] },
       { slug: "api", owner: "acme", repo: "api", installationId: 12345, sourceRoots: [] },
@@ -34,6 +35,12 @@ describe("readSentrySettings", () => {
     expect(settings?.projects.get("backend")).toEqual({ slug: "Backend", owner: "acme", repo: "api", installationId: 7, sourceRoots: ["src"] });
     const json = JSON.stringify({ projects: { web: "acme/web" } });
     expect(readSentrySettings({ DROID_SENTRY_CLIENT_SECRET: "x", DROID_SENTRY_PROJECTS: "./sentry.json" }, () => json)?.projects.get("web")?.repo).toBe("web");
+  });
+
+  it("reads the replay window, within bounds", () => {
+    const env = { DROID_SENTRY_CLIENT_SECRET: "x", DROID_SENTRY_PROJECTS: "web=acme/web" };
+    expect(readSentrySettings({ ...env, DROID_SENTRY_REPLAY_WINDOW_SECONDS: "600" }, noFiles)?.replayWindowSeconds).toBe(600);
+    expect(read({ ...env, DROID_SENTRY_REPLAY_WINDOW_SECONDS: "0" })).toThrow(/DROID_SENTRY_REPLAY_WINDOW_SECONDS/);
   });
 
   it("says exactly what is wrong", () => {

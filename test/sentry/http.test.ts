@@ -1,4 +1,3 @@
-import { connect } from "node:net";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newRecord } from "../../src/incidents/build-record.ts";
@@ -13,6 +12,7 @@ import type { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
 import type { RunningServer } from "../../src/server.ts";
 import { expectInstallationToken } from "../helpers/github.ts";
 import { example, OWNER, REPO } from "../helpers/payloads.ts";
+import { streamPost } from "../helpers/stream-post.ts";
 import {
   DEPLOYED_SHA,
   pythonEventAlert,
@@ -127,7 +127,7 @@ describe("a signed Sentry issue alert", () => {
       deliveryId: "sentry:req-1",
       requester: "sentry",
       target: { kind: "issue", number: 42 },
-      repo: { owner: OWNER, name: REPO, installationId: 1, defaultBranch: "master", cloneUrl: "https://github.com/Codertocat/Hello-World.git" },
+      repo: { owner: OWNER, name: REPO, installationId: 1, defaultBranch: "master" },
       request: { kind: "rca", source: "sentry", sentryIssueId: SENTRY_ISSUE },
     });
   });
@@ -157,13 +157,18 @@ describe("a signed Sentry issue alert", () => {
     expect(await jobsOn(42)).toHaveLength(1);
   });
 
-  it("does nothing more for a redelivery of the same Sentry request", async () => {
+  it("does nothing more for a signed body already accepted: a redelivery, or a captured delivery resent with a rewritten timestamp and request id (neither is signed)", async () => {
     const created: Record<string, any>[] = [];
     const scope = expectNewIncident(created);
-    const payload = pythonEventAlert();
-    expect((await sendSentryWebhook(running.url, "event_alert", payload, { requestId: "req-same" })).status).toBe(202);
+    const body = JSON.stringify(pythonEventAlert());
+    const sent = String(Math.floor(Date.now() / 1000) - 100);
+    expect((await sendSentryWebhook(running.url, "event_alert", null, { body, timestamp: sent, requestId: "req-same" })).status).toBe(202);
     await intake.drain();
-    expect((await sendSentryWebhook(running.url, "event_alert", payload, { requestId: "req-same" })).status).toBe(202);
+    for (const again of [{ timestamp: sent, requestId: "req-same" }, { timestamp: String(Math.floor(Date.now() / 1000)), requestId: "req-forged" }]) {
+      const answer = await sendSentryWebhook(running.url, "event_alert", null, { body, ...again });
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toEqual({ ignored: "a delivery with this body was already accepted" });
+    }
     await intake.drain();
     expect(scope.isDone()).toBe(true);
     expect(created).toHaveLength(1);
@@ -174,9 +179,11 @@ describe("a signed Sentry issue alert", () => {
     const created: Record<string, any>[] = [];
     const updates: Record<string, any>[] = [];
     const scope = expectNewIncident(created, { updates });
+    const second = pythonEventAlert();
+    second.data.event.event_id = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
     const responses = await Promise.all([
       sendSentryWebhook(running.url, "event_alert", pythonEventAlert(), { requestId: "req-a" }),
-      sendSentryWebhook(running.url, "event_alert", pythonEventAlert(), { requestId: "req-b" }),
+      sendSentryWebhook(running.url, "event_alert", second, { requestId: "req-b" }),
     ]);
     expect(responses.map((r) => r.status)).toEqual([202, 202]);
     await intake.drain();
@@ -257,6 +264,26 @@ describe("bad Sentry deliveries", () => {
     expect(await store.get({ repo: `${OWNER}/${REPO}`, sentryIssueId: SENTRY_ISSUE })).toBeUndefined();
   });
 
+  it("refuses a signed delivery whose Sentry-Hook-Timestamp is outside the replay window (401) or missing (400), recording nothing", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const captured = await sendSentryWebhook(running.url, "event_alert", pythonEventAlert(), { timestamp: String(now - 3600) });
+    expect(captured.status).toBe(401);
+    expect(((await captured.json()) as { error: string }).error).toMatch(/^stale delivery: Sentry-Hook-Timestamp is 3(599|60\d) s ago, outside the 300 s replay window$/);
+    const future = await sendSentryWebhook(running.url, "event_alert", pythonEventAlert(), { timestamp: String(now + 3600) });
+    expect(future.status).toBe(401);
+    expect(((await future.json()) as { error: string }).error).toMatch(/^stale delivery: Sentry-Hook-Timestamp is 3(599|60\d) s in the future, outside the 300 s replay window$/);
+    const missing = await sendSentryWebhook(running.url, "event_alert", pythonEventAlert(), { timestamp: null });
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toEqual({ error: "Sentry-Hook-Timestamp (Unix seconds) is missing or malformed" });
+    expect((await sendSentryWebhook(running.url, "event_alert", pythonEventAlert(), { timestamp: "2019-08-19T21:06:17Z" })).status).toBe(400);
+    // Just inside the window is fine (a little clock skew either way).
+    const scope = expectNewIncident([]);
+    expect((await sendSentryWebhook(running.url, "event_alert", pythonEventAlert(), { timestamp: String(now - 290) })).status).toBe(202);
+    await intake.drain();
+    expect(scope.isDone()).toBe(true);
+    expect(await jobsOn(42)).toHaveLength(1);
+  });
+
   it("answers a 5 MB body with 413 from its Content-Length, and keeps serving", async () => {
     const huge = JSON.stringify({ action: "triggered", data: { padding: "x".repeat(5 * 1024 * 1024) } });
     const response = await sendSentryWebhook(running.url, "event_alert", null, { body: huge });
@@ -266,7 +293,11 @@ describe("bad Sentry deliveries", () => {
   });
 
   it("cuts off a chunked body that never ends, after answering 413", async () => {
-    const result = await streamForever(`${running.url}${SENTRY_WEBHOOK_PATH}`);
+    const result = await streamPost(`${running.url}${SENTRY_WEBHOOK_PATH}`, {
+      headers: { "content-type": "application/json", "sentry-hook-resource": "event_alert" },
+      size: 64 * 1024 * 1024,
+      chunked: true,
+    });
     expect(result.status).toBe(413);
     // The server stopped reading (closed the connection) long before the sender gave up at 64 MB.
     expect(result.sentBytes).toBeLessThan(32 * 1024 * 1024);
@@ -308,44 +339,3 @@ describe("bad Sentry deliveries", () => {
     expect((await fetch(`${running.url}${SENTRY_WEBHOOK_PATH}`)).status).toBe(405);
   });
 });
-
-/**
- * Sends a chunked body without Content-Length until the server answers and hangs
- * up (at most 64 MB), over a raw socket: nock buffers request bodies of `http`.
- */
-function streamForever(url: string): Promise<{ status: number; sentBytes: number }> {
-  const { hostname, port, pathname } = new URL(url);
-  return new Promise((resolve) => {
-    let sentBytes = 0;
-    let received = "";
-    let stopped = false;
-    const socket = connect(Number(port), hostname);
-    const chunk = Buffer.alloc(64 * 1024, "x");
-    const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")]);
-    const finish = () => {
-      if (stopped) return;
-      stopped = true;
-      socket.destroy();
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0), sentBytes });
-    };
-    socket.on("data", (data) => (received += data.toString("latin1")));
-    socket.on("error", finish);
-    socket.on("close", finish);
-    const pump = () => {
-      for (; sentBytes < 64 * 1024 * 1024; sentBytes += chunk.length) {
-        if (stopped) return;
-        if (!socket.write(frame)) {
-          sentBytes += chunk.length;
-          return void socket.once("drain", pump);
-        }
-      }
-      if (!stopped) socket.end("0\r\n\r\n");
-    };
-    socket.once("connect", () => {
-      socket.write(
-        `POST ${pathname} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nSentry-Hook-Resource: event_alert\r\nTransfer-Encoding: chunked\r\n\r\n`,
-      );
-      pump();
-    });
-  });
-}

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -52,6 +52,14 @@ describe("gitignore rules applied to files coming back from the sandbox", () => 
       "packages/api/a.tmp": false,
       "secret-notes.md": true,
     });
+  });
+
+  it("reads no rules from a .gitignore that is a link, as git does", async () => {
+    await writeFile(path.join(path.dirname(tree), "outside-rules"), "*.js\n");
+    await mkdir(path.join(tree, "linked"));
+    await symlink("../../outside-rules", path.join(tree, "linked", ".gitignore"));
+    const matcher = await GitignoreMatcher.load(tree, gitdir);
+    expect(await matcher.isIgnored("linked/app.js")).toBe(false);
   });
 });
 

@@ -7,6 +7,7 @@
 import type { Tool } from "@anthropic-ai/sdk/resources/messages";
 import type { z } from "zod";
 import { toolInputSchema } from "../../llm/index.ts";
+import { prompt } from "../../prompting/index.ts";
 import { answer, type AgentTool, type AnthropicBuiltInTool, type ToolContext, type ToolOutcome } from "./agent-tool.ts";
 
 export class ToolRegistry {
@@ -29,7 +30,7 @@ export class ToolRegistry {
 
   async run(name: string, input: unknown, context: ToolContext): Promise<ToolOutcome> {
     const tool = this.#tools.get(name);
-    if (!tool) return answer({ text: `There is no tool named ${name}.`, isError: true }, `unknown tool ${name}`);
+    if (!tool) return answer({ text: prompt("agent-unknown-tool", { name }), isError: true }, `unknown tool ${name}`);
     const parsed = tool.input.safeParse(input);
     if (!parsed.success) return answer({ text: describeInvalidInput(parsed.error), isError: true }, `${name}: invalid input`);
     return tool.run(parsed.data, context);

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { answer, defineTool, firstLine } from "./agent-tool.ts";
 import { editorInput } from "./inputs.ts";
+import { prompt } from "../../prompting/index.ts";
 
 
 export const editorTool = defineTool({
@@ -27,7 +28,7 @@ export const bashTool = defineTool({
   input: z.object({ command: z.string().optional(), restart: z.boolean().optional() }),
   readOnly: false,
   run: async (input, { computer }) => {
-    if (!input.command) return answer({ text: "Each command runs in a fresh shell; there is nothing to restart.", isError: false }, "bash restart");
+    if (!input.command) return answer({ text: prompt("agent-no-restart"), isError: false }, "bash restart");
     const r = await computer.bash(input.command);
     return answer(r, `bash \`${input.command.slice(0, 200)}\` — ${firstLine(r.text)}`);
   },

@@ -1,7 +1,6 @@
-import { cleanUntrustedText } from "../../prompting/clean.ts";
 import { ISSUE_CONTEXT_QUERY, IssueContextResponse, pullRequestIn } from "./query.ts";
-import { selectThread } from "./thread.ts";
-import { trimToBoundary } from "../../prompting/trim.ts";
+import { askingOnce, isBotActor, selectThread } from "./thread.ts";
+import { cleanUntrustedText, trimToBoundary } from "../../prompting/index.ts";
 import { ContextUnavailable, type ContextFile, type IssueContext, type LinkedPullRequest } from "../../planning/issue-context.ts";
 import type { GraphqlClient, WriteAccessLookup } from "./types.ts";
 
@@ -21,8 +20,8 @@ export interface ContextRequest {
 
 export interface ContextDeps {
   graphql: GraphqlClient;
-  /** Asked for comment authors whose association does not already show write access. */
-  hasWriteAccess?: WriteAccessLookup | undefined;
+  /** The one write-access check (the permission gate), asked for the issue's author and every comment author. */
+  hasWriteAccess: WriteAccessLookup;
 }
 
 /** Shares of the budget each piece may take at most; comments get whatever is left. */
@@ -99,9 +98,13 @@ export async function gatherIssueContext(deps: ContextDeps, request: ContextRequ
   const bodyTrim = trimToBoundary(body.text, share("body"));
   if (bodyTrim.cutChars > 0) acc.notes.push(`issue body: ${bodyTrim.cutChars} of ${body.text.length} characters trimmed`);
 
+  const hasWriteAccess = askingOnce(deps.hasWriteAccess);
+  const issueAuthor = issue.author;
+  const authorCanWrite = issueAuthor !== null && !isBotActor(issueAuthor) && (await hasWriteAccess(issueAuthor.login));
+
   const trigger = share("trigger");
   const used = files.reduce((n, f) => n + f.text.length, 0) + bodyTrim.text.length + trigger;
-  const thread = await selectThread(deps.graphql, deps.hasWriteAccess, request, issue.comments, {
+  const thread = await selectThread(deps.graphql, hasWriteAccess, request, issue.comments, {
     room: Math.max(0, request.maxChars - used),
     perComment: share("comment"),
     trigger,
@@ -136,7 +139,8 @@ export async function gatherIssueContext(deps: ContextDeps, request: ContextRequ
       number: issue.number,
       title: cleanUntrustedText(issue.title).text,
       url: issue.url,
-      author: issue.author?.login ?? "ghost",
+      author: issueAuthor?.login ?? "ghost",
+      authorCanWrite,
       labels: (issue.labels?.nodes ?? []).flatMap((l) => (l ? [l.name] : [])),
       body: bodyTrim.text,
       bodyCutChars: bodyTrim.cutChars,

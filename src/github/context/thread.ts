@@ -1,6 +1,5 @@
-import { cleanUntrustedText } from "../../prompting/clean.ts";
 import { OLDER_COMMENTS_QUERY, OlderCommentsResponse, type CommentNode, type CommentPage } from "./query.ts";
-import { trimToBoundary } from "../../prompting/trim.ts";
+import { cleanUntrustedText, trimToBoundary } from "../../prompting/index.ts";
 import type { Exclusions, ThreadComment } from "../../planning/issue-context.ts";
 import type { GraphqlClient, WriteAccessLookup } from "./types.ts";
 
@@ -10,8 +9,6 @@ export const MAX_OLDER_PAGES = 4;
 const COMMENT_OVERHEAD = 120;
 /** A comment is not worth keeping trimmed below this many characters. */
 const MIN_KEPT_CHARS = 400;
-
-const WRITER_ASSOCIATIONS = new Set(["OWNER", "MEMBER", "COLLABORATOR"]);
 
 export interface ThreadRequest {
   owner: string;
@@ -69,13 +66,32 @@ function author(node: CommentNode): string {
   return node.author?.login ?? "ghost";
 }
 
+/** A bot's account (Droid's included): never a writer, never asked about. */
+export function isBotActor(actor: { kind: string; login: string }): boolean {
+  return actor.kind === "Bot" || actor.login.endsWith("[bot]");
+}
+
 /**
- * Chooses the comments the model reads: writers only, before the trigger, newest first
- * until the room is used up. The rest is counted, never silently dropped.
+ * Chooses the comments the model reads: writers only (each author asked of GitHub once,
+ * through `hasWriteAccess`; the author association a comment carries is not trusted),
+ * before the trigger, newest first until the room is used up. The rest is counted,
+ * never silently dropped.
  */
+/** A lookup that asks about each login once. */
+export function askingOnce(lookup: WriteAccessLookup): WriteAccessLookup {
+  const answers = new Map<string, Promise<boolean>>();
+  return (login) => {
+    const known = answers.get(login);
+    if (known) return known;
+    const answer = lookup(login);
+    answers.set(login, answer);
+    return answer;
+  };
+}
+
 export async function selectThread(
   graphql: GraphqlClient,
-  hasWriteAccess: WriteAccessLookup | undefined,
+  hasWriteAccess: WriteAccessLookup,
   request: ThreadRequest,
   first: CommentPage,
   limits: ThreadLimits,
@@ -83,17 +99,11 @@ export async function selectThread(
   const split = splitAtTrigger(first.nodes, request);
   const notes: string[] = [];
   let hiddenRemoved = 0;
-  const writerCache = new Map<string, boolean>();
 
   async function judge(node: CommentNode): Promise<Verdict> {
     if (node.author === null) return { kind: "non-writer" };
-    if (node.author.kind === "Bot" || node.author.login.endsWith("[bot]")) return { kind: "bot" };
-    if (!WRITER_ASSOCIATIONS.has(node.authorAssociation)) {
-      const login = node.author.login;
-      const allowed = writerCache.get(login) ?? (hasWriteAccess ? await hasWriteAccess(login) : false);
-      writerCache.set(login, allowed);
-      if (!allowed) return { kind: "non-writer" };
-    }
+    if (isBotActor(node.author)) return { kind: "bot" };
+    if (!(await hasWriteAccess(node.author.login))) return { kind: "non-writer" };
     const cleaned = cleanUntrustedText(node.body);
     return cleaned.text === "" ? { kind: "empty" } : { kind: "writer", text: cleaned.text, removed: cleaned.removed };
   }
