@@ -53,7 +53,8 @@ function checklistLine(s: Subtask): string {
 function subtaskDetails(plan: Plan): string {
   return plan.subtasks
     .map((s) => {
-      const files = s.files.length > 0 ? `\n  _Files:_ ${s.files.map((f) => inlineCode(f, 300)).join(", ")}` : "";
+      const created = new Set(s.newFiles ?? []);
+      const files = s.files.length > 0 ? `\n  _Files:_ ${s.files.map((f) => `${inlineCode(f, 300)}${created.has(f) ? " (new)" : ""}`).join(", ")}` : "";
       return `**${s.id}. ${safeInline(s.title)}**\n  ${safeInline(s.change)}${files}\n  _Verify:_ ${safeInline(s.verification)}`;
     })
     .join("\n\n");

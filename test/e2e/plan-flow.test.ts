@@ -1,21 +1,25 @@
 /**
  * End to end: a signed webhook into the real server, the job through the queue and
- * the worker, the plan runner against GitHub and Anthropic (both nocked strictly),
+ * the worker, the plan runner against GitHub and Anthropic (both nocked strictly) and
+ * the repository's code cloned from a real git server (the configured `GHE_HOST`),
  * one plan comment that round-trips, then `/droid plan <feedback>` editing it in place.
  */
 import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parsePlanComment } from "../../src/github/plan-comment.ts";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
 import type { Worker } from "../../src/jobs/worker.ts";
 import { ANTHROPIC, toolUse } from "../fixtures/anthropic.ts";
 import { nockContext } from "../fixtures/context.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";
+import { HELLO_REPO } from "../fixtures/hello-repo.ts";
 import { bugFixInput } from "../fixtures/plans.ts";
+import { startGitServer, type GitServer } from "../helpers/git-server.ts";
 import {
   expectConfig,
   expectInstallationToken,
   expectPermission,
+  INSTALLATION_TOKEN,
   WEBHOOK_SECRET,
 } from "../helpers/github.ts";
 import { issueComment, issueLabeled, OWNER, REPO } from "../helpers/payloads.ts";
@@ -29,11 +33,21 @@ const usage = { input: 900, output: 1500, cacheWrite: 5200, cacheRead: 0 };
 let server: TestServer;
 let worker: Worker;
 let queue: MemoryJobQueue;
+let git: GitServer;
+
+beforeAll(async () => {
+  git = await startGitServer(INSTALLATION_TOKEN);
+  await git.createRepo("hello-plan", HELLO_REPO, { defaultBranch: "master" });
+  git.serve(`${OWNER}/${REPO}`, "hello-plan");
+});
+afterAll(async () => {
+  await git.close();
+});
 
 beforeEach(async () => {
   queue = new MemoryJobQueue();
   server = await startTestServer(queue);
-  worker = await startE2eWorker({ queue, server, instance: "e2e-plan", concurrency: 1, crashes: [] });
+  worker = await startE2eWorker({ queue, server, env: git.env, instance: "e2e-plan", concurrency: 1, crashes: [] });
 });
 
 afterEach(async () => {
@@ -77,6 +91,9 @@ describe("label → plan → /droid plan <feedback>", () => {
     expect(first?.stored.plan.subtasks.map((s) => s.id)).toEqual(["S1", "S2"]);
     expect(first?.stored.revision).toBe(1);
     expect(posted[0]).toMatch(/Model `claude-sonnet-5-5`.*\$0\.\d\d/);
+    // The code was cloned from the configured host with the installation token, and read.
+    expect(git.requests.some((r) => r.path === `/${OWNER}/${REPO}.git/git-upload-pack` && r.status === 200 && r.user === "x-access-token")).toBe(true);
+    expect(posted[0]).toMatch(/Relevant code, matched by localization: `src\/greet\.ts`/);
 
     // `/droid plan use Postgres instead`: the same comment is edited, not duplicated.
     const feedback = issueComment("/droid plan use Postgres instead");
