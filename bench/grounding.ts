@@ -21,7 +21,7 @@ import { pino } from "pino";
 import type { Job } from "../src/jobs/types.ts";
 import { renderInstruction } from "../src/planning/context-render.ts";
 import { DEFAULT_PLANNING_SETTINGS } from "../src/planning/settings.ts";
-import { groundIn } from "../src/planning/code-context.ts";
+import { codeBudgetOf, groundIn } from "../src/planning/code-context.ts";
 import { buildPlanPrompt, type PlanPromptInput } from "../src/planning/request.ts";
 import { loadTemplates, templateForLabels } from "../src/planning/templates.ts";
 import { openCodebase, type CodeReader } from "../src/runs/codebase.ts";
@@ -143,7 +143,7 @@ async function promptSize(index: Awaited<ReturnType<typeof openCodebase>>["index
     code: null,
     explorationTurns: 0,
   };
-  const code = await groundIn(index, { text: `${context.issue.title}\n\n${context.issue.body}`, branch: "main" }, { maxChars: codeChars, mapShare: settings.planning.mapShare, knowledgeShare: settings.planning.knowledgeShare, candidates: settings.planning.candidates });
+  const code = await groundIn(index, { text: `${context.issue.title}\n\n${context.issue.body}`, branch: "main" }, codeBudgetOf(settings));
   const measure = (input: PlanPromptInput) => {
     const prompt = buildPlanPrompt(input);
     const text = JSON.stringify([prompt.tools, prompt.system, prompt.messages]);

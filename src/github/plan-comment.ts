@@ -101,14 +101,19 @@ function footer(view: PlanCommentView): string {
   if (f === null) {
     return ["---", `**Next:** \`/${view.commandWord} stop\` cancels the run; a comment here steers it. Tick boxes to mark subtasks done.`].join("\n");
   }
-  const input = f.usage.input + f.usage.cacheWrite + f.usage.cacheRead;
-  const cached = input === 0 ? 0 : Math.round((f.usage.cacheRead / input) * 100);
   return [
     "---",
-    `<sub>Model \`${f.model}\` · ${input.toLocaleString("en-US")} input tokens (${cached}% from cache) + ${f.usage.output.toLocaleString("en-US")} output · ${formatUsd(f.costUsd)} · ${formatDuration(f.durationMs)} · job \`${f.jobId}\`</sub>`,
+    figuresLine(f),
     "",
     `**Next:** comment \`/${view.commandWord} fix\` to carry out this plan, or \`/${view.commandWord} plan <feedback>\` to revise it. Tick boxes to mark subtasks done.`,
   ].join("\n");
+}
+
+/** The figures of the job that wrote a comment: model, tokens with the cache share, cost, time, job id. */
+export function figuresLine(f: PlanFooter): string {
+  const input = f.usage.input + f.usage.cacheWrite + f.usage.cacheRead;
+  const cached = input === 0 ? 0 : Math.round((f.usage.cacheRead / input) * 100);
+  return `<sub>Model \`${f.model}\` · ${input.toLocaleString("en-US")} input tokens (${cached}% from cache) + ${f.usage.output.toLocaleString("en-US")} output · ${formatUsd(f.costUsd)} · ${formatDuration(f.durationMs)} · job \`${f.jobId}\`</sub>`;
 }
 
 const cutNote = (n: number): string => `_(${n} characters cut to fit GitHub's comment size limit)_`;

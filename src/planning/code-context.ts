@@ -9,6 +9,7 @@ import {
   type RepositoryIndex,
 } from "../context/index.ts";
 import { dataBlock, prompt, repositoryFile } from "../prompting/index.ts";
+import type { PlanningSettings } from "./settings.ts";
 
 /**
  * What a model reads of the code before it plans or answers: the repository map, the code the
@@ -42,6 +43,12 @@ export interface CodeContext {
 }
 
 const SEEDS_FROM_CANDIDATES = 5;
+
+/** The code's part of a repository's context budget (`contextChars` × `planning.codeShare`), and its split. */
+export function codeBudgetOf(settings: Pick<PlanningSettings, "contextChars" | "planning">): CodeBudget {
+  const { codeShare, mapShare, knowledgeShare, candidates } = settings.planning;
+  return { maxChars: Math.floor(settings.contextChars * codeShare), mapShare, knowledgeShare, candidates };
+}
 
 /** Localizes `text` in the index and renders the map (seeded by the best candidates and the names the text mentions) and the relevant code. */
 export async function groundIn(index: RepositoryIndex, input: LocalizeInput & { branch: string }, budget: CodeBudget): Promise<CodeContext> {

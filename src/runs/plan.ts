@@ -20,7 +20,7 @@ import { producePlan } from "../planning/planner.ts";
 import type { StoredPlan } from "../planning/schema.ts";
 import type { PlanningSettings } from "../planning/settings.ts";
 import { loadTemplates, templateForLabels, type PlanTemplate, type TemplateSet } from "../planning/templates.ts";
-import { groundIn, type CodeContext } from "../planning/code-context.ts";
+import { codeBudgetOf, groundIn, type CodeContext } from "../planning/code-context.ts";
 import { codeNotes } from "./code-notes.ts";
 import { tryOpenCodebase, type CodeReader } from "./codebase.ts";
 
@@ -75,12 +75,6 @@ function localizationText(context: IssueContext, feedback: string): string {
   return [context.issue.title, context.issue.body, context.trigger?.body ?? feedback].filter((t) => t.trim() !== "").join("\n\n");
 }
 
-/** The characters of `contextChars` that go to the code, and the budget's split. */
-function codeBudget(settings: PlanningSettings) {
-  const { codeShare, mapShare, knowledgeShare, candidates } = settings.planning;
-  return { maxChars: Math.floor(settings.contextChars * codeShare), mapShare, knowledgeShare, candidates };
-}
-
 function instructionText(job: Job, feedback: string, previous: FoundPlanComment | null): string {
   if (feedback !== "") return previous?.parsed ? prompt("plan-instruction-revise", { feedback }) : feedback;
   return prompt("plan-instruction-default", { requester: job.requester });
@@ -107,7 +101,7 @@ export async function runPlanJob(deps: PlanJobDeps, job: Job, signal: AbortSigna
     // The clone starts at once, alongside the GitHub context; a clone that fails leaves a plan without the code.
     const opening = tryOpenCodebase(deps.code, job, job.repo.defaultBranch, log);
     try {
-      const budget = codeBudget(deps.settings);
+      const budget = codeBudgetOf(deps.settings);
       const context = await gatherIssueContext(
         { graphql: deps.graphql, hasWriteAccess: deps.hasWriteAccess },
         {
