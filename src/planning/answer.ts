@@ -4,7 +4,7 @@ import { CodeExplorer, explorationTools, nearestPaths, type ExplorationRecord, t
 import { toolInputSchema } from "../llm/tool-schema.ts";
 import { dataBlock, instructionBlock, prompt, unchecked, writer } from "../prompting/index.ts";
 import { renderKnowledge, renderMapSection, renderRelevantSection, type CodeContext } from "./code-context.ts";
-import { converse, type Conversation, type ModelCall } from "./exploration.ts";
+import { converse, SubmissionInvalid, type Conversation, type ModelCall } from "./exploration.ts";
 import { describeIssues } from "./schema.ts";
 
 /**
@@ -58,12 +58,10 @@ export interface AskResult {
 }
 
 /** The model did not produce a valid answer, even after the repair round. */
-export class AnswerInvalid extends Error {
+export class AnswerInvalid extends SubmissionInvalid {
   override readonly name = "AnswerInvalid";
-  readonly errors: string[];
   constructor(errors: string[]) {
-    super(`the model's answer failed validation twice: ${errors.slice(0, 3).join("; ")}`);
-    this.errors = errors;
+    super("answer", errors);
   }
 }
 

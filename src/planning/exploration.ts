@@ -30,6 +30,15 @@ export interface Conversation {
   messages: MessageParam[];
 }
 
+/** The model's final answer failed validation, and again after the repair round. */
+export class SubmissionInvalid extends Error {
+  readonly errors: string[];
+  constructor(what: string, errors: string[]) {
+    super(`the model's ${what} failed validation twice: ${errors.slice(0, 3).join("; ")}`);
+    this.errors = errors;
+  }
+}
+
 export type Reading<T> = { ok: true; value: T } | { ok: false; errors: string[] };
 
 export interface FinalTool<T> {

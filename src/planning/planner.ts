@@ -1,18 +1,16 @@
 import type { Message } from "@anthropic-ai/sdk/resources/messages";
 import { CodeExplorer, type ExplorationRecord } from "../context/index.ts";
 import { prompt } from "../prompting/index.ts";
-import { converse, type ModelCall, type Reading } from "./exploration.ts";
+import { converse, SubmissionInvalid, type ModelCall, type Reading } from "./exploration.ts";
 import { checkPlanPaths } from "./plan-paths.ts";
 import { buildPlanPrompt, PLAN_TOOL_NAME, type PlanPromptInput } from "./request.ts";
 import { describeIssues, MAX_PLAN_JSON_CHARS, ModelPlanSchema, type Plan } from "./schema.ts";
 
 /** The model did not produce a valid plan, even after the repair round. */
-export class PlanInvalid extends Error {
+export class PlanInvalid extends SubmissionInvalid {
   override readonly name = "PlanInvalid";
-  readonly errors: string[];
   constructor(errors: string[]) {
-    super(`the model's plan failed validation twice: ${errors.slice(0, 3).join("; ")}`);
-    this.errors = errors;
+    super("plan", errors);
   }
 }
 

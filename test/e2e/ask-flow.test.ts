@@ -5,50 +5,16 @@
  * lines that do not exist, is sent back, and cites the right ones; ONE comment whose citation
  * links to the exact lines of the commit that was read. A non-writer gets the usual refusal.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
-import type { Worker } from "../../src/jobs/worker.ts";
+import { describe, expect, it } from "vitest";
 import { HELLO_REPO } from "../fixtures/hello-repo.ts";
-import { startE2eWorker } from "../helpers/e2e-worker.ts";
-import { startGitServer, type GitServer } from "../helpers/git-server.ts";
-import { expectComment, expectConfig, expectInstallationToken, expectPermission, INSTALLATION_TOKEN, WEBHOOK_SECRET } from "../helpers/github.ts";
+import { useCodeServer } from "../helpers/code-server.ts";
+import { expectComment, expectConfig, expectInstallationToken, expectPermission, WEBHOOK_SECRET } from "../helpers/github.ts";
 import { issueComment, OWNER, REPO } from "../helpers/payloads.ts";
 import { scriptModel } from "../helpers/scripted-model.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { sendWebhook } from "../helpers/webhook.ts";
 
 const REPO_API = `/repos/${OWNER}/${REPO}`;
-let git: GitServer;
-let server: TestServer;
-let worker: Worker;
-let queue: MemoryJobQueue;
-
-beforeAll(async () => {
-  git = await startGitServer(INSTALLATION_TOKEN);
-  await git.createRepo("hello-ask", HELLO_REPO, { defaultBranch: "master" });
-  git.serve(`${OWNER}/${REPO}`, "hello-ask");
-});
-afterAll(async () => {
-  await git.close();
-});
-beforeEach(async () => {
-  queue = new MemoryJobQueue();
-  server = await startTestServer(queue);
-  worker = await startE2eWorker({ queue, server, env: git.env, instance: "e2e-ask", concurrency: 1, crashes: [] });
-});
-afterEach(async () => {
-  await worker.stop(1000);
-  await server.stop();
-});
-
-async function settled() {
-  for (let i = 0; i < 1200; i++) {
-    const jobs = await queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "issue", number: 1 });
-    if (jobs.length > 0 && jobs.every((j) => j.state !== "queued" && j.state !== "running")) return jobs;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("the ask job did not end");
-}
+const h = useCodeServer("hello-ask", () => HELLO_REPO);
 
 const answer = (endLine: number) => ({
   answer: "The greeting is built by `greet` in `src/greet.ts`: it upper-cases the name that `normalizeName` returns and wraps it in `Hello, …!`.",
@@ -74,10 +40,9 @@ describe("/droid ask", () => {
       { tool: "submit_answer", input: answer(9) },
     ]);
 
-    const response = await sendWebhook(server.url, "issue_comment", payload, { secret: WEBHOOK_SECRET });
+    const response = await sendWebhook(h.server.url, "issue_comment", payload, { secret: WEBHOOK_SECRET });
     expect(response.status).toBe(200);
-    const [job] = await settled();
-    await server.outbox.drain();
+    const [job] = await h.settled();
     for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
     expect(job).toMatchObject({ state: "succeeded", request: { kind: "ask", question: "where is the greeting built?" } });
     expect(job?.costUsd).toBeGreaterThan(0);
@@ -93,13 +58,13 @@ describe("/droid ask", () => {
     // One comment: the answer, a link to the exact lines of the commit that was read, what was not found.
     expect(posted).toHaveLength(1);
     const body = posted[0] ?? "";
-    const commit = (await git.git("hello-ask", "rev-parse", "master")).trim();
+    const commit = (await h.git.git("hello-ask", "rev-parse", "master")).trim();
     expect(body).toContain("> **@Codertocat asked:** where is the greeting built?");
     expect(body).toContain("The greeting is built by `greet` in `src/greet.ts`");
-    const link = `${git.url}/${OWNER}/${REPO}/blob/${commit}/src/greet.ts#L7-L9`;
+    const link = `${h.git.url}/${OWNER}/${REPO}/blob/${commit}/src/greet.ts#L7-L9`;
     expect(body).toContain(`1. [\`src/greet.ts\` lines 7–9](${link})`);
     // The link is right: at that commit, those lines of that file are the greeting.
-    const lines = (await git.git("hello-ask", "show", `${commit}:src/greet.ts`)).split("\n").slice(6, 9);
+    const lines = (await h.git.git("hello-ask", "show", `${commit}:src/greet.ts`)).split("\n").slice(6, 9);
     expect(lines[0]).toBe("export function greet(name: string): string {");
     expect(body).toContain("**Not found in the code:**\n- No localisation of the greeting exists.");
     expect(body).toContain("Droid explored the code (1 call(s)): find symbol `\"greet\"`");
@@ -114,11 +79,11 @@ describe("/droid ask", () => {
     expectPermission(hook, "stranger", "read");
     const replies: string[] = [];
     expectComment(hook, replies);
-    const response = await sendWebhook(server.url, "issue_comment", payload, { secret: WEBHOOK_SECRET });
+    const response = await sendWebhook(h.server.url, "issue_comment", payload, { secret: WEBHOOK_SECRET });
     expect(response.status).toBe(200);
-    await server.outbox.drain();
+    await h.server.outbox.drain();
     expect(hook.pendingMocks()).toEqual([]);
     expect(replies).toEqual([expect.stringContaining("Sorry @stranger, only people with write access to this repository can ask Droid to work.")]);
-    expect(await queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "issue", number: 1 })).toEqual([]);
+    expect(await h.queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "issue", number: 1 })).toEqual([]);
   });
 });

@@ -10,18 +10,14 @@
 import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parsePlanComment } from "../../src/github/plan-comment.ts";
-import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
-import type { Worker } from "../../src/jobs/worker.ts";
-import { nockContext } from "../fixtures/context.ts";
-import type { SubtaskInput } from "../fixtures/plans.ts";
-import { E2E_DATA_DIR, startE2eWorker } from "../helpers/e2e-worker.ts";
-import { startGitServer, type GitServer } from "../helpers/git-server.ts";
-import { expectComment, expectConfig, expectInstallationToken, expectPermission, INSTALLATION_TOKEN, WEBHOOK_SECRET } from "../helpers/github.ts";
-import { issueLabeled, OWNER, REPO } from "../helpers/payloads.ts";
+import { bugFixInput, type SubtaskInput } from "../fixtures/plans.ts";
+import { expectLabelledPlan, useCodeServer } from "../helpers/code-server.ts";
+import { E2E_DATA_DIR } from "../helpers/e2e-worker.ts";
+import { expectComment, INSTALLATION_TOKEN, WEBHOOK_SECRET } from "../helpers/github.ts";
+import { issueLabeled } from "../helpers/payloads.ts";
 import { scriptModel } from "../helpers/scripted-model.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { sendWebhook } from "../helpers/webhook.ts";
 
 const ZOD = path.join(path.dirname(realpathSync(createRequire(import.meta.url).resolve("zod/package.json"))), "src");
@@ -51,17 +47,10 @@ const ISSUE = {
   body: "`z.string().email()` (and `z.email()` in v4) accepts `john..doe@example.com`, which is not a valid address. The email regex should reject consecutive dots in the local part.",
 };
 
+/** The bug-fix plan of the fixtures, about this repository's code. */
 function plan(subtasks: SubtaskInput[]) {
-  return {
-    summary: "The `email` regex in `src/v4/core/regexes.ts` allows consecutive dots in the local part. Tighten it and cover it with tests.",
-    kind: "bug-fix",
-    subtasks,
-    testing: "Run the email regex tests and the string schema tests.",
-    risks: [{ risk: "Rejecting addresses some users rely on", mitigation: "Only consecutive dots are newly rejected; the tests list accepted forms." }],
-    rollout: { featureFlag: null, migration: null, deployment: null },
-    openQuestions: [],
-    checks: ["reproduce", "root-cause", "regression-test", "blast-radius"].map((id) => ({ id, addressedBy: "S1 and S2" })),
-  };
+  const summary = "The `email` regex in `src/v4/core/regexes.ts` allows consecutive dots in the local part. Tighten it and cover it with tests.";
+  return { ...bugFixInput(), summary, subtasks, testing: "Run the email regex tests and the string schema tests." };
 }
 
 const reproduce = (files: string[]): SubtaskInput => ({
@@ -74,43 +63,13 @@ const reproduce = (files: string[]): SubtaskInput => ({
 });
 const fix = (files: string[]): SubtaskInput => ({ id: "S2", title: "Reject consecutive dots", change: "Change `email` so the local part cannot hold `..`.", files, verification: "The S1 test passes." });
 
-let git: GitServer;
-let repoFiles: Set<string>;
-let server: TestServer;
-let worker: Worker;
-let queue: MemoryJobQueue;
-
-beforeAll(async () => {
-  git = await startGitServer(INSTALLATION_TOKEN);
-  const files = zodRepository();
-  repoFiles = new Set(Object.keys(files));
-  await git.createRepo("zod", files, { defaultBranch: "master" });
-  git.serve(`${OWNER}/${REPO}`, "zod");
-});
-afterAll(async () => {
-  await git.close();
-});
-beforeEach(async () => {
-  queue = new MemoryJobQueue();
-  server = await startTestServer(queue);
-  worker = await startE2eWorker({ queue, server, env: git.env, instance: "e2e-plan-grounded", concurrency: 1, crashes: [] });
-});
-afterEach(async () => {
-  await worker.stop(1000);
-  await server.stop();
-});
+const h = useCodeServer("zod", zodRepository);
 
 describe("a plan grounded in the code", () => {
   it("reads the relevant code, explores, gets a wrong path repaired, and names only real (or created) files", async () => {
+    const repoFiles = new Set(Object.keys(zodRepository()));
     expect(repoFiles.size).toBeGreaterThan(300);
-    const hook = expectInstallationToken();
-    expectConfig(hook);
-    expectPermission(hook, OWNER, "admin");
-    hook.post(`/repos/${OWNER}/${REPO}/issues/1/reactions`, { content: "eyes" }).reply(201, { id: 1 });
-    const work = expectInstallationToken();
-    expectConfig(work);
-    const context = nockContext({ labels: ["droid", "bug"], ...ISSUE });
-    work.get(`/repos/${OWNER}/${REPO}/issues/1/comments`).query({ per_page: 100 }).reply(200, []);
+    const { hook, work, context } = expectLabelledPlan({ labels: ["droid", "bug"], ...ISSUE });
     const posted: string[] = [];
     expectComment(work, posted);
     const model = scriptModel([
@@ -119,10 +78,9 @@ describe("a plan grounded in the code", () => {
       { tool: "submit_plan", input: plan([reproduce(["src/v4/core/tests/email-consecutive-dots.test.ts"]), fix([REGEXES])]) },
     ]);
 
-    const labeled = await sendWebhook(server.url, "issues", issueLabeled("droid"), { secret: WEBHOOK_SECRET });
+    const labeled = await sendWebhook(h.server.url, "issues", issueLabeled("droid"), { secret: WEBHOOK_SECRET });
     expect(labeled.status).toBe(200);
-    const job = await settled();
-    await server.outbox.drain();
+    const [job] = await h.settled();
     for (const s of [hook, work, context, model.scope]) expect(s.pendingMocks()).toEqual([]);
     expect(job?.error ?? null).toBeNull();
     expect(job?.state).toBe("succeeded");
@@ -160,12 +118,3 @@ describe("a plan grounded in the code", () => {
     expect(existsSync(path.join(E2E_DATA_DIR, "jobs", job?.id ?? "none"))).toBe(false);
   }, 120_000);
 });
-
-async function settled() {
-  for (let i = 0; i < 1200; i++) {
-    const [job] = await queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "issue", number: 1 });
-    if (job && job.state !== "queued" && job.state !== "running") return job;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("the plan job did not end");
-}

@@ -1,8 +1,9 @@
 import { z } from "zod";
 
-/** What Droid reads of a linked or referenced issue or pull request. */
-const LINKED_FRAGMENTS = /* GraphQL */ `
-  fragment DroidLinkedPullRequest on PullRequest {
+/** What Droid reads of a linked or referenced issue or pull request: the same fields of each type. */
+const LINKED_FRAGMENTS = ["PullRequest", "Issue"]
+  .map((type) => /* GraphQL */ `
+  fragment DroidLinked${type} on ${type} {
     number
     title
     state
@@ -11,17 +12,8 @@ const LINKED_FRAGMENTS = /* GraphQL */ `
       login
     }
   }
-
-  fragment DroidLinkedIssue on Issue {
-    number
-    title
-    state
-    body
-    author {
-      login
-    }
-  }
-`;
+`)
+  .join("");
 
 /**
  * The one GraphQL round trip that gathers a planning job's context: the issue with its
