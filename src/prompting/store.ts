@@ -42,6 +42,7 @@ export const PROMPT_NAMES = [
   "explore-outside-root",
   "explore-too-many",
   "explore-turns-over",
+  "fix-code",
   "fix-instruction",
   "fix-instruction-with-words",
   "fix-task",

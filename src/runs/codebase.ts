@@ -13,6 +13,8 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { repositoryCloneUrl, type GitHubHost } from "../config/github-host.ts";
 import { latestSnapshotCommit, RepositoryIndex, type BuildStats } from "../context/index.ts";
+import { planningSettings, type RepoConfig } from "../config/repo-config.ts";
+import { codeBudgetOf, groundIn, type CodeContext } from "../planning/code-context.ts";
 import type { Job } from "../jobs/types.ts";
 import { GitignoreMatcher, Repository } from "../workspace/index.ts";
 
@@ -66,29 +68,38 @@ export async function openCodebase(reader: CodeReader, job: Job, branch: string,
       readOnly: true,
       logger: log,
     });
-    const commit = await repo.head();
     const cloneMs = Math.round(performance.now() - cloneStarted);
-    const ignore = await GitignoreMatcher.load(repo.tree, repo.gitdir);
-    const cacheDir = path.join(reader.dataDir, "index");
-    const latest = await latestSnapshotCommit(cacheDir, repository);
-    const previousCommit = latest !== null && latest !== commit ? latest : null;
-    const indexStarted = performance.now();
-    const index = await RepositoryIndex.build({
-      root: repo.tree,
-      repository,
-      commit,
-      cacheDir,
-      ...(previousCommit ? { previous: { commit: previousCommit } } : {}),
-      isIgnored: (relative, isDirectory) => ignore.isIgnored(relative, isDirectory),
-      log: (message, details) => log.debug(details, message),
-    });
-    const figures: CodebaseFigures = { cloneMs, indexMs: Math.round(performance.now() - indexStarted), previousCommit, stats: index.stats };
-    log.info({ commit, branch, cloneMs, indexMs: figures.indexMs, files: index.stats.files, parsedFiles: index.stats.parsedFiles, fromCache: index.stats.fromCache, previousCommit }, "code read");
+    const { index, indexMs, previousCommit } = await indexClone(reader.dataDir, repository, repo, log);
+    const figures: CodebaseFigures = { cloneMs, indexMs, previousCommit, stats: index.stats };
+    log.info({ commit: index.commit, branch, cloneMs, indexMs, files: index.stats.files, parsedFiles: index.stats.parsedFiles, fromCache: index.stats.fromCache, previousCommit }, "code read");
     return { index, branch, figures, close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/**
+ * Indexes a fresh clone (its work tree as checked out, before anything changed it) under its
+ * head commit, from the repository's last indexed commit; the cache is `<dataDir>/index`.
+ */
+export async function indexClone(dataDir: string, repository: string, repo: Repository, log: Logger): Promise<{ index: RepositoryIndex; indexMs: number; previousCommit: string | null }> {
+  const started = performance.now();
+  const commit = await repo.head();
+  const ignore = await GitignoreMatcher.load(repo.tree, repo.gitdir);
+  const cacheDir = path.join(dataDir, "index");
+  const latest = await latestSnapshotCommit(cacheDir, repository);
+  const previousCommit = latest !== null && latest !== commit ? latest : null;
+  const index = await RepositoryIndex.build({
+    root: repo.tree,
+    repository,
+    commit,
+    cacheDir,
+    ...(previousCommit ? { previous: { commit: previousCommit } } : {}),
+    isIgnored: (relative, isDirectory) => ignore.isIgnored(relative, isDirectory),
+    log: (message, details) => log.debug(details, message),
+  });
+  return { index, indexMs: Math.round(performance.now() - started), previousCommit };
 }
 
 /** Opens the codebase without throwing: the codebase, or why it could not be read (a plan then goes on without the code). */
@@ -99,5 +110,22 @@ export async function tryOpenCodebase(reader: CodeReader, job: Job, branch: stri
     // The details (a URL, a git error) stay in the log; the comment says what failed and where to look.
     log.warn({ err: error, branch }, "the code could not be read");
     return { problem: `cloning or indexing \`${branch}\` failed (the worker's log has the details)` };
+  }
+}
+
+/**
+ * The code a fix or a revision starts with: the workbench's fresh clone indexed, `text` (the
+ * issue and the plan) localized in it, the map and the relevant code within the repository's
+ * code budget. Null when it cannot be read: the agent then starts without it (and has its tools).
+ */
+export async function groundWorkbench(input: { dataDir: string; repository: string; repo: Repository; text: string; config: RepoConfig; log: Logger }): Promise<CodeContext | null> {
+  try {
+    const { index, indexMs } = await indexClone(input.dataDir, input.repository, input.repo, input.log);
+    const code = await groundIn(index, { text: input.text, branch: input.repo.branch }, codeBudgetOf(planningSettings(input.config)));
+    input.log.info({ commit: index.commit, indexMs, files: index.stats.files, shown: code.shown.length }, "the agent starts with the relevant code");
+    return code;
+  } catch (error) {
+    input.log.warn({ err: error }, "the work tree could not be indexed; the agent starts without the relevant code");
+    return null;
   }
 }
