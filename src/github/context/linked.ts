@@ -6,8 +6,35 @@
  */
 import { cleanUntrustedText, trimToBoundary } from "../../prompting/index.ts";
 import type { LinkedBody, LinkedPullRequest } from "../../planning/issue-context.ts";
-import { issueIn, pullRequestIn, ReferencedItemsResponse, referencedItemsQuery, type IssueContextResponse, type LinkedRef } from "./query.ts";
+import { z } from "zod";
+import { issueIn, LINKED_FRAGMENTS, pullRequestIn, type IssueContextResponse, type LinkedRef } from "./query.ts";
 import type { GraphqlClient } from "./types.ts";
+
+/**
+ * The issues and pull requests an issue body refers to by number, fetched by alias in one
+ * round trip (`r0`, `r1`, …, each `issueOrPullRequest(number: $n0)`).
+ */
+function referencedItemsQuery(count: number): string {
+  const variables = Array.from({ length: count }, (_, i) => `$n${i}: Int!`).join(", ");
+  const fields = Array.from(
+    { length: count },
+    (_, i) => `r${i}: issueOrPullRequest(number: $n${i}) {
+        kind: __typename
+        ...DroidLinkedPullRequest
+        ...DroidLinkedIssue
+      }`,
+  ).join("\n      ");
+  return /* GraphQL */ `
+  query DroidReferencedItems($owner: String!, $name: String!, ${variables}) {
+    repository(owner: $owner, name: $name) {
+      ${fields}
+    }
+  }
+
+${LINKED_FRAGMENTS}`;
+}
+
+const ReferencedItemsResponse = z.object({ repository: z.record(z.string(), z.unknown()).nullable() });
 
 type IssueNode = NonNullable<NonNullable<IssueContextResponse["repository"]>["issue"]>;
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** What Droid reads of a linked or referenced issue or pull request: the same fields of each type. */
-const LINKED_FRAGMENTS = ["PullRequest", "Issue"]
+export const LINKED_FRAGMENTS = ["PullRequest", "Issue"]
   .map((type) => /* GraphQL */ `
   fragment DroidLinked${type} on ${type} {
     number
@@ -286,29 +286,3 @@ export function issueIn(node: unknown): LinkedRef | null {
   const parsed = PullRequestRef.safeParse(node);
   return parsed.success && parsed.data.kind === "Issue" ? parsed.data : null;
 }
-
-/**
- * The issues and pull requests an issue body refers to by number, fetched by alias in one
- * round trip (`r0`, `r1`, …, each `issueOrPullRequest(number: $n0)`).
- */
-export function referencedItemsQuery(count: number): string {
-  const variables = Array.from({ length: count }, (_, i) => `$n${i}: Int!`).join(", ");
-  const fields = Array.from(
-    { length: count },
-    (_, i) => `r${i}: issueOrPullRequest(number: $n${i}) {
-        kind: __typename
-        ...DroidLinkedPullRequest
-        ...DroidLinkedIssue
-      }`,
-  ).join("\n      ");
-  return /* GraphQL */ `
-  query DroidReferencedItems($owner: String!, $name: String!, ${variables}) {
-    repository(owner: $owner, name: $name) {
-      ${fields}
-    }
-  }
-
-${LINKED_FRAGMENTS}`;
-}
-
-export const ReferencedItemsResponse = z.object({ repository: z.record(z.string(), z.unknown()).nullable() });
