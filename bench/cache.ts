@@ -152,6 +152,7 @@ async function recordRun(name: string, policy: HistoryPolicy, turns: Script): Pr
         plan: live.render(),
         testing: plan.testing,
         commands: "- test: `node --test`",
+        code: null,
       }),
       limits: { maxTurns: TURNS, deadline: Date.now() + 3_600_000, maxTokensPerResponse: 8192 },
       signal: new AbortController().signal,

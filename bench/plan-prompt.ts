@@ -75,6 +75,7 @@ const context: IssueContext = {
     ].join("\n"),
     bodyCutChars: 0,
     linkedPullRequests: [],
+    linkedBodies: [],
     totalComments: comments.length,
   },
   comments: comments.map((body, i) => ({ id: 100 + i, author: i % 2 === 0 ? "maintainer" : "reporter", createdAt: `2026-11-2${i}T10:00:00Z`, body, cutChars: 0 })),
@@ -91,6 +92,8 @@ const input: PlanPromptInput = {
   labelTemplate: templateForLabels(templates, context.issue.labels),
   instruction: renderInstruction(context, { requester: "maintainer", text: "Plan the work this issue describes (requested by @maintainer)." }),
   previous: null,
+  code: null,
+  explorationTurns: 0,
 };
 
 interface Measure {

@@ -23,6 +23,15 @@ describe("repo config", () => {
     expect(result.config).toEqual(DEFAULT_REPO_CONFIG);
   });
 
+  it("reads what a plan reads of the code under `planning:`, with defaults, and names a bad value", () => {
+    expect(DEFAULT_REPO_CONFIG.planning).toEqual({ codeShare: 0.5, mapShare: 0.2, knowledgeShare: 0.15, candidates: 25, explorationTurns: 4 });
+    expect(parseRepoConfig({ planning: { explorationTurns: 0, codeShare: 0.3 } }, DEFAULT_POLICY)).toMatchObject({ ok: true, config: { planning: { explorationTurns: 0, codeShare: 0.3, mapShare: 0.2 } } });
+    const result = parseRepoConfig({ planning: { codeShare: 2, turns: 3 } }, DEFAULT_POLICY);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => p.key)).toEqual(["planning.codeShare", "planning.turns"]);
+  });
+
   it("rejects a file that is not a mapping", () => {
     expect(parseRepoConfig(["a"], DEFAULT_POLICY)).toMatchObject({ ok: false, problems: [{ key: "(top level)", expected: "object" }] });
   });

@@ -4,6 +4,7 @@
  * caching). The issue reaches the model as fenced DATA labelled with its author's
  * access; only the requester's own words are an INSTRUCTION.
  */
+import { renderMapSection, renderRelevantSection, type CodeContext } from "../planning/code-context.ts";
 import { author, dataBlock, fenceUntrusted, prompt } from "../prompting/index.ts";
 
 export function agentSystemPrompt(slots: { workdir: string; commandTimeoutSeconds: number; testCommand: string | null }): string {
@@ -34,6 +35,8 @@ export interface FixTaskInput {
   plan: string;
   testing: string;
   commands: string;
+  /** The repository map and the code the issue and plan concern, from the index of the work tree (null: not read). */
+  code: CodeContext | null;
 }
 
 /** Characters of the issue body the task message carries at most. */
@@ -59,5 +62,6 @@ export function fixTaskMessage(input: FixTaskInput): string {
     testing: input.testing,
     commands: input.commands,
     context,
+    code: input.code ? prompt("fix-code", { map: renderMapSection(input.code), relevant: renderRelevantSection(input.code) }) : "",
   });
 }

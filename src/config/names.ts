@@ -19,6 +19,7 @@ export const COMMANDS = {
   plan: { args: "[feedback]", help: "Write a plan for this issue, or revise the existing plan with your feedback." },
   fix: { args: "[instructions]", help: "Carry out the plan in a sandbox and open (or update) a pull request." },
   rca: { args: "", help: "Find the root cause of the stack trace in this issue and write an incident report." },
+  ask: { args: "<question>", help: "Answer a question about the code, citing files and lines; changes nothing." },
   stop: { args: "", help: "Cancel the running or queued job on this issue or pull request." },
   status: { args: "", help: "Show the jobs for this issue or pull request: state, start, end." },
   help: { args: "", help: "Show this list of commands." },

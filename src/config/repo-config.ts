@@ -20,7 +20,7 @@ export const repoConfigSchema = z.strictObject({
   label: z.string().trim().min(1).max(50).default(DEFAULT_LABEL),
   /** The word after the slash in commands: `/<command> plan`. */
   command: commandWord.default(DEFAULT_COMMAND_WORD),
-  /** Planning and model settings: model, budget, templatesDir, contextChars, maxOutputTokens. */
+  /** Planning and model settings: model, budget, templatesDir, contextChars, maxOutputTokens, planning (code share, exploration turns). */
   ...PlanningSettingsSchema.shape,
   /** The sandbox and the repo's own commands: image, setup, test, lint, network, limits. */
   ...sandboxConfigShape,
@@ -90,8 +90,8 @@ function describeValue(value: unknown): string {
 
 /** The planning part of a repository's configuration. */
 export function planningSettings(config: RepoConfig): PlanningSettings {
-  const { model, budget, templatesDir, contextChars, maxOutputTokens } = config;
-  return { ...(model === undefined ? {} : { model }), budget, templatesDir, contextChars, maxOutputTokens };
+  const { model, budget, templatesDir, contextChars, maxOutputTokens, planning } = config;
+  return { ...(model === undefined ? {} : { model }), budget, templatesDir, contextChars, maxOutputTokens, planning };
 }
 
 /** The sandbox part of a repository's configuration. */

@@ -51,6 +51,21 @@ export async function writeSnapshot(cacheDir: string, repository: string, commit
   await pruneSnapshots(path.dirname(target), KEPT_SNAPSHOTS);
 }
 
+/**
+ * The commit of the repository's most recently written snapshot (null when none): the starting
+ * point of an incremental build when the caller does not know which commit it indexed last.
+ */
+export async function latestSnapshotCommit(cacheDir: string, repository: string): Promise<string | null> {
+  const directory = path.join(cacheDir, repositoryKey(repository));
+  const names = (await readdir(directory).catch(() => [])).filter((name) => name.endsWith(".json"));
+  let latest: { commit: string; modified: number } | null = null;
+  for (const name of names) {
+    const modified = (await stat(path.join(directory, name)).catch(() => null))?.mtimeMs ?? 0;
+    if (!latest || modified > latest.modified) latest = { commit: name.slice(0, -".json".length), modified };
+  }
+  return latest?.commit ?? null;
+}
+
 async function pruneSnapshots(directory: string, keep: number): Promise<void> {
   const names = (await readdir(directory)).filter((name) => name.endsWith(".json"));
   if (names.length <= keep) return;

@@ -200,6 +200,13 @@ async function answerCommand(
       if (note) reply(note);
       return;
     }
+    case "ask": {
+      const question = command.text.trim();
+      if (question === "") return reply(withNote(say.askWithoutQuestionMessage(config.command)));
+      await recordJob(deps, trigger, { kind: "ask", question }, config, log, reply);
+      if (note) reply(note);
+      return;
+    }
     case "rca": {
       const rca = await rcaRequest(deps.octokit, trigger.repo, trigger.target, config.command);
       if (rca.kind === "refused") return reply(withNote(rca.message));

@@ -34,6 +34,8 @@ export function howToResume(job: Job, commandWord: string): string {
       return `Submit your review again (or reply in its thread) to ask for the revision again.${kept}`;
     case "rca":
       return `Comment \`/${commandWord} rca\` to run the analysis again.`;
+    case "ask":
+      return `Comment \`/${commandWord} ask <question>\` to ask again.`;
   }
 }
 

@@ -89,6 +89,10 @@ export function planOnPullRequestMessage(word: string): string {
   return `Plans are made on issues. On a pull request, use \`/${word} fix <instructions>\` to ask for a change, or review it with comments.`;
 }
 
+export function askWithoutQuestionMessage(word: string): string {
+  return `Ask a question after the command, e.g. \`/${word} ask where is the retry delay computed?\` — I'll answer from the code on the default branch, citing files and lines.`;
+}
+
 export function forkMessage(): string {
   return "This pull request's branch lives in a fork, and Droid can only push to branches in this repository. I'll make the change in a sandbox and post it here as a patch you can apply.";
 }

@@ -53,7 +53,8 @@ function checklistLine(s: Subtask): string {
 function subtaskDetails(plan: Plan): string {
   return plan.subtasks
     .map((s) => {
-      const files = s.files.length > 0 ? `\n  _Files:_ ${s.files.map((f) => inlineCode(f, 300)).join(", ")}` : "";
+      const created = new Set(s.newFiles ?? []);
+      const files = s.files.length > 0 ? `\n  _Files:_ ${s.files.map((f) => `${inlineCode(f, 300)}${created.has(f) ? " (new)" : ""}`).join(", ")}` : "";
       return `**${s.id}. ${safeInline(s.title)}**\n  ${safeInline(s.change)}${files}\n  _Verify:_ ${safeInline(s.verification)}`;
     })
     .join("\n\n");
@@ -100,14 +101,19 @@ function footer(view: PlanCommentView): string {
   if (f === null) {
     return ["---", `**Next:** \`/${view.commandWord} stop\` cancels the run; a comment here steers it. Tick boxes to mark subtasks done.`].join("\n");
   }
-  const input = f.usage.input + f.usage.cacheWrite + f.usage.cacheRead;
-  const cached = input === 0 ? 0 : Math.round((f.usage.cacheRead / input) * 100);
   return [
     "---",
-    `<sub>Model \`${f.model}\` · ${input.toLocaleString("en-US")} input tokens (${cached}% from cache) + ${f.usage.output.toLocaleString("en-US")} output · ${formatUsd(f.costUsd)} · ${formatDuration(f.durationMs)} · job \`${f.jobId}\`</sub>`,
+    figuresLine(f),
     "",
     `**Next:** comment \`/${view.commandWord} fix\` to carry out this plan, or \`/${view.commandWord} plan <feedback>\` to revise it. Tick boxes to mark subtasks done.`,
   ].join("\n");
+}
+
+/** The figures of the job that wrote a comment: model, tokens with the cache share, cost, time, job id. */
+export function figuresLine(f: PlanFooter): string {
+  const input = f.usage.input + f.usage.cacheWrite + f.usage.cacheRead;
+  const cached = input === 0 ? 0 : Math.round((f.usage.cacheRead / input) * 100);
+  return `<sub>Model \`${f.model}\` · ${input.toLocaleString("en-US")} input tokens (${cached}% from cache) + ${f.usage.output.toLocaleString("en-US")} output · ${formatUsd(f.costUsd)} · ${formatDuration(f.durationMs)} · job \`${f.jobId}\`</sub>`;
 }
 
 const cutNote = (n: number): string => `_(${n} characters cut to fit GitHub's comment size limit)_`;

@@ -44,6 +44,7 @@ export const jobRequestSchema = z.discriminatedUnion("kind", [
     source: z.enum(["sentry", "issue"]),
     sentryIssueId: z.string().nullable(),
   }),
+  z.object({ kind: z.literal("ask"), question: z.string() }),
 ]) satisfies z.ZodType<JobRequest>;
 
 export const jobLinksSchema = z.object({

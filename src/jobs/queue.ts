@@ -109,10 +109,14 @@ export function dedupesActive(job: NewJob): boolean {
   return job.request.kind !== "revise";
 }
 
-/** Two jobs with the same lock key never run at once. */
+/**
+ * Two jobs with the same lock key never run at once. A question (`ask`) only reads a clone
+ * and posts its own comment, so it does not wait for a plan or a fix of the same target.
+ */
 export function lockKey(job: NewJob): string {
   const repo = `${job.repo.owner}/${job.repo.name}`.toLowerCase();
   if (job.request.kind === "revise") return `${repo}@${job.request.branch}`;
+  if (job.request.kind === "ask") return `${repo}#${job.target.number}?ask`;
   return `${repo}#${job.target.number}`;
 }
 

@@ -47,11 +47,13 @@ export type JobRequest =
       comments: ReviewComment[];
       instructions: string;
     }
-  | { kind: "rca"; source: "sentry" | "issue"; sentryIssueId: string | null };
+  | { kind: "rca"; source: "sentry" | "issue"; sentryIssueId: string | null }
+  /** A question about the code, answered in one comment (`/droid ask <question>`); changes nothing. */
+  | { kind: "ask"; question: string };
 
 export type JobKind = JobRequest["kind"];
 
-export const JOB_KINDS = ["plan", "fix", "revise", "rca"] as const satisfies readonly JobKind[];
+export const JOB_KINDS = ["plan", "fix", "revise", "rca", "ask"] as const satisfies readonly JobKind[];
 
 export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
 

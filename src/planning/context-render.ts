@@ -31,6 +31,9 @@ export function renderIssueContext(ctx: IssueContext): string {
   if (linked.length > 0) {
     blocks.push(dataBlock({ what: "titles of the linked pull requests", from: unchecked(), text: linked.map((pr) => `#${pr.number} ${pr.title}`).join("\n") }));
   }
+  for (const item of issue.linkedBodies) {
+    blocks.push(dataBlock({ what: `body of the linked ${item.kind} #${item.number} (${item.title})`, from: unchecked(item.author), text: item.body, format: "markdown" }));
+  }
   if (ctx.excluded.olderOmitted > 0) blocks.push(prompt("plan-older-comments-omitted", { count: String(ctx.excluded.olderOmitted) }));
   for (const comment of ctx.comments) {
     blocks.push(dataBlock({ what: `comment at ${comment.createdAt}`, from: writer(comment.author), text: comment.body, format: "markdown" }));

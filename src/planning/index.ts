@@ -1,7 +1,8 @@
 export { diffPlans, type PlanChange } from "./diff.ts";
 export { classifyFailure, failureReason, NotAnIssue, NothingToPlan, type PlanFailure } from "./failure.ts";
-export { EXPECTED_PLAN_OUTPUT_TOKENS, PlanInvalid, producePlan, readPlan, type PlannerCall, type PlannerResult } from "./planner.ts";
-export { buildPlanPrompt, PLAN_TOOL_NAME, planTool, type PlanPrompt, type PlanPromptInput } from "./request.ts";
+export { EXPECTED_PLAN_OUTPUT_TOKENS, PlanInvalid, producePlan, readPlanInput, type PlannerCall, type PlannerResult } from "./planner.ts";
+export { groundIn, type CodeBudget, type CodeContext } from "./code-context.ts";
+export { buildPlanPrompt, PLAN_TOOL_NAME, planTool, planTools, type PlanPrompt, type PlanPromptInput } from "./request.ts";
 export {
   BUILT_IN_KINDS,
   MAX_PLAN_JSON_CHARS,

@@ -23,6 +23,18 @@ export interface LinkedPullRequest {
   state: string;
 }
 
+/** The body of an issue or pull request the issue is linked with (closing, cross-referenced or referenced by number). */
+export interface LinkedBody {
+  kind: "issue" | "pull request";
+  number: number;
+  title: string;
+  /** Its author's login (access not checked), null for a deleted account. */
+  author: string | null;
+  /** Cleaned and trimmed. */
+  body: string;
+  cutChars: number;
+}
+
 /** Comments that were left out, by reason. */
 export interface Exclusions {
   /** Authors without write access. */
@@ -65,6 +77,8 @@ export interface IssueContext {
     body: string;
     bodyCutChars: number;
     linkedPullRequests: LinkedPullRequest[];
+    /** Bodies of linked pull requests and issues, and of those the body refers to by number (a few, capped). */
+    linkedBodies: LinkedBody[];
     totalComments: number;
   };
   /** Writer comments made before the trigger, oldest first. */

@@ -14,7 +14,9 @@ export const SubtaskSchema = z.object({
   id: z.string().regex(/^S\d{1,2}$/, 'an id like "S1"'),
   title: text(120),
   change: text(1500).describe("What to change and where: files, functions, modules."),
-  files: z.array(text(200)).max(20).default([]).describe("Paths the subtask expects to touch."),
+  files: z.array(text(200)).max(20).default([]).describe("Paths the subtask expects to touch: existing files of the repository, or files it creates (listed in `newFiles` too)."),
+  /** Added after the first plans were stored: absent in older plan comments, which read as none. */
+  newFiles: z.array(text(200)).max(20).optional().describe("The paths in `files` that this subtask creates (they do not exist yet)."),
   verification: text(800).describe("How this subtask will be verified: the test, command or check."),
   state: z.enum(SUBTASK_STATES).default("todo"),
 });

@@ -25,6 +25,7 @@ import { fixTaskMessage, type FixIssue } from "../agent/prompts.ts";
 import { codeRun, commitWork, endStopped, type CodeRunResult } from "./code-run.ts";
 import { LivePlanComment } from "./live-plan-comment.ts";
 import { planWithSite } from "./plan.ts";
+import { groundWorkbench } from "./codebase.ts";
 import { checkPush } from "./push-guard.ts";
 import { siteRunner, type RunnerServices } from "./site.ts";
 import { jobOutcomeOf, type WorkbenchDeps } from "./workbench.ts";
@@ -102,6 +103,14 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       return run.ended({ state: "failed", error: "setup failed" });
     }
     const { repo, computer, commands, inspect } = opening.bench;
+    const code = await groundWorkbench({
+      dataDir: deps.dataDir,
+      repository: `${ref.owner}/${ref.repo}`,
+      repo,
+      text: [issue.title, issue.body ?? "", plan.render()].join("\n\n"),
+      config: deps.config,
+      log: deps.log,
+    });
 
     // 3. The live plan comment.
     const live = new LivePlanComment({
@@ -149,6 +158,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
         plan: plan.render(),
         testing: stored.plan.testing,
         commands: describeRepoCommands(commands).map((l) => `- ${l}`).join("\n"),
+        code,
       }),
       limits: { maxTurns: deps.config.fix.maxTurns, deadline: run.started + deps.config.fix.maxMinutes * 60_000, maxTokensPerResponse: 8_192 },
       signal,

@@ -20,6 +20,9 @@ import { producePlan } from "../planning/planner.ts";
 import type { StoredPlan } from "../planning/schema.ts";
 import type { PlanningSettings } from "../planning/settings.ts";
 import { loadTemplates, templateForLabels, type PlanTemplate, type TemplateSet } from "../planning/templates.ts";
+import { codeBudgetOf, groundIn, type CodeContext } from "../planning/code-context.ts";
+import { codeNotes } from "./code-notes.ts";
+import { tryOpenCodebase, type CodeReader } from "./codebase.ts";
 
 export interface Clock {
   now(): Date;
@@ -44,6 +47,8 @@ export interface PlanJobDeps {
   hasWriteAccess: WriteAccessLookup;
   /** Built-in templates (loaded from `src/planning/templates` when omitted). */
   builtInTemplates?: PlanTemplate[];
+  /** Where the code comes from: the configured GitHub host, the installation token, the data dir. */
+  code: CodeReader;
 }
 
 export interface PlanJobResult {
@@ -57,12 +62,17 @@ export interface PlanJobResult {
 function contextNotes(ctx: IssueContext, templates: TemplateSet): string[] {
   const files = ctx.repo.files.map((f) => `${f.path}${f.cutChars > 0 ? " (trimmed)" : ""}`);
   const used = [
-    `Issue #${ctx.issue.number}: title, body${ctx.issue.bodyCutChars > 0 ? " (trimmed)" : ""}, ${ctx.comments.length} of ${ctx.issue.totalComments} comment(s), ${ctx.issue.linkedPullRequests.length} linked pull request(s)`,
+    `Issue #${ctx.issue.number}: title, body${ctx.issue.bodyCutChars > 0 ? " (trimmed)" : ""}, ${ctx.comments.length} of ${ctx.issue.totalComments} comment(s), ${ctx.issue.linkedPullRequests.length} linked pull request(s)${ctx.issue.linkedBodies.length > 0 ? `, the bodies of ${ctx.issue.linkedBodies.map((l) => `${l.kind} #${l.number}`).join(", ")}` : ""}`,
     `Repository: ${[...files, "languages", "top-level tree"].join(", ")} from \`${ctx.repo.defaultBranch}\``,
   ];
   if (ctx.repo.missing.length > 0) used.push(`Not found in the repository: ${ctx.repo.missing.join(", ")}`);
   const problems = templates.problems.map((p) => `Template \`${p.file}\` ignored: ${p.reason}`);
   return [...used, ...ctx.notes, ...problems];
+}
+
+/** The text localization places in the code: the issue's title and body, and what the trigger asked. */
+function localizationText(context: IssueContext, feedback: string): string {
+  return [context.issue.title, context.issue.body, context.trigger?.body ?? feedback].filter((t) => t.trim() !== "").join("\n\n");
 }
 
 function instructionText(job: Job, feedback: string, previous: FoundPlanComment | null): string {
@@ -88,58 +98,78 @@ export async function runPlanJob(deps: PlanJobDeps, job: Job, signal: AbortSigna
     if (job.request.kind !== "plan") throw new NotAnIssue(`a ${job.request.kind} job was given to the planner`);
     if (job.target.kind !== "issue") throw new NotAnIssue("plans are made for issues, not pull requests");
     const feedback = job.request.feedback.trim();
+    // The clone starts at once, alongside the GitHub context; a clone that fails leaves a plan without the code.
+    const opening = tryOpenCodebase(deps.code, job, job.repo.defaultBranch, log);
+    try {
+      const budget = codeBudgetOf(deps.settings);
+      const context = await gatherIssueContext(
+        { graphql: deps.graphql, hasWriteAccess: deps.hasWriteAccess },
+        {
+          owner: ref.owner,
+          name: ref.repo,
+          issueNumber: ref.issueNumber,
+          triggerCommentId: job.triggerCommentId,
+          cutoff: job.createdAt,
+          templatesDir: deps.settings.templatesDir,
+          maxChars: deps.settings.contextChars - budget.maxChars,
+        },
+      );
+      if (context.issue.body === "" && feedback === "" && context.comments.length === 0) throw new NothingToPlan();
+      signal.throwIfAborted();
 
-    const context = await gatherIssueContext(
-      { graphql: deps.graphql, hasWriteAccess: deps.hasWriteAccess },
-      {
-        owner: ref.owner,
-        name: ref.repo,
-        issueNumber: ref.issueNumber,
-        triggerCommentId: job.triggerCommentId,
-        cutoff: job.createdAt,
-        templatesDir: deps.settings.templatesDir,
-        maxChars: deps.settings.contextChars,
-      },
-    );
-    if (context.issue.body === "" && feedback === "" && context.comments.length === 0) throw new NothingToPlan();
-    signal.throwIfAborted();
+      const templates = await loadTemplates(async () => context.repoTemplates, deps.builtInTemplates);
+      const existing = await findPlanComment(deps.octokit, ref, deps.botLogin);
+      const previous: StoredPlan | null = feedback !== "" && existing?.parsed ? existing.parsed.stored : null;
+      const opened = await opening;
+      signal.throwIfAborted();
+      const code: CodeContext | null =
+        "codebase" in opened ? await groundIn(opened.codebase.index, { text: localizationText(context, feedback), branch: opened.codebase.branch }, budget) : null;
+      const { plan, rounds, explored } = await producePlan(
+        {
+          context,
+          templates,
+          labelTemplate: templateForLabels(templates, context.issue.labels),
+          instruction: renderInstruction(context, { requester: job.requester, text: instructionText(job, feedback, existing) }),
+          previous,
+          code,
+          explorationTurns: deps.settings.planning.explorationTurns,
+        },
+        { llm: deps.llm, model, maxOutputTokens: deps.settings.maxOutputTokens, ledger, budget: deps.settings.budget, signal },
+      );
+      signal.throwIfAborted();
 
-    const templates = await loadTemplates(async () => context.repoTemplates, deps.builtInTemplates);
-    const existing = await findPlanComment(deps.octokit, ref, deps.botLogin);
-    const previous: StoredPlan | null = feedback !== "" && existing?.parsed ? existing.parsed.stored : null;
-    const { plan, rounds } = await producePlan(
-      {
-        context,
-        templates,
-        labelTemplate: templateForLabels(templates, context.issue.labels),
-        instruction: renderInstruction(context, { requester: job.requester, text: instructionText(job, feedback, existing) }),
-        previous,
-      },
-      { llm: deps.llm, model, maxOutputTokens: deps.settings.maxOutputTokens, ledger, budget: deps.settings.budget, signal },
-    );
-    signal.throwIfAborted();
-
-    const stored: StoredPlan = {
-      version: 1,
-      plan,
-      revision: (existing?.parsed?.stored.revision ?? 0) + 1,
-      jobId: job.id,
-      model,
-      updatedAt: deps.clock.now().toISOString(),
-    };
-    const body = renderPlanComment({
-      stored,
-      changes: existing?.parsed ? diffPlans(existing.parsed.stored.plan, plan) : null,
-      contextNotes: contextNotes(context, templates),
-      footer: { jobId: job.id, model, usage: ledger.usage, costUsd: ledger.costUsd, durationMs: deps.clock.now().getTime() - started },
-      commandWord: deps.commandWord,
-    });
-    const comment = await upsertPlanComment(deps.octokit, ref, body, existing);
-    log.info(
-      { commentId: comment.id, action: comment.action, revision: stored.revision, rounds, costUsd: ledger.costUsd, usage: ledger.usage },
-      "plan comment written",
-    );
-    return result({ state: "succeeded" }, { planCommentId: comment.id });
+      const stored: StoredPlan = {
+        version: 1,
+        plan,
+        revision: (existing?.parsed?.stored.revision ?? 0) + 1,
+        jobId: job.id,
+        model,
+        updatedAt: deps.clock.now().toISOString(),
+      };
+      const notes = codeNotes({
+        code,
+        figures: "codebase" in opened ? opened.codebase.figures : null,
+        explored,
+        problem: "problem" in opened ? opened.problem : null,
+        who: "The planner",
+      });
+      const body = renderPlanComment({
+        stored,
+        changes: existing?.parsed ? diffPlans(existing.parsed.stored.plan, plan) : null,
+        contextNotes: [...contextNotes(context, templates), ...notes],
+        footer: { jobId: job.id, model, usage: ledger.usage, costUsd: ledger.costUsd, durationMs: deps.clock.now().getTime() - started },
+        commandWord: deps.commandWord,
+      });
+      const comment = await upsertPlanComment(deps.octokit, ref, body, existing);
+      log.info(
+        { commentId: comment.id, action: comment.action, revision: stored.revision, rounds, explored: explored.length, costUsd: ledger.costUsd, usage: ledger.usage },
+        "plan comment written",
+      );
+      return result({ state: "succeeded" }, { planCommentId: comment.id });
+    } finally {
+      const opened = await opening;
+      if ("codebase" in opened) await opened.codebase.close();
+    }
   } catch (error) {
     const failure = classifyFailure(error, signal);
     const reason = failureReason(failure);
@@ -177,6 +207,7 @@ export function planWithSite(services: RunnerServices, site: JobSite, job: Job, 
       botLogin: site.bench.botLogin,
       commandWord: site.config.command,
       hasWriteAccess: (login) => services.gate.hasWriteAccess(octokit, job.repo, login),
+      code: { githubHost: site.bench.githubHost, token: site.bench.token, dataDir: site.bench.dataDir },
     },
     job,
     context.signal,

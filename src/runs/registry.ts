@@ -7,6 +7,7 @@
 import type { Job, JobKind } from "../jobs/types.ts";
 import type { NotResumedReason } from "../jobs/recovery.ts";
 import type { JobRunner, JobRunners } from "../jobs/worker.ts";
+import { askRunner } from "./ask.ts";
 import { fixRunner } from "./fix.ts";
 import { planRunner } from "./plan.ts";
 import { rcaRunner } from "./rca.ts";
@@ -31,6 +32,8 @@ const JOB_KINDS: Record<JobKind, JobKindEntry> = {
   revise: { runner: reviseRunner, resumeBlocker: blockedOncePushed },
   // An analysis publishes an issue body and comments: never re-run unasked.
   rca: { runner: rcaRunner, resumeBlocker: () => "not-resumable" },
+  // A question posts one comment, at the end: running again answers it once.
+  ask: { runner: askRunner, resumeBlocker: () => null },
 };
 
 /** Every kind's runner, wired to this process's collaborators. */

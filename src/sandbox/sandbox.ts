@@ -204,7 +204,7 @@ class DockerSandbox implements Sandbox {
     this.#assertUsable();
     this.#refuseSecrets(command, "command");
     for (const [key, value] of Object.entries(options.env ?? {})) this.#refuseSecrets(`${key}=${value}`, `environment variable ${key}`);
-    return this.#commands.run(command, this.#resolve(options.cwd ?? "."), { ...options, env: { ...this.#egress.env, ...(options.env ?? {}) } });
+    return this.#commands.run(command, this.#resolve(options.cwd ?? "."), { ...options, env: { ...this.#egress.env, ...options.env } });
   }
 
   async readFile(filePath: string): Promise<Buffer> {

@@ -42,6 +42,10 @@ describe("/droid fix", () => {
     // What the model was shown.
     expect(model.requests[0]?.messages[0]?.content).toEqual([expect.objectContaining({ cache_control: { type: "ephemeral" } })]);
     expect(JSON.stringify(model.requests[0]?.messages[0])).toContain("keep the change small");
+    // It starts with the code the issue and the plan concern, from the index of its work tree, in the cached task message.
+    const task = JSON.stringify(model.requests[0]?.messages[0]);
+    expect(task).toContain("## The code at the start of the run");
+    expect(task).toMatch(/## src\/greet\.js\\nwhy: /);
     expect(model.toolResults(2)[0]).toMatch(/1 failed/);
     expect(model.toolResults(3)[0]).toContain("src/greet.js: 2");
     expect(model.toolResults(4)[0]).toContain('return "stranger";');

@@ -1,75 +1,38 @@
 /**
  * End to end: a signed webhook into the real server, the job through the queue and
- * the worker, the plan runner against GitHub and Anthropic (both nocked strictly),
+ * the worker, the plan runner against GitHub and Anthropic (both nocked strictly) and
+ * the repository's code cloned from a real git server (the configured `GHE_HOST`),
  * one plan comment that round-trips, then `/droid plan <feedback>` editing it in place.
  */
 import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parsePlanComment } from "../../src/github/plan-comment.ts";
-import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
-import type { Worker } from "../../src/jobs/worker.ts";
 import { ANTHROPIC, toolUse } from "../fixtures/anthropic.ts";
 import { nockContext } from "../fixtures/context.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";
+import { HELLO_REPO } from "../fixtures/hello-repo.ts";
 import { bugFixInput } from "../fixtures/plans.ts";
-import {
-  expectConfig,
-  expectInstallationToken,
-  expectPermission,
-  WEBHOOK_SECRET,
-} from "../helpers/github.ts";
+import { expectLabelledPlan, useCodeServer } from "../helpers/code-server.ts";
+import { expectConfig, WEBHOOK_SECRET } from "../helpers/github.ts";
 import { issueComment, issueLabeled, OWNER, REPO } from "../helpers/payloads.ts";
-import { startE2eWorker } from "../helpers/e2e-worker.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { sendWebhook } from "../helpers/webhook.ts";
 
 const COMMENTS = `/repos/${OWNER}/${REPO}/issues/1/comments`;
 const usage = { input: 900, output: 1500, cacheWrite: 5200, cacheRead: 0 };
 
-let server: TestServer;
-let worker: Worker;
-let queue: MemoryJobQueue;
-
-beforeEach(async () => {
-  queue = new MemoryJobQueue();
-  server = await startTestServer(queue);
-  worker = await startE2eWorker({ queue, server, instance: "e2e-plan", concurrency: 1, crashes: [] });
-});
-
-afterEach(async () => {
-  await worker.stop(1000);
-  await server.stop();
-});
-
-async function settled(number: number) {
-  for (let i = 0; i < 500; i++) {
-    const jobs = await queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "issue", number });
-    if (jobs.length > 0 && jobs.every((j) => j.state !== "queued" && j.state !== "running")) return jobs;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error("jobs did not settle");
-}
+const h = useCodeServer("hello-plan", () => HELLO_REPO);
 
 describe("label → plan → /droid plan <feedback>", () => {
   it("posts one plan comment whose JSON round-trips, then revises it in place", async () => {
-    // The webhook side: token, config, permission, 👀 on the issue.
-    const hook = expectInstallationToken();
-    expectConfig(hook);
-    expectPermission(hook, OWNER, "admin");
-    hook.post(`/repos/${OWNER}/${REPO}/issues/1/reactions`, { content: "eyes" }).reply(201, { id: 1 });
-    // The worker side: its own token, config, context, no plan comment yet, the model, the new comment.
-    const work = expectInstallationToken();
-    expectConfig(work);
-    const context = nockContext({ labels: ["droid", "bug"] });
-    work.get(COMMENTS).query({ per_page: 100 }).reply(200, []);
+    // The webhook side (token, config, permission, 👀) and the worker's (token, config, context, no plan comment yet); the model, the new comment.
+    const { hook, work, context } = expectLabelledPlan({ labels: ["droid", "bug"] });
     const model = nock(ANTHROPIC).post("/v1/messages").reply(200, toolUse(bugFixInput(), usage));
     const posted: string[] = [];
     work.post(COMMENTS, (b: { body: string }) => (posted.push(b.body), true)).reply(201, { id: 777 });
 
-    const labeled = await sendWebhook(server.url, "issues", issueLabeled("droid"), { secret: WEBHOOK_SECRET });
+    const labeled = await sendWebhook(h.server.url, "issues", issueLabeled("droid"), { secret: WEBHOOK_SECRET });
     expect(labeled.status).toBe(200);
-    const [job] = await settled(1);
-    await server.outbox.drain();
+    const [job] = await h.settled();
     for (const s of [hook, work, context, model]) expect(s.isDone()).toBe(true);
     expect(job).toMatchObject({ state: "succeeded", links: { planCommentId: 777 } });
     expect(job?.costUsd).toBeGreaterThan(0);
@@ -77,6 +40,9 @@ describe("label → plan → /droid plan <feedback>", () => {
     expect(first?.stored.plan.subtasks.map((s) => s.id)).toEqual(["S1", "S2"]);
     expect(first?.stored.revision).toBe(1);
     expect(posted[0]).toMatch(/Model `claude-sonnet-5-5`.*\$0\.\d\d/);
+    // The code was cloned from the configured host with the installation token, and read.
+    expect(h.git.requests.some((r) => r.path === `/${OWNER}/${REPO}.git/git-upload-pack` && r.status === 200 && r.user === "x-access-token")).toBe(true);
+    expect(posted[0]).toMatch(/Relevant code, matched by localization: `src\/greet\.ts`/);
 
     // `/droid plan use Postgres instead`: the same comment is edited, not duplicated.
     const feedback = issueComment("/droid plan use Postgres instead");
@@ -93,17 +59,16 @@ describe("label → plan → /droid plan <feedback>", () => {
     const edited: string[] = [];
     work2.patch(`/repos/${OWNER}/${REPO}/issues/comments/777`, (b: { body: string }) => (edited.push(b.body), true)).reply(200, { id: 777 });
 
-    const commented = await sendWebhook(server.url, "issue_comment", feedback, { secret: WEBHOOK_SECRET, deliveryId: "d-feedback" });
+    const commented = await sendWebhook(h.server.url, "issue_comment", feedback, { secret: WEBHOOK_SECRET, deliveryId: "d-feedback" });
     expect(commented.status).toBe(200);
-    await settled(1);
-    await server.outbox.drain();
+    await h.settled();
     for (const s of [hook2, work2, context2, model2]) expect(s.isDone()).toBe(true);
     expect(seen[0]).toContain("use Postgres instead");
     expect(seen[0]).toContain("Reproduce the crash in a test"); // the model saw the previous plan
     const second = parsePlanComment(edited[0] ?? "");
     expect(second?.stored.revision).toBe(2);
     expect(second?.stored.plan.summary).toContain("Postgres");
-    const jobs = await queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "issue", number: 1 });
+    const jobs = await h.queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "issue", number: 1 });
     expect(jobs.map((j) => j.state)).toEqual(["succeeded", "succeeded"]);
   });
 });

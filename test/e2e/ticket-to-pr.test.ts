@@ -50,7 +50,10 @@ describe("ticket to pull request", () => {
     planning.get(`${REPO_API}/issues/1/comments`).query({ per_page: 100 }).reply(200, []);
     const planned: string[] = [];
     planning.post(`${REPO_API}/issues/1/comments`, (b: { body: string }) => (planned.push(b.body), true)).reply(201, { id: PLAN_COMMENT_ID });
-    const planner = scriptModel([{ tool: "submit_plan", input: bugFixInput() }]);
+    // The fixture's code is JavaScript: the plan names its real files.
+    const input = bugFixInput();
+    input.subtasks = input.subtasks.map((s) => ({ ...s, files: s.files.map((f) => f.replace(/\.ts$/, ".js")) }));
+    const planner = scriptModel([{ tool: "submit_plan", input }]);
     const labeled = issueLabeled("droid");
     harness.git.serve(`${OWNER}/${REPO}`, "hello-ticket");
     expect((await sendWebhook(harness.server.url, "issues", labeled, { secret: WEBHOOK_SECRET })).status).toBe(200);

@@ -96,6 +96,30 @@ describe("comments", () => {
     });
   });
 
+  it("records an ask job for /droid ask <question>, on an issue and on a pull request", async () => {
+    const { payload, scope } = expectWriterComment("/droid ask where is the greeting built?\nand who calls it?", { permission: "write" });
+    await deliver("issue_comment", payload, "delivery-ask");
+    expect(scope.isDone()).toBe(true);
+    const [job] = await queue.listForTarget(repo, issue1);
+    expect(job).toMatchObject({ state: "queued", triggerCommentId: payload.comment.id, request: { kind: "ask", question: "where is the greeting built?\nand who calls it?" } });
+
+    const onPr = issueComment("/droid ask what does this PR's helper replace?", { onPullRequest: true });
+    const prScope = expectConfig(api());
+    eyesOnComment(prScope, onPr.comment.id);
+    await deliver("issue_comment", onPr, "delivery-ask-pr");
+    expect(prScope.isDone()).toBe(true);
+    const [prJob] = await queue.listForTarget(repo, { kind: "pull_request", number: 1 });
+    expect(prJob?.request).toEqual({ kind: "ask", question: "what does this PR's helper replace?" });
+  });
+
+  it("answers /droid ask without a question with how to ask, and records nothing", async () => {
+    const { payload, replies, scope } = expectWriterComment("/droid ask", { replies: 1 });
+    await deliver("issue_comment", payload);
+    expect(scope.isDone()).toBe(true);
+    expect(replies[0]).toContain("Ask a question after the command, e.g. `/droid ask where is the retry delay computed?`");
+    expect(await queue.listForTarget(repo, issue1)).toEqual([]);
+  });
+
   it("refuses a non-writer once, then stays silent, and records no job", async () => {
     const replies: string[] = [];
     const scope = expectInstallationToken();

@@ -132,6 +132,18 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
       expect((await queue.claim("w", ["plan", "fix"]))?.id).toBe(fix.job.id);
     });
 
+    it("runs a question alongside a fix of the same issue, one question at a time", async () => {
+      const queue = await open();
+      const fix = await queue.enqueue(newJob({ number: 4, request: FIX }));
+      const ask = await queue.enqueue(newJob({ number: 4, request: { kind: "ask", question: "where is the retry delay computed?" } }));
+      expect(ask.status).toBe("created");
+      expect(await queue.enqueue(newJob({ number: 4, request: { kind: "ask", question: "another?" } }))).toMatchObject({ status: "already-active", job: { id: ask.job.id } });
+      expect((await queue.claim("w", ["fix", "ask"]))?.id).toBe(fix.job.id);
+      const claimed = await queue.claim("w", ["fix", "ask"]);
+      expect(claimed?.id).toBe(ask.job.id);
+      expect(claimed?.request).toEqual({ kind: "ask", question: "where is the retry delay computed?" });
+    });
+
     it("queues revisions of one pull request one after another, and stops them all", async () => {
       const queue = await open();
       const first = await queue.enqueue(newJob(reviewOfPr12()));

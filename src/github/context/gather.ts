@@ -1,7 +1,8 @@
-import { ISSUE_CONTEXT_QUERY, IssueContextResponse, pullRequestIn } from "./query.ts";
+import { linkedBodies, linkedPullRequests } from "./linked.ts";
+import { ISSUE_CONTEXT_QUERY, IssueContextResponse } from "./query.ts";
 import { askingOnce, isBotActor, selectThread } from "./thread.ts";
 import { cleanUntrustedText, trimToBoundary } from "../../prompting/index.ts";
-import { ContextUnavailable, type ContextFile, type IssueContext, type LinkedPullRequest } from "../../planning/issue-context.ts";
+import { ContextUnavailable, type ContextFile, type IssueContext } from "../../planning/issue-context.ts";
 import type { GraphqlClient, WriteAccessLookup } from "./types.ts";
 
 export interface ContextRequest {
@@ -25,7 +26,7 @@ export interface ContextDeps {
 }
 
 /** Shares of the budget each piece may take at most; comments get whatever is left. */
-export const CONTEXT_SHARES = { readme: 0.15, contributing: 0.075, agents: 0.1, body: 0.2, trigger: 0.05, comment: 0.1 } as const;
+export const CONTEXT_SHARES = { readme: 0.15, contributing: 0.075, agents: 0.1, body: 0.2, trigger: 0.05, comment: 0.1, linked: 0.1 } as const;
 type Blob = { text?: string | null | undefined; isBinary?: boolean | null | undefined } | null;
 
 function fileText(...candidates: Blob[]): string | null {
@@ -46,18 +47,6 @@ function contextFile(path: string, raw: string, maxChars: number, acc: Accountin
   const trimmed = trimToBoundary(cleaned.text, maxChars);
   if (trimmed.cutChars > 0) acc.notes.push(`${path}: ${trimmed.cutChars} of ${cleaned.text.length} characters trimmed`);
   return { path, text: trimmed.text, cutChars: trimmed.cutChars };
-}
-
-function linkedPullRequests(issue: NonNullable<NonNullable<IssueContextResponse["repository"]>["issue"]>): LinkedPullRequest[] {
-  const found = new Map<number, LinkedPullRequest>();
-  for (const pr of issue.closedByPullRequestsReferences?.nodes ?? []) {
-    if (pr) found.set(pr.number, { number: pr.number, title: pr.title, state: pr.state });
-  }
-  for (const node of issue.timelineItems.nodes) {
-    const pr = pullRequestIn(node?.subject) ?? pullRequestIn(node?.source);
-    if (pr && !found.has(pr.number)) found.set(pr.number, { number: pr.number, title: pr.title, state: pr.state });
-  }
-  return [...found.values()].sort((a, b) => a.number - b.number);
 }
 
 /**
@@ -102,8 +91,13 @@ export async function gatherIssueContext(deps: ContextDeps, request: ContextRequ
   const issueAuthor = issue.author;
   const authorCanWrite = issueAuthor !== null && !isBotActor(issueAuthor) && (await hasWriteAccess(issueAuthor.login));
 
+  const linked = await linkedBodies(
+    { graphql: deps.graphql, owner: request.owner, name: request.name, nameWithOwner: repo.nameWithOwner, maxChars: share("linked") },
+    issue,
+    acc.notes,
+  );
   const trigger = share("trigger");
-  const used = files.reduce((n, f) => n + f.text.length, 0) + bodyTrim.text.length + trigger;
+  const used = files.reduce((n, f) => n + f.text.length, 0) + bodyTrim.text.length + trigger + linked.reduce((n, l) => n + l.body.length, 0);
   const thread = await selectThread(deps.graphql, hasWriteAccess, request, issue.comments, {
     room: Math.max(0, request.maxChars - used),
     perComment: share("comment"),
@@ -145,6 +139,7 @@ export async function gatherIssueContext(deps: ContextDeps, request: ContextRequ
       body: bodyTrim.text,
       bodyCutChars: bodyTrim.cutChars,
       linkedPullRequests: linkedPullRequests(issue),
+      linkedBodies: linked,
       totalComments: issue.comments.totalCount,
     },
     comments: thread.comments,

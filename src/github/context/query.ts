@@ -1,5 +1,20 @@
 import { z } from "zod";
 
+/** What Droid reads of a linked or referenced issue or pull request: the same fields of each type. */
+export const LINKED_FRAGMENTS = ["PullRequest", "Issue"]
+  .map((type) => /* GraphQL */ `
+  fragment DroidLinked${type} on ${type} {
+    number
+    title
+    state
+    body
+    author {
+      login
+    }
+  }
+`)
+  .join("");
+
 /**
  * The one GraphQL round trip that gathers a planning job's context: the issue with its
  * newest 100 comments and linked pull requests, the repository's default branch,
@@ -89,9 +104,7 @@ export const ISSUE_CONTEXT_QUERY = /* GraphQL */ `
         }
         closedByPullRequestsReferences(first: 10, includeClosedPrs: true) {
           nodes {
-            number
-            title
-            state
+            ...DroidLinkedPullRequest
           }
         }
         timelineItems(last: 20, itemTypes: [CONNECTED_EVENT, CROSS_REFERENCED_EVENT]) {
@@ -100,21 +113,15 @@ export const ISSUE_CONTEXT_QUERY = /* GraphQL */ `
             ... on ConnectedEvent {
               subject {
                 kind: __typename
-                ... on PullRequest {
-                  number
-                  title
-                  state
-                }
+                ...DroidLinkedPullRequest
+                ...DroidLinkedIssue
               }
             }
             ... on CrossReferencedEvent {
               source {
                 kind: __typename
-                ... on PullRequest {
-                  number
-                  title
-                  state
-                }
+                ...DroidLinkedPullRequest
+                ...DroidLinkedIssue
               }
             }
           }
@@ -123,6 +130,7 @@ export const ISSUE_CONTEXT_QUERY = /* GraphQL */ `
     }
   }
 
+${LINKED_FRAGMENTS}
   fragment DroidFile on Blob {
     text
     byteSize
@@ -197,7 +205,15 @@ export const CommentPage = z.object({
 });
 export type CommentPage = z.infer<typeof CommentPage>;
 
-const PullRequestRef = z.object({ kind: z.string().optional(), number: z.number(), title: z.string(), state: z.string() });
+const PullRequestRef = z.object({
+  kind: z.string().optional(),
+  number: z.number(),
+  title: z.string(),
+  state: z.string(),
+  body: z.string().nullable().optional(),
+  author: z.object({ login: z.string() }).nullable().optional(),
+});
+export type LinkedRef = z.infer<typeof PullRequestRef>;
 const Linked = z.object({ kind: z.string() }).loose().nullable();
 
 export const IssueContextResponse = z.object({
@@ -260,7 +276,13 @@ export const OlderCommentsResponse = z.object({
 });
 
 /** A pull request found in a timeline node, if it is one. */
-export function pullRequestIn(node: unknown): z.infer<typeof PullRequestRef> | null {
+export function pullRequestIn(node: unknown): LinkedRef | null {
   const parsed = PullRequestRef.safeParse(node);
   return parsed.success && parsed.data.kind === "PullRequest" ? parsed.data : null;
+}
+
+/** An issue found in a timeline node, if it is one. */
+export function issueIn(node: unknown): LinkedRef | null {
+  const parsed = PullRequestRef.safeParse(node);
+  return parsed.success && parsed.data.kind === "Issue" ? parsed.data : null;
 }

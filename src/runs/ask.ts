@@ -1,0 +1,132 @@
+/**
+ * `/droid ask <question>` on an issue or a pull request: a read-only clone of the default
+ * branch, indexed; the question localized; a few turns of read-only exploration; one answer
+ * submitted with citations checked against the index; ONE comment with the answer, its
+ * sources as links to the exact lines, what was not found, and the figures. Never changes
+ * code, never starts a sandbox. Never throws: a failure ends in a comment saying why.
+ */
+import type { Logger } from "pino";
+import { planningSettings } from "../config/repo-config.ts";
+import { renderAskComment, renderAskFailureComment, type AskFailure } from "../github/ask-comment.ts";
+import type { GitHubClient } from "../github/octokit.ts";
+import type { JobContext, JobRunner } from "../jobs/worker.ts";
+import type { Job } from "../jobs/types.ts";
+import type { LlmClient } from "../llm/client.ts";
+import { UsageLedger } from "../llm/ledger.ts";
+import { AnswerInvalid, answerQuestion, type AskTarget } from "../planning/answer.ts";
+import { codeBudgetOf, groundIn } from "../planning/code-context.ts";
+import { classifyFailure, failureReason } from "../planning/failure.ts";
+import type { PlanningSettings } from "../planning/settings.ts";
+import { codeNotes } from "./code-notes.ts";
+import { tryOpenCodebase, type CodeReader } from "./codebase.ts";
+import { siteRunner, type JobSite, type RunnerServices, type RunResult } from "./site.ts";
+
+export interface AskJobDeps {
+  octokit: GitHubClient;
+  llm: LlmClient;
+  /** The repository's planning settings: model, budget, the code's share of `contextChars`, exploration turns. */
+  settings: PlanningSettings;
+  log: Logger;
+  now: () => number;
+  commandWord: string;
+  /** Where the code comes from, and the host the answer's links point to. */
+  code: CodeReader;
+}
+
+/** The code could not be cloned or indexed: there is nothing to answer from. */
+class CodeUnreadable extends Error {
+  override readonly name = "CodeUnreadable";
+}
+
+function classify(error: unknown, signal: AbortSignal): AskFailure {
+  if (error instanceof AnswerInvalid) return { kind: "invalid-answer", errors: error.errors };
+  if (error instanceof CodeUnreadable) return { kind: "no-code", problem: error.message };
+  const failure = classifyFailure(error, signal);
+  switch (failure.kind) {
+    case "budget":
+    case "unavailable":
+    case "rejected":
+    case "cancelled":
+      return failure;
+    default:
+      return { kind: "internal" };
+  }
+}
+
+function reasonOf(failure: AskFailure): string {
+  if (failure.kind === "invalid-answer") return "the model's answer failed validation after one repair round";
+  if (failure.kind === "no-code") return "the code could not be read";
+  return failureReason(failure);
+}
+
+async function askedOn(octokit: GitHubClient, job: Job): Promise<AskTarget> {
+  const { data } = await octokit.rest.issues.get({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number });
+  return { kind: job.target.kind === "pull_request" ? "pull request" : "issue", number: data.number, title: data.title, body: data.body ?? "", author: data.user?.login ?? null };
+}
+
+export async function runAskJob(deps: AskJobDeps, job: Job, signal: AbortSignal): Promise<RunResult> {
+  const started = deps.now();
+  const ledger = new UsageLedger();
+  const model = deps.settings.model ?? deps.llm.model;
+  const log = deps.log.child({ jobId: job.id, kind: "ask", repo: `${job.repo.owner}/${job.repo.name}`, target: job.target.number });
+  const footer = () => ({ jobId: job.id, model, usage: ledger.usage, costUsd: ledger.costUsd, durationMs: deps.now() - started });
+  const comment = (body: string) => deps.octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body });
+  try {
+    if (job.request.kind !== "ask") throw new Error(`a ${job.request.kind} job was given to the answerer`);
+    const question = job.request.question.trim();
+    const opening = tryOpenCodebase(deps.code, job, job.repo.defaultBranch, log);
+    try {
+      const target = await askedOn(deps.octokit, job);
+      const opened = await opening;
+      if ("problem" in opened) throw new CodeUnreadable(opened.problem);
+      signal.throwIfAborted();
+      const { codebase } = opened;
+      const code = await groundIn(codebase.index, { text: question, branch: codebase.branch }, codeBudgetOf(deps.settings));
+      const result = await answerQuestion(
+        { question, asker: job.requester, target, code, explorationTurns: deps.settings.planning.explorationTurns },
+        { llm: deps.llm, model, maxOutputTokens: deps.settings.maxOutputTokens, ledger, budget: deps.settings.budget, signal },
+      );
+      signal.throwIfAborted();
+      const body = renderAskComment({
+        question,
+        asker: job.requester,
+        answer: result.answer.answer,
+        citations: result.citations,
+        notFound: result.answer.notFound,
+        source: { host: deps.code.githubHost, owner: job.repo.owner, repo: job.repo.name, branch: codebase.branch, commit: code.commit },
+        notes: codeNotes({ code, figures: codebase.figures, explored: result.explored, problem: null, who: "Droid" }),
+        footer: footer(),
+        commandWord: deps.commandWord,
+      });
+      const posted = await comment(body);
+      const dropped = result.citations.filter((c) => !c.valid).length;
+      log.info({ commentId: posted.data.id, rounds: result.rounds, explored: result.explored.length, citations: result.citations.length, dropped, costUsd: ledger.costUsd }, "answer posted");
+      return { outcome: { state: "succeeded" }, costUsd: ledger.costUsd };
+    } finally {
+      const opened = await opening;
+      if ("codebase" in opened) await opened.codebase.close();
+    }
+  } catch (error) {
+    const failure = classify(error, signal);
+    if (failure.kind === "internal") log.error({ err: error }, "answering failed with an internal error");
+    else log.warn({ failure: failure.kind, err: error }, "answering failed");
+    await comment(renderAskFailureComment(failure, footer(), deps.commandWord)).catch((postError: unknown) => log.error({ err: postError }, "could not post the failure comment"));
+    return { outcome: failure.kind === "cancelled" ? { state: "cancelled" } : { state: "failed", error: reasonOf(failure) }, costUsd: ledger.costUsd };
+  }
+}
+
+export function askRunner(services: RunnerServices): JobRunner {
+  return siteRunner(services, (site, job, context) => runAskJob(askDeps(site, context), job, context.signal));
+}
+
+function askDeps(site: JobSite, context: JobContext): AskJobDeps {
+  return {
+    octokit: site.octokit,
+    llm: site.llm,
+    settings: planningSettings(site.config),
+    log: context.log,
+    now: () => Date.now(),
+    commandWord: site.config.command,
+    code: { githubHost: site.bench.githubHost, token: site.bench.token, dataDir: site.bench.dataDir },
+  };
+}
