@@ -3,6 +3,7 @@
  * writers, everything else (diff hunks, thread history, the PR's plan, description and
  * earlier revisions) as fenced DATA labelled with where it came from.
  */
+import { renderMapSection, renderRelevantSection, type CodeContext } from "../planning/code-context.ts";
 import { dataBlock, droidRecord, fenceUntrusted, labelText, prepareUntrusted, prompt, repositoryFile, unchecked } from "../prompting/index.ts";
 import type { ReviewThread } from "./review-thread.ts";
 
@@ -23,6 +24,8 @@ export interface ReviseTaskInput {
   /** Earlier revisions of this PR, one line each. */
   earlierRevisions: readonly string[];
   pullRequestBody: string;
+  /** The map and the code the review concerns, from the index of the work tree (null: not read). */
+  code: CodeContext | null;
 }
 
 /** Characters one comment (or one request) may take; the PR description; the end of a diff hunk. */
@@ -52,7 +55,13 @@ export function reviseTaskMessage(input: ReviseTaskInput): string {
     checklist: input.checklist,
     commands: input.commands,
     context,
+    code: input.code ? prompt("revise-code", { map: renderMapSection(input.code), relevant: renderRelevantSection(input.code) }) : "",
   });
+}
+
+/** What the revision's code is localized from: the review's words and the paths its threads are on. */
+export function reviewText(generalRequest: string, threads: readonly ReviewThread[]): string {
+  return [generalRequest, ...threads.flatMap((t) => [t.path, ...t.requests.map((c) => c.body)])].filter((t) => t.trim() !== "").join("\n\n");
 }
 
 function where(thread: ReviewThread): string {

@@ -67,6 +67,7 @@ export const PROMPT_NAMES = [
   "rca-repair",
   "rca-system",
   "rca-task",
+  "revise-code",
   "revise-general-request",
   "revise-missing-file",
   "revise-no-earlier-revisions",

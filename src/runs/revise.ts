@@ -23,9 +23,10 @@ import { describeRepoCommands } from "../sandbox/index.ts";
 import { BranchConflict, WorkspaceRefusal } from "../workspace/index.ts";
 import { LivePlan } from "../agent/live-plan.ts";
 import { runAgent, type AgentOutcome, type ChangeReport } from "../agent/loop.ts";
-import { reviseTaskMessage } from "../agent/revise-prompt.ts";
+import { reviewText, reviseTaskMessage } from "../agent/revise-prompt.ts";
 import { revisionChecklist } from "../agent/revision-checklist.ts";
 import { ThreadAnswers } from "../agent/thread-answers.ts";
+import { groundWorkbench } from "./codebase.ts";
 import { codeRun, commitWork, endStopped, type CodeRunResult } from "./code-run.ts";
 import { noteInPlanComment } from "./live-plan-comment.ts";
 import { checkPush } from "./push-guard.ts";
@@ -93,6 +94,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     }
     const bench = opening.bench;
     const missingPaths = new Set(threads.map((t) => t.path).filter((p) => !existsSync(path.join(bench.repo.tree, p))));
+    const code = await groundWorkbench({ dataDir: deps.dataDir, repository: `${common.owner}/${common.repo}`, repo: bench.repo, text: reviewText(generalRequest, threads), config: deps.config, log: deps.log });
 
     // 4. The agent, with one extra tool: the answer per thread.
     const answers = new ThreadAnswers(threads);
@@ -117,6 +119,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
         plan: prPlan,
         earlierRevisions: readRevisions(pr.body),
         pullRequestBody: pr.body ?? "",
+        code,
       }),
       limits: { maxTurns: deps.config.fix.maxTurns, deadline: run.started + deps.config.fix.maxMinutes * 60_000, maxTokensPerResponse: 8_192 },
       signal,
