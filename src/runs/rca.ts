@@ -2,8 +2,9 @@
  * The `rca` job: Droid's measured investigation (frames placed in the repository,
  * suspect commits ranked) plus what a model adds from it — summary, suspected cause
  * with confidence, suggested fix, verification — published as the incident report.
- * The repository is searched in a real sandbox: the source around each frame, the
- * frames' function names, the exception message.
+ * The repository is searched in a real sandbox (the source around each frame, the
+ * frames' function names, the exception message) and indexed: where the frames' functions
+ * are defined and used, and the files the exception concerns that no frame names.
  */
 import type { Tool } from "@anthropic-ai/sdk/resources/messages";
 import type { AgentComputer } from "../agent/computer.ts";
@@ -16,10 +17,12 @@ import type { Job, JobOutcome } from "../jobs/types.ts";
 import type { JobRunner } from "../jobs/worker.ts";
 import { supportsForcedToolChoice, toolInputSchema, UsageLedger, BudgetExceeded, LlmAborted, LlmRequestRejected, LlmUnavailable, type Budget, type LlmClient } from "../llm/index.ts";
 import type { Sandbox } from "../sandbox/index.ts";
+import { frameFunctionNames, indexFindings } from "../incidents/index-findings.ts";
 import { rcaProseNudge, rcaRepairMessage, rcaSystemPrompt, rcaTaskMessage, type RcaFinding } from "../incidents/rca-prompt.ts";
+import { indexClone } from "./codebase.ts";
 import { investigateIncident } from "./rca-investigate.ts";
 import { siteRunner, type RunnerServices } from "./site.ts";
-import { WorkbenchSite, type WorkbenchDeps } from "./workbench.ts";
+import { WorkbenchSite, type Workbench, type WorkbenchDeps } from "./workbench.ts";
 
 export interface RcaJobDeps extends WorkbenchDeps {
   octokit: GitHubClient;
@@ -59,8 +62,9 @@ export async function runRcaJob(deps: RcaJobDeps, job: Job, signal: AbortSignal)
     const opening = await site.open({ kind: "existing-branch", name: job.repo.defaultBranch }, signal, { searchOnly: true });
     if (opening.kind !== "ready") return { outcome: { state: "cancelled" }, costUsd: ledger.costUsd };
     const found = await searchRepository(opening.bench.computer, opening.bench.sandbox, record);
+    const indexed = await searchIndex(deps, job, opening.bench, record);
 
-    const analysis = await analyse(deps, record, { notes: [...investigation.notes, ...found.notes], findings: found.findings }, ledger, signal);
+    const analysis = await analyse(deps, record, { notes: [...investigation.notes, ...found.notes, ...indexed.notes], findings: [...found.findings, ...indexed.findings] }, ledger, signal);
     if (analysis.kind === "stopped") {
       await say(analysis.message);
       return { outcome: analysis.outcome, costUsd: ledger.costUsd };
@@ -84,10 +88,7 @@ async function searchRepository(computer: AgentComputer, sandbox: Sandbox, recor
     const numbered = result.stdout.split("\n").filter((l, i, all) => i < all.length - 1 || l !== "").map((l, i) => `${String(from + i).padStart(6)}${from + i === line ? " >" : "  "} ${l}`);
     if (result.stdout.trim()) out.push({ what: `Source around ${frame.repoPath}:${line}, failing line marked`, tool: "sed", text: numbered.join("\n") });
   }
-  const names = [...new Set(record.frames.filter((f) => f.inApp && f.function).map((f) => (f.function ?? "").split(/[.:#]/).at(-1) ?? ""))]
-    .filter((n) => /^[A-Za-z_][\w$]{2,}$/.test(n))
-    .slice(0, MAX_SEARCHES);
-  for (const name of names) {
+  for (const name of frameFunctionNames(record, MAX_SEARCHES)) {
     const found = await computer.searchCode({ pattern: `\\b${name}\\b`, case_sensitive: true, show_lines: true });
     out.push({ what: `search for the function \`${name}\``, tool: "search_code", text: found.text.slice(0, 3_000) });
   }
@@ -98,6 +99,19 @@ async function searchRepository(computer: AgentComputer, sandbox: Sandbox, recor
   }
   if (placed.length === 0) notes.push("No in-app frame could be placed in the repository.");
   return { findings: out, notes };
+}
+
+/** The index of the searched tree: the frames' functions placed, the files no frame names ranked. Without it, a note says so. */
+async function searchIndex(deps: RcaJobDeps, job: Job, bench: Workbench, record: IncidentRecord): Promise<{ findings: RcaFinding[]; notes: string[] }> {
+  try {
+    const { index, indexMs } = await indexClone(deps.dataDir, `${job.repo.owner}/${job.repo.name}`, bench.repo, deps.log);
+    const findings = await indexFindings(index, record, { maxFunctions: MAX_SEARCHES });
+    deps.log.info({ commit: index.commit, indexMs, files: index.stats.files, findings: findings.length }, "the incident's code placed with the index");
+    return { findings, notes: [] };
+  } catch (error) {
+    deps.log.warn({ err: error }, "the tree could not be indexed; the analysis goes on with the searches");
+    return { findings: [], notes: ["The repository could not be indexed, so the functions were only searched for by name."] };
+  }
 }
 
 type Analysis = { kind: "done"; value: RcaAnalysis } | { kind: "stopped"; outcome: JobOutcome; message: string };

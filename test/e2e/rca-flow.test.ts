@@ -17,7 +17,9 @@ import type { FixtureRepo } from "../helpers/git-history.ts";
 import { OWNER, REPO } from "../helpers/payloads.ts";
 import { scriptModel } from "../helpers/scripted-model.ts";
 import { pythonEventAlert, repositoryResponse, sendSentryWebhook, startIncidentServer, type IncidentServer } from "../helpers/sentry.ts";
-import { expectIncidentOpened, expectInvestigation, FIRST_SEEN, SERVICE, shopHistory } from "../helpers/shop-history.ts";
+import { expectIncidentOpened, expectInvestigation, FIRST_SEEN, SERVICE, shopHistory, VIEWS } from "../helpers/shop-history.ts";
+
+const DISCOUNTS = "shop/orders/discounts.py";
 
 
 let available = false;
@@ -53,6 +55,8 @@ describe("a Sentry alert to a root-cause report", () => {
     const files = Object.fromEntries(
       history.files().map((path) => [path, execFileSync("git", ["-C", history.dir, "show", `${deployed}:${path}`], { encoding: "utf8" })]),
     );
+    // A file no frame names, which the exception's words point at.
+    files[DISCOUNTS] = '"""Discounts applied to a cart total."""\n\n\ndef discount_for(cart):\n    # A zero discount means none: never a division by zero.\n    return cart.discount or 0\n';
     await git.createRepo("shop", files, { defaultBranch: "master" });
     git.serve(`${OWNER}/${REPO}`, "shop");
     const bodies: string[] = [];
@@ -100,6 +104,12 @@ describe("a Sentry alert to a root-cause report", () => {
     expect(shown).toContain(`Source around ${SERVICE}:45`);
     expect(shown).toContain("/ cart.discount)");
     expect(shown).toContain("Apply cart discount to totals (#12)");
+    // The index of the searched tree: the crashing function placed, its caller, and a file no frame names.
+    expect(shown).toContain("where `total` is defined and used (Droid's index of the tree)");
+    expect(shown).toMatch(new RegExp(`defined: ${SERVICE}:\\d+–\\d+ function total: def total\\(cart\\):`));
+    expect(shown).toContain(`used: ${VIEWS}:27: total = service.total(cart)`);
+    expect(shown).toContain("files no frame names that the exception and the frames' functions most likely concern");
+    expect(shown).toContain(`## ${DISCOUNTS}`);
 
     const report = bodies[1] ?? "";
     const record = readIncidentRecord(report);
