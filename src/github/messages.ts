@@ -61,7 +61,8 @@ export function configProblemMessage(problems: readonly ConfigProblem[]): string
 }
 
 export function alreadyActiveMessage(job: Job, word: string): string {
-  return `A \`${job.request.kind}\` job (\`${job.id}\`) is already ${job.state} here; I'll post its result when it ends. Use \`/${word} status\` to follow it or \`/${word} stop\` to cancel it.`;
+  const article = /^[aeiou]/i.test(job.request.kind) ? "An" : "A";
+  return `${article} \`${job.request.kind}\` job (\`${job.id}\`) is already ${job.state} here; I'll post its result when it ends. Use \`/${word} status\` to follow it or \`/${word} stop\` to cancel it.`;
 }
 
 export function stopMessage(cancelled: readonly Job[], word: string): string {

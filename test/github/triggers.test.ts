@@ -241,6 +241,23 @@ describe("comments", () => {
     expect(await queue.listForTarget(repo, issue1)).toHaveLength(1);
   });
 
+  it("says \"An\" before a kind starting with a vowel: a second /droid ask points at the queued `ask` job", async () => {
+    const payload = issueComment("/droid ask where is the greeting built?");
+    const replies: string[] = [];
+    const scope = expectInstallationToken();
+    expectConfig(scope);
+    expectPermission(scope, OWNER, "admin");
+    eyesOnComment(scope, payload.comment.id);
+    expectConfig(scope);
+    eyesOnComment(scope, payload.comment.id);
+    expectComment(scope, replies);
+    await deliver("issue_comment", payload);
+    await deliver("issue_comment", payload);
+    expect(scope.isDone()).toBe(true);
+    const [job] = await queue.listForTarget(repo, issue1);
+    expect(replies).toEqual([expect.stringContaining(`An \`ask\` job (\`${job?.id}\`) is already queued`)]);
+  });
+
   it("records one job and answers once when GitHub redelivers the same delivery", async () => {
     const { payload, scope } = expectWriterComment("/droid fix");
     await deliver("issue_comment", payload, "same-delivery");
