@@ -223,8 +223,12 @@ describe("comments", () => {
     expect(replies[0]).toContain("`/droid help`");
   });
 
-  it("points a second /droid plan at the job already queued instead of duplicating it", async () => {
-    const payload = issueComment("/droid plan");
+  it.each([
+    { command: "/droid plan", reply: "A `plan` job" },
+    // "An" before a kind starting with a vowel.
+    { command: "/droid ask where is the greeting built?", reply: "An `ask` job" },
+  ])("points a second $command at the job already queued instead of duplicating it", async ({ command, reply }) => {
+    const payload = issueComment(command);
     const replies: string[] = [];
     const scope = expectInstallationToken();
     expectConfig(scope);
@@ -237,25 +241,8 @@ describe("comments", () => {
     await deliver("issue_comment", payload);
     expect(scope.isDone()).toBe(true);
     const [job] = await queue.listForTarget(repo, issue1);
-    expect(replies).toEqual([expect.stringContaining(`A \`plan\` job (\`${job?.id}\`) is already queued`)]);
+    expect(replies).toEqual([expect.stringContaining(`${reply} (\`${job?.id}\`) is already queued`)]);
     expect(await queue.listForTarget(repo, issue1)).toHaveLength(1);
-  });
-
-  it("says \"An\" before a kind starting with a vowel: a second /droid ask points at the queued `ask` job", async () => {
-    const payload = issueComment("/droid ask where is the greeting built?");
-    const replies: string[] = [];
-    const scope = expectInstallationToken();
-    expectConfig(scope);
-    expectPermission(scope, OWNER, "admin");
-    eyesOnComment(scope, payload.comment.id);
-    expectConfig(scope);
-    eyesOnComment(scope, payload.comment.id);
-    expectComment(scope, replies);
-    await deliver("issue_comment", payload);
-    await deliver("issue_comment", payload);
-    expect(scope.isDone()).toBe(true);
-    const [job] = await queue.listForTarget(repo, issue1);
-    expect(replies).toEqual([expect.stringContaining(`An \`ask\` job (\`${job?.id}\`) is already queued`)]);
   });
 
   it("records one job and answers once when GitHub redelivers the same delivery", async () => {
