@@ -6,6 +6,7 @@ import type { AgentOutcome, ChangeReport } from "../agent/loop.ts";
 import type { PlanRevision } from "../agent/live-plan.ts";
 import type { TestRun } from "../agent/computer.ts";
 import type { Plan } from "../planning/schema.ts";
+import { restartedMessage } from "./messages.ts";
 import { MAX_COMMENT_CHARS } from "./plan-comment.ts";
 import { inlineCode, safeInline, safeMarkdown } from "./safe-markdown.ts";
 
@@ -107,8 +108,11 @@ export function resultComment(input: {
   plan: Plan;
   /** The files the run changed, pushed or not. */
   changes: ChangeReport;
+  /** The job's second attempt or later: an earlier one was interrupted. */
+  restarted?: boolean;
 }): string {
   const lines = [describeOutcome(input.outcome, input.commandWord)];
+  if (input.restarted) lines.push(restartedMessage());
   if (input.pullRequest) {
     const state = input.pullRequest.draft ? "a draft" : "ready for review";
     lines.push(`${input.pullRequest.created ? "Opened" : "Updated"} #${input.pullRequest.number} (${state}).`);

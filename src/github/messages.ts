@@ -115,6 +115,11 @@ export function stoppedBeforePushMessage(word: string): string {
   return `Stopped by \`/${word} stop\` before any change was pushed. The sandbox was removed.`;
 }
 
+/** The one line a retried fix says: its first attempt's process stopped, and the agent began again from the plan. */
+export function restartedMessage(): string {
+  return "_I restarted after an interruption (the process running this job stopped) and started the agent over from the plan._";
+}
+
 export function internalErrorMessage(jobId: string): string {
   return `Droid hit an internal error (job \`${jobId}\`) and stopped. Nothing was pushed by this job after the error. Try again; if it happens again, tell the app's operators the job id.`;
 }

@@ -17,6 +17,7 @@ import { planningSettings, type RepoConfig } from "../config/repo-config.ts";
 import { codeBudgetOf, groundIn, type CodeContext } from "../planning/code-context.ts";
 import type { Job } from "../jobs/types.ts";
 import { GitignoreMatcher, Repository } from "../workspace/index.ts";
+import { jobFolder, removeLeftoverFolder } from "./job-folder.ts";
 
 /** What a run needs to read a repository's code on the worker. */
 export interface CodeReader {
@@ -44,7 +45,7 @@ export interface Codebase {
 
 /** The read-only clone's folder: inside the job's folder, apart from a workbench's `tree/` and `git/`. */
 function codeDir(dataDir: string, job: Job): string {
-  return path.join(dataDir, "jobs", job.id, "code");
+  return jobFolder(dataDir, job.id, "code");
 }
 
 /** Clones `branch` of the job's repository, shallow and read-only, and indexes it. */
@@ -57,6 +58,8 @@ export async function openCodebase(reader: CodeReader, job: Job, branch: string,
     await rmdir(path.dirname(dir)).catch(() => {});
   };
   try {
+    // A clone an earlier attempt of the job left (its process was killed) is not reused.
+    await removeLeftoverFolder(reader.dataDir, dir);
     await mkdir(dir, { recursive: true });
     const cloneStarted = performance.now();
     const repo = await Repository.open({

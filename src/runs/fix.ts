@@ -231,7 +231,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       owner: ref.owner,
       repo: ref.repo,
       issue_number: ref.issueNumber,
-      body: resultComment({ outcome, pullRequest: pr, pushed: pr !== null, tests, figures: run.figures(), commandWord: deps.config.command, reasonNotPushed, plan: plan.plan, changes }),
+      body: resultComment({ outcome, pullRequest: pr, pushed: pr !== null, tests, figures: run.figures(), commandWord: deps.config.command, reasonNotPushed, plan: plan.plan, changes, restarted: job.attempts > 1 }),
     });
     return run.ended(jobOutcomeOf(outcome));
   });

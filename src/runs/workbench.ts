@@ -5,7 +5,6 @@
  * reports show. `close()` removes the sandbox and the job's folder; call it in a `finally`.
  */
 import { mkdir, rm } from "node:fs/promises";
-import path from "node:path";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
 import { repositoryCloneUrl, type GitHubHost } from "../config/github-host.ts";
@@ -14,12 +13,13 @@ import type { RunFigures } from "../github/fix-report.ts";
 import { inlineCode } from "../github/safe-markdown.ts";
 import type { Job, JobOutcome } from "../jobs/types.ts";
 import type { UsageLedger } from "../llm/index.ts";
-import { DEFAULT_LIMITS, SANDBOX_IMAGE, UnsafeArchiveError, bringChangesBack, copyTreeIntoSandbox, createSandbox, describeExecResult, readTreeEntry, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig, type SandboxPlatform, type SandboxEgress } from "../sandbox/index.ts";
+import { DEFAULT_LIMITS, SANDBOX_IMAGE, UnsafeArchiveError, bringChangesBack, copyTreeIntoSandbox, createSandbox, describeExecResult, readTreeEntry, reapJobSandboxes, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig, type SandboxPlatform, type SandboxEgress } from "../sandbox/index.ts";
 import { Repository, WorkspaceRefusal, type Checkout } from "../workspace/index.ts";
 import { describeChanges } from "../agent/changes.ts";
 import { AgentComputer } from "../agent/computer.ts";
 import type { AgentOutcome, ChangeReport } from "../agent/loop.ts";
 import { agentSystemPrompt } from "../agent/prompts.ts";
+import { jobFolder, removeLeftoverFolder } from "./job-folder.ts";
 
 export interface WorkbenchDeps {
   docker: Docker;
@@ -76,7 +76,7 @@ export class WorkbenchSite {
   constructor(deps: WorkbenchDeps, job: Job) {
     this.#deps = deps;
     this.#job = job;
-    this.#jobDir = path.join(deps.dataDir, "jobs", job.id);
+    this.#jobDir = jobFolder(deps.dataDir, job.id);
   }
 
   /**
@@ -84,6 +84,8 @@ export class WorkbenchSite {
    * job's repository), starts the sandbox and
    * runs the repo's setup. `searchOnly` (an investigation): a read-only clone in Droid's own
    * image with no network, no setup and short commands, whatever the repository configures.
+   * Starts clean: the folder and sandbox an earlier attempt of the job left (its process was
+   * killed) are removed first.
    */
   async open(
     checkout: Checkout,
@@ -91,6 +93,7 @@ export class WorkbenchSite {
     options: { repository?: string; readOnly?: boolean; searchOnly?: boolean; onRepository?: (repo: Repository) => void } = {},
   ): Promise<WorkbenchOpening> {
     const deps = this.#deps;
+    await removeLeftoverFolder(deps.dataDir, this.#jobDir);
     await mkdir(this.#jobDir, { recursive: true });
     const token = await deps.token();
     const repo = await Repository.open({
@@ -105,6 +108,7 @@ export class WorkbenchSite {
     options.onRepository?.(repo);
     const settings: SandboxConfig = options.searchOnly ? SEARCH_SETTINGS : sandboxSettings(deps.config);
     const commands = options.searchOnly ? NO_COMMANDS : await resolveRepoCommands(settings, (file) => regularFileText(repo.tree, file));
+    await reapJobSandboxes(deps.docker, this.#job.id, deps.log);
     const sandbox = await createSandbox(deps.docker, {
       owner: { jobId: this.#job.id, instance: deps.instance },
       image: settings.image ?? SANDBOX_IMAGE,

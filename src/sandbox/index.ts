@@ -19,7 +19,7 @@ export { type TreeContent, readTreeEntry } from "./host-files.ts";
 export { type ExecOutput, type ExecResult, type ExecResultKind, describeExecResult, succeeded } from "./exec-result.ts";
 export { SANDBOX_IMAGE, SandboxImageMissingError, assertImagePresent } from "./image.ts";
 export { LABELS, type SandboxOwner } from "./labels.ts";
-export { type ReapResult, reapContainers } from "./reap.ts";
+export { type ReapResult, reapContainers, reapJobSandboxes } from "./reap.ts";
 export { type ExecOptions, SandboxGoneError } from "./command-runner.ts";
 export { type CreateSandboxOptions, type Sandbox, SecretInSandboxError, createSandbox, withSandbox } from "./sandbox.ts";
 export {

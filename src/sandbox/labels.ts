@@ -22,3 +22,8 @@ export function ownerLabels(owner: SandboxOwner): Record<string, string> {
 export function instanceFilter(instance: string): { label: string[] } {
   return { label: [`${LABELS.app}=${APP_LABEL_VALUE}`, `${LABELS.instance}=${instance}`] };
 }
+
+/** Docker list filter for everything made for one job, by any worker instance. */
+export function jobFilter(jobId: string): { label: string[] } {
+  return { label: [`${LABELS.app}=${APP_LABEL_VALUE}`, `${LABELS.job}=${jobId}`] };
+}
