@@ -8,6 +8,7 @@ import { readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import { isActive, type JobQueue } from "./queue.ts";
+import { jobsFolder } from "../config/data-dir.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -29,7 +30,7 @@ export interface RetentionSweep {
 /** Deletes what is older than the retention period, once. */
 export async function pruneOldJobs(options: RetentionOptions): Promise<RetentionSweep> {
   const cutoff = new Date((options.now?.() ?? new Date()).getTime() - options.days * DAY_MS);
-  const jobsDir = path.join(options.dataDir, "jobs");
+  const jobsDir = jobsFolder(options.dataDir);
   const pruned = await options.queue.prune(cutoff);
   for (const id of pruned) await rm(path.join(jobsDir, id), { recursive: true, force: true });
   let folders = 0;

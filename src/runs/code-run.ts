@@ -54,7 +54,7 @@ export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => 
   try {
     return await steps(run);
   } catch (error) {
-    if (signal.aborted) return await stopped();
+    if (signal.aborted) return await endStopped(options, run);
     if (error instanceof WorkspaceRefusal) {
       await options.say(`I stopped: ${error.message}`);
       return ended({ state: "failed", error: "refused" });
@@ -66,11 +66,6 @@ export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => 
     throw error;
   } finally {
     await site.close();
-  }
-
-  async function stopped(): Promise<CodeRunResult> {
-    await options.say(stoppedBeforePushMessage(options.commandWord));
-    return ended({ state: "cancelled" });
   }
 }
 

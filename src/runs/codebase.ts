@@ -16,8 +16,9 @@ import { latestSnapshotCommit, RepositoryIndex, type BuildStats } from "../conte
 import { planningSettings, type RepoConfig } from "../config/repo-config.ts";
 import { codeBudgetOf, groundIn, type CodeContext } from "../planning/code-context.ts";
 import type { Job } from "../jobs/types.ts";
-import { GitignoreMatcher, Repository } from "../workspace/index.ts";
-import { jobFolder, removeLeftoverFolder } from "./job-folder.ts";
+import { Repository } from "../workspace/index.ts";
+import { jobFolder } from "../config/data-dir.ts";
+import { removeLeftoverFolder } from "./job-folder.ts";
 
 /** What a run needs to read a repository's code on the worker. */
 export interface CodeReader {
@@ -89,7 +90,7 @@ export async function openCodebase(reader: CodeReader, job: Job, branch: string,
 export async function indexClone(dataDir: string, repository: string, repo: Repository, log: Logger): Promise<{ index: RepositoryIndex; indexMs: number; previousCommit: string | null }> {
   const started = performance.now();
   const commit = await repo.head();
-  const ignore = await GitignoreMatcher.load(repo.tree, repo.gitdir);
+  const isIgnored = await repo.ignoreRules();
   const cacheDir = path.join(dataDir, "index");
   const latest = await latestSnapshotCommit(cacheDir, repository);
   const previousCommit = latest !== null && latest !== commit ? latest : null;
@@ -99,7 +100,7 @@ export async function indexClone(dataDir: string, repository: string, repo: Repo
     commit,
     cacheDir,
     ...(previousCommit ? { previous: { commit: previousCommit } } : {}),
-    isIgnored: (relative, isDirectory) => ignore.isIgnored(relative, isDirectory),
+    isIgnored,
     log: (message, details) => log.debug(details, message),
   });
   return { index, indexMs: Math.round(performance.now() - started), previousCommit };

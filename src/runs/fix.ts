@@ -27,7 +27,7 @@ import { LivePlanComment } from "./live-plan-comment.ts";
 import { planWithSite } from "./plan.ts";
 import { groundWorkbench } from "./codebase.ts";
 import { checkPush } from "./push-guard.ts";
-import { siteRunner, type RunnerServices } from "./site.ts";
+import { jobComment, siteRunner, type RunnerServices } from "./site.ts";
 import { jobOutcomeOf, type WorkbenchDeps } from "./workbench.ts";
 import { standardTools } from "../agent/tools/standard.ts";
 
@@ -68,8 +68,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
   const request = job.request;
   if (request.kind !== "fix") throw new Error(`runFixJob got a ${request.kind} job`);
   const ref = { owner: job.repo.owner, repo: job.repo.name, issueNumber: job.target.number };
-  const say = (body: string) =>
-    deps.octokit.rest.issues.createComment({ owner: ref.owner, repo: ref.repo, issue_number: ref.issueNumber, body: `${body}\n\n<sub>job \`${job.id}\`</sub>` });
+  const say = jobComment(deps.octokit, job);
   const frame = { deps, job, signal, model: deps.config.model ?? deps.llm.model, links: {}, commandWord: deps.config.command, say };
   return codeRun(frame, async (run) => {
     const { links } = run;

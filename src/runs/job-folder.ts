@@ -5,18 +5,14 @@
  */
 import { rm } from "node:fs/promises";
 import path from "node:path";
-
-/** `<dataDir>/jobs/<jobId>`, or `sub` inside it. */
-export function jobFolder(dataDir: string, jobId: string, ...sub: string[]): string {
-  return path.join(dataDir, "jobs", jobId, ...sub);
-}
+import { jobsFolder } from "../config/data-dir.ts";
 
 /**
  * Removes `folder` if an earlier attempt left it, and only when it lies strictly inside
  * `<dataDir>/jobs/` (a job id that would lead elsewhere is refused, never followed).
  */
 export async function removeLeftoverFolder(dataDir: string, folder: string): Promise<void> {
-  const jobs = path.resolve(dataDir, "jobs");
+  const jobs = path.resolve(jobsFolder(dataDir));
   const relative = path.relative(jobs, path.resolve(folder));
   if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative)) {
     throw new Error(`refusing to remove ${folder}: not inside ${jobs}`);

@@ -21,7 +21,7 @@ import { frameFunctionNames, indexFindings } from "../incidents/index-findings.t
 import { rcaProseNudge, rcaRepairMessage, rcaSystemPrompt, rcaTaskMessage, type RcaFinding } from "../incidents/rca-prompt.ts";
 import { indexClone } from "./codebase.ts";
 import { investigateIncident } from "./rca-investigate.ts";
-import { siteRunner, type RunnerServices } from "./site.ts";
+import { jobComment, siteRunner, type RunnerServices } from "./site.ts";
 import { WorkbenchSite, type Workbench, type WorkbenchDeps } from "./workbench.ts";
 
 export interface RcaJobDeps extends WorkbenchDeps {
@@ -47,9 +47,7 @@ export async function runRcaJob(deps: RcaJobDeps, job: Job, signal: AbortSignal)
   const ledger = new UsageLedger();
   const issueNumber = job.target.number;
   const site = new WorkbenchSite(deps, job);
-  const say = async (body: string) => {
-    await deps.octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: issueNumber, body: `${body}\n\n<sub>job \`${job.id}\`</sub>` });
-  };
+  const say = jobComment(deps.octokit, job);
   try {
     const investigation = await investigateIncident(job.repo, issueNumber, { octokit: deps.octokit, historyDays: deps.historyDays, commandWord: deps.commandWord });
     if (investigation.kind === "no-trace") {

@@ -125,6 +125,12 @@ async function withSite(
   return run({ octokit, config: loaded.config, llm: services.llm.client, bench });
 }
 
+/** Comments on the job's issue or pull request, with the job's id under the text. */
+export function jobComment(octokit: GitHubClient, job: Job): (body: string) => Promise<unknown> {
+  return (body) =>
+    octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body: `${body}\n\n<sub>job \`${job.id}\`</sub>` });
+}
+
 async function failWith(octokit: GitHubClient, job: Job, body: string, error = body): Promise<JobOutcome> {
   await octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body });
   return { state: "failed", error };

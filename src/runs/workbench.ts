@@ -19,7 +19,8 @@ import { describeChanges } from "../agent/changes.ts";
 import { AgentComputer } from "../agent/computer.ts";
 import type { AgentOutcome, ChangeReport } from "../agent/loop.ts";
 import { agentSystemPrompt } from "../agent/prompts.ts";
-import { jobFolder, removeLeftoverFolder } from "./job-folder.ts";
+import { jobFolder } from "../config/data-dir.ts";
+import { removeLeftoverFolder } from "./job-folder.ts";
 
 export interface WorkbenchDeps {
   docker: Docker;

@@ -93,9 +93,9 @@ export class Repository {
   }
 
   /** Git's ignore rules for the work tree as they are now (`.gitignore` files and `info/exclude`). */
-  async ignoreRules(): Promise<(relative: string) => Promise<boolean>> {
+  async ignoreRules(): Promise<(relative: string, isDirectory?: boolean) => Promise<boolean>> {
     const matcher = await GitignoreMatcher.load(this.tree, this.gitdir);
-    return (relative) => matcher.isIgnored(relative);
+    return (relative, isDirectory = false) => matcher.isIgnored(relative, isDirectory);
   }
 
   /** Clones shallow and single-branch, then creates or checks out the job's branch. */

@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { jobFolder, removeLeftoverFolder } from "../../src/runs/job-folder.ts";
+import { jobFolder } from "../../src/config/data-dir.ts";
+import { removeLeftoverFolder } from "../../src/runs/job-folder.ts";
 
 let dataDir: string;
 beforeEach(async () => {

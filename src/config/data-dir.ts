@@ -1,0 +1,15 @@
+/**
+ * The layout of `DROID_DATA_DIR` that more than one layer relies on: the job folders runs
+ * work in (`<dataDir>/jobs/<job id>`) and retention prunes.
+ */
+import path from "node:path";
+
+/** `<dataDir>/jobs`: one folder per job. */
+export function jobsFolder(dataDir: string): string {
+  return path.join(dataDir, "jobs");
+}
+
+/** `<dataDir>/jobs/<jobId>`, or `sub` inside it. */
+export function jobFolder(dataDir: string, jobId: string, ...sub: string[]): string {
+  return path.join(jobsFolder(dataDir), jobId, ...sub);
+}
