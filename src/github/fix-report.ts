@@ -96,9 +96,9 @@ export function pullRequestBody(input: {
   return body.length > MAX_COMMENT_CHARS ? `${body.slice(0, MAX_COMMENT_CHARS - 200)}\n\n_(cut to fit GitHub's size limit)_` : body;
 }
 
-export function resultComment(input: {
+export interface ResultInput {
   outcome: AgentOutcome;
-  pullRequest: { number: number; draft: boolean; created: boolean } | null;
+  pullRequest: PullRequestLine | null;
   pushed: boolean;
   tests: string;
   figures: RunFigures;
@@ -107,27 +107,63 @@ export function resultComment(input: {
   /** The plan as the run left it: what was done and what was not. */
   plan: Plan;
   /** The files the run changed, pushed or not. */
-  changes: ChangeReport;
+  changes: Pick<ChangeReport, "files">;
   /** The job's second attempt or later: an earlier one was interrupted. */
   restarted?: boolean;
-}): string {
-  const lines = [describeOutcome(input.outcome, input.commandWord)];
-  if (input.restarted) lines.push(restartedMessage());
-  if (input.pullRequest) {
-    const state = input.pullRequest.draft ? "a draft" : "ready for review";
-    lines.push(`${input.pullRequest.created ? "Opened" : "Updated"} #${input.pullRequest.number} (${state}).`);
-  } else if (input.reasonNotPushed) {
-    lines.push(`Nothing was pushed: ${input.reasonNotPushed}.`);
-  }
-  lines.push("", ...progressLines(input.plan));
+}
+
+/** The pull request as the closing comment names it. */
+export interface PullRequestLine {
+  number: number;
+  draft: boolean;
+  created: boolean;
+}
+
+/**
+ * The closing comment without its pull-request line: plain text a run records before its
+ * push, so that a retry can post it once the pull request exists.
+ */
+export interface ClosingReport {
+  jobId: string;
+  lead: string[];
+  reasonNotPushed: string | null;
+  rest: string[];
+}
+
+/** The closing comment of a fix run on its issue. */
+export function resultComment(input: ResultInput): string {
+  return closingComment(closingReport(input), input.pullRequest);
+}
+
+export function closingReport(input: Omit<ResultInput, "pullRequest">): ClosingReport {
+  const lead = [describeOutcome(input.outcome, input.commandWord)];
+  if (input.restarted) lead.push(restartedMessage());
+  const rest = ["", ...progressLines(input.plan)];
   if (!input.pushed && input.changes.files.length > 0) {
     const files = input.changes.files.map((f) => `${inlineCode(f.path, 300)} (${f.status})`).join(", ");
     const keep = input.outcome.kind === "cancelled" ? " Set `fix.pushPartialWorkOnStop: true` in `.github/droid.yml` to keep a stopped run's work as a draft pull request." : "";
-    lines.push(`**Changed but not pushed** (discarded with the sandbox): ${files}.${keep}`);
+    rest.push(`**Changed but not pushed** (discarded with the sandbox): ${files}.${keep}`);
   }
-  lines.push("", input.tests, "");
-  lines.push(`**Next:** ${nextStep(input.outcome, input.commandWord)}`, "", `<sub>${formatUsd(input.figures.costUsd)} · ${formatDuration(input.figures.durationMs)} · job \`${input.figures.jobId}\`</sub>`);
-  return lines.join("\n");
+  rest.push("", input.tests, "");
+  rest.push(`**Next:** ${nextStep(input.outcome, input.commandWord)}`, "", `<sub>${formatUsd(input.figures.costUsd)} · ${formatDuration(input.figures.durationMs)} · job \`${input.figures.jobId}\`</sub>`);
+  return { jobId: input.figures.jobId, lead, reasonNotPushed: input.reasonNotPushed, rest };
+}
+
+/** The closing comment from its report and the pull request it opened or updated (if any). */
+export function closingComment(report: ClosingReport, pullRequest: PullRequestLine | null): string {
+  const lines = [...report.lead];
+  if (pullRequest) {
+    const state = pullRequest.draft ? "a draft" : "ready for review";
+    lines.push(`${pullRequest.created ? "Opened" : "Updated"} #${pullRequest.number} (${state}).`);
+  } else if (report.reasonNotPushed) {
+    lines.push(`Nothing was pushed: ${report.reasonNotPushed}.`);
+  }
+  return [...lines, ...report.rest, resultMarker(report.jobId)].join("\n");
+}
+
+/** Hidden in a fix run's closing comment: a retry of the job finds it and does not post a second one. */
+export function resultMarker(jobId: string): string {
+  return `<!-- droid:result ${jobId} -->`;
 }
 
 /** Which subtasks were done, and which were not (with their state). */

@@ -12,13 +12,32 @@ export function interruptedMessage({ job, reason }: InterruptedJob, commandWord:
     reason === "pushed"
       ? "It had already pushed to its branch, so I did not restart it on my own."
       : reason === "attempts-exhausted"
-        ? `It was interrupted ${job.attempts} times, so I stopped retrying it.`
+        ? `It was interrupted ${job.attempts} times${stepName(job.links.step)}, so I stopped retrying it.`
         : "This kind of job is not restarted on its own.";
   return [
     `Droid's \`${job.request.kind}\` job (\`${job.id}\`) was interrupted: ${job.error ?? "its process stopped"}.`,
     why,
     howToResume(job, commandWord),
   ].join(" ");
+}
+
+/** Where the last attempt was when it stopped, as words (`runs/` records the step). */
+const STEP_WORDS: Record<string, string> = {
+  plan: "reading the plan",
+  clone: "cloning the repository",
+  sandbox: "starting the sandbox",
+  setup: "running the repository's setup",
+  agent: "working on the change",
+  commit: "committing",
+  push: "pushing",
+  "pull-request": "opening the pull request",
+  replies: "answering the review threads",
+  report: "writing the closing comment",
+};
+
+function stepName(step: string | undefined): string {
+  const words = step === undefined ? undefined : STEP_WORDS[step];
+  return words ? ` (the last time while ${words})` : "";
 }
 
 /** One sentence for the human: how to pick the work up again. */

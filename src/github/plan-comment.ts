@@ -224,6 +224,12 @@ const CommentRow = z.object({ id: z.number(), body: z.string().optional(), user:
  * carries the marker. Comments by anyone else are ignored, so a plan cannot be forged.
  */
 export async function findPlanComment(octokit: ProbotOctokit, ref: IssueRef, botLogin: string): Promise<FoundPlanComment | null> {
+  const found = await findOwnComment(octokit, ref, botLogin, PLAN_MARKER_PREFIX);
+  return found ? { ...found, parsed: parsePlanComment(found.body) } : null;
+}
+
+/** Droid's first comment on the issue whose body holds `marker`, or null. */
+export async function findOwnComment(octokit: ProbotOctokit, ref: IssueRef, botLogin: string, marker: string): Promise<{ id: number; body: string } | null> {
   const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, {
     owner: ref.owner,
     repo: ref.repo,
@@ -233,8 +239,8 @@ export async function findPlanComment(octokit: ProbotOctokit, ref: IssueRef, bot
   for await (const page of pages) {
     for (const raw of page.data) {
       const row = CommentRow.parse(raw);
-      if (row.user?.login !== botLogin || row.body === undefined || !row.body.includes(PLAN_MARKER_PREFIX)) continue;
-      return { id: row.id, body: row.body, parsed: parsePlanComment(row.body) };
+      if (row.user?.login !== botLogin || row.body === undefined || !row.body.includes(marker)) continue;
+      return { id: row.id, body: row.body };
     }
   }
   return null;

@@ -4,7 +4,7 @@
  * ("corrupt-record") instead of a half-valid object travelling through the worker.
  */
 import { z } from "zod";
-import type { JobLinks, JobRequest, RepoRef, Target } from "./types.ts";
+import type { JobLinks, JobOutcome, JobRequest, RepoRef, Target } from "./types.ts";
 
 /** Not strict: a record written before clone URLs were built from the configured host carries a `cloneUrl`, which is dropped. */
 export const repoRefSchema = z.object({
@@ -53,7 +53,19 @@ export const jobLinksSchema = z.object({
   pullRequestNumber: z.number().int().optional(),
   branch: z.string().optional(),
   pushed: z.boolean().optional(),
+  step: z.string().optional(),
+  checkpoint: z.record(z.string(), z.unknown()).optional(),
+  resultCommentId: z.number().int().optional(),
+  answered: z.array(z.number().int()).optional(),
 }) satisfies z.ZodType<JobLinks>;
+
+/** How a job ended (`JobOutcome`), as a run records it ahead of time in its checkpoint. */
+export const jobOutcomeSchema = z.discriminatedUnion("state", [
+  z.object({ state: z.literal("succeeded") }),
+  z.object({ state: z.literal("failed"), error: z.string() }),
+  z.object({ state: z.literal("cancelled") }),
+  z.object({ state: z.literal("interrupted"), error: z.string() }),
+]) satisfies z.ZodType<JobOutcome>;
 
 export const jobStateSchema = z.enum(["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]);
 

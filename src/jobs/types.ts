@@ -64,10 +64,22 @@ export interface JobLinks {
   pullRequestNumber?: number;
   branch?: string;
   /**
-   * Set (before the first push) once the job has pushed or is about to push to `branch`:
-   * from then on an interrupted run is not re-queued automatically, it is reported.
+   * Set (before the first push) once the job has pushed or is about to push to `branch`.
+   * Without a `checkpoint` an interrupted run is then reported, not re-queued.
    */
   pushed?: boolean;
+  /** The step the run was in when this was last written (`runs/steps.ts` names them): a retry that keeps failing names it. */
+  step?: string;
+  /**
+   * What the run recorded before its push so that a retry can finish the work without
+   * redoing it (the commit pushed, the texts to publish). Opaque to the queue: the
+   * runner of the kind parses it. Cleared when a retry starts over.
+   */
+  checkpoint?: Readonly<Record<string, unknown>>;
+  /** The closing comment the run posted (a retry never posts a second one). */
+  resultCommentId?: number;
+  /** Review comments already answered by the run (a retry answers only the others). */
+  answered?: number[];
 }
 
 /** Everything needed to create a job. */

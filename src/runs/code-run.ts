@@ -20,6 +20,12 @@ export interface CodeRunResult {
   links: JobLinks;
 }
 
+/**
+ * The steps of a code run with effects outside the process, in order. The job records the
+ * one it is in (`links.step`); a job that keeps dying names it when it gives up.
+ */
+export type RunStep = "plan" | "clone" | "sandbox" | "setup" | "agent" | "commit" | "push" | "pull-request" | "replies" | "report";
+
 export interface CodeRun {
   job: Job;
   ledger: UsageLedger;
@@ -28,6 +34,8 @@ export interface CodeRun {
   figures: () => RunFigures;
   started: number;
   now: () => number;
+  /** Records that the run entered `step` (durably, before the step's effects). */
+  step(step: RunStep): Promise<void>;
   /** The result with the cost so far and the links recorded. */
   ended(outcome: JobOutcome): CodeRunResult;
 }
@@ -41,6 +49,8 @@ export interface CodeRunOptions {
   commandWord: string;
   /** Posts a comment where the run was asked for (the issue, or the pull request). */
   say: (body: string) => Promise<unknown>;
+  /** Records progress in the job store (links are merged into the job's); absent in tests without a store. */
+  record?: (patch: { links?: JobLinks; costUsd?: number }) => Promise<void>;
 }
 
 export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => Promise<CodeRunResult>): Promise<CodeRunResult> {
@@ -48,9 +58,15 @@ export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => 
   const now = deps.now ?? Date.now;
   const started = now();
   const ledger = new UsageLedger();
-  const site = new WorkbenchSite(deps, job);
-  const ended = (outcome: JobOutcome): CodeRunResult => ({ outcome, costUsd: ledger.costUsd, links: options.links });
-  const run: CodeRun = { job, ledger, links: options.links, site, started, now, ended, figures: runFigures({ ledger, model: options.model, started, now, jobId: job.id }) };
+  const step = async (name: RunStep) => {
+    options.links.step = name;
+    deps.log.info({ step: name }, "step");
+    await options.record?.({ links: { step: name } });
+  };
+  const site = new WorkbenchSite(deps, job, step);
+  // What earlier attempts of the job spent (recorded with their checkpoint) counts too.
+  const ended = (outcome: JobOutcome): CodeRunResult => ({ outcome, costUsd: job.costUsd + ledger.costUsd, links: options.links });
+  const run: CodeRun = { job, ledger, links: options.links, site, started, now, ended, step, figures: runFigures({ ledger, model: options.model, started, now, jobId: job.id }) };
   try {
     return await steps(run);
   } catch (error) {

@@ -6,11 +6,11 @@
 import type Docker from "dockerode";
 import type { Logger } from "pino";
 import type { RepoConfig } from "../config/repo-config.ts";
-import { describeOutcome, pullRequestBody, resultComment, testLine } from "../github/fix-report.ts";
+import { closingReport, describeOutcome, pullRequestBody, resultComment, testLine } from "../github/fix-report.ts";
 import type { PermissionGate } from "../github/gate.ts";
 import type { GitHubClient } from "../github/octokit.ts";
 import { findPlanComment } from "../github/plan-comment.ts";
-import { findDroidPullRequest, publishPullRequest, type PullRequestRef } from "../github/pull-request.ts";
+import { findDroidPullRequest } from "../github/pull-request.ts";
 import { pushRefusalDetails, pushRefusalReason } from "../github/push-refusal.ts";
 import { IssueSteering } from "../github/steering.ts";
 import { scrubSecrets } from "../github/text.ts";
@@ -22,8 +22,10 @@ import { branchNameFor } from "../workspace/index.ts";
 import { LivePlan } from "../agent/live-plan.ts";
 import { runAgent, type AgentOutcome } from "../agent/loop.ts";
 import { fixTaskMessage, type FixIssue } from "../agent/prompts.ts";
-import { codeRun, commitWork, endStopped, type CodeRunResult } from "./code-run.ts";
-import { LivePlanComment } from "./live-plan-comment.ts";
+import { codeRun, commitWork, endStopped, type CodeRun, type CodeRunResult } from "./code-run.ts";
+import { STARTING_OVER, landedCheckpoint } from "./checkpoint.ts";
+import { fixPublicationSchema, publishFix, type FixPublication } from "./fix-publication.ts";
+import { LivePlanComment, editLivePlan } from "./live-plan-comment.ts";
 import { planWithSite } from "./plan.ts";
 import { groundWorkbench } from "./codebase.ts";
 import { checkPush } from "./push-guard.ts";
@@ -50,10 +52,10 @@ export interface FixJobDeps {
   /** Makes the plan when the issue has none yet; resolves to its outcome. */
   makePlan: () => Promise<JobOutcome>;
   /**
-   * Records the job's links durably right before its first push (`links.pushed`): an
-   * interrupted run that may have pushed is then reported, not re-run (restart recovery).
+   * Records progress in the job store: the step the run is in, and right before its push
+   * the checkpoint (`links.pushed` and what to publish) a retry finishes the job from.
    */
-  beforePush?: (links: JobLinks) => Promise<void>;
+  record?: (patch: { links?: JobLinks; costUsd?: number }) => Promise<void>;
   log: Logger;
   now?: () => number;
   /** Minimum time between live edits of the plan comment. */
@@ -69,10 +71,17 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
   if (request.kind !== "fix") throw new Error(`runFixJob got a ${request.kind} job`);
   const ref = { owner: job.repo.owner, repo: job.repo.name, issueNumber: job.target.number };
   const say = jobComment(deps.octokit, job);
-  const frame = { deps, job, signal, model: deps.config.model ?? deps.llm.model, links: {}, commandWord: deps.config.command, say };
+  const links: JobLinks = {};
+  const record = async (patch: { links?: JobLinks; costUsd?: number }) => deps.record?.(patch);
+  const frame = { deps, job, signal, model: deps.config.model ?? deps.llm.model, links, commandWord: deps.config.command, say, record };
   return codeRun(frame, async (run) => {
-    const { links } = run;
+    // 0. A retry of a job whose push landed publishes what it recorded; any other retry starts over.
+    const landed = await landedCheckpoint(job, fixPublicationSchema, deps);
+    if (landed) return await resumePublication(deps, job, run, landed);
+    if (job.links.checkpoint !== undefined) await record({ links: { ...STARTING_OVER } });
+
     // 1. The plan, read from GitHub itself (made first when there is none).
+    await run.step("plan");
     let found = await findPlanComment(deps.octokit, ref, deps.botLogin);
     if (!found?.parsed) {
       const planned = await deps.makePlan();
@@ -128,6 +137,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
     await live.update(true);
 
     // 4. The agent.
+    await run.step("agent");
     const steering = new IssueSteering({
       octokit: deps.octokit,
       repo: job.repo,
@@ -189,51 +199,92 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       await say(scrubSecrets(`${describeOutcome(outcome, deps.config.command)}\n\n${details}`, [...opening.bench.secrets, ...check.found]));
       return run.ended({ state: "failed", error: `not pushed: ${pushRefusalReason(check.refusal)}` });
     }
-    let pr: (PullRequestRef & { created: boolean }) | null = null;
-    if (reasonNotPushed === null) {
-      const commitId = await commitWork(repo, deps.octokit, { botLogin: deps.botLogin, requester: job.requester, message: commitMessage(issue.title, ref.issueNumber, outcome) });
-      if (commitId) {
-        links.pushed = true;
-        await deps.beforePush?.(links);
-        await repo.push();
-      }
-      const testsPass = outcome.lastTestRun?.summary.ok ?? !computer.hasTests;
-      pr = await publishPullRequest(
-        deps.octokit,
-        job.repo,
-        {
-          title: issue.title,
-          body: pullRequestBody({
-            issueNumber: ref.issueNumber,
-            summary: outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, deps.config.command),
-            plan: plan.plan,
-            outcome,
-            commandWord: deps.config.command,
-            tests,
-            changes,
-            figures: run.figures(),
-            planCommentUrl: `https://github.com/${ref.owner}/${ref.repo}/issues/${ref.issueNumber}#issuecomment-${found.id}`,
-          }),
-          draft: !(outcome.kind === "finished" && testsPass),
-          branch: repo.branch,
-          base: job.repo.defaultBranch,
-          labels: ["droid"],
-        },
-        existingPr,
-      );
-      links.pullRequestNumber = pr.number;
-      live.pullRequest = pr.number;
-    }
     live.phase = outcome.kind === "finished" ? "✅ Done" : outcome.kind === "cancelled" ? "⏹️ Stopped" : "⚠️ Ended early";
-    await live.update(true);
-    await deps.octokit.rest.issues.createComment({
-      owner: ref.owner,
-      repo: ref.repo,
-      issue_number: ref.issueNumber,
-      body: resultComment({ outcome, pullRequest: pr, pushed: pr !== null, tests, figures: run.figures(), commandWord: deps.config.command, reasonNotPushed, plan: plan.plan, changes, restarted: job.attempts > 1 }),
-    });
+    const closing = { outcome, pushed: reasonNotPushed === null, tests, figures: run.figures(), commandWord: deps.config.command, reasonNotPushed, plan: plan.plan, changes, restarted: job.attempts > 1 };
+    if (reasonNotPushed !== null) {
+      await live.update(true);
+      await deps.octokit.rest.issues.createComment({ owner: ref.owner, repo: ref.repo, issue_number: ref.issueNumber, body: resultComment({ ...closing, pullRequest: null }) });
+      return run.ended(jobOutcomeOf(outcome));
+    }
+    await run.step("commit");
+    const committed = await commitWork(repo, deps.octokit, { botLogin: deps.botLogin, requester: job.requester, message: commitMessage(issue.title, ref.issueNumber, outcome) });
+    const testsPass = outcome.lastTestRun?.summary.ok ?? !computer.hasTests;
+    const publication: FixPublication = {
+      kind: "fix",
+      branch: repo.branch,
+      commit: committed ?? (await repo.head()),
+      existingPullRequest: existingPr?.number ?? null,
+      pullRequest: {
+        title: issue.title,
+        body: pullRequestBody({
+          issueNumber: ref.issueNumber,
+          summary: outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, deps.config.command),
+          plan: plan.plan,
+          outcome,
+          commandWord: deps.config.command,
+          tests,
+          changes,
+          figures: run.figures(),
+          planCommentUrl: `https://github.com/${ref.owner}/${ref.repo}/issues/${ref.issueNumber}#issuecomment-${found.id}`,
+        }),
+        draft: !(outcome.kind === "finished" && testsPass),
+      },
+      planComment: { id: found.id, ...live.state() },
+      closing: closingReport(closing),
+      outcome: jobOutcomeOf(outcome),
+    };
+    // Recorded before the push: a retry after it publishes this instead of running the agent again.
+    links.pushed = true;
+    await record({ links: { ...links, checkpoint: publication }, costUsd: job.costUsd + run.ledger.costUsd });
+    await run.step("push");
+    if (committed) await repo.push();
+    await publishFix(
+      {
+        octokit: deps.octokit,
+        job,
+        botLogin: deps.botLogin,
+        links,
+        record: (patch) => record({ links: patch }),
+        step: run.step,
+        finalPlanEdit: async (number) => {
+          live.pullRequest = number;
+          await live.update(true);
+        },
+        resumed: false,
+        log: deps.log,
+      },
+      publication,
+      existingPr,
+    );
     return run.ended(jobOutcomeOf(outcome));
   });
+}
+
+/** A retry of a job whose push landed: the pull request, the plan comment's last state and the closing comment, without the agent. */
+async function resumePublication(deps: FixJobDeps, job: Job, run: CodeRun, p: FixPublication): Promise<FixJobResult> {
+  const ref = { owner: job.repo.owner, repo: job.repo.name, issueNumber: job.target.number };
+  Object.assign(run.links, { branch: p.branch, pushed: true, planCommentId: p.planComment.id });
+  if (job.links.resultCommentId !== undefined) run.links.resultCommentId = job.links.resultCommentId;
+  const stored = (await findPlanComment(deps.octokit, ref, deps.botLogin))?.parsed?.stored ?? null;
+  const target = { octokit: deps.octokit, ref, commentId: p.planComment.id, commandWord: deps.config.command, log: deps.log };
+  await publishFix(
+    {
+      octokit: deps.octokit,
+      job,
+      botLogin: deps.botLogin,
+      links: run.links,
+      record: async (links) => deps.record?.({ links }),
+      step: run.step,
+      finalPlanEdit: async (pullRequest) => {
+        if (stored) await editLivePlan({ ...target, stored }, { ...p.planComment, pullRequest });
+      },
+      resumed: true,
+      log: deps.log,
+    },
+    p,
+    null,
+  );
+  return run.ended(p.outcome);
 }
 
 /** The issue for the task message, with its author's access as the one write-access check answers it (bots never write). */
@@ -268,7 +319,7 @@ export function fixRunner(services: RunnerServices): JobRunner {
           await context.progress({ costUsd: planned.costUsd, links: planned.links });
           return planned.outcome;
         },
-        beforePush: (links) => context.progress({ links }),
+        record: (patch) => context.progress(patch),
         ...services.tuning,
       },
       job,

@@ -8,8 +8,8 @@ import type { Logger } from "pino";
 import { executionLines, type RunFigures } from "../github/fix-report.ts";
 import type { GitHubClient } from "../github/octokit.ts";
 import { executionLinesOf, renderPlanComment, type FoundPlanComment, type IssueRef } from "../github/plan-comment.ts";
-import type { LivePlan } from "../agent/live-plan.ts";
-import type { StoredPlan } from "../planning/schema.ts";
+import type { LivePlan, PlanRevision } from "../agent/live-plan.ts";
+import type { Plan, StoredPlan } from "../planning/schema.ts";
 
 export interface LivePlanCommentOptions {
   octokit: GitHubClient;
@@ -51,25 +51,47 @@ export class LivePlanComment {
     return this.#edits;
   }
 
+  /** The comment's state now, as plain data (a run records it before its push). */
+  state(): LivePlanState {
+    const o = this.#o;
+    return { plan: o.plan.plan, revisions: [...o.plan.revisions], phase: this.#phase, figures: o.figures() };
+  }
+
   async #send(): Promise<void> {
     const o = this.#o;
-    const body = renderPlanComment({
-      stored: { ...o.stored, plan: o.plan.plan },
-      changes: null,
-      contextNotes: [],
-      footer: null,
-      commandWord: o.commandWord,
-      execution: executionLines({
-        phase: this.#phase,
-        figures: o.figures(),
-        revisions: o.plan.revisions,
-        pullRequest: this.#pullRequest ? { number: this.#pullRequest, url: "" } : null,
-      }),
-    });
-    await o.octokit.rest.issues
-      .updateComment({ owner: o.ref.owner, repo: o.ref.repo, comment_id: o.commentId, body })
-      .catch((error: unknown) => o.log.warn({ err: error }, "could not update the live plan comment"));
+    await editLivePlan(o, { ...this.state(), pullRequest: this.#pullRequest });
   }
+}
+
+/** The plan comment's execution state: subtask states, revisions, phase and figures. */
+export interface LivePlanState {
+  plan: Plan;
+  revisions: PlanRevision[];
+  phase: string;
+  figures: RunFigures;
+}
+
+/** Edits the plan comment to show `state` (a failed edit is logged). */
+export async function editLivePlan(
+  target: { octokit: GitHubClient; ref: IssueRef; commentId: number; stored: StoredPlan; commandWord: string; log: Logger },
+  state: LivePlanState & { pullRequest: number | null },
+): Promise<void> {
+  const body = renderPlanComment({
+    stored: { ...target.stored, plan: state.plan },
+    changes: null,
+    contextNotes: [],
+    footer: null,
+    commandWord: target.commandWord,
+    execution: executionLines({
+      phase: state.phase,
+      figures: state.figures,
+      revisions: state.revisions,
+      pullRequest: state.pullRequest ? { number: state.pullRequest, url: "" } : null,
+    }),
+  });
+  await target.octokit.rest.issues
+    .updateComment({ owner: target.ref.owner, repo: target.ref.repo, comment_id: target.commentId, body })
+    .catch((error: unknown) => target.log.warn({ err: error }, "could not update the live plan comment"));
 }
 
 /** Adds one line under "Execution" of a finished plan comment (a revision pushed later, for example). */

@@ -22,8 +22,11 @@ interface JobKindEntry {
   resumeBlocker: (job: Job) => ResumeBlocker;
 }
 
-/** Running again could push over what the first attempt pushed. */
-const blockedOncePushed = (job: Job): ResumeBlocker => (job.links.pushed ? "pushed" : null);
+/**
+ * Running again could push over what an earlier attempt pushed — unless that attempt
+ * recorded what it was publishing (its checkpoint): the retry then finishes from there.
+ */
+const blockedOncePushed = (job: Job): ResumeBlocker => (job.links.pushed && job.links.checkpoint === undefined ? "pushed" : null);
 
 const JOB_KINDS: Record<JobKind, JobKindEntry> = {
   // The plan comment is upserted: running again edits it.

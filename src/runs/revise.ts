@@ -14,21 +14,22 @@ import type { GitHubClient } from "../github/octokit.ts";
 import { findPlanComment } from "../github/plan-comment.ts";
 import { loadReviewThreads, type ReviewThread } from "../github/review-threads.ts";
 import { patchBlock, pushRefusalDetails, pushRefusalReason } from "../github/push-refusal.ts";
-import { readRevisions, resolveThreads, revisionLine, threadReply, withRevision, type RevisionDelivery } from "../github/revision-report.ts";
+import { readRevisions, revisionLine, threadReply, type RevisionDelivery } from "../github/revision-report.ts";
 import { scrubSecrets } from "../github/text.ts";
-import type { Job } from "../jobs/types.ts";
+import type { Job, JobLinks } from "../jobs/types.ts";
 import type { JobRunner } from "../jobs/worker.ts";
 import type { LlmClient } from "../llm/index.ts";
 import { describeRepoCommands } from "../sandbox/index.ts";
-import { BranchConflict, WorkspaceRefusal } from "../workspace/index.ts";
+import { BranchConflict, WorkspaceRefusal, type PushResult } from "../workspace/index.ts";
 import { LivePlan } from "../agent/live-plan.ts";
 import { runAgent, type AgentOutcome, type ChangeReport } from "../agent/loop.ts";
 import { reviewText, reviseTaskMessage } from "../agent/revise-prompt.ts";
 import { revisionChecklist } from "../agent/revision-checklist.ts";
 import { ThreadAnswers } from "../agent/thread-answers.ts";
 import { groundWorkbench } from "./codebase.ts";
-import { codeRun, commitWork, endStopped, type CodeRunResult } from "./code-run.ts";
-import { noteInPlanComment } from "./live-plan-comment.ts";
+import { STARTING_OVER, landedCheckpoint } from "./checkpoint.ts";
+import { codeRun, commitWork, endStopped, type CodeRun, type CodeRunResult } from "./code-run.ts";
+import { publishRevision, revisionPublicationSchema, type RevisionPublication, type RevisionPublishContext } from "./revise-publication.ts";
 import { checkPush } from "./push-guard.ts";
 import { siteRunner, type RunnerServices } from "./site.ts";
 import { jobOutcomeOf, type Workbench, type WorkbenchDeps } from "./workbench.ts";
@@ -40,9 +41,13 @@ export interface ReviseJobDeps extends WorkbenchDeps {
   botLogin: string;
   log: Logger;
   now?: () => number;
+  /** Records progress in the job store: the step, and right before the push the checkpoint a retry finishes from. */
+  record?: (patch: { links?: JobLinks; costUsd?: number }) => Promise<void>;
 }
 
 export type ReviseJobResult = CodeRunResult;
+
+type PushedDelivery = Extract<RevisionDelivery, { kind: "pushed" }>;
 
 /** The issue a Droid branch was made for: `droid/<n>-…`. */
 export function issueOfBranch(branch: string): number | null {
@@ -58,10 +63,33 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
   const pullNumber = job.target.number;
   const say = (body: string) => deps.octokit.rest.issues.createComment({ ...common, issue_number: pullNumber, body: `${body}\n\n<sub>Droid · job \`${job.id}\`</sub>` });
   const commanded = request.instructions.trim() !== "";
-  const frame = { deps, job, signal, model: deps.config.model ?? deps.llm.model, links: { pullRequestNumber: pullNumber, branch: request.branch }, commandWord: word, say };
+  const links: JobLinks = { pullRequestNumber: pullNumber, branch: request.branch };
+  const record = async (patch: { links?: JobLinks; costUsd?: number }) => deps.record?.(patch);
+  const frame = { deps, job, signal, model: deps.config.model ?? deps.llm.model, links, commandWord: word, say, record };
+  const publishing = (run: CodeRun, resumed: boolean): RevisionPublishContext => ({
+    octokit: deps.octokit,
+    job: { ...job, request },
+    botLogin: deps.botLogin,
+    commandWord: word,
+    resolveReviewThread: deps.config.resolveReviewThread,
+    links,
+    record: (patch) => record({ links: patch }),
+    step: run.step,
+    say,
+    resumed,
+    log: deps.log,
+  });
 
   return codeRun(frame, async (run) => {
-    const { links } = run;
+    // 0. A retry of a job whose push landed answers the threads from what it recorded; any other retry starts over.
+    const landed = await landedCheckpoint(job, revisionPublicationSchema, deps);
+    if (landed) {
+      links.answered = job.links.answered ?? [];
+      await publishRevision(publishing(run, true), landed, null);
+      return run.ended(landed.outcome);
+    }
+    if (job.links.checkpoint !== undefined) await record({ links: { ...STARTING_OVER } });
+
     // 1. The pull request as it is now, and the threads to answer.
     const { data: pr } = await deps.octokit.rest.pulls.get({ ...common, pull_number: pullNumber });
     if (pr.state !== "open") {
@@ -97,6 +125,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     const code = await groundWorkbench({ dataDir: deps.dataDir, repository: `${common.owner}/${common.repo}`, repo: bench.repo, text: reviewText(generalRequest, threads), config: deps.config, log: deps.log });
 
     // 4. The agent, with one extra tool: the answer per thread.
+    await run.step("agent");
     const answers = new ThreadAnswers(threads);
     const checklist = new LivePlan(revisionChecklist(threads, generalRequest));
     const outcome = await runAgent({
@@ -135,28 +164,46 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     // others' commits kept), then answer every thread.
     const changes = await bench.inspect();
     const check = changes.files.length > 0 ? await checkPush(bench.repo, changes, deps.config) : null;
-    const delivery: RevisionDelivery = check?.kind === "refused" ? { kind: "refused", refusal: check.refusal } : await deliver(bench, changes, outcome, { fork: fromFork, repoUrl: pr.base.repo.html_url });
     const secrets = [...bench.secrets, ...(check?.kind === "refused" ? check.found : [])];
-    if (delivery.kind === "pushed") links.branch = bench.repo.branch;
     const runEnded = `${describeOutcome(outcome, word)} ${testLine(outcome.lastTestRun, bench.computer.hasTests)}`;
-    await replyAll(threads, (t) => replyBody(t, answers.get(t), delivery, runEnded, missingPaths.has(t.path), secrets));
-    if (delivery.kind === "pushed" && deps.config.resolveReviewThread) {
-      const changed = threads.filter((t) => answers.get(t)?.changed).map((t) => t.rootId);
-      await resolveThreads(deps.octokit, { ...common, pullNumber }, changed).catch((error: unknown) => deps.log.warn({ err: error }, "could not resolve review threads"));
-    }
-
-    // 6. The PR body's status section, and a PR comment when no thread carries the answer.
     const summary = scrubSecrets(outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, word), secrets);
+    const changed = threads.filter((t) => answers.get(t)?.changed).length;
+    const publication = (delivery: PushedDelivery): RevisionPublication => ({
+      kind: "revise",
+      branch: bench.repo.branch,
+      commit: delivery.sha,
+      replies: threads.map((t) => ({ rootId: t.rootId, replyToId: t.replyToId, body: replyBody(t, answers.get(t), delivery, runEnded, missingPaths.has(t.path), secrets), resolve: answers.get(t)?.changed === true })),
+      revisionLine: revisionLine({ date: new Date(run.now()), requester: job.requester, reviewId: request.reviewId, delivery, threads: threads.length, changed, summary, costUsd: run.figures().costUsd }),
+      planNote: planRef && planFound ? { issueNumber: planRef.issueNumber, line: `- Revised in #${pullNumber}${request.reviewId ? ` for review ${request.reviewId}` : ""}: [\`${delivery.sha.slice(0, 7)}\`](${delivery.url}) (@${job.requester})` } : null,
+      notice: noticeOf(delivery),
+      outcome: jobOutcomeOf(outcome),
+    });
+    const noticeOf = (delivery: RevisionDelivery) => {
+      const notice = generalNotice({ delivery, changes, threads: threads.length, summary, runEnded, outcome, commandWord: word, requester: job.requester });
+      return notice === null ? null : scrubSecrets(notice, secrets);
+    };
+    await run.step("commit");
+    let recorded: RevisionPublication | null = null;
+    const delivery: RevisionDelivery =
+      check?.kind === "refused"
+        ? { kind: "refused", refusal: check.refusal }
+        : await deliver(bench, changes, outcome, { fork: fromFork, repoUrl: pr.base.repo.html_url }, async (pushing) => {
+            // Recorded before the push: a retry after it answers the threads instead of running the agent again.
+            recorded = publication(pushing);
+            links.pushed = true;
+            links.branch = bench.repo.branch;
+            await record({ links: { ...links, checkpoint: recorded }, costUsd: job.costUsd + run.ledger.costUsd });
+            await run.step("push");
+          });
+
+    // 5. Answer every thread, note the revision in the PR body and the plan comment.
     if (delivery.kind === "pushed") {
-      const line = revisionLine({ date: new Date(run.now()), requester: job.requester, reviewId: request.reviewId, delivery, threads: threads.length, changed: threads.filter((t) => answers.get(t)?.changed).length, summary, costUsd: run.figures().costUsd });
-      await deps.octokit.rest.pulls.update({ ...common, pull_number: pullNumber, body: withRevision(pr.body, line) });
-      if (planFound && planRef) {
-        const noted = `- Revised in #${pullNumber}${request.reviewId ? ` for review ${request.reviewId}` : ""}: [\`${delivery.sha.slice(0, 7)}\`](${delivery.url}) (@${job.requester})`;
-        await noteInPlanComment(deps.octokit, planRef, planFound, noted, { commandWord: word, log: deps.log });
-      }
+      await publishRevision(publishing(run, false), recorded ?? publication(delivery), { threads, pullRequestBody: pr.body, planComment: planFound });
+      return run.ended(jobOutcomeOf(outcome));
     }
-    const notice = generalNotice({ delivery, changes, threads: threads.length, summary, runEnded, outcome, commandWord: word, requester: job.requester });
-    if (notice) await say(scrubSecrets(notice, secrets));
+    await replyAll(threads, (t) => replyBody(t, answers.get(t), delivery, runEnded, missingPaths.has(t.path), secrets));
+    const notice = noticeOf(delivery);
+    if (notice) await say(notice);
     if (delivery.kind === "refused" && outcome.kind !== "cancelled") return run.ended({ state: "failed", error: `not pushed: ${pushRefusalReason(delivery.refusal)}` });
     return run.ended(jobOutcomeOf(outcome));
 
@@ -165,7 +212,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     }
   });
 
-  async function deliver(bench: Workbench, changes: ChangeReport, outcome: AgentOutcome, where: { fork: boolean; repoUrl: string }): Promise<RevisionDelivery> {
+  async function deliver(bench: Workbench, changes: ChangeReport, outcome: AgentOutcome, where: { fork: boolean; repoUrl: string }, beforePush: (delivery: PushedDelivery) => Promise<void>): Promise<RevisionDelivery> {
     if (outcome.kind === "cancelled" && !deps.config.fix.pushPartialWorkOnStop) return { kind: "not-pushed", reason: "the run was stopped before it finished" };
     if (changes.files.length === 0) return { kind: "not-pushed", reason: "no files were changed" };
     if (where.fork) return { kind: "not-pushed", reason: "this pull request comes from a fork, and Droid cannot push to a fork" };
@@ -176,8 +223,8 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     });
     if (!commit) return { kind: "not-pushed", reason: "no files were changed" };
     try {
-      const pushed = await bench.repo.pushKeepingOthers();
-      return { kind: "pushed", sha: pushed.commit, url: `${where.repoUrl}/commit/${pushed.commit}`, replayedOnto: pushed.kind === "replayed" ? pushed.onto : null };
+      const pushedDelivery = (r: PushResult): PushedDelivery => ({ kind: "pushed", sha: r.commit, url: `${where.repoUrl}/commit/${r.commit}`, replayedOnto: r.kind === "replayed" ? r.onto : null });
+      return pushedDelivery(await bench.repo.pushKeepingOthers((r) => beforePush(pushedDelivery(r))));
     } catch (error) {
       if (error instanceof BranchConflict) {
         deps.log.warn({ files: error.files }, "branch moved with overlapping changes; nothing pushed");
@@ -229,6 +276,6 @@ function generalNotice(input: {
 
 export function reviseRunner(services: RunnerServices): JobRunner {
   return siteRunner(services, (site, job, context) =>
-    runReviseJob({ ...site.bench, octokit: site.octokit, llm: site.llm, config: site.config }, job, context.signal),
+    runReviseJob({ ...site.bench, octokit: site.octokit, llm: site.llm, config: site.config, record: (patch) => context.progress(patch) }, job, context.signal),
   );
 }

@@ -74,9 +74,12 @@ export class WorkbenchSite {
   readonly #jobDir: string;
   #sandbox: Sandbox | null = null;
 
-  constructor(deps: WorkbenchDeps, job: Job) {
+  readonly #onStep: (step: "clone" | "sandbox" | "setup") => Promise<void>;
+
+  constructor(deps: WorkbenchDeps, job: Job, onStep: (step: "clone" | "sandbox" | "setup") => Promise<void> = async () => {}) {
     this.#deps = deps;
     this.#job = job;
+    this.#onStep = onStep;
     this.#jobDir = jobFolder(deps.dataDir, job.id);
   }
 
@@ -94,6 +97,7 @@ export class WorkbenchSite {
     options: { repository?: string; readOnly?: boolean; searchOnly?: boolean; onRepository?: (repo: Repository) => void } = {},
   ): Promise<WorkbenchOpening> {
     const deps = this.#deps;
+    await this.#onStep("clone");
     await removeLeftoverFolder(deps.dataDir, this.#jobDir);
     await mkdir(this.#jobDir, { recursive: true });
     const token = await deps.token();
@@ -109,6 +113,7 @@ export class WorkbenchSite {
     options.onRepository?.(repo);
     const settings: SandboxConfig = options.searchOnly ? SEARCH_SETTINGS : sandboxSettings(deps.config);
     const commands = options.searchOnly ? NO_COMMANDS : await resolveRepoCommands(settings, (file) => regularFileText(repo.tree, file));
+    await this.#onStep("sandbox");
     await reapJobSandboxes(deps.docker, this.#job.id, deps.log);
     const sandbox = await createSandbox(deps.docker, {
       owner: { jobId: this.#job.id, instance: deps.instance },
@@ -123,6 +128,7 @@ export class WorkbenchSite {
     });
     this.#sandbox = sandbox;
     await copyTreeIntoSandbox(repo.tree, sandbox);
+    await this.#onStep("setup");
     const setup = await runSetup(sandbox, commands.setup, { timeoutSeconds: settings.limits.setupTimeoutSeconds, signal });
     if (signal.aborted) return { kind: "cancelled" };
     if (setup.status === "failed") {

@@ -199,15 +199,18 @@ export class Repository {
    * commits (a three-way merge of the trees, kept linear: one commit whose parent is
    * their head). A push rejected because the branch moved again is retried once.
    * Throws `BranchConflict` when the changes overlap (nothing is pushed then).
+   * `beforePush` learns the commit about to be pushed, before each push.
    */
-  async pushKeepingOthers(): Promise<PushResult> {
+  async pushKeepingOthers(beforePush: (result: PushResult) => Promise<void> = async () => {}): Promise<PushResult> {
     let result = await this.#replayOntoRemote();
     try {
+      await beforePush(result);
       await this.push();
     } catch (error) {
       if (error instanceof WorkspaceRefusal) throw error;
       this.#logger.warn({ branch: this.branch, err: error }, "push rejected; fetching the branch again and retrying once");
       result = await this.#replayOntoRemote();
+      await beforePush(result);
       await this.push();
     }
     return result;
@@ -263,4 +266,16 @@ function assertNoCredentialsInUrl(url: string): void {
   if (parsed.username || parsed.password) {
     throw new WorkspaceRefusal("The clone URL must not carry credentials; the token is passed separately.");
   }
+}
+
+/** The commit `branch` points to on the remote, or null when the remote has no such branch. */
+export async function remoteBranchHead(options: { cloneUrl: string; token: string; branch: string }): Promise<string | null> {
+  assertNoCredentialsInUrl(options.cloneUrl);
+  const refs = await listServerRefs({
+    http,
+    url: options.cloneUrl,
+    prefix: `refs/heads/${options.branch}`,
+    onAuth: () => ({ username: "x-access-token", password: options.token }),
+  });
+  return refs.find((r) => r.ref === `refs/heads/${options.branch}`)?.oid ?? null;
 }
