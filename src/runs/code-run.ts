@@ -87,6 +87,7 @@ export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => 
 
 /** The run's own stop: the same comment as a stop noticed by the frame. */
 export async function endStopped(options: Pick<CodeRunOptions, "say" | "commandWord">, run: CodeRun): Promise<CodeRunResult> {
+  await run.site.removeSandbox();
   await options.say(stoppedBeforePushMessage(options.commandWord));
   return run.ended({ state: "cancelled" });
 }

@@ -184,6 +184,8 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
 
     // 5. Bring the work back, check it may be pushed, commit, push, open or update the PR.
     const changes = await inspect();
+    // The work is back on the worker: the sandbox goes now, not after the comments (a stop is answered at once).
+    await run.site.removeSandbox();
     const tests = testLine(outcome.lastTestRun, computer.hasTests);
     const reasonNotPushed =
       outcome.kind === "cancelled" && !deps.config.fix.pushPartialWorkOnStop

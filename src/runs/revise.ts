@@ -163,6 +163,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     // 5. Check the work may be pushed (or shown as a patch), commit and push (never force;
     // others' commits kept), then answer every thread.
     const changes = await bench.inspect();
+    await run.site.removeSandbox();
     const check = changes.files.length > 0 ? await checkPush(bench.repo, changes, deps.config) : null;
     const secrets = [...bench.secrets, ...(check?.kind === "refused" ? check.found : [])];
     const runEnded = `${describeOutcome(outcome, word)} ${testLine(outcome.lastTestRun, bench.computer.hasTests)}`;

@@ -164,8 +164,15 @@ export class WorkbenchSite {
     };
   }
 
+  /** Removes the sandbox now (the work is back on the worker); `close()` still removes the folder. */
+  async removeSandbox(): Promise<void> {
+    const sandbox = this.#sandbox;
+    this.#sandbox = null;
+    await sandbox?.remove().catch((error: unknown) => this.#deps.log.error({ err: error }, "could not remove the sandbox"));
+  }
+
   async close(): Promise<void> {
-    await this.#sandbox?.remove().catch((error: unknown) => this.#deps.log.error({ err: error }, "could not remove the sandbox"));
+    await this.removeSandbox();
     await rm(this.#jobDir, { recursive: true, force: true }).catch(() => {});
   }
 }

@@ -68,6 +68,8 @@ export interface ExecHost {
 const STREAM_CLOSE_GRACE_MS = 5000;
 /** After the wrapper ended, how long its tees may take to pass on the output still in flight. */
 const DRAIN_MS = 250;
+/** After a stopped command's processes were killed, how long its output may still trickle in. */
+const ABORT_DRAIN_MS = 100;
 
 export function logPathFor(sequence: number): string {
   return `${OUTPUT_DIR}/${sequence}.log`;
@@ -140,7 +142,9 @@ export async function execInSandbox(host: ExecHost, request: ExecRequest): Promi
     if (ending.by === "deadline" || ending.by === "abort") {
       // Still running: cancelled, or stuck past its timeout (e.g. it stopped its own timeout).
       if ((await host.reap()).kind === "failed") return await unstoppable();
-      await streamClosed();
+      // A stop is answered at once: what the stream still holds is not worth waiting for.
+      if (ending.by === "abort") await Promise.race([streamDone.catch(() => {}), delay(ABORT_DRAIN_MS)]);
+      else await streamClosed();
       return ending.by === "abort"
         ? { ...output(), kind: "killed", reason: "aborted" }
         : { ...output(), kind: "timed-out", timeoutSeconds: request.timeoutSeconds };
