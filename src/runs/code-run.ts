@@ -9,6 +9,7 @@ import type { GitHubClient } from "../github/octokit.ts";
 import { stoppedBeforePushMessage } from "../github/messages.ts";
 import type { RunFigures } from "../github/fix-report.ts";
 import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
+import { ShutdownRequested } from "../jobs/worker.ts";
 import { UsageLedger } from "../llm/index.ts";
 import { SandboxGoneError } from "../sandbox/index.ts";
 import { WorkspaceRefusal, type Person, type Repository } from "../workspace/index.ts";
@@ -86,10 +87,19 @@ export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => 
 }
 
 /** The run's own stop: the same comment as a stop noticed by the frame. */
-export async function endStopped(options: Pick<CodeRunOptions, "say" | "commandWord">, run: CodeRun): Promise<CodeRunResult> {
+export async function endStopped(options: Pick<CodeRunOptions, "say" | "commandWord" | "signal">, run: CodeRun): Promise<CodeRunResult> {
   await run.site.removeSandbox();
+  throwIfShutdown(options.signal);
   await options.say(stoppedBeforePushMessage(options.commandWord));
   return run.ended({ state: "cancelled" });
+}
+
+/**
+ * A worker shutting down aborts its jobs as a stop does, but they are not stopped: they end
+ * `interrupted`, say nothing, and run again after the restart. Call where a run would report a stop.
+ */
+export function throwIfShutdown(signal: AbortSignal): void {
+  if (signal.aborted && signal.reason instanceof ShutdownRequested) throw signal.reason;
 }
 
 /** Commits the work tree as Droid, with the requester as co-author; null when nothing changed. */

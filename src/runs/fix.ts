@@ -22,7 +22,7 @@ import { branchNameFor } from "../workspace/index.ts";
 import { LivePlan } from "../agent/live-plan.ts";
 import { runAgent, type AgentOutcome } from "../agent/loop.ts";
 import { fixTaskMessage, type FixIssue } from "../agent/prompts.ts";
-import { codeRun, commitWork, endStopped, type CodeRun, type CodeRunResult } from "./code-run.ts";
+import { codeRun, commitWork, endStopped, throwIfShutdown, type CodeRun, type CodeRunResult } from "./code-run.ts";
 import { STARTING_OVER, landedCheckpoint } from "./checkpoint.ts";
 import { fixPublicationSchema, publishFix, type FixPublication } from "./fix-publication.ts";
 import { LivePlanComment, editLivePlan } from "./live-plan-comment.ts";
@@ -179,6 +179,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       tools: standardTools({ hasTests: computer.hasTests }),
     });
     deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: run.ledger.costUsd }, "agent run ended");
+    if (outcome.kind === "cancelled") throwIfShutdown(signal);
     // A stopped subtask did not fail: it was left undone.
     if (outcome.kind !== "finished") plan.settle(outcome.kind === "cancelled" ? "skipped" : "failed");
 

@@ -28,7 +28,7 @@ import { revisionChecklist } from "../agent/revision-checklist.ts";
 import { ThreadAnswers } from "../agent/thread-answers.ts";
 import { groundWorkbench } from "./codebase.ts";
 import { STARTING_OVER, landedCheckpoint } from "./checkpoint.ts";
-import { codeRun, commitWork, endStopped, type CodeRun, type CodeRunResult } from "./code-run.ts";
+import { codeRun, commitWork, endStopped, throwIfShutdown, type CodeRun, type CodeRunResult } from "./code-run.ts";
 import { publishRevision, revisionPublicationSchema, type RevisionPublication, type RevisionPublishContext } from "./revise-publication.ts";
 import { checkPush } from "./push-guard.ts";
 import { siteRunner, type RunnerServices } from "./site.ts";
@@ -159,6 +159,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
       tools: [...standardTools({ hasTests: bench.computer.hasTests }), answers.tool],
     });
     deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: run.ledger.costUsd, unanswered: answers.unanswered.length }, "revision agent run ended");
+    if (outcome.kind === "cancelled") throwIfShutdown(signal);
 
     // 5. Check the work may be pushed (or shown as a patch), commit and push (never force;
     // others' commits kept), then answer every thread.

@@ -7,6 +7,8 @@
  *
  * What a `kill -9` leaves is made for real, in this process: the first attempt's claim, then its
  * workbench opened (clone, branch, sandbox) and never closed, as a killed process never closes it.
+ * A worker shut down mid-run (its grace period over) aborts the job like a stop, but the job ends
+ * `interrupted`, says nothing, and runs again after the restart.
  */
 import { stat } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
@@ -15,7 +17,8 @@ import { DEFAULT_REPO_CONFIG, repoConfigSchema } from "../../src/config/repo-con
 import { recoverInterruptedJobs } from "../../src/jobs/recovery.ts";
 import { resumeBlocker } from "../../src/runs/registry.ts";
 import { WorkbenchSite } from "../../src/runs/workbench.ts";
-import { BRANCH, DROID_YML, FIX_EDIT, FIXTURE, PLAN_COMMENT_ID, containersOf, expectFixJob, sendCommand, useFixHarness } from "../helpers/fix-harness.ts";
+import { BRANCH, DROID_YML, FIX_EDIT, FIXTURE, PLAN_COMMENT_ID, containersOf, expectDroidYml, expectFixJob, expectFixJobReads, expectPlanEdits, sendCommand, useFixHarness } from "../helpers/fix-harness.ts";
+import { expectInstallationToken } from "../helpers/github.ts";
 import { docker } from "../helpers/docker.ts";
 import { E2E_DATA_DIR } from "../helpers/e2e-worker.ts";
 import { INSTALLATION_TOKEN, silentLog } from "../helpers/github.ts";
@@ -90,5 +93,53 @@ describe("/droid fix interrupted by a killed process", () => {
     // Nothing of either attempt is left.
     expect(await containersOf(first.id)).toEqual([]);
     expect(await exists(`${E2E_DATA_DIR}/jobs/${first.id}`)).toBe(false);
+  }, 180_000);
+
+  it("a worker shut down while the model answers: the job ends interrupted without a word, then runs again to one PR", async (ctx) => {
+    if (!h.available) return ctx.skip();
+    await h.git.createRepo("hello-shutdown", FIXTURE, { defaultBranch: "master" });
+    const hook = await sendCommand(h, "/droid fix", { commentId: 5001, droidYml: DROID_YML, repo: "hello-shutdown" });
+
+    // The first attempt: everything up to the model's first answer, which never comes before the shutdown.
+    const first = expectInstallationToken();
+    expectDroidYml(first, DROID_YML, 1);
+    expectFixJobReads(first);
+    const firstEdits = expectPlanEdits(first, 1);
+    const slow = scriptModel([{ tool: "str_replace_based_edit_tool", input: FIX_EDIT, delayMs: 30_000 }]);
+    const worker = await h.startWorker();
+    for (let i = 0; i < 600 && slow.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(slow.requests).toHaveLength(1);
+    const [running] = await h.queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "issue", number: 1 });
+    const shutdownAt = Date.now();
+    await worker.stop(0);
+    const stoppedMs = Date.now() - shutdownAt;
+    const interrupted = await h.queue.get(running?.id ?? "");
+    expect(interrupted).toMatchObject({ state: "interrupted", error: "the worker shut down" });
+    expect(firstEdits.bodies).toHaveLength(1);
+    for (const s of [hook, first]) expect(s.pendingMocks()).toEqual([]);
+    expect(await containersOf(running?.id)).toEqual([]);
+    expect(stoppedMs).toBeLessThan(5_000);
+
+    // Recovery re-queues it; the next worker runs it to its end.
+    const recovered = await recoverInterruptedJobs(h.queue, { maxAttempts: 3, resumeBlocker, log: silentLog });
+    expect(recovered.requeued.map((j) => j.id)).toEqual([running?.id]);
+    await h.startWorker();
+    const { work, prs, comments } = expectFixJob({ pr: true });
+    const model = scriptModel([
+      { tool: "str_replace_based_edit_tool", input: FIX_EDIT },
+      { tool: "run_tests", input: {} },
+      { tool: "update_plan", input: { reason: "Both tests pass", updates: [{ id: "S1", state: "done" }, { id: "S2", state: "done" }] } },
+      { tool: "finish", input: { summary: "Return `stranger` for empty names." } },
+      { tool: "finish", input: { summary: "`normalizeName` returns `stranger` for empty names." } },
+    ]);
+    const [job] = await h.settled();
+    expect(h.crashes).toEqual([]);
+    expect(job).toMatchObject({ state: "succeeded", attempts: 2, links: { pullRequestNumber: 7 } });
+    for (const s of [work, model.scope]) expect(s.pendingMocks()).toEqual([]);
+    expect(prs).toHaveLength(1);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]).toContain("I restarted after an interruption");
+    expect(await containersOf(running?.id)).toEqual([]);
+    expect(await exists(`${E2E_DATA_DIR}/jobs/${running?.id}`)).toBe(false);
   }, 180_000);
 });
