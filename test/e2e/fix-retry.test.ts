@@ -34,6 +34,21 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
+/** The retry, by a new worker: the agent fixes the bug and finishes; one PR, one closing comment. */
+async function retryToTheEnd() {
+  await h.startWorker();
+  const calls = expectFixJob({ pr: true });
+  const model = scriptModel([
+    { tool: "str_replace_based_edit_tool", input: FIX_EDIT },
+    { tool: "run_tests", input: {} },
+    { tool: "update_plan", input: { reason: "Both tests pass", updates: [{ id: "S1", state: "done" }, { id: "S2", state: "done" }] } },
+    { tool: "finish", input: { summary: "Return `stranger` for empty names." } },
+    { tool: "finish", input: { summary: "`normalizeName` returns `stranger` for empty names." } },
+  ]);
+  const [job] = await h.settled();
+  return { ...calls, model, job };
+}
+
 describe("/droid fix interrupted by a killed process", () => {
   it("re-runs from a clean folder and sandbox: one PR, no internal error, nothing left behind", async (ctx) => {
     if (!h.available) return ctx.skip();
@@ -67,16 +82,7 @@ describe("/droid fix interrupted by a killed process", () => {
     expect(recovered.requeued.map((j) => j.id)).toEqual([first.id]);
 
     // The retry, by a new worker.
-    await h.startWorker();
-    const { work, prs, comments } = expectFixJob({ pr: true });
-    const model = scriptModel([
-      { tool: "str_replace_based_edit_tool", input: FIX_EDIT },
-      { tool: "run_tests", input: {} },
-      { tool: "update_plan", input: { reason: "Both tests pass", updates: [{ id: "S1", state: "done" }, { id: "S2", state: "done" }] } },
-      { tool: "finish", input: { summary: "Return `stranger` for empty names." } },
-      { tool: "finish", input: { summary: "`normalizeName` returns `stranger` for empty names." } },
-    ]);
-    const [job] = await h.settled();
+    const { work, prs, comments, model, job } = await retryToTheEnd();
 
     expect(h.crashes).toEqual([]);
     expect(job).toMatchObject({ id: first.id, state: "succeeded", attempts: 2, error: null, links: { pullRequestNumber: 7, planCommentId: PLAN_COMMENT_ID } });
@@ -123,16 +129,7 @@ describe("/droid fix interrupted by a killed process", () => {
     // Recovery re-queues it; the next worker runs it to its end.
     const recovered = await recoverInterruptedJobs(h.queue, { maxAttempts: 3, resumeBlocker, log: silentLog });
     expect(recovered.requeued.map((j) => j.id)).toEqual([running?.id]);
-    await h.startWorker();
-    const { work, prs, comments } = expectFixJob({ pr: true });
-    const model = scriptModel([
-      { tool: "str_replace_based_edit_tool", input: FIX_EDIT },
-      { tool: "run_tests", input: {} },
-      { tool: "update_plan", input: { reason: "Both tests pass", updates: [{ id: "S1", state: "done" }, { id: "S2", state: "done" }] } },
-      { tool: "finish", input: { summary: "Return `stranger` for empty names." } },
-      { tool: "finish", input: { summary: "`normalizeName` returns `stranger` for empty names." } },
-    ]);
-    const [job] = await h.settled();
+    const { work, prs, comments, model, job } = await retryToTheEnd();
     expect(h.crashes).toEqual([]);
     expect(job).toMatchObject({ state: "succeeded", attempts: 2, links: { pullRequestNumber: 7 } });
     for (const s of [work, model.scope]) expect(s.pendingMocks()).toEqual([]);
