@@ -242,13 +242,14 @@ describe("a signed Sentry issue alert", () => {
     expect(await jobsOn(43)).toHaveLength(1);
   });
 
-  it("says plainly that the evidence is thin for the documented alert (only library frames of a minified bundle)", async () => {
+  it("keeps the frames the SDK called in-app in the documented alert (in_app false, orig_in_app 1)", async () => {
     const created: Record<string, any>[] = [];
     const scope = expectNewIncident(created);
     expect((await sendSentryWebhook(running.url, "event_alert", sentryPayload("event-alert"))).status).toBe(202);
     await intake.drain();
     expect(scope.isDone()).toBe(true);
-    expect(created[0]?.body).toContain("**Evidence is thin:** every frame of the stack trace is library or runtime code");
+    expect(created[0]?.body).toContain("runner-4.1.7.min.js:1");
+    expect(created[0]?.body).not.toContain("every frame of the stack trace is library or runtime code");
   });
 });
 
