@@ -71,8 +71,9 @@ export function scoreCorpus(corpus: readonly CorpusTrace[], reader: Reader): Sco
   return [...scores.values()];
 }
 
+const pct = (n: number, of: number) => `${n}/${of} (${Math.round((100 * n) / of)} %)`;
+
 export function renderScores(scores: readonly Score[]): string {
-  const pct = (n: number, of: number) => `${n}/${of} (${Math.round((100 * n) / of)} %)`;
   const rows = scores.map((s) => `| ${s.language} | ${s.traces} | ${pct(s.parsed, s.traces)} | ${pct(s.found, s.traces)} | ${pct(s.innermost, s.traces)} |`);
   return ["| language | traces | parsed | expected frame found | innermost in-app frame right |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
