@@ -8,7 +8,7 @@
  * or fenced blocks, or as plain paragraphs with mentions and HTML defused.
  */
 import { inlineCode, safeInline, safeMarkdown, safeUrl } from "./safe-markdown.ts";
-import { recordMarker, type IncidentFrame, type IncidentRecord, type Suspect } from "../incidents/record.ts";
+import { recordMarker, type ExceptionChain, type IncidentFrame, type IncidentRecord, type Suspect } from "../incidents/record.ts";
 
 const MAX_FRAMES = 12;
 const MAX_SUSPECTS = 5;
@@ -138,6 +138,7 @@ function exception(record: IncidentRecord): string[] {
   const lines: string[] = [];
   if (record.exception) lines.push(...fenced(`${record.exception.type}: ${record.exception.message}`.trim()));
   else lines.push("No exception details in the alert.");
+  if (record.chain) lines.push("", ...chain(record.chain));
   if (record.culprit) lines.push("", `Culprit: ${inlineCode(record.culprit)}`);
   if (record.frames.length === 0) return lines;
   const shown = record.frames.slice(0, MAX_FRAMES);
@@ -145,6 +146,24 @@ function exception(record: IncidentRecord): string[] {
   shown.forEach((f, i) => lines.push(`| ${i + 1} | ${f.function ? inlineCode(f.function) : "–"} | ${inlineCode(`${f.file}${f.line === null ? "" : `:${f.line}`}`)} | ${frameTarget(record, f)} |`));
   if (record.frames.length > shown.length) lines.push("", `${record.frames.length - shown.length} more frames not shown.`);
   return lines;
+}
+
+/** The chained exceptions, root cause first, and which one the frames below are from and why. */
+function chain(chain: ExceptionChain): string[] {
+  const analysed = chain.exceptions[chain.analysed];
+  const root = chain.exceptions[0];
+  const why = {
+    "root-cause": "it is the root cause, and it has frames of the application",
+    "nearest-with-app-frames": `the root cause${root ? ` (${inlineCode(root.type)})` : ""} has no frame of the application; this is the exception nearest to it that has some`,
+    "no-app-frames": "no exception of the chain has a frame of the application, so the one that reached the top is shown",
+  }[chain.why];
+  return [
+    `The error is a chain of ${chain.exceptions.length} exceptions, root cause first:`,
+    "",
+    ...chain.exceptions.map((e, i) => `${i + 1}. ${inlineCode(truncate(`${e.type}: ${e.message}`.trim(), 200))}${i === chain.analysed ? " **(analysed)**" : ""} – ${e.inAppFrames} application frame${e.inAppFrames === 1 ? "" : "s"}`),
+    "",
+    `Droid analysed #${chain.analysed + 1}${analysed ? ` (${inlineCode(analysed.type)})` : ""}: ${why}. The frames below are from it.`,
+  ];
 }
 
 function frameTarget(record: IncidentRecord, frame: IncidentFrame): string {

@@ -4,12 +4,13 @@
  * (`/droid rca`). Text from outside is clipped to sizes an issue body can hold.
  */
 import type { SentryAlert } from "./alert.ts";
-import type { IncidentFrame, IncidentRecord } from "./record.ts";
-import { mainException, type StackTrace } from "./stacktrace/types.ts";
+import type { ExceptionChain, IncidentFrame, IncidentRecord } from "./record.ts";
+import { analysedException, type StackTrace } from "./stacktrace/types.ts";
 
 const MAX_TIMELINE = 30;
 const MAX_FRAMES = 50;
 const MAX_TEXT = 2_000;
+const MAX_CHAIN = 10;
 
 /** Where the repository lives on the web, for permalinks. */
 export interface RepoWeb {
@@ -24,7 +25,7 @@ function commitOf(release: string | null): string | null {
 }
 
 export function newRecord(alert: SentryAlert, project: { slug: string }, repo: RepoWeb, now: Date): IncidentRecord {
-  const main = alert.trace ? mainException(alert.trace) : undefined;
+  const main = alert.trace ? analysedException(alert.trace)?.exception : undefined;
   const seen = (alert.lastSeen ?? now).toISOString();
   const timeline = [
     ...(alert.firstSeen ? [{ at: alert.firstSeen.toISOString(), what: "first seen in Sentry" }] : []),
@@ -49,6 +50,7 @@ export function newRecord(alert: SentryAlert, project: { slug: string }, repo: R
     firstSeen: (alert.firstSeen ?? alert.lastSeen ?? now).toISOString(),
     lastSeen: seen,
     exception: main ? exceptionOf(main) : null,
+    chain: chainOf(alert.trace),
     frames: framesOf(alert.trace),
     repoUrl: repo.htmlUrl,
     defaultBranch: repo.defaultBranch,
@@ -65,7 +67,7 @@ export function mergeAlert(record: IncidentRecord, alert: SentryAlert, now: Date
   const lastSeen = [record.lastSeen ?? seen, seen].sort().at(-1) ?? seen;
   const events = [{ at: seen, what: alertDescription(alert, false) }];
   if (reopening) events.push({ at: now.toISOString(), what: "Droid reopened this issue: the error happened again" });
-  const main = alert.trace ? mainException(alert.trace) : undefined;
+  const main = alert.trace ? analysedException(alert.trace)?.exception : undefined;
   const frames = framesOf(alert.trace);
   return {
     ...record,
@@ -80,6 +82,7 @@ export function mergeAlert(record: IncidentRecord, alert: SentryAlert, now: Date
     release: alert.release ?? record.release,
     deployedCommit: commitOf(alert.release) ?? record.deployedCommit,
     exception: record.exception ?? (main ? exceptionOf(main) : null),
+    chain: record.frames.length > 0 ? record.chain : chainOf(alert.trace),
     frames: record.frames.length > 0 ? record.frames : frames,
     timeline: capTimeline([...record.timeline, ...events]),
   };
@@ -108,8 +111,20 @@ function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }
 
+/** Which exception of a chain the frames are from, and why; null for a single exception. */
+function chainOf(trace: StackTrace | null): ExceptionChain | null {
+  const analysed = trace ? analysedException(trace) : undefined;
+  if (!trace || !analysed || analysed.why === "single") return null;
+  const kept = trace.exceptions.slice(0, MAX_CHAIN);
+  return {
+    exceptions: kept.map((e) => ({ ...exceptionOf({ type: e.type, message: clip(e.message, 300) }), inAppFrames: e.frames.filter((f) => f.inApp).length })),
+    analysed: Math.min(analysed.index, kept.length - 1),
+    why: analysed.why,
+  };
+}
+
 function framesOf(trace: StackTrace | null): IncidentFrame[] {
-  const main = trace ? mainException(trace) : undefined;
+  const main = trace ? analysedException(trace)?.exception : undefined;
   return (main?.frames ?? []).slice(0, MAX_FRAMES).map((f) => ({
     file: clip(f.file, 500),
     line: f.line,
@@ -123,7 +138,7 @@ function framesOf(trace: StackTrace | null): IncidentFrame[] {
 
 /** The record for `/droid rca` on an issue whose description holds `trace`. */
 export function recordFromIssueTrace(trace: StackTrace, issue: { title: string; createdAt: Date }, repo: RepoWeb, now: Date): IncidentRecord {
-  const main = mainException(trace);
+  const main = analysedException(trace)?.exception;
   return {
     version: 1,
     source: "issue",
@@ -142,6 +157,7 @@ export function recordFromIssueTrace(trace: StackTrace, issue: { title: string; 
     firstSeen: issue.createdAt.toISOString(),
     lastSeen: null,
     exception: main ? exceptionOf(main) : null,
+    chain: chainOf(trace),
     frames: framesOf(trace),
     repoUrl: repo.htmlUrl,
     defaultBranch: repo.defaultBranch,

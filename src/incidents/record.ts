@@ -21,6 +21,14 @@ const frameSchema = z.object({
 
 const confidence = z.enum(["high", "medium", "low"]);
 
+/** A chained exception (Java `Caused by`, Python's chain, a JS `cause`, .NET inner exceptions): which one `frames` are from, and why. */
+const chainSchema = z.object({
+  /** Root cause first. */
+  exceptions: z.array(z.object({ type: z.string(), message: z.string(), inAppFrames: z.number().int().min(0) })),
+  analysed: z.number().int().min(0),
+  why: z.enum(["root-cause", "nearest-with-app-frames", "no-app-frames"]),
+});
+
 const suspectSchema = z.object({
   sha: z.string(),
   headline: z.string(),
@@ -62,6 +70,8 @@ export const incidentRecordSchema = z.object({
   firstSeen: z.string().nullable(),
   lastSeen: z.string().nullable(),
   exception: z.object({ type: z.string(), message: z.string() }).nullable(),
+  /** Present when the trace held more than one exception: `exception` and `frames` are the analysed one's. */
+  chain: chainSchema.nullish(),
   frames: z.array(frameSchema),
   /** The repository's web URL (`https://github.com/o/r`, or the GHES host). */
   repoUrl: z.string(),
@@ -76,6 +86,7 @@ export const incidentRecordSchema = z.object({
 export type IncidentRecord = z.infer<typeof incidentRecordSchema>;
 export type IncidentFrame = z.infer<typeof frameSchema>;
 export type Suspect = z.infer<typeof suspectSchema>;
+export type ExceptionChain = z.infer<typeof chainSchema>;
 export type RcaAnalysis = z.infer<typeof analysisSchema>;
 export type Confidence = z.infer<typeof confidence>;
 

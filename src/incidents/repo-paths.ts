@@ -7,7 +7,6 @@
  * exactly one repository file wins; configured source roots are tried first.
  */
 import type { StackFrame } from "./stacktrace/types.ts";
-import { isVendorPath } from "./stacktrace/vendor.ts";
 
 export type FrameLocation =
   | { kind: "repo"; path: string; line: number | null; how: "exact" | "source-root" | "suffix" }
@@ -89,7 +88,8 @@ export function isMinified(frame: StackFrame): boolean {
 }
 
 export function locateFrame(frame: StackFrame, files: RepoFiles, options: RepoPathOptions = {}): FrameLocation {
-  if (!frame.inApp || isVendorPath(frame.file)) return { kind: "vendor", file: frame.file };
+  // The reader decided (a repository that is a library has its own frames under vendor paths).
+  if (!frame.inApp) return { kind: "vendor", file: frame.file };
   if (isMinified(frame)) {
     return { kind: "minified", file: frame.file, note: "minified bundle: line and column point into built code; upload source maps to Sentry to see the source file" };
   }

@@ -33,7 +33,7 @@ export async function investigateIncident(repo: RepoRef, issueNumber: number, de
   const { data: issue } = await deps.octokit.rest.issues.get({ owner: repo.owner, repo: repo.name, issue_number: issueNumber });
   let record = readIncidentRecord(issue.body);
   if (!record) {
-    const trace = parseStackTrace(issue.body ?? "");
+    const trace = parseStackTrace(issue.body ?? "", { repository: { owner: repo.owner, name: repo.name } });
     if (!trace) return { kind: "no-trace", message: noTraceMessage(deps.commandWord ?? "droid") };
     const web = { htmlUrl: issue.html_url.replace(/\/issues\/\d+$/, ""), defaultBranch: repo.defaultBranch };
     record = recordFromIssueTrace(trace, { title: issue.title, createdAt: new Date(issue.created_at) }, web, now());

@@ -6,10 +6,11 @@
  *   413  body larger than the limit (refused from Content-Length, or cut off while reading)
  *   401  missing or wrong `Sentry-Hook-Signature`, or a `Sentry-Hook-Timestamp` outside
  *        the replay window (nothing recorded)
- *   400  no `Sentry-Hook-Timestamp`; not JSON, or not the shape Sentry documents for the resource
+ *   400  no `Sentry-Hook-Timestamp`; not JSON, or not a Sentry webhook at all (no `action` and `data`)
  *   422  a Sentry project that is not mapped to a repository
  *   200  a resource or action that starts nothing (installation, metric alerts, resolved…),
- *        or a body already accepted once (a replay or a redelivery)
+ *        a Sentry body Droid cannot use (logged with the reason: a 4xx would make Sentry
+ *        retry, then disable the integration), or a body already accepted once (a replay or a redelivery)
  *   202  accepted: the incident issue is opened or updated in the background
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -89,6 +90,10 @@ export function sentryWebhookHandler(deps: SentryHandlerDeps): Handler {
         return true;
       case "ignored":
         log.info({ why: parsed.why }, "Sentry webhook starts nothing");
+        answer(res, 200, { ignored: parsed.why });
+        return true;
+      case "unusable":
+        log.warn({ why: parsed.why }, "Sentry webhook acknowledged but not used");
         answer(res, 200, { ignored: parsed.why });
         return true;
       case "alert": {

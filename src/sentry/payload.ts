@@ -3,9 +3,16 @@
  * `event_alert` (an issue alert rule fired; the event is in `data.event`) and
  * `issue` with action `created` (or `unresolved` when it regressed). Only the
  * fields Droid uses are parsed (zod); anything else is ignored with a reason.
+ *
+ * Bodies are read as they really arrive: installations that predate `issue_id` (the id
+ * is taken from `issue_url` or `web_url`), frames whose `in_app` Sentry turned off
+ * although the SDK said in-app (`orig_in_app`), events whose exception is empty but whose
+ * `threads`, `logentry` or `message` say what happened. A Sentry body Droid cannot use is
+ * `unusable` (answered 2xx with the reason logged, so Sentry neither retries nor disables
+ * the integration); only a body that is not a Sentry webhook at all is `malformed`.
  */
 import { z } from "zod";
-import { fromSentryException, sentryExceptionSchema } from "../incidents/stacktrace/sentry-frames.ts";
+import { fromSentryEvent, sentryExceptionSchema, sentryThreadsSchema } from "../incidents/stacktrace/sentry-frames.ts";
 import type { SentryAlert } from "../incidents/alert.ts";
 
 export type { SentryAlert };
@@ -13,7 +20,11 @@ export type { SentryAlert };
 export type AlertParse =
   | { kind: "alert"; alert: SentryAlert }
   | { kind: "ignored"; why: string }
+  | { kind: "unusable"; why: string }
   | { kind: "malformed"; problem: string };
+
+/** What every Sentry integration webhook has; a body without it is not Sentry's. */
+const sentryWebhook = z.object({ action: z.string(), data: z.record(z.string(), z.unknown()) });
 
 const id = z.union([z.string().min(1), z.number().int()]).transform(String);
 const time = z.union([z.string(), z.number()]).nullish();
@@ -22,7 +33,7 @@ const eventAlert = z.object({
   action: z.string(),
   data: z.object({
     event: z.object({
-      issue_id: id,
+      issue_id: id.nullish(),
       event_id: z.string().nullish(),
       title: z.string().nullish(),
       message: z.string().nullish(),
@@ -39,6 +50,8 @@ const eventAlert = z.object({
       issue_url: z.string().nullish(),
       tags: z.array(z.tuple([z.string(), z.string().nullable()])).nullish(),
       exception: sentryExceptionSchema.nullish(),
+      threads: sentryThreadsSchema.nullish(),
+      logentry: z.object({ formatted: z.string().nullish(), message: z.string().nullish() }).nullish(),
       metadata: z.object({ type: z.string().nullish(), value: z.string().nullish() }).nullish(),
     }),
     triggered_rule: z.string().nullish(),
@@ -70,13 +83,14 @@ const issueEvent = z.object({
 
 /** `resource` is the `Sentry-Hook-Resource` header. */
 export function readSentryAlert(resource: string | undefined, payload: unknown): AlertParse {
+  if (resource === undefined) return { kind: "malformed", problem: "no Sentry-Hook-Resource header" };
+  const envelope = sentryWebhook.safeParse(payload);
+  if (!envelope.success) return malformed(envelope.error);
   switch (resource) {
     case "event_alert":
       return fromEventAlert(payload);
     case "issue":
       return fromIssue(payload);
-    case undefined:
-      return { kind: "malformed", problem: "no Sentry-Hook-Resource header" };
     default:
       return { kind: "ignored", why: `resource ${resource} starts no incident` };
   }
@@ -84,21 +98,24 @@ export function readSentryAlert(resource: string | undefined, payload: unknown):
 
 function fromEventAlert(payload: unknown): AlertParse {
   const parsed = eventAlert.safeParse(payload);
-  if (!parsed.success) return malformed(parsed.error);
+  if (!parsed.success) return unusable(parsed.error);
   const { action, data } = parsed.data;
   if (action !== "triggered") return { kind: "ignored", why: `event_alert action ${action}` };
   const e = data.event;
+  const sentryIssueId = e.issue_id ?? issueIdFromUrl(e.issue_url) ?? issueIdFromUrl(e.web_url);
+  if (!sentryIssueId) return { kind: "unusable", why: "the event names no Sentry issue (no issue_id, issue_url or web_url)" };
   const tag = (name: string) => e.tags?.find(([key]) => key === name)?.[1] ?? null;
   const seen = date(e.datetime ?? e.timestamp);
+  const message = e.logentry?.formatted || e.logentry?.message || e.message || null;
   return {
     kind: "alert",
     alert: {
       resource: "event_alert",
       action,
-      sentryIssueId: e.issue_id,
+      sentryIssueId,
       projectSlug: projectSlugFromApiUrl(e.url ?? e.issue_url ?? null),
       projectId: e.project ?? null,
-      title: e.title || [e.metadata?.type, e.metadata?.value].filter(Boolean).join(": ") || e.message || "Sentry issue",
+      title: e.title || [e.metadata?.type, e.metadata?.value].filter(Boolean).join(": ") || message || "Sentry issue",
       culprit: e.culprit ?? null,
       level: e.level ?? tag("level"),
       platform: e.platform ?? null,
@@ -110,7 +127,7 @@ function fromEventAlert(payload: unknown): AlertParse {
       userCount: null,
       release: e.release ?? tag("release"),
       environment: e.environment ?? tag("environment"),
-      trace: e.exception ? fromSentryException(e.exception) : null,
+      trace: fromSentryEvent({ exception: e.exception ?? null, threads: e.threads ?? null, message }),
       rule: data.triggered_rule ?? null,
     },
   };
@@ -118,7 +135,7 @@ function fromEventAlert(payload: unknown): AlertParse {
 
 function fromIssue(payload: unknown): AlertParse {
   const parsed = issueEvent.safeParse(payload);
-  if (!parsed.success) return malformed(parsed.error);
+  if (!parsed.success) return unusable(parsed.error);
   const { action, data } = parsed.data;
   const issue = data.issue;
   const regressed = action === "unresolved" && (issue.substatus === "regressed" || issue.substatus === "escalating");
@@ -158,6 +175,11 @@ export function projectSlugFromApiUrl(url: string | null): string | null {
   return match?.[1] ? decodeURIComponent(match[1]) : null;
 }
 
+/** `https://sentry.io/api/0/issues/1117540176/` or `…/organizations/o/issues/1117540176/events/…` → `1117540176`. */
+function issueIdFromUrl(url: string | null | undefined): string | null {
+  return (url ? /\/issues\/(\d+)(?:\/|$)/.exec(url)?.[1] : undefined) ?? null;
+}
+
 /** The event's page `…/issues/{id}/events/{event}/` → the issue's page `…/issues/{id}/`. */
 function issueLinkFromEventUrl(url: string | null): string | null {
   if (!url) return null;
@@ -171,6 +193,14 @@ function date(value: string | number | null | undefined): Date | null {
 }
 
 function malformed(error: z.ZodError): AlertParse {
+  return { kind: "malformed", problem: firstProblem(error) };
+}
+
+function unusable(error: z.ZodError): AlertParse {
+  return { kind: "unusable", why: `a Sentry webhook Droid cannot use: ${firstProblem(error)}` };
+}
+
+function firstProblem(error: z.ZodError): string {
   const first = error.issues[0];
-  return { kind: "malformed", problem: first ? `${first.path.join(".") || "(top level)"}: ${first.message}` : "invalid payload" };
+  return first ? `${first.path.join(".") || "(top level)"}: ${first.message}` : "invalid payload";
 }

@@ -62,7 +62,7 @@ describe("locateFrame", () => {
 
   it("says when a frame cannot be placed, and why", () => {
     expect(locateFrame(frame("/srv/lib/util.js"), files)).toEqual({ kind: "ambiguous", candidates: ["a/util.js", "b/util.js"] });
-    expect(locateFrame(frame("/app/node_modules/express/lib/router.js"), files)).toMatchObject({ kind: "vendor" });
+    expect(locateFrame(frame("/app/node_modules/express/lib/router.js", 1, false), files)).toMatchObject({ kind: "vendor" });
     expect(locateFrame(frame("/app/billing/invoice.py", 3, true), files)).toEqual({
       kind: "not-found",
       file: "/app/billing/invoice.py",

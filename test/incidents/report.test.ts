@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { mergeAlert, newRecord, recordFromIssueTrace } from "../../src/incidents/build-record.ts";
 import { readSentryAlert, type SentryAlert } from "../../src/sentry/payload.ts";
@@ -124,6 +125,25 @@ describe("the incident report", () => {
     expect(body).toContain("> stack trace from this issue");
     expect(body).toContain("| 1 | `main.main` | `/src/app/main.go:9` | not looked up yet |");
     expect(readIncidentRecord(body)).toEqual(record);
+  });
+
+  it("says which exception of a chain it analysed and why: a wrapper of library frames does not hide the root cause", () => {
+    const trace = parseStackTrace(readFileSync(new URL("../fixtures/traces/gcp-java-servlet.txt", import.meta.url), "utf8"));
+    const record = recordFromIssueTrace(trace!, { title: "Servlet fails", createdAt: NOW }, repo, NOW);
+    expect(record.exception).toEqual({ type: "com.example.myproject.MyProjectServletException", message: "" });
+    expect(record.frames[0]).toMatchObject({ file: "com/example/myproject/MyServlet.java", line: 169, inApp: true });
+    expect(record.chain).toMatchObject({ analysed: 0, why: "root-cause" });
+    const body = renderIncidentReport(record);
+    expect(body).toContain("The error is a chain of 2 exceptions, root cause first:");
+    expect(body).toContain("1. `com.example.myproject.MyProjectServletException:` **(analysed)** – 2 application frames");
+    expect(body).toContain("Droid analysed #1 (`com.example.myproject.MyProjectServletException`): it is the root cause, and it has frames of the application.");
+    expect(readIncidentRecord(body)).toEqual(record);
+
+    const wrapped = parseStackTrace(readFileSync(new URL("../fixtures/traces/py-jedi-1101-chained.txt", import.meta.url), "utf8"));
+    const outer = recordFromIssueTrace(wrapped!, { title: "flags", createdAt: NOW }, repo, NOW);
+    expect(outer.chain).toMatchObject({ analysed: 1, why: "nearest-with-app-frames" });
+    expect(outer.frames.find((f) => f.inApp)).toMatchObject({ file: "E:\\python\\tersonflow\\Chinese_rec.py", line: 38 });
+    expect(renderIncidentReport(outer)).toContain("the root cause (`ValueError`) has no frame of the application; this is the exception nearest to it that has some");
   });
 
   it("keeps titles short", () => {

@@ -181,15 +181,15 @@ describe("parseStackTrace", () => {
 });
 
 describe("fromSentryException", () => {
-  it("reads Sentry's documented issue alert: frames turned crash site first, all library frames", () => {
+  it("reads Sentry's documented issue alert: frames turned crash site first, the SDK's in_app (orig_in_app) kept", () => {
     const trace = fromSentryException(eventAlert.data.event.exception);
     expect(trace && mainException(trace)).toMatchObject({ type: "ReferenceError", message: "heck is not defined" });
     expect(trace && mainException(trace)?.frames.map((f) => [f.file, f.line, f.column, f.inApp])).toEqual([
       ["<anonymous>", 3, 5, false],
-      ["https://static.jsbin.com/js/prod/runner-4.1.7.min.js", 1, 13924, false],
-      ["https://static.jsbin.com/js/prod/runner-4.1.7.min.js", 1, 10866, false],
+      ["https://static.jsbin.com/js/prod/runner-4.1.7.min.js", 1, 13924, true],
+      ["https://static.jsbin.com/js/prod/runner-4.1.7.min.js", 1, 10866, true],
     ]);
-    expect(trace && inAppFrames(trace)).toEqual([]);
+    expect(trace && inAppFrames(trace)).toHaveLength(2);
   });
 
   it("overrules in_app for vendored paths", () => {

@@ -242,13 +242,14 @@ describe("a signed Sentry issue alert", () => {
     expect(await jobsOn(43)).toHaveLength(1);
   });
 
-  it("says plainly that the evidence is thin for the documented alert (only library frames of a minified bundle)", async () => {
+  it("keeps the frames the SDK called in-app in the documented alert (in_app false, orig_in_app 1)", async () => {
     const created: Record<string, any>[] = [];
     const scope = expectNewIncident(created);
     expect((await sendSentryWebhook(running.url, "event_alert", sentryPayload("event-alert"))).status).toBe(202);
     await intake.drain();
     expect(scope.isDone()).toBe(true);
-    expect(created[0]?.body).toContain("**Evidence is thin:** every frame of the stack trace is library or runtime code");
+    expect(created[0]?.body).toContain("runner-4.1.7.min.js:1");
+    expect(created[0]?.body).not.toContain("every frame of the stack trace is library or runtime code");
   });
 });
 
@@ -304,13 +305,16 @@ describe("bad Sentry deliveries", () => {
     expect((await fetch(`${running.url}/ping`)).status).toBe(200);
   });
 
-  it("answers malformed JSON and malformed payloads with 400", async () => {
+  it("answers malformed JSON and bodies that are not Sentry webhooks with 400, a Sentry body it cannot use with 200 and the reason", async () => {
     const notJson = await sendSentryWebhook(running.url, "event_alert", null, { body: "{not json" });
     expect(notJson.status).toBe(400);
     expect(await notJson.json()).toEqual({ error: "body is not JSON" });
+    const notSentry = await sendSentryWebhook(running.url, "event_alert", { hello: "world" });
+    expect(notSentry.status).toBe(400);
+    expect(((await notSentry.json()) as { error: string }).error).toBe("malformed payload: action: Invalid input: expected string, received undefined");
     const noEvent = await sendSentryWebhook(running.url, "event_alert", { action: "triggered", data: {} });
-    expect(noEvent.status).toBe(400);
-    expect(((await noEvent.json()) as { error: string }).error).toBe("malformed payload: data.event: Invalid input: expected object, received undefined");
+    expect(noEvent.status).toBe(200);
+    expect(await noEvent.json()).toEqual({ ignored: "a Sentry webhook Droid cannot use: data.event: Invalid input: expected object, received undefined" });
     const noResource = await fetch(`${running.url}${SENTRY_WEBHOOK_PATH}`, {
       method: "POST",
       headers: { "content-type": "application/json", "sentry-hook-signature": signSentryBody("{}", SENTRY_SECRET) },

@@ -1,15 +1,16 @@
 /**
  * Go panics and goroutine dumps: "panic: …", then per frame a function line and
- * a tab-indented "path:line +0x…" line, innermost first. Only the panicking
- * goroutine (the first one) is read.
+ * a tab-indented "path:line +0x…" line (sometimes with `fp= sp= pc=`), innermost first.
+ * Only the panicking goroutine (the first one) is read. Standard library, module
+ * cache and GOPATH dependencies are not in-app.
  */
 import type { ParsedException, StackFrame } from "./types.ts";
-import { isGoStdlibFunction, isVendorPath } from "./vendor.ts";
+import { isGoPathDependency, isGoStdlibFunction, isVendorPath } from "./vendor.ts";
 
 const PANIC = /^\s*(panic|fatal error): (.*?)(?: \[recovered\])?\s*$/;
 const GOROUTINE = /^\s*goroutine \d+ \[[^\]]*\]:\s*$/;
 const FUNCTION = /^(\S.*?)(?:\([^()]*\))?\s*$/;
-const LOCATION = /^\s+(\S.*?\.go|\S.*?\.s):(\d+)(?: \+0x[0-9a-f]+)?\s*$/;
+const LOCATION = /^\s+(\S.*?\.go|\S.*?\.s):(\d+)(?: \+0x[0-9a-f]+)?(?:\s+\S.*)?\s*$/;
 
 export function parseGo(lines: readonly string[]): ParsedException[] {
   const start = lines.findIndex((l) => GOROUTINE.test(l));
@@ -28,7 +29,7 @@ export function parseGo(lines: readonly string[]): ParsedException[] {
       line: Number(location[2]),
       column: null,
       function: name,
-      inApp: !isVendorPath(file) && !isGoStdlibFunction(name),
+      inApp: !isVendorPath(file) && !isGoPathDependency(file) && !isGoStdlibFunction(name),
     });
     i++;
   }

@@ -1,3 +1,15 @@
-export { parseStackTrace } from "./parse.ts";
-export { fromSentryException, sentryExceptionSchema, type SentryException } from "./sentry-frames.ts";
-export { inAppFrames, mainException, type ParsedException, type StackFrame, type StackTrace, type TraceFormat } from "./types.ts";
+export { parseStackTrace, type TraceOptions } from "./parse.ts";
+export type { RepositoryName } from "./own-code.ts";
+export { fromSentryEvent, fromSentryException, sentryExceptionSchema, sentryThreadsSchema, type SentryException } from "./sentry-frames.ts";
+export {
+  analysedException,
+  inAppFrames,
+  innermostInAppFrame,
+  mainException,
+  type AnalysedException,
+  type AnalysisReason,
+  type ParsedException,
+  type StackFrame,
+  type StackTrace,
+  type TraceFormat,
+} from "./types.ts";

@@ -1,32 +1,56 @@
 /**
  * JavaScript and TypeScript stacks: V8 (Node.js, Chrome, Edge: "    at fn (file:1:2)")
- * and Firefox/Safari ("fn@file:1:2").
+ * and Firefox/Safari ("fn@file:1:2"), with Node's error causes (`[cause]: Error…`,
+ * `cause: Error…`, printed after the error they caused) and Bluebird's long stack
+ * traces (`From previous event:` continues the same error's frames).
  */
 import type { ParsedException, StackFrame } from "./types.ts";
 import { isVendorPath } from "./vendor.ts";
 
-const V8_FRAME = /^\s*at (?:(?:async )?(.+?) \((.+?)\)|(?:async )?(.+?))\s*$/;
+const V8_FRAME = /^\s*at (?:(?:async )?(.+?) ?\((.+?)\)|(?:async )?(.+?))\s*\{?\s*$/;
 const LOCATION = /^(.*?):(\d+)(?::(\d+))?$/;
 const GECKO_FRAME = /^\s*([^@\s]*)@(.+?):(\d+)(?::(\d+))?\s*$/;
-const ERROR_LINE = /^\s*(?:Uncaught\s+)?(?:\[?([A-Z][\w$.]*(?:Error|Exception)|Error)\]?)(?::\s?(.*))?$/;
+const ERROR_LINE = /^\s*(\[cause\]:\s*|cause:\s*)?(?:Unhandled rejection\s+|Uncaught\s+(?:\(in promise\)\s+)?)?(?:\[?([A-Z][\w$.]*(?:Error|Exception)|Error)\]?)(?::\s?(.*?))?\s*\{?\s*$/;
+const PREVIOUS_EVENT = /^\s*From previous event:\s*$/;
+
+interface Block extends ParsedException {
+  cause: boolean;
+}
 
 export function parseJavaScript(lines: readonly string[]): ParsedException[] {
-  const out: ParsedException[] = [];
-  let current: { type: string; message: string; frames: StackFrame[] } | null = null;
-  let lastHeader: { type: string; message: string } | null = null;
+  const out: Block[] = [];
+  let current: Block | null = null;
+  let lastHeader: { type: string; message: string; cause: boolean } | null = null;
   for (const line of lines) {
     const frame = v8Frame(line) ?? geckoFrame(line);
     if (frame) {
-      current ??= { ...(lastHeader ?? { type: "Error", message: "" }), frames: [] };
+      current ??= { ...(lastHeader ?? { type: "Error", message: "", cause: false }), frames: [] };
       if (frame !== "skip") current.frames.push(frame);
       continue;
     }
+    if (current && PREVIOUS_EVENT.test(line)) continue;
     if (current && current.frames.length > 0) out.push(current);
     current = null;
     const header = ERROR_LINE.exec(line);
-    lastHeader = header ? { type: header[1] ?? "Error", message: (header[2] ?? "").trim() } : null;
+    lastHeader = header ? { type: header[2] ?? "Error", message: (header[3] ?? "").trim(), cause: header[1] !== undefined } : null;
   }
   if (current && current.frames.length > 0) out.push(current);
+  return rootCauseFirst(out);
+}
+
+/** A cause is printed after the error it caused: each run of causes goes before its error. */
+function rootCauseFirst(blocks: readonly Block[]): ParsedException[] {
+  const out: ParsedException[] = [];
+  let group: Block[] = [];
+  const flush = () => {
+    out.push(...group.toReversed().map(({ cause: _cause, ...e }) => e));
+    group = [];
+  };
+  for (const block of blocks) {
+    if (!block.cause) flush();
+    group.push(block);
+  }
+  flush();
   return out;
 }
 

@@ -1,13 +1,15 @@
 /**
  * Ruby backtraces: "path:line:in `method': message (Class)" then "from path:line:in `m'",
- * and Rails logs ("NoMethodError (message):" followed by bare frame lines).
- * Ruby 3.4 quotes methods as 'Class#method' instead of `method'.
+ * Rails logs ("NoMethodError (message):" followed by bare frame lines), methods quoted
+ * `so', 'so' (Ruby 3.4: 'Class#method') or not at all, Errbit/Airbrake's `[app]…` and
+ * `[bundle]…` markers, and Honeybadger's "line 83 of [PROJECT_ROOT]/app/…: method".
  */
 import type { ParsedException, StackFrame } from "./types.ts";
 import { isVendorPath } from "./vendor.ts";
 
 const FIRST = /^\s*(\S.*?):(\d+):in [`'](.+?)': (.*) \(([A-Z][\w:]*)\)\s*$/;
-const FRAME = /^\s*(?:from\s+)?(\S.*?\.(?:rb|erb|rake|haml|slim)|\(\w+\)):(\d+):in [`'](.+?)'\s*$/;
+const FRAME = /^\s*(?:from\s+)?(?:\[\w+\]\.\.\.)?(\S*?\.(?:rb|erb|rake|haml|slim|ru|builder)|\(\w+\)|<internal:\w+>|\S*\/bin\/[\w.-]+):(\d+):in\s+[`']?(.+?)'?\s*$/;
+const HONEYBADGER = /^\s*line (\d+) of \[(?:PROJECT_ROOT|GEM_ROOT)\](\S+?): (.+?)\s*$/;
 const RAILS_HEADER = /^\s*([A-Z][\w:]*(?:Error|Exception|Invalid|NotFound)\w*) \((.*)\):\s*$/;
 
 export function parseRuby(lines: readonly string[]): ParsedException[] {
@@ -27,15 +29,16 @@ export function parseRuby(lines: readonly string[]): ParsedException[] {
       continue;
     }
     const frame = FRAME.exec(line);
-    if (frame) {
+    const honeybadger = frame ? null : HONEYBADGER.exec(line);
+    if (frame || honeybadger) {
       if (!current) {
         current = { type: "RuntimeError", message: "", frames: [] };
         out.push(current);
       }
-      current.frames.push(rubyFrame(frame[1], frame[2], frame[3]));
+      current.frames.push(frame ? rubyFrame(frame[1], frame[2], frame[3]) : rubyFrame(honeybadger?.[2]?.replace(/^\//, ""), honeybadger?.[1], honeybadger?.[3]));
       continue;
     }
-    if (line.trim() !== "") current = null;
+    if (line.trim() !== "" && current && current.frames.length > 0) current = null;
   }
   // Ruby prints the raised exception first and its `cause` after ("Caused by"); not chained here.
   return out.filter((e) => e.frames.length > 0);
