@@ -7,10 +7,14 @@
  * no job folder left, and the fix on the PR's branch. The same for a review revision killed
  * after its push, before its thread replies. Each restart's time to the job's end is logged.
  */
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { jobFolder } from "../../src/config/data-dir.ts";
 import { PLAN_MARKER_PREFIX } from "../../src/github/plan-comment.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";
-import { containerStarted, droidSite, reachedWithin, useCrashHarness, warnings, type ArmedMoment, type CrashHarness, type DroidSite } from "../helpers/crash-harness.ts";
+import { containerStarted, droidSite, reachedWithin, stopGracefully, useCrashHarness, warnings, type ArmedMoment, type CrashHarness, type DroidSite } from "../helpers/crash-harness.ts";
 import { BRANCH, FIX_EDIT, FIXTURE, ISSUE, PLAN_COMMENT_ID, containersOf, planComment, waitForProcess } from "../helpers/fix-harness.ts";
 import type { IssueCommentRow } from "../helpers/github-standin.ts";
 import { pullRequestRow, reviewCommentRow, seededComment } from "../helpers/github-state.ts";
@@ -18,6 +22,7 @@ import type { ModelTurn } from "../helpers/model-server.ts";
 import { issueComment, OWNER, reviewSubmitted } from "../helpers/payloads.ts";
 
 const h = useCrashHarness();
+const run = promisify(execFile);
 
 const SETUP = "sleep 2";
 const COMMAND = "sleep 3 && echo ok";
@@ -54,25 +59,42 @@ function polled(find: () => Promise<void>): ArmedMoment {
   return { reached: find(), disarm: () => {} };
 }
 
-const MOMENTS: [string, (c: MomentContext) => ArmedMoment][] = [
+/** Where the job was when the process died: committed in its clone, pushed, PR opened, closing report posted. */
+interface AtKill {
+  committed: boolean;
+  pushed: boolean;
+  pullRequests: number;
+  closingReports: number;
+}
+
+const BEFORE_COMMIT: AtKill = { committed: false, pushed: false, pullRequests: 0, closingReports: 0 };
+
+const MOMENTS: [string, (c: MomentContext) => ArmedMoment, AtKill][] = [
   [
     "during clone",
     ({ h, repo }) =>
       once((fire) => h.git.onRequest((r) => (r.repo === repo && r.method === "POST" && r.service === "git-upload-pack" ? (fire(r), "hold") : "answer"))),
+    BEFORE_COMMIT,
   ],
-  ["after the container started, before setup", ({ site }) => containerStarted(site.instance)],
-  ["during setup", ({ jobId }) => polled(async () => waitForProcess(await jobId, SETUP, 90_000))],
-  ["while a model request is in flight", ({ h }) => once((fire) => h.model.onTurn(2, () => (fire(undefined), "hold")))],
-  ["while a command runs in the sandbox", ({ jobId }) => polled(async () => waitForProcess(await jobId, "sleep 3", 90_000))],
+  ["after the container started, before setup", ({ site }) => containerStarted(site.instance), BEFORE_COMMIT],
+  ["during setup", ({ jobId }) => polled(async () => waitForProcess(await jobId, SETUP, 90_000)), BEFORE_COMMIT],
+  ["while a model request is in flight", ({ h }) => once((fire) => h.model.onTurn(2, () => (fire(undefined), "hold"))), BEFORE_COMMIT],
+  ["while a command runs in the sandbox", ({ jobId }) => polled(async () => waitForProcess(await jobId, "sleep 3", 90_000)), BEFORE_COMMIT],
   [
     "after the commit, before the push",
     ({ h, repo }) =>
       once((fire) => h.git.onRequest((r) => (r.repo === repo && r.method === "GET" && r.service === "git-receive-pack" ? (fire(r), "hold") : "answer"))),
+    { ...BEFORE_COMMIT, committed: true },
   ],
-  ["after the push, before the PR", ({ h }) => once((fire) => h.github.onRequest("pull.create", (r) => (fire(r), "hold")))],
+  [
+    "after the push, before the PR",
+    ({ h }) => once((fire) => h.github.onRequest("pull.create", (r) => (fire(r), "hold"))),
+    { committed: true, pushed: true, pullRequests: 0, closingReports: 0 },
+  ],
   [
     "after the PR, before the closing comment",
     ({ h }) => once((fire) => h.github.onRequest("comment.create", (r) => (isClosingReport(String(r.body?.body)) ? (fire(r), "process-then-hold") : "answer"))),
+    { committed: true, pushed: true, pullRequests: 1, closingReports: 1 },
   ],
 ];
 
@@ -89,7 +111,8 @@ async function killAtMomentAndRestart(
   what: string,
   arm: (jobId: Promise<string>) => ArmedMoment,
   deliver: () => Promise<string>,
-): Promise<{ jobId: string; restartMs: number }> {
+  atKill: (jobId: string) => Promise<unknown>,
+): Promise<{ jobId: string; restartMs: number; atKill: unknown }> {
   let recorded = (_id: string) => {};
   const jobId = new Promise<string>((r) => (recorded = r));
   const moment = arm(jobId);
@@ -99,6 +122,7 @@ async function killAtMomentAndRestart(
   await reachedWithin(moment, what, site, id, first);
   await first.kill9();
   moment.disarm();
+  const state = await atKill(id);
   const restarted = Date.now();
   const second = await site.start();
   try {
@@ -108,12 +132,12 @@ async function killAtMomentAndRestart(
   }
   const restartMs = Date.now() - restarted;
   // A graceful stop: whatever it still had to post (the outbox) is posted.
-  expect(await second.stop()).toBe(0);
-  return { jobId: id, restartMs };
+  expect(await stopGracefully(second)).toBe(0);
+  return { jobId: id, restartMs, atKill: state };
 }
 
 describe("kill -9 of `droid serve` during a /droid fix, then a restart", () => {
-  it.for(MOMENTS)("%s: one PR, one plan comment, one closing report, nothing left behind", { timeout: 240_000 }, async ([moment, arm], ctx) => {
+  it.for(MOMENTS)("%s: one PR, one plan comment, one closing report, nothing left behind", { timeout: 240_000 }, async ([moment, arm, expectedAtKill], ctx) => {
     if (!h.available) return ctx.skip();
     const repo = `crash-${MOMENTS.findIndex(([m]) => m === moment)}`;
     await h.git.createRepo(repo, FIXTURE, { defaultBranch: "master" });
@@ -131,12 +155,20 @@ describe("kill -9 of `droid serve` during a /droid fix, then a restart", () => {
     try {
       const payload = issueComment("/droid fix");
       payload.comment.id = TRIGGER_COMMENT_ID;
-      const { jobId, restartMs } = await killAtMomentAndRestart(
+      const { jobId, restartMs, atKill } = await killAtMomentAndRestart(
         site,
         moment,
         (id) => arm({ h, site, repo, jobId: id }),
         async () => (await site.deliver("issue_comment", payload, `crash-${repo}`)).id,
+        async (id): Promise<AtKill> => ({
+          committed: (await run("git", ["--git-dir", path.join(jobFolder(site.dataDir, id), "git"), "log", "-1", "--format=%s", BRANCH]).catch(() => ({ stdout: "" }))).stdout.trim() === ISSUE.title,
+          pushed: (await h.git.git(repo, "branch", "--list", BRANCH)).trim() !== "",
+          pullRequests: h.github.state.pulls.length,
+          closingReports: h.github.createdComments(1).filter((c) => isClosingReport(c.body)).length,
+        }),
       );
+      // The process died where the moment says.
+      expect(atKill).toEqual(expectedAtKill);
       const job = await site.queue.get(jobId);
       console.log(`[crash] ${moment}: restart to the job's end ${(restartMs / 1000).toFixed(1)} s (${job?.state}, attempts ${job?.attempts})`);
 
@@ -213,12 +245,14 @@ describe("kill -9 of `droid serve` during a review revision, then a restart", ()
       payload.review.id = REVIEW;
       payload.review.body = "";
       const moment = "after the push, before the thread replies";
-      const { jobId, restartMs } = await killAtMomentAndRestart(
+      const { jobId, restartMs, atKill } = await killAtMomentAndRestart(
         site,
         moment,
         () => once((fire) => h.github.onRequest("review-comment.reply", (r) => (fire(r), "hold"))),
         async () => (await site.deliver("pull_request_review", payload, "crash-revise")).id,
+        async () => ({ commitsPushed: Number((await h.git.git(repo, "rev-list", "--count", `${first}..${BRANCH}`)).trim()), replies: h.github.state.reviewComments.filter((c) => c.createdByDroid).length }),
       );
+      expect(atKill).toEqual({ commitsPushed: 1, replies: 0 });
       const job = await site.queue.get(jobId);
       console.log(`[crash] revision ${moment}: restart to the job's end ${(restartMs / 1000).toFixed(1)} s (${job?.state}, attempts ${job?.attempts})`);
 

@@ -154,6 +154,17 @@ export async function droidSite(h: CrashHarness, name: string): Promise<DroidSit
   };
 }
 
+/**
+ * SIGTERM once the process listens for it: `droid serve` registers its shutdown handler after
+ * "worker started" (the ready mark), right after it starts checking missed deliveries, so
+ * that check's log line says the handler is there. Returns the exit code.
+ */
+export async function stopGracefully(droid: DroidProcess): Promise<number | null> {
+  const until = Date.now() + 10_000;
+  while (!droid.output().includes('"msg":"missed webhook deliveries checked"') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  return droid.stop();
+}
+
 /** A moment of a job, armed before the process starts: `reached` resolves when it comes. */
 export interface ArmedMoment {
   reached: Promise<void>;
