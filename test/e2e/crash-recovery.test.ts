@@ -46,12 +46,10 @@ interface MomentContext {
   jobId: Promise<string>;
 }
 
-/** Arms a hook that resolves `reached` once, when `test` says the moment came. */
-function once<T>(subscribe: (fire: (value: T) => void) => () => void): ArmedMoment {
-  let resolve = () => {};
-  const reached = new Promise<void>((r) => (resolve = r));
-  const unsubscribe = subscribe(() => resolve());
-  return { reached, disarm: unsubscribe };
+/** Arms a hook (`subscribe` returns its remover) that resolves `reached` when it fires. */
+function once(subscribe: (fire: () => void) => () => void): ArmedMoment {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  return { reached: promise, disarm: subscribe(resolve) };
 }
 
 /** A moment found by polling (a process in the sandbox). */
@@ -73,27 +71,27 @@ const MOMENTS: [string, (c: MomentContext) => ArmedMoment, AtKill][] = [
   [
     "during clone",
     ({ h, repo }) =>
-      once((fire) => h.git.onRequest((r) => (r.repo === repo && r.method === "POST" && r.service === "git-upload-pack" ? (fire(r), "hold") : "answer"))),
+      once((fire) => h.git.onRequest((r) => (r.repo === repo && r.method === "POST" && r.service === "git-upload-pack" ? (fire(), "hold") : "answer"))),
     BEFORE_COMMIT,
   ],
   ["after the container started, before setup", ({ site }) => containerStarted(site.instance), BEFORE_COMMIT],
   ["during setup", ({ jobId }) => polled(async () => waitForProcess(await jobId, SETUP, 90_000)), BEFORE_COMMIT],
-  ["while a model request is in flight", ({ h }) => once((fire) => h.model.onTurn(2, () => (fire(undefined), "hold"))), BEFORE_COMMIT],
+  ["while a model request is in flight", ({ h }) => once((fire) => h.model.onTurn(2, () => (fire(), "hold"))), BEFORE_COMMIT],
   ["while a command runs in the sandbox", ({ jobId }) => polled(async () => waitForProcess(await jobId, "sleep 3", 90_000)), BEFORE_COMMIT],
   [
     "after the commit, before the push",
     ({ h, repo }) =>
-      once((fire) => h.git.onRequest((r) => (r.repo === repo && r.method === "GET" && r.service === "git-receive-pack" ? (fire(r), "hold") : "answer"))),
+      once((fire) => h.git.onRequest((r) => (r.repo === repo && r.method === "GET" && r.service === "git-receive-pack" ? (fire(), "hold") : "answer"))),
     { ...BEFORE_COMMIT, committed: true },
   ],
   [
     "after the push, before the PR",
-    ({ h }) => once((fire) => h.github.onRequest("pull.create", (r) => (fire(r), "hold"))),
+    ({ h }) => once((fire) => h.github.onRequest("pull.create", () => (fire(), "hold"))),
     { committed: true, pushed: true, pullRequests: 0, closingReports: 0 },
   ],
   [
     "after the PR, before the closing comment",
-    ({ h }) => once((fire) => h.github.onRequest("comment.create", (r) => (isClosingReport(String(r.body?.body)) ? (fire(r), "process-then-hold") : "answer"))),
+    ({ h }) => once((fire) => h.github.onRequest("comment.create", (r) => (isClosingReport(String(r.body?.body)) ? (fire(), "process-then-hold") : "answer"))),
     { committed: true, pushed: true, pullRequests: 1, closingReports: 1 },
   ],
 ];
@@ -105,6 +103,8 @@ function isClosingReport(body: string): boolean {
 
 const gist = (c: IssueCommentRow) => c.body.replace(/\s+/g, " ").slice(0, 240);
 
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
 /** Starts `droid serve`, lets `deliver` record the job, kills the process at the moment, restarts it and waits for the job's end. */
 async function killAtMomentAndRestart(
   site: DroidSite,
@@ -112,15 +112,16 @@ async function killAtMomentAndRestart(
   arm: (jobId: Promise<string>) => ArmedMoment,
   deliver: () => Promise<string>,
   atKill: (jobId: string) => Promise<unknown>,
-): Promise<{ jobId: string; restartMs: number; atKill: unknown }> {
-  let recorded = (_id: string) => {};
-  const jobId = new Promise<string>((r) => (recorded = r));
-  const moment = arm(jobId);
+): Promise<{ jobId: string; killedAfterMs: number; restartMs: number; atKill: unknown }> {
+  const jobId = Promise.withResolvers<string>();
+  const moment = arm(jobId.promise);
   const first = await site.start();
+  const delivered = Date.now();
   const id = await deliver();
-  recorded(id);
+  jobId.resolve(id);
   await reachedWithin(moment, what, site, id, first);
   await first.kill9();
+  const killedAfterMs = Date.now() - delivered;
   moment.disarm();
   const state = await atKill(id);
   const restarted = Date.now();
@@ -133,7 +134,7 @@ async function killAtMomentAndRestart(
   const restartMs = Date.now() - restarted;
   // A graceful stop: whatever it still had to post (the outbox) is posted.
   expect(await stopGracefully(second)).toBe(0);
-  return { jobId: id, restartMs, atKill: state };
+  return { jobId: id, killedAfterMs, restartMs, atKill: state };
 }
 
 describe("kill -9 of `droid serve` during a /droid fix, then a restart", () => {
@@ -155,7 +156,7 @@ describe("kill -9 of `droid serve` during a /droid fix, then a restart", () => {
     try {
       const payload = issueComment("/droid fix");
       payload.comment.id = TRIGGER_COMMENT_ID;
-      const { jobId, restartMs, atKill } = await killAtMomentAndRestart(
+      const { jobId, killedAfterMs, restartMs, atKill } = await killAtMomentAndRestart(
         site,
         moment,
         (id) => arm({ h, site, repo, jobId: id }),
@@ -170,7 +171,7 @@ describe("kill -9 of `droid serve` during a /droid fix, then a restart", () => {
       // The process died where the moment says.
       expect(atKill).toEqual(expectedAtKill);
       const job = await site.queue.get(jobId);
-      console.log(`[crash] ${moment}: restart to the job's end ${(restartMs / 1000).toFixed(1)} s (${job?.state}, attempts ${job?.attempts})`);
+      console.log(`[crash] ${moment}: killed ${seconds(killedAfterMs)} after the webhook; restart to the job's end ${seconds(restartMs)} (${job?.state}, attempts ${job?.attempts})`);
 
       const created = h.github.createdComments(1);
       const outcome = {
@@ -245,16 +246,16 @@ describe("kill -9 of `droid serve` during a review revision, then a restart", ()
       payload.review.id = REVIEW;
       payload.review.body = "";
       const moment = "after the push, before the thread replies";
-      const { jobId, restartMs, atKill } = await killAtMomentAndRestart(
+      const { jobId, killedAfterMs, restartMs, atKill } = await killAtMomentAndRestart(
         site,
         moment,
-        () => once((fire) => h.github.onRequest("review-comment.reply", (r) => (fire(r), "hold"))),
+        () => once((fire) => h.github.onRequest("review-comment.reply", () => (fire(), "hold"))),
         async () => (await site.deliver("pull_request_review", payload, "crash-revise")).id,
         async () => ({ commitsPushed: Number((await h.git.git(repo, "rev-list", "--count", `${first}..${BRANCH}`)).trim()), replies: h.github.state.reviewComments.filter((c) => c.createdByDroid).length }),
       );
       expect(atKill).toEqual({ commitsPushed: 1, replies: 0 });
       const job = await site.queue.get(jobId);
-      console.log(`[crash] revision ${moment}: restart to the job's end ${(restartMs / 1000).toFixed(1)} s (${job?.state}, attempts ${job?.attempts})`);
+      console.log(`[crash] revision ${moment}: killed ${seconds(killedAfterMs)} after the webhook; restart to the job's end ${seconds(restartMs)} (${job?.state}, attempts ${job?.attempts})`);
 
       const replies = h.github.state.reviewComments.filter((c) => c.createdByDroid);
       const onPr = h.github.createdComments(PR);

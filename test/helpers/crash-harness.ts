@@ -173,18 +173,10 @@ export interface ArmedMoment {
 
 /** Resolves when the first container labelled with Droid `instance` starts (Docker's `start` event). */
 export function containerStarted(instance: string): ArmedMoment {
-  let stop = () => {};
-  const reached = new Promise<void>((resolve, reject) => {
-    const filters = JSON.stringify({ type: ["container"], event: ["start"], label: [`${LABELS.instance}=${instance}`] });
-    docker.getEvents({ filters }).then((stream) => {
-      stop = () => (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
-      stream.on("data", () => {
-        stop();
-        resolve();
-      });
-    }, reject);
-  });
-  return { reached, disarm: () => stop() };
+  const filters = JSON.stringify({ type: ["container"], event: ["start"], label: [`${LABELS.instance}=${instance}`] });
+  const events = docker.getEvents({ filters }) as Promise<NodeJS.ReadableStream & { destroy(): void }>;
+  const reached = events.then((stream) => new Promise<void>((resolve) => stream.once("data", () => resolve())));
+  return { reached, disarm: () => void events.then((stream) => stream.destroy(), () => {}) };
 }
 
 /** `reached`, unless the job ends first or it takes `ms` (the error names the moment and shows the process's warnings). */

@@ -13,7 +13,24 @@
 import type http from "node:http";
 import { BOT_LOGIN } from "../fixtures/github.ts";
 import { INSTALLATION_ID, OWNER, REPO } from "./payloads.ts";
-import { pullRequestRow, type IssueCommentRow, type PullRequestRow, type ReviewCommentRow, type StandinState, userRow } from "./github-state.ts";
+import {
+  type Answer,
+  emptyState,
+  issueRow,
+  notFound,
+  now,
+  page,
+  parseBody,
+  publicComment,
+  publicPull,
+  publicReviewComment,
+  pullRequestRow,
+  type IssueCommentRow,
+  type ReviewCommentRow,
+  type StandinState,
+  userRow,
+  validationFailed,
+} from "./github-state.ts";
 
 export type { IssueCommentRow, PullRequestRow, ReviewCommentRow, StandinState } from "./github-state.ts";
 
@@ -68,12 +85,6 @@ export interface GitHubStandin {
   createdComments(number: number): IssueCommentRow[];
 }
 
-interface Answer {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
-
 const REPO_PATH = `/api/v3/repos/${OWNER}/${REPO}`.toLowerCase();
 
 /** Routes as [name, method, pattern after the repository's prefix (or the whole path)]. */
@@ -119,7 +130,6 @@ export function createGitHubStandin(options: { installationToken: string; branch
   const requests: StandinRequest[] = [];
   const unexpected: StandinRequest[] = [];
   const hooks = new Map<Route, Set<(request: StandinRequest) => RequestAction | void>>();
-  const now = () => new Date().toISOString();
 
   const answer = async (request: StandinRequest): Promise<Answer> => {
     const { params, body, query } = request;
@@ -273,64 +283,4 @@ export function createGitHubStandin(options: { installationToken: string; branch
     },
     createdComments: (number) => state.comments.filter((c) => c.issueNumber === number && c.createdByDroid),
   };
-}
-
-function emptyState(droidYml: string): StandinState {
-  return {
-    droidYml,
-    issue: { number: 1, title: "", body: "", login: OWNER },
-    comments: [],
-    pulls: [],
-    reviewComments: [],
-    labels: new Map(),
-    reactions: [],
-  };
-}
-
-function parseBody(text: string): Record<string, unknown> | null {
-  if (text === "") return null;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
-function notFound(): Answer {
-  return { status: 404, body: { message: "Not Found", documentation_url: "https://docs.github.com/rest", status: "404" } };
-}
-
-function validationFailed(error: Record<string, string>): Answer {
-  return { status: 422, body: { message: "Validation Failed", errors: [error], documentation_url: "https://docs.github.com/rest/pulls/pulls#create-a-pull-request", status: "422" } };
-}
-
-/** One page (`per_page`, `page`), with GitHub's `Link` header when more follow. */
-function page<T>(rows: T[], query: URLSearchParams): Answer {
-  const perPage = Number(query.get("per_page") ?? 30);
-  const n = Number(query.get("page") ?? 1);
-  const body = rows.slice((n - 1) * perPage, n * perPage);
-  if (rows.length <= n * perPage) return { status: 200, body };
-  const next = new URLSearchParams(query);
-  next.set("page", String(n + 1));
-  return { status: 200, body, headers: { "content-type": "application/json; charset=utf-8", link: `<http://github.invalid/?${next}>; rel="next"` } };
-}
-
-function issueRow(state: StandinState) {
-  const { issue } = state;
-  return { id: 1_000 + issue.number, number: issue.number, state: "open", title: issue.title, body: issue.body, user: userRow(issue.login), labels: [], comments: state.comments.filter((c) => c.issueNumber === issue.number).length, created_at: "2026-11-20T10:00:00Z", updated_at: "2026-11-20T10:00:00Z", html_url: `https://github.com/${OWNER}/${REPO}/issues/${issue.number}` };
-}
-
-function publicComment(c: IssueCommentRow) {
-  return { id: c.id, node_id: `IC_${c.id}`, body: c.body, user: c.user, created_at: c.created_at, updated_at: c.updated_at, html_url: `https://github.com/${OWNER}/${REPO}/issues/${c.issueNumber}#issuecomment-${c.id}`, author_association: c.user.type === "Bot" ? "NONE" : "OWNER" };
-}
-
-function publicPull(p: PullRequestRow) {
-  const { createdByDroid: _droid, ...pr } = p;
-  return pr;
-}
-
-function publicReviewComment(c: ReviewCommentRow) {
-  const { createdByDroid: _droid, pullNumber: _pull, ...row } = c;
-  return row;
 }

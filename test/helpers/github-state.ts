@@ -1,6 +1,6 @@
 /**
- * What the GitHub stand-in (`github-standin.ts`) keeps, in GitHub's own row shapes, and
- * the rows a test seeds it with.
+ * What the GitHub stand-in (`github-standin.ts`) keeps, in GitHub's own row shapes, the
+ * rows a test seeds it with, and how they are answered (public shapes, pages, errors).
  */
 import { BOT_LOGIN } from "../fixtures/github.ts";
 import { example, OWNER, REPO } from "./payloads.ts";
@@ -119,4 +119,73 @@ export function reviewCommentRow(input: { id: number; pullNumber: number; review
     updated_at: input.at,
     createdByDroid: false,
   };
+}
+
+/** What the stand-in answers a request with. */
+export interface Answer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export const now = () => new Date().toISOString();
+
+export function emptyState(droidYml: string): StandinState {
+  return {
+    droidYml,
+    issue: { number: 1, title: "", body: "", login: OWNER },
+    comments: [],
+    pulls: [],
+    reviewComments: [],
+    labels: new Map(),
+    reactions: [],
+  };
+}
+
+export function parseBody(text: string): Record<string, unknown> | null {
+  if (text === "") return null;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function notFound(): Answer {
+  return { status: 404, body: { message: "Not Found", documentation_url: "https://docs.github.com/rest", status: "404" } };
+}
+
+export function validationFailed(error: Record<string, string>): Answer {
+  return { status: 422, body: { message: "Validation Failed", errors: [error], documentation_url: "https://docs.github.com/rest/pulls/pulls#create-a-pull-request", status: "422" } };
+}
+
+/** One page (`per_page`, `page`), with GitHub's `Link` header when more follow. */
+export function page<T>(rows: T[], query: URLSearchParams): Answer {
+  const perPage = Number(query.get("per_page") ?? 30);
+  const n = Number(query.get("page") ?? 1);
+  const body = rows.slice((n - 1) * perPage, n * perPage);
+  if (rows.length <= n * perPage) return { status: 200, body };
+  const next = new URLSearchParams(query);
+  next.set("page", String(n + 1));
+  return { status: 200, body, headers: { "content-type": "application/json; charset=utf-8", link: `<http://github.invalid/?${next}>; rel="next"` } };
+}
+
+export function issueRow(state: StandinState) {
+  const { issue } = state;
+  return { id: 1_000 + issue.number, number: issue.number, state: "open", title: issue.title, body: issue.body, user: userRow(issue.login), labels: [], comments: state.comments.filter((c) => c.issueNumber === issue.number).length, created_at: "2026-11-20T10:00:00Z", updated_at: "2026-11-20T10:00:00Z", html_url: `https://github.com/${OWNER}/${REPO}/issues/${issue.number}` };
+}
+
+export function publicComment(c: IssueCommentRow) {
+  return { id: c.id, node_id: `IC_${c.id}`, body: c.body, user: c.user, created_at: c.created_at, updated_at: c.updated_at, html_url: `https://github.com/${OWNER}/${REPO}/issues/${c.issueNumber}#issuecomment-${c.id}`, author_association: c.user.type === "Bot" ? "NONE" : "OWNER" };
+}
+
+export function publicPull(p: PullRequestRow) {
+  const { createdByDroid: _droid, ...pr } = p;
+  return pr;
+}
+
+export function publicReviewComment(c: ReviewCommentRow) {
+  const { createdByDroid: _droid, pullNumber: _pull, ...row } = c;
+  return row;
 }
