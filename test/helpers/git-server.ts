@@ -8,6 +8,29 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
+/** A request to the git server, as its hooks see it (before it is answered). */
+export interface GitRequest {
+  method: string;
+  /** The path asked for, e.g. `/Codertocat/Hello-World.git/info/refs`. */
+  path: string;
+  /** `git-upload-pack` (clone, fetch, ls-refs) or `git-receive-pack` (push): the query's `service`, or the path's last part. */
+  service: "git-upload-pack" | "git-receive-pack" | null;
+  /** The fixture repository that answers it. */
+  repo: string | null;
+}
+
+/** What a hook does with a git request: answer it (the default), or hold it unanswered (a request in flight). */
+export type GitRequestAction = "answer" | "hold";
+
+export interface GitServerOptions {
+  /**
+   * Answers every request under `/api/` (GitHub's REST API at `/api/v3`, GraphQL at
+   * `/api/graphql` on GitHub Enterprise), so that one host serves both what Probot calls
+   * (`GHE_HOST`) and clone/push; git's Basic auth is not asked of these.
+   */
+  api?: http.RequestListener;
+}
+
 /** A fixture file: text content, content with a mode, or a symlink. */
 export type FixtureFile = string | { content: string; executable: true } | { symlink: string };
 
@@ -33,6 +56,12 @@ export interface GitServer {
   git(name: string, ...args: string[]): Promise<string>;
   /** Every request the server answered, for assertions (method, path asked for, the fixture repository that answered, status, user). */
   readonly requests: { method: string; path: string; repo: string | null; status: number; user: string | null }[];
+  /**
+   * Calls `hook` with each authorized git request when it arrives, before it is answered; "hold"
+   * leaves it unanswered until the client goes away (or the server closes). Returns a function
+   * that removes the hook.
+   */
+  onRequest(hook: (request: GitRequest) => GitRequestAction | void): () => void;
   close(): Promise<void>;
 }
 
@@ -41,12 +70,14 @@ export interface GitServer {
  * server on 127.0.0.1. Every request must carry Basic auth with `token` as the password
  * (any user name, like GitHub's `x-access-token`); others get 401.
  */
-export async function startGitServer(token: string): Promise<GitServer> {
+export async function startGitServer(token: string, options: GitServerOptions = {}): Promise<GitServer> {
   const root = await mkdtemp(path.join(tmpdir(), "droid-git-server-"));
   const requests: GitServer["requests"] = [];
   const served = new Map<string, string>();
+  const hooks = new Set<(request: GitRequest) => GitRequestAction | void>();
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
+    if (options.api && url.pathname.startsWith("/api/")) return options.api(request, response);
     const { repo, pathInfo } = routeRepository(decodeURIComponent(url.pathname), served);
     const user = authorizedUser(request.headers.authorization, token);
     if (user === null) {
@@ -55,6 +86,8 @@ export async function startGitServer(token: string): Promise<GitServer> {
       request.resume();
       return;
     }
+    const seen: GitRequest = { method: request.method ?? "GET", path: url.pathname, service: serviceOf(url), repo };
+    if ([...hooks].map((hook) => hook(seen)).includes("hold")) return;
     const backend = spawn("git", ["http-backend"], {
       env: {
         PATH: process.env["PATH"] ?? "/usr/bin:/bin",
@@ -90,6 +123,10 @@ export async function startGitServer(token: string): Promise<GitServer> {
     requests,
     cloneUrl: (name) => `${base}/${name}.git`,
     serve: (fullName, name) => void served.set(`/${fullName}.git`.toLowerCase(), name),
+    onRequest(hook) {
+      hooks.add(hook);
+      return () => void hooks.delete(hook);
+    },
     git,
     async createRepo(name, files, options = {}) {
       const branch = options.defaultBranch ?? "main";
@@ -149,6 +186,11 @@ async function writeFixture(work: string, files: Record<string, FixtureFile>): P
     else if ("symlink" in spec) await symlink(spec.symlink, target);
     else await writeFile(target, spec.content, { mode: 0o755 });
   }
+}
+
+function serviceOf(url: URL): GitRequest["service"] {
+  const named = url.searchParams.get("service") ?? url.pathname.split("/").at(-1);
+  return named === "git-upload-pack" || named === "git-receive-pack" ? named : null;
 }
 
 /** The fixture repository a request path names (served under `owner/name` or its own name), and the path git sees. */

@@ -16,6 +16,8 @@ export interface DroidProcess {
   kill9(): Promise<void>;
   /** SIGTERM: graceful shutdown. */
   stop(): Promise<number | null>;
+  /** What it wrote to stdout and stderr so far (its log lines). */
+  output(): string;
 }
 
 const running = new Set<ChildProcess>();
@@ -42,9 +44,9 @@ async function spawnDroid(args: string[], env: Record<string, string>, readyMark
   running.add(child);
   child.once("exit", () => running.delete(child));
   let stderr = "";
+  let stdout = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
-    let stdout = "";
     const timer = setTimeout(() => reject(new Error(`droid process not ready in 20 s:\n${stdout}${stderr}`)), 20_000);
     child.stdout?.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
@@ -60,6 +62,7 @@ async function spawnDroid(args: string[], env: Record<string, string>, readyMark
   });
   return {
     child,
+    output: () => stdout + stderr,
     async kill9() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, "exit");
