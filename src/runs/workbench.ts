@@ -108,9 +108,11 @@ export class WorkbenchSite {
       jobDir: this.#jobDir,
       checkout,
       ...(options.readOnly || options.searchOnly ? { readOnly: true } : {}),
+      signal,
       logger: deps.log,
     });
     options.onRepository?.(repo);
+    if (signal.aborted) return { kind: "cancelled" };
     const settings: SandboxConfig = options.searchOnly ? SEARCH_SETTINGS : sandboxSettings(deps.config);
     const commands = options.searchOnly ? NO_COMMANDS : await resolveRepoCommands(settings, (file) => regularFileText(repo.tree, file));
     await this.#onStep("sandbox");
@@ -127,6 +129,7 @@ export class WorkbenchSite {
       logger: deps.log,
     });
     this.#sandbox = sandbox;
+    if (signal.aborted) return { kind: "cancelled" };
     await copyTreeIntoSandbox(repo.tree, sandbox);
     await this.#onStep("setup");
     const setup = await runSetup(sandbox, commands.setup, { timeoutSeconds: settings.limits.setupTimeoutSeconds, signal });

@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { type AuthCallback, Errors, add, branch as createBranch, checkout, clone, commit, fetch, listServerRefs, merge, push, readCommit, remove, resolveRef, statusMatrix } from "isomorphic-git";
-import http from "isomorphic-git/http/node";
+import { type AuthCallback, Errors, type HttpClient, add, branch as createBranch, checkout, clone, commit, fetch, listServerRefs, merge, push, readCommit, remove, resolveRef, statusMatrix } from "isomorphic-git";
+import http, { request as gitRequest } from "isomorphic-git/http/node";
 import type { Logger } from "pino";
 import { GitignoreMatcher } from "./gitignore.ts";
 
@@ -32,6 +32,8 @@ export interface OpenRepositoryOptions {
    * branch may be checked out, and `push` refuses.
    */
   readOnly?: boolean;
+  /** Aborts the clone (and the branch listing) at once, e.g. on `/droid stop`; pushes are never cut halfway. */
+  signal?: AbortSignal;
   logger: Logger;
 }
 
@@ -110,9 +112,10 @@ export class Repository {
     await mkdir(gitdir, { recursive: true });
     const onAuth: AuthCallback = () => ({ username: "x-access-token", password: options.token });
     const base = options.checkout.kind === "new-branch" ? options.defaultBranch : options.checkout.name;
+    const gitHttp = abortableHttp(options.signal);
     await clone({
       fs,
-      http,
+      http: gitHttp,
       dir: tree,
       gitdir,
       url: options.cloneUrl,
@@ -124,7 +127,7 @@ export class Repository {
     });
     let branch = options.checkout.name;
     if (options.checkout.kind === "new-branch") {
-      const taken = await listServerRefs({ http, url: options.cloneUrl, prefix: "refs/heads/", onAuth });
+      const taken = await listServerRefs({ http: gitHttp, url: options.cloneUrl, prefix: "refs/heads/", onAuth });
       branch = freeBranchName(options.checkout.name, new Set(taken.map((ref) => ref.ref.slice("refs/heads/".length))));
       await createBranch({ fs, dir: tree, gitdir, ref: branch, checkout: true });
     }
@@ -248,6 +251,11 @@ export class Repository {
   async head(): Promise<string> {
     return resolveRef({ fs, dir: this.tree, gitdir: this.gitdir, ref: "HEAD" });
   }
+}
+
+/** Git over HTTP whose requests end when `signal` aborts. */
+function abortableHttp(signal: AbortSignal | undefined): HttpClient {
+  return signal ? { request: (request) => gitRequest({ ...request, signal }) } : http;
 }
 
 /** Only names the throwaway merge commit, which is never written to a branch. */

@@ -19,8 +19,11 @@ export interface GitRequest {
   repo: string | null;
 }
 
-/** What a hook does with a git request: answer it (the default), or hold it unanswered (a request in flight). */
-export type GitRequestAction = "answer" | "hold";
+/**
+ * What a hook does with a git request: answer it (the default), hold it unanswered (a request
+ * in flight), or answer it after a delay (a slow network).
+ */
+export type GitRequestAction = "answer" | "hold" | { delayMs: number };
 
 export interface GitServerOptions {
   /**
@@ -86,29 +89,37 @@ export async function startGitServer(token: string, options: GitServerOptions = 
       request.resume();
       return;
     }
+    const remoteUser = user;
     const seen: GitRequest = { method: request.method ?? "GET", path: url.pathname, service: serviceOf(url), repo };
-    if ([...hooks].map((hook) => hook(seen)).includes("hold")) return;
-    const backend = spawn("git", ["http-backend"], {
-      env: {
-        PATH: process.env["PATH"] ?? "/usr/bin:/bin",
-        GIT_PROJECT_ROOT: root,
-        GIT_HTTP_EXPORT_ALL: "1",
-        REQUEST_METHOD: request.method ?? "GET",
-        PATH_INFO: pathInfo,
-        QUERY_STRING: url.search.slice(1),
-        CONTENT_TYPE: request.headers["content-type"] ?? "",
-        ...(request.headers["content-length"] ? { CONTENT_LENGTH: request.headers["content-length"] } : {}),
-        ...(request.headers["content-encoding"] ? { HTTP_CONTENT_ENCODING: request.headers["content-encoding"] } : {}),
-        ...(request.headers["git-protocol"] ? { GIT_PROTOCOL: String(request.headers["git-protocol"]) } : {}),
-        REMOTE_USER: user,
-        REMOTE_ADDR: "127.0.0.1",
-      },
-    });
-    request.pipe(backend.stdin);
-    relayCgiResponse(backend.stdout, response, (status) =>
-      requests.push({ method: request.method ?? "GET", path: url.pathname, repo, status, user }),
-    );
-    backend.stderr.resume();
+    const actions = [...hooks].map((hook) => hook(seen));
+    if (actions.includes("hold")) return;
+    const delayMs = Math.max(0, ...actions.map((a) => (typeof a === "object" ? a.delayMs : 0)));
+    if (delayMs > 0) setTimeout(answer, delayMs);
+    else answer();
+
+    function answer(): void {
+      const backend = spawn("git", ["http-backend"], {
+        env: {
+          PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+          GIT_PROJECT_ROOT: root,
+          GIT_HTTP_EXPORT_ALL: "1",
+          REQUEST_METHOD: request.method ?? "GET",
+          PATH_INFO: pathInfo,
+          QUERY_STRING: url.search.slice(1),
+          CONTENT_TYPE: request.headers["content-type"] ?? "",
+          ...(request.headers["content-length"] ? { CONTENT_LENGTH: request.headers["content-length"] } : {}),
+          ...(request.headers["content-encoding"] ? { HTTP_CONTENT_ENCODING: request.headers["content-encoding"] } : {}),
+          ...(request.headers["git-protocol"] ? { GIT_PROTOCOL: String(request.headers["git-protocol"]) } : {}),
+          REMOTE_USER: remoteUser,
+          REMOTE_ADDR: "127.0.0.1",
+        },
+      });
+      request.pipe(backend.stdin);
+      relayCgiResponse(backend.stdout, response, (status) =>
+        requests.push({ method: request.method ?? "GET", path: url.pathname, repo, status, user: remoteUser }),
+      );
+      backend.stderr.resume();
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
