@@ -32,12 +32,15 @@ const TURNS = 30;
 const docker = createDockerClient();
 const logger = pino({ level: "silent" });
 
-const POLICIES: { name: string; policy: HistoryPolicy }[] = [
-  { name: "droid: batches to a low-water mark", policy: DEFAULT_HISTORY_POLICY },
-  { name: "baseline: compaction every turn", policy: { compactAtChars: 0, keepRecentTurns: DEFAULT_HISTORY_POLICY.keepRecentTurns, compactToChars: Infinity } },
-  { name: "baseline: batches, no low-water mark", policy: { ...DEFAULT_HISTORY_POLICY, compactToChars: DEFAULT_HISTORY_POLICY.compactAtChars } },
-  { name: "baseline: no compaction", policy: { ...DEFAULT_HISTORY_POLICY, compactAtChars: Infinity } },
-];
+const BEFORE: HistoryPolicy = { compactAtChars: 240_000, keepRecentTurns: 6, compactToChars: 120_000, referenceRepeatsFrom: Infinity };
+const POLICIES: { name: string; policy: HistoryPolicy }[] = process.env.BENCH_CACHE_POLICY
+  ? [{ name: "trial", policy: { ...DEFAULT_HISTORY_POLICY, ...(JSON.parse(process.env.BENCH_CACHE_POLICY) as Partial<HistoryPolicy>) } }]
+  : [
+      { name: "droid now", policy: DEFAULT_HISTORY_POLICY },
+      { name: "before: batches of 240k down to 120k, repeats sent whole", policy: BEFORE },
+      { name: "baseline: compaction every turn", policy: { ...BEFORE, compactAtChars: 0, compactToChars: Infinity } },
+      { name: "baseline: no compaction", policy: { ...BEFORE, compactAtChars: Infinity } },
+    ];
 
 /** A repository with a big source file, a smaller one, a noisy build and a test suite with a failure. */
 function fixture(): Record<string, string> {

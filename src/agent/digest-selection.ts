@@ -18,6 +18,12 @@ const REPEAT_NOTE_COST = 80;
 const SMALL_GAP_LINES = 3;
 const MAX_WARNING_GROUPS = 20;
 const MAX_LISTED_REPEATS = 3;
+/** Summary lines kept with the error lines, at most (the last ones: a runner prints its summary at the end). */
+const MAX_SUMMARY_LINES = 60;
+/** How far below an error line its block (diff, message, stack) is shown when the budget allows. */
+const BLOCK_REACH = 60;
+/** Blocks are looked for below this many distinct error lines at most (beyond, the budget is spent on the lines themselves). */
+const MAX_BLOCKS = 500;
 
 export interface Selection {
   indexes: number[];
@@ -36,17 +42,23 @@ export interface ErrorLines {
   repeatsByIndex: Map<number, Repeats>;
   errorLineCount: number;
   warningLineCount: number;
+  /** Runner summary lines (counters, result rules), kept with the error lines. */
+  summaries: number[];
+  /** For a distinct error line: the last line of its block (see `blockEnd`), when below it. */
+  blockEnds: Map<number, number>;
 }
 
 export function groupErrorLines(lines: readonly string[], classes: Uint8Array): ErrorLines {
   const groups = new Map<string, { first: number; count: number; otherIndexes: number[] }>();
   const failures: number[] = [];
   const details: number[] = [];
+  const summaries: number[] = [];
   let errorLineCount = 0;
   let warningLineCount = 0;
   for (let i = 0; i < lines.length; i++) {
     const lineClass = classes[i] as LineClass;
     if (lineClass === LineClass.warning) warningLineCount++;
+    if (lineClass === LineClass.summary) summaries.push(i);
     if (!isErrorClass(lineClass)) continue;
     errorLineCount++;
     const key = errorFoldKey(lines[i] ?? "");
@@ -63,7 +75,40 @@ export function groupErrorLines(lines: readonly string[], classes: Uint8Array): 
   for (const group of groups.values()) {
     if (group.count > 1) repeatsByIndex.set(group.first, { count: group.count, otherIndexes: group.otherIndexes });
   }
-  return { representatives: [...failures, ...details], repeatsByIndex, errorLineCount, warningLineCount };
+  const representatives = [...failures, ...details];
+  const blockEnds = new Map<number, number>();
+  for (const index of representatives.slice(0, MAX_BLOCKS)) {
+    const end = blockEnd(lines, classes, index);
+    if (end > index) blockEnds.set(index, end);
+  }
+  return { representatives, repeatsByIndex, errorLineCount, warningLineCount, summaries: summaries.slice(-MAX_SUMMARY_LINES), blockEnds };
+}
+
+/**
+ * The last line of the block an error line opens: what follows it up to the next error
+ * line, two blank lines, or the point where the output from before the error resumes
+ * (a line shaped like the last ordinary line above it, e.g. the next `✔ test` or
+ * `compiling module` line). At most `BLOCK_REACH` lines.
+ */
+function blockEnd(lines: readonly string[], classes: Uint8Array, index: number): number {
+  let above = index - 1;
+  while (above >= 0 && (isErrorClass(classes[above] as LineClass) || (lines[above] ?? "").trim() === "")) above--;
+  const resumed = above >= 0 ? lineFoldKey(lines[above] ?? "") : null;
+  let end = index;
+  let blanks = 0;
+  for (let j = index + 1; j < lines.length && j <= index + BLOCK_REACH; j++) {
+    const lineClass = classes[j] as LineClass;
+    if (lineClass === LineClass.failure) break;
+    const line = lines[j] ?? "";
+    if (line.trim() === "") {
+      if (++blanks >= 2) break;
+      continue;
+    }
+    blanks = 0;
+    if (!isErrorClass(lineClass) && lineFoldKey(line) === resumed) break;
+    end = j;
+  }
+  return end;
 }
 
 /**
@@ -78,9 +123,11 @@ export function selectLines(lines: readonly string[], classes: Uint8Array, error
   const shownErrors = errors.representatives.filter((index) => selection.has(index)).sort((a, b) => a - b);
 
   const rounds: Array<[TrimmedPart, () => boolean]> = [
+    ["summary lines", () => errors.summaries.every((index) => selection.add(index))],
     ["head and tail", () => selection.addRange(Math.max(0, n - 5), n, true) && selection.addRange(0, Math.min(3, n))],
     ["context around error lines", () => addContext(selection, shownErrors, opts)],
     ["stack frames below error lines", () => addStackFrames(selection, shownErrors, classes, opts.stackLines)],
+    ["the rest of each failure's block", () => addBlocks(selection, shownErrors, errors.blockEnds, opts.contextAfter)],
     ["head and tail", () => selection.addRange(Math.max(0, n - opts.tailLines), n, true) && selection.addRange(0, Math.min(opts.headLines, n))],
     ["warnings", () => addWarnings(selection, lines, classes)],
   ];
@@ -181,6 +228,17 @@ function addContext(selection: LineSelection, errorIndexes: readonly number[], o
     for (const index of errorIndexes) {
       if (distance <= opts.contextBefore && !selection.add(index - distance)) return false;
       if (distance <= opts.contextAfter && !selection.add(index + distance)) return false;
+    }
+  }
+  return true;
+}
+
+/** Widens the window below each error line to the end of its block, nearest lines first across all blocks. */
+function addBlocks(selection: LineSelection, errorIndexes: readonly number[], blockEnds: ReadonlyMap<number, number>, from: number): boolean {
+  const open = errorIndexes.filter((index) => (blockEnds.get(index) ?? index) > index + from);
+  for (let distance = from + 1; distance <= BLOCK_REACH && open.length > 0; distance++) {
+    for (const index of open) {
+      if (index + distance <= (blockEnds.get(index) ?? index) && !selection.add(index + distance)) return false;
     }
   }
   return true;

@@ -89,4 +89,4 @@ export interface Repeats {
   otherIndexes: number[];
 }
 
-export type TrimmedPart = "context around error lines" | "stack frames below error lines" | "head and tail" | "warnings";
+export type TrimmedPart = "summary lines" | "context around error lines" | "stack frames below error lines" | "the rest of each failure's block" | "head and tail" | "warnings";

@@ -18,9 +18,15 @@ export interface HistoryPolicy {
    * recent results keep the conversation above the threshold and every turn compacts.
    */
   compactToChars: number;
+  /**
+   * A result of at least this many characters that is identical to an earlier one still
+   * whole in the conversation is sent as a reference to it ("same as the result of turn
+   * N above") instead of again. Infinity sends every result whole.
+   */
+  referenceRepeatsFrom: number;
 }
 
-export const DEFAULT_HISTORY_POLICY: HistoryPolicy = { compactAtChars: 240_000, keepRecentTurns: 6, compactToChars: 120_000 };
+export const DEFAULT_HISTORY_POLICY: HistoryPolicy = { compactAtChars: 160_000, keepRecentTurns: 6, compactToChars: 0, referenceRepeatsFrom: 2_000 };
 
 /** What the history knows about one tool result, to compact it later. */
 interface ResultMeta {
@@ -28,6 +34,10 @@ interface ResultMeta {
   stub: string;
   viewedPath: string | null;
   compacted: boolean;
+  /** The whole text, when the block holds a reference to an identical earlier result instead. */
+  whole: string | null;
+  /** The earlier result this one refers to. */
+  refersTo: ToolResultBlockParam | null;
 }
 
 export class ConversationHistory {
@@ -55,12 +65,29 @@ export class ConversationHistory {
   addUser(results: { block: ToolResultBlockParam; stub: string; viewedPath: string | null }[], texts: string[]): void {
     const content: ContentBlockParam[] = [];
     for (const r of results) {
+      const original = this.#wholeEarlierResult(r.block);
+      const meta: ResultMeta = { turn: this.#turn, stub: r.stub, viewedPath: r.viewedPath, compacted: false, whole: null, refersTo: null };
+      if (original !== null && typeof r.block.content === "string") {
+        meta.whole = r.block.content;
+        meta.refersTo = original.block;
+        r.block.content = `[the same ${r.block.content.length.toLocaleString("en-US")} characters as the result of turn ${original.turn} above: ${r.stub}]`;
+      }
       content.push(r.block);
-      this.#meta.set(r.block, { turn: this.#turn, stub: r.stub, viewedPath: r.viewedPath, compacted: false });
+      this.#meta.set(r.block, meta);
     }
     for (const text of texts) content.push({ type: "text", text });
     if (content.length === 0) content.push({ type: "text", text: "Continue." });
     this.#messages.push({ role: "user", content });
+  }
+
+  /** An earlier result, still whole in the conversation, with exactly this block's text. */
+  #wholeEarlierResult(block: ToolResultBlockParam): { block: ToolResultBlockParam; turn: number } | null {
+    const text = block.content;
+    if (typeof text !== "string" || text.length < this.#policy.referenceRepeatsFrom || block.is_error === true) return null;
+    for (const [earlier, meta] of this.#meta) {
+      if (!meta.compacted && meta.whole === null && earlier.content === text) return { block: earlier, turn: meta.turn };
+    }
+    return null;
   }
 
   /**
@@ -113,6 +140,14 @@ export class ConversationHistory {
   #compactResult(block: ToolResultBlockParam, meta: ResultMeta, superseded: boolean): void {
     block.content = superseded ? `[an older view of ${meta.viewedPath}, superseded by a later one]` : `[compacted] ${meta.stub}`;
     meta.compacted = true;
+    // A kept reference to this result gets the text back: what it pointed to is gone.
+    for (const [other, otherMeta] of this.#meta) {
+      if (otherMeta.refersTo === block && !otherMeta.compacted && otherMeta.whole !== null) {
+        other.content = otherMeta.whole;
+        otherMeta.whole = null;
+        otherMeta.refersTo = null;
+      }
+    }
   }
 }
 

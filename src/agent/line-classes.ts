@@ -1,7 +1,10 @@
 // What one line of command output is, as far as a reader hunting for the cause of a
 // failure cares. Recognises compilers (tsc, rustc/cargo, go, gcc-style), test runners
-// (vitest, jest, node:test/TAP, pytest, go test, cargo test), npm, stack traces and
-// `file:line` references. Line-by-line and cheap: a single pre-filter rejects most lines.
+// (vitest, jest, node:test/TAP, pytest, go test, cargo test, JUnit via Maven/Gradle,
+// rspec) with their per-test result lines and summary blocks, assertion diffs, npm,
+// stack traces and `file:line` references. Line-by-line and cheap: a pre-filter rejects
+// most lines, and lines that only look like headers (`=== RUN`, tsc's `======== Resolving
+// module`) are settled by one anchored test instead of every pattern.
 
 export const LineClass = {
   /** Ordinary output. */
@@ -14,6 +17,8 @@ export const LineClass = {
   location: 3,
   /** A warning. */
   warning: 4,
+  /** A runner's summary counters (`ℹ tests 40`, `Tests: 3 failed, 9 total`, `ok  pkg 0.1s`): kept, not an error. */
+  summary: 5,
 } as const;
 export type LineClass = (typeof LineClass)[keyof typeof LineClass];
 
@@ -24,11 +29,35 @@ export function isErrorClass(lineClass: LineClass): boolean {
 
 // Pre-filter, split in three because one alternation of everything is several times slower.
 const KEYWORD = /e(?:rr|xception|xpected)|fa(?:il|tal)|panic|traceback|assert|warn|abort|segmentation|killed|memory|received|not ok/i;
-const SYMBOL = /[✕×✖✗❌●]|-->|:\d|\(\d+,\d+\)/;
-const LINE_START = /^(?:E\s|\s+at\s|\s+File "|={3,}|-{4} |_{3,} |ℹ fail|# fail|Found \d)/;
+const SYMBOL = /[✕×✖✗❌●]|-->/;
+// A line that only has a `:digit` or `(1,2)` (timestamps, `file:line`) can only be a go
+// compiler error, a go test message or a location: three cheap tests instead of all.
+const NUMBERED = /:\d|\(\d+,\d+\)/;
+const GO_BUILD_ERROR = /^[^\s:]+\.go:\d+:\d+: /;
+const GO_TEST_MESSAGE = /^\s+\S+_test\.go:\d+: /;
+const LINE_START = /^(?:E\s|\s+at\s|\s+File "|-{4} |_{3,} |Found \d|rspec )/;
 
 function maybeInteresting(line: string): boolean {
   return LINE_START.test(line) || SYMBOL.test(line) || KEYWORD.test(line);
+}
+
+function classifyNumbered(line: string): LineClass {
+  if (line.includes(".go:")) {
+    if (GO_BUILD_ERROR.test(line)) return LineClass.failure;
+    if (GO_TEST_MESSAGE.test(line)) return LineClass.errorDetail;
+  }
+  if (isSummary(line)) return LineClass.summary;
+  return isLocation(line) ? LineClass.location : LineClass.plain;
+}
+
+// Lines starting with `===`: go's `=== RUN`/`=== CONT`/`=== PAUSE`, tsc's `======== Resolving
+// module …`, pytest's section rules. Only pytest's rules and summaries mean anything.
+const PYTEST_RULE = /^=+ (?:(.*\b\d+ (?:failed|errors?)\b.*)|.*\b(?:passed|skipped|deselected|warnings?|no tests ran)\b.* in [\d.]+m?s\b.*|short test summary info|FAILURES|ERRORS|warnings summary) =+$/;
+
+function classifyRule(line: string): LineClass {
+  const rule = PYTEST_RULE.exec(line);
+  if (rule === null) return LineClass.plain;
+  return rule[1] !== undefined ? LineClass.errorDetail : LineClass.summary;
 }
 
 const FAILURE: readonly RegExp[] = [
@@ -45,46 +74,82 @@ const FAILURE: readonly RegExp[] = [
   /(?:^|[\s:)\]])(?:error|ERROR)(?:\[\w+\])?(?: TS\d+)?:/, // tsc, gcc/clang, `x: error: y`
   /^npm (?:ERR!|error) code /, // npm
   /\b(?:ERROR|FATAL|CRITICAL|SEVERE|PANIC)\b/, // log levels
-  /^\S+\.go:\d+:\d+: /, // go build
+  GO_BUILD_ERROR, // go build
   /^\s*(?:panic|fatal error): /, // go runtime
   /panicked at /, // rust
   /^Traceback \(most recent call last\):/, // python
   /Segmentation fault|core dumped|\bOOMKilled\b|JavaScript heap out of memory|^Killed$/,
+  /^\S+::\S.*\s(?:FAILED|ERROR)(?:\s+\[[\s\d%/]+\])?\s*$/, // pytest -v per-test result
+  /^\S.* > .+ FAILED$/, // gradle per-test result
+  /<<< (?:FAILURE|ERROR)!/, // maven surefire
+  /^rspec \.?\/?\S+:\d+ # /, // rspec failed example
+  /\bBUILD FAIL(?:ED|URE)\b/, // gradle, maven
 ];
 
 const ERROR_DETAIL: readonly RegExp[] = [
   /^E\s{2,}\S/, // pytest assertion lines
   /\b(?:[A-Z]\w*)?(?:Error|Exception)\b(?: \[\w+\])?:/, // AssertionError: …, TypeError: …
   /^\s*-->\s*\S+:\d+/, // rustc error location
-  /^\s+\S+_test\.go:\d+: /, // go test message
+  GO_TEST_MESSAGE, // go test message
   /\bassertion\b.*\bfailed\b/i, // rust assert_eq!, C assert
   /^\s*expect\(.*\)\.\w+\(/, // jest matcher
   /^\s*(?:Expected|Received):\s/, // jest values
   /^\s+error: /, // node:test TAP yaml
   /^npm (?:ERR!|error)\s+\S/, // npm
-  /^=+ .*\b(?:failed|errors?)\b.* =+$/, // pytest summary
+  /^=+ .*\b\d+ (?:failed|errors?)\b.* =+$/, // pytest summary
   /^\s*Tests?(?: Files)?:?\s+.*\bfailed\b/, // vitest, jest summary
   /^test result: FAILED/, // cargo summary
   /^(?:# fail|ℹ fail) [1-9]/, // TAP, node:test summary
   /^Found [1-9]\d* errors?\b/, // tsc --pretty summary
+  /^\s*Failure\/Error: /, // rspec
+  /\bexpected:\s*<.*> but was:\s*<.*>/, // JUnit
+  /^\s*\d+ examples?, [1-9]\d* failures?/, // rspec summary
+  /^\d+ tests? completed, [1-9]\d* failed/, // gradle summary
 ];
 
-const LOCATION: readonly RegExp[] = [
-  /^\s+at \S/, // JS, Java, rust backtrace
-  /^\s+File ".+", line \d+/, // python
-  /^\s*❯ \S.*:\d+/, // vitest
-  /(?:^|[\s('"`])[\w./@~-]*\.[A-Za-z]\w{0,4}:\d+/, // file.ext:line
-  /\.\w{1,5}\(\d+,\d+\)/, // file.ts(3,5)
+// Summary counters of a runner (failed ones are error details above).
+const SUMMARY_START = /^(?:ℹ |# |Test|Snap|Time:|\s+(?:Test|Start|Duration)|ok\s|PASS$|FAIL$|test result|running \d|\[\w+\] (?:Tests run|Results|BUILD)|Tests run|\d+ (?:tests?|examples?) |Finished in )/;
+const SUMMARY: readonly RegExp[] = [
+  /^[ℹ#] (?:tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) [\d.]+$/, // node:test, TAP
+  /^(?:Test Suites|Tests|Snapshots|Time):\s+\d/, // jest
+  /^\s*(?:Test Files|Tests|Start at|Duration)\s{2,}\S/, // vitest
+  /^(?:ok|FAIL)\s+\S+\s+(?:[\d.]+s|\(cached\))|^(?:PASS|FAIL)$/, // go test
+  /^test result: |^running \d+ tests?$/, // cargo test
+  /^(?:\[\w+\] )?(?:Tests run: \d+, Failures: \d+, Errors: \d+, Skipped: \d+$|Results:|BUILD SUCCESS)/, // maven surefire totals
+  /^\d+ (?:tests? completed|examples?), /, // gradle, rspec
+  /^Finished in [\d.]+ seconds?/, // rspec
 ];
+
+// Points into code: stack frames (JS, Java, rust backtrace; python; vitest), `file.ext:line`
+// and `file.ts(3,5)`. The last two are each behind a plain test that rejects most lines.
+const STACK_FRAME = /^\s+at \S|^\s+File ".+", line \d+|^\s*❯ \S.*:\d+/;
+const EXTENSION_COLON = /\.[A-Za-z]\w{0,4}:\d/;
+const FILE_LINE = /(?:^|[\s('"`])[\w./@~-]*\.[A-Za-z]\w{0,4}:\d+/;
+const FILE_PAREN = /\.\w{1,5}\(\d+,\d+\)/;
+
+function isLocation(line: string): boolean {
+  if (STACK_FRAME.test(line)) return true;
+  if (EXTENSION_COLON.test(line) && FILE_LINE.test(line)) return true;
+  return line.includes(",") && FILE_PAREN.test(line);
+}
 
 const WARNING = /\bwarn(?:ing)?\b(?:\[\w+\])?:|^npm warn\b|^\s*WARN(?:ING)?\b|\w+Warning\b/i;
 
+function isSummary(line: string): boolean {
+  return SUMMARY_START.test(line) && SUMMARY.some((pattern) => pattern.test(line));
+}
+
 export function classifyLine(line: string): LineClass {
-  if (!maybeInteresting(line)) return LineClass.plain;
+  if (line.startsWith("===")) return classifyRule(line);
+  if (!maybeInteresting(line)) {
+    if (NUMBERED.test(line)) return classifyNumbered(line);
+    return isSummary(line) ? LineClass.summary : LineClass.plain;
+  }
   if (FAILURE.some((pattern) => pattern.test(line))) return LineClass.failure;
   if (ERROR_DETAIL.some((pattern) => pattern.test(line))) return LineClass.errorDetail;
   if (WARNING.test(line)) return LineClass.warning;
-  if (LOCATION.some((pattern) => pattern.test(line))) return LineClass.location;
+  if (isSummary(line)) return LineClass.summary;
+  if (isLocation(line)) return LineClass.location;
   return LineClass.plain;
 }
 
@@ -93,6 +158,12 @@ const PANIC_HEADER = /panicked at \S+:\d+:\d+:$/;
 // rustc and gcc-style diagnostics: a `warning:` header and its ` --> file:line` location.
 const WARNING_HEADER = /^warning(?:\[\w+\])?: /;
 const RUST_LOCATION = /^\s*--> /;
+// An assertion diff (jest/vitest `- Expected`/`+ Received`, node:assert `+ actual - expected`):
+// its `+`/`-` lines say what differed, however far below the failure they are.
+const DIFF_HEADER = /^\s*(?:- Expected\b|\+ Received\b|\+ actual - expected\b|- expected \+ actual\b|\+ expected - actual\b)/;
+const DIFF_LINE = /^\s*[-+](?: |$)/;
+const DIFF_STOP = /^\s+at \S|^\s*❯ /;
+const MAX_DIFF_LINES = 400;
 
 /**
  * Classes of all lines, in one pass, with what a line alone cannot say: the line
@@ -103,9 +174,26 @@ export function classifyLines(lines: readonly string[]): Uint8Array {
   const classes = new Uint8Array(lines.length);
   let afterPanicHeader = false;
   let inWarning = false;
+  let diffUntil = -1;
+  let blankRun = 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? "";
     let lineClass = classifyLine(line);
+    if (i <= diffUntil) {
+      if (lineClass === LineClass.failure || DIFF_STOP.test(line)) diffUntil = -1;
+      else if (line.trim() === "") {
+        blankRun++;
+        if (blankRun >= 2) diffUntil = -1;
+      } else {
+        blankRun = 0;
+        if ((lineClass === LineClass.plain || lineClass === LineClass.location) && DIFF_LINE.test(line)) lineClass = LineClass.errorDetail;
+      }
+    }
+    if (lineClass !== LineClass.failure && DIFF_HEADER.test(line)) {
+      lineClass = LineClass.errorDetail;
+      diffUntil = i + MAX_DIFF_LINES;
+      blankRun = 0;
+    }
     if (afterPanicHeader && lineClass === LineClass.plain && line.trim() !== "") lineClass = LineClass.errorDetail;
     if (lineClass === LineClass.failure) inWarning = false;
     if (lineClass === LineClass.warning) inWarning = WARNING_HEADER.test(line);

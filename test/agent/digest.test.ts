@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildDigest, type CommandOutput, digestOutput } from "../../src/agent/digest.ts";
+import { BIG_LOG_NAMES, bigLog, mustKeepLines } from "../support/big-logs.ts";
 import { fixtureLog, seededRandom, syntheticLog } from "../support/synthetic-log.ts";
 
 const SAVED = "/tmp/droid/out/7.log";
@@ -337,5 +338,30 @@ describe("edge cases", () => {
     const digest = digestOutput({ command: "node bundle.js", exitCode: 1, output, savedPath: SAVED });
     expect(digest.length).toBeLessThan(32_000);
     expect(digest).toMatch(/1001> Error: boom at bundle\.js:1:x+ …\[\d+ chars cut\]… x+/);
+  });
+});
+
+describe("digestOutput on real 100k-line logs of the hard shapes", () => {
+  for (const name of BIG_LOG_NAMES) {
+    it(`keeps every failure, error, assertion-diff and summary line of ${name} within 32,000 characters`, () => {
+      const log = bigLog(name);
+      const digest = digestOutput({ command: log.command, exitCode: log.exitCode, output: log.output, savedPath: SAVED });
+      expect(digest.length).toBeLessThanOrEqual(32_000);
+      const shown = new Set(digest.split("\n").map((line) => line.replace(/^\s*\d+[>|] /, "").replace(/ {3}\[×[\d,]+ in all; also at lines [^\]]*\]$/, "").trim()));
+      expect(mustKeepLines(log).filter((line) => !shown.has(line))).toEqual([]);
+    });
+  }
+
+  it("shows a node:assert diff longer than the context window whole, and the summary counters", () => {
+    const log = bigLog("node-test-verbose");
+    const digest = digestOutput({ command: log.command, exitCode: log.exitCode, output: log.output, savedPath: SAVED });
+    expect(digest).toMatch(/> {5}\+ {3}total: 26\n.*> {5}- {3}total: 29/);
+    expect(digest).toMatch(/\| ℹ tests 96000\n.*\| ℹ suites 2400\n.*\| ℹ pass 95993/);
+  });
+
+  it("marks pytest's per-test FAILED lines in the middle of verbose output as failures", () => {
+    const log = bigLog("pytest-verbose");
+    const errorLines = shownErrorLines(digestOutput({ command: log.command, exitCode: log.exitCode, output: log.output, savedPath: SAVED }));
+    expect(errorLines.filter((line) => /^test_ledger\.py::test_entry\[\d+\] FAILED/.test(line))).toHaveLength(5);
   });
 });

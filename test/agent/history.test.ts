@@ -36,7 +36,14 @@ function isExtensionOf(previous: MessageParam[], next: MessageParam[]): boolean 
   return plain(next).startsWith(a.slice(0, -1));
 }
 
-const SMALL: HistoryPolicy = { compactAtChars: 10_000, keepRecentTurns: 2, compactToChars: 5_000 };
+/** One turn whose result is the same 3,000 characters each time. */
+function same(h: ConversationHistory): void {
+  const id = `toolu_${h.turn}`;
+  h.addAssistant([{ type: "tool_use", id, name: "bash", input: { command: "cat util.js" } }]);
+  h.addUser([{ block: { type: "tool_result", tool_use_id: id, content: "u".repeat(3_000) }, stub: "bash: cat util.js", viewedPath: null }], []);
+}
+
+const SMALL: HistoryPolicy = { compactAtChars: 10_000, keepRecentTurns: 2, compactToChars: 5_000, referenceRepeatsFrom: Infinity };
 
 describe("ConversationHistory", () => {
   it("places cache breakpoints on the task message and the newest block only", () => {
@@ -100,7 +107,7 @@ describe("ConversationHistory", () => {
   it("with large recent results, still compacts in batches rather than every turn", () => {
     // Each result alone is a fifth of the threshold: the kept recent turns would hold the
     // conversation above it, and a policy without a low-water mark compacts every turn.
-    const policy: HistoryPolicy = { compactAtChars: 10_000, keepRecentTurns: 6, compactToChars: 5_000 };
+    const policy: HistoryPolicy = { compactAtChars: 10_000, keepRecentTurns: 6, compactToChars: 5_000, referenceRepeatsFrom: Infinity };
     const history = new ConversationHistory("the task", policy);
     for (let i = 0; i < 40; i++) {
       turn(history, 2_000);
@@ -117,7 +124,7 @@ describe("ConversationHistory", () => {
   });
 
   it("elides file views superseded by a later view of the same file, even recent ones", () => {
-    const history = new ConversationHistory("the task", { compactAtChars: 5_000, keepRecentTurns: 10, compactToChars: 5_000 });
+    const history = new ConversationHistory("the task", { compactAtChars: 5_000, keepRecentTurns: 10, compactToChars: 5_000, referenceRepeatsFrom: Infinity });
     turn(history, 2_000, { viewedPath: "/work/src/a.js" });
     turn(history, 100, { viewedPath: "/work/src/b.js" });
     turn(history, 2_000, { viewedPath: "/work/src/a.js" });
@@ -128,5 +135,22 @@ describe("ConversationHistory", () => {
     expect(texts[2]).toMatch(/^3:x+$/);
     expect(texts[3]).toMatch(/^4:x+$/);
     expect(history.compactions).toBe(1);
+  });
+
+  it("sends a repeated result as a reference to the earlier one, and whole again once that one is compacted", () => {
+    const policy: HistoryPolicy = { compactAtChars: 9_000, keepRecentTurns: 6, compactToChars: 0, referenceRepeatsFrom: 1_000 };
+    const history = new ConversationHistory("the task", policy);
+    same(history);
+    turn(history, 100);
+    same(history);
+    const texts = resultTexts(history.messages());
+    expect(texts[0]).toBe("u".repeat(3_000));
+    expect(texts[2]).toBe("[the same 3,000 characters as the result of turn 1 above: bash: cat util.js]");
+    turn(history, 3_000);
+    turn(history, 3_000);
+    const after = resultTexts(history.messages());
+    expect(after[0]).toBe("[compacted] bash: cat util.js");
+    expect(after.at(-1)).toMatch(/^5:x+$/);
+    expect(after.slice(1, -1).every((text) => text.startsWith("[compacted]"))).toBe(true);
   });
 });
