@@ -25,6 +25,7 @@ import { JobStoreIncidents } from "./sentry/store.ts";
 import { createLogger } from "./log.ts";
 import { createLlmClient, parseLlmEnv } from "./llm/index.ts";
 import { createDockerClient, proxyCredentials, reapContainers, settleSandboxPlatform } from "./sandbox/index.ts";
+import { removeJobLeftovers } from "./runs/job-folder.ts";
 import { createRunners, resumeBlocker } from "./runs/registry.ts";
 import type { RunnerServices } from "./runs/site.ts";
 import { startDroidServer } from "./server.ts";
@@ -105,11 +106,8 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
   log.info({ queue: describeQueue(settings) }, "jobs are recorded durably");
   const stopRetention = startRetention({ queue, dataDir: settings.dataDir, days: settings.retentionDays, log });
   const probot = createProbot({ overrides: { log } });
-  // With a shared queue `droid serve` only records jobs: `droid worker` processes run them.
-  const processing = settings.queueUrl
-    ? undefined
-    : await startProcessing(queue, probot, gate, await modelClient(log), settings, sentry?.historyDays, log);
-  void redeliverMissedDeliveries(probot, queue, settings, log);
+  let processing: JobProcessing | undefined;
+  // Listening from here on: a signal while the worker starts still shuts down gracefully.
   onShutdownSignal(log, async () => {
     stopRetention();
     await processing?.stop(settings.shutdownGraceMs);
@@ -118,6 +116,9 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     await incidents?.intake.drain();
     await queue.close();
   });
+  // With a shared queue `droid serve` only records jobs: `droid worker` processes run them.
+  if (!settings.queueUrl) processing = await startProcessing(queue, probot, gate, await modelClient(log), settings, sentry?.historyDays, log);
+  void redeliverMissedDeliveries(probot, queue, settings, log);
 }
 
 /** A path no request can have: URL paths never contain a space (it would end the request line). */
@@ -139,13 +140,14 @@ async function worker(settings: Settings, sentry: ReturnType<typeof readSentrySe
   log.info({ queue: describeQueue(settings) }, "worker takes jobs from the shared queue");
   const probot = createProbot({ overrides: { log } });
   const gate = new PermissionGate({ cacheMs: settings.permissionCacheMs });
-  const processing = await startProcessing(queue, probot, gate, await modelClient(log), settings, sentry?.historyDays, log);
   const stopRetention = startRetention({ queue, dataDir: settings.dataDir, days: settings.retentionDays, log });
+  let processing: JobProcessing | undefined;
   onShutdownSignal(log, async () => {
     stopRetention();
-    await processing.stop(settings.shutdownGraceMs);
+    await processing?.stop(settings.shutdownGraceMs);
     await queue.close();
   });
+  processing = await startProcessing(queue, probot, gate, await modelClient(log), settings, sentry?.historyDays, log);
 }
 
 function incidentIntake(queue: JobQueue, log: Logger): IncidentIntake {
@@ -190,8 +192,10 @@ async function startProcessing(
     maxAttempts: settings.maxAttempts,
     resumeBlocker,
     log,
-    onNeedsAttention: (jobs) =>
-      reportInterruptedJobs(auth, jobs, log, async (octokit, job) => (await loadRepoConfig(octokit, job.repo, settings.policy)).config.command),
+    onNeedsAttention: async (jobs) => {
+      for (const { job } of jobs) await removeJobLeftovers({ docker, dataDir: settings.dataDir, log }, job.id).catch((error: unknown) => log.warn({ err: error, jobId: job.id }, "could not remove an interrupted job's folder"));
+      await reportInterruptedJobs(auth, jobs, log, async (octokit, job) => (await loadRepoConfig(octokit, job.repo, settings.policy)).config.command);
+    },
     onCrash: async (job, _error) => {
       try {
         const octokit = await probot.auth(job.repo.installationId);

@@ -12,7 +12,7 @@ export function interruptedMessage({ job, reason }: InterruptedJob, commandWord:
     reason === "pushed"
       ? "It had already pushed to its branch, so I did not restart it on my own."
       : reason === "attempts-exhausted"
-        ? `It was interrupted ${job.attempts} times${stepName(job.links.step)}, so I stopped retrying it.`
+        ? `It was interrupted ${job.attempts === 1 ? "once" : `${job.attempts} times`}${stepName(job.links.step)}, so I stopped retrying it.`
         : "This kind of job is not restarted on its own.";
   return [
     `Droid's \`${job.request.kind}\` job (\`${job.id}\`) was interrupted: ${job.error ?? "its process stopped"}.`,

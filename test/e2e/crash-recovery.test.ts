@@ -291,3 +291,50 @@ describe("kill -9 of `droid serve` during a review revision, then a restart", ()
     }
   }, 240_000);
 });
+
+describe("kill -9 of `droid serve` on a job's last attempt", () => {
+  it("reports the job once, naming the step it kept dying in, and removes what it left", async (ctx) => {
+    if (!h.available) return ctx.skip();
+    const repo = "crash-last-attempt";
+    await h.git.createRepo(repo, FIXTURE, { defaultBranch: "master" });
+    h.serveRepo(repo);
+    h.github.reset({
+      droidYml: CRASH_YML,
+      issue: { number: 1, title: ISSUE.title, body: ISSUE.body, login: OWNER },
+      comments: [
+        seededComment({ id: PLAN_COMMENT_ID, issueNumber: 1, body: planComment(), login: BOT_LOGIN, at: "2026-11-20T10:05:00Z" }),
+        seededComment({ id: TRIGGER_COMMENT_ID, issueNumber: 1, body: "/droid fix", login: OWNER, at: new Date().toISOString() }),
+      ],
+    });
+    h.model.script(FIX_TURNS);
+    const site = await droidSite(h, repo);
+    // One attempt only: the first crash is the last.
+    site.env.DROID_MAX_ATTEMPTS = "1";
+    try {
+      const payload = issueComment("/droid fix");
+      payload.comment.id = TRIGGER_COMMENT_ID;
+      const { jobId } = await killAtMomentAndRestart(
+        site,
+        "during setup",
+        (id) => ({ reached: id.then((job) => waitForProcess(job, SETUP, 90_000)), disarm: () => {} }),
+        async () => (await site.deliver("issue_comment", payload, `crash-${repo}`)).id,
+        async () => null,
+      );
+      const job = await site.queue.get(jobId);
+      const created = h.github.createdComments(1).map((c) => c.body);
+      expect({
+        state: job?.state,
+        step: job?.links.step,
+        comments: created.length,
+        containers: (await containersOf(jobId)).length,
+        jobFolder: await site.jobFolderExists(jobId),
+        pullRequests: h.github.state.pulls.length,
+        unexpectedGitHub: h.github.unexpected.map((r) => `${r.method} ${r.path}`),
+      }).toEqual({ state: "interrupted", step: "setup", comments: 1, containers: 0, jobFolder: false, pullRequests: 0, unexpectedGitHub: [] });
+      expect(created[0]).toContain("It was interrupted once (the last time while running the repository's setup), so I stopped retrying it.");
+      expect(created[0]).toContain("Comment `/droid fix` to continue.");
+    } finally {
+      await site.remove();
+    }
+  }, 240_000);
+});
