@@ -47,6 +47,7 @@ export class MemoryJobQueue implements JobQueue {
       costUsd: 0,
       links: {},
       error: null,
+      outcome: null,
     };
     this.#jobs.set(job.id, job);
     this.#byDelivery.set(job.deliveryId, job.id);
@@ -88,6 +89,7 @@ export class MemoryJobQueue implements JobQueue {
     next.attempts += 1;
     next.endedAt = null;
     next.error = null;
+    next.outcome = null;
     next.startedAt = this.#now();
     this.#lastServed.set(repoKey(next.repo), ++this.#claims);
     return structuredClone(next);
@@ -102,6 +104,7 @@ export class MemoryJobQueue implements JobQueue {
     applyPatch(job, patch);
     job.state = outcome.state;
     job.error = "error" in outcome ? outcome.error : null;
+    job.outcome = outcome.kind;
     job.endedAt = this.#now();
     this.#collected.delete(job.id);
     this.#signals.ended(job.id);
@@ -115,6 +118,7 @@ export class MemoryJobQueue implements JobQueue {
     for (const job of active) {
       if (job.state === "queued") {
         job.state = "cancelled";
+        job.outcome = "stopped-by-user";
         job.endedAt = this.#now();
       } else {
         this.#signals.cancel(job.id);
@@ -147,6 +151,7 @@ export class MemoryJobQueue implements JobQueue {
     if (rival) return undefined;
     job.state = "queued";
     job.error = null;
+    job.outcome = null;
     job.startedAt = null;
     job.endedAt = null;
     this.#collected.delete(job.id);

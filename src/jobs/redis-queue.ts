@@ -161,7 +161,7 @@ export class RedisJobQueue implements JobQueue {
       if (error instanceof JobStoreError && error.reason === "corrupt-record") {
         // A damaged record would be claimed forever: set it aside, then report it.
         this.#log.error({ err: error, jobId: reply }, "a stored job is damaged; it is marked failed");
-        await this.finish(reply, { state: "failed", error: "the job record was damaged and set aside" });
+        await this.finish(reply, { state: "failed", error: "the job record was damaged and set aside", kind: "internal-error" });
       }
       throw error;
     }
@@ -186,6 +186,7 @@ export class RedisJobQueue implements JobQueue {
         this.#now().getTime(),
         patch.costUsd ?? "",
         links ?? "",
+        outcome.kind,
       ]),
     );
     this.#claims.delete(id);

@@ -74,11 +74,11 @@ export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => 
     if (signal.aborted) return await endStopped(options, run);
     if (error instanceof WorkspaceRefusal) {
       await options.say(`I stopped: ${error.message}`);
-      return ended({ state: "failed", error: "refused" });
+      return ended({ state: "failed", error: "refused", kind: "sandbox-error" });
     }
     if (error instanceof SandboxGoneError) {
       await options.say(`I stopped: ${error.message} Nothing was pushed after that; ask again to start over in a fresh sandbox.`);
-      return ended({ state: "failed", error: "sandbox lost" });
+      return ended({ state: "failed", error: "sandbox lost", kind: "sandbox-error" });
     }
     throw error;
   } finally {
@@ -91,7 +91,7 @@ export async function endStopped(options: Pick<CodeRunOptions, "say" | "commandW
   await run.site.removeSandbox();
   throwIfShutdown(options.signal);
   await options.say(stoppedBeforePushMessage(options.commandWord));
-  return run.ended({ state: "cancelled" });
+  return run.ended({ state: "cancelled", kind: "stopped-by-user" });
 }
 
 /**

@@ -30,7 +30,7 @@ import { planWithSite } from "./plan.ts";
 import { groundWorkbench } from "./codebase.ts";
 import { checkPush } from "./push-guard.ts";
 import { jobComment, siteRunner, type RunnerServices } from "./site.ts";
-import { jobOutcomeOf, type WorkbenchDeps } from "./workbench.ts";
+import { jobOutcomeOf, unpushedOutcome, type WorkbenchDeps } from "./workbench.ts";
 import { standardTools } from "../agent/tools/standard.ts";
 
 export interface FixJobDeps {
@@ -89,7 +89,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       found = await findPlanComment(deps.octokit, ref, deps.botLogin);
       if (!found?.parsed) {
         await say("I couldn't find the plan I just wrote, so I stopped before changing anything.");
-        return run.ended({ state: "failed", error: "no plan" });
+        return run.ended({ state: "failed", error: "no plan", kind: "github-error" });
       }
     }
     const stored = found.parsed.stored;
@@ -108,7 +108,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
     if (opening.kind === "cancelled") return await endStopped(frame, run);
     if (opening.kind === "setup-failed") {
       await say(opening.message);
-      return run.ended({ state: "failed", error: "setup failed" });
+      return run.ended({ state: "failed", error: "setup failed", kind: "setup-failed" });
     }
     const { repo, computer, commands, inspect } = opening.bench;
     const code = await groundWorkbench({
@@ -200,14 +200,14 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       await live.update(true);
       const details = pushRefusalDetails(check.refusal, { diff: changes.diff, fileCount: changes.files.length, commandWord: deps.config.command });
       await say(scrubSecrets(`${describeOutcome(outcome, deps.config.command)}\n\n${details}`, [...opening.bench.secrets, ...check.found]));
-      return run.ended({ state: "failed", error: `not pushed: ${pushRefusalReason(check.refusal)}` });
+      return run.ended({ state: "failed", error: `not pushed: ${pushRefusalReason(check.refusal)}`, kind: "not-pushed" });
     }
     live.phase = outcome.kind === "finished" ? "✅ Done" : outcome.kind === "cancelled" ? "⏹️ Stopped" : "⚠️ Ended early";
     const closing = { outcome, pushed: reasonNotPushed === null, tests, figures: run.figures(), commandWord: deps.config.command, reasonNotPushed, plan: plan.plan, changes, restarted: job.attempts > 1 };
     if (reasonNotPushed !== null) {
       await live.update(true);
       await deps.octokit.rest.issues.createComment({ owner: ref.owner, repo: ref.repo, issue_number: ref.issueNumber, body: resultComment({ ...closing, pullRequest: null }) });
-      return run.ended(jobOutcomeOf(outcome));
+      return run.ended(unpushedOutcome(jobOutcomeOf(outcome), changes));
     }
     await run.step("commit");
     const committed = await commitWork(repo, deps.octokit, { botLogin: deps.botLogin, requester: job.requester, message: commitMessage(issue.title, ref.issueNumber, outcome) });

@@ -16,7 +16,7 @@ import type { Settings } from "../config/settings.ts";
 import type { JobQueue } from "../jobs/queue.ts";
 import { capReached, dailyUsage, hasDailyCap } from "../jobs/spending.ts";
 import type { JobContext, JobRunner } from "../jobs/worker.ts";
-import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
+import type { FailureKind, Job, JobLinks, JobOutcome } from "../jobs/types.ts";
 import type { LlmClient } from "../llm/index.ts";
 import type Docker from "dockerode";
 import type { SandboxPlatform } from "../sandbox/index.ts";
@@ -101,14 +101,14 @@ async function withSite(
   const loaded = await loadRepoConfig(octokit, job.repo, services.settings.policy);
   if (!loaded.ok) {
     context.log.warn({ problems: loaded.problems }, "invalid repository configuration at run time");
-    return failWith(octokit, job, configProblemMessage(loaded.problems), "invalid .github/droid.yml");
+    return failWith(octokit, job, configProblemMessage(loaded.problems), { error: "invalid .github/droid.yml", kind: "config-error" });
   }
-  if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), "the model API is not configured");
+  if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), { error: "the model API is not configured", kind: "config-error" });
   const { caps } = services.settings;
   const over = hasDailyCap(caps) ? capReached(await dailyUsage(services.jobStore, job.repo), caps) : null;
   if (over) {
     context.log.info(over, "daily spending cap reached: the job is not started");
-    return failWith(octokit, job, dailyCapMessage(over), `daily spending cap of the ${over.scope} reached`);
+    return failWith(octokit, job, dailyCapMessage(over), { error: `daily spending cap of the ${over.scope} reached`, kind: "capped" });
   }
   const bench = {
     docker: services.docker,
@@ -131,9 +131,9 @@ export function jobComment(octokit: GitHubClient, job: Job): (body: string) => P
     octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body: `${body}\n\n<sub>job \`${job.id}\`</sub>` });
 }
 
-async function failWith(octokit: GitHubClient, job: Job, body: string, error = body): Promise<JobOutcome> {
+async function failWith(octokit: GitHubClient, job: Job, body: string, why: { error: string; kind: FailureKind }): Promise<JobOutcome> {
   await octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body });
-  return { state: "failed", error };
+  return { state: "failed", ...why };
 }
 
 function modelMissing(problem: string): string {

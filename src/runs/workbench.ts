@@ -209,15 +209,28 @@ export function runFigures(input: { ledger: UsageLedger; model: string; started:
   };
 }
 
+/** How a code run ends after its agent: finished (with or without passing tests), stopped, a limit, the model failing. */
 export function jobOutcomeOf(outcome: AgentOutcome): JobOutcome {
   switch (outcome.kind) {
     case "finished":
-      return { state: "succeeded" };
+      return { state: "succeeded", kind: outcome.lastTestRun && !outcome.lastTestRun.summary.ok ? "succeeded-with-failing-tests" : "succeeded" };
     case "cancelled":
-      return { state: "cancelled" };
+      return { state: "cancelled", kind: "stopped-by-user" };
     case "limit":
-      return { state: "failed", error: `limit reached: ${outcome.detail}` };
+      return { state: "failed", error: `limit reached: ${outcome.detail}`, kind: LIMIT_KINDS[outcome.limit] };
     case "failed":
-      return { state: "failed", error: outcome.reason };
+      return { state: "failed", error: outcome.reason, kind: "model-error" };
   }
 }
+
+/**
+ * A code run that pushed nothing: when the agent finished, the kind says why — it changed
+ * nothing (`no-change-needed`), or its changes stayed on the worker (`not-pushed`: a fork, a
+ * conflicting push, GitHub refusing the push). A run that ended otherwise keeps its kind.
+ */
+export function unpushedOutcome(outcome: JobOutcome, changes: { files: readonly unknown[] }): JobOutcome {
+  if (outcome.state !== "succeeded") return outcome;
+  return { state: "succeeded", kind: changes.files.length === 0 ? "no-change-needed" : "not-pushed" };
+}
+
+const LIMIT_KINDS = { turns: "turn-limit", time: "time-limit", budget: "budget-reached" } as const;
