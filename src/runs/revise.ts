@@ -43,6 +43,8 @@ export interface ReviseJobDeps extends WorkbenchDeps {
   now?: () => number;
   /** Records progress in the job store: the step, and right before the push the checkpoint a retry finishes from. */
   record?: (patch: { links?: JobLinks; costUsd?: number }) => Promise<void>;
+  /** `DROID_PUBLIC_URL`: the `Droid` check links the run page. */
+  publicUrl?: string | null;
 }
 
 export type ReviseJobResult = CodeRunResult;
@@ -65,7 +67,8 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
   const commanded = request.instructions.trim() !== "";
   const links: JobLinks = { pullRequestNumber: pullNumber, branch: request.branch };
   const record = async (patch: { links?: JobLinks; costUsd?: number }) => deps.record?.(patch);
-  const frame = { deps, job, signal, model: deps.config.model ?? deps.llm.model, links, commandWord: word, say, record };
+  const check = { octokit: deps.octokit, publicUrl: deps.publicUrl ?? null, log: deps.log };
+  const frame = { deps, job, signal, model: deps.config.model ?? deps.llm.model, links, commandWord: word, say, record, check };
   const publishing = (run: CodeRun, resumed: boolean): RevisionPublishContext => ({
     octokit: deps.octokit,
     job: { ...job, request },
@@ -85,6 +88,8 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     const landed = await landedCheckpoint(job, revisionPublicationSchema, deps);
     if (landed) {
       links.answered = job.links.answered ?? [];
+      await run.check.pushed(landed.commit);
+      run.check.details = { progress: null, tests: "Run by the attempt that pushed (see the replies)." };
       await publishRevision(publishing(run, true), landed, null);
       return run.ended(landed.outcome);
     }
@@ -200,6 +205,9 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
 
     // 5. Answer every thread, note the revision in the PR body and the plan comment.
     if (delivery.kind === "pushed") {
+      await run.check.pushed(delivery.sha);
+      const progress = threads.length === 0 ? null : { what: "Review threads that changed code", done: changed, total: threads.length };
+      run.check.details = { progress, tests: testLine(outcome.lastTestRun, bench.computer.hasTests) };
       await publishRevision(publishing(run, false), recorded ?? publication(delivery), { threads, pullRequestBody: pr.body, planComment: planFound });
       return run.ended(jobOutcomeOf(outcome));
     }
@@ -278,6 +286,10 @@ function generalNotice(input: {
 
 export function reviseRunner(services: RunnerServices): JobRunner {
   return siteRunner(services, (site, job, context) =>
-    runReviseJob({ ...site.bench, octokit: site.octokit, llm: site.llm, config: site.config, record: (patch) => context.progress(patch) }, job, context.signal),
+    runReviseJob(
+      { ...site.bench, octokit: site.octokit, llm: site.llm, config: site.config, record: (patch) => context.progress(patch), publicUrl: services.settings.publicUrl },
+      job,
+      context.signal,
+    ),
   );
 }
