@@ -20,6 +20,7 @@
  *   P byinst:<id>        zset of job ids by creation time, per installation
  *   P ended              zset of ended job ids by end time (retention)
  *   P incidents          hash `owner/name#sentryIssueId` → GitHub issue number
+ *   P merges             hash `owner/name#number` → when Droid's pull request was merged (ms)
  *   P events             pub/sub channel: "runnable", "cancel:<id>"
  */
 import { createHash } from "node:crypto";

@@ -22,7 +22,7 @@ import type { SQLInputValue } from "node:sqlite";
 import pino, { type Logger } from "pino";
 import { safeJson } from "./job-schema.ts";
 import { ORPHAN_ERROR, ownerIsGone, ownerSchema, THIS_PROCESS } from "./ownership.ts";
-import { dedupesActive, lockKey, repoKey, type EnqueueLimits, type IncidentRef, type JobPatch, type JobQueue, type RepoName, type Usage, type UsageQuery } from "./queue.ts";
+import { dedupesActive, lockKey, repoKey, type EnqueueLimits, type IncidentRef, type JobPatch, type JobQueue, type PullRequestMerge, type QueueDepth, type RepoName, type Usage, type UsageQuery } from "./queue.ts";
 import { QueueSignals } from "./queue-signals.ts";
 import { JobDatabase } from "./sqlite-database.ts";
 import { isBusy, storeError } from "./sqlite-errors.ts";
@@ -339,6 +339,27 @@ export class SqliteJobQueue implements JobQueue {
 
   async recordIncidentIssue(ref: IncidentRef, issueNumber: number): Promise<void> {
     await this.#db.transaction(() => upkeep.recordIncidentIssue(this.#db, ref, issueNumber));
+  }
+
+  async depth(): Promise<QueueDepth> {
+    return this.#db.read(() => upkeep.depth(this.#db));
+  }
+
+  async endedSince(since: Date, repo?: RepoName): Promise<Job[]> {
+    const rows = await this.#db.read(() =>
+      repo === undefined
+        ? this.#select("WHERE ended_at >= ? AND state NOT IN ('queued', 'running') ORDER BY ended_at", since.getTime())
+        : this.#select("WHERE ended_at >= ? AND state NOT IN ('queued', 'running') AND repo = ? ORDER BY ended_at", since.getTime(), repoKey(repo)),
+    );
+    return rows.map(parseRow);
+  }
+
+  async recordMerge(merge: PullRequestMerge): Promise<void> {
+    await this.#db.transaction(() => upkeep.recordMerge(this.#db, merge));
+  }
+
+  async merges(repo?: RepoName): Promise<PullRequestMerge[]> {
+    return this.#db.read(() => upkeep.merges(this.#db, repo));
   }
 
   async close(): Promise<void> {

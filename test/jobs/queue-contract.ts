@@ -260,6 +260,34 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
       expect(await queue.claim("w", ["plan"])).toMatchObject({ state: "running", outcome: null });
     });
 
+    it("counts queued and running jobs, lists ended ones by repository, and keeps merges once", async () => {
+      const [a, b] = [await open(), await open()];
+      expect(await a.depth()).toEqual({ queued: 0, running: 0 });
+      const before = new Date(Date.now() - 1000);
+      const ended = await a.enqueue(newJob({ number: 50 }));
+      await a.enqueue(newJob({ number: 51 }));
+      await a.enqueue(newJob({ number: 52, repo: "other/lib" }));
+      await a.claim("w", ["plan"]);
+      expect(await b.depth()).toEqual({ queued: 2, running: 1 });
+      await a.finish(ended.job.id, { state: "succeeded", kind: "succeeded" }, { links: { pullRequestNumber: 7 } });
+      await b.cancel({ owner: "other", name: "lib" }, { kind: "issue", number: 52 });
+      expect(await b.depth()).toEqual({ queued: 1, running: 0 });
+      const all = await b.endedSince(before);
+      expect(all.map((j) => [j.target.number, j.outcome])).toEqual([
+        [50, "succeeded"],
+        [52, "stopped-by-user"],
+      ]);
+      expect((await b.endedSince(before, { owner: "ACME", name: "App" })).map((j) => j.id)).toEqual([ended.job.id]);
+      expect(await b.endedSince(new Date(Date.now() + 60_000))).toEqual([]);
+
+      const mergedAt = new Date("2026-11-26T10:00:00Z");
+      await a.recordMerge({ repo: "ACME/App", number: 7, mergedAt });
+      await b.recordMerge({ repo: "acme/app", number: 7, mergedAt: new Date("2026-11-27T10:00:00Z") });
+      await a.recordMerge({ repo: "other/lib", number: 3, mergedAt });
+      expect(await b.merges({ owner: "acme", name: "APP" })).toEqual([{ repo: "acme/app", number: 7, mergedAt }]);
+      expect(await a.merges()).toHaveLength(2);
+    });
+
     it("wakes workers on other connections when a job is recorded", async () => {
       const [server, workerSide] = [await open(), await open()];
       let woken = 0;
