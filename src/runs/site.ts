@@ -17,9 +17,10 @@ import type { JobQueue } from "../jobs/queue.ts";
 import { capReached, dailyUsage, hasDailyCap } from "../jobs/spending.ts";
 import type { JobContext, JobRunner } from "../jobs/worker.ts";
 import type { FailureKind, Job, JobLinks, JobOutcome } from "../jobs/types.ts";
-import type { LlmClient } from "../llm/index.ts";
+import type { LlmClient, TokenUsage } from "../llm/index.ts";
 import type Docker from "dockerode";
 import type { SandboxPlatform } from "../sandbox/index.ts";
+import type { SandboxTimings } from "./workbench.ts";
 
 export interface RunnerServices {
   probot: Probot;
@@ -41,6 +42,13 @@ export interface RunnerServices {
   incidentHistoryDays?: number;
   /** How often a running fix may edit its plan comment and look for steering comments. */
   tuning?: { liveUpdateMs?: number; steeringPollMs?: number };
+  /** Where the runs report model usage and sandbox timings (`/metrics`); absent: nowhere. */
+  metrics?: RunMetrics;
+}
+
+/** What runs tell the operators' metrics. */
+export interface RunMetrics extends SandboxTimings {
+  modelUsage(repo: string, usage: TokenUsage, costUsd: number): void;
 }
 
 /** What every model-using job gets: the installation's client, its config, the model. */
@@ -60,6 +68,7 @@ export interface JobSite {
     githubHost: Settings["githubHost"];
     egress: Settings["sandboxEgress"];
     log: JobContext["log"];
+    metrics?: SandboxTimings;
   };
 }
 
@@ -121,8 +130,26 @@ async function withSite(
     githubHost: services.settings.githubHost,
     egress: services.settings.sandboxEgress,
     log: context.log,
+    ...(services.metrics ? { metrics: services.metrics } : {}),
   };
-  return run({ octokit, config: loaded.config, llm: services.llm.client, bench });
+  const llm = services.metrics ? meteredLlm(services.llm.client, `${job.repo.owner}/${job.repo.name}`.toLowerCase(), services.metrics) : services.llm.client;
+  return run({ octokit, config: loaded.config, llm, bench });
+}
+
+/** The model client, telling `metrics` what each request of the job cost (the entries it added to the request's ledger). */
+function meteredLlm(client: LlmClient, repo: string, metrics: RunMetrics): LlmClient {
+  return {
+    provider: client.provider,
+    model: client.model,
+    async createMessage(request, options) {
+      const before = options.ledger.entries.length;
+      try {
+        return await client.createMessage(request, options);
+      } finally {
+        for (const entry of options.ledger.entries.slice(before)) metrics.modelUsage(repo, entry.usage, entry.costUsd);
+      }
+    },
+  };
 }
 
 /** Comments on the job's issue or pull request, with the job's id under the text. */

@@ -38,6 +38,14 @@ export interface WorkbenchDeps {
   /** The operator's CA bundle, proxies and allowlist for sandboxes with network (default: none). */
   egress?: SandboxEgress;
   log: Logger;
+  /** Told how long sandboxes take to start and setups to run (`/metrics`). */
+  metrics?: SandboxTimings;
+}
+
+/** How long a sandbox took to start (created, started, the work tree copied in) and the repository's setup to run. */
+export interface SandboxTimings {
+  sandboxStarted(seconds: number): void;
+  setupFinished(seconds: number, result: "succeeded" | "failed" | "stopped"): void;
 }
 
 export interface Workbench {
@@ -115,6 +123,7 @@ export class WorkbenchSite {
     const commands = options.searchOnly ? NO_COMMANDS : await resolveRepoCommands(settings, (file) => regularFileText(repo.tree, file));
     await this.#onStep("sandbox");
     await reapJobSandboxes(deps.docker, this.#job.id, deps.log);
+    const starting = performance.now();
     const sandbox = await createSandbox(deps.docker, {
       owner: { jobId: this.#job.id, instance: deps.instance },
       image: settings.image ?? SANDBOX_IMAGE,
@@ -128,8 +137,11 @@ export class WorkbenchSite {
     });
     this.#sandbox = sandbox;
     await copyTreeIntoSandbox(repo.tree, sandbox);
+    deps.metrics?.sandboxStarted((performance.now() - starting) / 1000);
     await this.#onStep("setup");
+    const settingUp = performance.now();
     const setup = await runSetup(sandbox, commands.setup, { timeoutSeconds: settings.limits.setupTimeoutSeconds, signal });
+    if (commands.setup.length > 0) deps.metrics?.setupFinished((performance.now() - settingUp) / 1000, signal.aborted ? "stopped" : setup.status === "failed" ? "failed" : "succeeded");
     if (signal.aborted) return { kind: "cancelled" };
     if (setup.status === "failed") {
       return { kind: "setup-failed", message: `I couldn't prepare the repository: \`${setup.command.command}\` ${describeExecResult(setup.result)}.\n\n${setup.message}` };
