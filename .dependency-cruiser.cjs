@@ -3,6 +3,7 @@
  * Layers, top to bottom — an arrow may only point down:
  *   entry (app.ts, server.ts, cli.ts) → runs/, sentry/ → github/, jobs/ → config/ → the core
  * http/ (bounded request bodies) is a leaf used by server.ts and sentry/.
+ * metrics/ (prom-client, /metrics, /healthz, /readyz) is wired by the entry points only.
  * The core: planning/ agent/ context/ sandbox/ workspace/ llm/ incidents/ prompting/.
  *
  * Parsed with swc (TypeScript 7 has no JavaScript API): `import type` is seen as type-only.
@@ -92,11 +93,18 @@ module.exports = {
       to: { path: "^src/runs/" },
     },
     {
-      name: "sentry-is-an-edge",
-      comment: "Sentry intake is an entry-side module: only entry points import it.",
+      name: "sentry-and-metrics-are-edges",
+      comment: "Sentry intake and the metrics/health endpoints are entry-side modules: only entry points import them (runs and the worker report metrics through structural interfaces).",
       severity: "error",
-      from: { path: "^src/", pathNot: ["^src/sentry/", ENTRY] },
-      to: { path: "^src/sentry/" },
+      from: { path: "^src/", pathNot: ["^src/(sentry|metrics)/", ENTRY] },
+      to: { path: "^src/(sentry|metrics)/" },
+    },
+    {
+      name: "metrics-reads-types-only",
+      comment: "metrics/ knows Droid's jobs and model usage by their types only.",
+      severity: "error",
+      from: { path: "^src/metrics/" },
+      to: { path: "^src/", pathNot: "^src/metrics/", dependencyTypesNot: ["type-only"] },
     },
     {
       name: "no-orphans",

@@ -6,6 +6,7 @@ import type { ApplicationFunction } from "probot";
 import type { JobCaps } from "./config/policy.ts";
 import { answerTrigger, sendAnswers } from "./github/answer-trigger.ts";
 import type { PermissionGate } from "./github/gate.ts";
+import { readDroidMerge } from "./github/merges.ts";
 import type { GitHubOutbox } from "./github/outbox.ts";
 import type { RepoConfigCache } from "./github/repo-config-loader.ts";
 import { isTrigger, readTrigger } from "./github/triggers.ts";
@@ -57,6 +58,15 @@ export function droidApp(services: AppServices): ApplicationFunction {
       }
       const answers = await answerTrigger(trigger, { ...services, octokit: context.octokit, log: context.log });
       if (recent.first(context.id)) sendAnswers(context.octokit, trigger, answers, services.outbox);
+    });
+    // Records the merges of Droid's pull requests (`droid stats`); never runs a job.
+    app.on("pull_request.closed", async (context) => {
+      const read = readDroidMerge(context.payload);
+      if ("ignored" in read) {
+        context.log.debug({ deliveryId: context.id, why: read.ignored }, "closed pull request not recorded");
+        return;
+      }
+      await services.queue.recordMerge(read.merge).catch((error: unknown) => context.log.error({ err: error, merge: read.merge }, "could not record a merge"));
     });
   };
 }

@@ -5,6 +5,8 @@
  *   droid worker   a worker only, for scale-out on a shared queue
  */
 import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import type Docker from "dockerode";
 import { createProbot, run, type Probot } from "probot";
 import type { Logger } from "pino";
 import { readSettings, readWebhookSecret, SettingsError, type Settings } from "./config/settings.ts";
@@ -16,6 +18,9 @@ import { reportInterruptedJobs } from "./github/interrupted.ts";
 import { describeQueue, openJobQueue } from "./jobs/open-queue.ts";
 import { startJobProcessing, type JobProcessing } from "./jobs/processing.ts";
 import { startRetention } from "./jobs/retention.ts";
+import { parsePeriod, renderSuccessRates, successRates } from "./jobs/stats.ts";
+import { operatorRoutes, startOperatorServer, type ReadinessCheck } from "./metrics/endpoints.ts";
+import { DroidMetrics } from "./metrics/metrics.ts";
 import type { JobQueue } from "./jobs/queue.ts";
 import { redeliverMissedWebhooks } from "./github/redeliver.ts";
 import { readSentrySettings } from "./sentry/config.ts";
@@ -26,6 +31,7 @@ import { createLogger } from "./log.ts";
 import { createLlmClient, parseLlmEnv } from "./llm/index.ts";
 import { createDockerClient, proxyCredentials, reapContainers, settleSandboxPlatform } from "./sandbox/index.ts";
 import { removeJobLeftovers } from "./runs/job-folder.ts";
+import { crashKind } from "./runs/outcomes.ts";
 import { createRunners, resumeBlocker } from "./runs/registry.ts";
 import type { RunnerServices } from "./runs/site.ts";
 import { startDroidServer } from "./server.ts";
@@ -34,6 +40,7 @@ const USAGE = `usage: droid <command>
 
   serve    receive GitHub webhooks and run jobs (embedded worker)
   worker   run jobs from a shared queue (needs DROID_QUEUE_URL)
+  stats    success rates from the job store: droid stats [--repo owner/name] [--since 7d]
   help     show this text
 `;
 
@@ -59,12 +66,14 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  const log = createLogger();
+  const log = command === "stats" ? createLogger(process.env, { toStderr: true }) : createLogger();
   switch (command) {
     case "serve":
       if (process.env.APP_ID) await serve(settings, sentry, log);
       else await serveSetupPage(log);
       return 0;
+    case "stats":
+      return stats(settings, argv.slice(1), log);
     case "worker":
       if (!settings.queueUrl) {
         process.stderr.write("droid: `droid worker` needs a shared queue: set DROID_QUEUE_URL=redis://…\n");
@@ -81,6 +90,9 @@ async function main(argv: string[]): Promise<number> {
 async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySettings>, log: Logger): Promise<void> {
   const env = process.env;
   const queue = openJobQueue(settings, log);
+  const metrics = new DroidMetrics({ queueDepth: () => queue.depth(), process: "serve" });
+  // With a shared queue `droid serve` only records jobs; otherwise it runs them, in sandboxes on this Docker engine.
+  const docker = settings.queueUrl ? undefined : createDockerClient();
   const gate = new PermissionGate({ cacheMs: settings.permissionCacheMs });
   const configs = new RepoConfigCache({ ttlMs: settings.configCacheMs, policy: settings.policy });
   const outbox = new GitHubOutbox(log.child({ name: "outbox" }));
@@ -101,6 +113,7 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     outbox,
     caps: settings.caps,
     ...(incidents ? { incidents } : {}),
+    operator: { metrics, token: settings.metricsToken, checks: readinessChecks(settings, queue, docker) },
   });
   if (incidents) log.info({ projects: [...incidents.settings.projects.keys()] }, "Sentry intake on /api/sentry/webhooks");
   log.info({ queue: describeQueue(settings) }, "jobs are recorded durably");
@@ -117,7 +130,7 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     await queue.close();
   });
   // With a shared queue `droid serve` only records jobs: `droid worker` processes run them.
-  if (!settings.queueUrl) processing = await startProcessing(queue, probot, gate, await modelClient(log), settings, sentry?.historyDays, log);
+  if (docker) processing = await startProcessing({ queue, probot, gate, docker, metrics, llm: await modelClient(log), settings, incidentHistoryDays: sentry?.historyDays }, log);
   void redeliverMissedDeliveries(probot, queue, settings, log);
 }
 
@@ -140,14 +153,26 @@ async function worker(settings: Settings, sentry: ReturnType<typeof readSentrySe
   log.info({ queue: describeQueue(settings) }, "worker takes jobs from the shared queue");
   const probot = createProbot({ overrides: { log } });
   const gate = new PermissionGate({ cacheMs: settings.permissionCacheMs });
+  const docker = createDockerClient();
+  const metrics = new DroidMetrics({ queueDepth: () => queue.depth(), process: "worker" });
+  // A worker serves its own metrics and health checks (it has no webhook server).
+  const operator =
+    settings.metricsPort === 0
+      ? undefined
+      : await startOperatorServer(operatorRoutes({ metrics, token: settings.metricsToken, checks: readinessChecks(settings, queue, docker), log }), {
+          host: process.env.HOST || "localhost",
+          port: settings.metricsPort,
+          log,
+        });
   const stopRetention = startRetention({ queue, dataDir: settings.dataDir, days: settings.retentionDays, log });
   let processing: JobProcessing | undefined;
   onShutdownSignal(log, async () => {
     stopRetention();
     await processing?.stop(settings.shutdownGraceMs);
+    await operator?.stop();
     await queue.close();
   });
-  processing = await startProcessing(queue, probot, gate, await modelClient(log), settings, sentry?.historyDays, log);
+  processing = await startProcessing({ queue, probot, gate, docker, metrics, llm: await modelClient(log), settings, incidentHistoryDays: sentry?.historyDays }, log);
 }
 
 function incidentIntake(queue: JobQueue, log: Logger): IncidentIntake {
@@ -155,17 +180,45 @@ function incidentIntake(queue: JobQueue, log: Logger): IncidentIntake {
   return new IncidentIntake({ queue, store: new JobStoreIncidents(queue), github, log: log.child({ name: "incidents" }) });
 }
 
-async function startProcessing(
-  queue: JobQueue,
-  probot: Probot,
-  gate: PermissionGate,
-  llm: RunnerServices["llm"],
-  settings: Settings,
-  incidentHistoryDays: number | undefined,
-  log: Logger,
-): Promise<JobProcessing> {
+/** What `/readyz` asks: the job store (SQLite, or Redis when configured) and, where jobs run, the Docker engine. */
+function readinessChecks(settings: Settings, queue: JobQueue, docker: Docker | undefined): ReadinessCheck[] {
+  return [{ name: settings.queueUrl ? "redis" : "sqlite", check: () => queue.depth() }, ...(docker ? [{ name: "docker", check: () => docker.ping() }] : [])];
+}
+
+/** `droid stats [--repo owner/name] [--since 7d]`: success rates from the job store. */
+async function stats(settings: Settings, args: string[], log: Logger): Promise<number> {
+  const { values } = parseArgs({ args, options: { repo: { type: "string" }, since: { type: "string", default: "7d" } }, strict: true });
+  const periodMs = parsePeriod(values.since);
+  const [owner, name, extra] = (values.repo ?? "").split("/");
+  if (periodMs === null || (values.repo !== undefined && (!owner || !name || extra !== undefined))) {
+    process.stderr.write("droid: usage: droid stats [--repo owner/name] [--since 7d] (m, h, d or w)\n");
+    return 2;
+  }
+  const queue = openJobQueue(settings, log);
+  try {
+    const repo = owner && name ? { owner, name } : undefined;
+    const since = new Date(Date.now() - periodMs);
+    const rates = successRates(await queue.endedSince(since, repo), await queue.merges(repo));
+    process.stdout.write(renderSuccessRates(rates, { since, repo: values.repo ?? null }));
+    return 0;
+  } finally {
+    await queue.close();
+  }
+}
+
+interface Processing {
+  queue: JobQueue;
+  probot: Probot;
+  gate: PermissionGate;
+  docker: Docker;
+  metrics: DroidMetrics;
+  llm: RunnerServices["llm"];
+  settings: Settings;
+  incidentHistoryDays: number | undefined;
+}
+
+async function startProcessing({ queue, probot, gate, docker, metrics, llm, settings, incidentHistoryDays }: Processing, log: Logger): Promise<JobProcessing> {
   const auth = (installationId: number) => probot.auth(installationId);
-  const docker = createDockerClient();
   // Says which runtime and disk quota sandboxes get; a runtime the engine does not know stops Droid here.
   const platform = await settleSandboxPlatform(docker, settings.sandbox, log);
   // Containers left by an earlier run of this instance (a crash, a kill -9) are removed first.
@@ -186,7 +239,10 @@ async function startProcessing(
       llm,
       botLogin: botLoginOf(probot),
       incidentHistoryDays,
+      metrics,
     }),
+    observer: metrics,
+    crashKind,
     concurrency: settings.workerConcurrency,
     workerId: settings.instance,
     maxAttempts: settings.maxAttempts,

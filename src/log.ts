@@ -26,7 +26,9 @@ export const REDACTED_PATHS = [
   "err.response.headers.authorization",
 ];
 
-export function createLogger(env: NodeJS.ProcessEnv = process.env): Logger {
+/** The process logger; `toStderr` (a command whose output is its stdout, like `droid stats`): JSON lines on stderr, warnings and worse unless `LOG_LEVEL` says otherwise. */
+export function createLogger(env: NodeJS.ProcessEnv = process.env, options: { toStderr?: boolean } = {}): Logger {
+  if (options.toStderr) return pino({ name: "droid", level: env.LOG_LEVEL ?? "warn", redact: { paths: REDACTED_PATHS, censor: "[redacted]" } }, pino.destination(2));
   const level = env.LOG_LEVEL ?? "info";
   const pretty = env.LOG_FORMAT === "pretty" || (env.LOG_FORMAT !== "json" && env.NODE_ENV !== "production" && process.stdout.isTTY);
   return pino({

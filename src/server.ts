@@ -3,6 +3,8 @@
  * order, so that nothing reaches Probot's webhook middleware unchecked.
  *
  *   GET  /ping                  health check ("PONG")
+ *   GET  /healthz, /readyz,     the operators' routes, when `operator` is given
+ *        /metrics               (`metrics/endpoints.ts`; webhook answers are counted and timed)
  *   POST <webhook path>         GitHub webhooks: the body is read here within the limit
  *                               (413 before buffering: from Content-Length, or as soon as
  *                               a chunked body passes it), then Probot verifies the
@@ -21,6 +23,8 @@ import { Probot, createProbot, type ProbotOctokit } from "probot";
 import { droidApp, type AppServices } from "./app.ts";
 import { readWebhookSecret, SettingsError } from "./config/settings.ts";
 import { readBoundedBody, refuseTooLarge } from "./http/body.ts";
+import { operatorRoutes, type ReadinessCheck } from "./metrics/endpoints.ts";
+import type { DroidMetrics } from "./metrics/metrics.ts";
 
 /** Probot's (and GitHub's documentation's) webhook path. */
 export const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
@@ -56,6 +60,8 @@ export type DroidServerOptions = AppServices &
     maxBodyBytes?: number;
     /** A smee.io channel whose deliveries are forwarded to the webhook route (local development). */
     webhookProxy?: string;
+    /** Metrics and health checks: `/metrics` (behind `token` when set), `/healthz`, `/readyz`. */
+    operator?: { metrics: DroidMetrics; token: string | null; checks: readonly ReadinessCheck[] };
   };
 
 export interface RunningServer {
@@ -77,12 +83,18 @@ export async function startDroidServer(options: DroidServerOptions): Promise<Run
   const appRoutes: Handler[] = [];
   await probot.load(droidApp(options), { cwd: process.cwd(), addHandler: (handler) => void appRoutes.push(async (req, res) => (await handler(req, res)) === true) });
   const webhooks = await probot.getNodeMiddleware({ path: webhookPath, log });
-  const routes: Handler[] = [ping, webhookBodyLimit(webhookPath, limit, log), (req, res) => webhooks(req, res), ...appRoutes];
+  const operator = options.operator ? operatorRoutes({ ...options.operator, log }) : [];
+  const routes: Handler[] = [ping, ...operator, webhookBodyLimit(webhookPath, limit, log), (req, res) => webhooks(req, res), ...appRoutes];
 
   const httpLog = log.child({ name: "http" });
+  const isWebhook = (req: IncomingMessage) => req.method === "POST" && withoutTrailingSlashes(pathOf(req.url) ?? "") === withoutTrailingSlashes(webhookPath);
   const http = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
     const started = performance.now();
-    res.once("finish", () => httpLog.debug(`${req.method} ${req.url} ${res.statusCode} - ${Math.round(performance.now() - started)}ms`));
+    res.once("finish", () => {
+      const ms = performance.now() - started;
+      httpLog.debug(`${req.method} ${req.url} ${res.statusCode} - ${Math.round(ms)}ms`);
+      if (isWebhook(req)) options.operator?.metrics.webhookAnswered(eventLabel(req.headers["x-github-event"]), res.statusCode, ms / 1000);
+    });
     void route(routes, req, res).catch((error: unknown) => {
       httpLog.error({ err: error, method: req.method, url: req.url }, "request failed");
       if (!res.headersSent && !res.destroyed) res.writeHead(500).end();
@@ -178,6 +190,11 @@ function webhookBodyLimit(webhookPath: string, limit: number, log: Logger): Hand
     Object.assign(req, { body: decoder.decode(body) });
     return false;
   };
+}
+
+/** The event header as a metric label: GitHub's event names, anything else (unsigned noise) as `other`. */
+function eventLabel(header: string | string[] | undefined): string {
+  return typeof header === "string" && /^[a-z_]{1,40}$/.test(header) ? header : "other";
 }
 
 function pathOf(url: string | undefined): string | null {

@@ -31,6 +31,11 @@ const settingsSchema = z.object({
   DROID_WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(64 * 1024).max(100 * 1024 * 1024).default(25 * 1024 * 1024),
   GHE_HOST: z.string().trim().regex(HOST_PATTERN, "a host name with an optional port, e.g. ghe.example.com (no scheme, path or credentials)").optional(),
   GHE_PROTOCOL: z.enum(["https", "http"], "https or http").default("https"),
+  DROID_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: "an http:// or https:// URL (the base URL where Droid's HTTP server is reachable)" })
+    .optional(),
+  DROID_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  DROID_METRICS_TOKEN: z.string().min(16, "at least 16 characters").optional(),
   // Operator policy, caps, retention and the sandbox platform (`policy.ts`, docs/security.md).
   ...POLICY_ENV,
 });
@@ -64,6 +69,12 @@ export interface Settings {
   sandbox: SandboxPlatformSettings;
   /** `DROID_SANDBOX_*`: the CA bundle, proxies and allowlist for sandboxes with network. */
   sandboxEgress: SandboxEgress;
+  /** `DROID_PUBLIC_URL`: the base URL where Droid's HTTP server is reachable (no trailing slash): run pages, check details. */
+  publicUrl: string | null;
+  /** `DROID_METRICS_PORT`: where `droid worker` serves `/metrics`, `/healthz` and `/readyz` (0: not served). */
+  metricsPort: number;
+  /** `DROID_METRICS_TOKEN`: when set, `/metrics` answers only `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
 }
 
 /** Probot's secret when `WEBHOOK_SECRET` is unset: public, so anyone can sign deliveries with it. */
@@ -103,6 +114,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     githubHost: s.GHE_HOST ? { protocol: s.GHE_PROTOCOL, host: s.GHE_HOST.toLowerCase() } : GITHUB_COM,
     ...policySettings(s),
     sandboxEgress: readSandboxEgress(env),
+    publicUrl: s.DROID_PUBLIC_URL ? s.DROID_PUBLIC_URL.replace(/\/+$/, "") : null,
+    metricsPort: s.DROID_METRICS_PORT,
+    metricsToken: s.DROID_METRICS_TOKEN ?? null,
   };
 }
 

@@ -4,7 +4,7 @@
  * ("corrupt-record") instead of a half-valid object travelling through the worker.
  */
 import { z } from "zod";
-import type { JobLinks, JobOutcome, JobRequest, RepoRef, Target } from "./types.ts";
+import { OUTCOME_KINDS, type JobLinks, type JobOutcome, type JobRequest, type RepoRef, type Target } from "./types.ts";
 
 /** Not strict: a record written before clone URLs were built from the configured host carries a `cloneUrl`, which is dropped. */
 export const repoRefSchema = z.object({
@@ -57,15 +57,25 @@ export const jobLinksSchema = z.object({
   checkpoint: z.record(z.string(), z.unknown()).optional(),
   resultCommentId: z.number().int().optional(),
   answered: z.array(z.number().int()).optional(),
+  checkRunId: z.number().int().optional(),
 }) satisfies z.ZodType<JobLinks>;
 
-/** How a job ended (`JobOutcome`), as a run records it ahead of time in its checkpoint. */
+export const outcomeKindSchema = z.enum(OUTCOME_KINDS);
+
+/**
+ * How a job ended (`JobOutcome`), as a run records it ahead of time in its checkpoint. A
+ * checkpoint written before outcomes had kinds gets the plainest kind of its state.
+ */
 export const jobOutcomeSchema = z.discriminatedUnion("state", [
-  z.object({ state: z.literal("succeeded") }),
-  z.object({ state: z.literal("failed"), error: z.string() }),
-  z.object({ state: z.literal("cancelled") }),
-  z.object({ state: z.literal("interrupted"), error: z.string() }),
-]) satisfies z.ZodType<JobOutcome>;
+  z.object({ state: z.literal("succeeded"), kind: z.enum(["succeeded", "succeeded-with-failing-tests", "no-change-needed", "not-pushed"]).default("succeeded") }),
+  z.object({
+    state: z.literal("failed"),
+    error: z.string(),
+    kind: outcomeKindSchema.exclude(["succeeded", "succeeded-with-failing-tests", "no-change-needed", "stopped-by-user", "interrupted"]).default("internal-error"),
+  }),
+  z.object({ state: z.literal("cancelled"), kind: z.literal("stopped-by-user").default("stopped-by-user") }),
+  z.object({ state: z.literal("interrupted"), error: z.string(), kind: z.literal("interrupted").default("interrupted") }),
+]) satisfies z.ZodType<JobOutcome, unknown>;
 
 export const jobStateSchema = z.enum(["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]);
 

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { QueueSignals } from "./queue-signals.ts";
-import { dedupesActive, incidentKey, isActive, lockKey, repoKey, reviewCovers, sameTarget, type EnqueueLimits, type IncidentRef, type JobPatch, type JobQueue, type RepoName, type Usage, type UsageQuery } from "./queue.ts";
+import { dedupesActive, incidentKey, isActive, lockKey, repoKey, reviewCovers, sameTarget, type EnqueueLimits, type IncidentRef, type JobPatch, type JobQueue, type PullRequestMerge, type QueueDepth, type RepoName, type Usage, type UsageQuery } from "./queue.ts";
 import type { EnqueueResult, Job, JobKind, JobOutcome, NewJob, QueueFull, Target } from "./types.ts";
 
 export class MemoryJobQueue implements JobQueue {
@@ -17,6 +17,7 @@ export class MemoryJobQueue implements JobQueue {
   /** Interrupted jobs already handed out by `collectInterrupted`. */
   readonly #collected = new Set<string>();
   readonly #incidents = new Map<string, number>();
+  readonly #merges = new Map<string, PullRequestMerge>();
   readonly #now: () => Date;
   #claims = 0;
 
@@ -47,6 +48,7 @@ export class MemoryJobQueue implements JobQueue {
       costUsd: 0,
       links: {},
       error: null,
+      outcome: null,
     };
     this.#jobs.set(job.id, job);
     this.#byDelivery.set(job.deliveryId, job.id);
@@ -88,6 +90,7 @@ export class MemoryJobQueue implements JobQueue {
     next.attempts += 1;
     next.endedAt = null;
     next.error = null;
+    next.outcome = null;
     next.startedAt = this.#now();
     this.#lastServed.set(repoKey(next.repo), ++this.#claims);
     return structuredClone(next);
@@ -102,6 +105,7 @@ export class MemoryJobQueue implements JobQueue {
     applyPatch(job, patch);
     job.state = outcome.state;
     job.error = "error" in outcome ? outcome.error : null;
+    job.outcome = outcome.kind;
     job.endedAt = this.#now();
     this.#collected.delete(job.id);
     this.#signals.ended(job.id);
@@ -115,6 +119,7 @@ export class MemoryJobQueue implements JobQueue {
     for (const job of active) {
       if (job.state === "queued") {
         job.state = "cancelled";
+        job.outcome = "stopped-by-user";
         job.endedAt = this.#now();
       } else {
         this.#signals.cancel(job.id);
@@ -147,6 +152,7 @@ export class MemoryJobQueue implements JobQueue {
     if (rival) return undefined;
     job.state = "queued";
     job.error = null;
+    job.outcome = null;
     job.startedAt = null;
     job.endedAt = null;
     this.#collected.delete(job.id);
@@ -182,6 +188,27 @@ export class MemoryJobQueue implements JobQueue {
 
   async recordIncidentIssue(ref: IncidentRef, issueNumber: number): Promise<void> {
     this.#incidents.set(incidentKey(ref), issueNumber);
+  }
+
+  async depth(): Promise<QueueDepth> {
+    const all = [...this.#jobs.values()];
+    return { queued: all.filter((j) => j.state === "queued").length, running: all.filter((j) => j.state === "running").length };
+  }
+
+  async endedSince(since: Date, repo?: RepoName): Promise<Job[]> {
+    return [...this.#jobs.values()]
+      .filter((j) => !isActive(j) && j.endedAt !== null && j.endedAt >= since && (repo === undefined || repoKey(j.repo) === repoKey(repo)))
+      .sort((a, b) => (a.endedAt?.getTime() ?? 0) - (b.endedAt?.getTime() ?? 0))
+      .map((j) => structuredClone(j));
+  }
+
+  async recordMerge(merge: PullRequestMerge): Promise<void> {
+    const key = `${merge.repo.toLowerCase()}#${merge.number}`;
+    if (!this.#merges.has(key)) this.#merges.set(key, { ...merge, repo: merge.repo.toLowerCase() });
+  }
+
+  async merges(repo?: RepoName): Promise<PullRequestMerge[]> {
+    return [...this.#merges.values()].filter((m) => repo === undefined || m.repo === repoKey(repo)).map((m) => structuredClone(m));
   }
 
   async close(): Promise<void> {

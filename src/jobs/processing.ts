@@ -19,6 +19,8 @@ export interface JobProcessingOptions {
   resumeBlocker: RecoveryOptions["resumeBlocker"];
   log: Logger;
   onCrash: WorkerOptions["onCrash"];
+  crashKind?: WorkerOptions["crashKind"];
+  observer?: WorkerOptions["observer"];
   /** Tells the humans about interrupted jobs that were not re-queued (how to resume). Must not throw. */
   onNeedsAttention: (jobs: InterruptedJob[]) => Promise<void>;
   /** How often to look for jobs orphaned by other processes. */
@@ -50,6 +52,8 @@ export async function startJobProcessing(options: JobProcessingOptions): Promise
     log: log.child({ name: "worker" }),
     workerId: options.workerId,
     onCrash: options.onCrash,
+    ...(options.crashKind ? { crashKind: options.crashKind } : {}),
+    ...(options.observer ? { observer: options.observer } : {}),
     ...(options.pollMs ? { pollMs: options.pollMs } : {}),
   });
   worker.start();

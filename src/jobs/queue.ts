@@ -17,6 +17,8 @@
  * - `usage` sums the cost of a repository's and an installation's recent jobs (the daily
  *   caps); `prune` deletes ended jobs, never a queued or running one; the incident map
  *   (Sentry issue → GitHub issue) lives in the same store and survives restarts.
+ * - `depth` counts the queued and running jobs (metrics, readiness); `endedSince` and the
+ *   merges of Droid's pull requests (`recordMerge`, `merges`) are what `droid stats` reads.
  */
 import { createHash } from "node:crypto";
 import type { EnqueueResult, Job, JobKind, JobLinks, JobOutcome, JobRequest, NewJob, QueueFull, Target } from "./types.ts";
@@ -48,6 +50,20 @@ export interface Usage {
   repoUsd: number;
   installationUsd: number;
   queuedInRepo: number;
+}
+
+/** Jobs in the store now, by state. */
+export interface QueueDepth {
+  queued: number;
+  running: number;
+}
+
+/** A pull request merged, as its `pull_request` `closed` event said. */
+export interface PullRequestMerge {
+  /** `owner/name`, lower case (`repoKey`). */
+  repo: string;
+  number: number;
+  mergedAt: Date;
 }
 
 /** A Sentry issue reported in a repository (`owner/name`). */
@@ -97,6 +113,14 @@ export interface JobQueue {
   /** The GitHub issue that reports a Sentry issue, if recorded. */
   incidentIssue(ref: IncidentRef): Promise<number | undefined>;
   recordIncidentIssue(ref: IncidentRef, issueNumber: number): Promise<void>;
+  /** How many jobs are queued and running now. */
+  depth(): Promise<QueueDepth>;
+  /** The jobs that ended at or after `since`, of one repository or of all, oldest end first. */
+  endedSince(since: Date, repo?: RepoName): Promise<Job[]>;
+  /** Records that a pull request was merged; recording it again changes nothing. */
+  recordMerge(merge: PullRequestMerge): Promise<void>;
+  /** The merges recorded, of one repository or of all. */
+  merges(repo?: RepoName): Promise<PullRequestMerge[]>;
   close(): Promise<void>;
 }
 

@@ -25,7 +25,7 @@ import pino, { type Logger } from "pino";
 import { z } from "zod";
 import { safeJson } from "./job-schema.ts";
 import { ORPHAN_ERROR, ownerIsGone, ownerSchema, THIS_PROCESS } from "./ownership.ts";
-import { dedupesActive, lockKey, repoKey, reviewKeys, type EnqueueLimits, type IncidentRef, type JobPatch, type JobQueue, type RepoName, type Usage, type UsageQuery } from "./queue.ts";
+import { dedupesActive, lockKey, repoKey, reviewKeys, type EnqueueLimits, type IncidentRef, type JobPatch, type JobQueue, type PullRequestMerge, type QueueDepth, type RepoName, type Usage, type UsageQuery } from "./queue.ts";
 import { QueueSignals } from "./queue-signals.ts";
 import { parseJob, redisError } from "./redis-records.ts";
 import { SCRIPTS } from "./redis-scripts.ts";
@@ -161,7 +161,7 @@ export class RedisJobQueue implements JobQueue {
       if (error instanceof JobStoreError && error.reason === "corrupt-record") {
         // A damaged record would be claimed forever: set it aside, then report it.
         this.#log.error({ err: error, jobId: reply }, "a stored job is damaged; it is marked failed");
-        await this.finish(reply, { state: "failed", error: "the job record was damaged and set aside" });
+        await this.finish(reply, { state: "failed", error: "the job record was damaged and set aside", kind: "internal-error" });
       }
       throw error;
     }
@@ -186,6 +186,7 @@ export class RedisJobQueue implements JobQueue {
         this.#now().getTime(),
         patch.costUsd ?? "",
         links ?? "",
+        outcome.kind,
       ]),
     );
     this.#claims.delete(id);
@@ -264,6 +265,28 @@ export class RedisJobQueue implements JobQueue {
 
   recordIncidentIssue(ref: IncidentRef, issueNumber: number): Promise<void> {
     return this.#run("recording an incident issue", () => upkeep.recordIncidentIssue(this.#redis, this.#prefix, ref, issueNumber));
+  }
+
+  depth(): Promise<QueueDepth> {
+    return this.#run("counting jobs", () => upkeep.depth(this.#redis, this.#prefix));
+  }
+
+  async endedSince(since: Date, repo?: RepoName): Promise<Job[]> {
+    const ids = await this.#run("listing ended jobs", () => this.#redis.zrangebyscore(this.#key("ended"), since.getTime(), "+inf"));
+    const jobs: Job[] = [];
+    for (const id of ids) {
+      const job = await this.get(id);
+      if (job && (repo === undefined || repoKey(job.repo) === repoKey(repo))) jobs.push(job);
+    }
+    return jobs;
+  }
+
+  recordMerge(merge: PullRequestMerge): Promise<void> {
+    return this.#run("recording a merge", () => upkeep.recordMerge(this.#redis, this.#prefix, merge));
+  }
+
+  merges(repo?: RepoName): Promise<PullRequestMerge[]> {
+    return this.#run("reading merges", () => upkeep.merges(this.#redis, this.#prefix, repo));
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@
  * hash is a typed "corrupt-record" error), and Redis failures into `JobStoreError`s.
  */
 import { z } from "zod";
-import { jobLinksSchema, jobRequestSchema, jobStateSchema, jsonText, repoRefSchema, targetSchema } from "./job-schema.ts";
+import { jobLinksSchema, jobRequestSchema, jobStateSchema, jsonText, outcomeKindSchema, repoRefSchema, targetSchema } from "./job-schema.ts";
 import { JobStoreError, type JobStoreFailure } from "./store-errors.ts";
 import type { Job } from "./types.ts";
 
@@ -47,6 +47,7 @@ const jobHashSchema = z.object({
   cost: z.coerce.number(),
   links: jsonText(jobLinksSchema),
   error: z.string().optional(),
+  outcome: outcomeKindSchema.optional(),
 });
 
 export function parseJob(id: string, fields: Record<string, string>): Job {
@@ -66,5 +67,6 @@ export function parseJob(id: string, fields: Record<string, string>): Job {
     costUsd: h.cost,
     links: h.links,
     error: h.error ?? null,
+    outcome: h.outcome ?? null,
   };
 }

@@ -4,7 +4,8 @@
  *
  * Keys, under a prefix P (default `droid:`):
  *   P job:<id>           hash: data (the NewJob JSON), state, attempts, timestamps, cost, links,
- *                        error, seq, token (the current claim), owner, cancel, collected
+ *                        error, outcome (its kind, once ended), seq, token (the current claim), owner,
+ *                        cancel, collected
  *   P delivery:<id>      → job id (dedupe by X-GitHub-Delivery)
  *   P active:<t>|<kind>  set of job ids queued or running for a target and kind (at most one for
  *                        the kinds that dedupe; `revise` jobs queue up on their branch lock)
@@ -19,6 +20,7 @@
  *   P byinst:<id>        zset of job ids by creation time, per installation
  *   P ended              zset of ended job ids by end time (retention)
  *   P incidents          hash `owner/name#sentryIssueId` → GitHub issue number
+ *   P merges             hash `owner/name#number` → when Droid's pull request was merged (ms)
  *   P events             pub/sub channel: "runnable", "cancel:<id>"
  */
 import { createHash } from "node:crypto";
@@ -53,9 +55,9 @@ local function delist(id, repo)
   if redis.call('LLEN', qkey) == 0 then redis.call('ZREM', P .. 'ready', repo) end
 end
 -- Ends a job that was running: frees its lock and its target.
-local function release(id, state, now, err)
+local function release(id, state, now, err, outcome)
   local f = redis.call('HMGET', job(id), 'lock', 'tkey', 'kind', 'seq')
-  redis.call('HSET', job(id), 'state', state, 'ended', now, 'collected', 0)
+  redis.call('HSET', job(id), 'state', state, 'ended', now, 'collected', 0, 'outcome', outcome)
   if err == '' then redis.call('HDEL', job(id), 'error') else redis.call('HSET', job(id), 'error', err) end
   if redis.call('GET', P .. 'lock:' .. f[1]) == id then redis.call('DEL', P .. 'lock:' .. f[1]) end
   redis.call('SREM', activeKey(f[2], f[3]), id)
@@ -121,7 +123,7 @@ for _, repo in ipairs(redis.call('ZRANGE', P .. 'ready', 0, -1)) do
       redis.call('HINCRBY', job(id), 'attempts', 1)
       redis.call('HSET', job(id), 'state', 'running', 'started', ARGV[3], 'token', ARGV[4], 'owner', ARGV[5],
         'worker', ARGV[6], 'cancel', 0, 'collected', 0)
-      redis.call('HDEL', job(id), 'ended', 'error')
+      redis.call('HDEL', job(id), 'ended', 'error', 'outcome')
       redis.call('SADD', P .. 'running', id)
       return id
     end
@@ -150,7 +152,7 @@ if ARGV[5] ~= '' then redis.call('HSET', job(ARGV[2]), 'links', ARGV[5]) end
 return 'ok'
 `;
 
-/** ARGV: P, id, token, state, error, now, cost|'', links|''. Idempotent: a retried finish of the same claim succeeds. */
+/** ARGV: P, id, token, state, error, now, cost|'', links|'', outcome kind. Idempotent: a retried finish of the same claim succeeds. */
 const FINISH = `${COMMON}${OWN_RUN}
 local id, token, state = ARGV[2], ARGV[3], ARGV[4]
 local f = redis.call('HMGET', job(id), 'state', 'token')
@@ -159,7 +161,7 @@ local refused = ownRun(id, token)
 if refused then return refused end
 if ARGV[7] ~= '' then redis.call('HSET', job(id), 'cost', ARGV[7]) end
 if ARGV[8] ~= '' then redis.call('HSET', job(id), 'links', ARGV[8]) end
-release(id, state, ARGV[6], ARGV[5])
+release(id, state, ARGV[6], ARGV[5], ARGV[9])
 redis.call('PUBLISH', P .. 'events', 'runnable')
 return 'ok'
 `;
@@ -175,7 +177,7 @@ for i = 4, #ARGV do
     local f = redis.call('HMGET', job(id), 'state', 'repo')
     if f[1] == 'queued' then
       table.insert(found, {id, f[1]})
-      redis.call('HSET', job(id), 'state', 'cancelled', 'ended', ARGV[3])
+      redis.call('HSET', job(id), 'state', 'cancelled', 'ended', ARGV[3], 'outcome', 'stopped-by-user')
       redis.call('ZADD', P .. 'ended', ARGV[3], id)
       redis.call('SREM', activeKey(ARGV[2], ARGV[i]), id)
       delist(id, f[2])
@@ -204,7 +206,7 @@ for _, id in ipairs(redis.call('SMEMBERS', P .. 'running')) do
   if not alive[id] then
     local f = redis.call('HMGET', job(id), 'lock', 'token', 'cancel')
     if redis.call('GET', P .. 'lock:' .. f[1]) ~= id or dead[id] == f[2] then
-      if f[3] == '1' then release(id, 'cancelled', ARGV[2], '') else release(id, 'interrupted', ARGV[2], ARGV[3]) end
+      if f[3] == '1' then release(id, 'cancelled', ARGV[2], '', 'stopped-by-user') else release(id, 'interrupted', ARGV[2], ARGV[3], 'interrupted') end
     end
   end
 end
@@ -220,7 +222,7 @@ local id = ARGV[2]
 local f = redis.call('HMGET', job(id), 'state', 'tkey', 'kind', 'repo', 'seq')
 if f[1] ~= 'interrupted' or (f[3] ~= 'revise' and redis.call('SCARD', activeKey(f[2], f[3])) > 0) then return false end
 redis.call('HSET', job(id), 'state', 'queued', 'cancel', 0, 'collected', 0)
-redis.call('HDEL', job(id), 'started', 'ended', 'error', 'token')
+redis.call('HDEL', job(id), 'started', 'ended', 'error', 'token', 'outcome')
 redis.call('ZREM', P .. 'interrupted', id)
 redis.call('ZREM', P .. 'ended', id)
 redis.call('SADD', activeKey(f[2], f[3]), id)

@@ -5,7 +5,7 @@
  */
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { incidentKey, repoKey, type IncidentRef, type Usage, type UsageQuery } from "./queue.ts";
+import { incidentKey, repoKey, type IncidentRef, type PullRequestMerge, type QueueDepth, type RepoName, type Usage, type UsageQuery } from "./queue.ts";
 import { COMMON, RedisScript } from "./redis-scripts.ts";
 
 /** ARGV: P, repo, installation, since → {repo dollars, installation dollars, queued in the repo} (dollars as strings: Lua numbers would be truncated to integers) */
@@ -68,4 +68,30 @@ export async function incidentIssue(redis: Redis, prefix: string, ref: IncidentR
 
 export async function recordIncidentIssue(redis: Redis, prefix: string, ref: IncidentRef, issueNumber: number): Promise<void> {
   await redis.hset(`${prefix}incidents`, incidentKey(ref), issueNumber);
+}
+
+/** ARGV: P → {queued, running}: the queued jobs of every repository's list, and the running set. */
+const DEPTH = new RedisScript(`${COMMON}
+local queued = 0
+for _, repo in ipairs(redis.call('ZRANGE', P .. 'ready', 0, -1)) do queued = queued + redis.call('LLEN', P .. 'queue:' .. repo) end
+return {queued, redis.call('SCARD', P .. 'running')}
+`);
+
+export async function depth(redis: Redis, prefix: string): Promise<QueueDepth> {
+  const [queued, running] = z.tuple([z.number().int(), z.number().int()]).parse(await DEPTH.run(redis, [prefix]));
+  return { queued, running };
+}
+
+/** Merges live in one hash, `P merges`: `owner/name#number` → merged at (ms). */
+export async function recordMerge(redis: Redis, prefix: string, merge: PullRequestMerge): Promise<void> {
+  await redis.hsetnx(`${prefix}merges`, `${merge.repo.toLowerCase()}#${merge.number}`, merge.mergedAt.getTime());
+}
+
+export async function merges(redis: Redis, prefix: string, repo: RepoName | undefined): Promise<PullRequestMerge[]> {
+  const all = await redis.hgetall(`${prefix}merges`);
+  return Object.entries(all).flatMap(([key, at]) => {
+    const cut = key.lastIndexOf("#");
+    const merge = { repo: key.slice(0, cut), number: Number(key.slice(cut + 1)), mergedAt: new Date(Number(at)) };
+    return repo === undefined || merge.repo === repoKey(repo) ? [merge] : [];
+  });
 }

@@ -22,7 +22,7 @@ import type { SQLInputValue } from "node:sqlite";
 import pino, { type Logger } from "pino";
 import { safeJson } from "./job-schema.ts";
 import { ORPHAN_ERROR, ownerIsGone, ownerSchema, THIS_PROCESS } from "./ownership.ts";
-import { dedupesActive, lockKey, repoKey, type EnqueueLimits, type IncidentRef, type JobPatch, type JobQueue, type RepoName, type Usage, type UsageQuery } from "./queue.ts";
+import { dedupesActive, lockKey, repoKey, type EnqueueLimits, type IncidentRef, type JobPatch, type JobQueue, type PullRequestMerge, type QueueDepth, type RepoName, type Usage, type UsageQuery } from "./queue.ts";
 import { QueueSignals } from "./queue-signals.ts";
 import { JobDatabase } from "./sqlite-database.ts";
 import { isBusy, storeError } from "./sqlite-errors.ts";
@@ -165,6 +165,7 @@ export class SqliteJobQueue implements JobQueue {
       costUsd: 0,
       links: {},
       error: null,
+      outcome: null,
     };
     return { status: "created", job };
   }
@@ -207,7 +208,7 @@ export class SqliteJobQueue implements JobQueue {
       const id = String(next.id);
       const now = this.#now().getTime();
       this.#db.sql(
-          `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, ended_at = NULL, error = NULL,
+          `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, ended_at = NULL, error = NULL, outcome = NULL,
              worker_id = ?, claim_token = ?, owner = ?, heartbeat_at = ?, cancel_requested = 0, collected = 0
            WHERE id = ?`,
         )
@@ -243,8 +244,8 @@ export class SqliteJobQueue implements JobQueue {
     const row = await this.#db.transaction(() => {
       this.#requireOwnRun(id);
       this.#applyPatch(id, patch);
-      this.#db.sql("UPDATE jobs SET state = ?, error = ?, ended_at = ?, collected = 0 WHERE id = ?")
-        .run(outcome.state, "error" in outcome ? outcome.error : null, this.#now().getTime(), id);
+      this.#db.sql("UPDATE jobs SET state = ?, error = ?, outcome = ?, ended_at = ?, collected = 0 WHERE id = ?")
+        .run(outcome.state, "error" in outcome ? outcome.error : null, outcome.kind, this.#now().getTime(), id);
       return this.#require(id);
     });
     this.#claims.delete(id);
@@ -259,7 +260,7 @@ export class SqliteJobQueue implements JobQueue {
       const args = [repoKey(repo), target.kind, target.number];
       const active = this.#select(`${where} AND state IN ('queued', 'running') ORDER BY seq`, ...args);
       const now = this.#now().getTime();
-      this.#db.sql(`UPDATE jobs SET state = 'cancelled', ended_at = ? ${where} AND state = 'queued'`)
+      this.#db.sql(`UPDATE jobs SET state = 'cancelled', outcome = 'stopped-by-user', ended_at = ? ${where} AND state = 'queued'`)
         .run(now, ...args);
       this.#db.sql(`UPDATE jobs SET cancel_requested = 1 ${where} AND state = 'running'`).run(...args);
       return active;
@@ -284,8 +285,8 @@ export class SqliteJobQueue implements JobQueue {
         const id = String(row.id);
         if (this.#claims.has(id) || !this.#isOrphan(row, now)) continue;
         const stopped = row.cancel_requested === 1;
-        this.#db.sql("UPDATE jobs SET state = ?, error = ?, ended_at = ? WHERE id = ?")
-          .run(stopped ? "cancelled" : "interrupted", stopped ? null : ORPHAN_ERROR, now, id);
+        this.#db.sql("UPDATE jobs SET state = ?, error = ?, outcome = ?, ended_at = ? WHERE id = ?")
+          .run(stopped ? "cancelled" : "interrupted", stopped ? null : ORPHAN_ERROR, stopped ? "stopped-by-user" : "interrupted", now, id);
       }
       const fresh = this.#select("WHERE state = 'interrupted' AND collected = 0 ORDER BY seq");
       this.#db.exec("UPDATE jobs SET collected = 1 WHERE state = 'interrupted' AND collected = 0");
@@ -313,7 +314,7 @@ export class SqliteJobQueue implements JobQueue {
       )[0];
       if (rival) return undefined;
       this.#db.sql(
-          `UPDATE jobs SET state = 'queued', error = NULL, started_at = NULL, ended_at = NULL, cancel_requested = 0,
+          `UPDATE jobs SET state = 'queued', error = NULL, outcome = NULL, started_at = NULL, ended_at = NULL, cancel_requested = 0,
              collected = 0, claim_token = NULL WHERE id = ?`,
         )
         .run(id);
@@ -338,6 +339,27 @@ export class SqliteJobQueue implements JobQueue {
 
   async recordIncidentIssue(ref: IncidentRef, issueNumber: number): Promise<void> {
     await this.#db.transaction(() => upkeep.recordIncidentIssue(this.#db, ref, issueNumber));
+  }
+
+  async depth(): Promise<QueueDepth> {
+    return this.#db.read(() => upkeep.depth(this.#db));
+  }
+
+  async endedSince(since: Date, repo?: RepoName): Promise<Job[]> {
+    const rows = await this.#db.read(() =>
+      repo === undefined
+        ? this.#select("WHERE ended_at >= ? AND state NOT IN ('queued', 'running') ORDER BY ended_at", since.getTime())
+        : this.#select("WHERE ended_at >= ? AND state NOT IN ('queued', 'running') AND repo = ? ORDER BY ended_at", since.getTime(), repoKey(repo)),
+    );
+    return rows.map(parseRow);
+  }
+
+  async recordMerge(merge: PullRequestMerge): Promise<void> {
+    await this.#db.transaction(() => upkeep.recordMerge(this.#db, merge));
+  }
+
+  async merges(repo?: RepoName): Promise<PullRequestMerge[]> {
+    return this.#db.read(() => upkeep.merges(this.#db, repo));
   }
 
   async close(): Promise<void> {
@@ -377,7 +399,7 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   #quarantine(id: string, now: number): void {
-    this.#db.sql("UPDATE jobs SET state = 'failed', error = ?, ended_at = ? WHERE id = ?")
+    this.#db.sql("UPDATE jobs SET state = 'failed', error = ?, outcome = 'internal-error', ended_at = ? WHERE id = ?")
       .run("the job record was damaged and set aside", now, id);
   }
 

@@ -3,7 +3,7 @@
  * "corrupt-record" error naming the job, never a half-valid object.
  */
 import { z } from "zod";
-import { jobLinksSchema, jobRequestSchema, jobStateSchema, jsonText, repoRefSchema } from "./job-schema.ts";
+import { jobLinksSchema, jobRequestSchema, jobStateSchema, jsonText, outcomeKindSchema, repoRefSchema } from "./job-schema.ts";
 import { JobStoreError } from "./store-errors.ts";
 import type { Job } from "./types.ts";
 
@@ -26,6 +26,7 @@ const jobRowSchema = z.object({
   cost_usd: z.number(),
   links: jsonText(jobLinksSchema),
   error: z.string().nullable(),
+  outcome: outcomeKindSchema.nullable(),
 });
 
 export function safeParseRow(row: Record<string, unknown>): { success: true; job: Job } | { success: false; problem: string } {
@@ -50,6 +51,7 @@ export function safeParseRow(row: Record<string, unknown>): { success: true; job
       costUsd: r.cost_usd,
       links: r.links,
       error: r.error,
+      outcome: r.outcome,
     },
   };
 }

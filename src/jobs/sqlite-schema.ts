@@ -56,6 +56,15 @@ const MIGRATIONS: readonly string[] = [
      issue_number INTEGER NOT NULL,
      PRIMARY KEY (repo, sentry_issue_id)
    ) WITHOUT ROWID;`,
+  // Why each job ended (`OutcomeKind`; NULL for jobs that ended before), and the merges of
+  // Droid's pull requests (`droid stats`).
+  `ALTER TABLE jobs ADD COLUMN outcome TEXT;
+   CREATE TABLE merges (
+     repo TEXT NOT NULL,
+     number INTEGER NOT NULL,
+     merged_at INTEGER NOT NULL,
+     PRIMARY KEY (repo, number)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -6,7 +6,7 @@
  */
 import type { JobDatabase } from "./sqlite-database.ts";
 import { jobRequestSchema, jsonText } from "./job-schema.ts";
-import { repoKey, reviewCovers, type EnqueueLimits, type IncidentRef, type Usage, type UsageQuery } from "./queue.ts";
+import { repoKey, reviewCovers, type EnqueueLimits, type IncidentRef, type PullRequestMerge, type QueueDepth, type RepoName, type Usage, type UsageQuery } from "./queue.ts";
 import type { NewJob, QueueFull } from "./types.ts";
 
 const storedRequest = jsonText(jobRequestSchema);
@@ -69,4 +69,20 @@ export function recordIncidentIssue(db: JobDatabase, ref: IncidentRef, issueNumb
 /** The map's key columns: the repository as `incidentKey` spells it (lower case), the Sentry issue id. */
 function incidentColumns(ref: IncidentRef): [string, string] {
   return [ref.repo.toLowerCase(), ref.sentryIssueId];
+}
+
+export function depth(db: JobDatabase): QueueDepth {
+  const row = db
+    .sql("SELECT (SELECT COUNT(*) FROM jobs WHERE state = 'queued') AS queued, (SELECT COUNT(*) FROM jobs WHERE state = 'running') AS running")
+    .get();
+  return { queued: Number(row?.queued ?? 0), running: Number(row?.running ?? 0) };
+}
+
+export function recordMerge(db: JobDatabase, merge: PullRequestMerge): void {
+  db.sql("INSERT INTO merges (repo, number, merged_at) VALUES (?, ?, ?) ON CONFLICT (repo, number) DO NOTHING").run(merge.repo.toLowerCase(), merge.number, merge.mergedAt.getTime());
+}
+
+export function merges(db: JobDatabase, repo: RepoName | undefined): PullRequestMerge[] {
+  const rows = repo === undefined ? db.sql("SELECT * FROM merges").all() : db.sql("SELECT * FROM merges WHERE repo = ?").all(repoKey(repo));
+  return rows.map((row) => ({ repo: String(row.repo), number: Number(row.number), mergedAt: new Date(Number(row.merged_at)) }));
 }

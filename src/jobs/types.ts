@@ -80,6 +80,8 @@ export interface JobLinks {
   resultCommentId?: number;
   /** Review comments already answered by the run (a retry answers only the others). */
   answered?: number[];
+  /** The `Droid` check run on the pushed commit (a retry completes it instead of making another). */
+  checkRunId?: number;
 }
 
 /** Everything needed to create a job. */
@@ -106,6 +108,8 @@ export interface Job extends NewJob {
   links: JobLinks;
   /** A short, user-facing reason when the job failed or was interrupted. */
   error: string | null;
+  /** Why the job ended (`OutcomeKind`); null while it is active, and for jobs recorded before outcomes were. */
+  outcome: OutcomeKind | null;
 }
 
 /** The result of asking the queue to record a job. */
@@ -124,10 +128,57 @@ export interface QueueFull {
   queued: number;
 }
 
-/** How a job ended, as written by the orchestrator in its `finally`. */
+/**
+ * Why a job ended the way it did: one kind per ended job, chosen by the runner where it
+ * decides how the job ends (never classified afterwards from error text). The closing
+ * comments, the check on the pull request, the metrics and `droid stats` read it.
+ */
+export const OUTCOME_KINDS = [
+  /** Did what was asked (tests pass, or the repository has none). */
+  "succeeded",
+  /** Finished and delivered, but the last test run failed. */
+  "succeeded-with-failing-tests",
+  /** Finished without changing anything: nothing needed changing (or nothing to answer). */
+  "no-change-needed",
+  /** Made changes that were not pushed: the push guard refused them, a fork, a conflicting push, GitHub refused. */
+  "not-pushed",
+  /** The repository's setup command failed in the sandbox. */
+  "setup-failed",
+  /** The job's token or dollar budget ran out. */
+  "budget-reached",
+  /** The agent used all its turns. */
+  "turn-limit",
+  /** The job's wall-clock limit passed. */
+  "time-limit",
+  /** `/droid stop`. */
+  "stopped-by-user",
+  /** The repository's `.github/droid.yml` is invalid, or the operator configured no model. */
+  "config-error",
+  /** A daily spending cap of the repository or installation was reached before the job started. */
+  "capped",
+  /** The request cannot be carried out as asked: nothing to plan, a closed pull request, no stack trace. */
+  "invalid-request",
+  /** The model API failed, refused, or its output stayed invalid. */
+  "model-error",
+  /** GitHub could not be read or written. */
+  "github-error",
+  /** The sandbox was lost, or what it left could not be brought back safely. */
+  "sandbox-error",
+  /** The worker shut down (or died) while the job ran; it is retried or reported. */
+  "interrupted",
+  /** A bug in Droid. */
+  "internal-error",
+] as const;
+
+export type OutcomeKind = (typeof OUTCOME_KINDS)[number];
+
+/** How a job ended, as written by the orchestrator in its `finally`: its state and the outcome's kind. */
 export type JobOutcome =
-  | { state: "succeeded" }
-  | { state: "failed"; error: string }
-  | { state: "cancelled" }
-  | { state: "interrupted"; error: string };
+  | { state: "succeeded"; kind: "succeeded" | "succeeded-with-failing-tests" | "no-change-needed" | "not-pushed" }
+  | { state: "failed"; error: string; kind: Exclude<OutcomeKind, "succeeded" | "succeeded-with-failing-tests" | "no-change-needed" | "stopped-by-user" | "interrupted"> }
+  | { state: "cancelled"; kind: "stopped-by-user" }
+  | { state: "interrupted"; error: string; kind: "interrupted" };
+
+/** The kinds a failed job may have. */
+export type FailureKind = Extract<JobOutcome, { state: "failed" }>["kind"];
 

@@ -6,7 +6,7 @@
  */
 import type { Logger } from "pino";
 import type { JobPatch, JobQueue } from "./queue.ts";
-import type { Job, JobKind, JobOutcome } from "./types.ts";
+import type { FailureKind, Job, JobKind, JobOutcome } from "./types.ts";
 
 export interface JobContext {
   signal: AbortSignal;
@@ -29,6 +29,18 @@ export interface WorkerOptions {
   onCrash: (job: Job, error: unknown) => Promise<void>;
   /** How often to look for work when no event says there is some (durable backends). */
   pollMs?: number;
+  /** The outcome kind of a runner that threw (by the error's type; default `internal-error`). */
+  crashKind?: (error: unknown) => FailureKind;
+  /** Told when a job starts and ends (metrics). Must not throw. */
+  observer?: JobObserver;
+}
+
+/** What a worker reports about the jobs it runs. */
+export interface JobObserver {
+  /** A claimed job starts: it waited `waitedMs` in the queue since it was recorded. */
+  jobStarted(job: Job, waitedMs: number): void;
+  /** A job ended after `durationMs` of running here. */
+  jobEnded(job: Job, outcome: JobOutcome, durationMs: number): void;
 }
 
 export class Worker {
@@ -117,8 +129,10 @@ export class Worker {
       number: job.target.number,
     });
     const runner = runners[job.request.kind];
-    let outcome: JobOutcome = { state: "failed", error: "internal error" };
+    let outcome: JobOutcome = { state: "failed", error: "internal error", kind: "internal-error" };
+    const started = performance.now();
     log.info({ attempt: job.attempts }, "job started");
+    this.#options.observer?.jobStarted(job, (job.startedAt ?? new Date()).getTime() - job.createdAt.getTime());
     try {
       if (!runner) throw new Error(`no runner for ${job.request.kind}`);
       outcome = await runner(job, { signal: controller.signal, log, progress: (patch) => queue.update(job.id, patch) });
@@ -127,16 +141,17 @@ export class Worker {
         outcome = abortOutcome(controller.signal.reason);
       } else {
         log.error({ err: error }, "job crashed");
-        outcome = { state: "failed", error: `internal error (job ${job.id})` };
+        outcome = { state: "failed", error: `internal error (job ${job.id})`, kind: this.#options.crashKind?.(error) ?? "internal-error" };
         await onCrash(job, error);
       }
     } finally {
       try {
         await queue.finish(job.id, outcome);
-        log.info({ state: outcome.state, error: "error" in outcome ? outcome.error : undefined }, "job ended");
+        log.info({ state: outcome.state, outcome: outcome.kind, error: "error" in outcome ? outcome.error : undefined }, "job ended");
       } catch (error) {
         log.error({ err: error, outcome }, "could not record how the job ended");
       }
+      this.#options.observer?.jobEnded(job, outcome, performance.now() - started);
     }
   }
 }
@@ -156,6 +171,6 @@ export class ShutdownRequested extends Error {
 }
 
 function abortOutcome(reason: unknown): JobOutcome {
-  if (reason instanceof ShutdownRequested) return { state: "interrupted", error: reason.message };
-  return { state: "cancelled" };
+  if (reason instanceof ShutdownRequested) return { state: "interrupted", error: reason.message, kind: "interrupted" };
+  return { state: "cancelled", kind: "stopped-by-user" };
 }

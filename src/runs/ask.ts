@@ -18,6 +18,7 @@ import { codeBudgetOf, groundIn } from "../planning/code-context.ts";
 import { classifyFailure, failureReason } from "../planning/failure.ts";
 import type { PlanningSettings } from "../planning/settings.ts";
 import { codeNotes } from "./code-notes.ts";
+import { modelRunFailure } from "./outcomes.ts";
 import { tryOpenCodebase, type CodeReader } from "./codebase.ts";
 import { siteRunner, type JobSite, type RunnerServices, type RunResult } from "./site.ts";
 
@@ -101,7 +102,7 @@ export async function runAskJob(deps: AskJobDeps, job: Job, signal: AbortSignal)
       const posted = await comment(body);
       const dropped = result.citations.filter((c) => !c.valid).length;
       log.info({ commentId: posted.data.id, rounds: result.rounds, explored: result.explored.length, citations: result.citations.length, dropped, costUsd: ledger.costUsd }, "answer posted");
-      return { outcome: { state: "succeeded" }, costUsd: ledger.costUsd };
+      return { outcome: { state: "succeeded", kind: "succeeded" }, costUsd: ledger.costUsd };
     } finally {
       const opened = await opening;
       if ("codebase" in opened) await opened.codebase.close();
@@ -111,7 +112,7 @@ export async function runAskJob(deps: AskJobDeps, job: Job, signal: AbortSignal)
     if (failure.kind === "internal") log.error({ err: error }, "answering failed with an internal error");
     else log.warn({ failure: failure.kind, err: error }, "answering failed");
     await comment(renderAskFailureComment(failure, footer(), deps.commandWord)).catch((postError: unknown) => log.error({ err: postError }, "could not post the failure comment"));
-    return { outcome: failure.kind === "cancelled" ? { state: "cancelled" } : { state: "failed", error: reasonOf(failure) }, costUsd: ledger.costUsd };
+    return { outcome: modelRunFailure(failure, reasonOf(failure)), costUsd: ledger.costUsd };
   }
 }
 

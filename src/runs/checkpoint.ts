@@ -38,7 +38,7 @@ export async function landedCheckpoint<T extends { branch: string; commit: strin
 }
 
 /** Links to clear when a retry starts over: what the crashed attempt recorded no longer holds. */
-export const STARTING_OVER = { checkpoint: undefined, pushed: undefined, resultCommentId: undefined, answered: undefined } as const;
+export const STARTING_OVER = { checkpoint: undefined, pushed: undefined, resultCommentId: undefined, answered: undefined, checkRunId: undefined } as const;
 
 /** What publishing a checkpoint needs, whoever publishes it (the run itself, or a retry). */
 export interface PublishContext {

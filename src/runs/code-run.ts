@@ -13,6 +13,8 @@ import { ShutdownRequested } from "../jobs/worker.ts";
 import { UsageLedger } from "../llm/index.ts";
 import { SandboxGoneError } from "../sandbox/index.ts";
 import { WorkspaceRefusal, type Person, type Repository } from "../workspace/index.ts";
+import { crashKind } from "./outcomes.ts";
+import { PushCheck, type PushCheckDeps } from "./pr-check.ts";
 import { WorkbenchSite, runFigures, type WorkbenchDeps } from "./workbench.ts";
 
 export interface CodeRunResult {
@@ -39,6 +41,8 @@ export interface CodeRun {
   step(step: RunStep): Promise<void>;
   /** The result with the cost so far and the links recorded. */
   ended(outcome: JobOutcome): CodeRunResult;
+  /** The `Droid` check on the pushed commit: `pushed(sha)` once it is on GitHub; completed by the frame when the run ends. */
+  check: PushCheck;
 }
 
 export interface CodeRunOptions {
@@ -52,6 +56,8 @@ export interface CodeRunOptions {
   say: (body: string) => Promise<unknown>;
   /** Records progress in the job store (links are merged into the job's); absent in tests without a store. */
   record?: (patch: { links?: JobLinks; costUsd?: number }) => Promise<void>;
+  /** Where the `Droid` check on the pushed commit goes; absent: no check. */
+  check?: PushCheckDeps;
 }
 
 export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => Promise<CodeRunResult>): Promise<CodeRunResult> {
@@ -67,22 +73,38 @@ export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => 
   const site = new WorkbenchSite(deps, job, step);
   // What earlier attempts of the job spent (recorded with their checkpoint) counts too.
   const ended = (outcome: JobOutcome): CodeRunResult => ({ outcome, costUsd: job.costUsd + ledger.costUsd, links: options.links });
-  const run: CodeRun = { job, ledger, links: options.links, site, started, now, ended, step, figures: runFigures({ ledger, model: options.model, started, now, jobId: job.id }) };
+  const check = new PushCheck(options.check ?? null, job, new Date(started), async (links) => options.record?.({ links }));
+  const run: CodeRun = { job, ledger, links: options.links, site, started, now, ended, step, check, figures: runFigures({ ledger, model: options.model, started, now, jobId: job.id }) };
+  // How the check ends when the run throws: interrupted by a shutdown (left in progress for the retry), or a crash.
+  let outcome: JobOutcome = { state: "interrupted", error: "the worker shut down", kind: "interrupted" };
   try {
-    return await steps(run);
+    const result = await framed(options, run, steps);
+    outcome = result.outcome;
+    return result;
   } catch (error) {
-    if (signal.aborted) return await endStopped(options, run);
-    if (error instanceof WorkspaceRefusal) {
-      await options.say(`I stopped: ${error.message}`);
-      return ended({ state: "failed", error: "refused" });
-    }
-    if (error instanceof SandboxGoneError) {
-      await options.say(`I stopped: ${error.message} Nothing was pushed after that; ask again to start over in a fresh sandbox.`);
-      return ended({ state: "failed", error: "sandbox lost" });
-    }
+    if (!(signal.reason instanceof ShutdownRequested)) outcome = { state: "failed", error: "internal error", kind: crashKind(error) };
     throw error;
   } finally {
     await site.close();
+    await check.ended(outcome, run.figures());
+  }
+}
+
+/** The run's steps, with a stop, a refused workspace or a lost sandbox turned into a comment and an outcome. */
+async function framed(options: CodeRunOptions, run: CodeRun, steps: (run: CodeRun) => Promise<CodeRunResult>): Promise<CodeRunResult> {
+  try {
+    return await steps(run);
+  } catch (error) {
+    if (options.signal.aborted) return await endStopped(options, run);
+    if (error instanceof WorkspaceRefusal) {
+      await options.say(`I stopped: ${error.message}`);
+      return run.ended({ state: "failed", error: "refused", kind: "sandbox-error" });
+    }
+    if (error instanceof SandboxGoneError) {
+      await options.say(`I stopped: ${error.message} Nothing was pushed after that; ask again to start over in a fresh sandbox.`);
+      return run.ended({ state: "failed", error: "sandbox lost", kind: "sandbox-error" });
+    }
+    throw error;
   }
 }
 
@@ -91,7 +113,7 @@ export async function endStopped(options: Pick<CodeRunOptions, "say" | "commandW
   await run.site.removeSandbox();
   throwIfShutdown(options.signal);
   await options.say(stoppedBeforePushMessage(options.commandWord));
-  return run.ended({ state: "cancelled" });
+  return run.ended({ state: "cancelled", kind: "stopped-by-user" });
 }
 
 /**

@@ -27,10 +27,11 @@ import { STARTING_OVER, landedCheckpoint } from "./checkpoint.ts";
 import { fixPublicationSchema, publishFix, type FixPublication } from "./fix-publication.ts";
 import { LivePlanComment, editLivePlan } from "./live-plan-comment.ts";
 import { planWithSite } from "./plan.ts";
+import { subtasksDone } from "./pr-check.ts";
 import { groundWorkbench } from "./codebase.ts";
 import { checkPush } from "./push-guard.ts";
 import { jobComment, siteRunner, type RunnerServices } from "./site.ts";
-import { jobOutcomeOf, type WorkbenchDeps } from "./workbench.ts";
+import { jobOutcomeOf, unpushedOutcome, type WorkbenchDeps } from "./workbench.ts";
 import { standardTools } from "../agent/tools/standard.ts";
 
 export interface FixJobDeps {
@@ -62,6 +63,8 @@ export interface FixJobDeps {
   liveUpdateMs?: number;
   /** Minimum time between looks for steering comments. */
   steeringPollMs?: number;
+  /** `DROID_PUBLIC_URL`: the `Droid` check links the run page. */
+  publicUrl?: string | null;
 }
 
 export type FixJobResult = CodeRunResult;
@@ -73,7 +76,8 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
   const say = jobComment(deps.octokit, job);
   const links: JobLinks = {};
   const record = async (patch: { links?: JobLinks; costUsd?: number }) => deps.record?.(patch);
-  const frame = { deps, job, signal, model: deps.config.model ?? deps.llm.model, links, commandWord: deps.config.command, say, record };
+  const check = { octokit: deps.octokit, publicUrl: deps.publicUrl ?? null, log: deps.log };
+  const frame = { deps, job, signal, model: deps.config.model ?? deps.llm.model, links, commandWord: deps.config.command, say, record, check };
   return codeRun(frame, async (run) => {
     // 0. A retry of a job whose push landed publishes what it recorded; any other retry starts over.
     const landed = await landedCheckpoint(job, fixPublicationSchema, deps);
@@ -89,7 +93,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       found = await findPlanComment(deps.octokit, ref, deps.botLogin);
       if (!found?.parsed) {
         await say("I couldn't find the plan I just wrote, so I stopped before changing anything.");
-        return run.ended({ state: "failed", error: "no plan" });
+        return run.ended({ state: "failed", error: "no plan", kind: "github-error" });
       }
     }
     const stored = found.parsed.stored;
@@ -108,7 +112,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
     if (opening.kind === "cancelled") return await endStopped(frame, run);
     if (opening.kind === "setup-failed") {
       await say(opening.message);
-      return run.ended({ state: "failed", error: "setup failed" });
+      return run.ended({ state: "failed", error: "setup failed", kind: "setup-failed" });
     }
     const { repo, computer, commands, inspect } = opening.bench;
     const code = await groundWorkbench({
@@ -188,6 +192,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
     // The work is back on the worker: the sandbox goes now, not after the comments (a stop is answered at once).
     await run.site.removeSandbox();
     const tests = testLine(outcome.lastTestRun, computer.hasTests);
+    run.check.details = { progress: subtasksDone(plan.plan), tests };
     const reasonNotPushed =
       outcome.kind === "cancelled" && !deps.config.fix.pushPartialWorkOnStop
         ? "the run was stopped and this repository does not push partial work (`fix.pushPartialWorkOnStop`)"
@@ -200,14 +205,14 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       await live.update(true);
       const details = pushRefusalDetails(check.refusal, { diff: changes.diff, fileCount: changes.files.length, commandWord: deps.config.command });
       await say(scrubSecrets(`${describeOutcome(outcome, deps.config.command)}\n\n${details}`, [...opening.bench.secrets, ...check.found]));
-      return run.ended({ state: "failed", error: `not pushed: ${pushRefusalReason(check.refusal)}` });
+      return run.ended({ state: "failed", error: `not pushed: ${pushRefusalReason(check.refusal)}`, kind: "not-pushed" });
     }
     live.phase = outcome.kind === "finished" ? "✅ Done" : outcome.kind === "cancelled" ? "⏹️ Stopped" : "⚠️ Ended early";
     const closing = { outcome, pushed: reasonNotPushed === null, tests, figures: run.figures(), commandWord: deps.config.command, reasonNotPushed, plan: plan.plan, changes, restarted: job.attempts > 1 };
     if (reasonNotPushed !== null) {
       await live.update(true);
       await deps.octokit.rest.issues.createComment({ owner: ref.owner, repo: ref.repo, issue_number: ref.issueNumber, body: resultComment({ ...closing, pullRequest: null }) });
-      return run.ended(jobOutcomeOf(outcome));
+      return run.ended(unpushedOutcome(jobOutcomeOf(outcome), changes));
     }
     await run.step("commit");
     const committed = await commitWork(repo, deps.octokit, { botLogin: deps.botLogin, requester: job.requester, message: commitMessage(issue.title, ref.issueNumber, outcome) });
@@ -241,6 +246,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
     await record({ links: { ...links, checkpoint: publication }, costUsd: job.costUsd + run.ledger.costUsd });
     await run.step("push");
     if (committed) await repo.push();
+    await run.check.pushed(publication.commit);
     await publishFix(
       {
         octokit: deps.octokit,
@@ -268,6 +274,8 @@ async function resumePublication(deps: FixJobDeps, job: Job, run: CodeRun, p: Fi
   const ref = { owner: job.repo.owner, repo: job.repo.name, issueNumber: job.target.number };
   Object.assign(run.links, { branch: p.branch, pushed: true, planCommentId: p.planComment.id });
   if (job.links.resultCommentId !== undefined) run.links.resultCommentId = job.links.resultCommentId;
+  await run.check.pushed(p.commit);
+  run.check.details = { progress: subtasksDone(p.planComment.plan), tests: "Run by the attempt that pushed (see the closing comment)." };
   const stored = (await findPlanComment(deps.octokit, ref, deps.botLogin))?.parsed?.stored ?? null;
   const target = { octokit: deps.octokit, ref, commentId: p.planComment.id, commandWord: deps.config.command, log: deps.log };
   await publishFix(
@@ -323,6 +331,7 @@ export function fixRunner(services: RunnerServices): JobRunner {
           return planned.outcome;
         },
         record: (patch) => context.progress(patch),
+        publicUrl: services.settings.publicUrl,
         ...services.tuning,
       },
       job,

@@ -22,6 +22,7 @@ import type { PlanningSettings } from "../planning/settings.ts";
 import { loadTemplates, templateForLabels, type PlanTemplate, type TemplateSet } from "../planning/templates.ts";
 import { codeBudgetOf, groundIn, type CodeContext } from "../planning/code-context.ts";
 import { codeNotes } from "./code-notes.ts";
+import { modelRunFailure } from "./outcomes.ts";
 import { tryOpenCodebase, type CodeReader } from "./codebase.ts";
 
 export interface Clock {
@@ -165,7 +166,7 @@ export async function runPlanJob(deps: PlanJobDeps, job: Job, signal: AbortSigna
         { commentId: comment.id, action: comment.action, revision: stored.revision, rounds, explored: explored.length, costUsd: ledger.costUsd, usage: ledger.usage },
         "plan comment written",
       );
-      return result({ state: "succeeded" }, { planCommentId: comment.id });
+      return result({ state: "succeeded", kind: "succeeded" }, { planCommentId: comment.id });
     } finally {
       const opened = await opening;
       if ("codebase" in opened) await opened.codebase.close();
@@ -185,7 +186,7 @@ export async function runPlanJob(deps: PlanJobDeps, job: Job, signal: AbortSigna
     } catch (postError) {
       log.error({ err: postError }, "could not post the planning failure comment");
     }
-    return result(failure.kind === "cancelled" ? { state: "cancelled" } : { state: "failed", error: reason });
+    return result(modelRunFailure(failure, reason));
   }
 }
 

@@ -52,13 +52,14 @@ export async function runRcaJob(deps: RcaJobDeps, job: Job, signal: AbortSignal)
     const investigation = await investigateIncident(job.repo, issueNumber, { octokit: deps.octokit, historyDays: deps.historyDays, commandWord: deps.commandWord });
     if (investigation.kind === "no-trace") {
       await say(investigation.message);
-      return { outcome: { state: "failed", error: "no stack trace" }, costUsd: 0 };
+      return { outcome: { state: "failed", error: "no stack trace", kind: "invalid-request" }, costUsd: 0 };
     }
     const record = investigation.record;
 
     // Searched, never pushed: the default branch as it is, without creating a branch.
     const opening = await site.open({ kind: "existing-branch", name: job.repo.defaultBranch }, signal, { searchOnly: true });
-    if (opening.kind !== "ready") return { outcome: { state: "cancelled" }, costUsd: ledger.costUsd };
+    // A search-only workbench runs no setup: it is not ready only when stopped.
+    if (opening.kind !== "ready") return { outcome: { state: "cancelled", kind: "stopped-by-user" }, costUsd: ledger.costUsd };
     const found = await searchRepository(opening.bench.computer, opening.bench.sandbox, record);
     const indexed = await searchIndex(deps, job, opening.bench, record);
 
@@ -68,7 +69,7 @@ export async function runRcaJob(deps: RcaJobDeps, job: Job, signal: AbortSignal)
       return { outcome: analysis.outcome, costUsd: ledger.costUsd };
     }
     await publishIncidentReport(deps.octokit, { repo: job.repo, issueNumber, botLogin: deps.botLogin }, { ...record, analysis: analysis.value });
-    return { outcome: { state: "succeeded" }, costUsd: ledger.costUsd };
+    return { outcome: { state: "succeeded", kind: "succeeded" }, costUsd: ledger.costUsd };
   } finally {
     await site.close();
   }
@@ -153,11 +154,11 @@ async function analyse(deps: RcaJobDeps, record: IncidentRecord, found: { notes:
         messages.push({ role: "user", content: rcaProseNudge() });
       }
     }
-    return { kind: "stopped", outcome: { state: "failed", error: "invalid analysis" }, message: "I gathered the evidence but could not produce a valid analysis from it; the report above keeps the measured evidence (frames and suspect commits)." };
+    return { kind: "stopped", outcome: { state: "failed", error: "invalid analysis", kind: "model-error" }, message: "I gathered the evidence but could not produce a valid analysis from it; the report above keeps the measured evidence (frames and suspect commits)." };
   } catch (error) {
-    if (error instanceof LlmAborted || signal.aborted) return { kind: "stopped", outcome: { state: "cancelled" }, message: "The root-cause analysis was stopped." };
-    if (error instanceof BudgetExceeded) return { kind: "stopped", outcome: { state: "failed", error: "budget" }, message: `The root-cause analysis stopped at the job's budget ($${deps.budget.usd}).` };
-    if (error instanceof LlmUnavailable || error instanceof LlmRequestRejected) return { kind: "stopped", outcome: { state: "failed", error: error.message }, message: `The root-cause analysis failed: ${error.message}.` };
+    if (error instanceof LlmAborted || signal.aborted) return { kind: "stopped", outcome: { state: "cancelled", kind: "stopped-by-user" }, message: "The root-cause analysis was stopped." };
+    if (error instanceof BudgetExceeded) return { kind: "stopped", outcome: { state: "failed", error: "budget", kind: "budget-reached" }, message: `The root-cause analysis stopped at the job's budget ($${deps.budget.usd}).` };
+    if (error instanceof LlmUnavailable || error instanceof LlmRequestRejected) return { kind: "stopped", outcome: { state: "failed", error: error.message, kind: "model-error" }, message: `The root-cause analysis failed: ${error.message}.` };
     throw error;
   }
 }

@@ -32,7 +32,7 @@ import { codeRun, commitWork, endStopped, throwIfShutdown, type CodeRun, type Co
 import { publishRevision, revisionPublicationSchema, type RevisionPublication, type RevisionPublishContext } from "./revise-publication.ts";
 import { checkPush } from "./push-guard.ts";
 import { siteRunner, type RunnerServices } from "./site.ts";
-import { jobOutcomeOf, type Workbench, type WorkbenchDeps } from "./workbench.ts";
+import { jobOutcomeOf, unpushedOutcome, type Workbench, type WorkbenchDeps } from "./workbench.ts";
 import { standardTools } from "../agent/tools/standard.ts";
 
 export interface ReviseJobDeps extends WorkbenchDeps {
@@ -43,6 +43,8 @@ export interface ReviseJobDeps extends WorkbenchDeps {
   now?: () => number;
   /** Records progress in the job store: the step, and right before the push the checkpoint a retry finishes from. */
   record?: (patch: { links?: JobLinks; costUsd?: number }) => Promise<void>;
+  /** `DROID_PUBLIC_URL`: the `Droid` check links the run page. */
+  publicUrl?: string | null;
 }
 
 export type ReviseJobResult = CodeRunResult;
@@ -65,7 +67,8 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
   const commanded = request.instructions.trim() !== "";
   const links: JobLinks = { pullRequestNumber: pullNumber, branch: request.branch };
   const record = async (patch: { links?: JobLinks; costUsd?: number }) => deps.record?.(patch);
-  const frame = { deps, job, signal, model: deps.config.model ?? deps.llm.model, links, commandWord: word, say, record };
+  const check = { octokit: deps.octokit, publicUrl: deps.publicUrl ?? null, log: deps.log };
+  const frame = { deps, job, signal, model: deps.config.model ?? deps.llm.model, links, commandWord: word, say, record, check };
   const publishing = (run: CodeRun, resumed: boolean): RevisionPublishContext => ({
     octokit: deps.octokit,
     job: { ...job, request },
@@ -85,6 +88,8 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     const landed = await landedCheckpoint(job, revisionPublicationSchema, deps);
     if (landed) {
       links.answered = job.links.answered ?? [];
+      await run.check.pushed(landed.commit);
+      run.check.details = { progress: null, tests: "Run by the attempt that pushed (see the replies)." };
       await publishRevision(publishing(run, true), landed, null);
       return run.ended(landed.outcome);
     }
@@ -95,14 +100,14 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     if (pr.state !== "open") {
       deps.log.info({ state: pr.state, merged: pr.merged }, "pull request no longer open; revision skipped");
       if (commanded) await say(`This pull request is ${pr.merged ? "merged" : "closed"}, so I changed nothing. Reopen it (or open a new one) and ask again.`);
-      return run.ended({ state: "failed", error: `the pull request is ${pr.merged ? "merged" : "closed"}` });
+      return run.ended({ state: "failed", error: `the pull request is ${pr.merged ? "merged" : "closed"}`, kind: "invalid-request" });
     }
     const fromFork = pr.head.repo === null || pr.head.repo.full_name.toLowerCase() !== pr.base.repo.full_name.toLowerCase();
     const threads = await loadReviewThreads(deps.octokit, { ...common, pullNumber, reviewId: request.reviewId, comments: request.comments, requester: job.requester, botLogin: deps.botLogin });
     const generalRequest = [request.reviewBody, request.instructions].map((t) => t.trim()).filter(Boolean).join("\n\n");
     if (threads.length === 0 && generalRequest === "") {
       deps.log.info("review has no comments and no body; nothing to revise");
-      return run.ended({ state: "succeeded" });
+      return run.ended({ state: "succeeded", kind: "no-change-needed" });
     }
 
     // 2. The PR's plan and earlier revisions, for context.
@@ -118,7 +123,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     if (opening.kind === "setup-failed") {
       await replyAll(threads, (t) => replyBody(t, undefined, { kind: "not-pushed", reason: "the repository's setup failed" }, opening.message, false));
       if (threads.length === 0) await say(opening.message);
-      return run.ended({ state: "failed", error: "setup failed" });
+      return run.ended({ state: "failed", error: "setup failed", kind: "setup-failed" });
     }
     const bench = opening.bench;
     const missingPaths = new Set(threads.map((t) => t.path).filter((p) => !existsSync(path.join(bench.repo.tree, p))));
@@ -200,14 +205,17 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
 
     // 5. Answer every thread, note the revision in the PR body and the plan comment.
     if (delivery.kind === "pushed") {
+      await run.check.pushed(delivery.sha);
+      const progress = threads.length === 0 ? null : { what: "Review threads that changed code", done: changed, total: threads.length };
+      run.check.details = { progress, tests: testLine(outcome.lastTestRun, bench.computer.hasTests) };
       await publishRevision(publishing(run, false), recorded ?? publication(delivery), { threads, pullRequestBody: pr.body, planComment: planFound });
       return run.ended(jobOutcomeOf(outcome));
     }
     await replyAll(threads, (t) => replyBody(t, answers.get(t), delivery, runEnded, missingPaths.has(t.path), secrets));
     const notice = noticeOf(delivery);
     if (notice) await say(notice);
-    if (delivery.kind === "refused" && outcome.kind !== "cancelled") return run.ended({ state: "failed", error: `not pushed: ${pushRefusalReason(delivery.refusal)}` });
-    return run.ended(jobOutcomeOf(outcome));
+    if (delivery.kind === "refused" && outcome.kind !== "cancelled") return run.ended({ state: "failed", error: `not pushed: ${pushRefusalReason(delivery.refusal)}`, kind: "not-pushed" });
+    return run.ended(unpushedOutcome(jobOutcomeOf(outcome), changes));
 
     function replyBody(thread: ReviewThread, answer: ReturnType<ThreadAnswers["get"]>, delivery: RevisionDelivery, runEnded: string, fileMissing: boolean, secrets: readonly string[] = deps.secrets): string {
       return threadReply({ thread, answer, delivery, runEnded, fileMissing, jobId: job.id, costUsd: run.figures().costUsd, secrets });
@@ -278,6 +286,10 @@ function generalNotice(input: {
 
 export function reviseRunner(services: RunnerServices): JobRunner {
   return siteRunner(services, (site, job, context) =>
-    runReviseJob({ ...site.bench, octokit: site.octokit, llm: site.llm, config: site.config, record: (patch) => context.progress(patch) }, job, context.signal),
+    runReviseJob(
+      { ...site.bench, octokit: site.octokit, llm: site.llm, config: site.config, record: (patch) => context.progress(patch), publicUrl: services.settings.publicUrl },
+      job,
+      context.signal,
+    ),
   );
 }

@@ -16,10 +16,11 @@ import type { Settings } from "../config/settings.ts";
 import type { JobQueue } from "../jobs/queue.ts";
 import { capReached, dailyUsage, hasDailyCap } from "../jobs/spending.ts";
 import type { JobContext, JobRunner } from "../jobs/worker.ts";
-import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
-import type { LlmClient } from "../llm/index.ts";
+import type { FailureKind, Job, JobLinks, JobOutcome } from "../jobs/types.ts";
+import type { LlmClient, TokenUsage } from "../llm/index.ts";
 import type Docker from "dockerode";
 import type { SandboxPlatform } from "../sandbox/index.ts";
+import type { SandboxTimings } from "./workbench.ts";
 
 export interface RunnerServices {
   probot: Probot;
@@ -41,6 +42,13 @@ export interface RunnerServices {
   incidentHistoryDays?: number;
   /** How often a running fix may edit its plan comment and look for steering comments. */
   tuning?: { liveUpdateMs?: number; steeringPollMs?: number };
+  /** Where the runs report model usage and sandbox timings (`/metrics`); absent: nowhere. */
+  metrics?: RunMetrics;
+}
+
+/** What runs tell the operators' metrics. */
+export interface RunMetrics extends SandboxTimings {
+  modelUsage(repo: string, usage: TokenUsage, costUsd: number): void;
 }
 
 /** What every model-using job gets: the installation's client, its config, the model. */
@@ -60,6 +68,7 @@ export interface JobSite {
     githubHost: Settings["githubHost"];
     egress: Settings["sandboxEgress"];
     log: JobContext["log"];
+    metrics?: SandboxTimings;
   };
 }
 
@@ -101,14 +110,14 @@ async function withSite(
   const loaded = await loadRepoConfig(octokit, job.repo, services.settings.policy);
   if (!loaded.ok) {
     context.log.warn({ problems: loaded.problems }, "invalid repository configuration at run time");
-    return failWith(octokit, job, configProblemMessage(loaded.problems), "invalid .github/droid.yml");
+    return failWith(octokit, job, configProblemMessage(loaded.problems), { error: "invalid .github/droid.yml", kind: "config-error" });
   }
-  if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), "the model API is not configured");
+  if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), { error: "the model API is not configured", kind: "config-error" });
   const { caps } = services.settings;
   const over = hasDailyCap(caps) ? capReached(await dailyUsage(services.jobStore, job.repo), caps) : null;
   if (over) {
     context.log.info(over, "daily spending cap reached: the job is not started");
-    return failWith(octokit, job, dailyCapMessage(over), `daily spending cap of the ${over.scope} reached`);
+    return failWith(octokit, job, dailyCapMessage(over), { error: `daily spending cap of the ${over.scope} reached`, kind: "capped" });
   }
   const bench = {
     docker: services.docker,
@@ -121,8 +130,26 @@ async function withSite(
     githubHost: services.settings.githubHost,
     egress: services.settings.sandboxEgress,
     log: context.log,
+    ...(services.metrics ? { metrics: services.metrics } : {}),
   };
-  return run({ octokit, config: loaded.config, llm: services.llm.client, bench });
+  const llm = services.metrics ? meteredLlm(services.llm.client, `${job.repo.owner}/${job.repo.name}`.toLowerCase(), services.metrics) : services.llm.client;
+  return run({ octokit, config: loaded.config, llm, bench });
+}
+
+/** The model client, telling `metrics` what each request of the job cost (the entries it added to the request's ledger). */
+function meteredLlm(client: LlmClient, repo: string, metrics: RunMetrics): LlmClient {
+  return {
+    provider: client.provider,
+    model: client.model,
+    async createMessage(request, options) {
+      const before = options.ledger.entries.length;
+      try {
+        return await client.createMessage(request, options);
+      } finally {
+        for (const entry of options.ledger.entries.slice(before)) metrics.modelUsage(repo, entry.usage, entry.costUsd);
+      }
+    },
+  };
 }
 
 /** Comments on the job's issue or pull request, with the job's id under the text. */
@@ -131,9 +158,9 @@ export function jobComment(octokit: GitHubClient, job: Job): (body: string) => P
     octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body: `${body}\n\n<sub>job \`${job.id}\`</sub>` });
 }
 
-async function failWith(octokit: GitHubClient, job: Job, body: string, error = body): Promise<JobOutcome> {
+async function failWith(octokit: GitHubClient, job: Job, body: string, why: { error: string; kind: FailureKind }): Promise<JobOutcome> {
   await octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body });
-  return { state: "failed", error };
+  return { state: "failed", ...why };
 }
 
 function modelMissing(problem: string): string {

@@ -38,6 +38,14 @@ export interface WorkbenchDeps {
   /** The operator's CA bundle, proxies and allowlist for sandboxes with network (default: none). */
   egress?: SandboxEgress;
   log: Logger;
+  /** Told how long sandboxes take to start and setups to run (`/metrics`). */
+  metrics?: SandboxTimings;
+}
+
+/** How long a sandbox took to start (created, started, the work tree copied in) and the repository's setup to run. */
+export interface SandboxTimings {
+  sandboxStarted(seconds: number): void;
+  setupFinished(seconds: number, result: "succeeded" | "failed" | "stopped"): void;
 }
 
 export interface Workbench {
@@ -117,6 +125,7 @@ export class WorkbenchSite {
     const commands = options.searchOnly ? NO_COMMANDS : await resolveRepoCommands(settings, (file) => regularFileText(repo.tree, file));
     await this.#onStep("sandbox");
     await reapJobSandboxes(deps.docker, this.#job.id, deps.log);
+    const starting = performance.now();
     const sandbox = await createSandbox(deps.docker, {
       owner: { jobId: this.#job.id, instance: deps.instance },
       image: settings.image ?? SANDBOX_IMAGE,
@@ -131,8 +140,11 @@ export class WorkbenchSite {
     this.#sandbox = sandbox;
     if (signal.aborted) return { kind: "cancelled" };
     await copyTreeIntoSandbox(repo.tree, sandbox);
+    deps.metrics?.sandboxStarted((performance.now() - starting) / 1000);
     await this.#onStep("setup");
+    const settingUp = performance.now();
     const setup = await runSetup(sandbox, commands.setup, { timeoutSeconds: settings.limits.setupTimeoutSeconds, signal });
+    if (commands.setup.length > 0) deps.metrics?.setupFinished((performance.now() - settingUp) / 1000, signal.aborted ? "stopped" : setup.status === "failed" ? "failed" : "succeeded");
     if (signal.aborted) return { kind: "cancelled" };
     if (setup.status === "failed") {
       return { kind: "setup-failed", message: `I couldn't prepare the repository: \`${setup.command.command}\` ${describeExecResult(setup.result)}.\n\n${setup.message}` };
@@ -212,15 +224,28 @@ export function runFigures(input: { ledger: UsageLedger; model: string; started:
   };
 }
 
+/** How a code run ends after its agent: finished (with or without passing tests), stopped, a limit, the model failing. */
 export function jobOutcomeOf(outcome: AgentOutcome): JobOutcome {
   switch (outcome.kind) {
     case "finished":
-      return { state: "succeeded" };
+      return { state: "succeeded", kind: outcome.lastTestRun && !outcome.lastTestRun.summary.ok ? "succeeded-with-failing-tests" : "succeeded" };
     case "cancelled":
-      return { state: "cancelled" };
+      return { state: "cancelled", kind: "stopped-by-user" };
     case "limit":
-      return { state: "failed", error: `limit reached: ${outcome.detail}` };
+      return { state: "failed", error: `limit reached: ${outcome.detail}`, kind: LIMIT_KINDS[outcome.limit] };
     case "failed":
-      return { state: "failed", error: outcome.reason };
+      return { state: "failed", error: outcome.reason, kind: "model-error" };
   }
 }
+
+/**
+ * A code run that pushed nothing: when the agent finished, the kind says why — it changed
+ * nothing (`no-change-needed`), or its changes stayed on the worker (`not-pushed`: a fork, a
+ * conflicting push, GitHub refusing the push). A run that ended otherwise keeps its kind.
+ */
+export function unpushedOutcome(outcome: JobOutcome, changes: { files: readonly unknown[] }): JobOutcome {
+  if (outcome.state !== "succeeded") return outcome;
+  return { state: "succeeded", kind: changes.files.length === 0 ? "no-change-needed" : "not-pushed" };
+}
+
+const LIMIT_KINDS = { turns: "turn-limit", time: "time-limit", budget: "budget-reached" } as const;

@@ -174,6 +174,7 @@ describe("kill -9 of `droid serve` during a /droid fix, then a restart", () => {
       console.log(`[crash] ${moment}: killed ${seconds(killedAfterMs)} after the webhook; restart to the job's end ${seconds(restartMs)} (${job?.state}, attempts ${job?.attempts})`);
 
       const created = h.github.createdComments(1);
+      const head = (await h.git.git(repo, "rev-parse", BRANCH).catch(() => "")).trim();
       const outcome = {
         state: job?.state,
         error: job?.error ?? null,
@@ -186,6 +187,7 @@ describe("kill -9 of `droid serve` during a /droid fix, then a restart", () => {
         jobFolder: await site.jobFolderExists(jobId),
         branches: (await h.git.git(repo, "branch", "--list", "droid/*", "--format=%(refname:short)")).trim().split("\n").filter(Boolean),
         fixPushed: (await h.git.git(repo, "show", `${BRANCH}:src/greet.js`).catch(() => "")).includes('return "stranger";'),
+        checks: h.github.state.checkRuns.map((c) => ({ name: c.name, onTheHead: c.head_sha === head, status: c.status, conclusion: c.conclusion })),
         unexpectedGitHub: h.github.unexpected.map((r) => `${r.method} ${r.path}`),
         unexpectedModelTurns: h.model.unexpected.length,
       };
@@ -201,6 +203,7 @@ describe("kill -9 of `droid serve` during a /droid fix, then a restart", () => {
         jobFolder: false,
         branches: [BRANCH],
         fixPushed: true,
+        checks: [{ name: "Droid", onTheHead: true, status: "completed", conclusion: "success" }],
         unexpectedGitHub: [],
         unexpectedModelTurns: 0,
       });
@@ -268,6 +271,7 @@ describe("kill -9 of `droid serve` during a review revision, then a restart", ()
         internalErrors: [...onPr, ...h.github.createdComments(1)].filter((c) => /internal error/i.test(c.body)).length,
         commitsOnTheBranch: Number((await h.git.git(repo, "rev-list", "--count", `${first}..${BRANCH}`)).trim()),
         docLines: pushed.split(DOC_LINE).length - 1,
+        checks: h.github.state.checkRuns.map((c) => `${c.name} ${c.status} ${c.conclusion}`),
         containers: (await containersOf(jobId)).length,
         jobFolder: await site.jobFolderExists(jobId),
         unexpectedGitHub: h.github.unexpected.map((r) => `${r.method} ${r.path}`),
@@ -281,6 +285,7 @@ describe("kill -9 of `droid serve` during a review revision, then a restart", ()
         internalErrors: 0,
         commitsOnTheBranch: 1,
         docLines: 1,
+        checks: ["Droid completed success"],
         containers: 0,
         jobFolder: false,
         unexpectedGitHub: [],

@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { BOT_LOGIN } from "../fixtures/github.ts";
 import { BRANCH, DROID_YML, FIX_EDIT, FIXTURE, PLAN_COMMENT_ID, REPO_API, containersOf, expectFixJob, expectSteeringPoll, sendCommand, useFixHarness } from "../helpers/fix-harness.ts";
+import { E2E_PUBLIC_URL } from "../helpers/e2e-worker.ts";
 import { expectPermission } from "../helpers/github.ts";
 import { expectNothingHidden, taskText, withHiddenInstructions } from "../helpers/hidden-text.ts";
 import { scriptModel } from "../helpers/scripted-model.ts";
@@ -19,7 +20,7 @@ describe("/droid fix", () => {
     await h.git.createRepo("hello-fix", FIXTURE, { defaultBranch: "master" });
     await h.startWorker();
 
-    const { work, planEdits, prs, comments: results } = expectFixJob({ pr: true });
+    const { work, planEdits, prs, comments: results, checks } = expectFixJob({ pr: true });
 
     const model = scriptModel([
       { tool: "update_plan", input: { reason: "Starting with the reproduction", updates: [{ id: "S1", state: "in-progress" }] } },
@@ -70,6 +71,21 @@ describe("/droid fix", () => {
     expect(planEdits.at(-1)).toContain("✅ Done");
     expect(planEdits.at(-1)).toContain("- [x] **S1**");
     expect(results[0]).toContain("Opened #7 (ready for review)");
+    expect(job?.outcome).toBe("succeeded");
+
+    // The `Droid` check on the pushed commit: in progress once it is on GitHub, completed with the outcome.
+    const head = (await h.git.git("hello-fix", "rev-parse", BRANCH)).trim();
+    const runPage = `${E2E_PUBLIC_URL}/runs/${job?.id}`;
+    expect(checks.created).toEqual([
+      expect.objectContaining({ name: "Droid", head_sha: head, status: "in_progress", external_id: job?.id, details_url: runPage }),
+    ]);
+    expect(checks.completed).toEqual([
+      expect.objectContaining({ status: "completed", conclusion: "success", details_url: runPage, output: expect.objectContaining({ title: "Done" }) }),
+    ]);
+    const summary = String((checks.completed[0]?.output as { summary?: string } | undefined)?.summary);
+    expect(summary).toContain("**Subtasks done:** 2 of 2");
+    expect(summary).toMatch(/\*\*Tests:\*\* ✅ tests \(tap\): 0 failed, 2 passed/);
+    expect(summary).toMatch(/\*\*Cost:\*\* \$[0-9.]+/);
 
     // Nothing left behind.
     expect(await containersOf(job?.id)).toEqual([]);

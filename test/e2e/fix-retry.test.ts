@@ -77,7 +77,7 @@ describe("/droid fix interrupted by a killed process", () => {
     expect(await containersOf(first.id)).toHaveLength(1);
     expect(await exists(`${E2E_DATA_DIR}/jobs/${first.id}/tree`)).toBe(true);
     // The process is killed here: `close()` never runs. The next process's recovery finds the job interrupted.
-    await h.queue.finish(first.id, { state: "interrupted", error: "the process running it stopped" });
+    await h.queue.finish(first.id, { state: "interrupted", error: "the process running it stopped", kind: "interrupted" });
     const recovered = await recoverInterruptedJobs(h.queue, { maxAttempts: 3, resumeBlocker, log: silentLog });
     expect(recovered.requeued.map((j) => j.id)).toEqual([first.id]);
 

@@ -23,7 +23,8 @@ import { INSTALLATION_TOKEN, expectInstallationToken, expectPermission, WEBHOOK_
 import { example, issueComment, OWNER, REPO, reviewComment, reviewSubmitted } from "../helpers/payloads.ts";
 import { expectNothingHidden, taskText, withHiddenInstructions } from "../helpers/hidden-text.ts";
 import { scriptModel, type Turn } from "../helpers/scripted-model.ts";
-import { E2E_DATA_DIR, startE2eWorker } from "../helpers/e2e-worker.ts";
+import { E2E_DATA_DIR, E2E_PUBLIC_URL, startE2eWorker } from "../helpers/e2e-worker.ts";
+import { expectCheckRun } from "../helpers/fix-harness.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { sendWebhook } from "../helpers/webhook.ts";
 
@@ -236,7 +237,7 @@ const finishTwice = (summary: string): Turn[] => [
  * The one-comment review most scenarios use ("document greet"): the webhook's calls, the
  * revision's reads (unless `reads` declares them), the people for the commit, the reply.
  */
-function documentGreetReview(review: number, commentId: number, options: { reads?: (work: nock.Scope, comments: object[]) => void; commits?: boolean } = {}) {
+function documentGreetReview(review: number, commentId: number, options: { reads?: (work: nock.Scope, comments: object[]) => void; commits?: boolean; pushes?: boolean } = {}) {
   const comments = [reviewCommentRow({ id: commentId, reviewId: review, body: "Please document `greet` with a one-line JSDoc comment.", line: 6, diffHunk: HUNK_GREET })];
   const hook = expectInstallationToken();
   expectTrigger(hook, { permission: true });
@@ -244,6 +245,7 @@ function documentGreetReview(review: number, commentId: number, options: { reads
   if (options.reads) options.reads(work, comments);
   else expectRevisionReads(work, comments);
   if (options.commits ?? true) expectPeople(work);
+  if (options.pushes) expectCheckRun(work);
   const replies = new Map<number, string>();
   expectReplies(work, replies, [commentId]);
   return { hook, work, replies };
@@ -282,6 +284,7 @@ describe("review revisions", () => {
     const planEdits: string[] = [];
     expectRevisionReads(work, comments, PR_BODY, planEdits);
     expectPeople(work);
+    const checks = expectCheckRun(work);
     const replies = new Map<number, string>();
     expectReplies(work, replies, [7001, 7002]);
     const bodies: string[] = [];
@@ -343,6 +346,12 @@ describe("review revisions", () => {
     expect(bodies[0]).toContain(PR_BODY);
     expect(bodies[0]).toContain("### Revisions");
     expect(bodies[0]).toContain(`review by @Codertocat · ${link} · 2/2 thread(s) changed code`);
+
+    // The `Droid` check on the pushed commit, completed with the revision's outcome.
+    expect(jobs[0]?.outcome).toBe("succeeded");
+    expect(checks.created).toEqual([expect.objectContaining({ name: "Droid", head_sha: head, status: "in_progress", details_url: `${E2E_PUBLIC_URL}/runs/${jobs[0]?.id}` })]);
+    expect(checks.completed).toEqual([expect.objectContaining({ status: "completed", conclusion: "success", output: expect.objectContaining({ title: "Done" }) })]);
+    expect(String((checks.completed[0]?.output as { summary?: string } | undefined)?.summary)).toContain("**Review threads that changed code:** 2 of 2");
   }, 180_000);
 
   it("a question-only comment: an answer in the thread, no commit, no push", async (ctx) => {
@@ -408,6 +417,7 @@ describe("review revisions", () => {
     const secondComments = [...firstComments, reviewCommentRow({ id: 7202, reviewId: 602, body: "Is the constant exported?", line: 1, diffHunk: HUNK_NORMALIZE, at: "2026-11-25T10:05:00Z" })];
     expectRevisionReads(work, firstComments);
     expectPeople(work);
+    expectCheckRun(work);
     const replies = new Map<number, string>();
     expectReplies(work, replies, [7201]);
     const bodies: string[] = [];
@@ -472,7 +482,7 @@ describe("review revisions", () => {
     if (!available) return ctx.skip();
     const { name } = await prRepository();
     const review = 503;
-    const { hook, work, replies } = documentGreetReview(review, 7301);
+    const { hook, work, replies } = documentGreetReview(review, 7301, { pushes: true });
     work.patch(`${REPO_API}/pulls/${PR}`).reply(200, {});
     let human = "";
     const model = scriptModel(
@@ -655,6 +665,7 @@ describe("review revisions", () => {
       .query({ per_page: 100 })
       .reply(200, []);
     expectPeople(work);
+    expectCheckRun(work);
     const replies = new Map<number, string>();
     expectReplies(work, replies, [7503]);
     work.patch(`${REPO_API}/pulls/${PR}`).reply(200, {});
@@ -698,6 +709,7 @@ describe("review revisions", () => {
     const work = expectInstallationToken();
     expectRevisionReads(work, []);
     expectPeople(work);
+    expectCheckRun(work);
     const bodies: string[] = [];
     work.patch(`${REPO_API}/pulls/${PR}`, (b: { body: string }) => (bodies.push(b.body), true)).reply(200, {});
     const notices = expectNotices(work);

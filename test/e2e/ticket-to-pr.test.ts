@@ -18,6 +18,7 @@ import {
   expectPeople,
   expectPlanEdits,
   expectPullRequest,
+  expectCheckRun,
   expectSteeringPoll,
   FIX_EDIT,
   FIXTURE,
@@ -79,6 +80,7 @@ describe("ticket to pull request", () => {
     expectSteeringPoll(work);
     const edits = expectPlanEdits(work, 2);
     expectPeople(work);
+    const checks = expectCheckRun(work);
     const prs = expectPullRequest(work);
     const closing = expectIssueComments(work, 1);
     const fixer = scriptModel([
@@ -108,6 +110,7 @@ describe("ticket to pull request", () => {
     expect(String(prs[0]?.body)).toContain("Closes #1");
     expect(String(prs[0]?.body)).toMatch(/✅ tests \(tap\): 0 failed, 2 passed/);
     expect(edits.bodies.at(-1)).toContain("Pull request: #7");
+    expect(checks.completed).toEqual([expect.objectContaining({ conclusion: "success" })]);
     expect(closing[0]).toContain("Opened #7 (ready for review)");
   }, 180_000);
 });

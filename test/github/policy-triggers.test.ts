@@ -74,7 +74,7 @@ async function spent(usd: number, number: number): Promise<void> {
     request: { kind: "plan", feedback: "" },
   });
   await queue.claim("w", ["plan"]);
-  await queue.finish(job.id, { state: "succeeded" }, { costUsd: usd });
+  await queue.finish(job.id, { state: "succeeded", kind: "succeeded" }, { costUsd: usd });
 }
 
 describe("the per-repository queue cap", () => {

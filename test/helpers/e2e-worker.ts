@@ -16,6 +16,8 @@ import type { TestServer } from "./server.ts";
 
 /** The workers' data dir: each job's clone is `<this>/jobs/<job id>/tree`. */
 export const E2E_DATA_DIR = "/tmp/droid-e2e-data";
+/** `DROID_PUBLIC_URL` of the end-to-end workers: check runs link `<this>/runs/<job id>`. */
+export const E2E_PUBLIC_URL = "https://droid.example.test";
 
 export async function startE2eWorker(options: {
   queue: JobQueue;
@@ -37,7 +39,7 @@ export async function startE2eWorker(options: {
       // Memory-backed volumes with a quota: the mechanism this engine gets by default (`auto`).
       platform: { runtime: null, disk: { kind: "tmpfs", sizeMb: 1024 } },
       secrets: [],
-      settings: { ...readSettings(options.env ?? {}), dataDir: E2E_DATA_DIR, instance: options.instance },
+      settings: { ...readSettings({ DROID_PUBLIC_URL: E2E_PUBLIC_URL, ...options.env }), dataDir: E2E_DATA_DIR, instance: options.instance },
       jobStore: options.queue,
       gate: options.server.gate,
       llm: { client: await testLlm() },

@@ -269,6 +269,25 @@ export function expectIssueComments(scope: nock.Scope, times = 1): string[] {
   return bodies;
 }
 
+/** The `Droid` check run's requests: its creation (in progress) and its completion. */
+export interface CheckRunCalls {
+  created: Record<string, unknown>[];
+  completed: Record<string, unknown>[];
+}
+
+export const CHECK_RUN_ID = 4242;
+
+/** The `Droid` check run on the pushed commit: created in progress, then completed. */
+export function expectCheckRun(scope: nock.Scope): CheckRunCalls {
+  const calls: CheckRunCalls = { created: [], completed: [] };
+  scope
+    .post(`${REPO_API}/check-runs`, (b: Record<string, unknown>) => (calls.created.push(b), true))
+    .reply(201, { id: CHECK_RUN_ID, name: "Droid", status: "in_progress" })
+    .patch(`${REPO_API}/check-runs/${CHECK_RUN_ID}`, (b: Record<string, unknown>) => (calls.completed.push(b), true))
+    .reply(200, { id: CHECK_RUN_ID, name: "Droid", status: "completed" });
+  return calls;
+}
+
 export interface FixJobCalls {
   /** The worker's GitHub scope. */
   work: nock.Scope;
@@ -277,13 +296,15 @@ export interface FixJobCalls {
   planEditsMaxInFlight: () => number;
   prs: Record<string, unknown>[];
   comments: string[];
+  /** The check run's requests (declared with the PR). */
+  checks: CheckRunCalls;
 }
 
 /**
  * Every GitHub call of one fix job on the worker's side: the token, the config, the
  * job's reads, the looks for steering comments (a count of empty ones, or declared by
- * the test), the plan comment's edits (start and end by default), the commit's people and the PR
- * when `pr`, and `comments` comments on the issue.
+ * the test), the plan comment's edits (start and end by default), the commit's people, the
+ * `Droid` check run and the PR when `pr`, and `comments` comments on the issue.
  */
 export function expectFixJob(
   options: {
@@ -304,12 +325,14 @@ export function expectFixJob(
   else steering(work);
   const edits = expectPlanEdits(work, options.planEdits?.times ?? 2, options.planEdits?.replyAfterMs ?? 0);
   let prs: Record<string, unknown>[] = [];
+  let checks: CheckRunCalls = { created: [], completed: [] };
   if (options.pr) {
     expectPeople(work);
+    checks = expectCheckRun(work);
     prs = expectPullRequest(work);
   }
   const comments = expectIssueComments(work, options.comments ?? 1);
-  return { work, planEdits: edits.bodies, planEditsMaxInFlight: () => edits.maxInFlight, prs, comments };
+  return { work, planEdits: edits.bodies, planEditsMaxInFlight: () => edits.maxInFlight, prs, comments, checks };
 }
 
 /**

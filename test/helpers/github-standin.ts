@@ -25,6 +25,7 @@ import {
   publicPull,
   publicReviewComment,
   pullRequestRow,
+  type CheckRunRow,
   type IssueCommentRow,
   type ReviewCommentRow,
   type StandinState,
@@ -32,7 +33,7 @@ import {
   validationFailed,
 } from "./github-state.ts";
 
-export type { IssueCommentRow, PullRequestRow, ReviewCommentRow, StandinState } from "./github-state.ts";
+export type { CheckRunRow, IssueCommentRow, PullRequestRow, ReviewCommentRow, StandinState } from "./github-state.ts";
 
 export type Route =
   | "token"
@@ -53,6 +54,8 @@ export type Route =
   | "pull.update"
   | "review-comments.list"
   | "review-comment.reply"
+  | "check.create"
+  | "check.update"
   | "graphql";
 
 export interface StandinRequest {
@@ -108,6 +111,8 @@ const ROUTES: [Route, string, RegExp][] = [
   ["pull.update", "PATCH", /^REPO\/pulls\/(?<number>\d+)$/],
   ["review-comments.list", "GET", /^REPO\/pulls\/(?<number>\d+)\/comments$/],
   ["review-comment.reply", "POST", /^REPO\/pulls\/(?<number>\d+)\/comments\/(?<id>\d+)\/replies$/],
+  ["check.create", "POST", /^REPO\/check-runs$/],
+  ["check.update", "PATCH", /^REPO\/check-runs\/(?<id>\d+)$/],
 ];
 
 function match(method: string, path: string): { route: Route; params: Record<string, string> } | null {
@@ -209,6 +214,18 @@ export function createGitHubStandin(options: { installationToken: string; branch
         const reply: ReviewCommentRow = { ...to, id: nextId++, in_reply_to_id: to.in_reply_to_id ?? to.id, body: String(body?.body ?? ""), user: userRow(BOT_LOGIN), created_at: now(), updated_at: now(), pull_request_review_id: nextId++, createdByDroid: true };
         state.reviewComments.push(reply);
         return { status: 201, body: publicReviewComment(reply) };
+      }
+      case "check.create": {
+        const check: CheckRunRow = { id: nextId++, name: String(body?.name ?? ""), head_sha: String(body?.head_sha ?? ""), status: String(body?.status ?? "queued"), conclusion: null, details_url: typeof body?.details_url === "string" ? body.details_url : null };
+        state.checkRuns.push(check);
+        return { status: 201, body: check };
+      }
+      case "check.update": {
+        const check = state.checkRuns.find((c) => c.id === Number(params.id));
+        if (!check) return notFound();
+        if (typeof body?.status === "string") check.status = body.status;
+        if (typeof body?.conclusion === "string") check.conclusion = body.conclusion;
+        return { status: 200, body: check };
       }
       case "graphql":
         return graphql(body);

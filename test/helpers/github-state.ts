@@ -63,6 +63,17 @@ export interface StandinState {
   reviewComments: ReviewCommentRow[];
   labels: Map<number, string[]>;
   reactions: { commentId: number; content: string }[];
+  checkRuns: CheckRunRow[];
+}
+
+/** A check run as GitHub answers it (the fields Droid sets). */
+export interface CheckRunRow {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  details_url: string | null;
 }
 
 const USER_IDS: Record<string, number> = { [BOT_LOGIN]: 41898282, [OWNER]: 21031067 };
@@ -139,6 +150,7 @@ export function emptyState(droidYml: string): StandinState {
     reviewComments: [],
     labels: new Map(),
     reactions: [],
+    checkRuns: [],
   };
 }
 

@@ -19,7 +19,7 @@ describe("MemoryJobQueue and revisions", () => {
     expect(second.status).toBe("created");
     expect((await queue.claim("w", ["revise"]))?.id).toBe(first.job.id);
     expect(await queue.claim("w", ["revise"])).toBeUndefined();
-    await queue.finish(first.job.id, { state: "succeeded" });
+    await queue.finish(first.job.id, { state: "succeeded", kind: "succeeded" });
     expect((await queue.claim("w", ["revise"]))?.id).toBe(second.job.id);
   });
 

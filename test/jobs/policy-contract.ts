@@ -55,7 +55,7 @@ export function describePolicyContract(name: string, makeHarness: () => Promise<
       // The same review on another pull request is another matter.
       expect((await a.enqueue(newJob({ targetKind: "pull_request", number: 31, request: revise("droid/31-y", 501, "") }))).status).toBe("created");
       // Once nothing active answers the review, a late event is recorded (the run skips threads already answered).
-      await a.finish(first.job.id, { state: "succeeded" });
+      await a.finish(first.job.id, { state: "succeeded", kind: "succeeded" });
       await a.cancel(app, { kind: "pull_request", number: 30 });
       expect((await b.enqueue(reply(501, 9004))).status).toBe("created");
     });
@@ -94,7 +94,7 @@ export function describePolicyContract(name: string, makeHarness: () => Promise<
         await a.enqueue(job);
         const claimed = await a.claim("w", ["plan", "fix"]);
         if (!claimed) throw new Error("nothing to claim");
-        if (finish) await a.finish(claimed.id, { state: "succeeded" }, { costUsd });
+        if (finish) await a.finish(claimed.id, { state: "succeeded", kind: "succeeded" }, { costUsd });
         else await a.update(claimed.id, { costUsd });
       };
       await spend(newJob({ number: 1 }), 1.25, true);
@@ -112,12 +112,12 @@ export function describePolicyContract(name: string, makeHarness: () => Promise<
       const [a, b] = [await open(), await open()];
       const done = await a.enqueue(newJob({ number: 1 }));
       await a.claim("w", ["plan"]);
-      await a.finish(done.job.id, { state: "failed", error: "boom" }, { costUsd: 3 });
+      await a.finish(done.job.id, { state: "failed", error: "boom", kind: "internal-error" }, { costUsd: 3 });
       const cancelled = await a.enqueue(newJob({ number: 2 }));
       await a.cancel(app, { kind: "issue", number: 2 });
       const interrupted = await a.enqueue(newJob({ number: 3 }));
       await a.claim("w", ["plan"]);
-      await a.finish(interrupted.job.id, { state: "interrupted", error: "the worker shut down" });
+      await a.finish(interrupted.job.id, { state: "interrupted", error: "the worker shut down", kind: "interrupted" });
       const running = await a.enqueue(newJob({ number: 4 }));
       await a.claim("w", ["plan"]);
       const queued = await a.enqueue(newJob({ number: 5 }));

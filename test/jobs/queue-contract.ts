@@ -62,6 +62,7 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
         costUsd: 0,
         links: {},
         error: null,
+        outcome: null,
         startedAt: null,
       });
       expect(stored?.createdAt).toBeInstanceOf(Date);
@@ -90,7 +91,7 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
       expect((await queue.enqueue(newJob({ number: 5, repo: "acme/other" }))).status).toBe("created");
       // Once the job has ended, the target can be asked again.
       const claimed = await queue.claim("w", ["plan"]);
-      await queue.finish(claimed?.id ?? "", { state: "succeeded" });
+      await queue.finish(claimed?.id ?? "", { state: "succeeded", kind: "succeeded" });
       expect((await queue.enqueue(newJob({ number: 5 }))).status).toBe("created");
     });
 
@@ -128,7 +129,7 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
       expect((await queue.claim("w", ["plan", "fix"]))?.id).toBe(plan.job.id);
       expect((await queue.claim("w", ["plan", "fix"]))?.target.number).toBe(2);
       expect(await queue.claim("w", ["plan", "fix"])).toBeUndefined();
-      await queue.finish(plan.job.id, { state: "succeeded" });
+      await queue.finish(plan.job.id, { state: "succeeded", kind: "succeeded" });
       expect((await queue.claim("w", ["plan", "fix"]))?.id).toBe(fix.job.id);
     });
 
@@ -154,7 +155,7 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
       const third = await queue.enqueue(newJob(reviewOfPr12()));
       expect([second.status, third.status]).toEqual(["created", "created"]);
       expect(await queue.claim("w", ["revise"])).toBeUndefined();
-      await queue.finish(first.job.id, { state: "succeeded" });
+      await queue.finish(first.job.id, { state: "succeeded", kind: "succeeded" });
       expect((await queue.claim("w", ["revise"]))?.id).toBe(second.job.id);
       const stopped = await queue.cancel({ owner: "acme", name: "app" }, { kind: "pull_request", number: 12 });
       expect(stopped.map((j) => [j.id, j.state]).sort()).toEqual(
@@ -194,10 +195,11 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
       expect(claimed?.startedAt).toBeInstanceOf(Date);
       await queue.update(job.id, { costUsd: 0.5, links: { planCommentId: 77 } });
       await queue.update(job.id, { links: { branch: "droid/issue-1" } });
-      const ended = await queue.finish(job.id, { state: "failed", error: "budget hit" }, { costUsd: 1.25 });
+      const ended = await queue.finish(job.id, { state: "failed", error: "budget hit", kind: "budget-reached" }, { costUsd: 1.25 });
       expect(ended).toMatchObject({
         state: "failed",
         error: "budget hit",
+        outcome: "budget-reached",
         costUsd: 1.25,
         links: { planCommentId: 77, branch: "droid/issue-1" },
       });
@@ -229,12 +231,61 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
         [running.job.id, "running"],
         [queued.job.id, "queued"],
       ]);
-      expect((await server.get(queued.job.id))?.state).toBe("cancelled");
+      expect(await server.get(queued.job.id)).toMatchObject({ state: "cancelled", outcome: "stopped-by-user" });
       expect(await workerSide.claim("w", ["fix"])).toBeUndefined();
       await eventually(() => stops.includes(running.job.id), 3000);
       expect(stops).toEqual([running.job.id]);
-      await workerSide.finish(running.job.id, { state: "cancelled" });
-      expect((await server.get(running.job.id))?.state).toBe("cancelled");
+      await workerSide.finish(running.job.id, { state: "cancelled", kind: "stopped-by-user" });
+      expect(await server.get(running.job.id)).toMatchObject({ state: "cancelled", outcome: "stopped-by-user" });
+    });
+
+    it("records each outcome kind with the job's state, and clears it when the job runs again", async () => {
+      const queue = await open();
+      const outcomes = [
+        { state: "succeeded", kind: "succeeded-with-failing-tests" },
+        { state: "succeeded", kind: "no-change-needed" },
+        { state: "failed", error: "limit reached: the turn limit (3 turns)", kind: "turn-limit" },
+        { state: "failed", error: "setup failed", kind: "setup-failed" },
+        { state: "interrupted", error: "the worker shut down", kind: "interrupted" },
+      ] as const;
+      for (const [i, outcome] of outcomes.entries()) {
+        const { job } = await queue.enqueue(newJob({ number: 40 + i }));
+        await queue.claim("w", ["plan"]);
+        await queue.finish(job.id, outcome);
+        expect(await queue.get(job.id)).toMatchObject({ state: outcome.state, outcome: outcome.kind });
+      }
+      const [interrupted] = await queue.collectInterrupted();
+      expect(interrupted).toMatchObject({ state: "interrupted", outcome: "interrupted" });
+      expect(await queue.requeue(interrupted?.id ?? "")).toMatchObject({ state: "queued", outcome: null });
+      expect(await queue.claim("w", ["plan"])).toMatchObject({ state: "running", outcome: null });
+    });
+
+    it("counts queued and running jobs, lists ended ones by repository, and keeps merges once", async () => {
+      const [a, b] = [await open(), await open()];
+      expect(await a.depth()).toEqual({ queued: 0, running: 0 });
+      const before = new Date(Date.now() - 1000);
+      const ended = await a.enqueue(newJob({ number: 50 }));
+      await a.enqueue(newJob({ number: 51 }));
+      await a.enqueue(newJob({ number: 52, repo: "other/lib" }));
+      await a.claim("w", ["plan"]);
+      expect(await b.depth()).toEqual({ queued: 2, running: 1 });
+      await a.finish(ended.job.id, { state: "succeeded", kind: "succeeded" }, { links: { pullRequestNumber: 7 } });
+      await b.cancel({ owner: "other", name: "lib" }, { kind: "issue", number: 52 });
+      expect(await b.depth()).toEqual({ queued: 1, running: 0 });
+      const all = await b.endedSince(before);
+      expect(all.map((j) => [j.target.number, j.outcome])).toEqual([
+        [50, "succeeded"],
+        [52, "stopped-by-user"],
+      ]);
+      expect((await b.endedSince(before, { owner: "ACME", name: "App" })).map((j) => j.id)).toEqual([ended.job.id]);
+      expect(await b.endedSince(new Date(Date.now() + 60_000))).toEqual([]);
+
+      const mergedAt = new Date("2026-11-26T10:00:00Z");
+      await a.recordMerge({ repo: "ACME/App", number: 7, mergedAt });
+      await b.recordMerge({ repo: "acme/app", number: 7, mergedAt: new Date("2026-11-27T10:00:00Z") });
+      await a.recordMerge({ repo: "other/lib", number: 3, mergedAt });
+      expect(await b.merges({ owner: "acme", name: "APP" })).toEqual([{ repo: "acme/app", number: 7, mergedAt }]);
+      expect(await a.merges()).toHaveLength(2);
     });
 
     it("wakes workers on other connections when a job is recorded", async () => {
@@ -251,7 +302,7 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
       const { job } = await a.enqueue(newJob({ number: 1 }));
       await a.enqueue(newJob({ number: 2 }));
       await a.claim("w", ["plan"]);
-      await a.finish(job.id, { state: "interrupted", error: "the worker shut down" });
+      await a.finish(job.id, { state: "interrupted", error: "the worker shut down", kind: "interrupted" });
       const [fromA, fromB] = await Promise.all([a.collectInterrupted(), b.collectInterrupted()]);
       expect([...fromA, ...fromB].map((j) => j.id)).toEqual([job.id]);
       expect(await a.collectInterrupted()).toEqual([]);
@@ -265,7 +316,7 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
       const queue = await open();
       const { job } = await queue.enqueue(newJob({ number: 3 }));
       await queue.claim("w", ["plan"]);
-      await queue.finish(job.id, { state: "interrupted", error: "the worker shut down" });
+      await queue.finish(job.id, { state: "interrupted", error: "the worker shut down", kind: "interrupted" });
       await queue.enqueue(newJob({ number: 3 }));
       expect(await queue.requeue(job.id)).toBeUndefined();
       expect((await queue.get(job.id))?.state).toBe("interrupted");
@@ -281,7 +332,7 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
         pollMs: 100,
         onCrash: async () => {},
         runners: {
-          plan: async () => ({ state: "succeeded" }),
+          plan: async () => ({ state: "succeeded", kind: "succeeded" }),
           fix: (_job, { signal }) =>
             new Promise((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason))),
         },

@@ -18,7 +18,7 @@ async function interrupted(queue: MemoryJobQueue, number: number, request: JobRe
   for (let run = 1; run <= times; run++) {
     if (run > 1 && !(await queue.requeue(job.id))) throw new Error("could not re-queue");
     await queue.claim("w", [request.kind]);
-    await queue.finish(job.id, { state: "interrupted", error: "the worker shut down" }, { links });
+    await queue.finish(job.id, { state: "interrupted", error: "the worker shut down", kind: "interrupted" }, { links });
   }
   return job.id;
 }

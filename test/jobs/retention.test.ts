@@ -47,11 +47,11 @@ describe.each(backends)("retention (%s)", (_name, open) => {
       };
       const old = await queue.enqueue(newJob({ number: 1 }));
       await queue.claim("w", ["plan"]);
-      await queue.finish(old.job.id, { state: "succeeded" }, { costUsd: 1 });
+      await queue.finish(old.job.id, { state: "succeeded", kind: "succeeded" }, { costUsd: 1 });
       clock += 40 * DAY;
       const recent = await queue.enqueue(newJob({ number: 3 }));
       await queue.claim("w", ["plan"]);
-      await queue.finish(recent.job.id, { state: "failed", error: "boom" });
+      await queue.finish(recent.job.id, { state: "failed", error: "boom", kind: "internal-error" });
       const waiting = await queue.enqueue(newJob({ number: 2 }));
       const oldFolder = await folder(old.job.id, 40);
       const waitingFolder = await folder(waiting.job.id, 40);
@@ -79,7 +79,7 @@ describe("the retention timer", () => {
     try {
       const { job } = await queue.enqueue(newJob());
       await queue.claim("w", ["plan"]);
-      await queue.finish(job.id, { state: "succeeded" });
+      await queue.finish(job.id, { state: "succeeded", kind: "succeeded" });
       startRetention({ queue, dataDir, days: 0, log: silent })();
       await new Promise((r) => setTimeout(r, 50));
       expect(await queue.get(job.id)).toBeDefined();

@@ -53,7 +53,7 @@ async function until(check: () => Promise<boolean> | boolean, ms = 5000) {
 describe("worker", () => {
   it("runs a queued job and records success", async () => {
     const queue = new MemoryJobQueue();
-    startWorker(queue, async () => ({ state: "succeeded" }));
+    startWorker(queue, async () => ({ state: "succeeded", kind: "succeeded" }));
     const { job } = await queue.enqueue(newJob());
     await until(async () => (await queue.get(job.id))?.state === "succeeded");
     const done = await queue.get(job.id);
@@ -106,7 +106,7 @@ describe("worker", () => {
       await new Promise<void>((r) => release.push(r));
       running--;
       seen.delete(key);
-      return { state: "succeeded" };
+      return { state: "succeeded", kind: "succeeded" };
     }, 2);
     await queue.enqueue(newJob("r", 1, "plan"));
     await queue.enqueue(newJob("r", 1, "fix"));
@@ -132,7 +132,7 @@ describe("worker", () => {
     for (let i = 0; i < 6; i++) {
       const job = await queue.claim("w", ["plan"]);
       order.push(`${job?.repo.name}#${job?.target.number}`);
-      if (job) await queue.finish(job.id, { state: "succeeded" });
+      if (job) await queue.finish(job.id, { state: "succeeded", kind: "succeeded" });
     }
     expect(order.slice(0, 2)).toEqual(["busy#1", "quiet#1"]);
     expect(order.slice(2)).toEqual(["busy#2", "busy#3", "busy#4", "busy#5"]);
@@ -142,7 +142,7 @@ describe("worker", () => {
     const queue = new MemoryJobQueue();
     const worker = new Worker({
       queue,
-      runners: { plan: async () => ({ state: "succeeded" }) },
+      runners: { plan: async () => ({ state: "succeeded", kind: "succeeded" }) },
       concurrency: 1,
       log: silentLog,
       workerId: "w",

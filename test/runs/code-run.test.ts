@@ -34,7 +34,7 @@ describe("the code-run frame", () => {
         throw new SandboxGoneError("0123456789abcdef", "a command left processes that could not be stopped, so the sandbox was killed");
       },
     );
-    expect(result.outcome).toEqual({ state: "failed", error: "sandbox lost" });
+    expect(result.outcome).toEqual({ state: "failed", error: "sandbox lost", kind: "sandbox-error" });
     expect(said).toEqual([
       "I stopped: The sandbox 0123456789ab can no longer run commands: a command left processes that could not be stopped, so the sandbox was killed. " +
         "Nothing was pushed after that; ask again to start over in a fresh sandbox.",

@@ -113,7 +113,7 @@ describe("runPlanJob", () => {
     ];
     const result = await run(labeledJob(), await deps());
 
-    expect(result.outcome).toEqual({ state: "succeeded" });
+    expect(result.outcome).toEqual({ state: "succeeded", kind: "succeeded" });
     expect(result.links).toEqual({ planCommentId: 555 });
     expect(result.usage).toEqual(usage);
     expect(result.costUsd).toBeCloseTo((900 * 2 + 1500 * 10 + 5200 * 2.5) / 1e6, 10);
@@ -241,7 +241,7 @@ describe("runPlanJob", () => {
     ];
     const result = await run(job, await deps());
 
-    expect(result.outcome).toEqual({ state: "succeeded" });
+    expect(result.outcome).toEqual({ state: "succeeded", kind: "succeeded" });
     expect(result.links).toEqual({ planCommentId: 42 });
     for (const s of scopes) expect(s.isDone()).toBe(true);
     const text = textOf(seen[0]);
@@ -301,7 +301,7 @@ describe("runPlanJob", () => {
     ];
     const result = await run(labeledJob(), await deps());
     for (const s of scopes) expect(s.isDone()).toBe(true);
-    expect(result.outcome).toEqual({ state: "failed", error: "the model's plan failed validation after one repair round" });
+    expect(result.outcome).toEqual({ state: "failed", error: "the model's plan failed validation after one repair round", kind: "model-error" });
     expect(result.costUsd).toBeGreaterThan(0);
     expect(seen[1]?.messages.at(-1)).toMatchObject({ role: "user", content: [{ type: "text" }] });
     const body = bodies[0] ?? "";
@@ -323,7 +323,7 @@ describe("runPlanJob", () => {
     ];
     const result = await run(labeledJob(), await deps({ llm }));
     for (const s of scopes) expect(s.isDone()).toBe(true);
-    expect(result.outcome).toEqual({ state: "failed", error: "model API unavailable (HTTP 529) after 3 attempts" });
+    expect(result.outcome).toEqual({ state: "failed", error: "model API unavailable (HTTP 529) after 3 attempts", kind: "model-error" });
     expect(bodies[0]).toContain("**Droid could not reach the model.**");
     expect(bodies[0]).toContain("HTTP 529, overloaded");
     expect(bodies[0]).not.toContain("sk-ant-test-key");
@@ -334,7 +334,7 @@ describe("runPlanJob", () => {
     const scopes = [nockContext(), nockExistingComments([]), nockWrite("post", COMMENTS, bodies)];
     const result = await run(labeledJob(), await deps({ settings: { budget: { usd: 0.01, tokens: 1_000_000 } } }));
     for (const s of scopes) expect(s.isDone()).toBe(true);
-    expect(result.outcome).toEqual({ state: "failed", error: "budget reached ($0.01 / 1000000 tokens)" });
+    expect(result.outcome).toEqual({ state: "failed", error: "budget reached ($0.01 / 1000000 tokens)", kind: "budget-reached" });
     expect(result.costUsd).toBe(0);
     expect(bodies[0]).toContain("**Droid stopped planning: budget reached.**");
     expect(bodies[0]).toContain("Raise `budget.usd` or `budget.tokens` in `.github/droid.yml`");
@@ -345,7 +345,7 @@ describe("runPlanJob", () => {
     const scopes = [nockContext({ body: "" }), nockWrite("post", COMMENTS, bodies)];
     const result = await run(labeledJob(), await deps());
     for (const s of scopes) expect(s.isDone()).toBe(true);
-    expect(result.outcome).toEqual({ state: "failed", error: "the issue has no description to plan from" });
+    expect(result.outcome).toEqual({ state: "failed", error: "the issue has no description to plan from", kind: "invalid-request" });
     expect(bodies[0]).toContain("**There is nothing to plan yet.**");
   });
 
@@ -415,7 +415,7 @@ describe("runPlanJob", () => {
     ];
     const result = await run(labeledJob(), await deps());
     for (const s of scopes) expect(s.isDone()).toBe(true);
-    expect(result.outcome).toEqual({ state: "failed", error: "internal error" });
+    expect(result.outcome).toEqual({ state: "failed", error: "internal error", kind: "internal-error" });
     expect(bodies[0]).toContain("**Droid hit an internal error (job `job-plan-1`).**");
     expect(bodies[0]).not.toContain("ghs_secret");
     expect(bodies[0]).not.toMatch(/\n\s+at /);
@@ -428,7 +428,7 @@ describe("runPlanJob", () => {
     const scopes = [nockContext(), nockWrite("post", COMMENTS, bodies)];
     const result = await run(labeledJob(), await deps(), controller.signal);
     for (const s of scopes) expect(s.isDone()).toBe(true);
-    expect(result.outcome).toEqual({ state: "cancelled" });
+    expect(result.outcome).toEqual({ state: "cancelled", kind: "stopped-by-user" });
     expect(bodies[0]).toContain("**Planning was cancelled.**");
   });
 });

@@ -20,7 +20,7 @@ describe("a job that would start over a daily cap", () => {
     // Earlier jobs of the same installation, in another repository, spent $20 today.
     const { job: earlier } = await queue.enqueue({ ...job, deliveryId: "earlier", repo: { ...job.repo, name: "other" } });
     await queue.claim("w", ["plan"]);
-    await queue.finish(earlier.id, { state: "succeeded" }, { costUsd: 20 });
+    await queue.finish(earlier.id, { state: "succeeded", kind: "succeeded" }, { costUsd: 20 });
 
     const services: RunnerServices = {
       probot: testProbot(),
@@ -40,12 +40,12 @@ describe("a job that would start over a daily cap", () => {
     let ran = false;
     const runner = siteRunner(services, async () => {
       ran = true;
-      return { outcome: { state: "succeeded" }, costUsd: 0 };
+      return { outcome: { state: "succeeded", kind: "succeeded" }, costUsd: 0 };
     });
     const outcome = await runner(job, { signal: new AbortController().signal, log: pino({ level: "silent" }), progress: async () => {} });
     expect(ran).toBe(false);
     expect(scope.isDone()).toBe(true);
-    expect(outcome).toEqual({ state: "failed", error: "daily spending cap of the installation reached" });
+    expect(outcome).toEqual({ state: "failed", error: "daily spending cap of the installation reached", kind: "capped" });
     expect(replies).toEqual([
       "I didn't start this: Droid's jobs for this GitHub App installation (all its repositories) spent $20.00 in the last 24 hours, and this Droid's operators cap that at $20.00 a day. " +
         "Ask again once earlier jobs are more than a day old, or ask the operators to raise the cap (`DROID_DAILY_USD_PER_INSTALLATION`).",
