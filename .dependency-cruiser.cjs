@@ -1,7 +1,7 @@
 /**
  * Droid's module boundaries (docs/architecture.md), checked by `npm run lint`.
  * Layers, top to bottom — an arrow may only point down:
- *   entry (app.ts, server.ts, cli.ts) → runs/, sentry/ → github/, jobs/ → config/ → the core
+ *   entry (app.ts, server.ts, cli.ts) → runs/, sentry/, pages/ → github/, jobs/ → config/ → the core
  * http/ (bounded request bodies) is a leaf used by server.ts and sentry/.
  * The core: planning/ agent/ context/ sandbox/ workspace/ llm/ incidents/ prompting/.
  *
@@ -92,11 +92,18 @@ module.exports = {
       to: { path: "^src/runs/" },
     },
     {
-      name: "sentry-is-an-edge",
-      comment: "Sentry intake is an entry-side module: only entry points import it.",
+      name: "sentry-and-pages-are-edges",
+      comment: "Sentry intake and the run pages (routes, sign-in, rendering) are entry-side modules: only entry points import them.",
       severity: "error",
-      from: { path: "^src/", pathNot: ["^src/sentry/", ENTRY] },
-      to: { path: "^src/sentry/" },
+      from: { path: "^src/", pathNot: ["^src/(sentry|pages)/", ENTRY] },
+      to: { path: "^src/(sentry|pages)/" },
+    },
+    {
+      name: "pages-read-jobs-only",
+      comment: "The run pages read job records and transcripts; they run nothing and know no core behaviour.",
+      severity: "error",
+      from: { path: "^src/pages/" },
+      to: { path: ["^src/(runs|sentry|github|planning|agent|context|sandbox|workspace|incidents|llm)/", ENTRY] },
     },
     {
       name: "no-orphans",

@@ -16,6 +16,9 @@ import { reportInterruptedJobs } from "./github/interrupted.ts";
 import { describeQueue, openJobQueue } from "./jobs/open-queue.ts";
 import { startJobProcessing, type JobProcessing } from "./jobs/processing.ts";
 import { startRetention } from "./jobs/retention.ts";
+import { openTranscriptStore } from "./jobs/open-transcripts.ts";
+import type { TranscriptStore } from "./jobs/transcript.ts";
+import { runPagesRoute } from "./pages/index.ts";
 import type { JobQueue } from "./jobs/queue.ts";
 import { redeliverMissedWebhooks } from "./github/redeliver.ts";
 import { readSentrySettings } from "./sentry/config.ts";
@@ -84,6 +87,10 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
   const configs = new RepoConfigCache({ ttlMs: settings.configCacheMs, policy: settings.policy });
   const outbox = new GitHubOutbox(log.child({ name: "outbox" }));
   const incidents = sentry && process.env.APP_ID ? { settings: sentry, intake: incidentIntake(queue, log) } : undefined;
+  const transcripts = openTranscriptStore(settings);
+  const pages = settings.runPages;
+  if (pages.enabled && settings.publicUrl) log.info({ url: `${settings.publicUrl}/runs` }, "run pages on");
+  else log.info({ why: pages.enabled ? "DROID_PUBLIC_URL not set" : pages.why }, "run pages off");
   const server = await startDroidServer({
     env,
     secret: env.WEBHOOK_SECRET ?? "",
@@ -100,15 +107,20 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     outbox,
     caps: settings.caps,
     ...(incidents ? { incidents } : {}),
+    ...(pages.enabled && settings.publicUrl
+      ? {
+          runPages: runPagesRoute({ settings: pages, publicUrl: settings.publicUrl, githubHost: settings.githubHost, accessCacheMs: settings.permissionCacheMs, queue, transcripts, log }),
+        }
+      : {}),
   });
   if (incidents) log.info({ projects: [...incidents.settings.projects.keys()] }, "Sentry intake on /api/sentry/webhooks");
   log.info({ queue: describeQueue(settings) }, "jobs are recorded durably");
-  const stopRetention = startRetention({ queue, dataDir: settings.dataDir, days: settings.retentionDays, log });
+  const stopRetention = startRetention({ queue, transcripts, dataDir: settings.dataDir, days: settings.retentionDays, log });
   const probot = createProbot({ overrides: { log } });
   // With a shared queue `droid serve` only records jobs: `droid worker` processes run them.
   const processing = settings.queueUrl
     ? undefined
-    : await startProcessing(queue, probot, gate, await modelClient(log), settings, sentry?.historyDays, log);
+    : await startProcessing(queue, transcripts, probot, gate, await modelClient(log), settings, sentry?.historyDays, log);
   void redeliverMissedDeliveries(probot, queue, settings, log);
   onShutdownSignal(log, async () => {
     stopRetention();
@@ -116,6 +128,7 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     await server.stop();
     await outbox.drain();
     await incidents?.intake.drain();
+    await transcripts.close();
     await queue.close();
   });
 }
@@ -139,11 +152,13 @@ async function worker(settings: Settings, sentry: ReturnType<typeof readSentrySe
   log.info({ queue: describeQueue(settings) }, "worker takes jobs from the shared queue");
   const probot = createProbot({ overrides: { log } });
   const gate = new PermissionGate({ cacheMs: settings.permissionCacheMs });
-  const processing = await startProcessing(queue, probot, gate, await modelClient(log), settings, sentry?.historyDays, log);
-  const stopRetention = startRetention({ queue, dataDir: settings.dataDir, days: settings.retentionDays, log });
+  const transcripts = openTranscriptStore(settings);
+  const processing = await startProcessing(queue, transcripts, probot, gate, await modelClient(log), settings, sentry?.historyDays, log);
+  const stopRetention = startRetention({ queue, transcripts, dataDir: settings.dataDir, days: settings.retentionDays, log });
   onShutdownSignal(log, async () => {
     stopRetention();
     await processing.stop(settings.shutdownGraceMs);
+    await transcripts.close();
     await queue.close();
   });
 }
@@ -155,6 +170,7 @@ function incidentIntake(queue: JobQueue, log: Logger): IncidentIntake {
 
 async function startProcessing(
   queue: JobQueue,
+  transcripts: TranscriptStore,
   probot: Probot,
   gate: PermissionGate,
   llm: RunnerServices["llm"],
@@ -184,6 +200,7 @@ async function startProcessing(
       llm,
       botLogin: botLoginOf(probot),
       incidentHistoryDays,
+      transcripts,
     }),
     concurrency: settings.workerConcurrency,
     workerId: settings.instance,
@@ -266,7 +283,7 @@ async function modelClient(log: Logger): Promise<RunnerServices["llm"]> {
 /** Values that must never reach a sandbox, a log line or a comment. */
 function processSecrets(): string[] {
   const env = process.env;
-  return [env.WEBHOOK_SECRET, env.ANTHROPIC_API_KEY, env.PRIVATE_KEY, env.DROID_SENTRY_CLIENT_SECRET].filter(
+  return [env.WEBHOOK_SECRET, env.ANTHROPIC_API_KEY, env.PRIVATE_KEY, env.DROID_SENTRY_CLIENT_SECRET, env.GITHUB_CLIENT_SECRET, env.DROID_SESSION_SECRET].filter(
     (value): value is string => typeof value === "string" && value.length >= 8,
   );
 }

@@ -8,6 +8,7 @@
  *                               a chunked body passes it), then Probot verifies the
  *                               signature and dispatches to Droid's app
  *   the app's routes            the Sentry intake (`addHandler`), with its own limit
+ *   /runs…                      the run pages, when on (src/pages/routes.ts lists them)
  *   anything else               404
  *
  * The webhook secret is checked before anything listens: a missing, default or short
@@ -21,6 +22,7 @@ import { Probot, createProbot, type ProbotOctokit } from "probot";
 import { droidApp, type AppServices } from "./app.ts";
 import { readWebhookSecret, SettingsError } from "./config/settings.ts";
 import { readBoundedBody, refuseTooLarge } from "./http/body.ts";
+import type { RunPagesRoute } from "./pages/index.ts";
 
 /** Probot's (and GitHub's documentation's) webhook path. */
 export const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
@@ -56,6 +58,8 @@ export type DroidServerOptions = AppServices &
     maxBodyBytes?: number;
     /** A smee.io channel whose deliveries are forwarded to the webhook route (local development). */
     webhookProxy?: string;
+    /** The run pages' routes (`runPagesRoute`), when they are on. */
+    runPages?: RunPagesRoute;
   };
 
 export interface RunningServer {
@@ -77,7 +81,7 @@ export async function startDroidServer(options: DroidServerOptions): Promise<Run
   const appRoutes: Handler[] = [];
   await probot.load(droidApp(options), { cwd: process.cwd(), addHandler: (handler) => void appRoutes.push(async (req, res) => (await handler(req, res)) === true) });
   const webhooks = await probot.getNodeMiddleware({ path: webhookPath, log });
-  const routes: Handler[] = [ping, webhookBodyLimit(webhookPath, limit, log), (req, res) => webhooks(req, res), ...appRoutes];
+  const routes: Handler[] = [ping, webhookBodyLimit(webhookPath, limit, log), (req, res) => webhooks(req, res), ...appRoutes, ...(options.runPages ? [options.runPages] : [])];
 
   const httpLog = log.child({ name: "http" });
   const http = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {

@@ -14,6 +14,8 @@ import { UsageLedger } from "../llm/index.ts";
 import { SandboxGoneError } from "../sandbox/index.ts";
 import { WorkspaceRefusal, type Person, type Repository } from "../workspace/index.ts";
 import { WorkbenchSite, runFigures, type WorkbenchDeps } from "./workbench.ts";
+import type { TranscriptRecorder } from "./transcript-recorder.ts";
+import { runPageUrl } from "../config/public-url.ts";
 
 export interface CodeRunResult {
   outcome: JobOutcome;
@@ -52,6 +54,8 @@ export interface CodeRunOptions {
   say: (body: string) => Promise<unknown>;
   /** Records progress in the job store (links are merged into the job's); absent in tests without a store. */
   record?: (patch: { links?: JobLinks; costUsd?: number }) => Promise<void>;
+  /** The run's transcript: each step is noted in it. */
+  transcript?: TranscriptRecorder;
 }
 
 export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => Promise<CodeRunResult>): Promise<CodeRunResult> {
@@ -62,12 +66,13 @@ export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => 
   const step = async (name: RunStep) => {
     options.links.step = name;
     deps.log.info({ step: name }, "step");
+    options.transcript?.step(name);
     await options.record?.({ links: { step: name } });
   };
   const site = new WorkbenchSite(deps, job, step);
   // What earlier attempts of the job spent (recorded with their checkpoint) counts too.
   const ended = (outcome: JobOutcome): CodeRunResult => ({ outcome, costUsd: job.costUsd + ledger.costUsd, links: options.links });
-  const run: CodeRun = { job, ledger, links: options.links, site, started, now, ended, step, figures: runFigures({ ledger, model: options.model, started, now, jobId: job.id }) };
+  const run: CodeRun = { job, ledger, links: options.links, site, started, now, ended, step, figures: runFigures({ ledger, model: options.model, started, now, jobId: job.id, pageUrl: runPageUrl(deps.publicUrl ?? null, job.id) }) };
   try {
     return await steps(run);
   } catch (error) {

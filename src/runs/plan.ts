@@ -1,4 +1,5 @@
 import type { JobRunner } from "../jobs/worker.ts";
+import { runPageUrl } from "../config/public-url.ts";
 import { siteRunner, type JobSite, type RunnerServices } from "./site.ts";
 import type { JobContext } from "../jobs/worker.ts";
 import { planningSettings } from "../config/repo-config.ts";
@@ -49,6 +50,8 @@ export interface PlanJobDeps {
   builtInTemplates?: PlanTemplate[];
   /** Where the code comes from: the configured GitHub host, the installation token, the data dir. */
   code: CodeReader;
+  /** `DROID_PUBLIC_URL`: the plan comment links to the job's run page. */
+  publicUrl?: string | null;
 }
 
 export interface PlanJobResult {
@@ -157,7 +160,7 @@ export async function runPlanJob(deps: PlanJobDeps, job: Job, signal: AbortSigna
         stored,
         changes: existing?.parsed ? diffPlans(existing.parsed.stored.plan, plan) : null,
         contextNotes: [...contextNotes(context, templates), ...notes],
-        footer: { jobId: job.id, model, usage: ledger.usage, costUsd: ledger.costUsd, durationMs: deps.clock.now().getTime() - started },
+        footer: { jobId: job.id, model, usage: ledger.usage, costUsd: ledger.costUsd, durationMs: deps.clock.now().getTime() - started, pageUrl: runPageUrl(deps.publicUrl ?? null, job.id) },
         commandWord: deps.commandWord,
       });
       const comment = await upsertPlanComment(deps.octokit, ref, body, existing);
@@ -208,6 +211,7 @@ export function planWithSite(services: RunnerServices, site: JobSite, job: Job, 
       commandWord: site.config.command,
       hasWriteAccess: (login) => services.gate.hasWriteAccess(octokit, job.repo, login),
       code: { githubHost: site.bench.githubHost, token: site.bench.token, dataDir: site.bench.dataDir },
+      publicUrl: site.bench.publicUrl,
     },
     job,
     context.signal,

@@ -7,6 +7,8 @@
  */
 import type { Probot } from "probot";
 import { configProblemMessage } from "../github/messages.ts";
+import { jobReference } from "../github/comment-text.ts";
+import { runPageUrl } from "../config/public-url.ts";
 import { dailyCapMessage } from "../github/policy-messages.ts";
 import type { GitHubClient } from "../github/octokit.ts";
 import type { PermissionGate } from "../github/gate.ts";
@@ -20,6 +22,8 @@ import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
 import type { LlmClient } from "../llm/index.ts";
 import type Docker from "dockerode";
 import type { SandboxPlatform } from "../sandbox/index.ts";
+import type { TranscriptStore } from "../jobs/transcript.ts";
+import { TranscriptRecorder } from "./transcript-recorder.ts";
 
 export interface RunnerServices {
   probot: Probot;
@@ -41,6 +45,8 @@ export interface RunnerServices {
   incidentHistoryDays?: number;
   /** How often a running fix may edit its plan comment and look for steering comments. */
   tuning?: { liveUpdateMs?: number; steeringPollMs?: number };
+  /** Where runs record their transcripts (the run pages); none: nothing is recorded. */
+  transcripts?: TranscriptStore;
 }
 
 /** What every model-using job gets: the installation's client, its config, the model. */
@@ -48,6 +54,8 @@ export interface JobSite {
   octokit: GitHubClient;
   config: RepoConfig;
   llm: LlmClient;
+  /** The run's transcript, recorded as it happens. */
+  transcript: TranscriptRecorder;
   /** The collaborators shared by the jobs that work in a sandbox on a clone. */
   bench: {
     docker: Docker;
@@ -60,6 +68,8 @@ export interface JobSite {
     githubHost: Settings["githubHost"];
     egress: Settings["sandboxEgress"];
     log: JobContext["log"];
+    /** `DROID_PUBLIC_URL`: comments link to the job's run page. */
+    publicUrl: string | null;
   };
 }
 
@@ -72,12 +82,28 @@ export interface RunResult {
 
 /** A kind's runner: the job's site first (installation client, config, model), then `work`, then its cost and links recorded. */
 export function siteRunner(services: RunnerServices, work: (site: JobSite, job: Job, context: JobContext) => Promise<RunResult>): JobRunner {
-  return (job, context) =>
-    withSite(services, job, context, async (site) => {
-      const result = await work(site, job, context);
-      await context.progress({ costUsd: result.costUsd, ...(result.links ? { links: result.links } : {}) });
-      return result.outcome;
-    });
+  return async (job, context) => {
+    const started = Date.now();
+    const transcript = new TranscriptRecorder({ store: services.transcripts ?? null, job, secrets: services.secrets, log: context.log });
+    transcript.begin();
+    let ended: { outcome: JobOutcome; costUsd: number; pullRequest: number | null } = { outcome: { state: "failed", error: "internal error" }, costUsd: job.costUsd, pullRequest: null };
+    try {
+      const outcome = await withSite(services, job, context, transcript, async (site) => {
+        const result = await work(site, job, context);
+        ended = { outcome: result.outcome, costUsd: result.costUsd, pullRequest: result.links?.pullRequestNumber ?? job.links.pullRequestNumber ?? null };
+        await context.progress({ costUsd: result.costUsd, ...(result.links ? { links: result.links } : {}) });
+        return result.outcome;
+      });
+      ended = { ...ended, outcome };
+      return outcome;
+    } catch (error) {
+      if (context.signal.aborted) ended = { ...ended, outcome: { state: "interrupted", error: "the worker shut down" } };
+      throw error;
+    } finally {
+      transcript.outcome(ended.outcome, { costUsd: ended.costUsd, durationMs: Date.now() - started, pullRequest: ended.pullRequest });
+      await transcript.flush();
+    }
+  };
 }
 
 /** The installation token behind an installation Octokit (for git over HTTPS on the worker). */
@@ -95,6 +121,7 @@ async function withSite(
   services: RunnerServices,
   job: Job,
   context: JobContext,
+  transcript: TranscriptRecorder,
   run: (site: JobSite) => Promise<JobOutcome>,
 ): Promise<JobOutcome> {
   const octokit = await services.probot.auth(job.repo.installationId);
@@ -121,14 +148,15 @@ async function withSite(
     githubHost: services.settings.githubHost,
     egress: services.settings.sandboxEgress,
     log: context.log,
+    publicUrl: services.settings.publicUrl,
   };
-  return run({ octokit, config: loaded.config, llm: services.llm.client, bench });
+  return run({ octokit, config: loaded.config, llm: services.llm.client, transcript, bench });
 }
 
 /** Comments on the job's issue or pull request, with the job's id under the text. */
-export function jobComment(octokit: GitHubClient, job: Job): (body: string) => Promise<unknown> {
-  return (body) =>
-    octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body: `${body}\n\n<sub>job \`${job.id}\`</sub>` });
+export function jobComment(octokit: GitHubClient, job: Job, publicUrl: string | null = null): (body: string) => Promise<unknown> {
+  const reference = jobReference(job.id, runPageUrl(publicUrl, job.id));
+  return (body) => octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body: `${body}\n\n<sub>${reference}</sub>` });
 }
 
 async function failWith(octokit: GitHubClient, job: Job, body: string, error = body): Promise<JobOutcome> {
