@@ -5,6 +5,7 @@
 import { pino } from "pino";
 import { readSettings } from "../../src/config/settings.ts";
 import type { JobQueue } from "../../src/jobs/queue.ts";
+import type { TranscriptStore } from "../../src/jobs/transcript.ts";
 import { Worker } from "../../src/jobs/worker.ts";
 import { createRunners } from "../../src/runs/registry.ts";
 import type { RunnerServices } from "../../src/runs/site.ts";
@@ -28,6 +29,10 @@ export async function startE2eWorker(options: {
   autostart?: boolean;
   /** The worker's environment as an operator sets it: `GHE_HOST`/`GHE_PROTOCOL` of the git server repositories are cloned from. */
   env?: NodeJS.ProcessEnv;
+  /** Where runs record their transcripts (the run pages' tests). */
+  transcripts?: TranscriptStore;
+  /** `DROID_PUBLIC_URL`: comments link to run pages. */
+  publicUrl?: string;
 }): Promise<Worker> {
   const worker = new Worker({
     queue: options.queue,
@@ -37,12 +42,13 @@ export async function startE2eWorker(options: {
       // Memory-backed volumes with a quota: the mechanism this engine gets by default (`auto`).
       platform: { runtime: null, disk: { kind: "tmpfs", sizeMb: 1024 } },
       secrets: [],
-      settings: { ...readSettings(options.env ?? {}), dataDir: E2E_DATA_DIR, instance: options.instance },
+      settings: { ...readSettings(options.env ?? {}), dataDir: E2E_DATA_DIR, instance: options.instance, publicUrl: options.publicUrl ?? null },
       jobStore: options.queue,
       gate: options.server.gate,
       llm: { client: await testLlm() },
       botLogin: async () => BOT_LOGIN,
       ...(options.tuning ? { tuning: options.tuning } : {}),
+      ...(options.transcripts ? { transcripts: options.transcripts } : {}),
     }),
     concurrency: options.concurrency,
     log: process.env.E2E_LOG ? pino({ level: "debug" }) : silentLog,
