@@ -148,7 +148,8 @@ async function withSite(
     githubHost: services.settings.githubHost,
     egress: services.settings.sandboxEgress,
     log: context.log,
-    publicUrl: services.settings.publicUrl,
+    // Links to run pages only when they are served.
+    publicUrl: services.settings.runPages.enabled ? services.settings.publicUrl : null,
   };
   return run({ octokit, config: loaded.config, llm: services.llm.client, transcript, bench });
 }

@@ -42,7 +42,14 @@ export async function startE2eWorker(options: {
       // Memory-backed volumes with a quota: the mechanism this engine gets by default (`auto`).
       platform: { runtime: null, disk: { kind: "tmpfs", sizeMb: 1024 } },
       secrets: [],
-      settings: { ...readSettings(options.env ?? {}), dataDir: E2E_DATA_DIR, instance: options.instance, publicUrl: options.publicUrl ?? null },
+      settings: {
+        ...readSettings(options.env ?? {}),
+        dataDir: E2E_DATA_DIR,
+        instance: options.instance,
+        publicUrl: options.publicUrl ?? null,
+        // With a public URL the pages are on (the worker only links to them; the server serves them).
+        ...(options.publicUrl ? { runPages: { enabled: true, clientId: "Iv1.e2e", clientSecret: "e2e-client-secret", sessionSecret: null, sessionMs: 3_600_000 } } : {}),
+      },
       jobStore: options.queue,
       gate: options.server.gate,
       llm: { client: await testLlm() },
