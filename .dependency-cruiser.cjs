@@ -1,7 +1,7 @@
 /**
  * Droid's module boundaries (docs/architecture.md), checked by `npm run lint`.
  * Layers, top to bottom — an arrow may only point down:
- *   entry (app.ts, server.ts, cli.ts) → runs/, sentry/ → github/, jobs/ → config/ → the core
+ *   entry (app.ts, server.ts, cli.ts) → runs/, sentry/, pages/ → github/, jobs/ → config/ → the core
  * http/ (bounded request bodies) is a leaf used by server.ts and sentry/.
  * metrics/ (prom-client, /metrics, /healthz, /readyz) is wired by the entry points only.
  * The core: planning/ agent/ context/ sandbox/ workspace/ llm/ incidents/ prompting/.
@@ -93,11 +93,11 @@ module.exports = {
       to: { path: "^src/runs/" },
     },
     {
-      name: "sentry-and-metrics-are-edges",
-      comment: "Sentry intake and the metrics/health endpoints are entry-side modules: only entry points import them (runs and the worker report metrics through structural interfaces).",
+      name: "sentry-metrics-and-pages-are-edges",
+      comment: "Sentry intake, the metrics/health endpoints and the run pages (routes, sign-in, rendering) are entry-side modules: only entry points import them (runs and the worker report metrics through structural interfaces).",
       severity: "error",
-      from: { path: "^src/", pathNot: ["^src/(sentry|metrics)/", ENTRY] },
-      to: { path: "^src/(sentry|metrics)/" },
+      from: { path: "^src/", pathNot: ["^src/(sentry|metrics|pages)/", ENTRY] },
+      to: { path: "^src/(sentry|metrics|pages)/" },
     },
     {
       name: "metrics-reads-types-only",
@@ -105,6 +105,13 @@ module.exports = {
       severity: "error",
       from: { path: "^src/metrics/" },
       to: { path: "^src/", pathNot: "^src/metrics/", dependencyTypesNot: ["type-only"] },
+    },
+    {
+      name: "pages-read-jobs-only",
+      comment: "The run pages read job records and transcripts; they run nothing and know no core behaviour.",
+      severity: "error",
+      from: { path: "^src/pages/" },
+      to: { path: ["^src/(runs|sentry|github|planning|agent|context|sandbox|workspace|incidents|llm)/", ENTRY] },
     },
     {
       name: "no-orphans",

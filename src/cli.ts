@@ -21,6 +21,9 @@ import { startRetention } from "./jobs/retention.ts";
 import { parsePeriod, renderSuccessRates, successRates } from "./jobs/stats.ts";
 import { operatorRoutes, startOperatorServer, type ReadinessCheck } from "./metrics/endpoints.ts";
 import { DroidMetrics } from "./metrics/metrics.ts";
+import { openTranscriptStore } from "./jobs/open-transcripts.ts";
+import type { TranscriptStore } from "./jobs/transcript.ts";
+import { runPagesRoute } from "./pages/index.ts";
 import type { JobQueue } from "./jobs/queue.ts";
 import { redeliverMissedWebhooks } from "./github/redeliver.ts";
 import { readSentrySettings } from "./sentry/config.ts";
@@ -97,6 +100,10 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
   const configs = new RepoConfigCache({ ttlMs: settings.configCacheMs, policy: settings.policy });
   const outbox = new GitHubOutbox(log.child({ name: "outbox" }));
   const incidents = sentry && process.env.APP_ID ? { settings: sentry, intake: incidentIntake(queue, log) } : undefined;
+  const transcripts = openTranscriptStore(settings);
+  const pages = settings.runPages;
+  if (pages.enabled && settings.publicUrl) log.info({ url: `${settings.publicUrl}/runs` }, "run pages on");
+  else log.info({ why: pages.enabled ? "DROID_PUBLIC_URL not set" : pages.why }, "run pages off");
   const server = await startDroidServer({
     env,
     secret: env.WEBHOOK_SECRET ?? "",
@@ -114,10 +121,15 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     caps: settings.caps,
     ...(incidents ? { incidents } : {}),
     operator: { metrics, token: settings.metricsToken, checks: readinessChecks(settings, queue, docker) },
+    ...(pages.enabled && settings.publicUrl
+      ? {
+          runPages: runPagesRoute({ settings: pages, publicUrl: settings.publicUrl, githubHost: settings.githubHost, accessCacheMs: settings.permissionCacheMs, queue, transcripts, log }),
+        }
+      : {}),
   });
   if (incidents) log.info({ projects: [...incidents.settings.projects.keys()] }, "Sentry intake on /api/sentry/webhooks");
   log.info({ queue: describeQueue(settings) }, "jobs are recorded durably");
-  const stopRetention = startRetention({ queue, dataDir: settings.dataDir, days: settings.retentionDays, log });
+  const stopRetention = startRetention({ queue, transcripts, dataDir: settings.dataDir, days: settings.retentionDays, log });
   const probot = createProbot({ overrides: { log } });
   let processing: JobProcessing | undefined;
   // Listening from here on: a signal while the worker starts still shuts down gracefully.
@@ -127,10 +139,11 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     await server.stop();
     await outbox.drain();
     await incidents?.intake.drain();
+    await transcripts.close();
     await queue.close();
   });
   // With a shared queue `droid serve` only records jobs: `droid worker` processes run them.
-  if (docker) processing = await startProcessing({ queue, probot, gate, docker, metrics, llm: await modelClient(log), settings, incidentHistoryDays: sentry?.historyDays }, log);
+  if (docker) processing = await startProcessing({ queue, transcripts, probot, gate, docker, metrics, llm: await modelClient(log), settings, incidentHistoryDays: sentry?.historyDays }, log);
   void redeliverMissedDeliveries(probot, queue, settings, log);
 }
 
@@ -164,15 +177,17 @@ async function worker(settings: Settings, sentry: ReturnType<typeof readSentrySe
           port: settings.metricsPort,
           log,
         });
-  const stopRetention = startRetention({ queue, dataDir: settings.dataDir, days: settings.retentionDays, log });
+  const transcripts = openTranscriptStore(settings);
+  const stopRetention = startRetention({ queue, transcripts, dataDir: settings.dataDir, days: settings.retentionDays, log });
   let processing: JobProcessing | undefined;
   onShutdownSignal(log, async () => {
     stopRetention();
     await processing?.stop(settings.shutdownGraceMs);
     await operator?.stop();
+    await transcripts.close();
     await queue.close();
   });
-  processing = await startProcessing({ queue, probot, gate, docker, metrics, llm: await modelClient(log), settings, incidentHistoryDays: sentry?.historyDays }, log);
+  processing = await startProcessing({ queue, transcripts, probot, gate, docker, metrics, llm: await modelClient(log), settings, incidentHistoryDays: sentry?.historyDays }, log);
 }
 
 function incidentIntake(queue: JobQueue, log: Logger): IncidentIntake {
@@ -208,6 +223,7 @@ async function stats(settings: Settings, args: string[], log: Logger): Promise<n
 
 interface Processing {
   queue: JobQueue;
+  transcripts: TranscriptStore;
   probot: Probot;
   gate: PermissionGate;
   docker: Docker;
@@ -217,7 +233,7 @@ interface Processing {
   incidentHistoryDays: number | undefined;
 }
 
-async function startProcessing({ queue, probot, gate, docker, metrics, llm, settings, incidentHistoryDays }: Processing, log: Logger): Promise<JobProcessing> {
+async function startProcessing({ queue, transcripts, probot, gate, docker, metrics, llm, settings, incidentHistoryDays }: Processing, log: Logger): Promise<JobProcessing> {
   const auth = (installationId: number) => probot.auth(installationId);
   // Says which runtime and disk quota sandboxes get; a runtime the engine does not know stops Droid here.
   const platform = await settleSandboxPlatform(docker, settings.sandbox, log);
@@ -240,6 +256,7 @@ async function startProcessing({ queue, probot, gate, docker, metrics, llm, sett
       botLogin: botLoginOf(probot),
       incidentHistoryDays,
       metrics,
+      transcripts,
     }),
     observer: metrics,
     crashKind,
@@ -326,7 +343,7 @@ async function modelClient(log: Logger): Promise<RunnerServices["llm"]> {
 /** Values that must never reach a sandbox, a log line or a comment. */
 function processSecrets(): string[] {
   const env = process.env;
-  return [env.WEBHOOK_SECRET, env.ANTHROPIC_API_KEY, env.PRIVATE_KEY, env.DROID_SENTRY_CLIENT_SECRET].filter(
+  return [env.WEBHOOK_SECRET, env.ANTHROPIC_API_KEY, env.PRIVATE_KEY, env.DROID_SENTRY_CLIENT_SECRET, env.GITHUB_CLIENT_SECRET, env.DROID_SESSION_SECRET].filter(
     (value): value is string => typeof value === "string" && value.length >= 8,
   );
 }

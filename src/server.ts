@@ -10,6 +10,7 @@
  *                               a chunked body passes it), then Probot verifies the
  *                               signature and dispatches to Droid's app
  *   the app's routes            the Sentry intake (`addHandler`), with its own limit
+ *   /runs…                      the run pages, when on (src/pages/routes.ts lists them)
  *   anything else               404
  *
  * The webhook secret is checked before anything listens: a missing, default or short
@@ -25,6 +26,7 @@ import { readWebhookSecret, SettingsError } from "./config/settings.ts";
 import { readBoundedBody, refuseTooLarge } from "./http/body.ts";
 import { operatorRoutes, type ReadinessCheck } from "./metrics/endpoints.ts";
 import type { DroidMetrics } from "./metrics/metrics.ts";
+import type { RunPagesRoute } from "./pages/index.ts";
 
 /** Probot's (and GitHub's documentation's) webhook path. */
 export const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
@@ -62,6 +64,8 @@ export type DroidServerOptions = AppServices &
     webhookProxy?: string;
     /** Metrics and health checks: `/metrics` (behind `token` when set), `/healthz`, `/readyz`. */
     operator?: { metrics: DroidMetrics; token: string | null; checks: readonly ReadinessCheck[] };
+    /** The run pages' routes (`runPagesRoute`), when they are on. */
+    runPages?: RunPagesRoute;
   };
 
 export interface RunningServer {
@@ -84,7 +88,7 @@ export async function startDroidServer(options: DroidServerOptions): Promise<Run
   await probot.load(droidApp(options), { cwd: process.cwd(), addHandler: (handler) => void appRoutes.push(async (req, res) => (await handler(req, res)) === true) });
   const webhooks = await probot.getNodeMiddleware({ path: webhookPath, log });
   const operator = options.operator ? operatorRoutes({ ...options.operator, log }) : [];
-  const routes: Handler[] = [ping, ...operator, webhookBodyLimit(webhookPath, limit, log), (req, res) => webhooks(req, res), ...appRoutes];
+  const routes: Handler[] = [ping, ...operator, webhookBodyLimit(webhookPath, limit, log), (req, res) => webhooks(req, res), ...appRoutes, ...(options.runPages ? [options.runPages] : [])];
 
   const httpLog = log.child({ name: "http" });
   const isWebhook = (req: IncomingMessage) => req.method === "POST" && withoutTrailingSlashes(pathOf(req.url) ?? "") === withoutTrailingSlashes(webhookPath);

@@ -40,6 +40,18 @@ export interface ComputerOptions {
   /** Characters of digest per tool result (about 4 a token). */
   digestChars: number;
   signal: AbortSignal;
+  /** Given every command's whole output once it ended (the job's transcript keeps it as the full log). */
+  onOutput?: (output: CommandOutput) => void;
+}
+
+/** A command's whole output, where the sandbox saved it, and how it ended. */
+export interface CommandOutput {
+  command: string;
+  /** The log file in the sandbox the digest names. */
+  logPath: string;
+  output: string;
+  exitCode: number | null;
+  durationMs: number;
 }
 
 const QUIET_ENV = {
@@ -180,8 +192,16 @@ export class AgentComputer {
     );
   }
 
-  /** The whole output: the kept head and tail when nothing was cut, else the saved log. */
+  /** The whole output (told to `onOutput`). */
   async #fullOutput(result: ExecResult): Promise<string> {
+    const output = await this.#readOutput(result);
+    const exitCode = result.kind === "completed" ? result.exitCode : null;
+    this.#o.onOutput?.({ command: result.command, logPath: result.logPath, output, exitCode, durationMs: result.durationMs });
+    return output;
+  }
+
+  /** The kept head and tail when nothing was cut, else the saved log. */
+  async #readOutput(result: ExecResult): Promise<string> {
     if (!result.truncated) return result.stderr ? `${result.stdout}${result.stdout.endsWith("\n") || !result.stdout ? "" : "\n"}${result.stderr}` : result.stdout;
     if (result.kind === "killed" && result.reason === "unstoppable") return `${result.stdout}\n${result.stderr}`;
     try {

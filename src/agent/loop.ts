@@ -6,11 +6,12 @@
  */
 import type { ContentBlockParam, Message, TextBlockParam, ToolResultBlockParam, ToolUnion } from "@anthropic-ai/sdk/resources/messages";
 import type { Logger } from "pino";
-import { BudgetExceeded, LlmAborted, describeBudgetStop, LlmRequestRejected, LlmUnavailable, type Budget, type LlmClient, type UsageLedger } from "../llm/index.ts";
+import { BudgetExceeded, LlmAborted, ZERO_USAGE, addUsage, describeBudgetStop, LlmRequestRejected, LlmUnavailable, type Budget, type LlmClient, type UsageLedger } from "../llm/index.ts";
 import { CommandCancelled, type AgentComputer, type TestRun } from "./computer.ts";
 import { ConversationHistory, type HistoryPolicy } from "./history.ts";
 import { fenceUntrusted, prompt } from "../prompting/index.ts";
 import type { LivePlan } from "./live-plan.ts";
+import type { AgentObserver } from "./observer.ts";
 import type { AgentTool, ToolContext } from "./tools/agent-tool.ts";
 import { ToolRegistry } from "./tools/registry.ts";
 
@@ -54,6 +55,8 @@ export interface AgentRun {
   onTurn?: (turn: number) => void;
   /** The tools offered, in order: `standardTools` and any of this kind of job's own. */
   tools: readonly AgentTool[];
+  /** Told every model turn, tool result and steering comment (the job's transcript). */
+  observer?: AgentObserver;
 }
 
 export type AgentOutcome =
@@ -73,6 +76,7 @@ export async function runAgent(run: AgentRun): Promise<AgentOutcome> {
   const system: TextBlockParam[] = [{ type: "text", text: run.systemPrompt, cache_control: { type: "ephemeral" } }];
   const ended = (o: DistributiveOmit<AgentOutcome, "turns" | "lastTestRun">): AgentOutcome =>
     ({ ...o, turns: history.turn, lastTestRun: run.computer.lastTestRun }) as AgentOutcome;
+  const observe: AgentObserver = run.observer ?? (() => {});
   let finishShown = false;
   let idleTurns = 0;
 
@@ -82,12 +86,24 @@ export async function runAgent(run: AgentRun): Promise<AgentOutcome> {
       if (history.turn >= run.limits.maxTurns) return ended({ kind: "limit", limit: "turns", detail: `the turn limit (${run.limits.maxTurns} turns)` });
       if (now() >= run.limits.deadline) return ended({ kind: "limit", limit: "time", detail: "the job's wall-clock limit" });
 
+      const asked = { at: now(), entries: run.ledger.entries.length };
       const message = await run.llm.createMessage(
         { system, tools, messages: history.messages(), max_tokens: run.limits.maxTokensPerResponse },
         { ledger: run.ledger, budget: run.budget, signal: run.signal },
       );
       history.addAssistant(assistantContent(message));
       const uses = message.content.filter((b) => b.type === "tool_use");
+      const turn = history.turn;
+      const spent = run.ledger.entries.slice(asked.entries);
+      observe({
+        kind: "model-turn",
+        turn,
+        text: message.content.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("\n").trim(),
+        toolCalls: uses.map((u) => ({ id: u.id, name: u.name, input: u.input })),
+        usage: spent.reduce((sum, e) => addUsage(sum, e.usage), ZERO_USAGE),
+        costUsd: spent.reduce((sum, e) => sum + e.costUsd, 0),
+        durationMs: now() - asked.at,
+      });
       const results: { block: ToolResultBlockParam; stub: string; viewedPath: string | null }[] = [];
       const notes: string[] = [];
 
@@ -100,14 +116,22 @@ export async function runAgent(run: AgentRun): Promise<AgentOutcome> {
       }
 
       for (const use of uses) {
+        const started = now();
         const outcome = await registry.run(use.name, use.input, context);
+        const shown = (text: string, isError: boolean) =>
+          observe({ kind: "tool-result", turn, callId: use.id, name: use.name, text, isError, durationMs: now() - started });
         if (outcome.kind === "finish") {
-          if (finishShown) return ended({ kind: "finished", summary: outcome.summary });
+          if (finishShown) {
+            shown("finish accepted", false);
+            return ended({ kind: "finished", summary: outcome.summary });
+          }
           finishShown = true;
           const review = await finishReview(run);
+          shown(review, false);
           results.push({ block: { type: "tool_result", tool_use_id: use.id, content: review }, stub: "finish: final diff and tests shown", viewedPath: null });
           continue;
         }
+        shown(outcome.text, outcome.isError);
         results.push({
           block: { type: "tool_result", tool_use_id: use.id, content: outcome.text, ...(outcome.isError ? { is_error: true } : {}) },
           stub: outcome.stub,
@@ -117,6 +141,7 @@ export async function runAgent(run: AgentRun): Promise<AgentOutcome> {
       }
 
       for (const s of await run.steering()) {
+        observe({ kind: "steering", turn, author: s.author, body: s.body });
         notes.push(prompt("agent-steering", { author: s.author, comment: fenceUntrusted(s.body, { format: "markdown" }) }));
       }
       history.addUser(results, dedupe(notes));

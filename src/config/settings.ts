@@ -31,11 +31,18 @@ const settingsSchema = z.object({
   DROID_WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(64 * 1024).max(100 * 1024 * 1024).default(25 * 1024 * 1024),
   GHE_HOST: z.string().trim().regex(HOST_PATTERN, "a host name with an optional port, e.g. ghe.example.com (no scheme, path or credentials)").optional(),
   GHE_PROTOCOL: z.enum(["https", "http"], "https or http").default("https"),
+  // Where Droid's HTTP server is reachable from outside: run pages, their links, the OAuth callback, check details.
   DROID_PUBLIC_URL: z
-    .url({ protocol: /^https?$/, error: "an http:// or https:// URL (the base URL where Droid's HTTP server is reachable)" })
+    .url({ protocol: /^https?$/, error: "an http:// or https:// URL, e.g. https://droid.example.com" })
+    .refine((u) => !/[?#]/.test(u), "no query or fragment")
     .optional(),
   DROID_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   DROID_METRICS_TOKEN: z.string().min(16, "at least 16 characters").optional(),
+  DROID_RUN_PAGES: z.enum(["", "on", "off", "1", "0", "true", "false"], "on or off").default(""),
+  GITHUB_CLIENT_ID: z.string().trim().optional(),
+  GITHUB_CLIENT_SECRET: z.string().trim().optional(),
+  DROID_SESSION_SECRET: z.string().min(32, "at least 32 characters (openssl rand -hex 32)").optional(),
+  DROID_SESSION_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(8),
   // Operator policy, caps, retention and the sandbox platform (`policy.ts`, docs/security.md).
   ...POLICY_ENV,
 });
@@ -69,13 +76,27 @@ export interface Settings {
   sandbox: SandboxPlatformSettings;
   /** `DROID_SANDBOX_*`: the CA bundle, proxies and allowlist for sandboxes with network. */
   sandboxEgress: SandboxEgress;
-  /** `DROID_PUBLIC_URL`: the base URL where Droid's HTTP server is reachable (no trailing slash): run pages, check details. */
+  /** `DROID_PUBLIC_URL` without a trailing slash: where Droid's HTTP server is reachable (run pages, the links to them, check details). */
   publicUrl: string | null;
   /** `DROID_METRICS_PORT`: where `droid worker` serves `/metrics`, `/healthz` and `/readyz` (0: not served). */
   metricsPort: number;
   /** `DROID_METRICS_TOKEN`: when set, `/metrics` answers only `Authorization: Bearer <token>`. */
   metricsToken: string | null;
+  /** The run pages: served with sign-in through the App's OAuth, or off and why. */
+  runPages: RunPagesSettings;
 }
+
+export type RunPagesSettings =
+  | {
+      enabled: true;
+      /** The GitHub App's OAuth client (`GITHUB_CLIENT_ID` / `GITHUB_CLIENT_SECRET`). */
+      clientId: string;
+      clientSecret: string;
+      /** Signs the session cookies: `DROID_SESSION_SECRET`, else derived from the client secret. */
+      sessionSecret: string | null;
+      sessionMs: number;
+    }
+  | { enabled: false; why: string };
 
 /** Probot's secret when `WEBHOOK_SECRET` is unset: public, so anyone can sign deliveries with it. */
 export const PROBOT_DEFAULT_SECRET = "development";
@@ -117,7 +138,24 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     publicUrl: s.DROID_PUBLIC_URL ? s.DROID_PUBLIC_URL.replace(/\/+$/, "") : null,
     metricsPort: s.DROID_METRICS_PORT,
     metricsToken: s.DROID_METRICS_TOKEN ?? null,
+    runPages: runPagesSettings(s),
   };
+}
+
+/** On unless `DROID_RUN_PAGES=off`, when the App's OAuth client and the public URL are set. */
+function runPagesSettings(s: z.infer<typeof settingsSchema>): RunPagesSettings {
+  if (["off", "0", "false"].includes(s.DROID_RUN_PAGES)) return { enabled: false, why: "DROID_RUN_PAGES is off" };
+  const missing = [
+    s.GITHUB_CLIENT_ID ? null : "GITHUB_CLIENT_ID",
+    s.GITHUB_CLIENT_SECRET ? null : "GITHUB_CLIENT_SECRET",
+    s.DROID_PUBLIC_URL ? null : "DROID_PUBLIC_URL",
+  ].filter((name) => name !== null);
+  if (missing.length > 0 || !s.GITHUB_CLIENT_ID || !s.GITHUB_CLIENT_SECRET) {
+    const why = `${missing.join(", ")} not set`;
+    if (["on", "1", "true"].includes(s.DROID_RUN_PAGES)) throw new SettingsError(`invalid settings:\n  DROID_RUN_PAGES: on, but ${why} (the pages sign people in with the GitHub App's OAuth client)`);
+    return { enabled: false, why };
+  }
+  return { enabled: true, clientId: s.GITHUB_CLIENT_ID, clientSecret: s.GITHUB_CLIENT_SECRET, sessionSecret: s.DROID_SESSION_SECRET ?? null, sessionMs: s.DROID_SESSION_HOURS * 3_600_000 };
 }
 
 /**

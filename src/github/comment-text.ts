@@ -13,3 +13,8 @@ export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
+
+/** "job `<id>`", linked to the job's run page when there is one. */
+export function jobReference(jobId: string, pageUrl: string | null | undefined): string {
+  return pageUrl ? `[job \`${jobId}\`](${pageUrl})` : `job \`${jobId}\``;
+}

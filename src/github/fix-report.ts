@@ -6,6 +6,7 @@ import type { AgentOutcome, ChangeReport } from "../agent/loop.ts";
 import type { PlanRevision } from "../agent/live-plan.ts";
 import type { TestRun } from "../agent/computer.ts";
 import type { Plan } from "../planning/schema.ts";
+import { jobReference } from "./comment-text.ts";
 import { restartedMessage } from "./messages.ts";
 import { MAX_COMMENT_CHARS } from "./plan-comment.ts";
 import { inlineCode, safeInline, safeMarkdown } from "./safe-markdown.ts";
@@ -18,6 +19,8 @@ export interface RunFigures {
   costUsd: number;
   durationMs: number;
   jobId: string;
+  /** The job's run page (`DROID_PUBLIC_URL`), when Droid serves one. */
+  pageUrl?: string | null;
 }
 
 const STATE_ICON: Record<Plan["subtasks"][number]["state"], string> = {
@@ -29,7 +32,7 @@ const STATE_ICON: Record<Plan["subtasks"][number]["state"], string> = {
 };
 
 export function executionLines(state: { phase: string; figures: RunFigures; revisions: readonly PlanRevision[]; pullRequest: { number: number; url: string } | null }): string[] {
-  const lines = [`${state.phase} · ${formatDuration(state.figures.durationMs)} · ${formatUsd(state.figures.costUsd)} so far · job \`${state.figures.jobId}\``];
+  const lines = [`${state.phase} · ${formatDuration(state.figures.durationMs)} · ${formatUsd(state.figures.costUsd)} so far · ${jobReference(state.figures.jobId, state.figures.pageUrl)}`];
   if (state.pullRequest) lines.push(`Pull request: #${state.pullRequest.number}`);
   for (const r of state.revisions.slice(-5)) lines.push(`- Plan revised: ${safeInline(r.reason)} (${safeInline(r.changes.join("; "))})`);
   return lines;
@@ -89,7 +92,7 @@ export function pullRequestBody(input: {
     `<details><summary>Files changed (${input.changes.files.length})</summary>\n\n${files.join("\n")}\n\n</details>`,
     "",
     "---",
-    `<sub>Droid · model \`${input.figures.model}\` · ${input.figures.inputTokens.toLocaleString("en-US")} input tokens (${Math.round(input.figures.cachedShare * 100)}% from cache) + ${input.figures.outputTokens.toLocaleString("en-US")} output · ${formatUsd(input.figures.costUsd)} · ${formatDuration(input.figures.durationMs)} · job \`${input.figures.jobId}\`</sub>`,
+    `<sub>Droid · model \`${input.figures.model}\` · ${input.figures.inputTokens.toLocaleString("en-US")} input tokens (${Math.round(input.figures.cachedShare * 100)}% from cache) + ${input.figures.outputTokens.toLocaleString("en-US")} output · ${formatUsd(input.figures.costUsd)} · ${formatDuration(input.figures.durationMs)} · ${jobReference(input.figures.jobId, input.figures.pageUrl)}</sub>`,
     "",
     "Review with comments to ask for changes; Droid answers in each thread.",
   ].join("\n");
@@ -145,7 +148,7 @@ export function closingReport(input: Omit<ResultInput, "pullRequest">): ClosingR
     rest.push(`**Changed but not pushed** (discarded with the sandbox): ${files}.${keep}`);
   }
   rest.push("", input.tests, "");
-  rest.push(`**Next:** ${nextStep(input.outcome, input.commandWord)}`, "", `<sub>${formatUsd(input.figures.costUsd)} · ${formatDuration(input.figures.durationMs)} · job \`${input.figures.jobId}\`</sub>`);
+  rest.push(`**Next:** ${nextStep(input.outcome, input.commandWord)}`, "", `<sub>${formatUsd(input.figures.costUsd)} · ${formatDuration(input.figures.durationMs)} · ${jobReference(input.figures.jobId, input.figures.pageUrl)}</sub>`);
   return { jobId: input.figures.jobId, lead, reasonNotPushed: input.reasonNotPushed, rest };
 }
 

@@ -2,7 +2,7 @@ import type { ProbotOctokit } from "probot";
 import { z } from "zod";
 import type { PlanChange } from "../planning/diff.ts";
 import { StoredPlanSchema, type Plan, type StoredPlan, type Subtask } from "../planning/schema.ts";
-import { formatDuration, formatUsd } from "./comment-text.ts";
+import { formatDuration, formatUsd, jobReference } from "./comment-text.ts";
 import { inlineCode, safeInline, safeMarkdown } from "./safe-markdown.ts";
 import { trimToBoundary } from "../prompting/trim.ts";
 import type { TokenUsage } from "../llm/ledger.ts";
@@ -19,6 +19,8 @@ export interface PlanFooter {
   usage: TokenUsage;
   costUsd: number;
   durationMs: number;
+  /** The job's run page, when Droid serves one. */
+  pageUrl?: string | null;
 }
 
 /** Everything the plan comment shows. */
@@ -113,7 +115,7 @@ function footer(view: PlanCommentView): string {
 export function figuresLine(f: PlanFooter): string {
   const input = f.usage.input + f.usage.cacheWrite + f.usage.cacheRead;
   const cached = input === 0 ? 0 : Math.round((f.usage.cacheRead / input) * 100);
-  return `<sub>Model \`${f.model}\` · ${input.toLocaleString("en-US")} input tokens (${cached}% from cache) + ${f.usage.output.toLocaleString("en-US")} output · ${formatUsd(f.costUsd)} · ${formatDuration(f.durationMs)} · job \`${f.jobId}\`</sub>`;
+  return `<sub>Model \`${f.model}\` · ${input.toLocaleString("en-US")} input tokens (${cached}% from cache) + ${f.usage.output.toLocaleString("en-US")} output · ${formatUsd(f.costUsd)} · ${formatDuration(f.durationMs)} · ${jobReference(f.jobId, f.pageUrl)}</sub>`;
 }
 
 const cutNote = (n: number): string => `_(${n} characters cut to fit GitHub's comment size limit)_`;

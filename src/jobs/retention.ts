@@ -9,6 +9,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { isActive, type JobQueue } from "./queue.ts";
 import { jobsFolder } from "../config/data-dir.ts";
+import type { TranscriptStore } from "./transcript.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -18,6 +19,8 @@ export interface RetentionOptions {
   /** Keep ended jobs this many days; 0 keeps them forever. */
   days: number;
   log: Logger;
+  /** The jobs' transcripts, pruned with them. */
+  transcripts?: Pick<TranscriptStore, "prune">;
   everyMs?: number;
   now?: () => Date;
 }
@@ -25,6 +28,7 @@ export interface RetentionOptions {
 export interface RetentionSweep {
   jobs: number;
   folders: number;
+  transcripts: number;
 }
 
 /** Deletes what is older than the retention period, once. */
@@ -33,6 +37,7 @@ export async function pruneOldJobs(options: RetentionOptions): Promise<Retention
   const jobsDir = jobsFolder(options.dataDir);
   const pruned = await options.queue.prune(cutoff);
   for (const id of pruned) await rm(path.join(jobsDir, id), { recursive: true, force: true });
+  const transcripts = (await options.transcripts?.prune(pruned, cutoff)) ?? 0;
   let folders = 0;
   for (const name of await readdir(jobsDir).catch(() => [])) {
     const folder = path.join(jobsDir, name);
@@ -43,7 +48,7 @@ export async function pruneOldJobs(options: RetentionOptions): Promise<Retention
     await rm(folder, { recursive: true, force: true });
     folders += 1;
   }
-  return { jobs: pruned.length, folders };
+  return { jobs: pruned.length, folders, transcripts };
 }
 
 /** Prunes now and then every `everyMs` (default hourly); returns the function that stops it. */
@@ -53,7 +58,7 @@ export function startRetention(options: RetentionOptions): () => void {
   const sweep = async () => {
     try {
       const result = await pruneOldJobs(options);
-      if (result.jobs + result.folders > 0) log.info({ ...result, days: options.days }, "pruned jobs that ended before the retention period");
+      if (result.jobs + result.folders + result.transcripts > 0) log.info({ ...result, days: options.days }, "pruned jobs that ended before the retention period");
     } catch (error) {
       log.error({ err: error }, "could not prune old jobs; will retry");
     }

@@ -16,6 +16,8 @@ import { WorkspaceRefusal, type Person, type Repository } from "../workspace/ind
 import { crashKind } from "./outcomes.ts";
 import { PushCheck, type PushCheckDeps } from "./pr-check.ts";
 import { WorkbenchSite, runFigures, type WorkbenchDeps } from "./workbench.ts";
+import type { TranscriptRecorder } from "./transcript-recorder.ts";
+import { runPageUrl } from "../config/public-url.ts";
 
 export interface CodeRunResult {
   outcome: JobOutcome;
@@ -58,6 +60,8 @@ export interface CodeRunOptions {
   record?: (patch: { links?: JobLinks; costUsd?: number }) => Promise<void>;
   /** Where the `Droid` check on the pushed commit goes; absent: no check. */
   check?: PushCheckDeps;
+  /** The run's transcript: each step is noted in it. */
+  transcript?: TranscriptRecorder;
 }
 
 export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => Promise<CodeRunResult>): Promise<CodeRunResult> {
@@ -68,13 +72,14 @@ export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => 
   const step = async (name: RunStep) => {
     options.links.step = name;
     deps.log.info({ step: name }, "step");
+    options.transcript?.step(name);
     await options.record?.({ links: { step: name } });
   };
   const site = new WorkbenchSite(deps, job, step);
   // What earlier attempts of the job spent (recorded with their checkpoint) counts too.
   const ended = (outcome: JobOutcome): CodeRunResult => ({ outcome, costUsd: job.costUsd + ledger.costUsd, links: options.links });
   const check = new PushCheck(options.check ?? null, job, new Date(started), async (links) => options.record?.({ links }));
-  const run: CodeRun = { job, ledger, links: options.links, site, started, now, ended, step, check, figures: runFigures({ ledger, model: options.model, started, now, jobId: job.id }) };
+  const run: CodeRun = { job, ledger, links: options.links, site, started, now, ended, step, check, figures: runFigures({ ledger, model: options.model, started, now, jobId: job.id, pageUrl: runPageUrl(deps.publicUrl ?? null, job.id) }) };
   // How the check ends when the run throws: interrupted by a shutdown (left in progress for the retry), or a crash.
   let outcome: JobOutcome = { state: "interrupted", error: "the worker shut down", kind: "interrupted" };
   try {

@@ -22,6 +22,7 @@ const figuresSchema = z.object({
   costUsd: z.number(),
   durationMs: z.number(),
   jobId: z.string(),
+  pageUrl: z.string().nullable().optional(),
 });
 
 export const fixPublicationSchema = z.object({

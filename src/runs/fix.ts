@@ -33,6 +33,7 @@ import { checkPush } from "./push-guard.ts";
 import { jobComment, siteRunner, type RunnerServices } from "./site.ts";
 import { jobOutcomeOf, unpushedOutcome, type WorkbenchDeps } from "./workbench.ts";
 import { standardTools } from "../agent/tools/standard.ts";
+import type { TranscriptRecorder } from "./transcript-recorder.ts";
 
 export interface FixJobDeps {
   octokit: GitHubClient;
@@ -63,7 +64,9 @@ export interface FixJobDeps {
   liveUpdateMs?: number;
   /** Minimum time between looks for steering comments. */
   steeringPollMs?: number;
-  /** `DROID_PUBLIC_URL`: the `Droid` check links the run page. */
+  /** The run's transcript (the run page). */
+  transcript?: TranscriptRecorder;
+  /** `DROID_PUBLIC_URL` when run pages are served: comments, the PR body and the `Droid` check link the job's run page. */
   publicUrl?: string | null;
 }
 
@@ -73,11 +76,12 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
   const request = job.request;
   if (request.kind !== "fix") throw new Error(`runFixJob got a ${request.kind} job`);
   const ref = { owner: job.repo.owner, repo: job.repo.name, issueNumber: job.target.number };
-  const say = jobComment(deps.octokit, job);
+  const say = jobComment(deps.octokit, job, deps.publicUrl ?? null);
   const links: JobLinks = {};
   const record = async (patch: { links?: JobLinks; costUsd?: number }) => deps.record?.(patch);
+  const transcript = deps.transcript;
   const check = { octokit: deps.octokit, publicUrl: deps.publicUrl ?? null, log: deps.log };
-  const frame = { deps, job, signal, model: deps.config.model ?? deps.llm.model, links, commandWord: deps.config.command, say, record, check };
+  const frame = { deps, job, signal, model: deps.config.model ?? deps.llm.model, links, commandWord: deps.config.command, say, record, check, ...(transcript ? { transcript } : {}) };
   return codeRun(frame, async (run) => {
     // 0. A retry of a job whose push landed publishes what it recorded; any other retry starts over.
     const landed = await landedCheckpoint(job, fixPublicationSchema, deps);
@@ -100,13 +104,15 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
     links.planCommentId = found.id;
     const plan = new LivePlan(stored.plan);
     const { data: issue } = await deps.octokit.rest.issues.get({ owner: ref.owner, repo: ref.repo, issue_number: ref.issueNumber });
+    transcript?.trigger({ title: issue.title, body: issue.body ?? "", author: issue.user?.login ?? "ghost" });
+    transcript?.followPlan(plan);
 
     // 2. The workspace on the worker, and the sandbox.
     const existingPr = await findDroidPullRequest(deps.octokit, job.repo, ref.issueNumber);
     const opening = await run.site.open(
       existingPr ? { kind: "existing-branch", name: existingPr.branch } : { kind: "new-branch", name: branchNameFor(ref.issueNumber, issue.title) },
       signal,
-      { onRepository: (r) => void (links.branch = r.branch) },
+      { onRepository: (r) => void (links.branch = r.branch), ...(transcript ? { onOutput: transcript.onOutput } : {}) },
     );
     if (existingPr) links.pullRequestNumber = existingPr.number;
     if (opening.kind === "cancelled") return await endStopped(frame, run);
@@ -115,6 +121,8 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       return run.ended({ state: "failed", error: "setup failed", kind: "setup-failed" });
     }
     const { repo, computer, commands, inspect } = opening.bench;
+    transcript?.addSecrets(opening.bench.secrets);
+    transcript?.watchTests(() => computer.lastTestRun);
     const code = await groundWorkbench({
       dataDir: deps.dataDir,
       repository: `${ref.owner}/${ref.repo}`,
@@ -181,6 +189,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       now: run.now,
       onTurn: () => void live.update(false),
       tools: standardTools({ hasTests: computer.hasTests }),
+      ...(transcript ? { observer: transcript.observer } : {}),
     });
     deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: run.ledger.costUsd }, "agent run ended");
     if (outcome.kind === "cancelled") throwIfShutdown(signal);
@@ -189,6 +198,8 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
 
     // 5. Bring the work back, check it may be pushed, commit, push, open or update the PR.
     const changes = await inspect();
+    transcript?.diff(changes);
+    if (outcome.kind === "finished") transcript?.summary(outcome.summary);
     // The work is back on the worker: the sandbox goes now, not after the comments (a stop is answered at once).
     await run.site.removeSandbox();
     const tests = testLine(outcome.lastTestRun, computer.hasTests);
@@ -331,7 +342,7 @@ export function fixRunner(services: RunnerServices): JobRunner {
           return planned.outcome;
         },
         record: (patch) => context.progress(patch),
-        publicUrl: services.settings.publicUrl,
+        transcript: site.transcript,
         ...services.tuning,
       },
       job,

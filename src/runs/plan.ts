@@ -1,4 +1,5 @@
 import type { JobRunner } from "../jobs/worker.ts";
+import { runPageUrl } from "../config/public-url.ts";
 import { siteRunner, type JobSite, type RunnerServices } from "./site.ts";
 import type { JobContext } from "../jobs/worker.ts";
 import { planningSettings } from "../config/repo-config.ts";
@@ -50,6 +51,8 @@ export interface PlanJobDeps {
   builtInTemplates?: PlanTemplate[];
   /** Where the code comes from: the configured GitHub host, the installation token, the data dir. */
   code: CodeReader;
+  /** `DROID_PUBLIC_URL`: the plan comment links to the job's run page. */
+  publicUrl?: string | null;
 }
 
 export interface PlanJobResult {
@@ -158,7 +161,7 @@ export async function runPlanJob(deps: PlanJobDeps, job: Job, signal: AbortSigna
         stored,
         changes: existing?.parsed ? diffPlans(existing.parsed.stored.plan, plan) : null,
         contextNotes: [...contextNotes(context, templates), ...notes],
-        footer: { jobId: job.id, model, usage: ledger.usage, costUsd: ledger.costUsd, durationMs: deps.clock.now().getTime() - started },
+        footer: { jobId: job.id, model, usage: ledger.usage, costUsd: ledger.costUsd, durationMs: deps.clock.now().getTime() - started, pageUrl: runPageUrl(deps.publicUrl ?? null, job.id) },
         commandWord: deps.commandWord,
       });
       const comment = await upsertPlanComment(deps.octokit, ref, body, existing);
@@ -209,6 +212,7 @@ export function planWithSite(services: RunnerServices, site: JobSite, job: Job, 
       commandWord: site.config.command,
       hasWriteAccess: (login) => services.gate.hasWriteAccess(octokit, job.repo, login),
       code: { githubHost: site.bench.githubHost, token: site.bench.token, dataDir: site.bench.dataDir },
+      publicUrl: site.bench.publicUrl,
     },
     job,
     context.signal,

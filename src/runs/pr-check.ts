@@ -5,6 +5,7 @@
  * be created or updated is logged and never fails the job.
  */
 import type { Logger } from "pino";
+import { runPageUrl } from "../config/public-url.ts";
 import { completeCheck, startCheck, type CheckReport } from "../github/check-run.ts";
 import type { RunFigures } from "../github/fix-report.ts";
 import type { GitHubClient } from "../github/octokit.ts";
@@ -16,11 +17,6 @@ export interface PushCheckDeps {
   /** The base URL of Droid's HTTP server (`DROID_PUBLIC_URL`): the check links the run page. Null: no link. */
   publicUrl: string | null;
   log: Logger;
-}
-
-/** The run page of a job. */
-export function runPageUrl(publicUrl: string | null, jobId: string): string | null {
-  return publicUrl === null ? null : `${publicUrl}/runs/${encodeURIComponent(jobId)}`;
 }
 
 export class PushCheck {

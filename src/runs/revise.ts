@@ -32,6 +32,9 @@ import { codeRun, commitWork, endStopped, throwIfShutdown, type CodeRun, type Co
 import { publishRevision, revisionPublicationSchema, type RevisionPublication, type RevisionPublishContext } from "./revise-publication.ts";
 import { checkPush } from "./push-guard.ts";
 import { siteRunner, type RunnerServices } from "./site.ts";
+import type { TranscriptRecorder } from "./transcript-recorder.ts";
+import { jobReference } from "../github/comment-text.ts";
+import { runPageUrl } from "../config/public-url.ts";
 import { jobOutcomeOf, unpushedOutcome, type Workbench, type WorkbenchDeps } from "./workbench.ts";
 import { standardTools } from "../agent/tools/standard.ts";
 
@@ -43,8 +46,8 @@ export interface ReviseJobDeps extends WorkbenchDeps {
   now?: () => number;
   /** Records progress in the job store: the step, and right before the push the checkpoint a retry finishes from. */
   record?: (patch: { links?: JobLinks; costUsd?: number }) => Promise<void>;
-  /** `DROID_PUBLIC_URL`: the `Droid` check links the run page. */
-  publicUrl?: string | null;
+  /** The run's transcript (the run page). */
+  transcript?: TranscriptRecorder;
 }
 
 export type ReviseJobResult = CodeRunResult;
@@ -63,12 +66,13 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
   const word = deps.config.command;
   const common = { owner: job.repo.owner, repo: job.repo.name };
   const pullNumber = job.target.number;
-  const say = (body: string) => deps.octokit.rest.issues.createComment({ ...common, issue_number: pullNumber, body: `${body}\n\n<sub>Droid · job \`${job.id}\`</sub>` });
+  const say = (body: string) => deps.octokit.rest.issues.createComment({ ...common, issue_number: pullNumber, body: `${body}\n\n<sub>Droid · ${jobReference(job.id, runPageUrl(deps.publicUrl ?? null, job.id))}</sub>` });
   const commanded = request.instructions.trim() !== "";
   const links: JobLinks = { pullRequestNumber: pullNumber, branch: request.branch };
   const record = async (patch: { links?: JobLinks; costUsd?: number }) => deps.record?.(patch);
+  const transcript = deps.transcript;
   const check = { octokit: deps.octokit, publicUrl: deps.publicUrl ?? null, log: deps.log };
-  const frame = { deps, job, signal, model: deps.config.model ?? deps.llm.model, links, commandWord: word, say, record, check };
+  const frame = { deps, job, signal, model: deps.config.model ?? deps.llm.model, links, commandWord: word, say, record, check, ...(transcript ? { transcript } : {}) };
   const publishing = (run: CodeRun, resumed: boolean): RevisionPublishContext => ({
     octokit: deps.octokit,
     job: { ...job, request },
@@ -102,6 +106,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
       if (commanded) await say(`This pull request is ${pr.merged ? "merged" : "closed"}, so I changed nothing. Reopen it (or open a new one) and ask again.`);
       return run.ended({ state: "failed", error: `the pull request is ${pr.merged ? "merged" : "closed"}`, kind: "invalid-request" });
     }
+    transcript?.trigger({ title: pr.title, body: pr.body ?? "", author: pr.user?.login ?? "ghost" });
     const fromFork = pr.head.repo === null || pr.head.repo.full_name.toLowerCase() !== pr.base.repo.full_name.toLowerCase();
     const threads = await loadReviewThreads(deps.octokit, { ...common, pullNumber, reviewId: request.reviewId, comments: request.comments, requester: job.requester, botLogin: deps.botLogin });
     const generalRequest = [request.reviewBody, request.instructions].map((t) => t.trim()).filter(Boolean).join("\n\n");
@@ -118,7 +123,10 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     const prPlan = planFound?.parsed ? new LivePlan(planFound.parsed.stored.plan).render() : null;
 
     // 3. The branch as it is now, in a fresh sandbox.
-    const opening = await run.site.open({ kind: "existing-branch", name: pr.head.ref }, signal, fromFork && pr.head.repo ? { repository: pr.head.repo.full_name, readOnly: true } : {});
+    const opening = await run.site.open({ kind: "existing-branch", name: pr.head.ref }, signal, {
+      ...(fromFork && pr.head.repo ? { repository: pr.head.repo.full_name, readOnly: true } : {}),
+      ...(transcript ? { onOutput: transcript.onOutput } : {}),
+    });
     if (opening.kind === "cancelled") return await endStopped(frame, run);
     if (opening.kind === "setup-failed") {
       await replyAll(threads, (t) => replyBody(t, undefined, { kind: "not-pushed", reason: "the repository's setup failed" }, opening.message, false));
@@ -126,6 +134,8 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
       return run.ended({ state: "failed", error: "setup failed", kind: "setup-failed" });
     }
     const bench = opening.bench;
+    transcript?.addSecrets(bench.secrets);
+    transcript?.watchTests(() => bench.computer.lastTestRun);
     const missingPaths = new Set(threads.map((t) => t.path).filter((p) => !existsSync(path.join(bench.repo.tree, p))));
     const code = await groundWorkbench({ dataDir: deps.dataDir, repository: `${common.owner}/${common.repo}`, repo: bench.repo, text: reviewText(generalRequest, threads), config: deps.config, log: deps.log });
 
@@ -133,6 +143,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     await run.step("agent");
     const answers = new ThreadAnswers(threads);
     const checklist = new LivePlan(revisionChecklist(threads, generalRequest));
+    transcript?.followPlan(checklist);
     const outcome = await runAgent({
       llm: deps.llm,
       ledger: run.ledger,
@@ -162,6 +173,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
       inspectChanges: bench.inspect,
       now: run.now,
       tools: [...standardTools({ hasTests: bench.computer.hasTests }), answers.tool],
+      ...(transcript ? { observer: transcript.observer } : {}),
     });
     deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: run.ledger.costUsd, unanswered: answers.unanswered.length }, "revision agent run ended");
     if (outcome.kind === "cancelled") throwIfShutdown(signal);
@@ -169,6 +181,8 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     // 5. Check the work may be pushed (or shown as a patch), commit and push (never force;
     // others' commits kept), then answer every thread.
     const changes = await bench.inspect();
+    transcript?.diff(changes);
+    if (outcome.kind === "finished") transcript?.summary(outcome.summary);
     await run.site.removeSandbox();
     const check = changes.files.length > 0 ? await checkPush(bench.repo, changes, deps.config) : null;
     const secrets = [...bench.secrets, ...(check?.kind === "refused" ? check.found : [])];
@@ -286,10 +300,6 @@ function generalNotice(input: {
 
 export function reviseRunner(services: RunnerServices): JobRunner {
   return siteRunner(services, (site, job, context) =>
-    runReviseJob(
-      { ...site.bench, octokit: site.octokit, llm: site.llm, config: site.config, record: (patch) => context.progress(patch), publicUrl: services.settings.publicUrl },
-      job,
-      context.signal,
-    ),
+    runReviseJob({ ...site.bench, octokit: site.octokit, llm: site.llm, config: site.config, record: (patch) => context.progress(patch), transcript: site.transcript }, job, context.signal),
   );
 }

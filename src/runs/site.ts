@@ -7,6 +7,8 @@
  */
 import type { Probot } from "probot";
 import { configProblemMessage } from "../github/messages.ts";
+import { jobReference } from "../github/comment-text.ts";
+import { runPageUrl } from "../config/public-url.ts";
 import { dailyCapMessage } from "../github/policy-messages.ts";
 import type { GitHubClient } from "../github/octokit.ts";
 import type { PermissionGate } from "../github/gate.ts";
@@ -15,12 +17,15 @@ import type { RepoConfig } from "../config/repo-config.ts";
 import type { Settings } from "../config/settings.ts";
 import type { JobQueue } from "../jobs/queue.ts";
 import { capReached, dailyUsage, hasDailyCap } from "../jobs/spending.ts";
-import type { JobContext, JobRunner } from "../jobs/worker.ts";
+import { ShutdownRequested, type JobContext, type JobRunner } from "../jobs/worker.ts";
 import type { FailureKind, Job, JobLinks, JobOutcome } from "../jobs/types.ts";
 import type { LlmClient, TokenUsage } from "../llm/index.ts";
 import type Docker from "dockerode";
 import type { SandboxPlatform } from "../sandbox/index.ts";
 import type { SandboxTimings } from "./workbench.ts";
+import type { TranscriptStore } from "../jobs/transcript.ts";
+import { TranscriptRecorder } from "./transcript-recorder.ts";
+import { crashKind } from "./outcomes.ts";
 
 export interface RunnerServices {
   probot: Probot;
@@ -44,6 +49,8 @@ export interface RunnerServices {
   tuning?: { liveUpdateMs?: number; steeringPollMs?: number };
   /** Where the runs report model usage and sandbox timings (`/metrics`); absent: nowhere. */
   metrics?: RunMetrics;
+  /** Where runs record their transcripts (the run pages); none: nothing is recorded. */
+  transcripts?: TranscriptStore;
 }
 
 /** What runs tell the operators' metrics. */
@@ -56,6 +63,8 @@ export interface JobSite {
   octokit: GitHubClient;
   config: RepoConfig;
   llm: LlmClient;
+  /** The run's transcript, recorded as it happens. */
+  transcript: TranscriptRecorder;
   /** The collaborators shared by the jobs that work in a sandbox on a clone. */
   bench: {
     docker: Docker;
@@ -69,6 +78,8 @@ export interface JobSite {
     egress: Settings["sandboxEgress"];
     log: JobContext["log"];
     metrics?: SandboxTimings;
+    /** `DROID_PUBLIC_URL`: comments link to the job's run page. */
+    publicUrl: string | null;
   };
 }
 
@@ -81,12 +92,34 @@ export interface RunResult {
 
 /** A kind's runner: the job's site first (installation client, config, model), then `work`, then its cost and links recorded. */
 export function siteRunner(services: RunnerServices, work: (site: JobSite, job: Job, context: JobContext) => Promise<RunResult>): JobRunner {
-  return (job, context) =>
-    withSite(services, job, context, async (site) => {
-      const result = await work(site, job, context);
-      await context.progress({ costUsd: result.costUsd, ...(result.links ? { links: result.links } : {}) });
-      return result.outcome;
-    });
+  return async (job, context) => {
+    const started = Date.now();
+    const transcript = new TranscriptRecorder({ store: services.transcripts ?? null, job, secrets: services.secrets, log: context.log });
+    transcript.begin();
+    let ended: { outcome: JobOutcome; costUsd: number; pullRequest: number | null } = { outcome: { state: "failed", error: "internal error", kind: "internal-error" }, costUsd: job.costUsd, pullRequest: null };
+    try {
+      const outcome = await withSite(services, job, context, transcript, async (site) => {
+        const result = await work(site, job, context);
+        ended = { outcome: result.outcome, costUsd: result.costUsd, pullRequest: result.links?.pullRequestNumber ?? job.links.pullRequestNumber ?? null };
+        await context.progress({ costUsd: result.costUsd, ...(result.links ? { links: result.links } : {}) });
+        return result.outcome;
+      });
+      ended = { ...ended, outcome };
+      return outcome;
+    } catch (error) {
+      // The outcome the worker records for a run that threw: interrupted by a shutdown, stopped, or a crash.
+      const outcome: JobOutcome = !context.signal.aborted
+        ? { state: "failed", error: "internal error", kind: crashKind(error) }
+        : context.signal.reason instanceof ShutdownRequested
+          ? { state: "interrupted", error: "the worker shut down", kind: "interrupted" }
+          : { state: "cancelled", kind: "stopped-by-user" };
+      ended = { ...ended, outcome };
+      throw error;
+    } finally {
+      transcript.outcome(ended.outcome, { costUsd: ended.costUsd, durationMs: Date.now() - started, pullRequest: ended.pullRequest });
+      await transcript.flush();
+    }
+  };
 }
 
 /** The installation token behind an installation Octokit (for git over HTTPS on the worker). */
@@ -104,6 +137,7 @@ async function withSite(
   services: RunnerServices,
   job: Job,
   context: JobContext,
+  transcript: TranscriptRecorder,
   run: (site: JobSite) => Promise<JobOutcome>,
 ): Promise<JobOutcome> {
   const octokit = await services.probot.auth(job.repo.installationId);
@@ -131,9 +165,11 @@ async function withSite(
     egress: services.settings.sandboxEgress,
     log: context.log,
     ...(services.metrics ? { metrics: services.metrics } : {}),
+    // Links to run pages only when they are served.
+    publicUrl: services.settings.runPages.enabled ? services.settings.publicUrl : null,
   };
   const llm = services.metrics ? meteredLlm(services.llm.client, `${job.repo.owner}/${job.repo.name}`.toLowerCase(), services.metrics) : services.llm.client;
-  return run({ octokit, config: loaded.config, llm, bench });
+  return run({ octokit, config: loaded.config, llm, transcript, bench });
 }
 
 /** The model client, telling `metrics` what each request of the job cost (the entries it added to the request's ledger). */
@@ -153,9 +189,9 @@ function meteredLlm(client: LlmClient, repo: string, metrics: RunMetrics): LlmCl
 }
 
 /** Comments on the job's issue or pull request, with the job's id under the text. */
-export function jobComment(octokit: GitHubClient, job: Job): (body: string) => Promise<unknown> {
-  return (body) =>
-    octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body: `${body}\n\n<sub>job \`${job.id}\`</sub>` });
+export function jobComment(octokit: GitHubClient, job: Job, publicUrl: string | null = null): (body: string) => Promise<unknown> {
+  const reference = jobReference(job.id, runPageUrl(publicUrl, job.id));
+  return (body) => octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body: `${body}\n\n<sub>${reference}</sub>` });
 }
 
 async function failWith(octokit: GitHubClient, job: Job, body: string, why: { error: string; kind: FailureKind }): Promise<JobOutcome> {

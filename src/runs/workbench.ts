@@ -16,7 +16,7 @@ import type { UsageLedger } from "../llm/index.ts";
 import { DEFAULT_LIMITS, SANDBOX_IMAGE, UnsafeArchiveError, bringChangesBack, copyTreeIntoSandbox, createSandbox, describeExecResult, readTreeEntry, reapJobSandboxes, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig, type SandboxPlatform, type SandboxEgress } from "../sandbox/index.ts";
 import { Repository, WorkspaceRefusal, type Checkout } from "../workspace/index.ts";
 import { describeChanges } from "../agent/changes.ts";
-import { AgentComputer } from "../agent/computer.ts";
+import { AgentComputer, type CommandOutput } from "../agent/computer.ts";
 import type { AgentOutcome, ChangeReport } from "../agent/loop.ts";
 import { agentSystemPrompt } from "../agent/prompts.ts";
 import { jobFolder } from "../config/data-dir.ts";
@@ -40,6 +40,8 @@ export interface WorkbenchDeps {
   log: Logger;
   /** Told how long sandboxes take to start and setups to run (`/metrics`). */
   metrics?: SandboxTimings;
+  /** `DROID_PUBLIC_URL`: the job's reports link to its run page. */
+  publicUrl?: string | null;
 }
 
 /** How long a sandbox took to start (created, started, the work tree copied in) and the repository's setup to run. */
@@ -102,7 +104,7 @@ export class WorkbenchSite {
   async open(
     checkout: Checkout,
     signal: AbortSignal,
-    options: { repository?: string; readOnly?: boolean; searchOnly?: boolean; onRepository?: (repo: Repository) => void } = {},
+    options: { repository?: string; readOnly?: boolean; searchOnly?: boolean; onRepository?: (repo: Repository) => void; onOutput?: (output: CommandOutput) => void } = {},
   ): Promise<WorkbenchOpening> {
     const deps = this.#deps;
     await this.#onStep("clone");
@@ -156,6 +158,7 @@ export class WorkbenchSite {
       testTimeoutSeconds: settings.limits.commandTimeoutSeconds,
       digestChars: options.searchOnly ? 6_000 : 32_000,
       signal,
+      ...(options.onOutput ? { onOutput: options.onOutput } : {}),
     });
     return {
       kind: "ready",
@@ -208,7 +211,7 @@ function unsafeTreeMessage(error: UnsafeArchiveError): string {
 }
 
 /** The figures a job's reports show, read from its ledger at the moment of asking. */
-export function runFigures(input: { ledger: UsageLedger; model: string; started: number; now: () => number; jobId: string }): () => RunFigures {
+export function runFigures(input: { ledger: UsageLedger; model: string; started: number; now: () => number; jobId: string; pageUrl?: string | null }): () => RunFigures {
   return () => {
     const u = input.ledger.usage;
     const tokensIn = u.input + u.cacheWrite + u.cacheRead;
@@ -220,6 +223,7 @@ export function runFigures(input: { ledger: UsageLedger; model: string; started:
       costUsd: input.ledger.costUsd,
       durationMs: input.now() - input.started,
       jobId: input.jobId,
+      pageUrl: input.pageUrl ?? null,
     };
   };
 }

@@ -5,6 +5,7 @@
 import { pino } from "pino";
 import { readSettings } from "../../src/config/settings.ts";
 import type { JobQueue } from "../../src/jobs/queue.ts";
+import type { TranscriptStore } from "../../src/jobs/transcript.ts";
 import { Worker } from "../../src/jobs/worker.ts";
 import { createRunners } from "../../src/runs/registry.ts";
 import type { RunnerServices } from "../../src/runs/site.ts";
@@ -16,8 +17,6 @@ import type { TestServer } from "./server.ts";
 
 /** The workers' data dir: each job's clone is `<this>/jobs/<job id>/tree`. */
 export const E2E_DATA_DIR = "/tmp/droid-e2e-data";
-/** `DROID_PUBLIC_URL` of the end-to-end workers: check runs link `<this>/runs/<job id>`. */
-export const E2E_PUBLIC_URL = "https://droid.example.test";
 
 export async function startE2eWorker(options: {
   queue: JobQueue;
@@ -30,6 +29,10 @@ export async function startE2eWorker(options: {
   autostart?: boolean;
   /** The worker's environment as an operator sets it: `GHE_HOST`/`GHE_PROTOCOL` of the git server repositories are cloned from. */
   env?: NodeJS.ProcessEnv;
+  /** Where runs record their transcripts (the run pages' tests). */
+  transcripts?: TranscriptStore;
+  /** `DROID_PUBLIC_URL`: comments link to run pages. */
+  publicUrl?: string;
 }): Promise<Worker> {
   const worker = new Worker({
     queue: options.queue,
@@ -39,12 +42,20 @@ export async function startE2eWorker(options: {
       // Memory-backed volumes with a quota: the mechanism this engine gets by default (`auto`).
       platform: { runtime: null, disk: { kind: "tmpfs", sizeMb: 1024 } },
       secrets: [],
-      settings: { ...readSettings({ DROID_PUBLIC_URL: E2E_PUBLIC_URL, ...options.env }), dataDir: E2E_DATA_DIR, instance: options.instance },
+      settings: {
+        ...readSettings(options.env ?? {}),
+        dataDir: E2E_DATA_DIR,
+        instance: options.instance,
+        publicUrl: options.publicUrl ?? null,
+        // With a public URL the pages are on (the worker only links to them; the server serves them).
+        ...(options.publicUrl ? { runPages: { enabled: true, clientId: "Iv1.e2e", clientSecret: "e2e-client-secret", sessionSecret: null, sessionMs: 3_600_000 } } : {}),
+      },
       jobStore: options.queue,
       gate: options.server.gate,
       llm: { client: await testLlm() },
       botLogin: async () => BOT_LOGIN,
       ...(options.tuning ? { tuning: options.tuning } : {}),
+      ...(options.transcripts ? { transcripts: options.transcripts } : {}),
     }),
     concurrency: options.concurrency,
     log: process.env.E2E_LOG ? pino({ level: "debug" }) : silentLog,

@@ -9,6 +9,8 @@ import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { renderPlanComment } from "../../src/github/plan-comment.ts";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
 import type { Job } from "../../src/jobs/types.ts";
+import type { TranscriptStore } from "../../src/jobs/transcript.ts";
+import type { RunPagesRoute } from "../../src/pages/index.ts";
 import type { Worker } from "../../src/jobs/worker.ts";
 import type { RunnerServices } from "../../src/runs/site.ts";
 import { ModelPlanSchema, type Plan } from "../../src/planning/schema.ts";
@@ -76,8 +78,16 @@ export interface FixHarness {
   settled(): Promise<Job[]>;
 }
 
+/** What a test adds to the harness's server and worker: the run pages, on a known port. */
+export interface FixHarnessExtras {
+  port?: number;
+  publicUrl?: string;
+  transcripts?: TranscriptStore;
+  runPages?: (queue: MemoryJobQueue) => RunPagesRoute;
+}
+
 /** Registers the hooks that start and stop the servers; call once at the top of a test file. */
-export function useFixHarness(instance: string): FixHarness {
+export function useFixHarness(instance: string, extras: () => FixHarnessExtras = () => ({})): FixHarness {
   let available = false;
   let git: GitServer | undefined;
   let server: TestServer | undefined;
@@ -95,7 +105,8 @@ export function useFixHarness(instance: string): FixHarness {
   beforeEach(async () => {
     crashes.length = 0;
     queue = new MemoryJobQueue();
-    server = await startTestServer(queue);
+    const e = extras();
+    server = await startTestServer(queue, { ...(e.port ? { port: e.port } : {}), ...(e.runPages ? { runPages: e.runPages(queue) } : {}) });
   });
   afterEach(async () => {
     await worker?.stop(5000);
@@ -126,6 +137,8 @@ export function useFixHarness(instance: string): FixHarness {
         concurrency: 1,
         crashes,
         tuning: { liveUpdateMs: 3_600_000, steeringPollMs: 3_600_000, ...tuning },
+        ...(extras().transcripts ? { transcripts: extras().transcripts } : {}),
+        ...(extras().publicUrl ? { publicUrl: extras().publicUrl } : {}),
       });
       return worker;
     },

@@ -5,6 +5,7 @@ import { DEFAULT_POLICY } from "../../src/config/policy.ts";
 import { RepoConfigCache } from "../../src/github/repo-config-loader.ts";
 import type { AppServices } from "../../src/app.ts";
 import type { JobQueue } from "../../src/jobs/queue.ts";
+import type { RunPagesRoute } from "../../src/pages/index.ts";
 import { startDroidServer, type DroidServerOptions, type RunningServer } from "../../src/server.ts";
 import { silentLog, TEST_PRIVATE_KEY, TestOctokit, WEBHOOK_SECRET } from "./github.ts";
 
@@ -16,7 +17,17 @@ export interface TestServer extends RunningServer {
 /** Droid's real HTTP server on a loopback port, with test credentials and Octokit. */
 export async function startTestServer(
   queue: JobQueue,
-  options: { configTtlMs?: number; incidents?: AppServices["incidents"]; log?: Logger; secret?: string; devMode?: boolean; maxBodyBytes?: number; operator?: DroidServerOptions["operator"] } = {},
+  options: {
+    configTtlMs?: number;
+    incidents?: AppServices["incidents"];
+    log?: Logger;
+    secret?: string;
+    devMode?: boolean;
+    maxBodyBytes?: number;
+    port?: number;
+    runPages?: RunPagesRoute;
+    operator?: DroidServerOptions["operator"];
+  } = {},
 ): Promise<TestServer> {
   const outbox = new GitHubOutbox(silentLog);
   const gate = new PermissionGate({ cacheMs: 60_000 });
@@ -34,6 +45,8 @@ export async function startTestServer(
     outbox,
     ...(options.incidents ? { incidents: options.incidents } : {}),
     ...(options.operator ? { operator: options.operator } : {}),
+    ...(options.port ? { port: options.port } : {}),
+    ...(options.runPages ? { runPages: options.runPages } : {}),
   });
   return { ...running, outbox, gate };
 }

@@ -58,13 +58,13 @@ describe.each(backends)("retention (%s)", (_name, open) => {
       const leftover = await folder("crashed-job", 40);
       const fresh = await folder("fresh-job", 1);
 
-      expect(await pruneOldJobs({ queue, dataDir, days: 30, log: silent, now: () => new Date(clock) })).toEqual({ jobs: 1, folders: 1 });
+      expect(await pruneOldJobs({ queue, dataDir, days: 30, log: silent, now: () => new Date(clock) })).toEqual({ jobs: 1, folders: 1, transcripts: 0 });
       expect(await queue.get(old.job.id)).toBeUndefined();
       expect((await queue.get(waiting.job.id))?.state).toBe("queued");
       expect((await queue.get(recent.job.id))?.state).toBe("failed");
       expect([await exists(oldFolder), await exists(leftover), await exists(waitingFolder), await exists(fresh)]).toEqual([false, false, true, true]);
       // Nothing more to do the next time.
-      expect(await pruneOldJobs({ queue, dataDir, days: 30, log: silent, now: () => new Date(clock) })).toEqual({ jobs: 0, folders: 0 });
+      expect(await pruneOldJobs({ queue, dataDir, days: 30, log: silent, now: () => new Date(clock) })).toEqual({ jobs: 0, folders: 0, transcripts: 0 });
     } finally {
       await queue.close();
       await rm(dataDir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { checkConclusion, checkOutput } from "../../src/github/check-run.ts";
 import { OUTCOME_KINDS } from "../../src/jobs/types.ts";
-import { PushCheck, runPageUrl } from "../../src/runs/pr-check.ts";
+import { runPageUrl } from "../../src/config/public-url.ts";
+import { PushCheck } from "../../src/runs/pr-check.ts";
 import { labeledJob } from "../fixtures/github.ts";
 import { TestOctokit, api, silentLog } from "../helpers/github.ts";
 import { OWNER, REPO } from "../helpers/payloads.ts";

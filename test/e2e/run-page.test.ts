@@ -1,0 +1,214 @@
+/**
+ * The run page in a real browser (Debian's Chromium driven by playwright-core): a real
+ * `/droid fix` run (the e2e fix harness: real server, worker, git server and Docker
+ * sandbox, a scripted model) records its transcript; a reader signs in through the App's
+ * OAuth flow and sees its plan, tool calls, a digest, the diff and the outcome; an outsider
+ * signed in gets 404; nobody signed in gets the sign-in page; a `<script>` in the issue body
+ * is text. GitHub's side of the sign-in is nocked strictly (the code exchange, the user, the
+ * access check); GitHub's authorize page is the only thing faked in the browser (it
+ * redirects back with the code). Screenshots go to `test-results/`.
+ */
+import { mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import nock from "nock";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SqliteTranscriptStore } from "../../src/jobs/sqlite-transcripts.ts";
+import { runPagesRoute } from "../../src/pages/index.ts";
+import { GITHUB_COM } from "../../src/config/github-host.ts";
+import { freePort } from "../../src/server.ts";
+import { DROID_YML, FIX_EDIT, FIXTURE, ISSUE, expectFixJob, sendCommand, useFixHarness } from "../helpers/fix-harness.ts";
+import { silentLog } from "../helpers/github.ts";
+import { OWNER, REPO } from "../helpers/payloads.ts";
+import { scriptModel } from "../helpers/scripted-model.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = path.resolve("test-results");
+const CLIENT = { id: "Iv1.runpagestest", secret: "run-pages-client-secret-0123456789" };
+const dataDir = path.join(tmpdir(), `droid-run-pages-${process.pid}`);
+let port = 0;
+let publicUrl = "";
+let transcripts: SqliteTranscriptStore | undefined;
+let browser: Browser | undefined;
+
+const h = useFixHarness("e2e-run-page", () => ({
+  port,
+  publicUrl,
+  ...(transcripts ? { transcripts } : {}),
+  runPages: (queue) =>
+    runPagesRoute({
+      settings: { enabled: true, clientId: CLIENT.id, clientSecret: CLIENT.secret, sessionSecret: null, sessionMs: 3_600_000 },
+      publicUrl,
+      githubHost: GITHUB_COM,
+      accessCacheMs: 60_000,
+      queue,
+      transcripts: need(transcripts),
+      log: silentLog,
+    }),
+}));
+
+beforeAll(async () => {
+  port = await freePort();
+  publicUrl = `http://127.0.0.1:${port}`;
+  rmSync(dataDir, { recursive: true, force: true });
+  transcripts = new SqliteTranscriptStore({ dataDir });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    // Playwright starts Chromium with a fresh temporary profile (--user-data-dir) of its own and removes it on close.
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await transcripts?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const SCRIPT_BODY = '`greet("")` throws a TypeError. <script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
+
+describe("the run page", () => {
+  it("shows a reader the whole fix run; an outsider gets 404 and a stranger the sign-in page; a script in the issue is text", async (ctx) => {
+    if (!h.available) return ctx.skip();
+    await h.git.createRepo("hello-pages", FIXTURE, { defaultBranch: "master" });
+    await h.startWorker();
+    const { work, prs, comments } = expectFixJob({ pr: true, issue: { ...ISSUE, body: SCRIPT_BODY } });
+    const model = scriptModel([
+      { tool: "update_plan", input: { reason: "Starting with the reproduction", updates: [{ id: "S1", state: "in-progress" }] } },
+      { tool: "run_tests", input: {} },
+      { tool: "str_replace_based_edit_tool", input: FIX_EDIT },
+      { tool: "run_tests", input: {} },
+      { tool: "update_plan", input: { reason: "Both tests pass", updates: [{ id: "S1", state: "done" }, { id: "S2", state: "done" }] } },
+      { tool: "finish", input: { summary: "Empty names greet a stranger." } },
+      { tool: "finish", input: { summary: "`normalizeName` returns `stranger` for empty names." } },
+    ]);
+    const hook = await sendCommand(h, "/droid fix", { commentId: 5101, droidYml: DROID_YML, repo: "hello-pages" });
+    const [job] = await h.settled();
+    expect(job).toMatchObject({ state: "succeeded", error: null });
+    for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
+    const runUrl = `${publicUrl}/runs/${job?.id}`;
+
+    // Droid's comment and pull request link to the page.
+    expect(comments[0]).toContain(`[job \`${job?.id}\`](${runUrl})`);
+    expect(String(prs[0]?.body)).toContain(runUrl);
+
+    // Someone not signed in: the sign-in page, nothing of the run.
+    const stranger = await fresh();
+    const anonymous = await stranger.page.goto(runUrl);
+    expect(anonymous?.status()).toBe(401);
+    expect(await stranger.page.textContent("h1")).toContain("Sign in");
+    expect(await stranger.page.content()).not.toContain("Greeting crashes");
+    await stranger.page.screenshot({ path: path.join(ARTIFACTS, "run-page-sign-in.png"), fullPage: true });
+    // A forged session cookie is no session.
+    await stranger.context.addCookies([{ name: "droid_session", value: "eyJrIjoic2Vzc2lvbiJ9.forged", url: publicUrl }]);
+    expect((await stranger.page.goto(runUrl))?.status()).toBe(401);
+    await stranger.context.close();
+
+    // A reader signs in through GitHub and lands on the run.
+    const reader = await fresh();
+    const signedIn = signIn("ghu_readertoken0123456789", "reader", 200);
+    const started = performance.now();
+    await reader.page.goto(runUrl);
+    await reader.page.click("a.signin");
+    await reader.page.waitForURL(runUrl);
+    await reader.page.waitForSelector("#timeline");
+    const signInMs = performance.now() - started;
+    for (const s of signedIn) expect(s.pendingMocks()).toEqual([]);
+
+    const text = await reader.page.innerText("main");
+    expect(text).toContain("Signed in as reader");
+    expect(text).toContain("Greeting crashes on an empty name");
+    // The plan, with the states the agent left.
+    expect(await reader.page.innerText("ul.plan")).toMatch(/S1[\s\S]*\(done\)[\s\S]*S2[\s\S]*\(done\)/);
+    expect(text).toContain("Both tests pass");
+    // Tool calls and their results as the model saw them: the digest of the failing test run.
+    expect(text).toContain("calls run_tests");
+    expect(text).toContain("calls str_replace_based_edit_tool");
+    const digests = await reader.page.locator("pre.digest").allTextContents();
+    expect(digests.some((d) => /1 failed/.test(d))).toBe(true);
+    expect(text).toMatch(/tests ✅ .*0 failed, 2 passed/);
+    // The diff and the outcome.
+    expect(await reader.page.innerText("pre.diff")).toContain('+  return "stranger";');
+    expect(text).toMatch(/Outcome\s+succeeded/);
+    expect(text).toContain("pull request #7");
+    // The issue body's markup is text: shown, never run.
+    expect(await reader.page.innerText(".issue-body")).toContain("<script>window.__pwned = 1</script>");
+    expect(await reader.page.evaluate("window.__pwned")).toBeUndefined();
+    expect(await reader.page.locator(".issue-body img, .issue-body script").count()).toBe(0);
+    // Readable on a phone: nothing wider than the screen.
+    expect(await reader.page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+    const html = await reader.page.content();
+    expect(html).not.toContain("ghu_readertoken");
+    await reader.page.screenshot({ path: path.join(ARTIFACTS, "run-page-reader.png"), fullPage: true });
+
+    // A full command log, as text.
+    const logHref = await reader.page.locator("li.tool-result a").first().getAttribute("href");
+    const log = await reader.page.request.get(`${publicUrl}${logHref}`);
+    expect(log.headers()["content-type"]).toBe("text/plain; charset=utf-8");
+    expect(await log.text()).toMatch(/greets a stranger/);
+
+    // The repository's index lists the run.
+    await reader.page.goto(`${publicUrl}/runs?repo=${OWNER}/${REPO}`);
+    expect(await reader.page.innerText("main")).toContain("Greeting crashes on an empty name");
+    await reader.page.screenshot({ path: path.join(ARTIFACTS, "run-index.png"), fullPage: true });
+
+    // Timings: a fresh load of the finished page.
+    const loadStarted = performance.now();
+    const again = await reader.page.goto(runUrl, { waitUntil: "load" });
+    const loadMs = performance.now() - loadStarted;
+    const bytes = (await again?.body())?.length ?? 0;
+    console.log(`run page: ${bytes} bytes of HTML, loaded in ${Math.round(loadMs)} ms (sign-in round trip ${Math.round(signInMs)} ms)`);
+    await reader.context.close();
+
+    // Someone who cannot read the repository: signed in, but 404, and nothing of the run.
+    const outsider = await fresh();
+    const refused = signIn("ghu_outsidertoken012345678", "mallory", 404);
+    await outsider.page.goto(runUrl);
+    await outsider.page.click("a.signin");
+    await outsider.page.waitForURL(runUrl);
+    expect(await outsider.page.textContent("h1")).toBe("Not found");
+    const outsiderHtml = await outsider.page.content();
+    expect(outsiderHtml).not.toContain("Greeting crashes");
+    expect(outsiderHtml).not.toContain("stranger");
+    expect((await outsider.page.goto(`${publicUrl}/runs?repo=${OWNER}/${REPO}`))?.status()).toBe(404);
+    expect((await outsider.page.goto(`${runUrl}/live?after=0`))?.status()).toBe(404);
+    for (const s of refused) expect(s.pendingMocks()).toEqual([]);
+    await outsider.page.screenshot({ path: path.join(ARTIFACTS, "run-page-outsider.png"), fullPage: true });
+    await outsider.context.close();
+  }, 240_000);
+});
+
+/** A new browser context on a phone-sized screen whose GitHub authorize page sends the user straight back. */
+async function fresh(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await need(browser).newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+  await context.route("https://github.com/**", async (route) => {
+    const url = new URL(route.request().url());
+    expect(url.pathname).toBe("/login/oauth/authorize");
+    expect(url.searchParams.get("client_id")).toBe(CLIENT.id);
+    const back = new URL(url.searchParams.get("redirect_uri") ?? "");
+    back.searchParams.set("code", "the-code");
+    back.searchParams.set("state", url.searchParams.get("state") ?? "");
+    await route.fulfill({ status: 302, headers: { location: back.toString() } });
+  });
+  return { context, page: await context.newPage() };
+}
+
+/** GitHub's side of one sign-in: the code exchanged for `token`, the user, and one access check answered `repoStatus`. */
+function signIn(token: string, login: string, repoStatus: number): nock.Scope[] {
+  const web = nock("https://github.com")
+    .post("/login/oauth/access_token", (b: Record<string, string>) => b.client_id === CLIENT.id && b.client_secret === CLIENT.secret && b.code === "the-code" && b.redirect_uri === `${publicUrl}/runs/oauth/callback`)
+    .reply(200, { access_token: token, token_type: "bearer", scope: "" });
+  const api = nock("https://api.github.com", { reqheaders: { authorization: `token ${token}` } })
+    .get("/user")
+    .reply(200, { login, id: 1 })
+    .get(`/repos/${OWNER}/${REPO}`)
+    .reply(repoStatus, repoStatus === 200 ? { full_name: `${OWNER}/${REPO}`, private: true } : { message: "Not Found" });
+  return [web, api];
+}
+
+function need<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error("not started");
+  return value;
+}
