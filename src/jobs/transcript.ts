@@ -34,7 +34,8 @@ export type TranscriptEntry =
   | { kind: "steering"; author: string; body: string }
   | { kind: "test-run"; command: string; line: string; ok: boolean }
   | { kind: "diff"; files: { path: string; status: string }[]; diff: string }
-  | { kind: "outcome"; state: string; detail: string; costUsd: number; durationMs: number; pullRequest: number | null };
+  /** `outcome`: the job's outcome kind (`OutcomeKind`; absent in transcripts recorded before kinds existed). */
+  | { kind: "outcome"; state: string; outcome?: string; detail: string; costUsd: number; durationMs: number; pullRequest: number | null };
 
 export type TranscriptKind = TranscriptEntry["kind"];
 

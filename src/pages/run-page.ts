@@ -81,7 +81,7 @@ ${r.logs.length ? html`<p class="meta">full log${r.logs.length > 1 ? "s" : ""}: 
     case "diff":
       return html`<li>${at} changes brought back: ${r.files.length} file${r.files.length === 1 ? "" : "s"}</li>`;
     case "outcome":
-      return html`<li>${at} ended <span class="badge ${r.state}">${r.state}</span></li>`;
+      return html`<li>${at} ended <span class="badge ${r.state}">${r.outcome ?? r.state}</span></li>`;
   }
 }
 
@@ -114,7 +114,7 @@ ${d.diff ? html`<pre class="diff">${lines}</pre>` : html`<p class="meta">No chan
 
 function outcomeSection(o: Of<"outcome">): Html {
   return html`<h2>Outcome</h2>
-<p><span class="badge ${o.state}">${o.state}</span> <span class="meta">${usd(o.costUsd)} · ${seconds(o.durationMs)}${o.pullRequest ? ` · pull request #${o.pullRequest}` : ""}</span></p>
+<p><span class="badge ${o.state}">${o.outcome ?? o.state}</span> <span class="meta">${usd(o.costUsd)} · ${seconds(o.durationMs)}${o.pullRequest ? ` · pull request #${o.pullRequest}` : ""}</span></p>
 ${o.detail ? html`<div class="text outcome">${o.detail}</div>` : ""}`;
 }
 

@@ -144,7 +144,7 @@ export class TranscriptRecorder {
   /** How the run ended; the summary in the index says so too. */
   outcome(outcome: JobOutcome, input: { costUsd: number; durationMs: number; detail?: string; pullRequest?: number | null }): void {
     const detail = this.#clean(input.detail ?? ("error" in outcome ? outcome.error : (this.#summary ?? "")), 2_000);
-    this.#append({ kind: "outcome", state: outcome.state, detail, costUsd: input.costUsd, durationMs: input.durationMs, pullRequest: input.pullRequest ?? null });
+    this.#append({ kind: "outcome", state: outcome.state, outcome: outcome.kind, detail, costUsd: input.costUsd, durationMs: input.durationMs, pullRequest: input.pullRequest ?? null });
     const at = this.#now();
     this.#write((store) => store.end(this.#job.id, { state: outcome.state, detail, costUsd: input.costUsd, at }));
   }

@@ -74,7 +74,7 @@ describe("the run page", () => {
     if (!h.available) return ctx.skip();
     await h.git.createRepo("hello-pages", FIXTURE, { defaultBranch: "master" });
     await h.startWorker();
-    const { work, prs, comments } = expectFixJob({ pr: true, issue: { ...ISSUE, body: SCRIPT_BODY } });
+    const { work, prs, comments, checks } = expectFixJob({ pr: true, issue: { ...ISSUE, body: SCRIPT_BODY } });
     const model = scriptModel([
       { tool: "update_plan", input: { reason: "Starting with the reproduction", updates: [{ id: "S1", state: "in-progress" }] } },
       { tool: "run_tests", input: {} },
@@ -90,9 +90,10 @@ describe("the run page", () => {
     for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
     const runUrl = `${publicUrl}/runs/${job?.id}`;
 
-    // Droid's comment and pull request link to the page.
+    // Droid's comment, pull request and `Droid` check link to the page.
     expect(comments[0]).toContain(`[job \`${job?.id}\`](${runUrl})`);
     expect(String(prs[0]?.body)).toContain(runUrl);
+    expect(checks.created).toEqual([expect.objectContaining({ name: "Droid", details_url: runUrl })]);
 
     // Someone not signed in: the sign-in page, nothing of the run.
     const stranger = await fresh();
