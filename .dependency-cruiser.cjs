@@ -3,7 +3,7 @@
  * Layers, top to bottom — an arrow may only point down:
  *   entry (app.ts, server.ts, cli.ts) → runs/, sentry/, pages/ → github/, jobs/ → config/ → the core
  * http/ (bounded request bodies) is a leaf used by server.ts and sentry/.
- * metrics/ (prom-client, /metrics, /healthz, /readyz) is wired by the entry points only.
+ * metrics/ (prom-client, /metrics, /healthz, /readyz) and tracing/ (OpenTelemetry) are wired by the entry points only.
  * The core: planning/ agent/ context/ sandbox/ workspace/ llm/ incidents/ prompting/.
  *
  * Parsed with swc (TypeScript 7 has no JavaScript API): `import type` is seen as type-only.
@@ -94,17 +94,17 @@ module.exports = {
     },
     {
       name: "sentry-metrics-and-pages-are-edges",
-      comment: "Sentry intake, the metrics/health endpoints and the run pages (routes, sign-in, rendering) are entry-side modules: only entry points import them (runs and the worker report metrics through structural interfaces).",
+      comment: "Sentry intake, the metrics/health endpoints, the OpenTelemetry tracer and the run pages (routes, sign-in, rendering) are entry-side modules: only entry points import them (runs and the worker report metrics and traces through structural interfaces).",
       severity: "error",
-      from: { path: "^src/", pathNot: ["^src/(sentry|metrics|pages)/", ENTRY] },
-      to: { path: "^src/(sentry|metrics|pages)/" },
+      from: { path: "^src/", pathNot: ["^src/(sentry|metrics|tracing|pages)/", ENTRY] },
+      to: { path: "^src/(sentry|metrics|tracing|pages)/" },
     },
     {
       name: "metrics-reads-types-only",
-      comment: "metrics/ knows Droid's jobs and model usage by their types only.",
+      comment: "metrics/ and tracing/ know Droid's jobs and model usage by their types only.",
       severity: "error",
-      from: { path: "^src/metrics/" },
-      to: { path: "^src/", pathNot: "^src/metrics/", dependencyTypesNot: ["type-only"] },
+      from: { path: "^src/(metrics|tracing)/" },
+      to: { path: "^src/", pathNot: "^src/$1/", dependencyTypesNot: ["type-only"] },
     },
     {
       name: "pages-read-jobs-only",

@@ -21,6 +21,7 @@ import { startRetention } from "./jobs/retention.ts";
 import { parsePeriod, renderSuccessRates, successRates } from "./jobs/stats.ts";
 import { operatorRoutes, startOperatorServer, type ReadinessCheck } from "./metrics/endpoints.ts";
 import { DroidMetrics } from "./metrics/metrics.ts";
+import { OtlpJobTracer } from "./tracing/otlp-tracer.ts";
 import { openTranscriptStore } from "./jobs/open-transcripts.ts";
 import type { TranscriptStore } from "./jobs/transcript.ts";
 import { runPagesRoute } from "./pages/index.ts";
@@ -133,9 +134,11 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
   const probot = createProbot({ overrides: { log } });
   let processing: JobProcessing | undefined;
   // Listening from here on: a signal while the worker starts still shuts down gracefully.
+  const tracer = docker ? jobTracer(settings, log) : undefined;
   onShutdownSignal(log, async () => {
     stopRetention();
     await processing?.stop(settings.shutdownGraceMs);
+    await tracer?.shutdown();
     await server.stop();
     await outbox.drain();
     await incidents?.intake.drain();
@@ -143,7 +146,7 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     await queue.close();
   });
   // With a shared queue `droid serve` only records jobs: `droid worker` processes run them.
-  if (docker) processing = await startProcessing({ queue, transcripts, probot, gate, docker, metrics, llm: await modelClient(log), settings, incidentHistoryDays: sentry?.historyDays }, log);
+  if (docker) processing = await startProcessing({ queue, transcripts, probot, gate, docker, metrics, tracer, llm: await modelClient(log), settings, incidentHistoryDays: sentry?.historyDays }, log);
   void redeliverMissedDeliveries(probot, queue, settings, log);
 }
 
@@ -179,15 +182,24 @@ async function worker(settings: Settings, sentry: ReturnType<typeof readSentrySe
         });
   const transcripts = openTranscriptStore(settings);
   const stopRetention = startRetention({ queue, transcripts, dataDir: settings.dataDir, days: settings.retentionDays, log });
+  const tracer = jobTracer(settings, log);
   let processing: JobProcessing | undefined;
   onShutdownSignal(log, async () => {
     stopRetention();
     await processing?.stop(settings.shutdownGraceMs);
+    await tracer?.shutdown();
     await operator?.stop();
     await transcripts.close();
     await queue.close();
   });
-  processing = await startProcessing({ queue, transcripts, probot, gate, docker, metrics, llm: await modelClient(log), settings, incidentHistoryDays: sentry?.historyDays }, log);
+  processing = await startProcessing({ queue, transcripts, probot, gate, docker, metrics, tracer, llm: await modelClient(log), settings, incidentHistoryDays: sentry?.historyDays }, log);
+}
+
+/** Traces of the jobs this process runs, when an OTLP endpoint is configured. */
+function jobTracer(settings: Settings, log: Logger): OtlpJobTracer | undefined {
+  if (!settings.tracing) return undefined;
+  log.info({ url: settings.tracing.url, service: settings.tracing.serviceName }, "job traces exported over OTLP/HTTP");
+  return new OtlpJobTracer({ ...settings.tracing, instance: settings.instance });
 }
 
 function incidentIntake(queue: JobQueue, log: Logger): IncidentIntake {
@@ -228,12 +240,13 @@ interface Processing {
   gate: PermissionGate;
   docker: Docker;
   metrics: DroidMetrics;
+  tracer: OtlpJobTracer | undefined;
   llm: RunnerServices["llm"];
   settings: Settings;
   incidentHistoryDays: number | undefined;
 }
 
-async function startProcessing({ queue, transcripts, probot, gate, docker, metrics, llm, settings, incidentHistoryDays }: Processing, log: Logger): Promise<JobProcessing> {
+async function startProcessing({ queue, transcripts, probot, gate, docker, metrics, tracer, llm, settings, incidentHistoryDays }: Processing, log: Logger): Promise<JobProcessing> {
   const auth = (installationId: number) => probot.auth(installationId);
   // Says which runtime and disk quota sandboxes get; a runtime the engine does not know stops Droid here.
   const platform = await settleSandboxPlatform(docker, settings.sandbox, log);
@@ -257,6 +270,7 @@ async function startProcessing({ queue, transcripts, probot, gate, docker, metri
       incidentHistoryDays,
       metrics,
       transcripts,
+      ...(tracer ? { tracer } : {}),
     }),
     observer: metrics,
     crashKind,

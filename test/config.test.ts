@@ -59,6 +59,25 @@ describe("process settings", () => {
   it("explains a bad value", () => {
     expect(() => readSettings({ DROID_WORKER_CONCURRENCY: "lots" })).toThrow(/DROID_WORKER_CONCURRENCY/);
   });
+
+  it("exports traces only when an OTLP endpoint is set, by OpenTelemetry's rules", () => {
+    expect(readSettings({}).tracing).toBeNull();
+    expect(readSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: "" }).tracing).toBeNull();
+    expect(readSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/" }).tracing).toEqual({ url: "http://collector:4318/v1/traces", serviceName: "droid" });
+    // The traces endpoint is used as it is, and wins.
+    expect(readSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "https://otel.example.com/ingest", OTEL_SERVICE_NAME: "droid-eu" }).tracing).toEqual({
+      url: "https://otel.example.com/ingest",
+      serviceName: "droid-eu",
+    });
+    expect(readSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318", OTEL_SDK_DISABLED: "true" }).tracing).toBeNull();
+    expect(() => readSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT: an http/);
+  });
+
+  it("reads the operators' GitHub logins", () => {
+    expect(readSettings({}).operators).toEqual([]);
+    expect(readSettings({ DROID_OPERATORS: "Alice, bob-2 carol" }).operators).toEqual(["alice", "bob-2", "carol"]);
+    expect(() => readSettings({ DROID_OPERATORS: "alice,@bob" })).toThrow(/DROID_OPERATORS: GitHub logins/);
+  });
 });
 
 const refused = (env: Record<string, string>) => () => readWebhookSecret(env, { devMode: false });

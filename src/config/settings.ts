@@ -11,6 +11,8 @@ import { POLICY_ENV, policySettings, type JobCaps, type OperatorPolicy } from ".
 import { type SandboxEgress, parseCaCertificates, parseEgressAllowlist, parseNoProxy, parseProxyUrl } from "../sandbox/index.ts";
 
 const seconds = z.coerce.number().int().min(0);
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const otlpUrl = z.preprocess((value) => (value === "" ? undefined : value), z.url({ protocol: /^https?$/, error: "an http:// or https:// URL, e.g. http://collector:4318" }).optional());
 
 const settingsSchema = z.object({
   DROID_DATA_DIR: z.string().min(1).default("./data"),
@@ -43,6 +45,17 @@ const settingsSchema = z.object({
   GITHUB_CLIENT_SECRET: z.string().trim().optional(),
   DROID_SESSION_SECRET: z.string().min(32, "at least 32 characters (openssl rand -hex 32)").optional(),
   DROID_SESSION_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(8),
+  // GitHub logins who see every repository's success rates on the run pages.
+  DROID_OPERATORS: z
+    .string()
+    .default("")
+    .transform((text) => text.split(/[\s,]+/).filter(Boolean))
+    .refine((logins) => logins.every((login) => GITHUB_LOGIN.test(login)), "GitHub logins separated by commas, e.g. alice,bob"),
+  // OpenTelemetry's standard variables: traces are exported only when an endpoint is set.
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl,
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default("droid"),
+  OTEL_SDK_DISABLED: z.string().trim().toLowerCase().default(""),
   // Operator policy, caps, retention and the sandbox platform (`policy.ts`, docs/security.md).
   ...POLICY_ENV,
 });
@@ -84,6 +97,17 @@ export interface Settings {
   metricsToken: string | null;
   /** The run pages: served with sign-in through the App's OAuth, or off and why. */
   runPages: RunPagesSettings;
+  /** `DROID_OPERATORS`, lower case: GitHub logins who see every repository's success rates (`/runs/stats`). */
+  operators: string[];
+  /** OpenTelemetry traces of jobs, exported over OTLP/HTTP; null when no endpoint is set (or `OTEL_SDK_DISABLED=true`). */
+  tracing: TracingSettings | null;
+}
+
+export interface TracingSettings {
+  /** The full URL spans are posted to: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, else `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`. */
+  url: string;
+  /** `OTEL_SERVICE_NAME` (default `droid`). */
+  serviceName: string;
 }
 
 export type RunPagesSettings =
@@ -139,7 +163,16 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     metricsPort: s.DROID_METRICS_PORT,
     metricsToken: s.DROID_METRICS_TOKEN ?? null,
     runPages: runPagesSettings(s),
+    operators: s.DROID_OPERATORS.map((login) => login.toLowerCase()),
+    tracing: tracingSettings(s),
   };
+}
+
+/** OpenTelemetry's rule: the traces endpoint is used as it is; the general one gets `/v1/traces` appended. */
+function tracingSettings(s: z.infer<typeof settingsSchema>): TracingSettings | null {
+  if (s.OTEL_SDK_DISABLED === "true") return null;
+  const url = s.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (s.OTEL_EXPORTER_OTLP_ENDPOINT ? `${s.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, "")}/v1/traces` : null);
+  return url === null ? null : { url, serviceName: s.OTEL_SERVICE_NAME };
 }
 
 /** On unless `DROID_RUN_PAGES=off`, when the App's OAuth client and the public URL are set. */

@@ -73,6 +73,7 @@ export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => 
     options.links.step = name;
     deps.log.info({ step: name }, "step");
     options.transcript?.step(name);
+    deps.trace?.step(name);
     await options.record?.({ links: { step: name } });
   };
   const site = new WorkbenchSite(deps, job, step);

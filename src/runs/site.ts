@@ -26,6 +26,7 @@ import type { SandboxTimings } from "./workbench.ts";
 import type { TranscriptStore } from "../jobs/transcript.ts";
 import { TranscriptRecorder } from "./transcript-recorder.ts";
 import { crashKind } from "./outcomes.ts";
+import { observedLlm, type JobTrace, type RunTracer } from "./job-trace.ts";
 
 export interface RunnerServices {
   probot: Probot;
@@ -51,6 +52,8 @@ export interface RunnerServices {
   metrics?: RunMetrics;
   /** Where runs record their transcripts (the run pages); none: nothing is recorded. */
   transcripts?: TranscriptStore;
+  /** Where each job's trace goes (OpenTelemetry, when an OTLP endpoint is configured); absent: nowhere. */
+  tracer?: RunTracer;
 }
 
 /** What runs tell the operators' metrics. */
@@ -78,6 +81,8 @@ export interface JobSite {
     egress: Settings["sandboxEgress"];
     log: JobContext["log"];
     metrics?: SandboxTimings;
+    /** The job's trace: a code run's steps go in it. */
+    trace?: Pick<JobTrace, "step">;
     /** `DROID_PUBLIC_URL`: comments link to the job's run page. */
     publicUrl: string | null;
   };
@@ -96,9 +101,10 @@ export function siteRunner(services: RunnerServices, work: (site: JobSite, job: 
     const started = Date.now();
     const transcript = new TranscriptRecorder({ store: services.transcripts ?? null, job, secrets: services.secrets, log: context.log });
     transcript.begin();
+    const trace = services.tracer?.startJob(job);
     let ended: { outcome: JobOutcome; costUsd: number; pullRequest: number | null } = { outcome: { state: "failed", error: "internal error", kind: "internal-error" }, costUsd: job.costUsd, pullRequest: null };
     try {
-      const outcome = await withSite(services, job, context, transcript, async (site) => {
+      const outcome = await withSite(services, job, context, { transcript, trace }, async (site) => {
         const result = await work(site, job, context);
         ended = { outcome: result.outcome, costUsd: result.costUsd, pullRequest: result.links?.pullRequestNumber ?? job.links.pullRequestNumber ?? null };
         await context.progress({ costUsd: result.costUsd, ...(result.links ? { links: result.links } : {}) });
@@ -117,6 +123,7 @@ export function siteRunner(services: RunnerServices, work: (site: JobSite, job: 
       throw error;
     } finally {
       transcript.outcome(ended.outcome, { costUsd: ended.costUsd, durationMs: Date.now() - started, pullRequest: ended.pullRequest });
+      trace?.end(ended.outcome, ended.costUsd);
       await transcript.flush();
     }
   };
@@ -137,7 +144,7 @@ async function withSite(
   services: RunnerServices,
   job: Job,
   context: JobContext,
-  transcript: TranscriptRecorder,
+  { transcript, trace }: { transcript: TranscriptRecorder; trace: JobTrace | undefined },
   run: (site: JobSite) => Promise<JobOutcome>,
 ): Promise<JobOutcome> {
   const octokit = await services.probot.auth(job.repo.installationId);
@@ -165,27 +172,12 @@ async function withSite(
     egress: services.settings.sandboxEgress,
     log: context.log,
     ...(services.metrics ? { metrics: services.metrics } : {}),
+    ...(trace ? { trace } : {}),
     // Links to run pages only when they are served.
     publicUrl: services.settings.runPages.enabled ? services.settings.publicUrl : null,
   };
-  const llm = services.metrics ? meteredLlm(services.llm.client, `${job.repo.owner}/${job.repo.name}`.toLowerCase(), services.metrics) : services.llm.client;
+  const llm = observedLlm(services.llm.client, { repo: `${job.repo.owner}/${job.repo.name}`.toLowerCase(), metrics: services.metrics, trace });
   return run({ octokit, config: loaded.config, llm, transcript, bench });
-}
-
-/** The model client, telling `metrics` what each request of the job cost (the entries it added to the request's ledger). */
-function meteredLlm(client: LlmClient, repo: string, metrics: RunMetrics): LlmClient {
-  return {
-    provider: client.provider,
-    model: client.model,
-    async createMessage(request, options) {
-      const before = options.ledger.entries.length;
-      try {
-        return await client.createMessage(request, options);
-      } finally {
-        for (const entry of options.ledger.entries.slice(before)) metrics.modelUsage(repo, entry.usage, entry.costUsd);
-      }
-    },
-  };
 }
 
 /** Comments on the job's issue or pull request, with the job's id under the text. */

@@ -40,6 +40,8 @@ export interface WorkbenchDeps {
   log: Logger;
   /** Told how long sandboxes take to start and setups to run (`/metrics`). */
   metrics?: SandboxTimings;
+  /** The job's trace: told each step a code run enters. */
+  trace?: { step(step: string): void };
   /** `DROID_PUBLIC_URL`: the job's reports link to its run page. */
   publicUrl?: string | null;
 }

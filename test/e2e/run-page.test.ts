@@ -18,7 +18,7 @@ import { SqliteTranscriptStore } from "../../src/jobs/sqlite-transcripts.ts";
 import { runPagesRoute } from "../../src/pages/index.ts";
 import { GITHUB_COM } from "../../src/config/github-host.ts";
 import { freePort } from "../../src/server.ts";
-import { DROID_YML, FIX_EDIT, FIXTURE, ISSUE, expectFixJob, sendCommand, useFixHarness } from "../helpers/fix-harness.ts";
+import { DROID_YML, FIXTURE, GREETING_FIX_TURNS, ISSUE, expectFixJob, sendCommand, useFixHarness } from "../helpers/fix-harness.ts";
 import { silentLog } from "../helpers/github.ts";
 import { OWNER, REPO } from "../helpers/payloads.ts";
 import { scriptModel } from "../helpers/scripted-model.ts";
@@ -75,15 +75,7 @@ describe("the run page", () => {
     await h.git.createRepo("hello-pages", FIXTURE, { defaultBranch: "master" });
     await h.startWorker();
     const { work, prs, comments, checks } = expectFixJob({ pr: true, issue: { ...ISSUE, body: SCRIPT_BODY } });
-    const model = scriptModel([
-      { tool: "update_plan", input: { reason: "Starting with the reproduction", updates: [{ id: "S1", state: "in-progress" }] } },
-      { tool: "run_tests", input: {} },
-      { tool: "str_replace_based_edit_tool", input: FIX_EDIT },
-      { tool: "run_tests", input: {} },
-      { tool: "update_plan", input: { reason: "Both tests pass", updates: [{ id: "S1", state: "done" }, { id: "S2", state: "done" }] } },
-      { tool: "finish", input: { summary: "Empty names greet a stranger." } },
-      { tool: "finish", input: { summary: "`normalizeName` returns `stranger` for empty names." } },
-    ]);
+    const model = scriptModel(GREETING_FIX_TURNS);
     const hook = await sendCommand(h, "/droid fix", { commentId: 5101, droidYml: DROID_YML, repo: "hello-pages" });
     const [job] = await h.settled();
     expect(job).toMatchObject({ state: "succeeded", error: null });

@@ -9,6 +9,8 @@ import type { TranscriptStore } from "../../src/jobs/transcript.ts";
 import { Worker } from "../../src/jobs/worker.ts";
 import { createRunners } from "../../src/runs/registry.ts";
 import type { RunnerServices } from "../../src/runs/site.ts";
+import type { RunTracer } from "../../src/runs/job-trace.ts";
+import type { DroidMetrics } from "../../src/metrics/metrics.ts";
 import { testLlm } from "../fixtures/anthropic.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";
 import { docker } from "./docker.ts";
@@ -33,6 +35,10 @@ export async function startE2eWorker(options: {
   transcripts?: TranscriptStore;
   /** `DROID_PUBLIC_URL`: comments link to run pages. */
   publicUrl?: string;
+  /** The metrics the worker and its runs report to, as `startProcessing` wires them in `droid serve`. */
+  metrics?: DroidMetrics;
+  /** Where each job's trace goes. */
+  tracer?: RunTracer;
 }): Promise<Worker> {
   const worker = new Worker({
     queue: options.queue,
@@ -56,7 +62,10 @@ export async function startE2eWorker(options: {
       botLogin: async () => BOT_LOGIN,
       ...(options.tuning ? { tuning: options.tuning } : {}),
       ...(options.transcripts ? { transcripts: options.transcripts } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.tracer ? { tracer: options.tracer } : {}),
     }),
+    ...(options.metrics ? { observer: options.metrics } : {}),
     concurrency: options.concurrency,
     log: process.env.E2E_LOG ? pino({ level: "debug" }) : silentLog,
     workerId: options.instance,

@@ -13,6 +13,8 @@ import type { TranscriptStore } from "../../src/jobs/transcript.ts";
 import type { RunPagesRoute } from "../../src/pages/index.ts";
 import type { Worker } from "../../src/jobs/worker.ts";
 import type { RunnerServices } from "../../src/runs/site.ts";
+import type { RunTracer } from "../../src/runs/job-trace.ts";
+import type { DroidMetrics } from "../../src/metrics/metrics.ts";
 import { ModelPlanSchema, type Plan } from "../../src/planning/schema.ts";
 import { LABELS } from "../../src/sandbox/index.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";
@@ -24,6 +26,7 @@ import { issueComment, OWNER, REPO } from "./payloads.ts";
 import { startTestServer, type TestServer } from "./server.ts";
 import { sendWebhook } from "./webhook.ts";
 import { startE2eWorker } from "./e2e-worker.ts";
+import type { Turn } from "./scripted-model.ts";
 
 export const GREET_BUGGY = `function normalizeName(name) {
   if (name.trim() !== "") return name.trim();
@@ -57,6 +60,17 @@ export const FIX_EDIT = {
   new_str: '  if (name.trim() !== "") return name.trim();\n  return "stranger";\n}',
 };
 
+/** A model that fixes the greeting: reproduces, edits, tests, updates the plan and finishes (its summary reviewed once). */
+export const GREETING_FIX_TURNS: Turn[] = [
+  { tool: "update_plan", input: { reason: "Starting with the reproduction", updates: [{ id: "S1", state: "in-progress" }] } },
+  { tool: "run_tests", input: {} },
+  { tool: "str_replace_based_edit_tool", input: FIX_EDIT },
+  { tool: "run_tests", input: {} },
+  { tool: "update_plan", input: { reason: "Both tests pass", updates: [{ id: "S1", state: "done" }, { id: "S2", state: "done" }] } },
+  { tool: "finish", input: { summary: "Empty names greet a stranger." } },
+  { tool: "finish", input: { summary: "`normalizeName` returns `stranger` for empty names." } },
+];
+
 export const DROID_YML = "setup: []\ntest: node --test\n";
 export const REPO_API = `/repos/${OWNER}/${REPO}`;
 export const PLAN_COMMENT_ID = 9001;
@@ -84,6 +98,9 @@ export interface FixHarnessExtras {
   publicUrl?: string;
   transcripts?: TranscriptStore;
   runPages?: (queue: MemoryJobQueue) => RunPagesRoute;
+  /** The server serves `/metrics` of these, and the worker reports to them. */
+  metrics?: DroidMetrics;
+  tracer?: RunTracer;
 }
 
 /** Registers the hooks that start and stop the servers; call once at the top of a test file. */
@@ -106,7 +123,11 @@ export function useFixHarness(instance: string, extras: () => FixHarnessExtras =
     crashes.length = 0;
     queue = new MemoryJobQueue();
     const e = extras();
-    server = await startTestServer(queue, { ...(e.port ? { port: e.port } : {}), ...(e.runPages ? { runPages: e.runPages(queue) } : {}) });
+    server = await startTestServer(queue, {
+      ...(e.port ? { port: e.port } : {}),
+      ...(e.runPages ? { runPages: e.runPages(queue) } : {}),
+      ...(e.metrics ? { operator: { metrics: e.metrics, token: null, checks: [] } } : {}),
+    });
   });
   afterEach(async () => {
     await worker?.stop(5000);
@@ -129,6 +150,7 @@ export function useFixHarness(instance: string, extras: () => FixHarnessExtras =
     },
     crashes,
     async startWorker(tuning = {}) {
+      const e = extras();
       worker = await startE2eWorker({
         queue: need(queue, "queue"),
         server: need(server, "server"),
@@ -137,8 +159,10 @@ export function useFixHarness(instance: string, extras: () => FixHarnessExtras =
         concurrency: 1,
         crashes,
         tuning: { liveUpdateMs: 3_600_000, steeringPollMs: 3_600_000, ...tuning },
-        ...(extras().transcripts ? { transcripts: extras().transcripts } : {}),
-        ...(extras().publicUrl ? { publicUrl: extras().publicUrl } : {}),
+        ...(e.transcripts ? { transcripts: e.transcripts } : {}),
+        ...(e.publicUrl ? { publicUrl: e.publicUrl } : {}),
+        ...(e.metrics ? { metrics: e.metrics } : {}),
+        ...(e.tracer ? { tracer: e.tracer } : {}),
       });
       return worker;
     },

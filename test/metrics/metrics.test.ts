@@ -2,7 +2,7 @@
  * `/metrics`, `/healthz` and `/readyz` on Droid's real HTTP server (as `droid serve` has them)
  * and on a worker's own server, read back with a real Prometheus text parser.
  */
-import parsePrometheusTextFormat, { type PrometheusFamily } from "parse-prometheus-text-format";
+import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
 import { Worker } from "../../src/jobs/worker.ts";
@@ -13,42 +13,13 @@ import { silentLog, WEBHOOK_SECRET } from "../helpers/github.ts";
 import { example, OWNER, REPO } from "../helpers/payloads.ts";
 import { startTestServer } from "../helpers/server.ts";
 import { sendWebhook } from "../helpers/webhook.ts";
+import { family, histogram, sample } from "../helpers/prometheus.ts";
 
 const TOKEN = "metrics-token-0123456789";
 const stops: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const stop of stops.splice(0).toReversed()) await stop();
 });
-
-function family(families: PrometheusFamily[], name: string): PrometheusFamily {
-  const found = families.find((f) => f.name === name);
-  if (!found) throw new Error(`no metric ${name}`);
-  return found;
-}
-
-function sample(families: PrometheusFamily[], name: string, labels: Record<string, string>) {
-  return family(families, name).metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
-}
-
-/**
- * One labelled histogram, parsed. parse-prometheus-text-format reads count, sum and buckets of a
- * histogram only when its samples carry no labels but `le` (it merges labelled ones): the
- * exposition is cut to the histogram's samples with `labels`, whose other labels are dropped.
- */
-function histogram(text: string, name: string, labels: Record<string, string>): { count?: string; sum?: string; buckets?: Record<string, string> } {
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  const lines = text.split("\n").flatMap((line) => {
-    if (line === `# TYPE ${name} histogram` || line.startsWith(`# HELP ${name} `)) return [line];
-    const m = /^(\w+)\{(.*)\} (\S+)$/.exec(line);
-    if (!m || ![`${name}_bucket`, `${name}_sum`, `${name}_count`].includes(m[1] ?? "")) return [];
-    const own = (m[2] ?? "").split(",");
-    if (!wanted.every((l) => own.includes(l))) return [];
-    const le = own.filter((l) => l.startsWith("le="));
-    return [`${m[1]}${le.length > 0 ? `{${le.join(",")}}` : ""} ${m[3]}`];
-  });
-  const [parsed] = parsePrometheusTextFormat(`${lines.join("\n")}\n`);
-  return parsed?.metrics[0] ?? {};
-}
 
 /** A merged pull request Droid opened (a bot's, from its `droid/<issue>-…` branch). */
 function mergedDroidPullRequest() {
