@@ -124,7 +124,7 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     operator: { metrics, token: settings.metricsToken, checks: readinessChecks(settings, queue, docker) },
     ...(pages.enabled && settings.publicUrl
       ? {
-          runPages: runPagesRoute({ settings: pages, publicUrl: settings.publicUrl, githubHost: settings.githubHost, accessCacheMs: settings.permissionCacheMs, queue, transcripts, log }),
+          runPages: runPagesRoute({ settings: pages, publicUrl: settings.publicUrl, githubHost: settings.githubHost, accessCacheMs: settings.permissionCacheMs, queue, transcripts, operators: settings.operators, log }),
         }
       : {}),
   });

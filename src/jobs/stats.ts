@@ -2,7 +2,8 @@
  * Success rates for operators (`droid stats`): per repository and job kind over a period,
  * the runs, how they ended (outcome shares), the median duration and cost, the pull requests
  * fix runs opened or updated and how many of those were merged. Read from the job store
- * (`endedSince`, `merges`), computed here, printed by the CLI.
+ * (`endedSince`, `merges`), computed here, printed by the CLI and shown on the run pages
+ * (`/runs/stats`).
  */
 import { repoKey, type PullRequestMerge } from "./queue.ts";
 import type { Job, JobKind, OutcomeKind } from "./types.ts";
@@ -67,19 +68,21 @@ export function renderSuccessRates(rates: readonly SuccessRates[], period: { sin
   const head = `Droid jobs ended since ${period.since.toISOString()}${period.repo ? ` in ${period.repo.toLowerCase()}` : ""}`;
   if (rates.length === 0) return `${head}: none.\n`;
   const blocks = rates.map((r) => {
-    const prs = r.kind === "fix" ? `  pull requests ${r.pullRequests}, merged ${r.merged}${r.pullRequests > 0 ? ` (${percent(r.merged, r.pullRequests)})` : ""}` : "";
-    const line = `${r.repo}  ${r.kind}  runs ${r.runs}  median ${r.medianDurationMs === null ? "—" : duration(r.medianDurationMs)}  median cost ${r.medianCostUsd === null ? "—" : `$${r.medianCostUsd.toFixed(2)}`}${prs}`;
-    const shares = r.outcomes.map((o) => `${o.outcome} ${percent(o.runs, r.runs)} (${o.runs})`).join(", ");
+    const prs = r.kind === "fix" ? `  pull requests ${r.pullRequests}, merged ${r.merged}${r.pullRequests > 0 ? ` (${percentText(r.merged, r.pullRequests)})` : ""}` : "";
+    const line = `${r.repo}  ${r.kind}  runs ${r.runs}  median ${r.medianDurationMs === null ? "—" : durationText(r.medianDurationMs)}  median cost ${r.medianCostUsd === null ? "—" : `$${r.medianCostUsd.toFixed(2)}`}${prs}`;
+    const shares = r.outcomes.map((o) => `${o.outcome} ${percentText(o.runs, r.runs)} (${o.runs})`).join(", ");
     return `${line}\n  ${shares}`;
   });
   return `${head}:\n\n${blocks.join("\n\n")}\n`;
 }
 
-function percent(part: number, whole: number): string {
+/** `67 %` */
+export function percentText(part: number, whole: number): string {
   return `${Math.round((100 * part) / whole)} %`;
 }
 
-function duration(ms: number): string {
+/** `45 s`, `1 min 30 s` */
+export function durationText(ms: number): string {
   const s = Math.round(ms / 1000);
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }

@@ -10,6 +10,7 @@ import { usd, when } from "./run-page.ts";
 export function indexBody(repo: string, runs: { summary: RunSummary; job: Job | undefined }[]): Html {
   return html`<p class="meta">Droid runs</p>
 <h1>${repo}</h1>
+<p class="meta"><a href="/runs/stats?repo=${repo}">success rates</a></p>
 ${runs.length === 0 ? html`<p>No runs recorded for this repository.</p>` : ""}
 <ol class="timeline">${runs.map(({ summary, job }) => {
     const state = job?.state ?? summary.ended?.state ?? "interrupted";

@@ -22,8 +22,10 @@ export interface RunPagesInput {
   githubHost: GitHubHost;
   /** How long an answer to "can this user read this repository" is kept (`DROID_PERMISSION_CACHE_SECONDS`). */
   accessCacheMs: number;
-  queue: Pick<JobQueue, "get">;
+  queue: Pick<JobQueue, "get" | "endedSince" | "merges">;
   transcripts: TranscriptStore;
+  /** `DROID_OPERATORS`: GitHub logins who see every repository's success rates. */
+  operators: readonly string[];
   log: Logger;
 }
 
@@ -37,6 +39,7 @@ export function runPagesRoute(input: RunPagesInput): RunPagesRoute {
     access: new AccessCache(input.accessCacheMs),
     queue: input.queue,
     transcripts: input.transcripts,
+    operators: input.operators.map((login) => login.toLowerCase()),
     log: input.log.child({ name: "run-pages" }),
   });
 }

@@ -27,6 +27,8 @@ details>summary{cursor:pointer;overflow-wrap:anywhere}
 ul.plan{padding-left:1.2rem}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.2rem .4rem;border-bottom:1px solid #eaeef2;overflow-wrap:anywhere}
 .signin{display:inline-block;padding:.6rem 1rem;background:#1f883d;color:#fff;border-radius:6px;text-decoration:none;font-weight:600}
+form.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin:.5rem 0}form.filters label{display:flex;flex-direction:column;font-size:.9rem;max-width:100%}form.filters input,form.filters select,form.filters button{font:inherit;padding:.3rem;max-width:100%}
+ul.shares{list-style:none;padding:0;margin:0}ul.shares li{margin:.2rem 0}ul.shares meter{width:6rem;vertical-align:middle}
 form.inline{display:inline}form.inline button{background:none;border:0;color:#0969da;padding:0;font:inherit;cursor:pointer;text-decoration:underline}
 `;
 

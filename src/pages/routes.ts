@@ -5,6 +5,7 @@
  *   GET  /runs/<job id>/live?after=N new timeline entries as HTML, for the live page's script (JSON)
  *   GET  /runs/<job id>/logs/<name>  a full command log (text/plain)
  *   GET  /runs?repo=owner/name       a repository's runs
+ *   GET  /runs/stats?since=7d&repo=… success rates: the repositories the reader can read, every one for an operator
  *   GET  /runs/sign-in?next=…        to GitHub's authorize page, with a signed `state` cookie
  *   GET  /runs/oauth/callback        the code exchanged, the session cookie set, back to `next`
  *   POST /runs/sign-out              the session cookie cleared
@@ -23,6 +24,8 @@ import type { Html } from "./html.ts";
 import { indexBody, messageBody, notFoundBody, signInBody } from "./index-page.ts";
 import { page } from "./layout.ts";
 import { entryHtml, isLive, runPageBody, runState } from "./run-page.ts";
+import { statsBody, statsProblemBody } from "./stats-page.ts";
+import { parsePeriod, successRates, type SuccessRates } from "../jobs/stats.ts";
 import { cookie, readCookies, SESSION_COOKIE, STATE_COOKIE, type SessionCodec } from "./session.ts";
 
 export interface RunPagesOptions {
@@ -32,8 +35,10 @@ export interface RunPagesOptions {
   sessions: SessionCodec;
   sessionMs: number;
   access: AccessCache;
-  queue: Pick<JobQueue, "get">;
+  queue: Pick<JobQueue, "get" | "endedSince" | "merges">;
   transcripts: TranscriptStore;
+  /** `DROID_OPERATORS`, lower case: they see every repository's success rates. */
+  operators: readonly string[];
   log: Logger;
 }
 
@@ -110,6 +115,22 @@ export function runPagesHandler(options: RunPagesOptions): (req: IncomingMessage
     };
     const notFound = () => send(404, "Not found", notFoundBody(), { user: session.login });
 
+    if (parts[1] === "stats" && parts.length === 2) {
+      const period = url.searchParams.get("since") || "7d";
+      const periodMs = parsePeriod(period);
+      const repo = url.searchParams.get("repo")?.trim() || null;
+      const named = repo === null ? null : REPO.exec(repo);
+      if (periodMs === null) return send(400, "Success rates", statsProblemBody("The period is a number of minutes, hours, days or weeks: 30m, 12h, 7d, 2w.", "7d", repo), { user: session.login });
+      if (repo !== null && !named) return send(400, "Success rates", statsProblemBody("The repository is owner/name.", period, null), { user: session.login });
+      const operator = options.operators.includes(session.login.toLowerCase());
+      if (repo !== null && !operator && !(await mayRead(repo))) return notFound();
+      const name = named?.[1] && named[2] ? { owner: named[1], name: named[2] } : undefined;
+      const since = new Date(Date.now() - periodMs);
+      const rates = successRates(await options.queue.endedSince(since, name), await options.queue.merges(name));
+      const shown = operator ? rates : await readable(rates, mayRead);
+      return send(200, "Success rates", statsBody({ rates: shown, period, since, repo, scope: operator ? "all" : "readable" }), { user: session.login });
+    }
+
     if (parts.length === 1) {
       const repo = url.searchParams.get("repo") ?? "";
       if (!(await mayRead(repo))) return notFound();
@@ -144,6 +165,13 @@ export function runPagesHandler(options: RunPagesOptions): (req: IncomingMessage
     }
     return notFound();
   };
+}
+
+/** The rates of the repositories `mayRead` allows (each repository asked once; answers are cached per session). */
+async function readable(rates: readonly SuccessRates[], mayRead: (repo: string) => Promise<boolean>): Promise<SuccessRates[]> {
+  const allowed = new Map<string, boolean>();
+  for (const repo of new Set(rates.map((r) => r.repo))) allowed.set(repo, await mayRead(repo));
+  return rates.filter((r) => allowed.get(r.repo) === true);
 }
 
 function pageHeaders(nonce: string): Record<string, string> {

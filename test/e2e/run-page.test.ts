@@ -6,7 +6,9 @@
  * signed in gets 404; nobody signed in gets the sign-in page; a `<script>` in the issue body
  * is text. GitHub's side of the sign-in is nocked strictly (the code exchange, the user, the
  * access check); GitHub's authorize page is the only thing faked in the browser (it
- * redirects back with the code). Screenshots go to `test-results/`.
+ * redirects back with the code). The success rates page (`/runs/stats`) shows a reader the
+ * repositories they can read, an operator (`DROID_OPERATORS`) every one without asking GitHub.
+ * Screenshots go to `test-results/`.
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,6 +23,8 @@ import { freePort } from "../../src/server.ts";
 import { DROID_YML, FIXTURE, GREETING_FIX_TURNS, ISSUE, expectFixJob, sendCommand, useFixHarness } from "../helpers/fix-harness.ts";
 import { silentLog } from "../helpers/github.ts";
 import { OWNER, REPO } from "../helpers/payloads.ts";
+import { FIX, newJob } from "../jobs/fixtures.ts";
+import type { JobQueue } from "../../src/jobs/queue.ts";
 import { scriptModel } from "../helpers/scripted-model.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -44,6 +48,7 @@ const h = useFixHarness("e2e-run-page", () => ({
       accessCacheMs: 60_000,
       queue,
       transcripts: need(transcripts),
+      operators: ["Octo-Operator"],
       log: silentLog,
     }),
 }));
@@ -73,7 +78,7 @@ describe("the run page", () => {
   it("shows a reader the whole fix run; an outsider gets 404 and a stranger the sign-in page; a script in the issue is text", async (ctx) => {
     if (!h.available) return ctx.skip();
     await h.git.createRepo("hello-pages", FIXTURE, { defaultBranch: "master" });
-    await h.startWorker();
+    const worker = await h.startWorker();
     const { work, prs, comments, checks } = expectFixJob({ pr: true, issue: { ...ISSUE, body: SCRIPT_BODY } });
     const model = scriptModel(GREETING_FIX_TURNS);
     const hook = await sendCommand(h, "/droid fix", { commentId: 5101, droidYml: DROID_YML, repo: "hello-pages" });
@@ -147,6 +152,30 @@ describe("the run page", () => {
     expect(await reader.page.innerText("main")).toContain("Greeting crashes on an empty name");
     await reader.page.screenshot({ path: path.join(ARTIFACTS, "run-index.png"), fullPage: true });
 
+    // Success rates: the fix run (its pull request merged since), and a run in a repository the reader cannot read.
+    await worker.stop();
+    await h.queue.recordMerge({ repo: REPO_KEY, number: 7, mergedAt: new Date() });
+    await endedJob(h.queue, SECRET_REPO);
+    const secretChecks = accessCheck("ghu_readertoken0123456789", SECRET_REPO, 404);
+    await reader.page.click("text=success rates");
+    await reader.page.waitForURL(`${publicUrl}/runs/stats?repo=${OWNER}/${REPO}`);
+    expect(await reader.page.innerText("main")).toMatch(new RegExp(`${REPO_KEY} · fix\\s+runs 1 · median [^·]+ · median cost \\$\\d\\.\\d\\d · pull requests 1, merged 1 \\(100 %\\)\\s+succeeded 100 % \\(1\\)`));
+    await reader.page.goto(`${publicUrl}/runs/stats?since=7d`);
+    const rates = await reader.page.innerText("main");
+    expect(rates).toContain("Your repositories");
+    expect(rates).toContain(`${REPO_KEY} · fix`);
+    expect(rates).not.toContain(SECRET_REPO);
+    expect(await reader.page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+    await reader.page.screenshot({ path: path.join(ARTIFACTS, "run-stats.png"), fullPage: true });
+    // The form picks another period; a repository the reader cannot read is not found.
+    await reader.page.selectOption("select[name=since]", "1d");
+    await reader.page.click("form.filters button");
+    await reader.page.waitForURL(/since=1d/);
+    expect(await reader.page.innerText("main")).toContain(`${REPO_KEY} · fix`);
+    expect((await reader.page.goto(`${publicUrl}/runs/stats?repo=${SECRET_REPO}`))?.status()).toBe(404);
+    expect((await reader.page.goto(`${publicUrl}/runs/stats?since=soon`))?.status()).toBe(400);
+    for (const s of secretChecks) expect(s.pendingMocks()).toEqual([]);
+
     // Timings: a fresh load of the finished page.
     const loadStarted = performance.now();
     const again = await reader.page.goto(runUrl, { waitUntil: "load" });
@@ -167,9 +196,29 @@ describe("the run page", () => {
     expect(outsiderHtml).not.toContain("stranger");
     expect((await outsider.page.goto(`${publicUrl}/runs?repo=${OWNER}/${REPO}`))?.status()).toBe(404);
     expect((await outsider.page.goto(`${runUrl}/live?after=0`))?.status()).toBe(404);
-    for (const s of refused) expect(s.pendingMocks()).toEqual([]);
+    // Success rates: nothing the outsider cannot read (each repository asked once).
+    const outsiderChecks = accessCheck("ghu_outsidertoken012345678", SECRET_REPO, 404);
+    expect((await outsider.page.goto(`${publicUrl}/runs/stats`))?.status()).toBe(200);
+    const outsiderRates = await outsider.page.innerText("main");
+    expect(outsiderRates).toContain("No job ended in this period.");
+    expect(outsiderRates).not.toContain(REPO_KEY);
+    for (const s of [...refused, ...outsiderChecks]) expect(s.pendingMocks()).toEqual([]);
     await outsider.page.screenshot({ path: path.join(ARTIFACTS, "run-page-outsider.png"), fullPage: true });
     await outsider.context.close();
+
+    // An operator sees every repository's rates; GitHub is asked for no repository (none is nocked).
+    const operator = await fresh();
+    const operatorSignIn = signIn("ghu_operatortoken01234567", "octo-operator", null);
+    expect((await operator.page.goto(`${publicUrl}/runs/stats`))?.status()).toBe(401);
+    await operator.page.click("a.signin");
+    await operator.page.waitForURL(`${publicUrl}/runs/stats`);
+    const all = await operator.page.innerText("main");
+    expect(all).toContain("All repositories");
+    expect(all).toContain(`${REPO_KEY} · fix`);
+    expect(all).toMatch(new RegExp(`${SECRET_REPO} · fix\\s+runs 1 .*\\s+turn-limit 100 % \\(1\\)`));
+    expect((await operator.page.goto(`${publicUrl}/runs/stats?repo=${SECRET_REPO}`))?.status()).toBe(200);
+    for (const s of operatorSignIn) expect(s.pendingMocks()).toEqual([]);
+    await operator.context.close();
   }, 240_000);
 });
 
@@ -188,17 +237,34 @@ async function fresh(): Promise<{ context: BrowserContext; page: Page }> {
   return { context, page: await context.newPage() };
 }
 
-/** GitHub's side of one sign-in: the code exchanged for `token`, the user, and one access check answered `repoStatus`. */
-function signIn(token: string, login: string, repoStatus: number): nock.Scope[] {
+/** GitHub's side of one sign-in: the code exchanged for `token`, the user, and one access check answered `repoStatus` (none when null). */
+function signIn(token: string, login: string, repoStatus: number | null): nock.Scope[] {
   const web = nock("https://github.com")
     .post("/login/oauth/access_token", (b: Record<string, string>) => b.client_id === CLIENT.id && b.client_secret === CLIENT.secret && b.code === "the-code" && b.redirect_uri === `${publicUrl}/runs/oauth/callback`)
     .reply(200, { access_token: token, token_type: "bearer", scope: "" });
   const api = nock("https://api.github.com", { reqheaders: { authorization: `token ${token}` } })
     .get("/user")
-    .reply(200, { login, id: 1 })
-    .get(`/repos/${OWNER}/${REPO}`)
-    .reply(repoStatus, repoStatus === 200 ? { full_name: `${OWNER}/${REPO}`, private: true } : { message: "Not Found" });
-  return [web, api];
+    .reply(200, { login, id: 1 });
+  return repoStatus === null ? [web, api] : [web, api, ...accessCheck(token, `${OWNER}/${REPO}`, repoStatus)];
+}
+
+/** GitHub answering whether `token`'s user can read `repo`, once. */
+function accessCheck(token: string, repo: string, status: number): nock.Scope[] {
+  return [
+    nock("https://api.github.com", { reqheaders: { authorization: `token ${token}` } })
+      .get(`/repos/${repo}`)
+      .reply(status, status === 200 ? { full_name: repo, private: true } : { message: "Not Found" }),
+  ];
+}
+
+const REPO_KEY = `${OWNER}/${REPO}`.toLowerCase();
+const SECRET_REPO = "other/secret";
+
+/** A fix job in `repo` that ran and hit its turn limit (recorded straight into the store). */
+async function endedJob(queue: JobQueue, repo: string): Promise<void> {
+  const { job } = await queue.enqueue(newJob({ repo, number: 3, request: FIX }));
+  await queue.claim("seed", ["fix"]);
+  await queue.finish(job.id, { state: "failed", error: "limit reached", kind: "turn-limit" }, { costUsd: 0.25 });
 }
 
 function need<T>(value: T | undefined): T {
