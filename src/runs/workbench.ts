@@ -13,13 +13,13 @@ import type { RunFigures } from "../github/fix-report.ts";
 import { inlineCode } from "../github/safe-markdown.ts";
 import type { Job, JobOutcome } from "../jobs/types.ts";
 import type { UsageLedger } from "../llm/index.ts";
-import { DEFAULT_LIMITS, SANDBOX_IMAGE, UnsafeArchiveError, bringChangesBack, copyTreeIntoSandbox, createSandbox, describeExecResult, readTreeEntry, reapJobSandboxes, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig, type SandboxPlatform, type SandboxEgress } from "../sandbox/index.ts";
+import { DEFAULT_LIMITS, SANDBOX_IMAGE, UnsafeArchiveError, bringChangesBack, copyFilesIntoSandbox, createSandbox, describeExecResult, reapJobSandboxes, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig, type SandboxPlatform, type SandboxEgress } from "../sandbox/index.ts";
 import { Repository, WorkspaceRefusal, type Checkout } from "../workspace/index.ts";
 import { describeChanges } from "../agent/changes.ts";
 import { AgentComputer } from "../agent/computer.ts";
 import type { AgentOutcome, ChangeReport } from "../agent/loop.ts";
 import { agentSystemPrompt } from "../agent/prompts.ts";
-import { jobFolder } from "../config/data-dir.ts";
+import { jobFolder, mirrorsFolder } from "../config/data-dir.ts";
 import { removeLeftoverFolder } from "./job-folder.ts";
 
 export interface WorkbenchDeps {
@@ -108,13 +108,14 @@ export class WorkbenchSite {
       jobDir: this.#jobDir,
       checkout,
       ...(options.readOnly || options.searchOnly ? { readOnly: true } : {}),
+      mirrorsDir: mirrorsFolder(deps.dataDir),
       signal,
       logger: deps.log,
     });
     options.onRepository?.(repo);
     if (signal.aborted) return { kind: "cancelled" };
     const settings: SandboxConfig = options.searchOnly ? SEARCH_SETTINGS : sandboxSettings(deps.config);
-    const commands = options.searchOnly ? NO_COMMANDS : await resolveRepoCommands(settings, (file) => regularFileText(repo.tree, file));
+    const commands = options.searchOnly ? NO_COMMANDS : await resolveRepoCommands(settings, (file) => repo.regularFileText(file));
     await this.#onStep("sandbox");
     await reapJobSandboxes(deps.docker, this.#job.id, deps.log);
     const sandbox = await createSandbox(deps.docker, {
@@ -130,7 +131,9 @@ export class WorkbenchSite {
     });
     this.#sandbox = sandbox;
     if (signal.aborted) return { kind: "cancelled" };
-    await copyTreeIntoSandbox(repo.tree, sandbox);
+    const baseline = await copyFilesIntoSandbox(repo.files(), sandbox);
+    // The code index reads files on the worker: checked out beside the job while setup runs.
+    void repo.readingTree().catch(() => {});
     await this.#onStep("setup");
     const setup = await runSetup(sandbox, commands.setup, { timeoutSeconds: settings.limits.setupTimeoutSeconds, signal });
     if (signal.aborted) return { kind: "cancelled" };
@@ -156,11 +159,12 @@ export class WorkbenchSite {
         secrets: [...deps.secrets, token],
         systemPrompt: agentSystemPrompt({ workdir: sandbox.workdir, commandTimeoutSeconds: settings.limits.commandTimeoutSeconds, testCommand: commands.test?.command ?? null }),
         inspect: async () => {
-          await bringChangesBack(sandbox, repo.tree, () => repo.ignoreRules()).catch((error: unknown) => {
+          const sync = await bringChangesBack(sandbox, repo.tree, () => repo.ignoreRules(), baseline).catch((error: unknown) => {
             if (!(error instanceof UnsafeArchiveError)) throw error;
             deps.log.warn({ jobId: this.#job.id, err: error }, "copy-back refused");
             throw new WorkspaceRefusal(unsafeTreeMessage(error));
           });
+          repo.markDeleted(sync.deleted);
           return describeChanges(repo);
         },
       },
@@ -178,12 +182,6 @@ export class WorkbenchSite {
     await this.removeSandbox();
     await rm(this.#jobDir, { recursive: true, force: true }).catch(() => {});
   }
-}
-
-/** A regular file of the clone as text; null for anything else (a link is not followed). */
-async function regularFileText(tree: string, relative: string): Promise<string | null> {
-  const entry = await readTreeEntry(tree, relative);
-  return entry?.kind === "file" ? entry.content.toString("utf8") : null;
 }
 
 /** What the requester reads when the sandbox's work tree holds something Droid will not bring back. */
