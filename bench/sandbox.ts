@@ -75,7 +75,7 @@ async function floorStart(server: GitServer, name: string): Promise<Record<strin
     });
     phases["docker run of the same hardened spec (API)"] = create;
     phases["git archive | docker exec -i tar -x"] = (
-      await timed(() => run("sh", ["-c", `git --git-dir='${dir}/git' archive --format=tar HEAD | docker exec -i -u 0 ${container.id} tar -x --no-same-owner -C /workspace`]))
+      await timed(() => run("sh", ["-c", `git --git-dir='${dir}/git' archive --format=tar HEAD | docker exec -i -u 1000:1000 ${container.id} tar -x -C /workspace`]))
     )[1];
     phases["first exec (docker exec true)"] = (await timed(() => run("docker", ["exec", container.id, "true"])))[1];
     phases["floor: start → first command"] = Object.values(phases).reduce((sum, value) => sum + value, 0);

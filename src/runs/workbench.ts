@@ -5,6 +5,7 @@
  * reports show. `close()` removes the sandbox and the job's folder; call it in a `finally`.
  */
 import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
 import { repositoryCloneUrl, type GitHubHost } from "../config/github-host.ts";
@@ -13,7 +14,7 @@ import type { RunFigures } from "../github/fix-report.ts";
 import { inlineCode } from "../github/safe-markdown.ts";
 import type { Job, JobOutcome } from "../jobs/types.ts";
 import type { UsageLedger } from "../llm/index.ts";
-import { DEFAULT_LIMITS, SANDBOX_IMAGE, UnsafeArchiveError, bringChangesBack, copyFilesIntoSandbox, createSandbox, describeExecResult, reapJobSandboxes, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig, type SandboxPlatform, type SandboxEgress } from "../sandbox/index.ts";
+import { DEFAULT_LIMITS, SANDBOX_IMAGE, UnsafeArchiveError, bringChangesBack, copyFilesIntoSandbox, createSandbox, describeExecResult, isLockfile, reapJobSandboxes, resolveRepoCommands, runSetup, setupCacheKey, SetupCache, type RepoCommands, type Sandbox, type SandboxConfig, type SandboxPlatform, type SandboxEgress } from "../sandbox/index.ts";
 import { Repository, WorkspaceRefusal, type Checkout } from "../workspace/index.ts";
 import { describeChanges } from "../agent/changes.ts";
 import { AgentComputer } from "../agent/computer.ts";
@@ -101,8 +102,9 @@ export class WorkbenchSite {
     await removeLeftoverFolder(deps.dataDir, this.#jobDir);
     await mkdir(this.#jobDir, { recursive: true });
     const token = await deps.token();
+    const repository = options.repository ?? `${this.#job.repo.owner}/${this.#job.repo.name}`;
     const repo = await Repository.open({
-      cloneUrl: repositoryCloneUrl(deps.githubHost, options.repository ?? `${this.#job.repo.owner}/${this.#job.repo.name}`),
+      cloneUrl: repositoryCloneUrl(deps.githubHost, repository),
       token,
       defaultBranch: this.#job.repo.defaultBranch,
       jobDir: this.#jobDir,
@@ -116,6 +118,7 @@ export class WorkbenchSite {
     if (signal.aborted) return { kind: "cancelled" };
     const settings: SandboxConfig = options.searchOnly ? SEARCH_SETTINGS : sandboxSettings(deps.config);
     const commands = options.searchOnly ? NO_COMMANDS : await resolveRepoCommands(settings, (file) => repo.regularFileText(file));
+    const cached = options.searchOnly ? null : await setupCacheEntry(deps, repo, settings, commands, repository);
     await this.#onStep("sandbox");
     await reapJobSandboxes(deps.docker, this.#job.id, deps.log);
     const sandbox = await createSandbox(deps.docker, {
@@ -127,6 +130,7 @@ export class WorkbenchSite {
       disk: deps.platform.disk,
       secrets: [...deps.secrets, token],
       ...(deps.egress ? { egress: deps.egress } : {}),
+      ...(cached?.volume ? { setupCacheVolume: cached.volume } : {}),
       logger: deps.log,
     });
     this.#sandbox = sandbox;
@@ -135,7 +139,16 @@ export class WorkbenchSite {
     // The code index reads files on the worker: checked out beside the job while setup runs.
     void repo.readingTree().catch(() => {});
     await this.#onStep("setup");
-    const setup = await runSetup(sandbox, commands.setup, { timeoutSeconds: settings.limits.setupTimeoutSeconds, signal });
+    const restored = cached?.volume ? await cached.cache.restore(sandbox).then(() => true, (error: unknown) => (deps.log.warn({ err: error }, "the setup cache could not be restored; running setup"), false)) : false;
+    // A restored cache skips the commands; runSetup still takes the sandbox off the network.
+    const setup = await runSetup(sandbox, restored ? [] : commands.setup, { timeoutSeconds: settings.limits.setupTimeoutSeconds, signal });
+    if (restored) deps.log.info({ jobId: this.#job.id, key: cached?.key }, "setup restored from the cache");
+    else if (cached && setup.status === "ready" && !signal.aborted) {
+      // Right after setup and before any other command: nothing but setup wrote what is kept.
+      await cached.cache
+        .save(sandbox, cached.key, { repository, image: settings.image ?? SANDBOX_IMAGE, tracked: (relative) => baseline.has(relative) })
+        .catch((error: unknown) => deps.log.warn({ err: error }, "setup could not be cached"));
+    }
     if (signal.aborted) return { kind: "cancelled" };
     if (setup.status === "failed") {
       return { kind: "setup-failed", message: `I couldn't prepare the repository: \`${setup.command.command}\` ${describeExecResult(setup.result)}.\n\n${setup.message}` };
@@ -181,6 +194,30 @@ export class WorkbenchSite {
   async close(): Promise<void> {
     await this.removeSandbox();
     await rm(this.#jobDir, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/**
+ * The dependency cache entry for this job's setup (docs/sandbox.md, "Dependency cache"): the key
+ * from the image, the setup commands, the network policy and the commit's lockfiles; the
+ * entry's volume on a hit. Null when the cache is off or there is no setup.
+ */
+async function setupCacheEntry(deps: WorkbenchDeps, repo: Repository, settings: SandboxConfig, commands: RepoCommands, repository: string): Promise<{ cache: SetupCache; key: string; volume: string | null } | null> {
+  const maxMb = deps.platform.setupCacheMb ?? 0;
+  if (maxMb === 0 || commands.setup.length === 0) return null;
+  try {
+    const imageId = (await deps.docker.getImage(settings.image ?? SANDBOX_IMAGE).inspect()).Id;
+    const lockfiles: [string, string][] = [];
+    for (const relative of (await repo.committedPaths()).filter(isLockfile)) {
+      const text = await repo.regularFileText(relative);
+      if (text !== null) lockfiles.push([relative, text]);
+    }
+    const key = setupCacheKey({ repository, imageId, commands: commands.setup.map((c) => c.command), network: settings.network, lockfiles });
+    const cache = new SetupCache(deps.docker, { dir: path.join(deps.dataDir, "setup-cache"), maxMb, logger: deps.log });
+    return { cache, key, volume: await cache.lookup(key) };
+  } catch (error) {
+    deps.log.warn({ err: error }, "the setup cache could not be read; running setup");
+    return null;
   }
 }
 

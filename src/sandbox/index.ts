@@ -39,5 +39,6 @@ export {
   sandboxLimitsSchema,
 } from "./settings.ts";
 export { type SetupOutcome, runSetup } from "./setup.ts";
+export { SETUP_CACHE_LABEL, SetupCache, isLockfile, setupCacheKey } from "./setup-cache.ts";
 export { SYSTEM_TOOLS, type SystemToolCommand, type SystemToolRun } from "./system-tool.ts";
 export { type IgnoreRules, type SyncResult, type TreeBaseline, bringChangesBack, copyFilesIntoSandbox, copyTreeIntoSandbox } from "./tree-sync.ts";

@@ -68,6 +68,8 @@ export interface CreateSandboxOptions {
   disk?: DiskQuota;
   /** Network attached while the policy allows it (default "bridge"). */
   networkName?: string;
+  /** A dependency cache entry to start from, mounted read only (setup-cache.ts). */
+  setupCacheVolume?: string;
   /** Strings that must never enter the sandbox (tokens, keys): commands and env carrying one are refused. */
   secrets?: readonly string[];
   /** The operator's CA bundle, proxies and allowlist, for the phases with network (egress/session.ts). */
@@ -108,6 +110,7 @@ export async function createSandbox(docker: Docker, options: CreateSandboxOption
     volumeMemoryMb: volumeMemoryMb(disk),
     networkName: egress.networkName,
     suffix,
+    ...(options.setupCacheVolume ? { setupCacheVolume: options.setupCacheVolume } : {}),
   });
   const labels = plan.create.Labels ?? {};
   await docker.createVolume({ Name: plan.workVolume, Labels: labels, ...volumeOptions(disk) });

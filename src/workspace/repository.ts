@@ -318,6 +318,11 @@ export class Repository {
     return entries.has(relative) || [...entries.keys()].some((name) => name.startsWith(`${relative}/`));
   }
 
+  /** Every path of the branch's last commit (files, links, submodules). */
+  async committedPaths(): Promise<string[]> {
+    return [...(await this.#headEntries()).keys()];
+  }
+
   /** Records paths removed in the sandbox (a sparse work tree cannot show their absence). */
   markDeleted(paths: readonly string[]): void {
     for (const relative of paths) this.#deleted.add(relative);
