@@ -1,21 +1,23 @@
 /**
- * npm run bench:sandbox — time from "start job" to the first command in the sandbox, for a small
- * repository and one of 10,000 files, against a bare `docker run --rm <image> true` measured in
- * the same run; the overhead of one exec (the process reaper included) against `docker exec`
- * from the CLI; and how soon a sandbox answers again after a fork bomb.
+ * npm run bench:sandbox — time from "start job" to the first command in the sandbox for
+ * repositories of 22, 10,002 and 50,002 files, cold (no mirror) and warm (a second job), against
+ * the floor measured in the same run (git's own fetch, `docker run` of the same hardened spec,
+ * `git archive` streamed into `tar -x`, one `docker exec`); the overhead of one exec (the process
+ * reaper included) against `docker exec` from the CLI; and how soon a sandbox answers again
+ * after a fork bomb.
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { promisify } from "node:util";
 import pino from "pino";
-import { DEFAULT_LIMITS, SANDBOX_IMAGE, type Sandbox, createDockerClient, createSandbox } from "../src/sandbox/index.ts";
+import { DEFAULT_LIMITS, SANDBOX_IMAGE, type Sandbox, bringChangesBack, copyFilesIntoSandbox, createDockerClient, createSandbox } from "../src/sandbox/index.ts";
+import { planContainer } from "../src/sandbox/container-spec.ts";
 import { Repository } from "../src/workspace/index.ts";
-import { bringChangesBack, copyTreeIntoSandbox } from "../src/sandbox/index.ts";
-import { type FixtureFile, startGitServer } from "../test/helpers/git-server.ts";
+import { type FixtureFile, type GitServer, startGitServer } from "../test/helpers/git-server.ts";
 
 const run = promisify(execFile);
 const docker = createDockerClient();
@@ -54,46 +56,60 @@ function fixture(fileCount: number): Record<string, FixtureFile> {
   return files;
 }
 
-async function startJob(server: Awaited<ReturnType<typeof startGitServer>>, name: string) {
-  const jobDir = await mkdtemp(path.join(tmpdir(), "droid-bench-"));
+/** The engine's floor for one job start, measured with the CLIs: what no Droid could beat on this machine. */
+async function floorStart(server: GitServer, name: string): Promise<Record<string, number>> {
+  const dir = await mkdtemp(path.join(tmpdir(), "droid-floor-"));
+  const phases: Record<string, number> = {};
+  const url = new URL(server.cloneUrl(name));
+  url.username = "x-access-token";
+  url.password = token;
+  try {
+    phases["fetch the objects (git clone --bare --depth 1)"] = (await timed(() => run("git", ["clone", "-q", "--bare", "--depth", "1", "--branch", "main", url.href, `${dir}/git`])))[1];
+    const plan = planContainer({ owner: { jobId: `bench-floor-${name}`, instance: "bench" }, image: SANDBOX_IMAGE, network: "none", limits: DEFAULT_LIMITS, runtime: null, networkName: "bridge", suffix: randomBytes(4).toString("hex") });
+    const [container, create] = await timed(async () => {
+      await docker.createVolume({ Name: plan.workVolume, Labels: plan.create.Labels ?? {} });
+      await docker.createVolume({ Name: plan.stateVolume, Labels: plan.create.Labels ?? {} });
+      const created = await docker.createContainer(plan.create);
+      await created.start();
+      return created;
+    });
+    phases["docker run of the same hardened spec (API)"] = create;
+    phases["git archive | docker exec -i tar -x"] = (
+      await timed(() => run("sh", ["-c", `git --git-dir='${dir}/git' archive --format=tar HEAD | docker exec -i -u 1000:1000 ${container.id} tar -x -C /workspace`]))
+    )[1];
+    phases["first exec (docker exec true)"] = (await timed(() => run("docker", ["exec", container.id, "true"])))[1];
+    phases["floor: start → first command"] = Object.values(phases).reduce((sum, value) => sum + value, 0);
+    await container.remove({ force: true, v: true });
+    for (const volume of [plan.workVolume, plan.stateVolume]) await docker.getVolume(volume).remove().catch(() => {});
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return phases;
+}
+
+/** Droid's job start as the workbench does it: objects through the mirror, sandbox, the tree streamed in, first command. */
+async function droidStart(server: GitServer, name: string, dataDir: string, job: string) {
+  const jobDir = path.join(dataDir, "jobs", job);
+  await mkdir(jobDir, { recursive: true });
   const phases: Record<string, number> = {};
   const total = performance.now();
-  const [repo, clone] = await timed(() =>
-    Repository.open({
-      cloneUrl: server.cloneUrl(name),
-      token,
-      defaultBranch: "main",
-      jobDir,
-      checkout: { kind: "new-branch", name: "droid/1-bench" },
-      logger,
-    }),
+  const [repo, fetched] = await timed(() =>
+    Repository.open({ cloneUrl: server.cloneUrl(name), token, defaultBranch: "main", jobDir, checkout: { kind: "new-branch", name: "droid/1-bench" }, mirrorsDir: path.join(dataDir, "mirrors"), logger }),
   );
-  phases["clone"] = clone;
-  const diskCopy = path.join(jobDir, "disk-baseline");
-  phases["  baseline: tar | tar -x of the tree on this disk"] = (
-    await timed(() => run("sh", ["-c", `mkdir '${diskCopy}' && tar -C '${repo.tree}' -cf - . | tar -C '${diskCopy}' -xf -`]))
-  )[1];
+  phases["objects through the mirror (isomorphic-git)"] = fetched;
   const [sandbox, create] = await timed(() =>
-    createSandbox(docker, {
-      owner: { jobId: `bench-${name}`, instance: "bench" },
-      image: SANDBOX_IMAGE,
-      network: "none",
-      limits: DEFAULT_LIMITS,
-      secrets: [token],
-      logger,
-    }),
+    createSandbox(docker, { owner: { jobId: `bench-${name}-${job}`, instance: "bench" }, image: SANDBOX_IMAGE, network: "none", limits: DEFAULT_LIMITS, secrets: [token], logger }),
   );
-  phases["create sandbox"] = create;
-  phases["copy work tree in"] = (await timed(() => copyTreeIntoSandbox(repo.tree, sandbox)))[1];
-  phases["  baseline: tar | docker cp (CLI)"] = (
-    await timed(() => run("sh", ["-c", `tar -C '${repo.tree}' --owner=1000 --group=1000 -cf - . | docker cp - ${sandbox.id}:/workspace`]))
-  )[1];
-  phases["first command"] = (await timed(() => sandbox.exec("true")))[1];
-  const baselines = Object.entries(phases).filter(([phase]) => phase.startsWith("  baseline"));
-  phases["total: start job → first command"] = performance.now() - total - baselines.reduce((sum, [, value]) => sum + value, 0);
-  await sandbox.exec("echo changed >> package.json && echo new > added.txt");
-  phases["bring changes back (2 files)"] = (await timed(() => bringChangesBack(sandbox, repo.tree, () => repo.ignoreRules())))[1];
-  return { phases, sandbox, cleanup: async () => { await sandbox.remove(); await rm(jobDir, { recursive: true, force: true }); } };
+  phases["create + start the sandbox"] = create;
+  const [baseline, copy] = await timed(() => copyFilesIntoSandbox(repo.files(), sandbox));
+  phases["stream the tree in from the objects"] = copy;
+  phases["first command (sandbox.exec true)"] = (await timed(() => sandbox.exec("true")))[1];
+  phases["Droid: start → first command"] = performance.now() - total;
+  return { phases, repo, sandbox, baseline, cleanup: async () => { await sandbox.remove(); await rm(jobDir, { recursive: true, force: true }); } };
+}
+
+function printPhases(phases: Record<string, number>): void {
+  for (const [phase, value] of Object.entries(phases)) console.log(`  ${phase.padEnd(50)} ${ms(value)}`);
 }
 
 /**
@@ -123,36 +139,48 @@ async function forkBombFigures(sandbox: Sandbox): Promise<void> {
 }
 
 const server = await startGitServer(token);
+const sizes = [
+  { name: "small", label: "22 files", files: 20 },
+  { name: "large", label: "10,002 files", files: 10_000 },
+  { name: "huge", label: "50,002 files", files: 50_000 },
+];
 try {
-  await server.createRepo("small", fixture(20));
-  await server.createRepo("large", fixture(10_000));
+  for (const size of sizes) await server.createRepo(size.name, fixture(size.files));
+  for (const size of sizes) {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "droid-bench-data-"));
+    console.log(`${size.label}:`);
+    const floor = await floorStart(server, size.name);
+    printPhases(floor);
+    const cold = await droidStart(server, size.name, dataDir, "cold");
+    console.log("  cold (no mirror yet):");
+    printPhases(cold.phases);
+    await cold.cleanup();
+    const warm = await droidStart(server, size.name, dataDir, "warm");
+    console.log("  warm (second job: the mirror has the objects):");
+    printPhases(warm.phases);
+    const floorTotal = floor["floor: start → first command"] ?? Number.NaN;
+    const ratio = (phases: Record<string, number>) => ((phases["Droid: start → first command"] ?? Number.NaN) / floorTotal).toFixed(2);
+    console.log(`  ${"Droid / floor, cold · warm".padEnd(50)} ${ratio(cold.phases)} × · ${ratio(warm.phases)} ×`);
+    await warm.sandbox.exec("echo changed >> package.json && echo new > added.txt");
+    const back = (await timed(() => bringChangesBack(warm.sandbox, warm.repo.tree, () => warm.repo.ignoreRules(), warm.baseline)))[1];
+    console.log(`  ${"bring changes back (2 files)".padEnd(50)} ${ms(back)}\n`);
 
-  const bare: number[] = [];
-  for (let index = 0; index < 5; index++) bare.push((await timed(() => run("docker", ["run", "--rm", SANDBOX_IMAGE, "true"])))[1]);
-  console.log(`baseline: docker run --rm ${SANDBOX_IMAGE} true (median of 5): ${ms(median(bare))}\n`);
-
-  for (const name of ["small", "large"]) {
-    const job = await startJob(server, name);
-    console.log(`${name === "small" ? "small repo (22 files)" : "large repo (10,002 files)"}:`);
-    for (const [phase, value] of Object.entries(job.phases)) console.log(`  ${phase.padEnd(50)} ${ms(value)}`);
-    const total = job.phases["total: start job → first command"] ?? 0;
-    console.log(`  ${"vs bare docker run".padEnd(50)} ${(total / median(bare)).toFixed(1).padStart(6)} ×\n`);
-
-    if (name === "small") {
+    if (size.name === "small") {
       const ours: number[] = [];
       const cli: number[] = [];
       reapTimes.length = 0;
       for (let index = 0; index < 20; index++) {
-        ours.push((await timed(() => job.sandbox.exec("true")))[1]);
-        cli.push((await timed(() => run("docker", ["exec", job.sandbox.id, "true"])))[1]);
+        ours.push((await timed(() => warm.sandbox.exec("true")))[1]);
+        cli.push((await timed(() => run("docker", ["exec", warm.sandbox.id, "true"])))[1]);
       }
       console.log("exec overhead per command (median of 20):");
       console.log(`  sandbox.exec("true")                 ${ms(median(ours))}`);
       console.log(`  docker exec <id> true (CLI)          ${ms(median(cli))}`);
       console.log(`  ↳ of which the process reaper        ${ms(median(reapTimes))}\n`);
-      await forkBombFigures(job.sandbox);
+      await forkBombFigures(warm.sandbox);
     }
-    await job.cleanup();
+    await warm.cleanup();
+    await rm(dataDir, { recursive: true, force: true });
   }
 } finally {
   await server.close();

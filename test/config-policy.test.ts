@@ -22,7 +22,7 @@ describe("operator policy settings", () => {
     });
     expect(s.caps).toEqual({ dailyUsdPerRepo: null, dailyUsdPerInstallation: null, maxQueuedPerRepo: 20 });
     expect(s.retentionDays).toBe(30);
-    expect(s.sandbox).toEqual({ runtime: null, diskMb: 4096, diskBacking: "auto" });
+    expect(s.sandbox).toEqual({ runtime: null, diskMb: 4096, diskBacking: "auto", setupCacheMb: 10_240 });
     expect(DEFAULT_POLICY).toEqual(s.policy);
   });
 
@@ -43,7 +43,7 @@ describe("operator policy settings", () => {
     expect(s.policy.allowedNetwork).toEqual(["none", "full"]);
     expect(s.caps).toEqual({ dailyUsdPerRepo: 50, dailyUsdPerInstallation: null, maxQueuedPerRepo: 5 });
     expect(s.retentionDays).toBe(0);
-    expect(s.sandbox).toEqual({ runtime: "runsc", diskMb: 0, diskBacking: "tmpfs" });
+    expect(s.sandbox).toEqual({ runtime: "runsc", diskMb: 0, diskBacking: "tmpfs", setupCacheMb: 10_240 });
   });
 
   it("explains a bad policy value", () => {

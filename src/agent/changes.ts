@@ -6,13 +6,15 @@
  */
 import fs from "node:fs";
 import { createTwoFilesPatch } from "diff";
-import { readBlob, resolveRef, statusMatrix } from "isomorphic-git";
+import { readBlob, resolveRef } from "isomorphic-git";
 import { readTreeEntry } from "../sandbox/index.ts";
 import type { ChangeReport } from "./loop.ts";
 
 export interface ChangeSource {
   tree: string;
   gitdir: string;
+  /** The changed paths against the branch's last commit (ignored files left out). */
+  changedFiles(): Promise<{ path: string; status: "added" | "modified" | "deleted" }[]>;
 }
 
 const MAX_DIFF_CHARS = 24_000;
@@ -23,15 +25,7 @@ export async function describeChanges(source: ChangeSource, maxChars = MAX_DIFF_
   const head = await resolveRef({ ...repo, ref: "HEAD" });
   const files: ChangeReport["files"] = [];
   const patches: string[] = [];
-  // statusMatrix rows: [path, in HEAD (0|1), in the work tree (0 absent, 1 as in HEAD, 2 different)].
-  const candidates = (await statusMatrix(repo))
-    .map(([filepath, inHead, inTree]): { path: string; inHead: number; inTree: number } => ({ path: filepath, inHead, inTree }))
-    .filter((f) => f.inTree === 2 || (f.inHead === 1 && f.inTree === 0))
-    .map((f) => ({
-      path: f.path,
-      status: f.inHead === 0 ? ("added" as const) : f.inTree === 0 ? ("deleted" as const) : ("modified" as const),
-    }))
-    .sort((a, b) => a.path.localeCompare(b.path));
+  const candidates = (await source.changedFiles()).sort((a, b) => a.path.localeCompare(b.path));
   for (const file of candidates) {
     const before = file.status === "added" ? "" : await committed(source, head, file.path);
     const after = file.status === "deleted" ? "" : await workTreeText(source.tree, file.path);

@@ -13,3 +13,8 @@ export function jobsFolder(dataDir: string): string {
 export function jobFolder(dataDir: string, jobId: string, ...sub: string[]): string {
   return path.join(jobsFolder(dataDir), jobId, ...sub);
 }
+
+/** `<dataDir>/mirrors`: one bare repository per repository, the objects every job of it fetches into. */
+export function mirrorsFolder(dataDir: string): string {
+  return path.join(dataDir, "mirrors");
+}

@@ -95,7 +95,7 @@ export async function indexClone(dataDir: string, repository: string, repo: Repo
   const latest = await latestSnapshotCommit(cacheDir, repository);
   const previousCommit = latest !== null && latest !== commit ? latest : null;
   const index = await RepositoryIndex.build({
-    root: repo.tree,
+    root: await repo.readingTree(),
     repository,
     commit,
     cacheDir,

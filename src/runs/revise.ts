@@ -5,8 +5,6 @@
  * orchestrator from the model's `reply_to_comment` answers (or a fallback), never
  * scraped from its prose.
  */
-import { existsSync } from "node:fs";
-import path from "node:path";
 import type { Logger } from "pino";
 import { safeMarkdown } from "../github/safe-markdown.ts";
 import { describeOutcome, testLine } from "../github/fix-report.ts";
@@ -136,7 +134,8 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     const bench = opening.bench;
     transcript?.addSecrets(bench.secrets);
     transcript?.watchTests(() => bench.computer.lastTestRun);
-    const missingPaths = new Set(threads.map((t) => t.path).filter((p) => !existsSync(path.join(bench.repo.tree, p))));
+    const present = await Promise.all(threads.map((t) => bench.repo.exists(t.path)));
+    const missingPaths = new Set(threads.filter((_, index) => !present[index]).map((t) => t.path));
     const code = await groundWorkbench({ dataDir: deps.dataDir, repository: `${common.owner}/${common.repo}`, repo: bench.repo, text: reviewText(generalRequest, threads), config: deps.config, log: deps.log });
 
     // 4. The agent, with one extra tool: the answer per thread.

@@ -5,6 +5,7 @@
  * reports show. `close()` removes the sandbox and the job's folder; call it in a `finally`.
  */
 import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
 import { repositoryCloneUrl, type GitHubHost } from "../config/github-host.ts";
@@ -13,13 +14,13 @@ import type { RunFigures } from "../github/fix-report.ts";
 import { inlineCode } from "../github/safe-markdown.ts";
 import type { Job, JobOutcome } from "../jobs/types.ts";
 import type { UsageLedger } from "../llm/index.ts";
-import { DEFAULT_LIMITS, SANDBOX_IMAGE, UnsafeArchiveError, bringChangesBack, copyTreeIntoSandbox, createSandbox, describeExecResult, readTreeEntry, reapJobSandboxes, resolveRepoCommands, runSetup, type RepoCommands, type Sandbox, type SandboxConfig, type SandboxPlatform, type SandboxEgress } from "../sandbox/index.ts";
+import { DEFAULT_LIMITS, SANDBOX_IMAGE, UnsafeArchiveError, bringChangesBack, copyFilesIntoSandbox, createSandbox, describeExecResult, isLockfile, reapJobSandboxes, resolveRepoCommands, runSetup, setupCacheKey, SetupCache, type RepoCommands, type Sandbox, type SandboxConfig, type SandboxPlatform, type SandboxEgress } from "../sandbox/index.ts";
 import { Repository, WorkspaceRefusal, type Checkout } from "../workspace/index.ts";
 import { describeChanges } from "../agent/changes.ts";
 import { AgentComputer, type CommandOutput } from "../agent/computer.ts";
 import type { AgentOutcome, ChangeReport } from "../agent/loop.ts";
 import { agentSystemPrompt } from "../agent/prompts.ts";
-import { jobFolder } from "../config/data-dir.ts";
+import { jobFolder, mirrorsFolder } from "../config/data-dir.ts";
 import { removeLeftoverFolder } from "./job-folder.ts";
 
 export interface WorkbenchDeps {
@@ -113,20 +114,23 @@ export class WorkbenchSite {
     await removeLeftoverFolder(deps.dataDir, this.#jobDir);
     await mkdir(this.#jobDir, { recursive: true });
     const token = await deps.token();
+    const repository = options.repository ?? `${this.#job.repo.owner}/${this.#job.repo.name}`;
     const repo = await Repository.open({
-      cloneUrl: repositoryCloneUrl(deps.githubHost, options.repository ?? `${this.#job.repo.owner}/${this.#job.repo.name}`),
+      cloneUrl: repositoryCloneUrl(deps.githubHost, repository),
       token,
       defaultBranch: this.#job.repo.defaultBranch,
       jobDir: this.#jobDir,
       checkout,
       ...(options.readOnly || options.searchOnly ? { readOnly: true } : {}),
+      mirrorsDir: mirrorsFolder(deps.dataDir),
       signal,
       logger: deps.log,
     });
     options.onRepository?.(repo);
     if (signal.aborted) return { kind: "cancelled" };
     const settings: SandboxConfig = options.searchOnly ? SEARCH_SETTINGS : sandboxSettings(deps.config);
-    const commands = options.searchOnly ? NO_COMMANDS : await resolveRepoCommands(settings, (file) => regularFileText(repo.tree, file));
+    const commands = options.searchOnly ? NO_COMMANDS : await resolveRepoCommands(settings, (file) => repo.regularFileText(file));
+    const cached = options.searchOnly ? null : await setupCacheEntry(deps, repo, settings, commands, repository);
     await this.#onStep("sandbox");
     await reapJobSandboxes(deps.docker, this.#job.id, deps.log);
     const starting = performance.now();
@@ -139,16 +143,28 @@ export class WorkbenchSite {
       disk: deps.platform.disk,
       secrets: [...deps.secrets, token],
       ...(deps.egress ? { egress: deps.egress } : {}),
+      ...(cached?.volume ? { setupCacheVolume: cached.volume } : {}),
       logger: deps.log,
     });
     this.#sandbox = sandbox;
     if (signal.aborted) return { kind: "cancelled" };
-    await copyTreeIntoSandbox(repo.tree, sandbox);
+    const baseline = await copyFilesIntoSandbox(repo.files(), sandbox);
     deps.metrics?.sandboxStarted((performance.now() - starting) / 1000);
+    // The code index reads files on the worker: checked out beside the job while setup runs.
+    void repo.readingTree().catch(() => {});
     await this.#onStep("setup");
+    const restored = cached?.volume ? await cached.cache.restore(sandbox).then(() => true, (error: unknown) => (deps.log.warn({ err: error }, "the setup cache could not be restored; running setup"), false)) : false;
+    // A restored cache skips the commands; runSetup still takes the sandbox off the network.
     const settingUp = performance.now();
-    const setup = await runSetup(sandbox, commands.setup, { timeoutSeconds: settings.limits.setupTimeoutSeconds, signal });
-    if (commands.setup.length > 0) deps.metrics?.setupFinished((performance.now() - settingUp) / 1000, signal.aborted ? "stopped" : setup.status === "failed" ? "failed" : "succeeded");
+    const setup = await runSetup(sandbox, restored ? [] : commands.setup, { timeoutSeconds: settings.limits.setupTimeoutSeconds, signal });
+    if (commands.setup.length > 0 && !restored) deps.metrics?.setupFinished((performance.now() - settingUp) / 1000, signal.aborted ? "stopped" : setup.status === "failed" ? "failed" : "succeeded");
+    if (restored) deps.log.info({ jobId: this.#job.id, key: cached?.key }, "setup restored from the cache");
+    else if (cached && setup.status === "ready" && !signal.aborted) {
+      // Right after setup and before any other command: nothing but setup wrote what is kept.
+      await cached.cache
+        .save(sandbox, cached.key, { repository, image: settings.image ?? SANDBOX_IMAGE, tracked: (relative) => baseline.has(relative) })
+        .catch((error: unknown) => deps.log.warn({ err: error }, "setup could not be cached"));
+    }
     if (signal.aborted) return { kind: "cancelled" };
     if (setup.status === "failed") {
       return { kind: "setup-failed", message: `I couldn't prepare the repository: \`${setup.command.command}\` ${describeExecResult(setup.result)}.\n\n${setup.message}` };
@@ -173,11 +189,12 @@ export class WorkbenchSite {
         secrets: [...deps.secrets, token],
         systemPrompt: agentSystemPrompt({ workdir: sandbox.workdir, commandTimeoutSeconds: settings.limits.commandTimeoutSeconds, testCommand: commands.test?.command ?? null }),
         inspect: async () => {
-          await bringChangesBack(sandbox, repo.tree, () => repo.ignoreRules()).catch((error: unknown) => {
+          const sync = await bringChangesBack(sandbox, repo.tree, () => repo.ignoreRules(), baseline).catch((error: unknown) => {
             if (!(error instanceof UnsafeArchiveError)) throw error;
             deps.log.warn({ jobId: this.#job.id, err: error }, "copy-back refused");
             throw new WorkspaceRefusal(unsafeTreeMessage(error));
           });
+          repo.markDeleted(sync.deleted);
           return describeChanges(repo);
         },
       },
@@ -197,10 +214,28 @@ export class WorkbenchSite {
   }
 }
 
-/** A regular file of the clone as text; null for anything else (a link is not followed). */
-async function regularFileText(tree: string, relative: string): Promise<string | null> {
-  const entry = await readTreeEntry(tree, relative);
-  return entry?.kind === "file" ? entry.content.toString("utf8") : null;
+/**
+ * The dependency cache entry for this job's setup (docs/sandbox.md, "Dependency cache"): the key
+ * from the image, the setup commands, the network policy and the commit's lockfiles; the
+ * entry's volume on a hit. Null when the cache is off or there is no setup.
+ */
+async function setupCacheEntry(deps: WorkbenchDeps, repo: Repository, settings: SandboxConfig, commands: RepoCommands, repository: string): Promise<{ cache: SetupCache; key: string; volume: string | null } | null> {
+  const maxMb = deps.platform.setupCacheMb ?? 0;
+  if (maxMb === 0 || commands.setup.length === 0) return null;
+  try {
+    const imageId = (await deps.docker.getImage(settings.image ?? SANDBOX_IMAGE).inspect()).Id;
+    const lockfiles: [string, string][] = [];
+    for (const relative of (await repo.committedPaths()).filter(isLockfile)) {
+      const text = await repo.regularFileText(relative);
+      if (text !== null) lockfiles.push([relative, text]);
+    }
+    const key = setupCacheKey({ repository, imageId, commands: commands.setup.map((c) => c.command), network: settings.network, lockfiles });
+    const cache = new SetupCache(deps.docker, { dir: path.join(deps.dataDir, "setup-cache"), maxMb, logger: deps.log });
+    return { cache, key, volume: await cache.lookup(key) };
+  } catch (error) {
+    deps.log.warn({ err: error }, "the setup cache could not be read; running setup");
+    return null;
+  }
 }
 
 /** What the requester reads when the sandbox's work tree holds something Droid will not bring back. */

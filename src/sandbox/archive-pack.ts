@@ -1,4 +1,3 @@
-import { createReadStream } from "node:fs";
 import { lstat, readdir, readlink } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -99,16 +98,29 @@ export function packDirectory(root: string, owner: ArchiveOwner, include: (relat
   return Readable.from(coalesce(pack, 256 * 1024));
 }
 
-/** A tar archive holding one file streamed from the worker's disk (e.g. a spooled archive). */
-export function packFileFromDisk(name: string, source: string, size: number, owner: ArchiveOwner): Readable {
+/** One entry of a work tree as git stores it (a regular file or a link), for copying in. */
+export type TreeFile =
+  | { path: string; kind: "file"; executable: boolean; content: Uint8Array }
+  | { path: string; kind: "symlink"; target: string };
+
+/**
+ * A tar archive of `files` as they are produced (e.g. read from git's object store), every
+ * entry with the same `mtime`: nothing is written on the worker; parent folders are left to
+ * the unpacking `tar`, which runs as their owner.
+ */
+export function packTreeFiles(files: AsyncIterable<TreeFile>, owner: ArchiveOwner, mtime: Date): Readable {
   const pack = tar.pack();
-  const sink = pack.entry({ name, type: "file", size, mode: 0o644, uid: owner.uid, gid: owner.gid, mtime: new Date() }, (error) => {
-    if (error) pack.destroy(error);
-    else pack.finalize();
-  });
-  createReadStream(source)
-    .on("error", (error) => pack.destroy(error))
-    .pipe(sink);
+  void (async () => {
+    for await (const file of files) {
+      const header = { name: file.path, uid: owner.uid, gid: owner.gid, mtime };
+      await new Promise<void>((resolve, reject) => {
+        const done = (error?: Error | null) => (error ? reject(error) : resolve());
+        if (file.kind === "file") pack.entry({ ...header, type: "file", mode: file.executable ? 0o755 : 0o644 }, Buffer.from(file.content.buffer, file.content.byteOffset, file.content.byteLength), done);
+        else pack.entry({ ...header, type: "symlink", linkname: file.target, mode: 0o777 }, done);
+      });
+    }
+    pack.finalize();
+  })().catch((error: unknown) => pack.destroy(error instanceof Error ? error : new Error(String(error))));
   return Readable.from(coalesce(pack, 256 * 1024));
 }
 

@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import type { Readable } from "node:stream";
 import tar from "tar-stream";
+import type { TreeView } from "./tree-links.ts";
 import { TreeUnpacker, UnsafeArchiveError } from "./tree-unpacker.ts";
 
 export { UnsafeArchiveError } from "./tree-unpacker.ts";
@@ -21,6 +22,11 @@ export interface ExtractOptions {
   maxBytes?: number;
   /** Only extract entries whose (stripped) relative path passes. */
   include?: (relative: string) => boolean;
+  /**
+   * The destination's tree as it stands when the worker holds only part of it (the rest is in
+   * the sandbox, as streamed in from git): its links and folders count in the link checks.
+   */
+  base?: TreeView;
 }
 
 /**
@@ -32,7 +38,7 @@ export interface ExtractOptions {
 export async function extractArchive(archive: Readable, destination: string, options: ExtractOptions = {}): Promise<string[]> {
   const maxBytes = options.maxBytes ?? 2 * 1024 ** 3;
   // Before the first entry: tar-stream hands entries out as events, lost if nobody iterates yet.
-  const tree = await TreeUnpacker.open(destination);
+  const tree = await TreeUnpacker.open(destination, options.base);
   const extract = tar.extract();
   const written: string[] = [];
   const work = (async () => {

@@ -31,6 +31,8 @@ export interface ContainerPlanInput {
   networkName: string;
   /** Unique suffix for names. */
   suffix: string;
+  /** A dependency cache entry's volume, mounted read only at `/droid-cache` (setup-cache.ts). */
+  setupCacheVolume?: string;
 }
 
 /**
@@ -59,6 +61,7 @@ export function planContainer(input: ContainerPlanInput): ContainerPlan {
     Mounts: [
       { Type: "volume", Source: workVolume, Target: WORKDIR, ReadOnly: false },
       { Type: "volume", Source: stateVolume, Target: STATE_DIR, ReadOnly: false },
+      ...(input.setupCacheVolume ? [{ Type: "volume" as const, Source: input.setupCacheVolume, Target: "/droid-cache", ReadOnly: true }] : []),
     ],
     Init: true,
     AutoRemove: false,

@@ -1,4 +1,4 @@
-export { type ArchiveEntry, type ArchiveOwner, packDirectory, packEntries } from "./archive-pack.ts";
+export { type ArchiveEntry, type ArchiveOwner, type TreeFile, packDirectory, packEntries } from "./archive-pack.ts";
 export { UnsafeArchiveError, extractArchive, readArchiveFiles } from "./archive-unpack.ts";
 export { createDockerClient } from "./docker-client.ts";
 export { type DiskQuota, NO_DISK_QUOTA, describeDiskQuota } from "./disk-quota.ts";
@@ -39,5 +39,6 @@ export {
   sandboxLimitsSchema,
 } from "./settings.ts";
 export { type SetupOutcome, runSetup } from "./setup.ts";
+export { SETUP_CACHE_LABEL, SetupCache, isLockfile, setupCacheKey } from "./setup-cache.ts";
 export { SYSTEM_TOOLS, type SystemToolCommand, type SystemToolRun } from "./system-tool.ts";
-export { type IgnoreRules, type SyncResult, bringChangesBack, copyTreeIntoSandbox } from "./tree-sync.ts";
+export { type IgnoreRules, type SyncResult, type TreeBaseline, bringChangesBack, copyFilesIntoSandbox, copyTreeIntoSandbox } from "./tree-sync.ts";

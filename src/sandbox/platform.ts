@@ -18,6 +18,8 @@ export interface SandboxPlatformSettings {
   diskMb: number;
   /** `quota`: the engine's volume size option (XFS project quota), `tmpfs`: memory-backed volumes, `auto`: quota when the engine has it. */
   diskBacking: "auto" | "quota" | "tmpfs";
+  /** Total size of the dependency cache (`DROID_SETUP_CACHE_MB`, setup-cache.ts); 0 or absent: off. */
+  setupCacheMb?: number;
 }
 
 /** What every sandbox of this worker is created with. */
@@ -25,6 +27,8 @@ export interface SandboxPlatform {
   /** Passed as `HostConfig.Runtime`; null: the engine's default. */
   runtime: string | null;
   disk: DiskQuota;
+  /** Total size of the dependency cache in MiB; 0 or absent: no cache. */
+  setupCacheMb?: number;
 }
 
 export class SandboxPlatformError extends Error {
@@ -82,7 +86,7 @@ export async function prepareSandboxPlatform(docker: Docker, settings: SandboxPl
   const disk = await resolveDiskQuota(docker, settings);
   const source = settings.runtime === null ? "the engine's default" : "DROID_SANDBOX_RUNTIME";
   log.info({ runtime, disk }, `sandboxes run with runtime ${runtime} (${source}); disk: ${describeDiskQuota(disk)}`);
-  return { runtime: settings.runtime, disk };
+  return { runtime: settings.runtime, disk, setupCacheMb: settings.setupCacheMb ?? 0 };
 }
 
 /**
@@ -97,6 +101,6 @@ export async function settleSandboxPlatform(docker: Docker, settings: SandboxPla
     if (error instanceof SandboxPlatformError) throw error;
     log.error({ err: error }, "could not ask the Docker engine about runtimes and volume quotas; using the settings as they are");
     const { runtime, diskMb, diskBacking } = settings;
-    return { runtime, disk: diskMb === 0 ? { kind: "none" } : { kind: diskBacking === "quota" ? "quota" : "tmpfs", sizeMb: diskMb } };
+    return { runtime, disk: diskMb === 0 ? { kind: "none" } : { kind: diskBacking === "quota" ? "quota" : "tmpfs", sizeMb: diskMb }, setupCacheMb: settings.setupCacheMb ?? 0 };
   }
 }

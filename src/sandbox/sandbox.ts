@@ -7,20 +7,16 @@
  * that shared state.
  */
 import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
-import { type ArchiveEntry, packEntries, packFileFromDisk } from "./archive-pack.ts";
+import { type ArchiveEntry, packEntries } from "./archive-pack.ts";
 import { readArchiveFiles } from "./archive-unpack.ts";
 import { CommandRunner, type ExecOptions, SandboxGoneError } from "./command-runner.ts";
 import { SANDBOX_GID, SANDBOX_UID, SANDBOX_USER, WORKDIR, planContainer } from "./container-spec.ts";
 import { type DiskQuota, NO_DISK_QUOTA, volumeMemoryMb, volumeOptions } from "./disk-quota.ts";
-import { RUN_DIR, STATE_DIR } from "./exec.ts";
+import { STATE_DIR } from "./exec.ts";
 import type { ExecResult } from "./exec-result.ts";
 import { type EgressSession, openEgressSession } from "./egress/session.ts";
 import { NO_SANDBOX_EGRESS, type SandboxEgress } from "./egress/policy.ts";
@@ -42,8 +38,9 @@ export interface Sandbox {
   /** Unpacks a tar archive into a directory under the work tree or `/droid`. */
   putArchive(archive: Readable, directory: string): Promise<void>;
   /**
-   * Unpacks a tar archive inside the sandbox, as the sandbox user: the archive travels as one
-   * file and `tar -x` unpacks it, several times faster than `putArchive` for trees of many files.
+   * Unpacks a tar archive inside the sandbox, as the sandbox user: the archive is streamed into
+   * `tar -x`'s stdin (one exec, no file in between), several times faster than `putArchive`
+   * (the engine's own extraction) for trees of many files.
    */
   unpackArchive(archive: Readable, directory: string): Promise<void>;
   /** A tar archive of a path; its entries are prefixed with the path's base name (Docker's format). */
@@ -71,6 +68,8 @@ export interface CreateSandboxOptions {
   disk?: DiskQuota;
   /** Network attached while the policy allows it (default "bridge"). */
   networkName?: string;
+  /** A dependency cache entry to start from, mounted read only (setup-cache.ts). */
+  setupCacheVolume?: string;
   /** Strings that must never enter the sandbox (tokens, keys): commands and env carrying one are refused. */
   secrets?: readonly string[];
   /** The operator's CA bundle, proxies and allowlist, for the phases with network (egress/session.ts). */
@@ -111,6 +110,7 @@ export async function createSandbox(docker: Docker, options: CreateSandboxOption
     volumeMemoryMb: volumeMemoryMb(disk),
     networkName: egress.networkName,
     suffix,
+    ...(options.setupCacheVolume ? { setupCacheVolume: options.setupCacheVolume } : {}),
   });
   const labels = plan.create.Labels ?? {};
   await docker.createVolume({ Name: plan.workVolume, Labels: labels, ...volumeOptions(disk) });
@@ -239,25 +239,15 @@ class DockerSandbox implements Sandbox {
   async unpackArchive(archive: Readable, directory: string): Promise<void> {
     this.#assertUsable();
     const absolute = this.#resolve(directory);
-    const spool = await mkdtemp(path.join(tmpdir(), "droid-archive-"));
-    const name = `unpack-${randomBytes(4).toString("hex")}.tar`;
-    try {
-      const file = path.join(spool, name);
-      await pipeline(archive, createWriteStream(file));
-      const { size } = await stat(file);
-      await this.#container.putArchive(packFileFromDisk(name, file, size, OWNER), { path: RUN_DIR });
-    } finally {
-      await rm(spool, { recursive: true, force: true });
-    }
-    const spooled = `${RUN_DIR}/${name}`;
-    const run = async (command: SystemToolCommand) => systemToolOutput(await this.runSystemTool(command), 64 * 1024);
+    if (writableRoot(absolute) === null) throw notWritable(absolute);
+    const run = async (command: SystemToolCommand, stdin?: Readable) =>
+      systemToolOutput(await startSystemTool(this.#container, command, { user: SANDBOX_USER, workingDir: WORKDIR, timeoutMs: this.#options.limits.commandTimeoutSeconds * 1000, ...(stdin ? { stdin } : {}) }), 64 * 1024);
     try {
       await run([SYSTEM_TOOLS.mkdir, "-p", "--", absolute]);
-      await run([SYSTEM_TOOLS.tar, "-xf", spooled, "-C", absolute]);
+      // Straight from the archive's producer into tar's stdin: no file on the worker or in the sandbox.
+      await run([SYSTEM_TOOLS.tar, "-x", "-b", String(TAR_RECORD / 512), "-f", "-", "-C", absolute], Readable.from(wholeRecords(archive)));
     } catch (error) {
       throw new Error(`Unpacking into ${absolute} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    } finally {
-      await run([SYSTEM_TOOLS.rm, "-f", "--", spooled]).catch(() => {});
     }
   }
 
@@ -303,6 +293,25 @@ class DockerSandbox implements Sandbox {
       if (secret.length > 0 && text.includes(secret)) throw new SecretInSandboxError(where);
     }
   }
+}
+
+/** The record size `tar -x` reads in (20 blocks of 512 bytes, GNU tar's default). */
+const TAR_RECORD = 10_240;
+
+/**
+ * The archive padded with zeros to whole records: `tar -x` reads the end-of-archive blocks and
+ * exits without waiting for the end of its stdin, which a proxy between the worker and the
+ * engine may not pass on.
+ */
+async function* wholeRecords(archive: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
+  let bytes = 0;
+  for await (const chunk of archive) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    bytes += buffer.length;
+    yield buffer;
+  }
+  const rest = (TAR_RECORD - (bytes % TAR_RECORD)) % TAR_RECORD;
+  if (rest > 0) yield Buffer.alloc(rest);
 }
 
 /** The volume a path is in, or null: only the work tree and /droid can be written from outside. */

@@ -7,7 +7,7 @@
  * no-new-privileges) can write only the `/workspace` and `/droid` volumes and the `/tmp`
  * tmpfs, so it cannot replace them, nor the libraries they load.
  */
-import { Readable, Transform } from "node:stream";
+import { type Duplex, type Readable, Transform } from "node:stream";
 import type Docker from "dockerode";
 import { DockerFrames } from "./demux.ts";
 
@@ -32,9 +32,12 @@ export interface SystemToolOptions {
   user: string;
   workingDir: string;
   timeoutMs: number;
+  /** Streamed into the program's stdin, which is closed at its end (e.g. an archive for `tar -x`). */
+  stdin?: Readable;
 }
 
 export async function startSystemTool(container: Docker.Container, command: SystemToolCommand, options: SystemToolOptions): Promise<SystemToolRun> {
+  const input = options.stdin;
   const exec = await container.exec({
     Cmd: [...command],
     Env: SYSTEM_ENV,
@@ -42,10 +45,12 @@ export async function startSystemTool(container: Docker.Container, command: Syst
     WorkingDir: options.workingDir,
     AttachStdout: true,
     AttachStderr: true,
-    AttachStdin: false,
+    AttachStdin: input !== undefined,
     Tty: false,
   });
-  const raw: Readable = await exec.start({ hijack: true, stdin: false });
+  const raw = (await exec.start({ hijack: true, stdin: input !== undefined })) as Duplex;
+  // The input's end half-closes the connection: the engine then closes the program's stdin.
+  if (input) input.on("error", (error) => raw.destroy(error)).pipe(raw);
   const frames = new DockerFrames();
   let stderr = "";
   const stdout = new Transform({
@@ -76,11 +81,20 @@ export async function startSystemTool(container: Docker.Container, command: Syst
     raw.once("end", exited);
     raw.once("close", exited);
   }).then(async () => {
-    const { ExitCode } = await exec.inspect();
+    const { ExitCode } = await exitOf(exec);
     if (ExitCode !== 0) throw new Error(`${label} exited ${ExitCode ?? "without a code"}: ${stderr.trim()}`);
   });
   void done.finally(() => clearTimeout(timer)).catch(() => {});
   return { stdout, done };
+}
+
+/** The exec's state once it has ended: its stream can close a moment before the engine records the exit. */
+async function exitOf(exec: Docker.Exec): Promise<Docker.ExecInspectInfo> {
+  for (let attempt = 0; ; attempt++) {
+    const info = await exec.inspect();
+    if (!info.Running || attempt >= 200) return info;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** All of a run's stdout (refused beyond `maxBytes`), once the program has succeeded. */

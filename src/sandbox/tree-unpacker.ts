@@ -10,7 +10,7 @@ import { chmod, lstat, lutimes, mkdir, rm, symlink } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createNewFile, openRegularFile, walkTree } from "./host-files.ts";
-import { type TreeNode, unsafeLinks } from "./tree-links.ts";
+import { type TreeNode, type TreeView, unsafeLinks } from "./tree-links.ts";
 
 /** Anything unpacked from a sandbox that would land outside its destination, or read from outside it. */
 export class UnsafeArchiveError extends Error {
@@ -38,11 +38,11 @@ export class TreeUnpacker {
     this.#alreadyUnsafe = new Set(unsafeLinks(view).map((link) => linkKey(link.name, link.target)));
   }
 
-  /** Reads what the destination holds now (lstat only). */
-  static async open(root: string): Promise<TreeUnpacker> {
+  /** Reads what the destination holds now (lstat only), over `base` (the part of the tree the worker does not hold). */
+  static async open(root: string, base: TreeView = new Map()): Promise<TreeUnpacker> {
     await mkdir(root, { recursive: true });
     const entries = await walkTree(root);
-    return new TreeUnpacker(root, new Map([...entries].map(([relative, entry]) => [relative, entry.node])));
+    return new TreeUnpacker(root, new Map([...base, ...[...entries].map(([relative, entry]): [string, TreeNode] => [relative, entry.node])]));
   }
 
   async directory(name: string): Promise<void> {

@@ -11,17 +11,20 @@ import ignore, { type Ignore } from "ignore";
 export class GitignoreMatcher {
   readonly #tree: string;
   readonly #exclude: Ignore;
+  readonly #fallback: ((relative: string) => Promise<string | null>) | undefined;
   readonly #perDirectory = new Map<string, Promise<Ignore | null>>();
   readonly #directoryResults = new Map<string, Promise<boolean>>();
 
-  private constructor(tree: string, exclude: Ignore) {
+  private constructor(tree: string, exclude: Ignore, fallback: ((relative: string) => Promise<string | null>) | undefined) {
     this.#tree = tree;
     this.#exclude = exclude;
+    this.#fallback = fallback;
   }
 
-  static async load(tree: string, gitdir: string): Promise<GitignoreMatcher> {
+  /** `fallback` reads a `.gitignore` the tree does not hold on disk (a sparse work tree's unchanged ones, from the commit). */
+  static async load(tree: string, gitdir: string, fallback?: (relative: string) => Promise<string | null>): Promise<GitignoreMatcher> {
     const exclude = ignore().add(await readFile(path.join(gitdir, "info", "exclude"), "utf8").catch(() => ""));
-    return new GitignoreMatcher(tree, exclude);
+    return new GitignoreMatcher(tree, exclude, fallback);
   }
 
   /** Whether a relative POSIX path (a file unless `isDirectory`) is ignored. */
@@ -57,9 +60,13 @@ export class GitignoreMatcher {
   #rulesIn(directory: string): Promise<Ignore | null> {
     let rules = this.#perDirectory.get(directory);
     if (!rules) {
-      rules = readNotFollowing(path.join(this.#tree, directory, ".gitignore")).then(
+      const relative = directory === "" ? ".gitignore" : `${directory}/.gitignore`;
+      rules = readNotFollowing(path.join(this.#tree, relative)).then(
         (text) => ignore().add(text),
-        () => null,
+        async (error: unknown) => {
+          const text = this.#fallback && isMissing(error) ? await this.#fallback(relative) : null;
+          return text === null ? null : ignore().add(text);
+        },
       );
       this.#perDirectory.set(directory, rules);
     }
@@ -76,6 +83,10 @@ async function readNotFollowing(file: string): Promise<string> {
   } finally {
     await handle.close();
   }
+}
+
+function isMissing(error: unknown): boolean {
+  return error instanceof Error && "code" in error && error.code === "ENOENT";
 }
 
 function testRules(rules: Ignore, relative: string, previous: boolean): boolean {

@@ -1,10 +1,13 @@
 import fs from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { lstat, mkdir } from "node:fs/promises";
 import path from "node:path";
-import { type AuthCallback, Errors, type HttpClient, add, branch as createBranch, checkout, clone, commit, fetch, listServerRefs, merge, push, readCommit, remove, resolveRef, statusMatrix } from "isomorphic-git";
+import { type AuthCallback, Errors, type HttpClient, add, branch as createBranch, checkout, clone, commit, fetch, hashBlob, init, listServerRefs, merge, push, readBlob, readCommit, remove, resolveRef, setConfig, statusMatrix, writeRef } from "isomorphic-git";
 import http, { request as gitRequest } from "isomorphic-git/http/node";
 import type { Logger } from "pino";
+import { type CommittedEntry, type CommittedFile, LINK_MODE, type TreeChange, committedFiles, flattenTree, writeChangedTree } from "./committed-tree.ts";
 import { GitignoreMatcher } from "./gitignore.ts";
+import { fetchThroughMirror, mirrorFolder } from "./mirror.ts";
+import { readTreeFile, walkFiles } from "./tree-files.ts";
 
 /** How the job's work tree starts. */
 export type Checkout =
@@ -32,6 +35,14 @@ export interface OpenRepositoryOptions {
    * branch may be checked out, and `push` refuses.
    */
   readOnly?: boolean;
+  /**
+   * The folder of per-repository object mirrors (`<dataDir>/mirrors`): when set, the objects are
+   * fetched through the repository's mirror (only what it lacks) and the work tree is **not**
+   * checked out on the worker — it lives in the sandbox, streamed in from the objects
+   * (`files()`); `tree` then holds only what came back from the sandbox (`markDeleted` records
+   * what was removed there), and commits are built from those changes.
+   */
+  mirrorsDir?: string;
   /** Aborts the clone (and the branch listing) at once, e.g. on `/droid stop`; pushes are never cut halfway. */
   signal?: AbortSignal;
   logger: Logger;
@@ -82,9 +93,17 @@ export class Repository {
 
   /** True for a clone that is never pushed (see `OpenRepositoryOptions.readOnly`). */
   readonly readOnly: boolean;
+  /** True when the work tree was not checked out (`OpenRepositoryOptions.mirrorsDir`): `tree` holds only what came back. */
+  readonly sparse: boolean;
+  /** Paths removed in the sandbox since the last commit (sparse work trees only). */
+  readonly #deleted = new Set<string>();
+  readonly #cache = {};
+  #head: { oid: string; entries: Promise<Map<string, CommittedEntry>> } | null = null;
+  #readingTree: Promise<string> | null = null;
 
-  private constructor(fields: { tree: string; gitdir: string; branch: string; createdBranch: boolean; defaultBranch: string; readOnly: boolean; onAuth: AuthCallback; logger: Logger }) {
+  private constructor(fields: { tree: string; gitdir: string; branch: string; createdBranch: boolean; defaultBranch: string; readOnly: boolean; sparse: boolean; onAuth: AuthCallback; logger: Logger }) {
     this.readOnly = fields.readOnly;
+    this.sparse = fields.sparse;
     this.tree = fields.tree;
     this.gitdir = fields.gitdir;
     this.branch = fields.branch;
@@ -96,7 +115,8 @@ export class Repository {
 
   /** Git's ignore rules for the work tree as they are now (`.gitignore` files and `info/exclude`). */
   async ignoreRules(): Promise<(relative: string, isDirectory?: boolean) => Promise<boolean>> {
-    const matcher = await GitignoreMatcher.load(this.tree, this.gitdir);
+    // A sparse tree's unchanged .gitignore files are read from the commit.
+    const matcher = await GitignoreMatcher.load(this.tree, this.gitdir, this.sparse ? (relative) => this.#committedText(relative) : undefined);
     return (relative, isDirectory = false) => matcher.isIgnored(relative, isDirectory);
   }
 
@@ -113,23 +133,39 @@ export class Repository {
     const onAuth: AuthCallback = () => ({ username: "x-access-token", password: options.token });
     const base = options.checkout.kind === "new-branch" ? options.defaultBranch : options.checkout.name;
     const gitHttp = abortableHttp(options.signal);
-    await clone({
-      fs,
-      http: gitHttp,
-      dir: tree,
-      gitdir,
-      url: options.cloneUrl,
-      ref: base,
-      singleBranch: true,
-      depth: options.depth ?? 1,
-      onAuth,
-      cache: {},
-    });
+    const taken = async () => {
+      const refs = await listServerRefs({ http: gitHttp, url: options.cloneUrl, prefix: "refs/heads/", onAuth });
+      return new Set(refs.map((ref) => ref.ref.slice("refs/heads/".length)));
+    };
     let branch = options.checkout.name;
-    if (options.checkout.kind === "new-branch") {
-      const taken = await listServerRefs({ http: gitHttp, url: options.cloneUrl, prefix: "refs/heads/", onAuth });
-      branch = freeBranchName(options.checkout.name, new Set(taken.map((ref) => ref.ref.slice("refs/heads/".length))));
-      await createBranch({ fs, dir: tree, gitdir, ref: branch, checkout: true });
+    if (options.mirrorsDir) {
+      await init({ fs, dir: tree, gitdir });
+      await setConfig({ fs, gitdir, path: "remote.origin.url", value: options.cloneUrl });
+      await setConfig({ fs, gitdir, path: "remote.origin.fetch", value: "+refs/heads/*:refs/remotes/origin/*" });
+      const [oid, names] = await Promise.all([
+        fetchThroughMirror({ mirror: mirrorFolder(options.mirrorsDir, options.cloneUrl), url: options.cloneUrl, ref: base, depth: options.depth ?? 1, http: gitHttp, onAuth, ...(options.signal ? { signal: options.signal } : {}) }, gitdir),
+        options.checkout.kind === "new-branch" ? taken() : Promise.resolve(new Set<string>()),
+      ]);
+      if (options.checkout.kind === "new-branch") branch = freeBranchName(options.checkout.name, names);
+      await writeRef({ fs, gitdir, ref: `refs/heads/${branch}`, value: oid, force: true });
+      await writeRef({ fs, gitdir, ref: "HEAD", value: `refs/heads/${branch}`, symbolic: true, force: true });
+    } else {
+      await clone({
+        fs,
+        http: gitHttp,
+        dir: tree,
+        gitdir,
+        url: options.cloneUrl,
+        ref: base,
+        singleBranch: true,
+        depth: options.depth ?? 1,
+        onAuth,
+        cache: {},
+      });
+      if (options.checkout.kind === "new-branch") {
+        branch = freeBranchName(options.checkout.name, await taken());
+        await createBranch({ fs, dir: tree, gitdir, ref: branch, checkout: true });
+      }
     }
     options.logger.info({ branch, base, createdBranch: options.checkout.kind === "new-branch" }, "repository cloned");
     return new Repository({
@@ -138,6 +174,7 @@ export class Repository {
       branch,
       createdBranch: options.checkout.kind === "new-branch",
       readOnly: options.readOnly ?? false,
+      sparse: options.mirrorsDir !== undefined,
       defaultBranch: options.defaultBranch,
       onAuth,
       logger: options.logger,
@@ -150,18 +187,26 @@ export class Repository {
    */
   async commit(options: { message: string; author: Person; coAuthors?: Person[] }): Promise<string | null> {
     const repo = { fs, dir: this.tree, gitdir: this.gitdir };
-    const matrix = await statusMatrix(repo);
-    let staged = 0;
-    for (const [filepath, head, workdir, stage] of matrix) {
-      if (head === workdir && workdir === stage) continue;
-      if (workdir === 0) await remove({ ...repo, filepath });
-      else await add({ ...repo, filepath });
-      staged++;
-    }
-    if (staged === 0) return null;
     const trailers = (options.coAuthors ?? []).map((person) => `Co-authored-by: ${person.name} <${person.email}>`);
     const message = trailers.length > 0 ? `${options.message.trimEnd()}\n\n${trailers.join("\n")}\n` : options.message;
-    const oid = await commit({ ...repo, message, author: options.author, committer: options.author });
+    let staged = 0;
+    let tree: string | undefined;
+    if (this.sparse) {
+      const changes = await this.#sparseChanges();
+      staged = changes.length;
+      if (staged === 0) return null;
+      tree = await writeChangedTree(this.gitdir, await this.#headEntries(), await Promise.all(changes.map((change) => this.#treeChange(change))));
+    } else {
+      for (const [filepath, head, workdir, stage] of await statusMatrix(repo)) {
+        if (head === workdir && workdir === stage) continue;
+        if (workdir === 0) await remove({ ...repo, filepath });
+        else await add({ ...repo, filepath });
+        staged++;
+      }
+      if (staged === 0) return null;
+    }
+    const oid = await commit({ ...repo, message, author: options.author, committer: options.author, ...(tree ? { tree, parent: [await this.head()] } : {}) });
+    this.#deleted.clear();
     this.#logger.info({ branch: this.branch, commit: oid, files: staged }, "changes committed");
     return oid;
   }
@@ -230,7 +275,7 @@ export class Repository {
       const merged = await merge({ ...repo, ours: this.branch, theirs, fastForward: true, noUpdateBranch: true, abortOnConflict: true, author: OURS_AUTHOR });
       if (merged.alreadyMerged) return { kind: "pushed", commit: ours };
       if (merged.fastForward) {
-        await checkout({ ...repo, ref: this.branch, force: true });
+        if (!this.sparse) await checkout({ ...repo, ref: this.branch, force: true });
         return { kind: "pushed", commit: ours };
       }
       if (!merged.tree) throw new BranchConflict(this.branch, []);
@@ -242,7 +287,8 @@ export class Repository {
     }
     const { commit: mine } = await readCommit({ ...repo, oid: ours });
     const replayed = await commit({ ...repo, ref: this.branch, tree, parent: [theirs], message: mine.message, author: mine.author, committer: mine.committer });
-    await checkout({ ...repo, ref: this.branch, force: true });
+    // A sparse tree holds only the job's own changes, which the replayed commit keeps as they are.
+    if (!this.sparse) await checkout({ ...repo, ref: this.branch, force: true });
     this.#logger.info({ branch: this.branch, onto: theirs, commit: replayed }, "replayed the job's change on top of the remote branch");
     return { kind: "replayed", commit: replayed, onto: theirs };
   }
@@ -250,6 +296,105 @@ export class Repository {
   /** The commit the branch points to. */
   async head(): Promise<string> {
     return resolveRef({ fs, dir: this.tree, gitdir: this.gitdir, ref: "HEAD" });
+  }
+
+  /** The files and links of the branch's last commit, read from the object store (what a sandbox is given). */
+  async *files(): AsyncGenerator<CommittedFile> {
+    yield* committedFiles(this.gitdir, await this.#headEntries(), this.#cache);
+  }
+
+  /** A regular file of the work tree as text (a sparse tree's unchanged files from the commit); null for a link, a folder or nothing. */
+  async regularFileText(relative: string): Promise<string | null> {
+    const entry = await readTreeFile(this.tree, relative);
+    if (entry !== null || !this.sparse) return entry?.kind === "file" ? entry.content.toString("utf8") : null;
+    return this.#committedText(relative);
+  }
+
+  /** Whether the work tree has this path (a file, a link or a folder). */
+  async exists(relative: string): Promise<boolean> {
+    if (await lstat(path.join(this.tree, relative)).then(() => true, () => false)) return true;
+    if (!this.sparse || this.#deleted.has(relative)) return false;
+    const entries = await this.#headEntries();
+    return entries.has(relative) || [...entries.keys()].some((name) => name.startsWith(`${relative}/`));
+  }
+
+  /** Every path of the branch's last commit (files, links, submodules). */
+  async committedPaths(): Promise<string[]> {
+    return [...(await this.#headEntries()).keys()];
+  }
+
+  /** Records paths removed in the sandbox (a sparse work tree cannot show their absence). */
+  markDeleted(paths: readonly string[]): void {
+    for (const relative of paths) this.#deleted.add(relative);
+  }
+
+  /** The work tree's changes against the branch's last commit, ignored files left out. */
+  async changedFiles(): Promise<{ path: string; status: "added" | "modified" | "deleted" }[]> {
+    if (this.sparse) return this.#sparseChanges();
+    const matrix = await statusMatrix({ fs, dir: this.tree, gitdir: this.gitdir });
+    return matrix
+      .filter(([, inHead, inTree]) => inTree === 2 || (inHead === 1 && inTree === 0))
+      .map(([filepath, inHead, inTree]) => ({ path: filepath, status: inHead === 0 ? ("added" as const) : inTree === 0 ? ("deleted" as const) : ("modified" as const) }));
+  }
+
+  /**
+   * A folder holding the whole work tree as committed, for readers that need files on disk (the
+   * code index): `tree` itself, or for a sparse work tree a checkout made once beside it.
+   */
+  readingTree(): Promise<string> {
+    if (!this.sparse) return Promise.resolve(this.tree);
+    this.#readingTree ??= (async () => {
+      const dir = path.join(path.dirname(this.tree), "read");
+      await mkdir(dir, { recursive: true });
+      await checkout({ fs, dir, gitdir: this.gitdir, ref: this.branch, noUpdateHead: true, cache: this.#cache });
+      return dir;
+    })();
+    return this.#readingTree;
+  }
+
+  async #headEntries(): Promise<Map<string, CommittedEntry>> {
+    const oid = await this.head();
+    if (this.#head?.oid !== oid) {
+      const { commit: parsed } = await readCommit({ fs, gitdir: this.gitdir, oid, cache: this.#cache });
+      this.#head = { oid, entries: flattenTree(this.gitdir, parsed.tree, this.#cache) };
+    }
+    return this.#head.entries;
+  }
+
+  async #committedText(relative: string): Promise<string | null> {
+    if (this.#deleted.has(relative)) return null;
+    const entry = (await this.#headEntries()).get(relative);
+    if (entry?.type !== "blob" || entry.mode === LINK_MODE) return null;
+    const { blob } = await readBlob({ fs, gitdir: this.gitdir, oid: entry.oid, cache: this.#cache });
+    return Buffer.from(blob).toString("utf8");
+  }
+
+  /** What the sparse tree changed: each file that came back against the commit, and the deletions. */
+  async #sparseChanges(): Promise<{ path: string; status: "added" | "modified" | "deleted" }[]> {
+    const entries = await this.#headEntries();
+    const isIgnored = await this.ignoreRules();
+    const changes: { path: string; status: "added" | "modified" | "deleted" }[] = [];
+    for (const [relative, entry] of await walkFiles(this.tree)) {
+      const committed = entries.get(relative);
+      if (committed === undefined) {
+        if (!(await isIgnored(relative))) changes.push({ path: relative, status: "added" });
+        continue;
+      }
+      const mode = entry.kind === "symlink" ? LINK_MODE : entry.executable ? "100755" : "100644";
+      const oid = (await hashBlob({ object: entry.kind === "symlink" ? Buffer.from(entry.target) : entry.content })).oid;
+      if (oid !== committed.oid || mode !== committed.mode) changes.push({ path: relative, status: "modified" });
+    }
+    for (const relative of this.#deleted) {
+      if (entries.has(relative) && !(await readTreeFile(this.tree, relative))) changes.push({ path: relative, status: "deleted" });
+    }
+    return changes.sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  async #treeChange(change: { path: string; status: "added" | "modified" | "deleted" }): Promise<TreeChange> {
+    const entry = change.status === "deleted" ? null : await readTreeFile(this.tree, change.path);
+    if (entry === null) return { path: change.path, kind: "removed" };
+    if (entry.kind === "symlink") return { path: change.path, kind: "symlink", target: entry.target.toString("utf8") };
+    return { path: change.path, kind: "file", executable: entry.executable, content: entry.content };
   }
 }
 

@@ -1,0 +1,172 @@
+/**
+ * The per-repository object mirror on the worker: a bare repository under
+ * `<dataDir>/mirrors/<host>/<owner>/<name>.git` that every job of that repository fetches
+ * into, so a second job downloads only what is new, and whose pack files a job's own git dir
+ * links to (pack files never change once written). Updates are serialised by a lock file;
+ * a lock whose holder died (a crash mid-update) means the mirror may be half written, so it is
+ * thrown away and fetched again from scratch.
+ */
+import fs from "node:fs";
+import { copyFile, link, mkdir, open, readFile, readdir, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { type AuthCallback, type HttpClient, fetch, init, setConfig, writeRef } from "isomorphic-git";
+
+/** A lock older than this is stale whoever holds it (a fetch never takes this long). */
+const STALE_LOCK_MS = 30 * 60 * 1000;
+const LOCK_POLL_MS = 50;
+
+export interface MirrorFetch {
+  mirror: string;
+  url: string;
+  ref: string;
+  depth: number;
+  http: HttpClient;
+  onAuth: AuthCallback;
+  signal?: AbortSignal;
+}
+
+/** The mirror's folder for a repository, from the clone URL's host and path (never a payload). */
+export function mirrorFolder(mirrorsDir: string, cloneUrl: string): string {
+  const url = new URL(cloneUrl);
+  const segments = url.pathname.split("/").filter((segment) => segment !== "" && segment !== "." && segment !== "..");
+  const name = segments.join("/").replace(/\.git$/, "");
+  return path.join(mirrorsDir, url.host.replace(/[^a-zA-Z0-9._-]/g, "_"), `${name}.git`);
+}
+
+/**
+ * Fetches `ref` into the mirror (only what it lacks), then makes `gitdir` a repository with the
+ * mirror's objects (pack files hard-linked, copied across file systems) and `refs/remotes/origin/<ref>`.
+ * Returns the commit fetched.
+ */
+export async function fetchThroughMirror(request: MirrorFetch, gitdir: string): Promise<string> {
+  return withMirrorLock(request.mirror, async () => {
+    const oid = await updateMirror(request).catch(async (error: unknown) => {
+      // A mirror that cannot be read (damaged by hand, a half-written pack) is fetched again whole.
+      if (request.signal?.aborted) throw error;
+      await discard(request.mirror);
+      return updateMirror(request);
+    });
+    await shareObjects(request.mirror, gitdir);
+    await writeRef({ fs, gitdir, ref: `refs/remotes/origin/${request.ref}`, value: oid, force: true });
+    return oid;
+  });
+}
+
+async function updateMirror(request: MirrorFetch): Promise<string> {
+  const gitdir = request.mirror;
+  await init({ fs, dir: gitdir, gitdir, bare: true });
+  await setConfig({ fs, gitdir, path: "remote.origin.url", value: request.url });
+  await setConfig({ fs, gitdir, path: "remote.origin.fetch", value: "+refs/heads/*:refs/remotes/origin/*" });
+  const result = await fetch({
+    fs,
+    http: request.http,
+    gitdir,
+    url: request.url,
+    ref: request.ref,
+    remoteRef: request.ref,
+    singleBranch: true,
+    tags: false,
+    depth: request.depth,
+    onAuth: request.onAuth,
+    cache: {},
+  });
+  const oid = result.fetchHead;
+  if (!oid) throw new Error(`${request.ref} was not found on the remote`);
+  // The branch as a local ref of the mirror: the next fetch offers it as something it has.
+  await writeRef({ fs, gitdir, ref: `refs/heads/${request.ref}`, value: oid, force: true });
+  return oid;
+}
+
+/** Gives `gitdir` the mirror's objects: its packs (each with its index) and the shallow boundary. */
+async function shareObjects(mirror: string, gitdir: string): Promise<void> {
+  const from = path.join(mirror, "objects", "pack");
+  const to = path.join(gitdir, "objects", "pack");
+  await mkdir(to, { recursive: true });
+  const names = await readdir(from).catch((): string[] => []);
+  for (const name of names.filter((n) => n.endsWith(".idx") && names.includes(n.replace(/\.idx$/, ".pack")))) {
+    // The pack before its index: a reader never sees an index without its pack.
+    for (const file of [name.replace(/\.idx$/, ".pack"), name]) await linkOrCopy(path.join(from, file), path.join(to, file));
+  }
+  await copyLooseObjects(path.join(mirror, "objects"), path.join(gitdir, "objects"));
+  const shallow = await readFile(path.join(mirror, "shallow"), "utf8").catch(() => null);
+  if (shallow !== null) await fs.promises.writeFile(path.join(gitdir, "shallow"), shallow);
+}
+
+/** Loose objects (isomorphic-git writes fetched objects as packs, but a mirror may hold some). */
+async function copyLooseObjects(from: string, to: string): Promise<void> {
+  for (const fanout of await readdir(from).catch((): string[] => [])) {
+    if (!/^[0-9a-f]{2}$/.test(fanout)) continue;
+    await mkdir(path.join(to, fanout), { recursive: true });
+    for (const name of await readdir(path.join(from, fanout))) await linkOrCopy(path.join(from, fanout, name), path.join(to, fanout, name));
+  }
+}
+
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch (error) {
+    if (errorCode(error) === "EEXIST") return;
+    await copyFile(from, to);
+  }
+}
+
+/** Runs `work` holding the mirror's lock file; waits for another holder, takes over a stale lock after discarding the mirror. */
+async function withMirrorLock<T>(mirror: string, work: () => Promise<T>): Promise<T> {
+  const lock = `${mirror}.lock`;
+  await mkdir(path.dirname(mirror), { recursive: true });
+  for (;;) {
+    const handle = await open(lock, "wx").catch((error: unknown) => {
+      if (errorCode(error) === "EEXIST") return null;
+      throw error;
+    });
+    if (handle) {
+      await handle.writeFile(`${process.pid} ${Date.now()}\n`);
+      await handle.close();
+      break;
+    }
+    if (await isStale(lock)) {
+      // The holder died mid-update: what it left cannot be trusted.
+      await discard(mirror);
+      await rm(lock, { force: true });
+      continue;
+    }
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+async function isStale(lock: string): Promise<boolean> {
+  const text = await readFile(lock, "utf8").catch(() => null);
+  if (text === null) return false;
+  const [pid, since] = text.trim().split(" ").map(Number);
+  if (pid === undefined || since === undefined || !Number.isFinite(pid) || !Number.isFinite(since)) {
+    // Written but not yet filled in: stale only once it is old.
+    const { mtimeMs } = await stat(lock).catch(() => ({ mtimeMs: Date.now() }));
+    return Date.now() - mtimeMs > 5_000;
+  }
+  return Date.now() - since > STALE_LOCK_MS || !processAlive(pid);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errorCode(error) === "EPERM";
+  }
+}
+
+/** Moves the mirror aside and removes it (a rename first, so nobody reads it half removed). */
+async function discard(mirror: string): Promise<void> {
+  const trash = `${mirror}.discarded-${process.pid}-${Date.now()}`;
+  await rename(mirror, trash).catch(() => {});
+  await rm(trash, { recursive: true, force: true });
+}
+
+function errorCode(error: unknown): string | undefined {
+  return error instanceof Error && "code" in error && typeof error.code === "string" ? error.code : undefined;
+}
