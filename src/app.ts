@@ -4,7 +4,9 @@
  */
 import type { ApplicationFunction } from "probot";
 import type { JobCaps } from "./config/policy.ts";
+import { answerCiSignal } from "./github/answer-ci.ts";
 import { answerTrigger, sendAnswers } from "./github/answer-trigger.ts";
+import { CI_EVENTS, readCiSignal } from "./github/ci-events.ts";
 import type { PermissionGate } from "./github/gate.ts";
 import { readDroidMerge } from "./github/merges.ts";
 import type { GitHubOutbox } from "./github/outbox.ts";
@@ -58,6 +60,16 @@ export function droidApp(services: AppServices): ApplicationFunction {
       }
       const answers = await answerTrigger(trigger, { ...services, octokit: context.octokit, log: context.log });
       if (recent.first(context.id)) sendAnswers(context.octokit, trigger, answers, services.outbox);
+    });
+    // CI of a commit moved: a failed head commit of a Droid pull request records one ci-revision.
+    app.on([...CI_EVENTS], async (context) => {
+      const name = "action" in context.payload && typeof context.payload.action === "string" ? `${context.name}.${context.payload.action}` : context.name;
+      const signal = readCiSignal(name, context.id, context.payload);
+      if ("ignored" in signal) {
+        context.log.debug({ deliveryId: context.id, why: signal.ignored }, "CI event ignored");
+        return;
+      }
+      await answerCiSignal(signal, { ...services, octokit: context.octokit, log: context.log });
     });
     // Records the merges of Droid's pull requests (`droid stats`); never runs a job.
     app.on("pull_request.closed", async (context) => {

@@ -19,6 +19,7 @@ describe("operator policy settings", () => {
       maxTurns: 200,
       maxMinutes: 120,
       maxJobUsd: 20,
+      maxCiAttempts: 5,
     });
     expect(s.caps).toEqual({ dailyUsdPerRepo: null, dailyUsdPerInstallation: null, maxQueuedPerRepo: 20 });
     expect(s.retentionDays).toBe(30);

@@ -24,6 +24,8 @@ export interface OperatorPolicy {
   maxMinutes: number;
   /** Dollars one job may spend on the model (`budget.usd`). */
   maxJobUsd: number;
+  /** Automatic CI-fix attempts per pull request (`ci.maxAttempts`). */
+  maxCiAttempts: number;
 }
 
 /** Caps over many jobs, checked when a job is asked for and again when it starts. */
@@ -52,6 +54,7 @@ export const POLICY_ENV = {
   DROID_MAX_TURNS: z.coerce.number().int().min(1).max(500).default(200),
   DROID_MAX_MINUTES: z.coerce.number().int().min(1).max(600).default(120),
   DROID_MAX_JOB_USD: z.coerce.number().positive().max(1000).default(20),
+  DROID_MAX_CI_ATTEMPTS: z.coerce.number().int().min(0).max(20).default(5),
   DROID_DAILY_USD_PER_REPO: optionalUsd,
   DROID_DAILY_USD_PER_INSTALLATION: optionalUsd,
   DROID_MAX_QUEUED_PER_REPO: z.coerce.number().int().min(1).max(100_000).default(20),
@@ -89,6 +92,7 @@ export function policySettings(env: PolicyEnv): {
       maxTurns: env.DROID_MAX_TURNS,
       maxMinutes: env.DROID_MAX_MINUTES,
       maxJobUsd: env.DROID_MAX_JOB_USD,
+      maxCiAttempts: env.DROID_MAX_CI_ATTEMPTS,
     },
     caps: {
       dailyUsdPerRepo: env.DROID_DAILY_USD_PER_REPO ?? null,
@@ -130,6 +134,7 @@ export interface PolicedConfig {
   limits: SandboxLimits;
   fix: { maxTurns: number; maxMinutes: number };
   budget: { usd: number };
+  ci: { maxAttempts: number };
 }
 
 /**
@@ -151,7 +156,7 @@ export function narrowToPolicy<T extends PolicedConfig>(config: T, raw: unknown,
   if (!policy.allowedNetwork.includes(config.network)) {
     refuse("network", `one of ${policy.allowedNetwork.join(", ")} (the modes this Droid's operators allow: DROID_ALLOWED_NETWORK)`, `string ${JSON.stringify(config.network)}`);
   }
-  const { limits, fix, budget } = config;
+  const { limits, fix, budget, ci } = config;
   const narrowed: T = {
     ...config,
     limits: {
@@ -168,6 +173,7 @@ export function narrowToPolicy<T extends PolicedConfig>(config: T, raw: unknown,
       maxMinutes: cap(["fix", "maxMinutes"], fix.maxMinutes, policy.maxMinutes, "DROID_MAX_MINUTES"),
     },
     budget: { ...budget, usd: cap(["budget", "usd"], budget.usd, policy.maxJobUsd, "DROID_MAX_JOB_USD") },
+    ci: { ...ci, maxAttempts: cap(["ci", "maxAttempts"], ci.maxAttempts, policy.maxCiAttempts, "DROID_MAX_CI_ATTEMPTS") },
   };
   return { config: narrowed, problems };
 }

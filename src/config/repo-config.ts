@@ -39,6 +39,12 @@ export const repoConfigSchema = z.strictObject({
       allowPaths: z.array(z.string().trim().min(1).max(200)).max(100).default([]),
     })
     .prefault({}),
+  /** CI on Droid's pull requests: automatic attempts to fix failing checks per pull request (0: off). */
+  ci: z
+    .strictObject({
+      maxAttempts: z.number().int().min(0).max(20).default(2),
+    })
+    .prefault({}),
   /** Resolve a review thread after Droid pushed a change for it (off: the reviewer resolves). */
   resolveReviewThread: z.boolean().default(false),
 });

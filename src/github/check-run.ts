@@ -19,6 +19,7 @@ const CONCLUSIONS: Record<OutcomeKind, CheckConclusion> = {
   // The branch's tests fail: whoever merges should see red.
   "succeeded-with-failing-tests": "failure",
   "no-change-needed": "neutral",
+  superseded: "neutral",
   "not-pushed": "neutral",
   "setup-failed": "failure",
   "budget-reached": "failure",
@@ -40,6 +41,7 @@ export const OUTCOME_TITLES: Record<OutcomeKind, string> = {
   succeeded: "Done",
   "succeeded-with-failing-tests": "Done, but the tests fail",
   "no-change-needed": "No change needed",
+  superseded: "Superseded by a newer commit",
   "not-pushed": "Changes not pushed",
   "setup-failed": "The repository's setup failed",
   "budget-reached": "Stopped at the job's budget",

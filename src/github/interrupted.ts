@@ -42,7 +42,7 @@ function stepName(step: string | undefined): string {
 
 /** One sentence for the human: how to pick the work up again. */
 export function howToResume(job: Job, commandWord: string): string {
-  const branch = job.links.branch ?? (job.request.kind === "revise" ? job.request.branch : undefined);
+  const branch = job.links.branch ?? (job.request.kind === "revise" || job.request.kind === "ci-revision" ? job.request.branch : undefined);
   const kept = branch ? ` The work so far is on the branch \`${branch}\`.` : "";
   switch (job.request.kind) {
     case "plan":
@@ -55,6 +55,8 @@ export function howToResume(job: Job, commandWord: string): string {
       return `Comment \`/${commandWord} rca\` to run the analysis again.`;
     case "ask":
       return `Comment \`/${commandWord} ask <question>\` to ask again.`;
+    case "ci-revision":
+      return `Comment \`/${commandWord} fix <what to change>\` on the pull request to ask for a revision.${kept}`;
   }
 }
 

@@ -5,7 +5,7 @@
 import type { ConfigProblem } from "../config/repo-config.ts";
 import { COMMANDS, COMMAND_NAMES, REPO_CONFIG_FILE } from "../config/names.ts";
 import type { Job } from "../jobs/types.ts";
-import { inlineCode } from "./safe-markdown.ts";
+import { inlineCode, safeInline } from "./safe-markdown.ts";
 
 export function helpMessage(word: string, label: string): string {
   const rows = COMMAND_NAMES.map((name) => {
@@ -130,4 +130,20 @@ function time(date: Date | null): string {
 
 function escapeCell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+
+/** The hidden marker of the one comment that says Droid stopped fixing a pull request's CI. */
+export const CI_STOPPED_MARKER = "<!-- droid:ci-stopped -->";
+
+/** After the last automatic attempt: what still fails, and that Droid stops here. */
+export function ciStoppedMessage(input: { failing: readonly { name: string; url: string | null }[]; attempts: number; headSha: string; word: string }): string {
+  const names = input.failing.map((c) => (c.url ? `[${safeInline(c.name)}](${c.url})` : inlineCode(c.name))).join(", ");
+  const tried = input.attempts === 1 ? "one automatic attempt" : `${input.attempts} automatic attempts`;
+  return [
+    `CI still fails on \`${input.headSha.slice(0, 7)}\`: ${names}.`,
+    "",
+    `I made ${tried} to fix this pull request's CI, the most this repository allows (\`ci.maxAttempts\` in \`.github/droid.yml\`), so I stop here. Comment \`/${input.word} fix <what to change>\` to ask for another revision.`,
+    "",
+    CI_STOPPED_MARKER,
+  ].join("\n");
 }

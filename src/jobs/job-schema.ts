@@ -45,6 +45,13 @@ export const jobRequestSchema = z.discriminatedUnion("kind", [
     sentryIssueId: z.string().nullable(),
   }),
   z.object({ kind: z.literal("ask"), question: z.string() }),
+  z.object({
+    kind: z.literal("ci-revision"),
+    branch: z.string().min(1),
+    headSha: z.string().regex(/^[0-9a-f]{40}$/),
+    attempt: z.number().int().positive(),
+    failing: z.array(z.string()),
+  }),
 ]) satisfies z.ZodType<JobRequest>;
 
 export const jobLinksSchema = z.object({
@@ -67,11 +74,11 @@ export const outcomeKindSchema = z.enum(OUTCOME_KINDS);
  * checkpoint written before outcomes had kinds gets the plainest kind of its state.
  */
 export const jobOutcomeSchema = z.discriminatedUnion("state", [
-  z.object({ state: z.literal("succeeded"), kind: z.enum(["succeeded", "succeeded-with-failing-tests", "no-change-needed", "not-pushed"]).default("succeeded") }),
+  z.object({ state: z.literal("succeeded"), kind: z.enum(["succeeded", "succeeded-with-failing-tests", "no-change-needed", "superseded", "not-pushed"]).default("succeeded") }),
   z.object({
     state: z.literal("failed"),
     error: z.string(),
-    kind: outcomeKindSchema.exclude(["succeeded", "succeeded-with-failing-tests", "no-change-needed", "stopped-by-user", "interrupted"]).default("internal-error"),
+    kind: outcomeKindSchema.exclude(["succeeded", "succeeded-with-failing-tests", "no-change-needed", "superseded", "stopped-by-user", "interrupted"]).default("internal-error"),
   }),
   z.object({ state: z.literal("cancelled"), kind: z.literal("stopped-by-user").default("stopped-by-user") }),
   z.object({ state: z.literal("interrupted"), error: z.string(), kind: z.literal("interrupted").default("interrupted") }),

@@ -126,11 +126,23 @@ export interface JobQueue {
 
 /**
  * Whether a second active job of this kind for the same target is refused. Every kind
- * but `revise`: each review carries its own comments, so none may be dropped; the lock
- * key keeps revisions of one branch one at a time, in order.
+ * but `revise` and `ci-revision`: each review carries its own comments, so none may be
+ * dropped; a CI failure of a newer head commit (a human pushed) must not be dropped
+ * because the older commit's job still waits (it ends without running: its commit is no
+ * longer the head). The lock key keeps revisions of one branch one at a time, in order.
+ * A ci-revision is recorded once per head commit by its delivery id (`ciDeliveryId`).
  */
 export function dedupesActive(job: NewJob): boolean {
-  return job.request.kind !== "revise";
+  return job.request.kind !== "revise" && job.request.kind !== "ci-revision";
+}
+
+/**
+ * The delivery id of the one ci-revision a head commit may have: every check event of
+ * that commit (duplicates, out of order, redelivered) names the same job, so each store's
+ * delivery dedupe records it once, even after it ended.
+ */
+export function ciDeliveryId(repo: RepoName, headSha: string): string {
+  return `ci-revision:${repoKey(repo)}@${headSha}`;
 }
 
 /**
@@ -139,7 +151,7 @@ export function dedupesActive(job: NewJob): boolean {
  */
 export function lockKey(job: NewJob): string {
   const repo = `${job.repo.owner}/${job.repo.name}`.toLowerCase();
-  if (job.request.kind === "revise") return `${repo}@${job.request.branch}`;
+  if (job.request.kind === "revise" || job.request.kind === "ci-revision") return `${repo}@${job.request.branch}`;
   if (job.request.kind === "ask") return `${repo}#${job.target.number}?ask`;
   return `${repo}#${job.target.number}`;
 }

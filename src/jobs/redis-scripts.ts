@@ -8,7 +8,7 @@
  *                        cancel, collected
  *   P delivery:<id>      → job id (dedupe by X-GitHub-Delivery)
  *   P active:<t>|<kind>  set of job ids queued or running for a target and kind (at most one for
- *                        the kinds that dedupe; `revise` jobs queue up on their branch lock)
+ *                        the kinds that dedupe; `revise` and `ci-revision` jobs queue up on their branch lock)
  *   P target:<t>         zset of job ids by seq (a target's history)
  *   P queue:<repo>       list of queued job ids, FIFO
  *   P ready              zset of repositories with queued jobs, by the turn they were last served
@@ -220,7 +220,7 @@ return fresh
 const REQUEUE = `${COMMON}
 local id = ARGV[2]
 local f = redis.call('HMGET', job(id), 'state', 'tkey', 'kind', 'repo', 'seq')
-if f[1] ~= 'interrupted' or (f[3] ~= 'revise' and redis.call('SCARD', activeKey(f[2], f[3])) > 0) then return false end
+if f[1] ~= 'interrupted' or (f[3] ~= 'revise' and f[3] ~= 'ci-revision' and redis.call('SCARD', activeKey(f[2], f[3])) > 0) then return false end
 redis.call('HSET', job(id), 'state', 'queued', 'cancel', 0, 'collected', 0)
 redis.call('HDEL', job(id), 'started', 'ended', 'error', 'token', 'outcome')
 redis.call('ZREM', P .. 'interrupted', id)

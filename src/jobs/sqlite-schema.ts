@@ -65,6 +65,10 @@ const MIGRATIONS: readonly string[] = [
      merged_at INTEGER NOT NULL,
      PRIMARY KEY (repo, number)
    ) WITHOUT ROWID;`,
+  // CI revisions queue up on their branch too (one per head commit, by delivery id).
+  `DROP INDEX jobs_one_active_per_target;
+   CREATE UNIQUE INDEX jobs_one_active_per_target ON jobs (repo, target_kind, target_number, kind)
+     WHERE state IN ('queued', 'running') AND kind NOT IN ('revise', 'ci-revision');`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -49,11 +49,23 @@ export type JobRequest =
     }
   | { kind: "rca"; source: "sentry" | "issue"; sentryIssueId: string | null }
   /** A question about the code, answered in one comment (`/droid ask <question>`); changes nothing. */
-  | { kind: "ask"; question: string };
+  | { kind: "ask"; question: string }
+  | {
+      /** CI failed on the head commit of a pull request Droid opened: read the failures, push a fix. */
+      kind: "ci-revision";
+      /** The PR branch. */
+      branch: string;
+      /** The head commit whose checks failed; the job is recorded once per commit (`ciDeliveryId`). */
+      headSha: string;
+      /** Which automatic attempt on this pull request this is (1, 2, …). */
+      attempt: number;
+      /** The names of the checks that failed, as the trigger saw them. */
+      failing: string[];
+    };
 
 export type JobKind = JobRequest["kind"];
 
-export const JOB_KINDS = ["plan", "fix", "revise", "rca", "ask"] as const satisfies readonly JobKind[];
+export const JOB_KINDS = ["plan", "fix", "revise", "rca", "ask", "ci-revision"] as const satisfies readonly JobKind[];
 
 export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
 
@@ -140,6 +152,8 @@ export const OUTCOME_KINDS = [
   "succeeded-with-failing-tests",
   /** Finished without changing anything: nothing needed changing (or nothing to answer). */
   "no-change-needed",
+  /** Nothing was done because the request no longer applied: a CI failure of a commit that is no longer the pull request's head. */
+  "superseded",
   /** Made changes that were not pushed: the push guard refused them, a fork, a conflicting push, GitHub refused. */
   "not-pushed",
   /** The repository's setup command failed in the sandbox. */
@@ -174,8 +188,8 @@ export type OutcomeKind = (typeof OUTCOME_KINDS)[number];
 
 /** How a job ended, as written by the orchestrator in its `finally`: its state and the outcome's kind. */
 export type JobOutcome =
-  | { state: "succeeded"; kind: "succeeded" | "succeeded-with-failing-tests" | "no-change-needed" | "not-pushed" }
-  | { state: "failed"; error: string; kind: Exclude<OutcomeKind, "succeeded" | "succeeded-with-failing-tests" | "no-change-needed" | "stopped-by-user" | "interrupted"> }
+  | { state: "succeeded"; kind: "succeeded" | "succeeded-with-failing-tests" | "no-change-needed" | "superseded" | "not-pushed" }
+  | { state: "failed"; error: string; kind: Exclude<OutcomeKind, "succeeded" | "succeeded-with-failing-tests" | "no-change-needed" | "superseded" | "stopped-by-user" | "interrupted"> }
   | { state: "cancelled"; kind: "stopped-by-user" }
   | { state: "interrupted"; error: string; kind: "interrupted" };
 

@@ -32,6 +32,8 @@ export const PROMPT_NAMES = [
   "ask-system",
   "ask-target",
   "ask-task",
+  "ci-revision-check",
+  "ci-revision-task",
   "code-map",
   "code-relevant",
   "data-block",

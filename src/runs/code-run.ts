@@ -130,12 +130,12 @@ export function throwIfShutdown(signal: AbortSignal): void {
   if (signal.aborted && signal.reason instanceof ShutdownRequested) throw signal.reason;
 }
 
-/** Commits the work tree as Droid, with the requester as co-author; null when nothing changed. */
+/** Commits the work tree as Droid, with the requester as co-author (none when Droid itself asked: CI); null when nothing changed. */
 export async function commitWork(repo: Repository, octokit: GitHubClient, input: { botLogin: string; requester: string; message: string }): Promise<string | null> {
   return repo.commit({
     message: input.message,
     author: await droidPerson(octokit, input.botLogin),
-    coAuthors: [await person(octokit, input.requester)],
+    coAuthors: input.requester === input.botLogin ? [] : [await person(octokit, input.requester)],
   });
 }
 

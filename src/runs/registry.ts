@@ -8,6 +8,7 @@ import type { Job, JobKind } from "../jobs/types.ts";
 import type { NotResumedReason } from "../jobs/recovery.ts";
 import type { JobRunner, JobRunners } from "../jobs/worker.ts";
 import { askRunner } from "./ask.ts";
+import { ciRevisionRunner } from "./ci-revision.ts";
 import { fixRunner } from "./fix.ts";
 import { planRunner } from "./plan.ts";
 import { rcaRunner } from "./rca.ts";
@@ -37,6 +38,8 @@ const JOB_KINDS: Record<JobKind, JobKindEntry> = {
   rca: { runner: rcaRunner, resumeBlocker: () => "not-resumable" },
   // A question posts one comment, at the end: running again answers it once.
   ask: { runner: askRunner, resumeBlocker: () => null },
+  // A CI revision records its checkpoint before its push, as a review revision does.
+  "ci-revision": { runner: ciRevisionRunner, resumeBlocker: blockedOncePushed },
 };
 
 /** Every kind's runner, wired to this process's collaborators. */

@@ -18,7 +18,6 @@ import type { Job, JobLinks } from "../jobs/types.ts";
 import type { JobRunner } from "../jobs/worker.ts";
 import type { LlmClient } from "../llm/index.ts";
 import { describeRepoCommands } from "../sandbox/index.ts";
-import { BranchConflict, WorkspaceRefusal, type PushResult } from "../workspace/index.ts";
 import { LivePlan } from "../agent/live-plan.ts";
 import { runAgent, type AgentOutcome, type ChangeReport } from "../agent/loop.ts";
 import { reviewText, reviseTaskMessage } from "../agent/revise-prompt.ts";
@@ -26,9 +25,9 @@ import { revisionChecklist } from "../agent/revision-checklist.ts";
 import { ThreadAnswers } from "../agent/thread-answers.ts";
 import { groundWorkbench } from "./codebase.ts";
 import { STARTING_OVER, landedCheckpoint } from "./checkpoint.ts";
-import { codeRun, commitWork, endStopped, throwIfShutdown, type CodeRun, type CodeRunResult } from "./code-run.ts";
+import { codeRun, endStopped, throwIfShutdown, type CodeRun, type CodeRunResult } from "./code-run.ts";
 import { publishRevision, revisionPublicationSchema, type RevisionPublication, type RevisionPublishContext } from "./revise-publication.ts";
-import { checkPush } from "./push-guard.ts";
+import { collectWork, pushRevision, type PushedDelivery } from "./revision-push.ts";
 import { siteRunner, type RunnerServices } from "./site.ts";
 import type { TranscriptRecorder } from "./transcript-recorder.ts";
 import { jobReference } from "../github/comment-text.ts";
@@ -49,8 +48,6 @@ export interface ReviseJobDeps extends WorkbenchDeps {
 }
 
 export type ReviseJobResult = CodeRunResult;
-
-type PushedDelivery = Extract<RevisionDelivery, { kind: "pushed" }>;
 
 /** The issue a Droid branch was made for: `droid/<n>-…`. */
 export function issueOfBranch(branch: string): number | null {
@@ -179,12 +176,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
 
     // 5. Check the work may be pushed (or shown as a patch), commit and push (never force;
     // others' commits kept), then answer every thread.
-    const changes = await bench.inspect();
-    transcript?.diff(changes);
-    if (outcome.kind === "finished") transcript?.summary(outcome.summary);
-    await run.site.removeSandbox();
-    const check = changes.files.length > 0 ? await checkPush(bench.repo, changes, deps.config) : null;
-    const secrets = [...bench.secrets, ...(check?.kind === "refused" ? check.found : [])];
+    const { changes, guard: check, secrets } = await collectWork(run, bench, outcome, deps.config, transcript);
     const runEnded = `${describeOutcome(outcome, word)} ${testLine(outcome.lastTestRun, bench.computer.hasTests)}`;
     const summary = scrubSecrets(outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, word), secrets);
     const changed = threads.filter((t) => answers.get(t)?.changed).length;
@@ -235,29 +227,20 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     }
   });
 
-  async function deliver(bench: Workbench, changes: ChangeReport, outcome: AgentOutcome, where: { fork: boolean; repoUrl: string }, beforePush: (delivery: PushedDelivery) => Promise<void>): Promise<RevisionDelivery> {
-    if (outcome.kind === "cancelled" && !deps.config.fix.pushPartialWorkOnStop) return { kind: "not-pushed", reason: "the run was stopped before it finished" };
-    if (changes.files.length === 0) return { kind: "not-pushed", reason: "no files were changed" };
-    if (where.fork) return { kind: "not-pushed", reason: "this pull request comes from a fork, and Droid cannot push to a fork" };
-    const commit = await commitWork(bench.repo, deps.octokit, {
+  function deliver(bench: Workbench, changes: ChangeReport, outcome: AgentOutcome, where: { fork: boolean; repoUrl: string }, beforePush: (delivery: PushedDelivery) => Promise<void>): Promise<RevisionDelivery> {
+    return pushRevision({
+      octokit: deps.octokit,
       botLogin: deps.botLogin,
       requester: job.requester,
+      log: deps.log,
+      pushPartialWorkOnStop: deps.config.fix.pushPartialWorkOnStop,
+      bench,
+      changes,
+      outcome,
+      where,
       message: `${outcome.kind === "finished" ? "Address" : "Partly address"} review comments on #${pullNumber}\n\n${outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, word)}\n\nWritten by Droid.\n`,
+      beforePush,
     });
-    if (!commit) return { kind: "not-pushed", reason: "no files were changed" };
-    try {
-      const pushedDelivery = (r: PushResult): PushedDelivery => ({ kind: "pushed", sha: r.commit, url: `${where.repoUrl}/commit/${r.commit}`, replayedOnto: r.kind === "replayed" ? r.onto : null });
-      return pushedDelivery(await bench.repo.pushKeepingOthers((r) => beforePush(pushedDelivery(r))));
-    } catch (error) {
-      if (error instanceof BranchConflict) {
-        deps.log.warn({ files: error.files }, "branch moved with overlapping changes; nothing pushed");
-        return { kind: "not-pushed", reason: `someone pushed to \`${bench.repo.branch}\` while I worked and their changes overlap with mine${error.files.length > 0 ? ` (${error.files.map((f) => `\`${f}\``).join(", ")})` : ""}; I kept their commits and pushed nothing` };
-      }
-      if (error instanceof WorkspaceRefusal) throw error;
-      // A protected branch, a revoked permission…: the threads still get their answers.
-      deps.log.error({ err: error }, "push failed");
-      return { kind: "not-pushed", reason: `GitHub refused the push to \`${bench.repo.branch}\` (${scrubSecrets(error instanceof Error ? error.message : String(error), bench.secrets).replace(/\s+/g, " ").trim().slice(0, 300)})` };
-    }
   }
 
   /** One reply per thread; a failed post is logged and the others still go out. */

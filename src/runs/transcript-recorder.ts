@@ -201,6 +201,8 @@ function requestText(job: Job): string {
       return r.source === "sentry" ? `root-cause analysis of Sentry issue ${r.sentryIssueId ?? ""}`.trim() : "rca";
     case "ask":
       return `ask ${r.question}`;
+    case "ci-revision":
+      return `CI failed on ${r.headSha.slice(0, 7)}: ${r.failing.join(", ")} (automatic attempt ${r.attempt})`;
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import type { JobQueue } from "../../src/jobs/queue.ts";
+import { ciDeliveryId, type JobQueue } from "../../src/jobs/queue.ts";
 import type { Job } from "../../src/jobs/types.ts";
 import { Worker } from "../../src/jobs/worker.ts";
 import { eventually, FIX, newJob, PLAN, revise } from "./fixtures.ts";
@@ -165,6 +165,24 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
         ].sort(),
       );
       expect((await queue.get(third.job.id))?.state).toBe("cancelled");
+    });
+
+    it("records one CI revision per head commit, even after it ended, and queues a newer commit's on the branch", async () => {
+      const queue = await open();
+      const repo = { owner: "acme", name: "app" };
+      const ci = (sha: string) => newJob({ targetKind: "pull_request", number: 12, deliveryId: ciDeliveryId(repo, sha), request: { kind: "ci-revision", branch: "droid/12-x", headSha: sha, attempt: 1, failing: ["test"] } });
+      const first = await queue.enqueue(ci("a".repeat(40)));
+      expect(first.status).toBe("created");
+      // Duplicate and out-of-order events of the same commit name the same delivery.
+      expect((await queue.enqueue(ci("a".repeat(40)))).status).toBe("duplicate-delivery");
+      // A human pushed: the new head's failure is recorded, not refused, and waits for the branch.
+      const newer = await queue.enqueue(ci("b".repeat(40)));
+      expect(newer.status).toBe("created");
+      expect((await queue.claim("w", ["ci-revision"]))?.id).toBe(first.job.id);
+      expect(await queue.claim("w", ["ci-revision"])).toBeUndefined();
+      await queue.finish(first.job.id, { state: "succeeded", kind: "superseded" });
+      expect((await queue.enqueue(ci("a".repeat(40)))).status).toBe("duplicate-delivery");
+      expect((await queue.claim("w", ["ci-revision"]))?.id).toBe(newer.job.id);
     });
 
     it("locks revisions by branch across pull requests", async () => {
