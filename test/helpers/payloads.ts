@@ -15,7 +15,8 @@ const groups: ExampleGroup[] = JSON.parse(
 );
 
 /** A deep copy of the first example of `event.action` that was delivered to an installation. */
-export function example(event: string, action: string): Record<string, any> {
+/** An example of `event` with `action` (`undefined` for events without actions, such as `status`). */
+export function example(event: string, action: string | undefined): Record<string, any> {
   const group = groups.find((g) => g.name === event);
   const candidates = group?.examples.filter((e) => e.action === action) ?? [];
   const chosen = candidates.find((e) => e.installation !== undefined) ?? candidates[0];
