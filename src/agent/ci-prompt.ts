@@ -62,10 +62,7 @@ export function ciRevisionTaskMessage(input: CiTaskInput): string {
     repo: input.repo,
     branch: input.branch,
     head_sha: input.headSha,
-    preexisting_rule:
-      preexisting.length === 0
-        ? "Every failing check below passes on the default branch: this pull request broke it."
-        : `${preexisting.join(", ")} also fail${preexisting.length === 1 ? "s" : ""} on \`${input.defaultBranch}\`, before this pull request: do not try to fix ${preexisting.length === 1 ? "it" : "them"} unless the cause is in this pull request's changes.`,
+    preexisting_rule: preexisting.length === 0 ? prompt("ci-preexisting-none", {}) : prompt("ci-preexisting-some", { checks: preexisting.join(", "), default_branch: input.defaultBranch }),
     failure_count: String(input.failures.length),
     failures: input.failures.map(failureBlock).join("\n\n"),
     commands: input.commands,
@@ -76,12 +73,12 @@ export function ciRevisionTaskMessage(input: CiTaskInput): string {
 
 function failureBlock(f: CiFailureInput): string {
   const from = toolOutput(`CI check ${f.name}`);
-  const steps = f.failedSteps.length > 0 ? `Failed steps: ${f.failedSteps.map((s) => `\`${labelText(s).replaceAll("`", "'")}\``).join(", ")}.` : "";
+  const steps = f.failedSteps.length > 0 ? prompt("ci-failed-steps", { steps: f.failedSteps.map((s) => `\`${labelText(s).replaceAll("`", "'")}\``).join(", ") }) : "";
   const parts = [
-    prompt("ci-revision-check", { name: labelText(f.name).replaceAll("`", "'"), kind: f.kind, conclusion: f.conclusion ?? "failed", steps: [steps, f.preexisting ? "It also fails on the default branch (pre-existing)." : ""].filter(Boolean).join(" ") }),
+    prompt("ci-revision-check", { name: labelText(f.name).replaceAll("`", "'"), kind: f.kind, conclusion: f.conclusion ?? "failed", steps: [steps, f.preexisting ? prompt("ci-check-preexisting", {}) : ""].filter(Boolean).join(" ") }),
   ];
   if (f.logDigest !== null) parts.push(dataBlock({ what: "the digest of the job's log", from, text: f.logDigest, format: "text" }));
-  else if (f.logProblem !== null) parts.push(`(The job's log could not be read: ${labelText(f.logProblem)})`);
+  else if (f.logProblem !== null) parts.push(prompt("ci-log-unreadable", { problem: labelText(f.logProblem) }));
   if (f.report.trim() !== "") parts.push(dataBlock({ what: "the check's report", from, text: f.report, format: "markdown", maxChars: MAX_REPORT_CHARS }));
   if (f.annotations.length > 0) {
     const lines = f.annotations.map((a) => `${a.path}${a.line === null ? "" : `:${a.line}`}: ${a.level}: ${a.title ? `${a.title}: ` : ""}${a.message}`);
