@@ -115,7 +115,7 @@ export interface JobQueue {
   recordIncidentIssue(ref: IncidentRef, issueNumber: number): Promise<void>;
   /** How many jobs are queued and running now. */
   depth(): Promise<QueueDepth>;
-  /** The jobs that ended at or after `since`, of one repository or of all, oldest end first. */
+  /** The jobs that ended at or after `since`, of one repository or of all, oldest end first (jobs that ended in the same millisecond in any order). */
   endedSince(since: Date, repo?: RepoName): Promise<Job[]>;
   /** Records that a pull request was merged; recording it again changes nothing. */
   recordMerge(merge: PullRequestMerge): Promise<void>;
