@@ -45,9 +45,10 @@ export function buildDigest(input: CommandOutput, options: Partial<DigestOptions
     byteCount: Buffer.byteLength(input.output),
     savedPath: input.savedPath,
   };
+  const wholeMax = Math.min(opts.wholeMaxChars, opts.budgetChars - WHOLE_HEADER_RESERVE);
   let textLength = 0;
-  for (const line of lines) textLength += line.length + 1;
-  if (textLength <= Math.min(opts.wholeMaxChars, opts.budgetChars - WHOLE_HEADER_RESERVE)) return { kind: "whole", facts, lines };
+  for (let i = 0; i < lines.length && textLength <= wholeMax; i++) textLength += (lines[i] ?? "").length + 1;
+  if (textLength <= wholeMax) return { kind: "whole", facts, lines };
 
   const classes = classifyLines(lines);
   const errors = groupErrorLines(lines, classes);

@@ -26,8 +26,10 @@ function resolveCarriageReturns(line: string): string {
 
 /** Output as display lines: escapes stripped, `\r\n` and `\r` redraws handled, no phantom last line. */
 export function outputLines(output: string): string[] {
-  const lines = stripAnsi(output).split("\n");
+  const text = stripAnsi(output);
+  const lines = text.split("\n");
   if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+  if (!text.includes("\r")) return lines;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (line !== undefined && line.includes("\r")) lines[i] = resolveCarriageReturns(line);

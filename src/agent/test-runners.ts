@@ -40,15 +40,35 @@ const PARSERS: Record<TestRunner, (lines: Lines) => RunnerCounts> = {
 
 // Every marker starts like this: a cheap test before the seven real ones.
 const MARKER_START = /^\s*(?:Test|RUN\s|=|test result|ℹ|TAP|# |ok\s|FAIL|---)/;
+/** Per marker (in MARKERS order), the characters its line can start with after blanks: only those markers are tried. */
+const MARKER_FIRST: readonly (readonly number[])[] = ["TR", "T", "=", "t", "ℹ", "T#", "oF-="].map((chars) => [...chars].map((char) => char.charCodeAt(0)));
+const PYTEST_MARKER = MARKERS.findIndex(([runner]) => runner === "pytest");
+const SPACE = 32;
+const ASCII_END = 127;
+
+/** The first character that is not a blank, as a code (NaN for a blank line). */
+function firstNonBlank(line: string): number {
+  const code = line.charCodeAt(0);
+  return code > SPACE && code < ASCII_END ? code : line.trimStart().charCodeAt(0);
+}
 
 export function detectRunner(lines: Lines): TestRunner | null {
-  const found = new Set<TestRunner>();
+  // The first marker in MARKERS order wins: once one is found, only those before it are tried.
+  let best = MARKERS.length;
   for (const line of lines) {
+    if (best === 0) break;
     if (!MARKER_START.test(line)) continue;
-    for (const [runner, marker] of MARKERS) if (!found.has(runner) && marker.test(line)) found.add(runner);
+    const first = firstNonBlank(line);
+    for (let k = 0; k < best; k++) {
+      if (!(MARKER_FIRST[k] as readonly number[]).includes(first)) continue;
+      if (k === PYTEST_MARKER && !line.endsWith("=")) continue;
+      if ((MARKERS[k] as [TestRunner, RegExp])[1].test(line)) {
+        best = k;
+        break;
+      }
+    }
   }
-  for (const [runner] of MARKERS) if (found.has(runner)) return runner;
-  return null;
+  return MARKERS[best]?.[0] ?? null;
 }
 
 export function parseRunnerOutput(lines: Lines): RunnerCounts | null {
@@ -265,8 +285,11 @@ function parseGoTest(lines: Lines): RunnerCounts {
   let firstCompileError = "";
   for (const line of lines) {
     if (!GO_LINE.test(line)) continue;
-    const run = /^=== (?:RUN|CONT)\s+(\S+)/.exec(line);
-    if (run !== null) current = run[1] ?? null;
+    if (line.startsWith("=== ")) {
+      const run = /^=== (?:RUN|CONT)\s+(\S+)/.exec(line);
+      if (run !== null) current = run[1] ?? null;
+      continue;
+    }
     const verdict = /^\s*--- (PASS|FAIL|SKIP): (\S+)/.exec(line);
     if (verdict !== null) {
       const name = verdict[2] ?? "";
