@@ -65,12 +65,12 @@ export class ConversationHistory {
   addUser(results: { block: ToolResultBlockParam; stub: string; viewedPath: string | null }[], texts: string[]): void {
     const content: ContentBlockParam[] = [];
     for (const r of results) {
-      const original = this.#wholeEarlierResult(r.block);
+      const original = this.#earlierResult(r.block, r.stub);
       const meta: ResultMeta = { turn: this.#turn, stub: r.stub, viewedPath: r.viewedPath, compacted: false, whole: null, refersTo: null };
       if (original !== null && typeof r.block.content === "string") {
         meta.whole = r.block.content;
         meta.refersTo = original.block;
-        r.block.content = `[the same ${r.block.content.length.toLocaleString("en-US")} characters as the result of turn ${original.turn} above: ${r.stub}]`;
+        r.block.content = original.reference;
       }
       content.push(r.block);
       this.#meta.set(r.block, meta);
@@ -80,14 +80,27 @@ export class ConversationHistory {
     this.#messages.push({ role: "user", content });
   }
 
-  /** An earlier result, still whole in the conversation, with exactly this block's text. */
-  #wholeEarlierResult(block: ToolResultBlockParam): { block: ToolResultBlockParam; turn: number } | null {
+  /**
+   * An earlier result, still whole in the conversation, that this block's text repeats
+   * (exactly, or with a few of its lines changed: a file viewed again after an edit, the
+   * same build with another duration), and the reference to send instead.
+   */
+  #earlierResult(block: ToolResultBlockParam, stub: string): { block: ToolResultBlockParam; reference: string } | null {
     const text = block.content;
     if (typeof text !== "string" || text.length < this.#policy.referenceRepeatsFrom || block.is_error === true) return null;
+    let lines: string[] | null = null;
+    let best: { block: ToolResultBlockParam; reference: string } | null = null;
     for (const [earlier, meta] of this.#meta) {
-      if (!meta.compacted && meta.whole === null && earlier.content === text) return { block: earlier, turn: meta.turn };
+      if (meta.compacted || meta.whole !== null || typeof earlier.content !== "string") continue;
+      if (earlier.content === text) {
+        return { block: earlier, reference: `[the same ${count(text.length)} characters as the result of turn ${meta.turn} above: ${stub}]` };
+      }
+      if (earlier.content.length < this.#policy.referenceRepeatsFrom) continue;
+      lines ??= text.split("\n");
+      const reference = changedLinesReference(earlier.content, lines, meta);
+      if (reference !== null && (best === null || reference.length < best.reference.length)) best = { block: earlier, reference };
     }
-    return null;
+    return best;
   }
 
   /**
@@ -149,6 +162,36 @@ export class ConversationHistory {
       }
     }
   }
+}
+
+const count = (value: number): string => value.toLocaleString("en-US");
+/** A near-repeat is sent as its changed lines only when they are at most this many… */
+const MAX_CHANGED_LINES = 20;
+/** …and the reference is at most this share of the text it stands for. */
+const MAX_REFERENCE_SHARE = 0.25;
+
+/**
+ * `lines` as the earlier result with a few lines changed: a reference listing each
+ * changed line whole, by its number in that result; null when the line counts differ
+ * or too much changed.
+ */
+function changedLinesReference(earlier: string, lines: readonly string[], meta: ResultMeta): string | null {
+  const before = earlier.split("\n");
+  if (before.length !== lines.length) return null;
+  const changed: string[] = [];
+  let changedChars = 0;
+  const total = lines.reduce((n, line) => n + line.length + 1, 0);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? "";
+    if (line === before[i]) continue;
+    if (changed.length === MAX_CHANGED_LINES) return null;
+    changed.push(`${i + 1}: ${line}`);
+    changedChars += line.length;
+    if (changedChars > total * MAX_REFERENCE_SHARE) return null;
+  }
+  const header = `[the result of turn ${meta.turn} above (${meta.stub}) again, except that ${changed.length} of its ${count(lines.length)} lines now read (by line number in that result):]`;
+  const reference = [header, ...changed].join("\n");
+  return reference.length <= total * MAX_REFERENCE_SHARE ? reference : null;
 }
 
 function blockChars(block: ContentBlockParam): number {

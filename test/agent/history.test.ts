@@ -43,6 +43,13 @@ function same(h: ConversationHistory): void {
   h.addUser([{ block: { type: "tool_result", tool_use_id: id, content: "u".repeat(3_000) }, stub: "bash: cat util.js", viewedPath: null }], []);
 }
 
+/** One turn viewing `a.js`, whose view is `lines`. */
+function viewTurn(h: ConversationHistory, lines: string[]): void {
+  const id = `toolu_${h.turn}`;
+  h.addAssistant([{ type: "tool_use", id, name: "str_replace_based_edit_tool", input: { command: "view", path: "a.js" } }]);
+  h.addUser([{ block: { type: "tool_result", tool_use_id: id, content: lines.join("\n") }, stub: "view a.js", viewedPath: "/work/a.js" }], []);
+}
+
 const SMALL: HistoryPolicy = { compactAtChars: 10_000, keepRecentTurns: 2, compactToChars: 5_000, referenceRepeatsFrom: Infinity };
 
 describe("ConversationHistory", () => {
@@ -152,5 +159,33 @@ describe("ConversationHistory", () => {
     expect(after[0]).toBe("[compacted] bash: cat util.js");
     expect(after.at(-1)).toMatch(/^5:x+$/);
     expect(after.slice(1, -1).every((text) => text.startsWith("[compacted]"))).toBe(true);
+  });
+  it("sends a result with a few lines changed as those lines and a reference, and whole again once the earlier one is compacted", () => {
+    const policy: HistoryPolicy = { compactAtChars: 20_000, keepRecentTurns: 6, compactToChars: 0, referenceRepeatsFrom: 1_000 };
+    const history = new ConversationHistory("the task", policy);
+    const file = Array.from({ length: 100 }, (_, i) => `${String(i + 1).padStart(6)}\tconst value${i} = ${i};`);
+    const view = (lines: string[]): void => viewTurn(history, lines);
+    view(file);
+    turn(history, 100);
+    const edited = file.map((line, i) => (i === 41 ? "    42\tconst value41 = 4100;" : line));
+    view(edited);
+    const texts = resultTexts(history.messages());
+    expect(texts[0]).toBe(file.join("\n"));
+    expect(texts[2]).toBe("[the result of turn 1 above (view a.js) again, except that 1 of its 100 lines now read (by line number in that result):]\n42:     42\tconst value41 = 4100;");
+    // Too many lines changed, or a different number of lines: sent whole.
+    view(file.map((line) => `${line} // changed`));
+    view([...edited, "   101\tconst extra = 1;"]);
+    const whole = resultTexts(history.messages());
+    expect(whole[3]).toMatch(/\/\/ changed$/);
+    expect(whole[4]).toMatch(/const extra = 1;$/);
+    // Past the threshold, the first view is compacted (superseded): a reference to it, sent last, gets its text back.
+    const later = new ConversationHistory("the task", policy);
+    viewTurn(later, file);
+    turn(later, 19_000);
+    viewTurn(later, edited);
+    const after = resultTexts(later.messages());
+    expect(later.compactions).toBe(1);
+    expect(after[0]).toBe("[an older view of /work/a.js, superseded by a later one]");
+    expect(after[2]).toBe(edited.join("\n"));
   });
 });
