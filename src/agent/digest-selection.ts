@@ -143,6 +143,8 @@ export function selectLines(lines: readonly string[], classes: Uint8Array, error
 /** Lines chosen for the digest, with a running upper bound of their rendered size. */
 class LineSelection {
   private readonly kept: Uint8Array;
+  /** The kept indexes in the order they were kept (a few thousand at most, however long the output). */
+  private readonly keptOrder: number[] = [];
   private used = 0;
   private readonly lines: readonly string[];
   private readonly opts: DigestOptions;
@@ -183,6 +185,7 @@ class LineSelection {
     if (before && after) cost -= this.separatorCost; // closes a gap
     if (this.used + cost > this.budget) return false;
     this.kept[index] = 1;
+    this.keptOrder.push(index);
     this.used += cost;
     return true;
   }
@@ -201,8 +204,7 @@ class LineSelection {
    */
   fillSmallGaps(maxLines: number): void {
     let lastKept = -1;
-    for (let i = 0; i < this.kept.length; i++) {
-      if (this.kept[i] !== 1) continue;
+    for (const i of this.indexes()) {
       const gap = i - lastKept - 1;
       if (lastKept >= 0 && gap > 0 && gap <= maxLines) {
         for (let j = lastKept + 1; j < i; j++) if (!this.add(j)) break;
@@ -216,9 +218,7 @@ class LineSelection {
   }
 
   indexes(): number[] {
-    const result: number[] = [];
-    for (let i = 0; i < this.kept.length; i++) if (this.kept[i] === 1) result.push(i);
-    return result;
+    return [...this.keptOrder].sort((a, b) => a - b);
   }
 }
 
