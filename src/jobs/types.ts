@@ -80,7 +80,7 @@ export interface JobLinks {
    * Without a `checkpoint` an interrupted run is then reported, not re-queued.
    */
   pushed?: boolean;
-  /** The step the run was in when this was last written (`runs/steps.ts` names them): a retry that keeps failing names it. */
+  /** The step the run was in when this was last written (`RunStep` in `runs/checkpoint.ts` names them): a retry that keeps failing names it. */
   step?: string;
   /**
    * What the run recorded before its push so that a retry can finish the work without

@@ -1,6 +1,6 @@
 /**
- * A code run's checkpoint: what it recorded in the job right before its push (the commit
- * and what to publish once it is on the branch). A retry of the job reads it back: when the
+ * A code run's recorded progress: the step it is in, and its checkpoint — what it recorded in
+ * the job right before its push (the commit and what to publish once it is on the branch). A retry of the job reads it back: when the
  * commit reached the branch, the retry publishes from there without running the agent
  * again; when it did not (the process died before the push landed), the retry starts over.
  */
@@ -9,7 +9,6 @@ import type { z } from "zod";
 import { repositoryCloneUrl, type GitHubHost } from "../config/github-host.ts";
 import type { GitHubClient } from "../github/octokit.ts";
 import type { Job, JobLinks } from "../jobs/types.ts";
-import type { RunStep } from "./code-run.ts";
 import { remoteBranchHead } from "../workspace/index.ts";
 
 export interface CheckpointSource {
@@ -17,6 +16,12 @@ export interface CheckpointSource {
   token: () => Promise<string>;
   log: Logger;
 }
+
+/**
+ * The steps of a code run with effects outside the process, in order. The job records the
+ * one it is in (`links.step`); a job that keeps dying names it when it gives up.
+ */
+export type RunStep = "plan" | "clone" | "sandbox" | "setup" | "agent" | "commit" | "push" | "pull-request" | "replies" | "report";
 
 /** The checkpoint an earlier attempt recorded, when its commit is on the branch now; else null. */
 export async function landedCheckpoint<T extends { branch: string; commit: string }>(job: Job, schema: z.ZodType<T>, source: CheckpointSource): Promise<T | null> {

@@ -25,7 +25,6 @@ import { ciChecklist, ciRevisionTaskMessage, digestCiLog, type CiFailureInput } 
 import { LivePlan } from "../agent/live-plan.ts";
 import { runAgent } from "../agent/loop.ts";
 import { standardTools } from "../agent/tools/standard.ts";
-import { STARTING_OVER, landedCheckpoint } from "./checkpoint.ts";
 import { ciPublicationSchema, publishCiRevision, type CiPublication, type CiPublishContext } from "./ci-publication.ts";
 import { codeRun, endStopped, throwIfShutdown, type CodeRun, type CodeRunResult } from "./code-run.ts";
 import { groundWorkbench } from "./codebase.ts";
@@ -64,14 +63,13 @@ export async function runCiRevisionJob(deps: CiRevisionDeps, job: Job, signal: A
 
   return codeRun(frame, async (run) => {
     // 0. A retry of a job whose push landed publishes what it recorded; any other retry starts over.
-    const landed = await landedCheckpoint(job, ciPublicationSchema, deps);
+    const landed = await run.resume(ciPublicationSchema);
     if (landed) {
       await run.check.pushed(landed.commit);
       run.check.details = { progress: null, tests: "Run by the attempt that pushed (see its comment)." };
       await publishCiRevision(publishing(run, true), landed);
       return run.ended(landed.outcome);
     }
-    if (job.links.checkpoint !== undefined) await record({ links: { ...STARTING_OVER } });
 
     // 1. The pull request as it is now: a commit that is no longer its head (someone pushed) is not revised.
     const { data: pr } = await deps.octokit.rest.pulls.get({ ...common, pull_number: pullNumber });
@@ -203,10 +201,7 @@ export async function runCiRevisionJob(deps: CiRevisionDeps, job: Job, signal: A
             beforePush: async (pushing) => {
               // Recorded before the push: a retry after it publishes instead of running the agent again.
               recorded = publication(pushing);
-              links.pushed = true;
-              links.branch = bench.repo.branch;
-              await record({ links: { ...links, checkpoint: recorded }, costUsd: job.costUsd + run.ledger.costUsd });
-              await run.step("push");
+              await run.checkpoint(recorded);
             },
           });
     if (delivery.kind === "pushed") {

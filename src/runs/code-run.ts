@@ -13,6 +13,8 @@ import { ShutdownRequested } from "../jobs/worker.ts";
 import { UsageLedger } from "../llm/index.ts";
 import { SandboxGoneError } from "../sandbox/index.ts";
 import { WorkspaceRefusal, type Person, type Repository } from "../workspace/index.ts";
+import type { z } from "zod";
+import { STARTING_OVER, landedCheckpoint, type RunStep } from "./checkpoint.ts";
 import { crashKind } from "./outcomes.ts";
 import { PushCheck, type PushCheckDeps } from "./pr-check.ts";
 import { WorkbenchSite, runFigures, type WorkbenchDeps } from "./workbench.ts";
@@ -25,12 +27,6 @@ export interface CodeRunResult {
   links: JobLinks;
 }
 
-/**
- * The steps of a code run with effects outside the process, in order. The job records the
- * one it is in (`links.step`); a job that keeps dying names it when it gives up.
- */
-export type RunStep = "plan" | "clone" | "sandbox" | "setup" | "agent" | "commit" | "push" | "pull-request" | "replies" | "report";
-
 export interface CodeRun {
   job: Job;
   ledger: UsageLedger;
@@ -41,6 +37,13 @@ export interface CodeRun {
   now: () => number;
   /** Records that the run entered `step` (durably, before the step's effects). */
   step(step: RunStep): Promise<void>;
+  /**
+   * What an earlier attempt recorded before a push that landed (the run publishes it instead of
+   * running the agent again); null otherwise, after clearing a checkpoint whose push did not land.
+   */
+  resume<T extends { branch: string; commit: string }>(schema: z.ZodType<T>): Promise<T | null>;
+  /** Records what the run will publish once `publication.commit` is on `publication.branch`, right before the push; then enters the push. */
+  checkpoint(publication: { branch: string; commit: string }): Promise<void>;
   /** The result with the cost so far and the links recorded. */
   ended(outcome: JobOutcome): CodeRunResult;
   /** The `Droid` check on the pushed commit: `pushed(sha)` once it is on GitHub; completed by the frame when the run ends. */
@@ -80,7 +83,18 @@ export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => 
   // What earlier attempts of the job spent (recorded with their checkpoint) counts too.
   const ended = (outcome: JobOutcome): CodeRunResult => ({ outcome, costUsd: job.costUsd + ledger.costUsd, links: options.links });
   const check = new PushCheck(options.check ?? null, job, new Date(started), async (links) => options.record?.({ links }));
-  const run: CodeRun = { job, ledger, links: options.links, site, started, now, ended, step, check, figures: runFigures({ ledger, model: options.model, started, now, jobId: job.id, pageUrl: runPageUrl(deps.publicUrl ?? null, job.id) }) };
+  const resume = async <T extends { branch: string; commit: string }>(schema: z.ZodType<T>): Promise<T | null> => {
+    const landed = await landedCheckpoint(job, schema, deps);
+    if (landed === null && job.links.checkpoint !== undefined) await options.record?.({ links: { ...STARTING_OVER } });
+    return landed;
+  };
+  const checkpoint = async (publication: { branch: string; commit: string }) => {
+    options.links.pushed = true;
+    options.links.branch = publication.branch;
+    await options.record?.({ links: { ...options.links, checkpoint: publication }, costUsd: job.costUsd + ledger.costUsd });
+    await step("push");
+  };
+  const run: CodeRun = { job, ledger, links: options.links, site, started, now, ended, step, resume, checkpoint, check, figures: runFigures({ ledger, model: options.model, started, now, jobId: job.id, pageUrl: runPageUrl(deps.publicUrl ?? null, job.id) }) };
   // How the check ends when the run throws: interrupted by a shutdown (left in progress for the retry), or a crash.
   let outcome: JobOutcome = { state: "interrupted", error: "the worker shut down", kind: "interrupted" };
   try {

@@ -23,7 +23,6 @@ import { LivePlan } from "../agent/live-plan.ts";
 import { runAgent, type AgentOutcome } from "../agent/loop.ts";
 import { fixTaskMessage, type FixIssue } from "../agent/prompts.ts";
 import { codeRun, commitWork, endStopped, throwIfShutdown, type CodeRun, type CodeRunResult } from "./code-run.ts";
-import { STARTING_OVER, landedCheckpoint } from "./checkpoint.ts";
 import { fixPublicationSchema, publishFix, type FixPublication } from "./fix-publication.ts";
 import { LivePlanComment, editLivePlan } from "./live-plan-comment.ts";
 import { planWithSite } from "./plan.ts";
@@ -84,9 +83,8 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
   const frame = { deps, job, signal, model: deps.config.model ?? deps.llm.model, links, commandWord: deps.config.command, say, record, check, ...(transcript ? { transcript } : {}) };
   return codeRun(frame, async (run) => {
     // 0. A retry of a job whose push landed publishes what it recorded; any other retry starts over.
-    const landed = await landedCheckpoint(job, fixPublicationSchema, deps);
+    const landed = await run.resume(fixPublicationSchema);
     if (landed) return await resumePublication(deps, job, run, landed);
-    if (job.links.checkpoint !== undefined) await record({ links: { ...STARTING_OVER } });
 
     // 1. The plan, read from GitHub itself (made first when there is none).
     await run.step("plan");
@@ -253,9 +251,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       outcome: jobOutcomeOf(outcome),
     };
     // Recorded before the push: a retry after it publishes this instead of running the agent again.
-    links.pushed = true;
-    await record({ links: { ...links, checkpoint: publication }, costUsd: job.costUsd + run.ledger.costUsd });
-    await run.step("push");
+    await run.checkpoint(publication);
     if (committed) await repo.push();
     await run.check.pushed(publication.commit);
     await publishFix(

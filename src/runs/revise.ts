@@ -24,7 +24,6 @@ import { reviewText, reviseTaskMessage } from "../agent/revise-prompt.ts";
 import { revisionChecklist } from "../agent/revision-checklist.ts";
 import { ThreadAnswers } from "../agent/thread-answers.ts";
 import { groundWorkbench } from "./codebase.ts";
-import { STARTING_OVER, landedCheckpoint } from "./checkpoint.ts";
 import { codeRun, endStopped, throwIfShutdown, type CodeRun, type CodeRunResult } from "./code-run.ts";
 import { publishRevision, revisionPublicationSchema, type RevisionPublication, type RevisionPublishContext } from "./revise-publication.ts";
 import { collectWork, pushRevision, type PushedDelivery } from "./revision-push.ts";
@@ -84,7 +83,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
 
   return codeRun(frame, async (run) => {
     // 0. A retry of a job whose push landed answers the threads from what it recorded; any other retry starts over.
-    const landed = await landedCheckpoint(job, revisionPublicationSchema, deps);
+    const landed = await run.resume(revisionPublicationSchema);
     if (landed) {
       links.answered = job.links.answered ?? [];
       await run.check.pushed(landed.commit);
@@ -92,7 +91,6 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
       await publishRevision(publishing(run, true), landed, null);
       return run.ended(landed.outcome);
     }
-    if (job.links.checkpoint !== undefined) await record({ links: { ...STARTING_OVER } });
 
     // 1. The pull request as it is now, and the threads to answer.
     const { data: pr } = await deps.octokit.rest.pulls.get({ ...common, pull_number: pullNumber });
@@ -202,10 +200,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
         : await deliver(bench, changes, outcome, { fork: fromFork, repoUrl: pr.base.repo.html_url }, async (pushing) => {
             // Recorded before the push: a retry after it answers the threads instead of running the agent again.
             recorded = publication(pushing);
-            links.pushed = true;
-            links.branch = bench.repo.branch;
-            await record({ links: { ...links, checkpoint: recorded }, costUsd: job.costUsd + run.ledger.costUsd });
-            await run.step("push");
+            await run.checkpoint(recorded);
           });
 
     // 5. Answer every thread, note the revision in the PR body and the plan comment.
