@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import { jobFolder } from "../../src/config/data-dir.ts";
 import { PLAN_MARKER_PREFIX } from "../../src/github/plan-comment.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";
-import { containerStarted, droidSite, reachedWithin, stopGracefully, useCrashHarness, warnings, type ArmedMoment, type CrashHarness, type DroidSite } from "../helpers/crash-harness.ts";
+import { containerStarted, droidSite, once, reachedWithin, stopGracefully, useCrashHarness, warnings, type ArmedMoment, type CrashHarness, type DroidSite } from "../helpers/crash-harness.ts";
 import { BRANCH, FIX_EDIT, FIXTURE, ISSUE, PLAN_COMMENT_ID, containersOf, planComment, waitForProcess } from "../helpers/fix-harness.ts";
 import type { IssueCommentRow } from "../helpers/github-standin.ts";
 import { pullRequestRow, reviewCommentRow, seededComment } from "../helpers/github-state.ts";
@@ -46,10 +46,19 @@ interface MomentContext {
   jobId: Promise<string>;
 }
 
-/** Arms a hook (`subscribe` returns its remover) that resolves `reached` when it fires. */
-function once(subscribe: (fire: () => void) => () => void): ArmedMoment {
-  const { promise, resolve } = Promise.withResolvers<void>();
-  return { reached: promise, disarm: subscribe(resolve) };
+/** The fixture repository served as GitHub's, issue #1 with its plan and the `/droid fix` comment, the model's script. */
+async function setTheScene(repo: string): Promise<void> {
+  await h.git.createRepo(repo, FIXTURE, { defaultBranch: "master" });
+  h.serveRepo(repo);
+  h.github.reset({
+    droidYml: CRASH_YML,
+    issue: { number: 1, title: ISSUE.title, body: ISSUE.body, login: OWNER },
+    comments: [
+      seededComment({ id: PLAN_COMMENT_ID, issueNumber: 1, body: planComment(), login: BOT_LOGIN, at: "2026-11-20T10:05:00Z" }),
+      seededComment({ id: TRIGGER_COMMENT_ID, issueNumber: 1, body: "/droid fix", login: OWNER, at: new Date().toISOString() }),
+    ],
+  });
+  h.model.script(FIX_TURNS);
 }
 
 /** A moment found by polling (a process in the sandbox). */
@@ -141,17 +150,7 @@ describe("kill -9 of `droid serve` during a /droid fix, then a restart", () => {
   it.for(MOMENTS)("%s: one PR, one plan comment, one closing report, nothing left behind", { timeout: 240_000 }, async ([moment, arm, expectedAtKill], ctx) => {
     if (!h.available) return ctx.skip();
     const repo = `crash-${MOMENTS.findIndex(([m]) => m === moment)}`;
-    await h.git.createRepo(repo, FIXTURE, { defaultBranch: "master" });
-    h.serveRepo(repo);
-    h.github.reset({
-      droidYml: CRASH_YML,
-      issue: { number: 1, title: ISSUE.title, body: ISSUE.body, login: OWNER },
-      comments: [
-        seededComment({ id: PLAN_COMMENT_ID, issueNumber: 1, body: planComment(), login: BOT_LOGIN, at: "2026-11-20T10:05:00Z" }),
-        seededComment({ id: TRIGGER_COMMENT_ID, issueNumber: 1, body: "/droid fix", login: OWNER, at: new Date().toISOString() }),
-      ],
-    });
-    h.model.script(FIX_TURNS);
+    await setTheScene(repo);
     const site = await droidSite(h, repo);
     try {
       const payload = issueComment("/droid fix");
@@ -301,17 +300,7 @@ describe("kill -9 of `droid serve` on a job's last attempt", () => {
   it("reports the job once, naming the step it kept dying in, and removes what it left", async (ctx) => {
     if (!h.available) return ctx.skip();
     const repo = "crash-last-attempt";
-    await h.git.createRepo(repo, FIXTURE, { defaultBranch: "master" });
-    h.serveRepo(repo);
-    h.github.reset({
-      droidYml: CRASH_YML,
-      issue: { number: 1, title: ISSUE.title, body: ISSUE.body, login: OWNER },
-      comments: [
-        seededComment({ id: PLAN_COMMENT_ID, issueNumber: 1, body: planComment(), login: BOT_LOGIN, at: "2026-11-20T10:05:00Z" }),
-        seededComment({ id: TRIGGER_COMMENT_ID, issueNumber: 1, body: "/droid fix", login: OWNER, at: new Date().toISOString() }),
-      ],
-    });
-    h.model.script(FIX_TURNS);
+    await setTheScene(repo);
     const site = await droidSite(h, repo);
     // One attempt only: the first crash is the last.
     site.env.DROID_MAX_ATTEMPTS = "1";

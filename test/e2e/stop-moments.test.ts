@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { BOT_LOGIN } from "../fixtures/github.ts";
-import { containerStarted, droidSite, reachedWithin, stopGracefully, useCrashHarness, warnings, type ArmedMoment, type CrashHarness, type DroidSite } from "../helpers/crash-harness.ts";
+import { containerStarted, droidSite, once, reachedWithin, stopGracefully, useCrashHarness, warnings, type ArmedMoment, type CrashHarness, type DroidSite } from "../helpers/crash-harness.ts";
 import { BRANCH, FIX_EDIT, FIXTURE, ISSUE, PLAN_COMMENT_ID, containersOf, planComment, waitForProcess } from "../helpers/fix-harness.ts";
 import { seededComment } from "../helpers/github-state.ts";
 import type { ModelTurn } from "../helpers/model-server.ts";
@@ -38,11 +38,6 @@ interface StopMoment {
   arm: (c: { h: CrashHarness; site: DroidSite; repo: string; jobId: Promise<string> }) => ArmedMoment;
   /** How the job ends: stopped, or (a stop during the push of finished work) succeeded with its PR. */
   ends: "cancelled" | "succeeded";
-}
-
-function once(subscribe: (fire: () => void) => () => void): ArmedMoment {
-  const { promise, resolve } = Promise.withResolvers<void>();
-  return { reached: promise, disarm: subscribe(resolve) };
 }
 
 const MOMENTS: StopMoment[] = [

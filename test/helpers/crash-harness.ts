@@ -171,6 +171,12 @@ export interface ArmedMoment {
   disarm(): void;
 }
 
+/** Arms a hook (`subscribe` returns its remover) that resolves `reached` when it fires. */
+export function once(subscribe: (fire: () => void) => () => void): ArmedMoment {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  return { reached: promise, disarm: subscribe(resolve) };
+}
+
 /** Resolves when the first container labelled with Droid `instance` starts (Docker's `start` event). */
 export function containerStarted(instance: string): ArmedMoment {
   const filters = JSON.stringify({ type: ["container"], event: ["start"], label: [`${LABELS.instance}=${instance}`] });
