@@ -5,12 +5,15 @@
  * OAuth flow and sees its plan, tool calls, a digest, the diff and the outcome; an outsider
  * signed in gets 404; nobody signed in gets the sign-in page; a `<script>` in the issue body
  * is text. GitHub's side of the sign-in is nocked strictly (the code exchange, the user, the
- * access check); GitHub's authorize page is the only thing faked in the browser (it
- * redirects back with the code). The success rates page (`/runs/stats`) shows a reader the
+ * access check); GitHub's authorize page is the only thing faked for the browser: a
+ * loopback server standing in for a GitHub Enterprise host (`http://127.0.0.1:<port>`),
+ * which redirects back with the code. (Playwright's routes do not see the requests a
+ * redirect makes, so the authorize page is a real server, not a browser route.) The success rates page (`/runs/stats`) shows a reader the
  * repositories they can read, an operator (`DROID_OPERATORS`) every one without asking GitHub.
  * Screenshots go to `test-results/`.
  */
 import { mkdirSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import nock from "nock";
@@ -18,7 +21,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SqliteTranscriptStore } from "../../src/jobs/sqlite-transcripts.ts";
 import { runPagesRoute } from "../../src/pages/index.ts";
-import { GITHUB_COM } from "../../src/config/github-host.ts";
+import type { GitHubHost } from "../../src/config/github-host.ts";
 import { freePort } from "../../src/server.ts";
 import { DROID_YML, FIXTURE, GREETING_FIX_TURNS, ISSUE, expectFixJob, sendCommand, useFixHarness } from "../helpers/fix-harness.ts";
 import { silentLog } from "../helpers/github.ts";
@@ -35,6 +38,12 @@ let port = 0;
 let publicUrl = "";
 let transcripts: SqliteTranscriptStore | undefined;
 let browser: Browser | undefined;
+/** The GitHub host of the sign-in: a loopback server whose only page is the authorize page. */
+let githubHost: GitHubHost = { protocol: "http", host: "127.0.0.1:0" };
+let githubWeb = "";
+let authorizePage: Server | undefined;
+/** Every authorize request the browser made (checked by the test). */
+const authorizations: URL[] = [];
 
 const h = useFixHarness("e2e-run-page", () => ({
   port,
@@ -44,7 +53,7 @@ const h = useFixHarness("e2e-run-page", () => ({
     runPagesRoute({
       settings: { enabled: true, clientId: CLIENT.id, clientSecret: CLIENT.secret, sessionSecret: null, sessionMs: 3_600_000 },
       publicUrl,
-      githubHost: GITHUB_COM,
+      githubHost,
       accessCacheMs: 60_000,
       queue,
       transcripts: need(transcripts),
@@ -56,6 +65,8 @@ const h = useFixHarness("e2e-run-page", () => ({
 beforeAll(async () => {
   port = await freePort();
   publicUrl = `http://127.0.0.1:${port}`;
+  authorizePage = await startAuthorizePage();
+  githubWeb = `${githubHost.protocol}://${githubHost.host}`;
   rmSync(dataDir, { recursive: true, force: true });
   transcripts = new SqliteTranscriptStore({ dataDir });
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -68,6 +79,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await new Promise((done) => (authorizePage ? authorizePage.close(done) : done(undefined)));
   await transcripts?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -109,8 +121,7 @@ describe("the run page", () => {
     const signedIn = signIn("ghu_readertoken0123456789", "reader", 200);
     const started = performance.now();
     await reader.page.goto(runUrl);
-    await reader.page.click("a.signin");
-    await reader.page.waitForURL(runUrl);
+    await signInThroughGitHub(reader.page, runUrl);
     await reader.page.waitForSelector("#timeline");
     const signInMs = performance.now() - started;
     for (const s of signedIn) expect(s.pendingMocks()).toEqual([]);
@@ -188,8 +199,7 @@ describe("the run page", () => {
     const outsider = await fresh();
     const refused = signIn("ghu_outsidertoken012345678", "mallory", 404);
     await outsider.page.goto(runUrl);
-    await outsider.page.click("a.signin");
-    await outsider.page.waitForURL(runUrl);
+    await signInThroughGitHub(outsider.page, runUrl);
     expect(await outsider.page.textContent("h1")).toBe("Not found");
     const outsiderHtml = await outsider.page.content();
     expect(outsiderHtml).not.toContain("Greeting crashes");
@@ -210,8 +220,7 @@ describe("the run page", () => {
     const operator = await fresh();
     const operatorSignIn = signIn("ghu_operatortoken01234567", "octo-operator", null);
     expect((await operator.page.goto(`${publicUrl}/runs/stats`))?.status()).toBe(401);
-    await operator.page.click("a.signin");
-    await operator.page.waitForURL(`${publicUrl}/runs/stats`);
+    await signInThroughGitHub(operator.page, `${publicUrl}/runs/stats`);
     const all = await operator.page.innerText("main");
     expect(all).toContain("All repositories");
     expect(all).toContain(`${REPO_KEY} · fix`);
@@ -219,31 +228,55 @@ describe("the run page", () => {
     expect((await operator.page.goto(`${publicUrl}/runs/stats?repo=${SECRET_REPO}`))?.status()).toBe(200);
     for (const s of operatorSignIn) expect(s.pendingMocks()).toEqual([]);
     await operator.context.close();
+    // Three sign-ins went through GitHub's authorize page, each for this App and back to Droid's callback.
+    expect(authorizations.map((u) => [u.pathname, u.searchParams.get("redirect_uri")])).toEqual(Array.from({ length: 3 }, () => ["/login/oauth/authorize", `${publicUrl}/runs/oauth/callback`]));
   }, 240_000);
 });
 
-/** A new browser context on a phone-sized screen whose GitHub authorize page sends the user straight back. */
+/** Clicks "Sign in with GitHub" and waits until Droid's callback has sent the browser on to `landing` (a page that may be the one it started on). */
+async function signInThroughGitHub(page: Page, landing: string): Promise<void> {
+  const callback = page.waitForResponse((r) => r.url().startsWith(`${publicUrl}/runs/oauth/callback`));
+  await page.click("a.signin");
+  expect((await callback).status()).toBe(302);
+  await page.waitForURL(landing);
+  await page.waitForLoadState("load");
+}
+
+/** A new browser context on a phone-sized screen. */
 async function fresh(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await need(browser).newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
-  await context.route("https://github.com/**", async (route) => {
-    const url = new URL(route.request().url());
-    expect(url.pathname).toBe("/login/oauth/authorize");
-    expect(url.searchParams.get("client_id")).toBe(CLIENT.id);
-    const back = new URL(url.searchParams.get("redirect_uri") ?? "");
+  return { context, page: await context.newPage() };
+}
+
+/** GitHub's authorize page on a loopback port: checks the App's client id and sends the user straight back with a code. */
+async function startAuthorizePage(): Promise<Server> {
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? "/", "http://127.0.0.1");
+    authorizations.push(url);
+    const redirect = url.searchParams.get("redirect_uri");
+    if (request.method !== "GET" || url.pathname !== "/login/oauth/authorize" || url.searchParams.get("client_id") !== CLIENT.id || !redirect) {
+      response.writeHead(400).end("not an authorize request of this App");
+      return;
+    }
+    const back = new URL(redirect);
     back.searchParams.set("code", "the-code");
     back.searchParams.set("state", url.searchParams.get("state") ?? "");
-    await route.fulfill({ status: 302, headers: { location: back.toString() } });
+    response.writeHead(302, { location: back.toString() }).end();
   });
-  return { context, page: await context.newPage() };
+  await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("authorize page has no port");
+  githubHost = { protocol: "http", host: `127.0.0.1:${address.port}` };
+  return server;
 }
 
 /** GitHub's side of one sign-in: the code exchanged for `token`, the user, and one access check answered `repoStatus` (none when null). */
 function signIn(token: string, login: string, repoStatus: number | null): nock.Scope[] {
-  const web = nock("https://github.com")
+  const web = nock(githubWeb)
     .post("/login/oauth/access_token", (b: Record<string, string>) => b.client_id === CLIENT.id && b.client_secret === CLIENT.secret && b.code === "the-code" && b.redirect_uri === `${publicUrl}/runs/oauth/callback`)
     .reply(200, { access_token: token, token_type: "bearer", scope: "" });
-  const api = nock("https://api.github.com", { reqheaders: { authorization: `token ${token}` } })
-    .get("/user")
+  const api = nock(githubWeb, { reqheaders: { authorization: `token ${token}` } })
+    .get("/api/v3/user")
     .reply(200, { login, id: 1 });
   return repoStatus === null ? [web, api] : [web, api, ...accessCheck(token, `${OWNER}/${REPO}`, repoStatus)];
 }
@@ -251,8 +284,8 @@ function signIn(token: string, login: string, repoStatus: number | null): nock.S
 /** GitHub answering whether `token`'s user can read `repo`, once. */
 function accessCheck(token: string, repo: string, status: number): nock.Scope[] {
   return [
-    nock("https://api.github.com", { reqheaders: { authorization: `token ${token}` } })
-      .get(`/repos/${repo}`)
+    nock(githubWeb, { reqheaders: { authorization: `token ${token}` } })
+      .get(`/api/v3/repos/${repo}`)
       .reply(status, status === 200 ? { full_name: repo, private: true } : { message: "Not Found" }),
   ];
 }
