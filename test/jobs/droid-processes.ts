@@ -47,7 +47,7 @@ async function spawnDroid(args: string[], env: Record<string, string>, readyMark
   let stdout = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`droid process not ready in 20 s:\n${stdout}${stderr}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`droid process not ready in 60 s:\n${stdout}${stderr}`)), 60_000);
     child.stdout?.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
       if (stdout.includes(readyMark)) {
