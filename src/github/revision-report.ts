@@ -57,15 +57,16 @@ export function threadReply(input: ThreadReplyInput): string {
 
 /**
  * The body of the review that carries every thread's answer: what the revision did, in one
- * line, and the one footer (cost and job) for all its replies.
+ * line, what no thread says (`notice`: the patch not pushed, how the run ended), and the one
+ * footer (cost and job) for all its replies.
  */
-export function reviewAnswersBody(input: { delivery: RevisionDelivery; threads: number; changed: number; costUsd: number; job: string }): string {
+export function reviewAnswersBody(input: { delivery: RevisionDelivery; threads: number; changed: number; notice: string | null; costUsd: number; job: string }): string {
   const { delivery } = input;
   const lead =
     delivery.kind === "pushed"
       ? `Revised in ${commitLink(delivery)}: ${input.changed} of ${input.threads} ${input.threads === 1 ? "thread" : "threads"} changed code; each thread has its answer.`
       : `Nothing was pushed: ${notPushedReason(delivery)}. Each thread has its answer.`;
-  return `${lead}\n\n<sub>Droid · revision ${formatUsd(input.costUsd)} · ${input.job}</sub>`;
+  return [lead, ...(input.notice ? [input.notice] : []), `<sub>Droid · revision ${formatUsd(input.costUsd)} · ${input.job}</sub>`].join("\n\n");
 }
 
 function commitLink(delivery: Extract<RevisionDelivery, { kind: "pushed" }>): string {

@@ -1,8 +1,8 @@
 /**
  * What a review revision publishes once its commit is on the branch: one submitted review
  * holding a reply per thread (one notification), the resolved threads, the line in the PR
- * body's "Revisions", the note in the issue's plan comment and, when no thread carries it,
- * a PR comment. Recorded in the job (its checkpoint) before the push, so that a retry after
+ * body's "Revisions", the note in the issue's plan comment and, for a request without
+ * threads (`/droid fix` on the PR), a PR comment. Recorded in the job (its checkpoint) before the push, so that a retry after
  * the push answers each thread exactly once: a thread Droid answered after its request is
  * not answered again, a review the job already submitted is found by its marker, a line
  * already in a body is not added twice.
@@ -31,7 +31,7 @@ export const revisionPublicationSchema = z.object({
   revisionLine: z.string(),
   /** The line added under "Execution" of the issue's plan comment, when the PR has one. */
   planNote: z.object({ issueNumber: z.number().int(), line: z.string() }).nullable(),
-  /** The PR comment for what no thread carries, or null. */
+  /** The PR comment of a request without threads, or null (with threads, the review's body says it). */
   notice: z.string().nullable(),
   outcome: jobOutcomeSchema,
 });

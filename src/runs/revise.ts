@@ -124,7 +124,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     if (opening.kind === "cancelled") return await endStopped(frame, run);
     if (opening.kind === "setup-failed") {
       const failed: RevisionDelivery = { kind: "not-pushed", reason: "the repository's setup failed" };
-      await replyAll(threads, failed, 0, (t) => replyBody(t, undefined, failed, opening.message, false));
+      await replyAll(threads, failed, 0, null, (t) => replyBody(t, undefined, failed, opening.message, false));
       if (threads.length === 0) await say(opening.message);
       return run.ended({ state: "failed", error: "setup failed", kind: "setup-failed" });
     }
@@ -185,10 +185,11 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
       branch: bench.repo.branch,
       commit: delivery.sha,
       replies: threads.map((t) => ({ rootId: t.rootId, replyToId: t.replyToId, body: replyBody(t, answers.get(t), delivery, runEnded, missingPaths.has(t.path), secrets), resolve: answers.get(t)?.changed === true })),
-      reviewBody: answersBody(delivery, threads.length, changed),
+      reviewBody: answersBody(delivery, threads.length, changed, threads.length > 0 ? noticeOf(delivery) : null),
       revisionLine: revisionLine({ date: new Date(run.now()), requester: job.requester, reviewId: request.reviewId, delivery, threads: threads.length, changed, summary, costUsd: run.figures().costUsd }),
       planNote: planRef && planFound ? { issueNumber: planRef.issueNumber, line: `- Revised in #${pullNumber}${request.reviewId ? ` for review ${request.reviewId}` : ""}: [\`${delivery.sha.slice(0, 7)}\`](${delivery.url}) (@${job.requester})` } : null,
-      notice: noticeOf(delivery),
+      // With threads, what no thread says goes into the review's body: one notification, not two.
+      notice: threads.length === 0 ? noticeOf(delivery) : null,
       outcome: jobOutcomeOf(outcome),
     });
     const noticeOf = (delivery: RevisionDelivery) => {
@@ -214,9 +215,9 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
       await publishRevision(publishing(run, false), recorded ?? publication(delivery), { threads, pullRequestBody: pr.body, planComment: planFound });
       return run.ended(jobOutcomeOf(outcome));
     }
-    await replyAll(threads, delivery, changed, (t) => replyBody(t, answers.get(t), delivery, runEnded, missingPaths.has(t.path), secrets));
     const notice = noticeOf(delivery);
-    if (notice) await say(notice);
+    await replyAll(threads, delivery, changed, notice, (t) => replyBody(t, answers.get(t), delivery, runEnded, missingPaths.has(t.path), secrets));
+    if (notice && threads.length === 0) await say(notice);
     if (delivery.kind === "refused" && outcome.kind !== "cancelled") return run.ended({ state: "failed", error: `not pushed: ${pushRefusalReason(delivery.refusal)}`, kind: "not-pushed" });
     return run.ended(unpushedOutcome(jobOutcomeOf(outcome), changes));
 
@@ -224,13 +225,13 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
       return threadReply({ thread, answer, delivery, runEnded, fileMissing, secrets });
     }
 
-    function answersBody(delivery: RevisionDelivery, count: number, changed: number): string {
-      return reviewAnswersBody({ delivery, threads: count, changed, costUsd: run.figures().costUsd, job: jobLink });
+    function answersBody(delivery: RevisionDelivery, count: number, changed: number, notice: string | null): string {
+      return reviewAnswersBody({ delivery, threads: count, changed, notice, costUsd: run.figures().costUsd, job: jobLink });
     }
 
-    /** The answers when nothing was pushed: one submitted review all the same. */
-    function replyAll(threads: readonly ReviewThread[], delivery: RevisionDelivery, changed: number, body: (t: ReviewThread) => string): Promise<void> {
-      return answerUnpushed(deps.octokit, job, deps.log, answersBody(delivery, threads.length, changed), threads.map((t) => ({ rootId: t.rootId, body: body(t) })));
+    /** The answers when nothing was pushed: one submitted review all the same, its body carrying the notice. */
+    function replyAll(threads: readonly ReviewThread[], delivery: RevisionDelivery, changed: number, notice: string | null, body: (t: ReviewThread) => string): Promise<void> {
+      return answerUnpushed(deps.octokit, job, deps.log, answersBody(delivery, threads.length, changed, notice), threads.map((t) => ({ rootId: t.rootId, body: body(t) })));
     }
   });
 
@@ -251,7 +252,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
   }
 }
 
-/** The PR comment for what no thread reply can say: a request outside threads, a patch Droid could not push, a run that ended early. */
+/** What no thread reply can say: a request outside threads, a patch Droid could not push, a run that ended early (the review's body, or a PR comment when there are no threads). */
 function generalNotice(input: {
   delivery: RevisionDelivery;
   changes: ChangeReport;

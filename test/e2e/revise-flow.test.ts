@@ -261,8 +261,10 @@ function documentGreetReview(review: number, commentId: number, options: { reads
   if (options.commits ?? true) expectPeople(work);
   if (options.pushes) expectCheckRun(work);
   const replies = new Map<number, string>();
-  expectReplies(work, replies, [commentId]);
-  return { hook, work, replies };
+  const github = expectReplies(work, replies, [commentId]);
+  /** The body of the one review holding the answers (with threads, what no thread says is there, not in a second comment). */
+  const reviewBody = () => github.reviews.map((r) => r.body).join("\n---\n");
+  return { hook, work, replies, reviewBody };
 }
 
 /** The model's side of it: one edit (after `before`), the answer, the two-step finish. */
@@ -568,27 +570,26 @@ describe("review revisions", () => {
     expect(task).not.toContain("S21 ");
   }, 180_000);
 
-  it("a pull request from a fork: the work is done but not pushed; the thread says so and the patch is offered", async (ctx) => {
+  it("a pull request from a fork: the work is done but not pushed; the thread says so and the review's body offers the patch", async (ctx) => {
     if (!available) return ctx.skip();
     const { name, first } = await prRepository();
     const review = 505;
     // The fork is cloned from the configured host by its full name; the API's clone_url (another host here) is never used.
     git.serve(`monalisa/${REPO}`, name);
     const fork = { ...pullRequest(), head: { ref: BRANCH, repo: { full_name: `monalisa/${REPO}`, clone_url: `https://attacker.example/monalisa/${REPO}.git` } } };
-    const { hook, work, replies } = documentGreetReview(review, 7401, {
+    const { hook, work, replies, reviewBody } = documentGreetReview(review, 7401, {
       commits: false,
       reads: (scope, comments) => expectForkReads(scope, fork, comments),
     });
-    const notices = expectNotices(work);
     const model = scriptModel(documentGreetTurns(7401));
 
     await reviewSucceeds(review, [hook, work, model.scope]);
     await expectBranchUntouched(name, first);
     expect(git.requests.filter((r) => r.path.startsWith(`/monalisa/${REPO}.git/`) && r.status === 200).length).toBeGreaterThan(0);
     expect(replies.get(7401)).toContain("⚠️ This change was not pushed: this pull request comes from a fork, and Droid cannot push to a fork.");
-    expect(notices[0]).toContain("I made changes but did not push them");
-    expect(notices[0]).toContain("<details><summary>The patch");
-    expect(notices[0]).toContain("+/** Greets someone by name. */");
+    expect(reviewBody()).toContain("I made changes but did not push them");
+    expect(reviewBody()).toContain("<details><summary>The patch");
+    expect(reviewBody()).toContain("+/** Greets someone by name. */");
   }, 180_000);
 
   it("a fork's pull request carrying a chain of links: no file of the worker reaches the patch, a comment, the model or the branch", async (ctx) => {
@@ -753,23 +754,21 @@ describe("review revisions", () => {
     const { name, first } = await prRepository();
     await git.refusePushes(name, "protected branch hook declined");
     const review = 507;
-    const { hook, work, replies } = documentGreetReview(review, 7601);
-    const notices = expectNotices(work);
+    const { hook, work, replies, reviewBody } = documentGreetReview(review, 7601);
     const model = scriptModel(documentGreetTurns(7601));
 
     await reviewSucceeds(review, [hook, work, model.scope]);
     expect((await git.git(name, "rev-parse", BRANCH)).trim()).toBe(first);
     expect(replies.get(7601)).toContain(`⚠️ This change was not pushed: GitHub refused the push to \`${BRANCH}\``);
     expect(replies.get(7601)).not.toContain(INSTALLATION_TOKEN);
-    expect(notices[0]).toContain("+/** Greets someone by name. */");
+    expect(reviewBody()).toContain("+/** Greets someone by name. */");
   }, 180_000);
 
   it("a human commit that overlaps Droid's change: nothing pushed, their commit stays on top, the thread names the file", async (ctx) => {
     if (!available) return ctx.skip();
     const { name } = await prRepository();
     const review = 508;
-    const { hook, work, replies } = documentGreetReview(review, 7701);
-    const notices = expectNotices(work);
+    const { hook, work, replies, reviewBody } = documentGreetReview(review, 7701);
     let human = "";
     const model = scriptModel(
       documentGreetTurns(7701, async () => {
@@ -780,16 +779,15 @@ describe("review revisions", () => {
     await reviewSucceeds(review, [hook, work, model.scope]);
     expect((await git.git(name, "rev-parse", BRANCH)).trim()).toBe(human);
     expect(replies.get(7701)).toContain("someone pushed to `droid/1-greeting-crashes-on-an-empty-name` while I worked and their changes overlap with mine (`src/greet.js`); I kept their commits and pushed nothing");
-    expect(notices[0]).toContain("<details><summary>The patch");
+    expect(reviewBody()).toContain("<details><summary>The patch");
   }, 180_000);
 
-  it("a credential in the revision: nothing pushed, the thread and a PR comment say where (no patch), the secret is in no GitHub request", async (ctx) => {
+  it("a credential in the revision: nothing pushed, the thread and the review's body say where (no patch), the secret is in no GitHub request", async (ctx) => {
     if (!available) return ctx.skip();
     const { name, first } = await prRepository();
     const review = 509;
     const token = fakeGitHubToken();
-    const { hook, work, replies } = documentGreetReview(review, 7801, { commits: false });
-    const notices = expectNotices(work);
+    const { hook, work, replies, reviewBody } = documentGreetReview(review, 7801, { commits: false });
     const sent: string[] = [];
     work.on("request", (_req: unknown, _interceptor: unknown, body: string) => sent.push(body));
     const model = scriptModel([
@@ -805,8 +803,8 @@ describe("review revisions", () => {
     for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
     await expectBranchUntouched(name, first);
     expect(replies.get(7801)).toContain("⚠️ This change was not pushed: the secret scan found a possible credential in the changes.");
-    expect(notices[0]).toContain("- `src/greet.js:7` — GITHUB_TOKEN (rule `github`)");
-    expect(notices[0]).not.toContain("The patch");
+    expect(reviewBody()).toContain("- `src/greet.js:7` — GITHUB_TOKEN (rule `github`)");
+    expect(reviewBody()).not.toContain("The patch");
     expect(sent.join("\n")).toContain("I did not push these changes");
     for (const body of sent) expect(body).not.toContain(token);
   }, 180_000);

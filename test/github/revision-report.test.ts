@@ -61,10 +61,13 @@ describe("thread replies", () => {
 
 describe("the body of the review holding the answers", () => {
   it("says what the revision did in one line, then the one footer with cost and job", () => {
-    expect(reviewAnswersBody({ delivery: pushed, threads: 3, changed: 2, costUsd: 0.12, job: "job `job-1`" })).toBe(
+    expect(reviewAnswersBody({ delivery: pushed, threads: 3, changed: 2, notice: null, costUsd: 0.12, job: "job `job-1`" })).toBe(
       "Revised in [`0123456`](https://github.com/o/r/commit/0123456789abcdef0123456789abcdef01234567): 2 of 3 threads changed code; each thread has its answer.\n\n<sub>Droid · revision $0.12 · job `job-1`</sub>",
     );
-    expect(reviewAnswersBody({ delivery: { kind: "not-pushed", reason: "no files were changed" }, threads: 1, changed: 0, costUsd: 0.12, job: "job `job-1`" })).toMatch(/^Nothing was pushed: no files were changed\. Each thread has its answer\./);
+    // What no thread says (the patch, how the run ended) sits between the line and the footer: one notification, not a second comment.
+    expect(reviewAnswersBody({ delivery: { kind: "not-pushed", reason: "no files were changed" }, threads: 1, changed: 0, notice: "The run hit its turn limit.", costUsd: 0.12, job: "job `job-1`" })).toBe(
+      "Nothing was pushed: no files were changed. Each thread has its answer.\n\nThe run hit its turn limit.\n\n<sub>Droid · revision $0.12 · job `job-1`</sub>",
+    );
   });
 });
 
