@@ -35,15 +35,15 @@ export interface ThreadNode {
 export interface ReviewState {
   pullRequestId: string;
   threads: readonly ThreadNode[];
-  /** The latest pending (Droid's own: only their author sees those) and commented reviews. */
-  reviews: readonly { id: string; databaseId: number | null; state: string; body: string }[];
+  /** The latest pending (only their author sees those) and commented reviews, with their author's login as GraphQL gives it (a bot's without `[bot]`). */
+  reviews: readonly { id: string; databaseId: number | null; state: string; body: string; author: string | null }[];
 }
 
 const STATE_QUERY = `query($owner: String!, $repo: String!, $number: Int!, $after: String) {
   repository(owner: $owner, name: $repo) {
     pullRequest(number: $number) {
       id
-      reviews(last: 100, states: [PENDING, COMMENTED]) { nodes { id databaseId state body } }
+      reviews(last: 100, states: [PENDING, COMMENTED]) { nodes { id databaseId state body author { login } } }
       reviewThreads(first: 100, after: $after) {
         pageInfo { hasNextPage endCursor }
         nodes { id isResolved comments(first: 1) { nodes { databaseId } } }
@@ -58,7 +58,9 @@ const StateAnswer = z.object({
       pullRequest: z
         .object({
           id: z.string(),
-          reviews: z.object({ nodes: z.array(z.object({ id: z.string(), databaseId: z.number().int().nullable(), state: z.string(), body: z.string() }).nullable()) }),
+          reviews: z.object({
+            nodes: z.array(z.object({ id: z.string(), databaseId: z.number().int().nullable(), state: z.string(), body: z.string(), author: z.object({ login: z.string() }).nullable() }).nullable()),
+          }),
           reviewThreads: z.object({
             pageInfo: z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() }),
             nodes: z.array(z.object({ id: z.string(), isResolved: z.boolean(), comments: z.object({ nodes: z.array(z.object({ databaseId: z.number().int().nullable() }).nullable()) }) }).nullable()),
@@ -93,7 +95,7 @@ export async function readReviewState(octokit: GitHubClient, ref: ReviewRef): Pr
     const raw: unknown = await octokit.graphql(STATE_QUERY, { owner: ref.owner, repo: ref.repo, number: ref.pullNumber, after });
     const pr = StateAnswer.parse(raw).repository?.pullRequest;
     if (!pr) throw new Error(`pull request #${ref.pullNumber} not found`);
-    first ??= { id: pr.id, reviews: pr.reviews.nodes.filter((r) => r !== null) };
+    first ??= { id: pr.id, reviews: pr.reviews.nodes.flatMap((r) => (r ? [{ ...r, author: r.author?.login ?? null }] : [])) };
     for (const t of pr.reviewThreads.nodes) {
       const rootId = t?.comments.nodes[0]?.databaseId;
       if (t && rootId != null) threads.push({ id: t.id, rootId, isResolved: t.isResolved });
@@ -112,6 +114,8 @@ export function answersMarker(jobId: string): string {
 
 export interface ReviewAnswers {
   jobId: string;
+  /** Droid's `<slug>[bot]` login: only its own reviews are found by their marker or deleted. */
+  botLogin: string;
   /** The review's body (what no single thread says, and the one footer). */
   body: string;
   /** One answer per thread, by the thread's first comment. */
@@ -130,11 +134,13 @@ export interface PostedAnswers {
  */
 export async function submitReviewAnswers(octokit: GitHubClient, state: ReviewState, input: ReviewAnswers, log: Logger): Promise<PostedAnswers> {
   const marker = answersMarker(input.jobId);
-  if (state.reviews.some((r) => r.state === "COMMENTED" && r.body.includes(marker))) {
+  // Droid's own reviews only: anyone can paste a marker into theirs.
+  const own = state.reviews.filter((r) => r.author !== null && (r.author === input.botLogin || `${r.author}[bot]` === input.botLogin));
+  if (own.some((r) => r.state === "COMMENTED" && r.body.includes(marker))) {
     log.info({ jobId: input.jobId }, "an earlier attempt already submitted the review's answers");
     return { answered: input.answers.map((a) => a.rootId), earlier: true };
   }
-  for (const left of state.reviews.filter((r) => r.state === "PENDING")) {
+  for (const left of own.filter((r) => r.state === "PENDING")) {
     log.warn({ reviewId: left.id }, "deleting a pending review left by an interrupted attempt");
     await octokit.graphql(DELETE_REVIEW, { reviewId: left.id });
   }

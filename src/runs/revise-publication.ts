@@ -67,7 +67,7 @@ export async function publishRevision(ctx: RevisionPublishContext, p: RevisionPu
     const ref = { ...common, pullNumber };
     const state = await readReviewState(octokit, ref).catch((error: unknown) => void ctx.log.error({ err: error }, "could not read the review threads"));
     if (state && due.length > 0) {
-      const posted = await submitReviewAnswers(octokit, state, { jobId: job.id, body: p.reviewBody, answers: due }, ctx.log).catch((error: unknown) => void ctx.log.error({ err: error }, "could not post the answers to the review"));
+      const posted = await submitReviewAnswers(octokit, state, { jobId: job.id, botLogin: ctx.botLogin, body: p.reviewBody, answers: due }, ctx.log).catch((error: unknown) => void ctx.log.error({ err: error }, "could not post the answers to the review"));
       const threads = new Set(posted?.answered ?? []);
       for (const reply of due) if (threads.has(reply.rootId)) answered.add(reply.replyToId);
       ctx.links.answered = [...answered];
@@ -96,13 +96,13 @@ export async function publishRevision(ctx: RevisionPublishContext, p: RevisionPu
  * A revision's answers when nothing was pushed (no checkpoint): one submitted review all the
  * same. A retry runs again, and finds that review by its marker if this one got through.
  */
-export async function answerUnpushed(octokit: GitHubClient, job: Job, log: Logger, body: string, replies: readonly { rootId: number; body: string }[]): Promise<void> {
+export async function answerUnpushed(octokit: GitHubClient, job: Job, who: { botLogin: string; log: Logger }, body: string, replies: readonly { rootId: number; body: string }[]): Promise<void> {
   if (replies.length === 0) return;
   try {
     const state = await readReviewState(octokit, { owner: job.repo.owner, repo: job.repo.name, pullNumber: job.target.number });
-    await submitReviewAnswers(octokit, state, { jobId: job.id, body, answers: replies }, log);
+    await submitReviewAnswers(octokit, state, { jobId: job.id, botLogin: who.botLogin, body, answers: replies }, who.log);
   } catch (error) {
-    log.error({ err: error }, "could not post the answers to the review");
+    who.log.error({ err: error }, "could not post the answers to the review");
   }
 }
 

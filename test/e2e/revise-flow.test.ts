@@ -183,7 +183,7 @@ function expectPeople(scope: nock.Scope): void {
  * `replies`, by thread.
  */
 function expectReplies(scope: nock.Scope, replies: Map<number, string>, roots: number[], options: { resolve?: number } = {}): ReviewGraphql {
-  const github = new ReviewGraphql((review) => {
+  const github = new ReviewGraphql(BOT_LOGIN, (review) => {
     for (const reply of review.replies) replies.set(reply.rootId, reply.body);
   });
   github.addThreads(PR, roots.map((id) => ({ id })));

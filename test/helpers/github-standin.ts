@@ -141,7 +141,7 @@ export function createGitHubStandin(options: { installationToken: string; branch
       state.reviewComments.push({ ...root, id: nextId++, in_reply_to_id: reply.rootId, body: reply.body, user: userRow(BOT_LOGIN), created_at: now(), updated_at: now(), pull_request_review_id: review.databaseId, createdByDroid: true });
     }
   };
-  let reviews = new ReviewGraphql(submitted);
+  let reviews = new ReviewGraphql(BOT_LOGIN, submitted);
   const requests: StandinRequest[] = [];
   const unexpected: StandinRequest[] = [];
   const hooks = new Map<Route, Set<(request: StandinRequest) => RequestAction | void>>();
@@ -293,7 +293,7 @@ export function createGitHubStandin(options: { installationToken: string; branch
     unexpected,
     reset(seed) {
       state = { ...emptyState(seed.droidYml), ...seed };
-      reviews = new ReviewGraphql(submitted);
+      reviews = new ReviewGraphql(BOT_LOGIN, submitted);
       for (const number of new Set(state.reviewComments.map((c) => c.pullNumber))) reviews.addThreads(number, state.reviewComments.filter((c) => c.pullNumber === number));
       requests.length = 0;
       unexpected.length = 0;

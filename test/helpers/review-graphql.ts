@@ -22,6 +22,8 @@ export interface ReviewRow {
   pullNumber: number;
   state: "PENDING" | "COMMENTED";
   body: string;
+  /** Its author's login as GraphQL gives it (a bot's without `[bot]`). */
+  author: string;
   /** The replies it holds, shown on the pull request once it is submitted. */
   replies: { threadId: string; rootId: number; body: string }[];
 }
@@ -55,9 +57,14 @@ export class ReviewGraphql {
   readonly operations: string[] = [];
   #nextId = 90_000;
   readonly #onSubmit: (review: ReviewRow) => void;
+  readonly #viewer: string;
 
-  /** `onSubmit` sees each review as it is submitted (the stand-in lists its replies as review comments then). */
-  constructor(onSubmit: (review: ReviewRow) => void = () => {}) {
+  /**
+   * `viewer`: the login the requests are made as (Droid's `<slug>[bot]`); `onSubmit` sees each
+   * review as it is submitted (the stand-in lists its replies as review comments then).
+   */
+  constructor(viewer: string, onSubmit: (review: ReviewRow) => void = () => {}) {
+    this.#viewer = viewer.replace(/\[bot\]$/, "");
     this.#onSubmit = onSubmit;
   }
 
@@ -83,13 +90,14 @@ export class ReviewGraphql {
       case "repository": {
         const number = Number(v.number);
         const threads = this.threads.filter((t) => t.pullNumber === number);
-        const reviews = this.reviews.filter((r) => r.pullNumber === number).slice(-100);
+        // Pending reviews are seen by their author only.
+        const reviews = this.reviews.filter((r) => r.pullNumber === number && (r.state !== "PENDING" || r.author === this.#viewer)).slice(-100);
         return {
           data: {
             repository: {
               pullRequest: {
                 id: `PR_${number}`,
-                reviews: { nodes: reviews.map((r) => ({ id: r.id, databaseId: r.databaseId, state: r.state, body: r.body })) },
+                reviews: { nodes: reviews.map((r) => ({ id: r.id, databaseId: r.databaseId, state: r.state, body: r.body, author: { login: r.author } })) },
                 reviewThreads: {
                   pageInfo: { hasNextPage: false, endCursor: threads.length > 0 ? "Y3Vyc29yOnYyOpHOAAAB" : null },
                   nodes: threads.map((t) => ({ id: t.id, isResolved: t.isResolved, comments: { nodes: [{ databaseId: t.rootId }] } })),
@@ -102,9 +110,9 @@ export class ReviewGraphql {
       case "addPullRequestReview": {
         const pullNumber = Number(/^PR_(\d+)$/.exec(String(v.pullRequestId))?.[1]);
         if (!pullNumber) return error("NOT_FOUND", `Could not resolve to a node with the global id of '${String(v.pullRequestId)}'.`);
-        if (this.reviews.some((r) => r.pullNumber === pullNumber && r.state === "PENDING")) return error("UNPROCESSABLE", "User can only have one pending review per pull request");
+        if (this.reviews.some((r) => r.pullNumber === pullNumber && r.state === "PENDING" && r.author === this.#viewer)) return error("UNPROCESSABLE", "User can only have one pending review per pull request");
         const databaseId = this.#nextId++;
-        const review: ReviewRow = { id: `PRR_kwDO${databaseId}`, databaseId, pullNumber, state: "PENDING", body: String(v.body ?? ""), replies: [] };
+        const review: ReviewRow = { id: `PRR_kwDO${databaseId}`, databaseId, pullNumber, state: "PENDING", body: String(v.body ?? ""), author: this.#viewer, replies: [] };
         this.reviews.push(review);
         return { data: { addPullRequestReview: { pullRequestReview: { id: review.id } } } };
       }
