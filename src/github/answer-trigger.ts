@@ -186,7 +186,10 @@ async function answerCommand(
     case "stop": {
       const cancelled = await deps.queue.cancel(trigger.repo, trigger.target);
       log.info({ jobs: cancelled.map((j) => j.id) }, "stop requested");
-      return reply(withNote(say.stopMessage(cancelled, config.command)));
+      // A running job's own comment says it stopped: the 👀 on the command is the acknowledgement.
+      const stopped = say.stopMessage(cancelled, config.command);
+      if (stopped !== null || note !== null) reply(stopped === null ? (note ?? "") : withNote(stopped));
+      return;
     }
     case "plan":
       if (trigger.target.kind === "pull_request") return reply(say.planOnPullRequestMessage(config.command));

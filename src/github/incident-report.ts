@@ -1,8 +1,8 @@
 /**
  * Renders the incident issue: what is known (measured facts), what the history
- * says (suspects), and the model-written parts of the root-cause analysis (slots
- * filled by the RCA runner; "pending" until then). When the evidence is thin the
- * report says so plainly instead of implying a cause.
+ * says (suspects), and the model-written parts of the root-cause analysis (filled
+ * by the RCA runner; absent until then, not shown as "pending"). When the evidence
+ * is thin the report says so plainly instead of implying a cause.
  *
  * All text from Sentry and from the model is untrusted: it is shown in code spans
  * or fenced blocks, or as plain paragraphs with mentions and HTML defused.
@@ -58,22 +58,36 @@ function trimmed(record: IncidentRecord, limit: number): IncidentRecord {
   };
 }
 
+/**
+ * Analysed, the report leads with what a reader acts on (summary, suspected cause, the fix,
+ * how to verify), then the facts behind it. Before the analysis it shows only what is known:
+ * no section that would only say "pending".
+ */
 function render(record: IncidentRecord, commandWord: string): string {
+  const a = record.analysis;
+  const facts = [
+    ...section("Impact", impact(record)),
+    ...section("Exception", exception(record)),
+    ...section("Timeline", timeline(record)),
+    ...(a || record.suspects.length > 0 ? section("Suspects: changes before the first occurrence", suspects(record)) : []),
+  ];
+  const body = a
+    ? [
+        ...section("Summary", summary(record)),
+        ...section("Suspected cause", suspectedCause(record)),
+        ...section("Suggested fix", [a.suggestedFix ? prose(a.suggestedFix) : "No fix suggested."]),
+        ...section("How to verify", [a.verification ? prose(a.verification) : "No verification steps."]),
+        ...facts,
+        ...section("Evidence", evidence(record)),
+      ]
+    : [...section("Summary", summary(record)), ...facts];
   return [
     recordMarker(record),
     `## Incident: ${inlineCode(record.title)}`,
     "",
     sourceLine(record),
     "",
-    ...section("Summary", summary(record)),
-    ...section("Impact", impact(record)),
-    ...section("Exception", exception(record)),
-    ...section("Timeline", timeline(record)),
-    ...section("Suspected cause", suspectedCause(record)),
-    ...section("Suspects: changes before the first occurrence", suspects(record)),
-    ...section("Evidence", evidence(record)),
-    ...section("Suggested fix", [record.analysis?.suggestedFix ? prose(record.analysis.suggestedFix) : pending(record, "No fix suggested.")]),
-    ...section("How to verify", [record.analysis?.verification ? prose(record.analysis.verification) : pending(record, "No verification steps.")]),
+    ...body,
     "---",
     `Next: \`/${commandWord} fix\` carries out a fix for this incident and opens a pull request; \`/${commandWord} rca\` runs the analysis again.`,
   ].join("\n");
@@ -115,22 +129,21 @@ function sourceLine(record: IncidentRecord): string {
 
 function summary(record: IncidentRecord): string[] {
   const gaps = evidenceGaps(record);
-  const lines = [record.analysis ? prose(record.analysis.summary) : "Root-cause analysis is queued: Droid fills in this report when it is done. What is known so far is below."];
+  const lines = [record.analysis ? prose(record.analysis.summary) : "Root-cause analysis is queued: Droid fills in this report when it is done and says so in a comment. What is known so far is below."];
   if (gaps.length > 0) {
     lines.push("", `**Evidence is thin:** ${gaps.join("; ")}. Droid does not guess a cause from this; the report lists what was checked.`);
   }
   return lines;
 }
 
+/** The figures as a list (a two-column table would need a header row with nothing to say). */
 function impact(record: IncidentRecord): string[] {
   return [
-    "| | |",
-    "| --- | --- |",
-    `| events (Sentry) | ${record.eventCount === null ? "not reported by this alert" : count(record.eventCount)} |`,
-    `| users affected | ${record.userCount === null ? "not reported by this alert" : count(record.userCount)} |`,
-    `| alerts received | ${count(record.alerts)} |`,
-    `| first seen | ${time(record.firstSeen)} |`,
-    `| last seen | ${time(record.lastSeen)} |`,
+    `- **Events (Sentry):** ${record.eventCount === null ? "not reported by this alert" : count(record.eventCount)}`,
+    `- **Users affected:** ${record.userCount === null ? "not reported by this alert" : count(record.userCount)}`,
+    `- **Alerts received:** ${count(record.alerts)}`,
+    `- **First seen:** ${time(record.firstSeen)}`,
+    `- **Last seen:** ${time(record.lastSeen)}`,
   ];
 }
 
@@ -179,7 +192,7 @@ function timeline(record: IncidentRecord): string[] {
 }
 
 function suspectedCause(record: IncidentRecord): string[] {
-  if (!record.analysis) return ["Pending the root-cause analysis."];
+  if (!record.analysis) return [];
   const cause = record.analysis.suspectedCause;
   if (!cause) return ["Not determined: the evidence below does not support naming a cause."];
   return [prose(cause.text), "", `Confidence: **${cause.confidence}**.`];
@@ -187,7 +200,7 @@ function suspectedCause(record: IncidentRecord): string[] {
 
 function suspects(record: IncidentRecord): string[] {
   if (record.suspects.length === 0) {
-    return [record.analysis ? "No commit touched the implicated files in the window before the first occurrence." : "Pending the root-cause analysis."];
+    return ["No commit touched the implicated files in the window before the first occurrence."];
   }
   const rows = record.suspects.slice(0, MAX_SUSPECTS).map((s) => suspectRow(s));
   return ["| commit | pull request | confidence | why |", "| --- | --- | --- | --- |", ...rows];
@@ -201,15 +214,11 @@ function suspectRow(s: Suspect): string {
 
 function evidence(record: IncidentRecord): string[] {
   const items = record.analysis?.evidence ?? [];
-  if (items.length === 0) return [record.analysis ? "None beyond the facts above." : "Pending the root-cause analysis."];
+  if (items.length === 0) return ["None beyond the facts above."];
   return items.map((e) => {
     const url = e.url ? safeUrl(e.url) : null;
     return `- ${safeInline(e.text)}${url ? ` ([link](${url}))` : ""}`;
   });
-}
-
-function pending(record: IncidentRecord, none: string): string {
-  return record.analysis ? none : "Pending the root-cause analysis.";
 }
 
 /** A link to a line at the deployed commit (or the default branch when that is unknown). */

@@ -5,6 +5,7 @@
 import type { ConfigProblem } from "../config/repo-config.ts";
 import { COMMANDS, COMMAND_NAMES, REPO_CONFIG_FILE } from "../config/names.ts";
 import type { Job } from "../jobs/types.ts";
+import { formatUsd } from "./comment-text.ts";
 import { inlineCode, safeInline } from "./safe-markdown.ts";
 
 export function helpMessage(word: string, label: string): string {
@@ -60,30 +61,62 @@ export function configProblemMessage(problems: readonly ConfigProblem[]): string
   ].join("\n");
 }
 
+/** A request for a target that already has a job: it is dropped, not queued, and the message says so and what to do. */
 export function alreadyActiveMessage(job: Job, word: string): string {
   const article = /^[aeiou]/i.test(job.request.kind) ? "An" : "A";
-  return `${article} \`${job.request.kind}\` job (\`${job.id}\`) is already ${job.state} here; I'll post its result when it ends. Use \`/${word} status\` to follow it or \`/${word} stop\` to cancel it.`;
+  return [
+    `${article} \`${job.request.kind}\` job (\`${job.id}\`) is already ${job.state} here, so I did not take this request: what it asked is dropped, not queued.`,
+    job.request.kind === "fix" && job.state === "running" ? "A comment without the command reaches the running fix as guidance at its next step." : "",
+    `Ask again once that job has posted its result, or \`/${word} stop\` it and ask again now. \`/${word} status\` shows where it is.`,
+  ]
+    .filter(Boolean)
+    .join(" ");
 }
 
-export function stopMessage(cancelled: readonly Job[], word: string): string {
+/**
+ * The answer to `/<word> stop`, or null when it has nothing to add: a running job says
+ * itself, in its own comment, that it stopped and what it had done (one comment, not two).
+ * Jobs taken off the queue never run, so this reply is all that is said of them.
+ */
+export function stopMessage(cancelled: readonly Job[], word: string): string | null {
   if (cancelled.length === 0) return `Nothing to stop: no job is queued or running here. \`/${word} status\` lists the jobs.`;
-  const lines = cancelled.map(
-    (j) => `- \`${j.request.kind}\` job \`${j.id}\`: ${j.state === "queued" ? "removed from the queue" : "stopping now"}`,
-  );
-  return ["Stopping:", ...lines, "", "The job's own comment will say what was done before it stopped."].join("\n");
+  const queued = cancelled.filter((j) => j.state === "queued");
+  if (queued.length === 0) return null;
+  const running = cancelled.filter((j) => j.state !== "queued");
+  return [
+    `Removed from the queue (${queued.length === 1 ? "it will not run" : "they will not run"}):`,
+    ...queued.map((j) => `- \`${j.request.kind}\` job \`${j.id}\``),
+    ...(running.length > 0 ? ["", `Stopping ${running.map((j) => `the \`${j.request.kind}\` job \`${j.id}\``).join(", ")}: its own comment will say what it did before it stopped.`] : []),
+  ].join("\n");
 }
 
+/** How many jobs `/<word> status` lists (the newest). */
+const STATUS_JOBS = 10;
+
+/**
+ * The answer to `/<word> status`: a short list, one line a job, that fits a phone; who asked
+ * is named in code, never @-mentioned (a mention would notify every past requester).
+ */
 export function statusMessage(jobs: readonly Job[], word: string): string {
   if (jobs.length === 0) return `No Droid jobs here yet. \`/${word} help\` lists what I can do.`;
-  const rows = jobs.map(
-    (j) =>
-      `| \`${j.id.slice(0, 8)}\` | ${j.request.kind} | ${j.state}${j.error ? `: ${escapeCell(j.error)}` : ""} | @${j.requester} | ${time(j.createdAt)} | ${time(j.startedAt)} | ${time(j.endedAt)} | $${j.costUsd.toFixed(2)} |`,
-  );
-  return [
-    "| job | kind | state | asked by | queued | started | ended | cost |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |",
-    ...rows,
-  ].join("\n");
+  const shown = [...jobs].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).slice(0, STATUS_JOBS);
+  const lines = shown.map((j) => {
+    const state = j.error ? `${j.state} (${safeInline(oneLine(j.error).slice(0, 120))})` : j.state;
+    return `- \`${j.id.slice(0, 8)}\` ${j.request.kind} · **${state}** · ${formatUsd(j.costUsd)} · ${when(j)} · asked by ${inlineCode(j.requester)}`;
+  });
+  const older = jobs.length - shown.length;
+  return [`**Droid jobs here**, newest first:`, "", ...lines, ...(older > 0 ? ["", `…and ${older} older.`] : [])].join("\n");
+}
+
+/** The moment that matters for a job's state: queued, started or ended. */
+function when(job: Job): string {
+  if (job.endedAt) return `ended ${time(job.endedAt)}`;
+  if (job.startedAt) return `started ${time(job.startedAt)}`;
+  return `queued ${time(job.createdAt)}`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
 }
 
 export function planOnPullRequestMessage(word: string): string {
@@ -124,8 +157,8 @@ export function internalErrorMessage(jobId: string): string {
   return `Droid hit an internal error (job \`${jobId}\`) and stopped. Nothing was pushed by this job after the error. Try again; if it happens again, tell the app's operators the job id.`;
 }
 
-function time(date: Date | null): string {
-  return date ? `${date.toISOString().slice(0, 16).replace("T", " ")} UTC` : "–";
+function time(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
 function escapeCell(text: string): string {

@@ -14,6 +14,7 @@ export interface FailureFooter {
   costUsd: number;
 }
 
+/** The explanation's paragraphs (joined by blank lines); a list is one paragraph. */
 function explain(failure: PlanFailure, jobId: string, word: string): string[] {
   const RETRY = `Comment \`/${word} plan\` to try again.`;
   switch (failure.kind) {
@@ -47,7 +48,11 @@ function explain(failure: PlanFailure, jobId: string, word: string): string[] {
       return [
         "**Droid could not produce a valid plan.**",
         "The model's answer failed validation, and again after one repair round; no half-finished plan was posted. The last problems were:",
-        ...failure.errors.slice(0, 5).map((e) => `- ${safeInline(e.slice(0, 300))}`),
+        // One block: list items joined by blank lines would render as a loose, gappy list.
+        failure.errors
+          .slice(0, 5)
+          .map((e) => `- ${safeInline(e.replace(/\s+/g, " ").trim().slice(0, 300))}`)
+          .join("\n"),
         `Adding detail to the issue often helps. ${RETRY}`,
       ];
     case "nothing-to-plan":

@@ -1,12 +1,11 @@
 /**
  * What a review revision says on GitHub: one reply per thread (the model's answer with
- * the commit link, or the orchestrator's fallback), the "Revisions" status section of
- * the PR body, and the optional resolution of answered threads. The patch offered when
- * Droid cannot push is in `push-refusal.ts`.
+ * the commit link, or the orchestrator's fallback) and the body of the one review that
+ * carries them all (`review-answers.ts` posts it), and the "Revisions" status section of
+ * the PR body. The patch offered when Droid cannot push is in `push-refusal.ts`.
  */
 import type { ThreadAnswer } from "../agent/thread-answers.ts";
 import { formatUsd } from "./comment-text.ts";
-import type { GitHubClient } from "./octokit.ts";
 import { pushRefusalReason, type PushRefusal } from "./push-refusal.ts";
 import type { ReviewThread } from "./review-threads.ts";
 import { inlineCode, safeInline, safeMarkdown } from "./safe-markdown.ts";
@@ -31,9 +30,6 @@ export interface ThreadReplyInput {
   /** How the run ended, in one sentence, for threads the model did not answer. */
   runEnded: string;
   fileMissing: boolean;
-  jobId: string;
-  /** The revision's cost so far (the whole review's, shared by its threads). */
-  costUsd: number;
   secrets: readonly string[];
 }
 
@@ -56,8 +52,21 @@ export function threadReply(input: ThreadReplyInput): string {
   } else {
     lines.push(`I did not change anything for this thread. ${input.runEnded}`);
   }
-  lines.push("", `<sub>Droid · revision ${formatUsd(input.costUsd)} · job \`${input.jobId}\`</sub>`);
   return lines.join("\n");
+}
+
+/**
+ * The body of the review that carries every thread's answer: what the revision did, in one
+ * line, what no thread says (`notice`: the patch not pushed, how the run ended), and the one
+ * footer (cost and job) for all its replies.
+ */
+export function reviewAnswersBody(input: { delivery: RevisionDelivery; threads: number; changed: number; notice: string | null; costUsd: number; job: string }): string {
+  const { delivery } = input;
+  const lead =
+    delivery.kind === "pushed"
+      ? `Revised in ${commitLink(delivery)}: ${input.changed} of ${input.threads} ${input.threads === 1 ? "thread" : "threads"} changed code; each thread has its answer.`
+      : `Nothing was pushed: ${notPushedReason(delivery)}. Each thread has its answer.`;
+  return [lead, ...(input.notice ? [input.notice] : []), `<sub>Droid · revision ${formatUsd(input.costUsd)} · ${input.job}</sub>`].join("\n\n");
 }
 
 function commitLink(delivery: Extract<RevisionDelivery, { kind: "pushed" }>): string {
@@ -104,40 +113,4 @@ export function revisionLine(input: { date: Date; requester: string; reviewId: n
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
-}
-
-export interface ThreadsRef {
-  owner: string;
-  repo: string;
-  pullNumber: number;
-}
-
-const THREADS_QUERY = `query($owner: String!, $repo: String!, $number: Int!) {
-  repository(owner: $owner, name: $repo) {
-    pullRequest(number: $number) {
-      reviewThreads(first: 100) { nodes { id isResolved comments(first: 1) { nodes { databaseId } } } }
-    }
-  }
-}`;
-
-const RESOLVE = "mutation($id: ID!) { resolveReviewThread(input: { threadId: $id }) { thread { isResolved } } }";
-
-interface ThreadsAnswer {
-  repository: { pullRequest: { reviewThreads: { nodes: { id: string; isResolved: boolean; comments: { nodes: { databaseId: number | null }[] } }[] } } | null } | null;
-}
-
-/** Resolves the review threads whose first comment is one of `rootIds` (REST cannot; GraphQL can). Returns how many were resolved. */
-export async function resolveThreads(octokit: GitHubClient, ref: ThreadsRef, rootIds: readonly number[]): Promise<number> {
-  if (rootIds.length === 0) return 0;
-  const data = await octokit.graphql<ThreadsAnswer>(THREADS_QUERY, { owner: ref.owner, repo: ref.repo, number: ref.pullNumber });
-  const wanted = new Set(rootIds);
-  const threads = data.repository?.pullRequest?.reviewThreads.nodes ?? [];
-  let resolved = 0;
-  for (const thread of threads) {
-    const first = thread.comments.nodes[0]?.databaseId;
-    if (thread.isResolved || first == null || !wanted.has(first)) continue;
-    await octokit.graphql(RESOLVE, { id: thread.id });
-    resolved++;
-  }
-  return resolved;
 }

@@ -1,7 +1,8 @@
 /**
  * The `rca` job: Droid's measured investigation (frames placed in the repository,
  * suspect commits ranked) plus what a model adds from it — summary, suspected cause
- * with confidence, suggested fix, verification — published as the incident report.
+ * with confidence, suggested fix, verification — published as the incident report, and
+ * announced in one comment when the report was an edit (which notifies nobody).
  * The repository is searched in a real sandbox (the source around each frame, the
  * frames' function names, the exception message) and indexed: where the frames' functions
  * are defined and used, and the files the exception concerns that no frame names.
@@ -9,6 +10,7 @@
 import type { Tool } from "@anthropic-ai/sdk/resources/messages";
 import type { AgentComputer } from "../agent/computer.ts";
 import { shellQuote } from "../agent/workspace-path.ts";
+import { incidentAnnouncement } from "../github/incident-announcement.ts";
 import { publishIncidentReport } from "../github/incident-publish.ts";
 import type { GitHubClient } from "../github/octokit.ts";
 import { escapeRegExp } from "../github/text.ts";
@@ -68,7 +70,10 @@ export async function runRcaJob(deps: RcaJobDeps, job: Job, signal: AbortSignal)
       await say(analysis.message);
       return { outcome: analysis.outcome, costUsd: ledger.costUsd };
     }
-    await publishIncidentReport(deps.octokit, { repo: job.repo, issueNumber, botLogin: deps.botLogin }, { ...record, analysis: analysis.value });
+    const analysed = { ...record, analysis: analysis.value };
+    const published = await publishIncidentReport(deps.octokit, { repo: job.repo, issueNumber, botLogin: deps.botLogin, commandWord: deps.commandWord }, analysed);
+    // An edit notifies nobody: one comment says the analysis is done, leading with the cause and the fix. A new report comment is its own notice.
+    if (!(published.kind === "comment" && published.created)) await say(incidentAnnouncement(analysed, published, deps.commandWord));
     return { outcome: { state: "succeeded", kind: "succeeded" }, costUsd: ledger.costUsd };
   } finally {
     await site.close();

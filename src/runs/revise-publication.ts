@@ -1,15 +1,19 @@
 /**
- * What a review revision publishes once its commit is on the branch: one reply per thread,
- * the resolved threads, the line in the PR body's "Revisions", the note in the issue's plan
- * comment and, when no thread carries it, a PR comment. Recorded in the job (its
- * checkpoint) before the push, so that a retry after the push answers each thread exactly
- * once: a thread Droid answered after its request is not answered again, a line already in
- * a body is not added twice.
+ * What a review revision publishes once its commit is on the branch: one submitted review
+ * holding a reply per thread (one notification), the resolved threads, the line in the PR
+ * body's "Revisions", the note in the issue's plan comment and, for a request without
+ * threads (`/droid fix` on the PR), a PR comment. Recorded in the job (its checkpoint) before the push, so that a retry after
+ * the push answers each thread exactly once: a thread Droid answered after its request is
+ * not answered again, a review the job already submitted is found by its marker, a line
+ * already in a body is not added twice.
  */
+import type { Logger } from "pino";
 import { z } from "zod";
+import type { GitHubClient } from "../github/octokit.ts";
 import { findOwnComment, findPlanComment, type FoundPlanComment } from "../github/plan-comment.ts";
+import { readReviewState, resolveThreads, submitReviewAnswers } from "../github/review-answers.ts";
 import { loadReviewThreads, type ReviewThread } from "../github/review-threads.ts";
-import { readRevisions, resolveThreads, withRevision } from "../github/revision-report.ts";
+import { readRevisions, withRevision } from "../github/revision-report.ts";
 import { jobOutcomeSchema } from "../jobs/job-schema.ts";
 import type { Job } from "../jobs/types.ts";
 import type { PublishContext } from "./checkpoint.ts";
@@ -21,11 +25,13 @@ export const revisionPublicationSchema = z.object({
   /** The commit the push puts on `branch`. */
   commit: z.string().regex(/^[0-9a-f]{40}$/),
   replies: z.array(z.object({ rootId: z.number().int(), replyToId: z.number().int(), body: z.string(), resolve: z.boolean() })),
+  /** The body of the one review that carries the replies (its footer). */
+  reviewBody: z.string(),
   /** The line added to the PR body's "Revisions". */
   revisionLine: z.string(),
   /** The line added under "Execution" of the issue's plan comment, when the PR has one. */
   planNote: z.object({ issueNumber: z.number().int(), line: z.string() }).nullable(),
-  /** The PR comment for what no thread carries, or null. */
+  /** The PR comment of a request without threads, or null (with threads, the review's body says it). */
   notice: z.string().nullable(),
   outcome: jobOutcomeSchema,
 });
@@ -55,20 +61,19 @@ export async function publishRevision(ctx: RevisionPublishContext, p: RevisionPu
   // A retry answers only the threads still waiting: the others got their reply from the attempt that died.
   const waiting = new Set((known?.threads ?? (await waitingThreads(ctx))).map((t) => t.rootId));
   const answered = new Set(ctx.links.answered ?? []);
-  for (const reply of p.replies) {
-    if (!waiting.has(reply.rootId) || answered.has(reply.replyToId)) continue;
-    await octokit.rest.pulls
-      .createReplyForReviewComment({ ...common, pull_number: pullNumber, comment_id: reply.replyToId, body: reply.body })
-      .then(async () => {
-        answered.add(reply.replyToId);
-        ctx.links.answered = [...answered];
-        await ctx.record({ answered: ctx.links.answered });
-      })
-      .catch((error: unknown) => ctx.log.error({ err: error, commentId: reply.replyToId }, "could not reply in a review thread"));
-  }
-  if (ctx.resolveReviewThread) {
-    const changed = p.replies.filter((r) => r.resolve).map((r) => r.rootId);
-    await resolveThreads(octokit, { ...common, pullNumber }, changed).catch((error: unknown) => ctx.log.warn({ err: error }, "could not resolve review threads"));
+  const due = p.replies.filter((r) => waiting.has(r.rootId) && !answered.has(r.replyToId));
+  const resolving = ctx.resolveReviewThread ? p.replies.filter((r) => r.resolve).map((r) => r.rootId) : [];
+  if (due.length > 0 || resolving.length > 0) {
+    const ref = { ...common, pullNumber };
+    const state = await readReviewState(octokit, ref).catch((error: unknown) => void ctx.log.error({ err: error }, "could not read the review threads"));
+    if (state && due.length > 0) {
+      const posted = await submitReviewAnswers(octokit, state, { jobId: job.id, botLogin: ctx.botLogin, body: p.reviewBody, answers: due }, ctx.log).catch((error: unknown) => void ctx.log.error({ err: error }, "could not post the answers to the review"));
+      const threads = new Set(posted?.answered ?? []);
+      for (const reply of due) if (threads.has(reply.rootId)) answered.add(reply.replyToId);
+      ctx.links.answered = [...answered];
+      await ctx.record({ answered: ctx.links.answered });
+    }
+    if (state && resolving.length > 0) await resolveThreads(octokit, state, resolving).catch((error: unknown) => ctx.log.warn({ err: error }, "could not resolve review threads"));
   }
 
   await ctx.step("report");
@@ -84,6 +89,20 @@ export async function publishRevision(ctx: RevisionPublishContext, p: RevisionPu
   if (p.notice) {
     const posted = ctx.resumed ? await findOwnComment(octokit, { ...common, issueNumber: pullNumber }, ctx.botLogin, `job \`${job.id}\``) : null;
     if (!posted) await ctx.say(p.notice);
+  }
+}
+
+/**
+ * A revision's answers when nothing was pushed (no checkpoint): one submitted review all the
+ * same. A retry runs again, and finds that review by its marker if this one got through.
+ */
+export async function answerUnpushed(octokit: GitHubClient, job: Job, who: { botLogin: string; log: Logger }, body: string, replies: readonly { rootId: number; body: string }[]): Promise<void> {
+  if (replies.length === 0) return;
+  try {
+    const state = await readReviewState(octokit, { owner: job.repo.owner, repo: job.repo.name, pullNumber: job.target.number });
+    await submitReviewAnswers(octokit, state, { jobId: job.id, botLogin: who.botLogin, body, answers: replies }, who.log);
+  } catch (error) {
+    who.log.error({ err: error }, "could not post the answers to the review");
   }
 }
 

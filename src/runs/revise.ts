@@ -12,7 +12,7 @@ import type { GitHubClient } from "../github/octokit.ts";
 import { findPlanComment } from "../github/plan-comment.ts";
 import { loadReviewThreads, type ReviewThread } from "../github/review-threads.ts";
 import { patchBlock, pushRefusalDetails, pushRefusalReason } from "../github/push-refusal.ts";
-import { readRevisions, revisionLine, threadReply, type RevisionDelivery } from "../github/revision-report.ts";
+import { readRevisions, reviewAnswersBody, revisionLine, threadReply, type RevisionDelivery } from "../github/revision-report.ts";
 import { scrubSecrets } from "../github/text.ts";
 import type { Job, JobLinks } from "../jobs/types.ts";
 import type { JobRunner } from "../jobs/worker.ts";
@@ -25,7 +25,7 @@ import { revisionChecklist } from "../agent/revision-checklist.ts";
 import { ThreadAnswers } from "../agent/thread-answers.ts";
 import { groundWorkbench } from "./codebase.ts";
 import { codeRun, endStopped, throwIfShutdown, type CodeRun, type CodeRunResult } from "./code-run.ts";
-import { publishRevision, revisionPublicationSchema, type RevisionPublication, type RevisionPublishContext } from "./revise-publication.ts";
+import { answerUnpushed, publishRevision, revisionPublicationSchema, type RevisionPublication, type RevisionPublishContext } from "./revise-publication.ts";
 import { collectWork, pushRevision, type PushedDelivery } from "./revision-push.ts";
 import { siteRunner, type RunnerServices } from "./site.ts";
 import type { TranscriptRecorder } from "./transcript-recorder.ts";
@@ -60,7 +60,8 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
   const word = deps.config.command;
   const common = { owner: job.repo.owner, repo: job.repo.name };
   const pullNumber = job.target.number;
-  const say = (body: string) => deps.octokit.rest.issues.createComment({ ...common, issue_number: pullNumber, body: `${body}\n\n<sub>Droid · ${jobReference(job.id, runPageUrl(deps.publicUrl ?? null, job.id))}</sub>` });
+  const jobLink = jobReference(job.id, runPageUrl(deps.publicUrl ?? null, job.id));
+  const say = (body: string) => deps.octokit.rest.issues.createComment({ ...common, issue_number: pullNumber, body: `${body}\n\n<sub>Droid · ${jobLink}</sub>` });
   const commanded = request.instructions.trim() !== "";
   const links: JobLinks = { pullRequestNumber: pullNumber, branch: request.branch };
   const record = async (patch: { links?: JobLinks; costUsd?: number }) => deps.record?.(patch);
@@ -122,7 +123,8 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     });
     if (opening.kind === "cancelled") return await endStopped(frame, run);
     if (opening.kind === "setup-failed") {
-      await replyAll(threads, (t) => replyBody(t, undefined, { kind: "not-pushed", reason: "the repository's setup failed" }, opening.message, false));
+      const failed: RevisionDelivery = { kind: "not-pushed", reason: "the repository's setup failed" };
+      await replyAll(threads, failed, 0, null, (t) => replyBody(t, undefined, failed, opening.message, false));
       if (threads.length === 0) await say(opening.message);
       return run.ended({ state: "failed", error: "setup failed", kind: "setup-failed" });
     }
@@ -183,9 +185,11 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
       branch: bench.repo.branch,
       commit: delivery.sha,
       replies: threads.map((t) => ({ rootId: t.rootId, replyToId: t.replyToId, body: replyBody(t, answers.get(t), delivery, runEnded, missingPaths.has(t.path), secrets), resolve: answers.get(t)?.changed === true })),
+      reviewBody: answersBody(delivery, threads.length, changed, threads.length > 0 ? noticeOf(delivery) : null),
       revisionLine: revisionLine({ date: new Date(run.now()), requester: job.requester, reviewId: request.reviewId, delivery, threads: threads.length, changed, summary, costUsd: run.figures().costUsd }),
       planNote: planRef && planFound ? { issueNumber: planRef.issueNumber, line: `- Revised in #${pullNumber}${request.reviewId ? ` for review ${request.reviewId}` : ""}: [\`${delivery.sha.slice(0, 7)}\`](${delivery.url}) (@${job.requester})` } : null,
-      notice: noticeOf(delivery),
+      // With threads, what no thread says goes into the review's body: one notification, not two.
+      notice: threads.length === 0 ? noticeOf(delivery) : null,
       outcome: jobOutcomeOf(outcome),
     });
     const noticeOf = (delivery: RevisionDelivery) => {
@@ -211,14 +215,23 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
       await publishRevision(publishing(run, false), recorded ?? publication(delivery), { threads, pullRequestBody: pr.body, planComment: planFound });
       return run.ended(jobOutcomeOf(outcome));
     }
-    await replyAll(threads, (t) => replyBody(t, answers.get(t), delivery, runEnded, missingPaths.has(t.path), secrets));
     const notice = noticeOf(delivery);
-    if (notice) await say(notice);
+    await replyAll(threads, delivery, changed, notice, (t) => replyBody(t, answers.get(t), delivery, runEnded, missingPaths.has(t.path), secrets));
+    if (notice && threads.length === 0) await say(notice);
     if (delivery.kind === "refused" && outcome.kind !== "cancelled") return run.ended({ state: "failed", error: `not pushed: ${pushRefusalReason(delivery.refusal)}`, kind: "not-pushed" });
     return run.ended(unpushedOutcome(jobOutcomeOf(outcome), changes));
 
     function replyBody(thread: ReviewThread, answer: ReturnType<ThreadAnswers["get"]>, delivery: RevisionDelivery, runEnded: string, fileMissing: boolean, secrets: readonly string[] = deps.secrets): string {
-      return threadReply({ thread, answer, delivery, runEnded, fileMissing, jobId: job.id, costUsd: run.figures().costUsd, secrets });
+      return threadReply({ thread, answer, delivery, runEnded, fileMissing, secrets });
+    }
+
+    function answersBody(delivery: RevisionDelivery, count: number, changed: number, notice: string | null): string {
+      return reviewAnswersBody({ delivery, threads: count, changed, notice, costUsd: run.figures().costUsd, job: jobLink });
+    }
+
+    /** The answers when nothing was pushed: one submitted review all the same, its body carrying the notice. */
+    function replyAll(threads: readonly ReviewThread[], delivery: RevisionDelivery, changed: number, notice: string | null, body: (t: ReviewThread) => string): Promise<void> {
+      return answerUnpushed(deps.octokit, job, { botLogin: deps.botLogin, log: deps.log }, answersBody(delivery, threads.length, changed, notice), threads.map((t) => ({ rootId: t.rootId, body: body(t) })));
     }
   });
 
@@ -237,18 +250,9 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
       beforePush,
     });
   }
-
-  /** One reply per thread; a failed post is logged and the others still go out. */
-  async function replyAll(threads: readonly ReviewThread[], body: (t: ReviewThread) => string): Promise<void> {
-    for (const thread of threads) {
-      await deps.octokit.rest.pulls
-        .createReplyForReviewComment({ ...common, pull_number: pullNumber, comment_id: thread.replyToId, body: body(thread) })
-        .catch((error: unknown) => deps.log.error({ err: error, commentId: thread.replyToId }, "could not reply in a review thread"));
-    }
-  }
 }
 
-/** The PR comment for what no thread reply can say: a request outside threads, a patch Droid could not push, a run that ended early. */
+/** What no thread reply can say: a request outside threads, a patch Droid could not push, a run that ended early (the review's body, or a PR comment when there are no threads). */
 function generalNotice(input: {
   delivery: RevisionDelivery;
   changes: ChangeReport;

@@ -5,7 +5,7 @@
  * started again on the same data dir and port. Whatever the moment, the job ends with one
  * pull request, the one plan comment, one closing report, no internal error, no sandbox and
  * no job folder left, and the fix on the PR's branch. The same for a review revision killed
- * after its push, before its thread replies. Each restart's time to the job's end is logged.
+ * after its push, while its one review of answers is being written or just submitted. Each restart's time to the job's end is logged.
  */
 import { execFile } from "node:child_process";
 import path from "node:path";
@@ -16,10 +16,11 @@ import { PLAN_MARKER_PREFIX } from "../../src/github/plan-comment.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";
 import { containerStarted, droidSite, once, reachedWithin, stopGracefully, useCrashHarness, warnings, type ArmedMoment, type CrashHarness, type DroidSite } from "../helpers/crash-harness.ts";
 import { BRANCH, FIX_EDIT, FIXTURE, ISSUE, PLAN_COMMENT_ID, containersOf, planComment, waitForProcess } from "../helpers/fix-harness.ts";
-import type { IssueCommentRow } from "../helpers/github-standin.ts";
+import type { IssueCommentRow, RequestAction } from "../helpers/github-standin.ts";
 import { pullRequestRow, reviewCommentRow, seededComment } from "../helpers/github-state.ts";
 import type { ModelTurn } from "../helpers/model-server.ts";
 import { issueComment, OWNER, reviewSubmitted } from "../helpers/payloads.ts";
+import { operationOf } from "../helpers/review-graphql.ts";
 
 const h = useCrashHarness();
 const run = promisify(execFile);
@@ -218,10 +219,18 @@ const THREAD = 7001;
 const FIXED_GREET = FIXTURE["src/greet.js"]?.replace('  if (name.trim() !== "") return name.trim();\n}', '  if (name.trim() !== "") return name.trim();\n  return "stranger";\n}') ?? "";
 const DOC_LINE = "/** Greets someone by name. */";
 
+/** Where a revision dies after its push: [moment, the GraphQL operation that marks it, what the stand-in does with it, replies and pending reviews at the kill]. */
+const REVISION_MOMENTS: [string, string, RequestAction, { replies: number; pendingReviews: number }][] = [
+  // A pending review is left (GitHub allows one per author): the restart deletes it and answers afresh.
+  ["after the push, while the review's replies are added", "addPullRequestReviewThreadReply", "hold", { replies: 0, pendingReviews: 1 }],
+  // GitHub submitted the review, Droid never heard: the restart finds it by its marker and posts nothing.
+  ["after the push, once GitHub submitted the review but before Droid heard back", "submitPullRequestReview", "process-then-hold", { replies: 1, pendingReviews: 0 }],
+];
+
 describe("kill -9 of `droid serve` during a review revision, then a restart", () => {
-  it("after its push, before the thread replies: every thread gets exactly one reply, the revision is pushed once", async (ctx) => {
+  it.for(REVISION_MOMENTS)("%s: one submitted review with exactly one reply per thread, the revision pushed once", { timeout: 240_000 }, async ([moment, operation, action, repliesAtKill], ctx) => {
     if (!h.available) return ctx.skip();
-    const repo = "crash-revise";
+    const repo = `crash-revise-${REVISION_MOMENTS.findIndex(([m]) => m === moment)}`;
     await h.git.createRepo(repo, FIXTURE, { defaultBranch: "master" });
     h.serveRepo(repo);
     const first = await h.git.commitFiles(repo, BRANCH, { "src/greet.js": FIXED_GREET }, { message: ISSUE.title, author: BOT_LOGIN, from: "master" });
@@ -247,15 +256,18 @@ describe("kill -9 of `droid serve` during a review revision, then a restart", ()
       payload.pull_request.number = PR;
       payload.review.id = REVIEW;
       payload.review.body = "";
-      const moment = "after the push, before the thread replies";
       const { jobId, killedAfterMs, restartMs, atKill } = await killAtMomentAndRestart(
         site,
         moment,
-        () => once((fire) => h.github.onRequest("review-comment.reply", () => (fire(), "hold"))),
-        async () => (await site.deliver("pull_request_review", payload, "crash-revise")).id,
-        async () => ({ commitsPushed: Number((await h.git.git(repo, "rev-list", "--count", `${first}..${BRANCH}`)).trim()), replies: h.github.state.reviewComments.filter((c) => c.createdByDroid).length }),
+        () => once((fire) => h.github.onRequest("graphql", (request) => (request.body !== null && operationOf({ query: String(request.body.query) }) === operation ? (fire(), action) : "answer"))),
+        async () => (await site.deliver("pull_request_review", payload, repo)).id,
+        async () => ({
+          commitsPushed: Number((await h.git.git(repo, "rev-list", "--count", `${first}..${BRANCH}`)).trim()),
+          replies: h.github.state.reviewComments.filter((c) => c.createdByDroid).length,
+          pendingReviews: h.github.reviews.reviews.filter((r) => r.state === "PENDING").length,
+        }),
       );
-      expect(atKill).toEqual({ commitsPushed: 1, replies: 0 });
+      expect(atKill).toEqual({ commitsPushed: 1, ...repliesAtKill });
       const job = await site.queue.get(jobId);
       console.log(`[crash] revision ${moment}: killed ${seconds(killedAfterMs)} after the webhook; restart to the job's end ${seconds(restartMs)} (${job?.state}, attempts ${job?.attempts})`);
 
@@ -264,6 +276,7 @@ describe("kill -9 of `droid serve` during a review revision, then a restart", ()
       const pushed = await h.git.git(repo, "show", `${BRANCH}:src/greet.js`);
       const outcome = {
         state: job?.state,
+        reviews: h.github.reviews.reviews.map((r) => `${r.state} ${r.replies.length}`),
         repliesPerThread: replies.filter((c) => c.in_reply_to_id === THREAD).length,
         otherReplies: replies.filter((c) => c.in_reply_to_id !== THREAD).length,
         prComments: onPr.map(gist),
@@ -278,6 +291,7 @@ describe("kill -9 of `droid serve` during a review revision, then a restart", ()
       };
       expect(outcome).toEqual({
         state: "succeeded",
+        reviews: ["COMMENTED 1"],
         repliesPerThread: 1,
         otherReplies: 0,
         prComments: [],
@@ -293,7 +307,7 @@ describe("kill -9 of `droid serve` during a review revision, then a restart", ()
     } finally {
       await site.remove();
     }
-  }, 240_000);
+  });
 });
 
 describe("kill -9 of `droid serve` on a job's last attempt", () => {

@@ -2,8 +2,8 @@
  * `/droid stop` while a fix runs, end to end: the stop arrives as a webhook while a
  * long command runs in the real sandbox, or while the model's answer is still in
  * flight. The job ends cancelled within seconds, the command dies with the sandbox,
- * nothing is pushed (the default config), and the closing comment says what was done
- * and what was not.
+ * nothing is pushed (the default config), and the closing comment — the one comment the
+ * stop produces; the 👀 on the command acknowledges it — says what was done and what was not.
  */
 import type nock from "nock";
 import { describe, expect, it } from "vitest";
@@ -44,7 +44,7 @@ describe("/droid stop", () => {
     if (!h.available) return ctx.skip();
     await h.git.createRepo("hello-stop", FIXTURE, { defaultBranch: "master" });
     await h.startWorker();
-    const { work, planEdits, comments } = expectFixJob({ comments: 2 });
+    const { work, planEdits, comments } = expectFixJob({ comments: 1 });
     const model = scriptModel([
       { tool: "update_plan", input: { reason: "Reproducing first", updates: [{ id: "S1", state: "in-progress" }] } },
       { tool: "str_replace_based_edit_tool", input: FIX_EDIT },
@@ -58,9 +58,8 @@ describe("/droid stop", () => {
     await stopAndCheck("hello-stop", [fix, work, model.scope]);
     expect(model.requests).toHaveLength(3);
 
-    // What GitHub was told.
-    const [stopping, closing] = comments;
-    expect(stopping).toContain("stopping now");
+    // What GitHub was told: one comment, the job's own.
+    const [closing] = comments;
     expect(closing).toContain("The run was stopped by `/droid stop`.");
     expect(closing).toContain("Nothing was pushed: the run was stopped and this repository does not push partial work");
     expect(closing).toContain("`src/greet.js` (modified)");
@@ -75,7 +74,7 @@ describe("/droid stop", () => {
     const yml = `${DROID_YML}fix:\n  pushPartialWorkOnStop: true\n`;
     await h.git.createRepo("hello-stop-push", FIXTURE, { defaultBranch: "master" });
     await h.startWorker();
-    const { work, comments, prs } = expectFixJob({ droidYml: yml, pr: true, comments: 2 });
+    const { work, comments, prs } = expectFixJob({ droidYml: yml, pr: true, comments: 1 });
     const model = scriptModel([
       { tool: "str_replace_based_edit_tool", input: FIX_EDIT },
       { tool: "bash", input: { command: "sleep 30" } },
@@ -90,15 +89,15 @@ describe("/droid stop", () => {
     expect(await h.git.git("hello-stop-push", "log", "-1", "--format=%s", BRANCH)).toContain("(partial)");
     expect(prs[0]).toMatchObject({ head: BRANCH, draft: true });
     expect(String(prs[0]?.body)).toContain("**Note:** The run was stopped by `/droid stop`.");
-    expect(comments[1]).toContain("Opened #7 (a draft).");
-    expect(comments[1]).not.toContain("Changed but not pushed");
+    expect(comments[0]).toContain("Opened #7 (a draft).");
+    expect(comments[0]).not.toContain("Changed but not pushed");
   }, 180_000);
 
   it("aborts the model's request in flight", async (ctx) => {
     if (!h.available) return ctx.skip();
     await h.git.createRepo("hello-stop-model", FIXTURE, { defaultBranch: "master" });
     await h.startWorker();
-    const { work, planEdits, comments } = expectFixJob({ comments: 2 });
+    const { work, planEdits, comments } = expectFixJob({ comments: 1 });
     const model = scriptModel([
       { tool: "update_plan", input: { reason: "Reproducing first", updates: [{ id: "S1", state: "in-progress" }] } },
       { tool: "run_tests", input: {}, delayMs: 60_000 },
@@ -108,8 +107,8 @@ describe("/droid stop", () => {
     await until("the second model request", () => model.requests.length === 2);
 
     await stopAndCheck("hello-stop-model", [fix, work, model.scope]);
-    expect(comments[1]).toContain("The run was stopped by `/droid stop`.");
-    expect(comments[1]).toContain("Nothing was pushed");
+    expect(comments[0]).toContain("The run was stopped by `/droid stop`.");
+    expect(comments[0]).toContain("Nothing was pushed");
     expect(planEdits.at(-1)).toContain("⏹️ Stopped");
   }, 180_000);
 });

@@ -3,7 +3,7 @@
  * incident issue and records the rca job; the worker runs it — the investigation
  * (real fixture history, GitHub nocked from it), the repository searched in a real
  * Docker sandbox cloned from a real git server, the analysis from a scripted model —
- * and the published report names the PR that introduced the bug.
+ * and the published report names the PR that introduced the bug, announced in one comment.
  */
 import { execFileSync } from "node:child_process";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -74,6 +74,9 @@ describe("a Sentry alert to a root-cause report", () => {
     const work = expectInstallationToken();
     expectConfig(work);
     expectInvestigation(work, history, deployed, bodies);
+    // The report is an edit of the issue's description (no one is notified): one comment announces it.
+    const announcements: string[] = [];
+    work.post(`/repos/${OWNER}/${REPO}/issues/42/comments`, (b: { body: string }) => announcements.push(b.body) > 0).reply(201, { id: 4201 });
     const model = scriptModel([
       {
         tool: "submit_rca",
@@ -117,5 +120,15 @@ describe("a Sentry alert to a root-cause report", () => {
     expect(record?.analysis?.suspectedCause).toMatchObject({ confidence: "high" });
     expect(report).toContain("PR #12 divides the total by `cart.discount`");
     expect(report).toContain("ZeroDivisionError");
+    // Analysed, the report leads with the cause and the fix; nothing in it is "pending".
+    expect(report.indexOf("### Suspected cause")).toBeLessThan(report.indexOf("### Impact"));
+    expect(report.indexOf("### Suggested fix")).toBeLessThan(report.indexOf("### Exception"));
+    expect(report).not.toMatch(/pending/i);
+
+    // One comment tells the issue's followers, leading with the suspected cause and the fix.
+    expect(announcements).toHaveLength(1);
+    expect(announcements[0]).toMatch(
+      /^\*\*Root-cause analysis done\.\*\*\n\n\*\*Suspected cause\*\* \(confidence: high\): PR #12 divides the total by `cart\.discount`, which is 0 for carts without a discount\.\n\n\*\*Suggested fix:\*\* In `shop\/orders\/service\.py` `total`, divide only when `cart\.discount` is non-zero\.\n\nThe full report \(evidence, suspect commits, how to verify\) is in this issue's description\. Next: `\/droid fix` carries out the fix and opens a pull request\.\n\n<sub>job `/,
+    );
   }, 120_000);
 });

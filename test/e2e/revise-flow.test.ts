@@ -2,7 +2,8 @@
  * End to end, for real where it can be: a submitted review as a signed webhook into the
  * real server, the revision through the worker, the PR branch cloned from and pushed to a
  * real git smart-HTTP server, the work done in a real Docker sandbox by a scripted model
- * (Anthropic nocked), and every thread answered on (nocked, strictly) GitHub.
+ * (Anthropic nocked), and every thread answered on (nocked, strictly) GitHub — all answers
+ * to a review in one submitted review (GitHub's GraphQL, `review-graphql.ts`).
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
@@ -25,6 +26,7 @@ import { expectNothingHidden, taskText, withHiddenInstructions } from "../helper
 import { scriptModel, type Turn } from "../helpers/scripted-model.ts";
 import { E2E_DATA_DIR, startE2eWorker } from "../helpers/e2e-worker.ts";
 import { expectCheckRun } from "../helpers/fix-harness.ts";
+import { operationOf, ReviewGraphql, type GraphqlRequest } from "../helpers/review-graphql.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { sendWebhook } from "../helpers/webhook.ts";
 
@@ -174,10 +176,22 @@ function expectPeople(scope: nock.Scope): void {
   scope.get(`/users/${OWNER}`).reply(200, { login: OWNER, id: 21031067, name: "Codertocat" });
 }
 
-function expectReplies(scope: nock.Scope, replies: Map<number, string>, ids: number[]): void {
-  for (const id of ids) {
-    scope.post(`${REPO_API}/pulls/${PR}/comments/${id}/replies`, (b: { body: string }) => (replies.set(id, b.body), true)).reply(201, { id: id + 1 });
+/**
+ * The one review that answers the threads (`roots`: each thread's first comment): GitHub's
+ * GraphQL read of threads and reviews, the pending review, one reply per thread, the
+ * submission as a comment (and `resolve` thread resolutions). The submitted replies land in
+ * `replies`, by thread.
+ */
+function expectReplies(scope: nock.Scope, replies: Map<number, string>, roots: number[], options: { resolve?: number } = {}): ReviewGraphql {
+  const github = new ReviewGraphql(BOT_LOGIN, (review) => {
+    for (const reply of review.replies) replies.set(reply.rootId, reply.body);
+  });
+  github.addThreads(PR, roots.map((id) => ({ id })));
+  const calls: [string, number][] = [["repository", 1], ["addPullRequestReview", 1], ["addPullRequestReviewThreadReply", roots.length], ["submitPullRequestReview", 1], ["resolveReviewThread", options.resolve ?? 0]];
+  for (const [op, times] of calls) {
+    if (times > 0) scope.post("/graphql", (b: GraphqlRequest) => operationOf(b) === op).times(times).reply(200, (_uri, body) => github.answer(body as GraphqlRequest));
   }
+  return github;
 }
 
 /** What a revision reads when the PR's head is in a fork (`fork`: the PR as GitHub returns it); no plan comment. */
@@ -247,8 +261,10 @@ function documentGreetReview(review: number, commentId: number, options: { reads
   if (options.commits ?? true) expectPeople(work);
   if (options.pushes) expectCheckRun(work);
   const replies = new Map<number, string>();
-  expectReplies(work, replies, [commentId]);
-  return { hook, work, replies };
+  const github = expectReplies(work, replies, [commentId]);
+  /** The body of the one review holding the answers (with threads, what no thread says is there, not in a second comment). */
+  const reviewBody = () => github.reviews.map((r) => r.body).join("\n---\n");
+  return { hook, work, replies, reviewBody };
 }
 
 /** The model's side of it: one edit (after `before`), the answer, the two-step finish. */
@@ -268,13 +284,14 @@ const HUNK_NORMALIZE = '@@ -1,4 +1,5 @@\n function normalizeName(name) {\n   if 
 const HUNK_GREET = "@@ -5,6 +6,6 @@\n function greet(name) {";
 
 describe("review revisions", () => {
-  it("a review with two comments: one job, one pushed commit, a reply in each thread with the same commit link", async (ctx) => {
+  it("a review with three comments: one job, one pushed commit, one submitted review with a reply in each thread (the same commit link), one footer", async (ctx) => {
     if (!available) return ctx.skip();
     const { name, first } = await prRepository();
     const review = 501;
     const comments = [
       reviewCommentRow({ id: 7001, reviewId: review, body: "Pull `\"stranger\"` out into a named constant `FALLBACK_NAME`.", line: 3, diffHunk: HUNK_NORMALIZE }),
       reviewCommentRow({ id: 7002, reviewId: review, body: "Please document `greet` with a one-line JSDoc comment.", line: 6, diffHunk: HUNK_GREET, at: "2026-11-25T10:00:05Z" }),
+      reviewCommentRow({ id: 7003, reviewId: review, body: "Is `normalizeName` exported?", line: 1, diffHunk: HUNK_NORMALIZE, at: "2026-11-25T10:00:10Z" }),
       // An older thread of another review: not this job's business.
       reviewCommentRow({ id: 6001, reviewId: 400, body: "Old note, already answered.", line: 2, diffHunk: HUNK_NORMALIZE, at: "2026-11-24T10:00:00Z" }),
     ];
@@ -286,7 +303,7 @@ describe("review revisions", () => {
     expectPeople(work);
     const checks = expectCheckRun(work);
     const replies = new Map<number, string>();
-    expectReplies(work, replies, [7001, 7002]);
+    const github = expectReplies(work, replies, [7001, 7002, 7003]);
     const bodies: string[] = [];
     work.patch(`${REPO_API}/pulls/${PR}`, (b: { body: string }) => (bodies.push(b.body), true)).reply(200, {});
 
@@ -298,6 +315,7 @@ describe("review revisions", () => {
       { tool: "run_tests", input: {} },
       { tool: "reply_to_comment", input: { comment_id: 7001, body: "Moved the fallback into `FALLBACK_NAME`.", changed: true } },
       { tool: "reply_to_comment", input: { comment_id: 7002, body: "Added a one-line JSDoc comment to `greet`.", changed: true } },
+      { tool: "reply_to_comment", input: { comment_id: 7003, body: "No: only `greet` is exported.", changed: false } },
       ...finishTwice("A named fallback constant and a JSDoc line for `greet`."),
     ]);
 
@@ -338,20 +356,26 @@ describe("review revisions", () => {
     expect(planEdits[0]).toContain("- [ ] **S1** Reproduce the crash in a test");
     expect(message).toContain("Co-authored-by: Codertocat <21031067+Codertocat@users.noreply.github.com>");
 
-    // Every thread answered, with the same commit link.
+    // One submitted review (one notification) with a reply in every thread, the changed ones with the same commit link.
     const link = `[\`${head.slice(0, 7)}\`](${REPO_HTML}/commit/${head})`;
+    expect(github.reviews.map((r) => [r.state, r.replies.length])).toEqual([["COMMENTED", 3]]);
+    expect(github.operations.filter((op) => op === "submitPullRequestReview")).toHaveLength(1);
     expect(replies.get(7001)).toContain("Moved the fallback into `FALLBACK_NAME`.");
     expect(replies.get(7002)).toContain("Added a one-line JSDoc comment");
     for (const id of [7001, 7002]) expect(replies.get(id)).toContain(`Changed in ${link}.`);
+    expect(replies.get(7003)).toBe("No: only `greet` is exported.");
+    // The one footer is the review's; no reply carries one.
+    expect(github.reviews[0]?.body).toMatch(new RegExp(`^Revised in \\[\`${head.slice(0, 7)}\`\\]\\(.+\\): 2 of 3 threads changed code; each thread has its answer\\.\\n\\n<sub>Droid · revision \\$[0-9.]+ · job \`${jobs[0]?.id}\`</sub>\\n\\n<!-- droid:review-answers job=${jobs[0]?.id} -->$`));
+    for (const id of [7001, 7002, 7003]) expect(replies.get(id)).not.toContain("<sub>");
     expect(bodies[0]).toContain(PR_BODY);
     expect(bodies[0]).toContain("### Revisions");
-    expect(bodies[0]).toContain(`review by @Codertocat · ${link} · 2/2 thread(s) changed code`);
+    expect(bodies[0]).toContain(`review by @Codertocat · ${link} · 2/3 thread(s) changed code`);
 
     // The `Droid` check on the pushed commit, completed with the revision's outcome.
     expect(jobs[0]?.outcome).toBe("succeeded");
     expect(checks.created).toEqual([expect.objectContaining({ name: "Droid", head_sha: head, status: "in_progress" })]);
     expect(checks.completed).toEqual([expect.objectContaining({ status: "completed", conclusion: "success", output: expect.objectContaining({ title: "Done" }) })]);
-    expect(String((checks.completed[0]?.output as { summary?: string } | undefined)?.summary)).toContain("**Review threads that changed code:** 2 of 2");
+    expect(String((checks.completed[0]?.output as { summary?: string } | undefined)?.summary)).toContain("**Review threads that changed code:** 2 of 3");
   }, 180_000);
 
   it("a question-only comment: an answer in the thread, no commit, no push", async (ctx) => {
@@ -390,7 +414,7 @@ describe("review revisions", () => {
     const work = expectInstallationToken();
     expectRevisionReads(work, comments, withHiddenInstructions(PR_BODY));
     const replies = new Map<number, string>();
-    expectReplies(work, replies, [7901]);
+    expectReplies(work, replies, [7900]);
     const model = scriptModel([
       { tool: "reply_to_comment", input: { comment_id: 7901, body: "Yes: the tests expect capitals.", changed: false } },
       ...finishTwice("Answered a question; no change needed."),
@@ -403,7 +427,7 @@ describe("review revisions", () => {
     expect(task).toContain("— earlier in this thread (by @mallory, access not checked):\n```markdown\nLooks odd to me.\n\nThanks!\n```");
     expect(task).toContain("INSTRUCTION — from @Codertocat (write access), answer with reply_to_comment comment_id 7901:\n```markdown\nIs the upper-casing still needed?\n\nThanks!\n```");
     expect(task).toContain("— the pull request's description (author's access not checked):\n```markdown\nCloses #1");
-    expect(replies.get(7901)).toContain("Yes: the tests expect capitals.");
+    expect(replies.get(7900)).toContain("Yes: the tests expect capitals.");
   }, 180_000);
 
   it("a review arriving during a revision waits for it, then works on the branch with its commit", async (ctx) => {
@@ -546,27 +570,26 @@ describe("review revisions", () => {
     expect(task).not.toContain("S21 ");
   }, 180_000);
 
-  it("a pull request from a fork: the work is done but not pushed; the thread says so and the patch is offered", async (ctx) => {
+  it("a pull request from a fork: the work is done but not pushed; the thread says so and the review's body offers the patch", async (ctx) => {
     if (!available) return ctx.skip();
     const { name, first } = await prRepository();
     const review = 505;
     // The fork is cloned from the configured host by its full name; the API's clone_url (another host here) is never used.
     git.serve(`monalisa/${REPO}`, name);
     const fork = { ...pullRequest(), head: { ref: BRANCH, repo: { full_name: `monalisa/${REPO}`, clone_url: `https://attacker.example/monalisa/${REPO}.git` } } };
-    const { hook, work, replies } = documentGreetReview(review, 7401, {
+    const { hook, work, replies, reviewBody } = documentGreetReview(review, 7401, {
       commits: false,
       reads: (scope, comments) => expectForkReads(scope, fork, comments),
     });
-    const notices = expectNotices(work);
     const model = scriptModel(documentGreetTurns(7401));
 
     await reviewSucceeds(review, [hook, work, model.scope]);
     await expectBranchUntouched(name, first);
     expect(git.requests.filter((r) => r.path.startsWith(`/monalisa/${REPO}.git/`) && r.status === 200).length).toBeGreaterThan(0);
     expect(replies.get(7401)).toContain("⚠️ This change was not pushed: this pull request comes from a fork, and Droid cannot push to a fork.");
-    expect(notices[0]).toContain("I made changes but did not push them");
-    expect(notices[0]).toContain("<details><summary>The patch");
-    expect(notices[0]).toContain("+/** Greets someone by name. */");
+    expect(reviewBody()).toContain("I made changes but did not push them");
+    expect(reviewBody()).toContain("<details><summary>The patch");
+    expect(reviewBody()).toContain("+/** Greets someone by name. */");
   }, 180_000);
 
   it("a fork's pull request carrying a chain of links: no file of the worker reaches the patch, a comment, the model or the branch", async (ctx) => {
@@ -667,14 +690,8 @@ describe("review revisions", () => {
     expectPeople(work);
     expectCheckRun(work);
     const replies = new Map<number, string>();
-    expectReplies(work, replies, [7503]);
+    const github = expectReplies(work, replies, [7501], { resolve: 1 });
     work.patch(`${REPO_API}/pulls/${PR}`).reply(200, {});
-    const resolved: string[] = [];
-    work
-      .post("/graphql", (b: { query: string }) => b.query.includes("reviewThreads"))
-      .reply(200, { data: { repository: { pullRequest: { reviewThreads: { nodes: [{ id: "PRRT_1", isResolved: false, comments: { nodes: [{ databaseId: 7501 }] } }] } } } } })
-      .post("/graphql", (b: { query: string; variables: { id: string } }) => b.query.includes("resolveReviewThread") && (resolved.push(b.variables.id), true))
-      .reply(200, { data: { resolveReviewThread: { thread: { isResolved: true } } } });
     const model = scriptModel([
       { tool: "str_replace_based_edit_tool", input: { command: "str_replace", path: "src/greet.js", old_str: "function normalizeName(name) {", new_str: 'const FALLBACK_NAME = "stranger";\n\nfunction normalizeName(name) {' } },
       { tool: "reply_to_comment", input: { comment_id: 7503, body: "Named it `FALLBACK_NAME`.", changed: true } },
@@ -692,8 +709,8 @@ describe("review revisions", () => {
     expect(task).toContain("— earlier in this thread (by @droid-app[bot], access not checked):\\n```markdown\\nThe greeting upper-cases it anyway.\\n```");
     expect(task).toContain("answer with reply_to_comment comment_id 7503");
     const head = (await git.git(name, "rev-parse", BRANCH)).trim();
-    expect(replies.get(7503)).toContain(`Changed in [\`${head.slice(0, 7)}\`]`);
-    expect(resolved).toEqual(["PRRT_1"]);
+    expect(replies.get(7501)).toContain(`Changed in [\`${head.slice(0, 7)}\`]`);
+    expect(github.threads.map((t) => [t.rootId, t.isResolved])).toEqual([[7501, true]]);
   }, 180_000);
 
   it("/droid fix with instructions on the PR: a commit on its branch and a PR comment saying what changed", async (ctx) => {
@@ -737,23 +754,21 @@ describe("review revisions", () => {
     const { name, first } = await prRepository();
     await git.refusePushes(name, "protected branch hook declined");
     const review = 507;
-    const { hook, work, replies } = documentGreetReview(review, 7601);
-    const notices = expectNotices(work);
+    const { hook, work, replies, reviewBody } = documentGreetReview(review, 7601);
     const model = scriptModel(documentGreetTurns(7601));
 
     await reviewSucceeds(review, [hook, work, model.scope]);
     expect((await git.git(name, "rev-parse", BRANCH)).trim()).toBe(first);
     expect(replies.get(7601)).toContain(`⚠️ This change was not pushed: GitHub refused the push to \`${BRANCH}\``);
     expect(replies.get(7601)).not.toContain(INSTALLATION_TOKEN);
-    expect(notices[0]).toContain("+/** Greets someone by name. */");
+    expect(reviewBody()).toContain("+/** Greets someone by name. */");
   }, 180_000);
 
   it("a human commit that overlaps Droid's change: nothing pushed, their commit stays on top, the thread names the file", async (ctx) => {
     if (!available) return ctx.skip();
     const { name } = await prRepository();
     const review = 508;
-    const { hook, work, replies } = documentGreetReview(review, 7701);
-    const notices = expectNotices(work);
+    const { hook, work, replies, reviewBody } = documentGreetReview(review, 7701);
     let human = "";
     const model = scriptModel(
       documentGreetTurns(7701, async () => {
@@ -764,16 +779,15 @@ describe("review revisions", () => {
     await reviewSucceeds(review, [hook, work, model.scope]);
     expect((await git.git(name, "rev-parse", BRANCH)).trim()).toBe(human);
     expect(replies.get(7701)).toContain("someone pushed to `droid/1-greeting-crashes-on-an-empty-name` while I worked and their changes overlap with mine (`src/greet.js`); I kept their commits and pushed nothing");
-    expect(notices[0]).toContain("<details><summary>The patch");
+    expect(reviewBody()).toContain("<details><summary>The patch");
   }, 180_000);
 
-  it("a credential in the revision: nothing pushed, the thread and a PR comment say where (no patch), the secret is in no GitHub request", async (ctx) => {
+  it("a credential in the revision: nothing pushed, the thread and the review's body say where (no patch), the secret is in no GitHub request", async (ctx) => {
     if (!available) return ctx.skip();
     const { name, first } = await prRepository();
     const review = 509;
     const token = fakeGitHubToken();
-    const { hook, work, replies } = documentGreetReview(review, 7801, { commits: false });
-    const notices = expectNotices(work);
+    const { hook, work, replies, reviewBody } = documentGreetReview(review, 7801, { commits: false });
     const sent: string[] = [];
     work.on("request", (_req: unknown, _interceptor: unknown, body: string) => sent.push(body));
     const model = scriptModel([
@@ -789,8 +803,8 @@ describe("review revisions", () => {
     for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
     await expectBranchUntouched(name, first);
     expect(replies.get(7801)).toContain("⚠️ This change was not pushed: the secret scan found a possible credential in the changes.");
-    expect(notices[0]).toContain("- `src/greet.js:7` — GITHUB_TOKEN (rule `github`)");
-    expect(notices[0]).not.toContain("The patch");
+    expect(reviewBody()).toContain("- `src/greet.js:7` — GITHUB_TOKEN (rule `github`)");
+    expect(reviewBody()).not.toContain("The patch");
     expect(sent.join("\n")).toContain("I did not push these changes");
     for (const body of sent) expect(body).not.toContain(token);
   }, 180_000);

@@ -115,21 +115,20 @@ describe("/droid stop during a /droid fix, at each moment", () => {
       expect(await stopGracefully(droid)).toBe(0);
       expect(warnings(droid.output())).toBe("");
 
-      // The stop's acknowledgement, and the job's one comment (what was done before it stopped, or the closing report).
+      // One comment: the job's own (what was done before it stopped, or the closing report); the stop is acknowledged with 👀.
       const comments = h.github.createdComments(1).map((c) => c.body);
-      const own = comments.filter((b) => !b.startsWith("Stopping:"));
       const stopped = moment.ends === "cancelled";
       expect({
-        acknowledgements: comments.length - own.length,
-        jobComments: own.length,
-        jobCommentSaysStopped: /stop/i.test(own[0] ?? ""),
+        stopAcknowledged: h.github.state.reactions.some((r) => r.commentId === STOP_COMMENT_ID && r.content === "eyes"),
+        jobComments: comments.length,
+        jobCommentSaysStopped: /stop/i.test(comments[0] ?? ""),
         internalErrors: comments.filter((b) => /internal error/i.test(b)).length,
         pullRequests: h.github.state.pulls.map((p) => p.head.ref),
         branches: (await h.git.git(repo, "branch", "--list", "droid/*", "--format=%(refname:short)")).trim(),
         jobFolder: await site.jobFolderExists(job.id),
         unexpectedGitHub: h.github.unexpected.map((r) => `${r.method} ${r.path}`),
       }).toEqual({
-        acknowledgements: 1,
+        stopAcknowledged: true,
         jobComments: 1,
         jobCommentSaysStopped: stopped,
         internalErrors: 0,

@@ -1,9 +1,7 @@
-import nock from "nock";
 import { describe, expect, it } from "vitest";
 import type { ReviewThread } from "../../src/github/review-threads.ts";
 import { patchBlock } from "../../src/github/push-refusal.ts";
-import { readRevisions, resolveThreads, threadReply, withRevision } from "../../src/github/revision-report.ts";
-import { testOctokit } from "../fixtures/github.ts";
+import { readRevisions, reviewAnswersBody, threadReply, withRevision } from "../../src/github/revision-report.ts";
 
 const thread = (over: Partial<ReviewThread> = {}): ReviewThread => ({
   rootId: 10,
@@ -19,7 +17,7 @@ const thread = (over: Partial<ReviewThread> = {}): ReviewThread => ({
   ...over,
 });
 const pushed = { kind: "pushed" as const, sha: "0123456789abcdef0123456789abcdef01234567", url: "https://github.com/o/r/commit/0123456789abcdef0123456789abcdef01234567", replayedOnto: null };
-const base = { runEnded: "The agent finished the plan.", fileMissing: false, jobId: "job-1", costUsd: 0.12, secrets: ["ghs_supersecrettoken123"] };
+const base = { runEnded: "The agent finished the plan.", fileMissing: false, secrets: ["ghs_supersecrettoken123"] };
 
 describe("thread replies", () => {
   it("adds the commit link to a change, and nothing to an answer", () => {
@@ -46,12 +44,30 @@ describe("thread replies", () => {
     );
   });
 
+  it("carries no footer: the review that holds the replies has the one footer", () => {
+    const body = threadReply({ ...base, thread: thread(), answer: { body: "Renamed.", changed: true }, delivery: pushed });
+    expect(body).not.toContain("<sub>");
+    expect(body).not.toContain("job");
+  });
+
   it("says when it went by the diff hunk, neutralises mentions and markers, and scrubs secrets", () => {
     const body = threadReply({ ...base, thread: thread({ outdated: true }), answer: { body: "@octocat <!-- x --> token ghs_supersecrettoken123", changed: false }, delivery: pushed });
     expect(body).toContain("have changed since; I went by its diff hunk");
     expect(body).not.toContain("ghs_supersecrettoken123");
     expect(body).not.toContain("<!--");
     expect(body).not.toMatch(/(^|\s)@octocat/);
+  });
+});
+
+describe("the body of the review holding the answers", () => {
+  it("says what the revision did in one line, then the one footer with cost and job", () => {
+    expect(reviewAnswersBody({ delivery: pushed, threads: 3, changed: 2, notice: null, costUsd: 0.12, job: "job `job-1`" })).toBe(
+      "Revised in [`0123456`](https://github.com/o/r/commit/0123456789abcdef0123456789abcdef01234567): 2 of 3 threads changed code; each thread has its answer.\n\n<sub>Droid · revision $0.12 · job `job-1`</sub>",
+    );
+    // What no thread says (the patch, how the run ended) sits between the line and the footer: one notification, not a second comment.
+    expect(reviewAnswersBody({ delivery: { kind: "not-pushed", reason: "no files were changed" }, threads: 1, changed: 0, notice: "The run hit its turn limit.", costUsd: 0.12, job: "job `job-1`" })).toBe(
+      "Nothing was pushed: no files were changed. Each thread has its answer.\n\nThe run hit its turn limit.\n\n<sub>Droid · revision $0.12 · job `job-1`</sub>",
+    );
   });
 });
 
@@ -77,33 +93,5 @@ describe("patchBlock", () => {
   it("fences the patch with more backticks than any line of it holds, so no line can close the block", () => {
     const diff = "--- a/README.md\n+++ b/README.md\n@@ -1,2 +1,3 @@\n `````\n+@org/everyone <img src=x>\n `````\n";
     expect(patchBlock(diff)).toContain("``````diff\n--- a/README.md");
-  });
-});
-
-describe("resolveThreads", () => {
-  it("resolves the open threads whose first comment was answered with a change, through GraphQL", async () => {
-    const resolved: string[] = [];
-    const scope = nock("https://api.github.com")
-      .post("/graphql", (b: { query: string }) => b.query.includes("reviewThreads"))
-      .reply(200, {
-        data: {
-          repository: {
-            pullRequest: {
-              reviewThreads: {
-                nodes: [
-                  { id: "T1", isResolved: false, comments: { nodes: [{ databaseId: 10 }] } },
-                  { id: "T2", isResolved: true, comments: { nodes: [{ databaseId: 20 }] } },
-                  { id: "T3", isResolved: false, comments: { nodes: [{ databaseId: 30 }] } },
-                ],
-              },
-            },
-          },
-        },
-      })
-      .post("/graphql", (b: { query: string; variables: { id: string } }) => b.query.includes("resolveReviewThread") && (resolved.push(b.variables.id), true))
-      .reply(200, { data: { resolveReviewThread: { thread: { isResolved: true } } } });
-    expect(await resolveThreads(testOctokit(), { owner: "o", repo: "r", pullNumber: 2 }, [10, 20])).toBe(1);
-    expect(resolved).toEqual(["T1"]);
-    expect(scope.pendingMocks()).toEqual([]);
   });
 });

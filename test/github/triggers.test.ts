@@ -241,7 +241,8 @@ describe("comments", () => {
     await deliver("issue_comment", payload);
     expect(scope.isDone()).toBe(true);
     const [job] = await queue.listForTarget(repo, issue1);
-    expect(replies).toEqual([expect.stringContaining(`${reply} (\`${job?.id}\`) is already queued`)]);
+    expect(replies).toEqual([expect.stringContaining(`${reply} (\`${job?.id}\`) is already queued here, so I did not take this request: what it asked is dropped, not queued.`)]);
+    expect(replies[0]).toContain("Ask again once that job has posted its result, or `/droid stop` it and ask again now.");
     expect(await queue.listForTarget(repo, issue1)).toHaveLength(1);
   });
 
@@ -281,8 +282,13 @@ describe("comments", () => {
     await deliver("issue_comment", issueComment("/droid stop"));
     expect(scope.isDone()).toBe(true);
     const [job] = await queue.listForTarget(repo, issue1);
-    expect(replies[0]).toContain("| plan | queued |");
-    expect(replies[1]).toContain(`\`plan\` job \`${job?.id}\`: removed from the queue`);
+    // The status: a short list, one line a job, naming who asked without @-mentioning them.
+    expect(replies[0]).toContain(`- \`${job?.id.slice(0, 8)}\` plan · **queued** · $0.00 · queued `);
+    expect(replies[0]).toContain("asked by `Codertocat`");
+    expect(replies[0]).not.toContain("@");
+    expect(replies[0]).not.toContain("|");
+    // A queued job never runs, so the stop's reply is all that is said of it.
+    expect(replies[1]).toBe(`Removed from the queue (it will not run):\n- \`plan\` job \`${job?.id}\``);
     expect(replies[2]).toContain("Nothing to stop");
     expect(job?.state).toBe("cancelled");
   });
@@ -305,9 +311,9 @@ describe("comments", () => {
     expect(scope.isDone()).toBe(true);
     const [help, status, already, stop] = replies;
     expect(help).toContain("`/bot plan [feedback]`");
-    expect(status).toContain("| plan | queued |");
+    expect(status).toContain("plan · **queued**");
     expect(already).toContain("`/bot status`");
-    expect(stop).toContain("removed from the queue");
+    expect(stop).toContain("Removed from the queue");
     for (const reply of replies) expect(reply).not.toMatch(/`\/droid /);
   });
 

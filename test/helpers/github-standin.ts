@@ -4,7 +4,8 @@
  * `api` option), so one `GHE_HOST` answers Probot's API calls and git's clone and push.
  *
  * It keeps what GitHub would keep — issue #1 and its comments, pull requests, review
- * comments, labels, reactions — and answers in GitHub's payload shapes, so a process that
+ * comments, labels, reactions, reviews (GraphQL, `review-graphql.ts`) — and answers in
+ * GitHub's payload shapes, so a process that
  * restarts reads what its killed predecessor wrote. Strict: only the routes below exist; any
  * other request is answered 404 and listed in `unexpected`, which tests assert is empty.
  * Hooks let a test act when a request arrives, hold it unanswered, or process it and hold
@@ -13,6 +14,7 @@
 import type http from "node:http";
 import { BOT_LOGIN } from "../fixtures/github.ts";
 import { INSTALLATION_ID, OWNER, REPO } from "./payloads.ts";
+import { isReviewRequest, ReviewGraphql, type GraphqlRequest } from "./review-graphql.ts";
 import {
   type Answer,
   emptyState,
@@ -27,7 +29,6 @@ import {
   pullRequestRow,
   type CheckRunRow,
   type IssueCommentRow,
-  type ReviewCommentRow,
   type StandinState,
   userRow,
   validationFailed,
@@ -53,7 +54,6 @@ export type Route =
   | "pull.get"
   | "pull.update"
   | "review-comments.list"
-  | "review-comment.reply"
   | "check.create"
   | "check.update"
   | "graphql";
@@ -86,6 +86,8 @@ export interface GitHubStandin {
   onRequest(route: Route, hook: (request: StandinRequest) => RequestAction | void): () => void;
   /** The comments Droid created on issue or PR `number` (POSTed, not seeded). */
   createdComments(number: number): IssueCommentRow[];
+  /** GitHub's GraphQL side of reviews: threads of the seeded review comments, pending and submitted reviews. */
+  readonly reviews: ReviewGraphql;
 }
 
 const REPO_PATH = `/api/v3/repos/${OWNER}/${REPO}`.toLowerCase();
@@ -110,7 +112,6 @@ const ROUTES: [Route, string, RegExp][] = [
   ["pull.get", "GET", /^REPO\/pulls\/(?<number>\d+)$/],
   ["pull.update", "PATCH", /^REPO\/pulls\/(?<number>\d+)$/],
   ["review-comments.list", "GET", /^REPO\/pulls\/(?<number>\d+)\/comments$/],
-  ["review-comment.reply", "POST", /^REPO\/pulls\/(?<number>\d+)\/comments\/(?<id>\d+)\/replies$/],
   ["check.create", "POST", /^REPO\/check-runs$/],
   ["check.update", "PATCH", /^REPO\/check-runs\/(?<id>\d+)$/],
 ];
@@ -132,6 +133,15 @@ function match(method: string, path: string): { route: Route; params: Record<str
 export function createGitHubStandin(options: { installationToken: string; branchExists: (branch: string) => Promise<boolean> }): GitHubStandin {
   let state = emptyState("");
   let nextId = 20_000;
+  // A submitted review's replies are listed as review comments, as GitHub lists them.
+  const submitted = (review: { databaseId: number; pullNumber: number; replies: { rootId: number; body: string }[] }) => {
+    for (const reply of review.replies) {
+      const root = state.reviewComments.find((c) => c.id === reply.rootId);
+      if (!root) continue;
+      state.reviewComments.push({ ...root, id: nextId++, in_reply_to_id: reply.rootId, body: reply.body, user: userRow(BOT_LOGIN), created_at: now(), updated_at: now(), pull_request_review_id: review.databaseId, createdByDroid: true });
+    }
+  };
+  let reviews = new ReviewGraphql(BOT_LOGIN, submitted);
   const requests: StandinRequest[] = [];
   const unexpected: StandinRequest[] = [];
   const hooks = new Map<Route, Set<(request: StandinRequest) => RequestAction | void>>();
@@ -208,13 +218,6 @@ export function createGitHubStandin(options: { installationToken: string; branch
       }
       case "review-comments.list":
         return page(state.reviewComments.filter((c) => c.pullNumber === number).map(publicReviewComment), query);
-      case "review-comment.reply": {
-        const to = state.reviewComments.find((c) => c.pullNumber === number && c.id === Number(params.id));
-        if (!to) return notFound();
-        const reply: ReviewCommentRow = { ...to, id: nextId++, in_reply_to_id: to.in_reply_to_id ?? to.id, body: String(body?.body ?? ""), user: userRow(BOT_LOGIN), created_at: now(), updated_at: now(), pull_request_review_id: nextId++, createdByDroid: true };
-        state.reviewComments.push(reply);
-        return { status: 201, body: publicReviewComment(reply) };
-      }
       case "check.create": {
         const check: CheckRunRow = { id: nextId++, name: String(body?.name ?? ""), head_sha: String(body?.head_sha ?? ""), status: String(body?.status ?? "queued"), conclusion: null, details_url: typeof body?.details_url === "string" ? body.details_url : null };
         state.checkRuns.push(check);
@@ -248,6 +251,8 @@ export function createGitHubStandin(options: { installationToken: string; branch
 
   const graphql = (body: Record<string, unknown> | null): Answer => {
     const text = String(body?.query ?? "");
+    const request: GraphqlRequest = { query: text, variables: (body?.variables ?? {}) as Record<string, unknown> };
+    if (isReviewRequest(request)) return { status: 200, body: reviews.answer(request) };
     const variables = (body?.variables ?? {}) as Record<string, unknown>;
     const pr = state.pulls.find((p) => p.node_id === variables.id);
     const ready = /markPullRequestReadyForReview/.test(text);
@@ -288,6 +293,8 @@ export function createGitHubStandin(options: { installationToken: string; branch
     unexpected,
     reset(seed) {
       state = { ...emptyState(seed.droidYml), ...seed };
+      reviews = new ReviewGraphql(BOT_LOGIN, submitted);
+      for (const number of new Set(state.reviewComments.map((c) => c.pullNumber))) reviews.addThreads(number, state.reviewComments.filter((c) => c.pullNumber === number));
       requests.length = 0;
       unexpected.length = 0;
       hooks.clear();
@@ -299,5 +306,8 @@ export function createGitHubStandin(options: { installationToken: string; branch
       return () => void set.delete(hook);
     },
     createdComments: (number) => state.comments.filter((c) => c.issueNumber === number && c.createdByDroid),
+    get reviews() {
+      return reviews;
+    },
   };
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { mergeAlert, newRecord, recordFromIssueTrace } from "../../src/incidents/build-record.ts";
 import { readSentryAlert, type SentryAlert } from "../../src/sentry/payload.ts";
 import { markedSentryIssueId, readIncidentRecord, type IncidentRecord } from "../../src/incidents/record.ts";
+import { incidentAnnouncement } from "../../src/github/incident-announcement.ts";
 import { evidenceGaps, incidentIssueTitle, MAX_ISSUE_BODY, renderIncidentReport } from "../../src/github/incident-report.ts";
 import { parseStackTrace } from "../../src/incidents/stacktrace/index.ts";
 import { pythonEventAlert, sentryPayload, sentrySettings } from "../helpers/sentry.ts";
@@ -37,6 +38,15 @@ describe("the incident report", () => {
     expect(body).toContain("```text\nZeroDivisionError: boom --> <!-- droid:incident {} --> @everyone <script>\n```");
   });
 
+  it("before the analysis, shows what is known and no section that would only say it is pending; the figures as a list, not a table with an empty header", () => {
+    const body = renderIncidentReport(newRecord(alertFrom(pythonEventAlert()), project, repo, NOW));
+    expect(body).not.toMatch(/pending/i);
+    expect(body.match(/^### .+$/gm)).toEqual(["### Summary", "### Impact", "### Exception", "### Timeline"]);
+    expect(body).toContain("Root-cause analysis is queued: Droid fills in this report when it is done and says so in a comment.");
+    expect(body).toContain("### Impact\n\n- **Events (Sentry):** not reported by this alert\n- **Users affected:** not reported by this alert\n- **Alerts received:** 1\n");
+    expect(body).not.toContain("| |");
+  });
+
   it("renders a full analysis: cause with confidence, evidence links, fix and verification", () => {
     const record = analysed(newRecord(alertFrom(pythonEventAlert()), project, repo, NOW), {
       suspectedCause: { text: "PR #12 divides by `cart.discount`, which is 0 for @someone's carts.", confidence: "high" },
@@ -66,6 +76,30 @@ describe("the incident report", () => {
     expect(body).toContain("### How to verify\n\nAdd a test with a cart without a discount");
     expect(body).not.toContain("Evidence is thin");
     expect(body).toContain("`/droid fix`");
+    // It leads with what a reader acts on, then the facts behind it.
+    expect(body.match(/^### .+$/gm)).toEqual([
+      "### Summary",
+      "### Suspected cause",
+      "### Suggested fix",
+      "### How to verify",
+      "### Impact",
+      "### Exception",
+      "### Timeline",
+      "### Suspects: changes before the first occurrence",
+      "### Evidence",
+    ]);
+
+    // The comment that announces it (the report itself was an edit): the cause and the fix first, mentions defused.
+    const announced = incidentAnnouncement(record, { kind: "issue-body", issueNumber: 7 }, "bot");
+    expect(announced).toBe(
+      [
+        "**Root-cause analysis done.**",
+        "**Suspected cause** (confidence: high): PR #12 divides by `cart.discount`, which is 0 for @\u200bsomeone's carts.",
+        "**Suggested fix:** Treat a zero discount as none.",
+        "The full report (evidence, suspect commits, how to verify) is in this issue's description. Next: `/bot fix` carries out the fix and opens a pull request.",
+      ].join("\n\n"),
+    );
+    expect(incidentAnnouncement(record, { kind: "comment", commentId: 55, created: false }, "bot")).toContain("is in [Droid's report comment](#issuecomment-55).");
   });
 
   it("says plainly when the evidence is thin instead of naming a cause", () => {
@@ -77,6 +111,9 @@ describe("the incident report", () => {
       "**Evidence is thin:** no frame of the stack trace points at a file of this repository; no commit touched the implicated files in the window before the first occurrence. Droid does not guess a cause from this",
     );
     expect(body).toContain("Not determined: the evidence below does not support naming a cause.");
+    expect(incidentAnnouncement({ ...record, frames: [] }, { kind: "issue-body", issueNumber: 7 }, "droid")).toContain(
+      "**Suspected cause:** not determined; the evidence does not support naming one (the alert carried no stack trace; no commit touched the implicated files in the window before the first occurrence).\n\n**Suggested fix:** none; the report lists what was checked.",
+    );
     expect(evidenceGaps({ ...record, frames: [] })).toContain("the alert carried no stack trace");
   });
 

@@ -116,8 +116,8 @@ describe("a signed Sentry issue alert", () => {
     expect(body).toContain("ZeroDivisionError: division by zero");
     expect(body).toContain("(https://sentry.io/organizations/test-org/issues/1117540176/)");
     expect(body).toContain("| 1 | `total` | `/app/shop/orders/service.py:45` |");
-    expect(body).toContain("| first seen | 2019-08-19 21:06 UTC |");
-    expect(body).toContain("| alerts received | 1 |");
+    expect(body).toContain("- **First seen:** 2019-08-19 21:06 UTC");
+    expect(body).toContain("- **Alerts received:** 1\n");
     expect(body).toContain("Root-cause analysis is queued");
     expect(readIncidentRecord(body)).toMatchObject({ sentryIssueId: SENTRY_ISSUE, project: "front-end", deployedCommit: DEPLOYED_SHA, alerts: 1 });
 
@@ -150,9 +150,9 @@ describe("a signed Sentry issue alert", () => {
     expect(updates).toHaveLength(1);
     expect(updates[0]?.state).toBeUndefined();
     const body: string = updates[0]?.body;
-    expect(body).toContain("| alerts received | 2 |");
-    expect(body).toContain("| first seen | 2019-08-19 21:06 UTC |");
-    expect(body).toContain("| last seen | 2019-08-20 08:30 UTC |");
+    expect(body).toContain("- **Alerts received:** 2\n");
+    expect(body).toContain("- **First seen:** 2019-08-19 21:06 UTC");
+    expect(body).toContain("- **Last seen:** 2019-08-20 08:30 UTC");
     expect(body).toContain('alert rule "Very Important Alert Rule!" fired again');
     expect(await jobsOn(42)).toHaveLength(1);
   });
@@ -189,7 +189,7 @@ describe("a signed Sentry issue alert", () => {
     await intake.drain();
     expect(scope.isDone()).toBe(true);
     expect(created).toHaveLength(1);
-    expect(updates[0]?.body).toContain("| alerts received | 2 |");
+    expect(updates[0]?.body).toContain("- **Alerts received:** 2\n");
     expect(await jobsOn(42)).toHaveLength(1);
   });
 
@@ -220,7 +220,7 @@ describe("a signed Sentry issue alert", () => {
     await intake.drain();
     expect(scope.isDone()).toBe(true);
     expect(updates[0]?.state).toBe("open");
-    expect(updates[0]?.body).toContain("| alerts received | 2 |");
+    expect(updates[0]?.body).toContain("- **Alerts received:** 2\n");
     expect(updates[0]?.body).toContain("Droid reopened this issue");
     expect(await store.get({ repo: `${OWNER}/${REPO}`, sentryIssueId: SENTRY_ISSUE })).toBe(7);
     // No rca job was ever recorded for it here (a restart lost the in-process queue): one is recorded now.
@@ -235,9 +235,8 @@ describe("a signed Sentry issue alert", () => {
     expect(scope.isDone()).toBe(true);
     const body: string = created[0]?.body;
     expect(body).toContain("> Sentry FRONT-END-9 · Sentry issue id 1170820242 · project `front-end`");
-    expect(body).toContain("| events (Sentry) | 1 |");
-    expect(body).toContain("| users affected | 1 |");
-    expect(body).toContain("| first seen | 2019-08-19 20:58 UTC |");
+    expect(body).toContain("- **Events (Sentry):** 1\n- **Users affected:** 1\n");
+    expect(body).toContain("- **First seen:** 2019-08-19 20:58 UTC");
     expect(body).toContain("ReferenceError: blooopy is not defined");
     expect(await jobsOn(43)).toHaveLength(1);
   });

@@ -1,0 +1,11 @@
+import { describe, expect, it } from "vitest";
+import { renderPlanFailureComment } from "../../src/github/plan-failure-comment.ts";
+
+const footer = { jobId: "job-1", commandWord: "droid", model: "claude-test", usage: { input: 10, output: 5, cacheWrite: 0, cacheRead: 0 }, costUsd: 0.01 };
+
+describe("the plan-failure comment", () => {
+  it("renders the validation errors as one tight list, each error on one line", () => {
+    const body = renderPlanFailureComment({ kind: "invalid-plan", errors: ["subtasks: too many", "risks.0:\n  expected a string", "title: empty"] }, footer);
+    expect(body).toContain("The last problems were:\n\n- subtasks: too many\n- risks.0: expected a string\n- title: empty\n\nAdding detail to the issue often helps.");
+  });
+});
