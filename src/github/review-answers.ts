@@ -181,3 +181,12 @@ export async function resolveThreads(octokit: GitHubClient, state: ReviewState, 
   }
   return resolved;
 }
+
+/**
+ * The answers a review could not carry, as one PR comment: the review's own text, then each
+ * answer under a link to its thread (`#discussion_r<id>` on the pull request's page).
+ */
+export function unpostedAnswersMessage(reviewBody: string, answers: readonly { rootId: number; body: string }[]): string {
+  const threads = answers.map((a) => `**[In this thread](#discussion_r${a.rootId})**\n\n${a.body}`);
+  return [reviewBody, "GitHub did not take my answers as a review in the threads, so here they are:", ...threads].join("\n\n");
+}

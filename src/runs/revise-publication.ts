@@ -11,7 +11,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import type { GitHubClient } from "../github/octokit.ts";
 import { findOwnComment, findPlanComment, type FoundPlanComment } from "../github/plan-comment.ts";
-import { readReviewState, resolveThreads, submitReviewAnswers } from "../github/review-answers.ts";
+import { readReviewState, resolveThreads, submitReviewAnswers, unpostedAnswersMessage, type ReviewState } from "../github/review-answers.ts";
 import { loadReviewThreads, type ReviewThread } from "../github/review-threads.ts";
 import { readRevisions, withRevision } from "../github/revision-report.ts";
 import { jobOutcomeSchema } from "../jobs/job-schema.ts";
@@ -66,9 +66,8 @@ export async function publishRevision(ctx: RevisionPublishContext, p: RevisionPu
   if (due.length > 0 || resolving.length > 0) {
     const ref = { ...common, pullNumber };
     const state = await readReviewState(octokit, ref).catch((error: unknown) => void ctx.log.error({ err: error }, "could not read the review threads"));
-    if (state && due.length > 0) {
-      const posted = await submitReviewAnswers(octokit, state, { jobId: job.id, botLogin: ctx.botLogin, body: p.reviewBody, answers: due }, ctx.log).catch((error: unknown) => void ctx.log.error({ err: error }, "could not post the answers to the review"));
-      const threads = new Set(posted?.answered ?? []);
+    if (due.length > 0) {
+      const threads = await deliverAnswers(octokit, job, { botLogin: ctx.botLogin, log: ctx.log, say: ctx.say }, p.reviewBody, due, state ?? null);
       for (const reply of due) if (threads.has(reply.rootId)) answered.add(reply.replyToId);
       ctx.links.answered = [...answered];
       await ctx.record({ answered: ctx.links.answered });
@@ -96,14 +95,39 @@ export async function publishRevision(ctx: RevisionPublishContext, p: RevisionPu
  * A revision's answers when nothing was pushed (no checkpoint): one submitted review all the
  * same. A retry runs again, and finds that review by its marker if this one got through.
  */
-export async function answerUnpushed(octokit: GitHubClient, job: Job, who: { botLogin: string; log: Logger }, body: string, replies: readonly { rootId: number; body: string }[]): Promise<void> {
+export async function answerUnpushed(octokit: GitHubClient, job: Job, who: Answerer, body: string, replies: readonly { rootId: number; body: string }[]): Promise<void> {
   if (replies.length === 0) return;
+  const state = await readReviewState(octokit, { owner: job.repo.owner, repo: job.repo.name, pullNumber: job.target.number }).catch((error: unknown) => void who.log.error({ err: error }, "could not read the review threads"));
+  await deliverAnswers(octokit, job, who, body, replies, state ?? null);
+}
+
+/** Who answers: Droid's login, the job's log, and how it posts a PR comment. */
+export interface Answerer {
+  botLogin: string;
+  log: Logger;
+  say: (body: string) => Promise<unknown>;
+}
+
+/**
+ * Posts the answers as one submitted review (`state`: the review threads as read, null when
+ * they could not be read). What the review could not carry — GitHub refused it, a thread is
+ * gone — is not lost: one PR comment holds those answers, each linking its thread. Returns
+ * the threads (by first comment) that got their answer one way or the other.
+ */
+async function deliverAnswers(octokit: GitHubClient, job: Job, who: Answerer, body: string, answers: readonly { rootId: number; body: string }[], state: ReviewState | null): Promise<Set<number>> {
+  const posted = state
+    ? await submitReviewAnswers(octokit, state, { jobId: job.id, botLogin: who.botLogin, body, answers }, who.log).catch((error: unknown) => void who.log.error({ err: error }, "could not post the answers as a review"))
+    : undefined;
+  const threads = new Set(posted?.answered ?? []);
+  const missed = answers.filter((a) => !threads.has(a.rootId));
+  if (missed.length === 0) return threads;
   try {
-    const state = await readReviewState(octokit, { owner: job.repo.owner, repo: job.repo.name, pullNumber: job.target.number });
-    await submitReviewAnswers(octokit, state, { jobId: job.id, botLogin: who.botLogin, body, answers: replies }, who.log);
+    await who.say(unpostedAnswersMessage(body, missed));
+    for (const a of missed) threads.add(a.rootId);
   } catch (error) {
-    who.log.error({ err: error }, "could not post the answers to the review");
+    who.log.error({ err: error }, "could not post the answers as a comment either");
   }
+  return threads;
 }
 
 /** The threads of the job's request that Droid has not answered since. */

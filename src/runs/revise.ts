@@ -231,7 +231,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
 
     /** The answers when nothing was pushed: one submitted review all the same, its body carrying the notice. */
     function replyAll(threads: readonly ReviewThread[], delivery: RevisionDelivery, changed: number, notice: string | null, body: (t: ReviewThread) => string): Promise<void> {
-      return answerUnpushed(deps.octokit, job, { botLogin: deps.botLogin, log: deps.log }, answersBody(delivery, threads.length, changed, notice), threads.map((t) => ({ rootId: t.rootId, body: body(t) })));
+      return answerUnpushed(deps.octokit, job, { botLogin: deps.botLogin, log: deps.log, say }, answersBody(delivery, threads.length, changed, notice), threads.map((t) => ({ rootId: t.rootId, body: body(t) })));
     }
   });
 

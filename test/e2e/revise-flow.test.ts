@@ -401,6 +401,36 @@ describe("review revisions", () => {
     expect(replies.get(7101)).not.toContain("Changed in");
   }, 180_000);
 
+  it("a review GitHub refuses to take: the answers are not lost, they come in one PR comment linking each thread", async (ctx) => {
+    if (!available) return ctx.skip();
+    const { name, first } = await prRepository();
+    const review = 503;
+    const comments = [reviewCommentRow({ id: 7111, reviewId: review, body: "Why `toUpperCase()` here?", line: 6, diffHunk: HUNK_GREET })];
+    const hook = expectInstallationToken();
+    expectTrigger(hook, { permission: true });
+    const work = expectInstallationToken();
+    expectRevisionReads(work, comments);
+    const github = new ReviewGraphql(BOT_LOGIN).addThreads(PR, [{ id: 7111 }]);
+    work.post("/graphql", (b: GraphqlRequest) => operationOf(b) === "repository").reply(200, (_uri, body) => github.answer(body as GraphqlRequest));
+    // An App without `pull_requests: write` on this repository, as GitHub answers it.
+    work
+      .post("/graphql", (b: GraphqlRequest) => operationOf(b) === "addPullRequestReview")
+      .reply(200, { data: { addPullRequestReview: null }, errors: [{ type: "FORBIDDEN", path: ["addPullRequestReview"], locations: [{ line: 2, column: 3 }], message: "Resource not accessible by integration" }] });
+    const notices = expectNotices(work);
+    const model = scriptModel([
+      { tool: "reply_to_comment", input: { comment_id: 7111, body: "The tests expect the greeting in capitals, so the name is upper-cased.", changed: false } },
+      ...finishTwice("Answered a question; no change needed."),
+    ]);
+
+    await reviewSucceeds(review, [hook, work, model.scope]);
+    await expectBranchUntouched(name, first);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toContain("GitHub did not take my answers as a review");
+    expect(notices[0]).toContain("[In this thread](#discussion_r7111)");
+    expect(notices[0]).toContain("The tests expect the greeting in capitals");
+    expect(github.reviews).toEqual([]);
+  }, 180_000);
+
   it("hidden text in the PR description, a non-writer's thread comment and the review itself never reaches the model", async (ctx) => {
     if (!available) return ctx.skip();
     const { name, first } = await prRepository();
