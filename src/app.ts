@@ -12,6 +12,9 @@ import { readDroidMerge } from "./github/merges.ts";
 import type { GitHubOutbox } from "./github/outbox.ts";
 import type { RepoConfigCache } from "./github/repo-config-loader.ts";
 import { isTrigger, readTrigger } from "./github/triggers.ts";
+import { jiraWebhookHandler } from "./jira/http.ts";
+import type { JiraIntake } from "./jira/intake.ts";
+import type { JiraSettings } from "./jira/settings.ts";
 import type { JobQueue } from "./jobs/queue.ts";
 import type { SentrySettings } from "./sentry/config.ts";
 import { sentryWebhookHandler } from "./sentry/http.ts";
@@ -26,6 +29,8 @@ export interface AppServices {
   caps?: JobCaps;
   /** Sentry intake on `/api/sentry/webhooks`, when configured. */
   incidents?: { settings: SentrySettings; intake: IncidentIntake };
+  /** Jira intake on `/api/jira/webhooks`, when configured. */
+  jira?: { settings: JiraSettings; intake: JiraIntake };
 }
 
 export const TRIGGER_EVENTS: ("issue_comment.created" | "issues.labeled" | "pull_request_review.submitted" | "pull_request_review_comment.created")[] = [
@@ -52,6 +57,7 @@ export function droidApp(services: AppServices): ApplicationFunction {
   const recent = new RecentDeliveries();
   return (app, { addHandler }) => {
     if (services.incidents) addHandler(sentryWebhookHandler({ ...services.incidents, log: app.log }));
+    if (services.jira) addHandler(jiraWebhookHandler({ ...services.jira, log: app.log }));
     app.on(TRIGGER_EVENTS, async (context) => {
       const trigger = readTrigger(`${context.name}.${context.payload.action}`, context.id, context.payload);
       if (!isTrigger(trigger)) {

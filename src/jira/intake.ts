@@ -1,0 +1,129 @@
+/**
+ * From a verified Jira event to a recorded job, on the request path (cheap work only):
+ * the project's repository, the person's GitHub login, the permission gate on that
+ * repository, then the job — or one refusal comment on the ticket, then silence.
+ * `plan` and `fix` become jobs on the ticket (`jira_issue` target); `stop`, `status`
+ * and `help` are answered at once.
+ */
+import type { Logger } from "pino";
+import type { JobCaps } from "../config/policy.ts";
+import { parseCommand } from "../github/commands.ts";
+import type { PermissionGate } from "../github/gate.ts";
+import type { InstallationClient, MappedRepository } from "../github/installations.ts";
+import { helpMessage, statusMessage, stopMessage, unknownCommandMessage } from "../github/messages.ts";
+import { recordJob } from "../github/record-job.ts";
+import type { JobQueue } from "../jobs/queue.ts";
+import type { JobRequest, NewJob, RepoRef, Target } from "../jobs/types.ts";
+import { markdownToAdf } from "./adf.ts";
+import type { JiraClient } from "./client.ts";
+import type { JiraIdentities } from "./identity.ts";
+import { JIRA_COMMAND_WORD, notAWriterMessage, notFromJiraMessage, unknownPersonMessage } from "./messages.ts";
+import type { JiraEvent } from "./payload.ts";
+import type { JiraProject, JiraSettings } from "./settings.ts";
+
+export interface JiraIntakeDeps {
+  settings: Pick<JiraSettings, "projects" | "label">;
+  jira: Pick<JiraClient, "addComment">;
+  identities: Pick<JiraIdentities, "loginOf">;
+  queue: JobQueue;
+  gate: PermissionGate;
+  caps?: JobCaps | undefined;
+  github: (repo: MappedRepository) => Promise<InstallationClient>;
+}
+
+export type IntakeAnswer = { kind: "recorded" | "answered" | "refused" | "ignored"; detail: string };
+
+/** The job target of a ticket. */
+export function ticketTarget(ticketId: string): Target {
+  return { kind: "jira_issue", number: Number(ticketId) };
+}
+
+export class JiraIntake {
+  readonly #d: JiraIntakeDeps;
+  /** People refused once (by Jira account and repository): never again. */
+  readonly #refused = new Set<string>();
+
+  constructor(deps: JiraIntakeDeps) {
+    this.#d = deps;
+  }
+
+  async answer(event: JiraEvent, deliveryId: string, log: Logger): Promise<IntakeAnswer> {
+    const { ticket, actor } = event;
+    const project = this.#d.settings.projects.get(ticket.projectKey);
+    if (!project) return { kind: "ignored", detail: `Jira project ${ticket.projectKey} is not mapped to a repository (DROID_JIRA_PROJECTS)` };
+    if (actor.isApp) return { kind: "ignored", detail: "apps and automation never trigger work" };
+    const command = event.kind === "labelled" ? ({ kind: "command", name: "plan", text: "", ignored: [] } as const) : parseCommand(event.comment.body, JIRA_COMMAND_WORD);
+    if (command.kind === "none") return { kind: "ignored", detail: "the comment holds no command" };
+    const reply = (body: string) => this.#reply(ticket.id, body, log);
+
+    const login = await this.#d.identities.loginOf(actor);
+    const repoName = `${project.owner}/${project.repo}`;
+    if (login === null) return this.#refuseOnce(actor.id, repoName, () => reply(unknownPersonMessage(actor.displayName)), "no GitHub login for this Jira account");
+    const { octokit, installationId } = await this.#d.github(mappedRepository(project));
+    const decision = await this.#d.gate.check(octokit, { owner: project.owner, name: project.repo }, { login, isBot: false });
+    if (!decision.allowed) return this.#refuseOnce(actor.id, repoName, () => reply(notAWriterMessage(actor.displayName, login, repoName)), `${login} cannot write to ${repoName}`);
+
+    if (command.kind === "unknown") {
+      await reply(unknownCommandMessage(JIRA_COMMAND_WORD, command.word, this.#d.settings.label));
+      return { kind: "answered", detail: `unknown command ${command.word}` };
+    }
+    const target = ticketTarget(ticket.id);
+    const repo = await repoRef(octokit, project, installationId);
+    const request = jobRequest(command.name, command.text);
+    if (request) {
+      const job: NewJob = {
+        deliveryId: `jira:${deliveryId}`,
+        repo,
+        target,
+        requester: login,
+        triggerCommentId: event.kind === "comment" ? Number(event.comment.id) : null,
+        request,
+      };
+      const replies: Promise<void>[] = [];
+      await recordJob({ queue: this.#d.queue, caps: this.#d.caps }, job, JIRA_COMMAND_WORD, log, (body) => void replies.push(reply(body)));
+      await Promise.all(replies);
+      return { kind: "recorded", detail: `${request.kind} job for ${ticket.key} on ${repoName}` };
+    }
+    switch (command.name) {
+      case "stop":
+        await reply(stopMessage(await this.#d.queue.cancel(repo, target), JIRA_COMMAND_WORD));
+        break;
+      case "status":
+        await reply(statusMessage(await this.#d.queue.listForTarget(repo, target), JIRA_COMMAND_WORD));
+        break;
+      case "help":
+        await reply(helpMessage(JIRA_COMMAND_WORD, this.#d.settings.label));
+        break;
+      default:
+        await reply(notFromJiraMessage(command.name));
+    }
+    return { kind: "answered", detail: command.name };
+  }
+
+  async #refuseOnce(accountId: string, repo: string, refuse: () => Promise<void>, why: string): Promise<IntakeAnswer> {
+    const key = `${accountId}|${repo}`.toLowerCase();
+    if (this.#refused.has(key)) return { kind: "ignored", detail: `${why} (already refused once)` };
+    this.#refused.add(key);
+    await refuse();
+    return { kind: "refused", detail: why };
+  }
+
+  async #reply(ticketId: string, body: string, log: Logger): Promise<void> {
+    await this.#d.jira.addComment(ticketId, markdownToAdf(body)).catch((error: unknown) => log.error({ err: error, ticketId }, "could not comment on the Jira ticket"));
+  }
+}
+
+function jobRequest(name: string, text: string): JobRequest | null {
+  if (name === "plan") return { kind: "plan", feedback: text };
+  if (name === "fix") return { kind: "fix", instructions: text };
+  return null;
+}
+
+export function mappedRepository(project: JiraProject): MappedRepository {
+  return { owner: project.owner, repo: project.repo, installationId: project.installationId, mappedAs: { entry: `Jira project ${project.key}`, setting: "DROID_JIRA_PROJECTS" } };
+}
+
+async function repoRef(octokit: InstallationClient["octokit"], project: JiraProject, installationId: number): Promise<RepoRef> {
+  const { data } = await octokit.rest.repos.get({ owner: project.owner, repo: project.repo });
+  return { owner: data.owner.login, name: data.name, installationId, defaultBranch: data.default_branch };
+}
