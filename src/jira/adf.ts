@@ -256,7 +256,7 @@ export function inlineMarkdown(text: string): AdfNode[] {
     if (m.index > last) out.push({ type: "text", text: text.slice(last, m.index) });
     if (m[2] !== undefined) out.push({ type: "text", text: m[2].trim() === "" ? m[2] : m[2].replace(/^ (.*) $/, "$1"), marks: [{ type: "code" }] });
     else if (m[3] !== undefined) out.push({ type: "text", text: m[3], marks: [{ type: "strong" }] });
-    else if (m[4] !== undefined) out.push({ type: "text", text: m[4], marks: [{ type: "link", attrs: { href: m[5] ?? "" } }] });
+    else if (m[4] !== undefined) out.push(/^https?:\/\//i.test(m[5] ?? "") ? { type: "text", text: m[4], marks: [{ type: "link", attrs: { href: m[5] ?? "" } }] } : { type: "text", text: m[0] });
     else out.push({ type: "text", text: m[6] ?? m[7] ?? "", marks: [{ type: "em" }] });
     last = m.index + m[0].length;
   }

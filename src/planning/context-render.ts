@@ -39,7 +39,7 @@ export function renderIssueContext(ctx: IssueContext): string {
     blocks.push(dataBlock({ what: `comment at ${comment.createdAt}`, from: writer(comment.author), text: comment.body, format: "markdown" }));
   }
   return prompt("plan-issue-context", {
-    number: String(issue.number),
+    ticket: issue.name,
     author: issue.author,
     labels: issue.labels.length === 0 ? "(none)" : labelText(issue.labels.join(", "), 500),
     linked: linked.length === 0 ? "(none)" : linked.map((pr) => `#${pr.number} (${pr.state.toLowerCase()})`).join("; "),

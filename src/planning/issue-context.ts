@@ -68,6 +68,8 @@ export interface IssueContext {
   repoTemplates: Array<{ name: string; text: string }>;
   issue: {
     number: number;
+    /** How the model is told which ticket this is: `Issue #12`, `Jira ticket PROJ-123`. */
+    name: string;
     title: string;
     url: string;
     author: string;

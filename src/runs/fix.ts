@@ -169,7 +169,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       systemPrompt: opening.bench.systemPrompt,
       taskMessage: fixTaskMessage({
         repo: `${ref.owner}/${ref.repo}`,
-        issueNumber: ref.issueNumber,
+        ticket: `issue #${ref.issueNumber}`,
         requester: job.requester,
         instructions: request.instructions,
         issue: await issueForPrompt(deps, job, issue),
@@ -234,7 +234,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       pullRequest: {
         title: issue.title,
         body: pullRequestBody({
-          issueNumber: ref.issueNumber,
+          ticketLine: `Closes #${ref.issueNumber}`,
           summary: outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, deps.config.command),
           plan: plan.plan,
           outcome,
