@@ -15,7 +15,7 @@ import { pushRefusalDetails, pushRefusalReason } from "../github/push-refusal.ts
 import { IssueSteering } from "../github/steering.ts";
 import { scrubSecrets } from "../github/text.ts";
 import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
-import type { JobRunner } from "../jobs/worker.ts";
+import type { JobContext, JobRunner } from "../jobs/worker.ts";
 import type { LlmClient } from "../llm/index.ts";
 import { describeRepoCommands, type SandboxPlatform } from "../sandbox/index.ts";
 import { branchNameFor } from "../workspace/index.ts";
@@ -29,7 +29,7 @@ import { planWithSite } from "./plan.ts";
 import { subtasksDone } from "./pr-check.ts";
 import { groundWorkbench } from "./codebase.ts";
 import { checkPush } from "./push-guard.ts";
-import { jobComment, siteRunner, type RunnerServices } from "./site.ts";
+import { jobComment, siteRunner, type JobSite, type RunnerServices } from "./site.ts";
 import { jobOutcomeOf, unpushedOutcome, type WorkbenchDeps } from "./workbench.ts";
 import { standardTools } from "../agent/tools/standard.ts";
 import type { TranscriptRecorder } from "./transcript-recorder.ts";
@@ -324,25 +324,24 @@ function commitMessage(title: string, issueNumber: number, outcome: AgentOutcome
 }
 
 export function fixRunner(services: RunnerServices): JobRunner {
-  return siteRunner(services, (site, job, context) =>
-    runFixJob(
-      {
-        ...site.bench,
-        octokit: site.octokit,
-        llm: site.llm,
-        config: site.config,
-        gate: services.gate,
-        makePlan: async () => {
-          const planned = await planWithSite(services, site, { ...job, request: { kind: "plan", feedback: "" } }, context);
-          await context.progress({ costUsd: planned.costUsd, links: planned.links });
-          return planned.outcome;
-        },
-        record: (patch) => context.progress(patch),
-        transcript: site.transcript,
-        ...services.tuning,
-      },
-      job,
-      context.signal,
-    ),
-  );
+  return siteRunner(services, (site, job, context) => runFixJob(fixDeps(services, site, job, context), job, context.signal));
+}
+
+/** A fix run's collaborators from the job's site (the GitHub and the Jira fix share them). */
+export function fixDeps(services: RunnerServices, site: JobSite, job: Job, context: JobContext): FixJobDeps {
+  return {
+    ...site.bench,
+    octokit: site.octokit,
+    llm: site.llm,
+    config: site.config,
+    gate: services.gate,
+    makePlan: async () => {
+      const planned = await planWithSite(services, site, { ...job, request: { kind: "plan", feedback: "" } }, context);
+      await context.progress({ costUsd: planned.costUsd, links: planned.links });
+      return planned.outcome;
+    },
+    record: (patch) => context.progress(patch),
+    transcript: site.transcript,
+    ...services.tuning,
+  };
 }

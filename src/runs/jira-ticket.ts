@@ -19,7 +19,7 @@ import type { PermissionGate } from "../github/gate.ts";
 import type { GitHubClient } from "../github/octokit.ts";
 import type { PlanCommentView } from "../github/plan-comment.ts";
 import { markdownToAdf } from "../jira/adf.ts";
-import type { JiraClient, JiraIssue } from "../jira/client.ts";
+import type { JiraClient, JiraIssue, JiraUser } from "../jira/client.ts";
 import type { JiraIdentities } from "../jira/identity.ts";
 import { renderPlanAdf } from "../jira/plan-adf.ts";
 import type { JiraProject, JiraSettings } from "../jira/settings.ts";
@@ -116,7 +116,7 @@ export class JiraTicket implements PlanThread {
       else comments.push(comment);
     }
     let room = request.maxChars * SHARES.comments;
-    const kept = comments.reverse().filter((c) => (room -= c.body.length) >= 0);
+    const kept = comments.toReversed().filter((c) => (room -= c.body.length) >= 0);
     excluded.olderOmitted = comments.length - kept.length;
     const url = this.#jira.client.browseUrl(issue.key);
     return {
@@ -137,7 +137,7 @@ export class JiraTicket implements PlanThread {
         linkedBodies: [],
         totalComments: all.length,
       },
-      comments: kept.reverse(),
+      comments: kept.toReversed(),
       trigger,
       excluded,
       hiddenRemoved: hidden.count,
@@ -186,7 +186,9 @@ export class JiraTicket implements PlanThread {
 
   async say(body: string): Promise<void> {
     const reference = jobReference(this.#job.id, runPageUrl(this.#publicUrl, this.#job.id));
-    await this.#jira.client.addComment(this.id, markdownToAdf(`${body}\n\n${reference}`));
+    // Markup only GitHub shows (hidden markers, <sub>) is dropped: Jira would print it.
+    const text = `${body}\n\n${reference}`.replace(/<!--[\s\S]*?-->/g, "").replace(/<\/?sub>/g, "");
+    await this.#jira.client.addComment(this.id, markdownToAdf(text));
   }
 
   /** The pull request as a remote link on the ticket (one per pull request: Jira updates a link with the same global id). */
@@ -203,6 +205,11 @@ export class JiraTicket implements PlanThread {
       return true;
     });
     if (!moved) this.#log.warn({ transition: name }, "the ticket's workflow offers no transition by this name now");
+  }
+
+  /** A Jira person's GitHub login and whether it may write to the repository; null when they map to no login. */
+  writer(user: Pick<JiraUser, "accountId" | "name">): Promise<{ login: string; writer: boolean } | null> {
+    return this.#writerLogin(user.accountId ?? user.name ?? "");
   }
 
   async #writerLogin(accountId: string): Promise<{ login: string; writer: boolean } | null> {
