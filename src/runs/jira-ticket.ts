@@ -179,16 +179,21 @@ export class JiraTicket implements PlanThread {
     await this.#jira.client.updateComment(this.id, String(commentId), renderPlanAdf(view)).catch((error: unknown) => this.#log.warn({ err: error }, "could not update the Jira plan comment"));
   }
 
-  /** Stores the plan as it stands (subtask states) with its comment. */
+  /** Stores the plan as it stands (subtask states) with its comment (a failed write is logged; the run goes on). */
   async storePlan(commentId: number, stored: StoredPlan): Promise<void> {
-    await this.#jira.client.setProperty(this.id, PLAN_PROPERTY, { commentId: String(commentId), stored });
+    await this.#jira.client.setProperty(this.id, PLAN_PROPERTY, { commentId: String(commentId), stored }).catch((error: unknown) => this.#log.warn({ err: error }, "could not store the plan on the Jira ticket"));
   }
 
+  /** Comments on the ticket, with the job's reference under the text. */
   async say(body: string): Promise<void> {
-    const reference = jobReference(this.#job.id, runPageUrl(this.#publicUrl, this.#job.id));
+    await this.comment(`${body}\n\n${jobReference(this.#job.id, runPageUrl(this.#publicUrl, this.#job.id))}`);
+  }
+
+  /** Comments on the ticket (Markdown, sent as ADF); its id. */
+  async comment(markdown: string): Promise<number> {
     // Markup only GitHub shows (hidden markers, <sub>) is dropped: Jira would print it.
-    const text = `${body}\n\n${reference}`.replace(/<!--[\s\S]*?-->/g, "").replace(/<\/?sub>/g, "");
-    await this.#jira.client.addComment(this.id, markdownToAdf(text));
+    const text = markdown.replace(/<!--[\s\S]*?-->/g, "").replace(/<\/?sub>/g, "");
+    return Number((await this.#jira.client.addComment(this.id, markdownToAdf(text))).id);
   }
 
   /** The pull request as a remote link on the ticket (one per pull request: Jira updates a link with the same global id). */

@@ -54,7 +54,7 @@ function expectIntake(first: boolean): nock.Scope {
 describe("Jira ticket → plan → /droid fix → pull request", () => {
   it("plans in Jira, fixes on /droid fix, opens a PR naming the ticket, links it and moves the ticket", async (ctx) => {
     if (!h.available) return ctx.skip();
-    jira.ticket(shopTicket()).user(ADA).expectWrites({ comment: 2, property: 2, "comment-update": 2, transition: 2, remotelink: 1 });
+    jira.ticket(shopTicket()).user(ADA).expectWrites({ comment: 2, property: 3, "comment-update": 2, transition: 2, remotelink: 1 });
     await h.git.createRepo("hello-jira", FIXTURE, { defaultBranch: "master" });
     h.git.serve(`${OWNER}/${REPO}`, "hello-jira");
     await h.startWorker();
