@@ -15,7 +15,7 @@ import { connectJira, type JiraConnection } from "../../src/jira/setup.ts";
 import { ANTHROPIC, toolUse } from "../fixtures/anthropic.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";
 import { bugFixInput } from "../fixtures/plans.ts";
-import { DROID_YML, FIXTURE, GREETING_FIX_TURNS, REPO_API, expectCheckRun, expectDroidYml, useFixHarness } from "../helpers/fix-harness.ts";
+import { DROID_YML, FIXTURE, GREETING_FIX_TURNS, REPO_API, expectCheckRun, expectDroidYml, expectPullRequest, useFixHarness } from "../helpers/fix-harness.ts";
 import { expectInstallationToken, expectPermission } from "../helpers/github.ts";
 import { ADA, commentCreated, JIRA_EMAIL, JIRA_TOKEN, jiraSettings, labelAdded, sendJiraWebhook, shopTicket, TICKET_ID, TICKET_KEY, WRITER_LOGIN } from "../helpers/jira.ts";
 import { FakeJira } from "../helpers/jira-server.ts";
@@ -84,12 +84,7 @@ describe("Jira ticket → plan → /droid fix → pull request", () => {
     work.get(/\/users\/droid-app/).reply(200, { login: BOT_LOGIN, id: 41898282, name: null });
     work.get(`/users/${WRITER_LOGIN}`).reply(200, { login: WRITER_LOGIN, id: 583231, name: "The Octocat" });
     const checks = expectCheckRun(work);
-    const prs: Record<string, unknown>[] = [];
-    work
-      .post(`${REPO_API}/pulls`, (b: Record<string, unknown>) => (prs.push(b), true))
-      .reply(201, { number: 7, node_id: "PR_7", html_url: `https://github.com/${OWNER}/${REPO}/pull/7` })
-      .post(`${REPO_API}/issues/7/labels`, { labels: ["droid"] })
-      .reply(200, []);
+    const prs = expectPullRequest(work);
     const model = scriptModel(GREETING_FIX_TURNS);
     const commented = await sendJiraWebhook(h.server.url, commentCreated(Date.now(), "/droid fix"));
     expect(commented.status).toBe(202);
