@@ -85,6 +85,10 @@ export function droidApp(services: AppServices): ApplicationFunction {
         return;
       }
       await services.queue.recordMerge(read.merge).catch((error: unknown) => context.log.error({ err: error, merge: read.merge }, "could not record a merge"));
+      // A Jira ticket's pull request: its project may move the ticket on merge.
+      await services.jira?.intake
+        .pullRequestMerged({ ...read.merge, branch: read.branch }, context.log)
+        .catch((error: unknown) => context.log.error({ err: error, branch: read.branch }, "could not move the Jira ticket of a merged pull request"));
     });
   };
 }

@@ -23,7 +23,7 @@ import type { JiraProject, JiraSettings } from "./settings.ts";
 
 export interface JiraIntakeDeps {
   settings: Pick<JiraSettings, "projects" | "label">;
-  jira: Pick<JiraClient, "addComment">;
+  jira: Pick<JiraClient, "addComment" | "transitionByName">;
   identities: Pick<JiraIdentities, "loginOf">;
   queue: JobQueue;
   gate: PermissionGate;
@@ -100,6 +100,22 @@ export class JiraIntake {
     return { kind: "answered", detail: command.name };
   }
 
+  /**
+   * A pull request Droid opened for a ticket was merged: the ticket moves by its project's
+   * `pullRequestMerged` transition, when one is set and the repository is the project's.
+   */
+  async pullRequestMerged(merged: { repo: string; number: number; branch: string }, log: Logger): Promise<IntakeAnswer> {
+    const key = ticketKeyOfBranch(merged.branch);
+    const project = key ? this.#d.settings.projects.get(key.replace(/-\d+$/, "")) : undefined;
+    if (!key || !project) return { kind: "ignored", detail: "the branch names no ticket of a mapped Jira project" };
+    if (`${project.owner}/${project.repo}`.toLowerCase() !== merged.repo.toLowerCase()) return { kind: "ignored", detail: `${key}'s project maps to another repository` };
+    const name = project.transitions.pullRequestMerged;
+    if (name === null) return { kind: "ignored", detail: `no pullRequestMerged transition for Jira project ${project.key}` };
+    const moved = await this.#d.jira.transitionByName(key, name);
+    log.info({ ticket: key, transition: name, moved, pullRequest: merged.number }, moved ? "Jira ticket moved: its pull request was merged" : "the ticket's workflow offers no such transition now");
+    return { kind: "answered", detail: moved ? `${key} moved to ${name}` : `${key} offers no transition ${name}` };
+  }
+
   async #refuseOnce(accountId: string, repo: string, refuse: () => Promise<void>, why: string): Promise<IntakeAnswer> {
     const key = `${accountId}|${repo}`.toLowerCase();
     if (this.#refused.has(key)) return { kind: "ignored", detail: `${why} (already refused once)` };
@@ -111,6 +127,12 @@ export class JiraIntake {
   async #reply(ticketId: string, body: string, log: Logger): Promise<void> {
     await this.#d.jira.addComment(ticketId, markdownToAdf(body)).catch((error: unknown) => log.error({ err: error, ticketId }, "could not comment on the Jira ticket"));
   }
+}
+
+/** `droid/shop-7-greeting…` → `SHOP-7` (the branch a fix on a Jira ticket pushes); null for any other branch. */
+export function ticketKeyOfBranch(branch: string): string | null {
+  const match = /^droid\/([a-z][a-z0-9_]*-\d+)(?:-|$)/.exec(branch);
+  return match?.[1] ? match[1].toUpperCase() : null;
 }
 
 function jobRequest(name: string, text: string): JobRequest | null {

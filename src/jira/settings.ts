@@ -10,7 +10,7 @@
  *     OPS:
  *       repo: acme/api
  *       installation: 12345
- *       transitions: { fixStarted: In Progress, pullRequestReady: In Review }
+ *       transitions: { fixStarted: In Progress, pullRequestReady: In Review, pullRequestMerged: Done }
  *
  * `DROID_JIRA_USERS` maps Jira people to GitHub logins, by Atlassian account id or by
  * email address (read through the Jira user API), inline (`5b10a2844c20165700ede21g=octocat,ada@acme.com=ada`)
@@ -33,7 +33,7 @@ export interface JiraProject {
   repo: string;
   installationId: number | null;
   /** Transitions by name, applied when they are set (and offered by the ticket's workflow). */
-  transitions: { fixStarted: string | null; pullRequestReady: string | null };
+  transitions: { fixStarted: string | null; pullRequestReady: string | null; pullRequestMerged: string | null };
 }
 
 export interface JiraSettings {
@@ -69,9 +69,9 @@ const projectEntry = z.preprocess(
     repo: repoName,
     installation: z.coerce.number().int().positive().nullish().transform((n) => n ?? null),
     transitions: z
-      .strictObject({ fixStarted: z.string().trim().min(1).nullish(), pullRequestReady: z.string().trim().min(1).nullish() })
+      .strictObject({ fixStarted: z.string().trim().min(1).nullish(), pullRequestReady: z.string().trim().min(1).nullish(), pullRequestMerged: z.string().trim().min(1).nullish() })
       .default({})
-      .transform((t) => ({ fixStarted: t.fixStarted ?? null, pullRequestReady: t.pullRequestReady ?? null })),
+      .transform((t) => ({ fixStarted: t.fixStarted ?? null, pullRequestReady: t.pullRequestReady ?? null, pullRequestMerged: t.pullRequestMerged ?? null })),
   }),
 );
 const projectsFile = z.strictObject({ projects: z.record(projectKey, projectEntry) });

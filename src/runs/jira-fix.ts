@@ -24,7 +24,7 @@ export function jiraFixRunner(services: RunnerServices): JobRunner {
 }
 
 export function jiraFixThread(ticket: JiraTicket, commandWord: string): FixThread {
-  const transitions = async () => (await ticket.project())?.transitions ?? { fixStarted: null, pullRequestReady: null };
+  const transitions = async () => (await ticket.project())?.transitions ?? { fixStarted: null, pullRequestReady: null, pullRequestMerged: null };
   return {
     plan: () => ticket.previous(),
     ticket: async () => {

@@ -26,7 +26,7 @@ export function jiraSettings(baseUrl: string, overrides: Partial<JiraSettings> =
     baseUrl,
     flavour: "cloud",
     credentials: { kind: "basic", email: JIRA_EMAIL, apiToken: JIRA_TOKEN },
-    projects: new Map([["SHOP", { key: "SHOP", owner: OWNER, repo: REPO, installationId: INSTALLATION_ID, transitions: { fixStarted: "In Progress", pullRequestReady: "In Review" } }]]),
+    projects: new Map([["SHOP", { key: "SHOP", owner: OWNER, repo: REPO, installationId: INSTALLATION_ID, transitions: { fixStarted: "In Progress", pullRequestReady: "In Review", pullRequestMerged: "Done" } }]]),
     users: new Map([[ADA.emailAddress, WRITER_LOGIN]]),
     label: "droid",
     maxBodyBytes: 64 * 1024,
@@ -45,6 +45,7 @@ export function shopTicket(): FakeTicket {
       { id: "11", name: "To Do" },
       { id: "21", name: "In Progress" },
       { id: "31", name: "In Review" },
+      { id: "41", name: "Done" },
     ],
   };
 }

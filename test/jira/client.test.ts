@@ -37,7 +37,7 @@ describe("JiraClient", () => {
 
   it("retries a 429 after Retry-After, then succeeds", async () => {
     jira.throttle = 2;
-    expect((await client.transitions(TICKET_ID)).map((t) => t.name)).toEqual(["To Do", "In Progress", "In Review"]);
+    expect((await client.transitions(TICKET_ID)).map((t) => t.name)).toEqual(["To Do", "In Progress", "In Review", "Done"]);
     expect(slept).toEqual([0, 0]);
     jira.assertDone();
   });
@@ -51,7 +51,7 @@ describe("JiraClient", () => {
   it("moves a ticket by a transition's name, and says when the workflow has none by that name", async () => {
     jira.expectWrites({ transition: 1 });
     expect(await client.transitionByName(TICKET_ID, "in review")).toBe(true);
-    expect(await client.transitionByName(TICKET_ID, "Done")).toBe(false);
+    expect(await client.transitionByName(TICKET_ID, "Won't do")).toBe(false);
     expect(jira.writes.map((w) => w.target)).toEqual(["31"]);
     jira.assertDone();
   });
@@ -79,15 +79,15 @@ describe("readJiraSettings", () => {
     expect(readJiraSettings({})).toBeNull();
     const settings = readJiraSettings(base);
     expect(settings?.baseUrl).toBe("https://acme.atlassian.net");
-    expect(settings?.projects.get("OPS")).toEqual({ key: "OPS", owner: "acme", repo: "api", installationId: 12345, transitions: { fixStarted: null, pullRequestReady: null } });
+    expect(settings?.projects.get("OPS")).toEqual({ key: "OPS", owner: "acme", repo: "api", installationId: 12345, transitions: { fixStarted: null, pullRequestReady: null, pullRequestMerged: null } });
     expect([...(settings?.users ?? [])]).toEqual([["ada@acme.example", "ada"], ["5b10a2844c20165700ede21g", "octocat"]]);
     expect(settings?.credentials).toEqual({ kind: "basic", email: "droid@acme.example", apiToken: "token" });
   });
 
   it("reads a project file with transitions, and prefers a bearer token", () => {
-    const file = "projects:\n  SHOP:\n    repo: acme/web\n    transitions: { fixStarted: In Progress, pullRequestReady: In Review }\n";
+    const file = "projects:\n  SHOP:\n    repo: acme/web\n    transitions: { fixStarted: In Progress, pullRequestReady: In Review, pullRequestMerged: Done }\n";
     const settings = readJiraSettings({ ...base, DROID_JIRA_PROJECTS: "/etc/droid/jira.yml", DROID_JIRA_BEARER_TOKEN: "oauth" }, () => file);
-    expect(settings?.projects.get("SHOP")?.transitions).toEqual({ fixStarted: "In Progress", pullRequestReady: "In Review" });
+    expect(settings?.projects.get("SHOP")?.transitions).toEqual({ fixStarted: "In Progress", pullRequestReady: "In Review", pullRequestMerged: "Done" });
     expect(settings?.credentials).toEqual({ kind: "bearer", token: "oauth" });
   });
 

@@ -3,10 +3,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { adfToMarkdown, type AdfDoc } from "../../src/jira/adf.ts";
 import { jiraIntake, connectJira } from "../../src/jira/setup.ts";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
-import { api, expectInstallationToken, expectPermission, testProbot } from "../helpers/github.ts";
-import { ADA, commentCreated, JIRA_EMAIL, JIRA_TOKEN, jiraSettings, labelAdded, sendJiraWebhook, TICKET_ID, WRITER_LOGIN } from "../helpers/jira.ts";
+import { api, expectInstallationToken, expectPermission, testProbot, WEBHOOK_SECRET } from "../helpers/github.ts";
+import { ADA, commentCreated, JIRA_EMAIL, JIRA_TOKEN, jiraSettings, labelAdded, sendJiraWebhook, shopTicket, TICKET_ID, WRITER_LOGIN } from "../helpers/jira.ts";
 import { FakeJira } from "../helpers/jira-server.ts";
-import { OWNER, REPO } from "../helpers/payloads.ts";
+import { example, OWNER, REPO } from "../helpers/payloads.ts";
+import { sendWebhook } from "../helpers/webhook.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { repositoryResponse } from "../helpers/sentry.ts";
 
@@ -107,3 +108,24 @@ describe("POST /api/jira/webhooks", () => {
   });
 });
 
+
+/** A merged pull request Droid opened (a bot's) from `branch`. */
+function mergedDroidPullRequest(number: number, branch: string) {
+  const payload = example("pull_request", "closed");
+  Object.assign(payload.pull_request, { number, merged: true, merged_at: "2026-11-26T10:00:00Z" });
+  payload.pull_request.user.type = "Bot";
+  payload.pull_request.head.ref = branch;
+  return payload;
+}
+
+describe("a merged pull request of a Jira ticket", () => {
+  it("moves the ticket by its project's pullRequestMerged transition and is counted as merged; an issue's pull request moves nothing", async () => {
+    jira.ticket(shopTicket()).expectWrites({ transition: 1 });
+    const jiraPr = await sendWebhook(server.url, "pull_request", mergedDroidPullRequest(7, "droid/shop-7-greeting-crashes-on-an-empty-name"), { secret: WEBHOOK_SECRET });
+    const issuePr = await sendWebhook(server.url, "pull_request", mergedDroidPullRequest(8, "droid/1-greeting-crashes-on-an-empty-name"), { secret: WEBHOOK_SECRET });
+    expect([jiraPr.status, issuePr.status]).toEqual([200, 200]);
+    expect(jira.writes.map((w) => [w.kind, w.ticket, w.target])).toEqual([["transition", "SHOP-7", "41"]]);
+    expect((await queue.merges()).map((m) => m.number)).toEqual([7, 8]);
+    jira.assertDone();
+  });
+});
