@@ -77,7 +77,7 @@ export function droidApp(services: AppServices): ApplicationFunction {
       }
       await answerCiSignal(signal, { ...services, octokit: context.octokit, log: context.log });
     });
-    // Records the merges of Droid's pull requests (`droid stats`); never runs a job.
+    // Records the merges of Droid's pull requests (`droid stats`) and moves a Jira ticket whose pull request merged; never runs a job.
     app.on("pull_request.closed", async (context) => {
       const read = readDroidMerge(context.payload);
       if ("ignored" in read) {

@@ -7,8 +7,9 @@
  * ticket when the sandbox is ready and when the pull request is ready for review; every
  * message and the closing report are comments on the ticket.
  *
- * Not on Jira (yet): steering by comments during the run, and finding the closing report
- * of an earlier attempt (a retry after a crash between the report and the job's end posts it again).
+ * Writer comments on the ticket steer the run as on GitHub (without a 👀: Jira's REST API
+ * has no reactions). Not on Jira (yet): finding the closing report of an earlier attempt
+ * (a retry after a crash between the report and the job's end posts it again).
  */
 import type { JobRunner } from "../jobs/worker.ts";
 import { fixDeps, runFixOn } from "./fix.ts";
@@ -50,7 +51,7 @@ export function jiraFixThread(ticket: JiraTicket, commandWord: string): FixThrea
       await ticket.editPlan(commentId, livePlanView(stored, state, commandWord));
       await ticket.storePlan(commentId, { ...stored, plan: state.plan });
     },
-    steering: () => async () => [],
+    steering: (options) => ticket.steering({ ...options, commandWord }),
     say: (body) => ticket.say(body),
     report: (body) => ticket.comment(body),
     reportOf: async () => null,

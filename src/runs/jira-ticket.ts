@@ -19,7 +19,9 @@ import type { PermissionGate } from "../github/gate.ts";
 import type { GitHubClient } from "../github/octokit.ts";
 import type { PlanCommentView } from "../github/plan-comment.ts";
 import { markdownToAdf } from "../jira/adf.ts";
-import type { JiraClient, JiraIssue, JiraUser } from "../jira/client.ts";
+import type { JiraClient, JiraComment, JiraIssue, JiraUser } from "../jira/client.ts";
+import type { SteeringMessage } from "../agent/loop.ts";
+import { parseCommand } from "../github/commands.ts";
 import type { JiraIdentities } from "../jira/identity.ts";
 import { renderPlanAdf } from "../jira/plan-adf.ts";
 import type { JiraProject, JiraSettings } from "../jira/settings.ts";
@@ -194,6 +196,45 @@ export class JiraTicket implements PlanThread {
     // Markup only GitHub shows (hidden markers, <sub>) is dropped: Jira would print it.
     const text = markdown.replace(/<!--[\s\S]*?-->/g, "").replace(/<\/?sub>/g, "");
     return Number((await this.#jira.client.addComment(this.id, markdownToAdf(text))).id);
+  }
+
+  /**
+   * Writer comments on the ticket since `since`, for a running fix's next turn: asked of
+   * Jira at most every `minIntervalMs`; commands, apps, hidden markup and people who map to
+   * no writer of the repository never steer. Jira failing to answer never ends the run.
+   */
+  steering(o: { since: Date; ignoreIds: number[]; minIntervalMs: number; commandWord: string; now?: () => number }): () => Promise<SteeringMessage[]> {
+    const seen = new Set(o.ignoreIds.map(String));
+    let lastLook = Number.NEGATIVE_INFINITY;
+    return async () => {
+      const now = (o.now ?? Date.now)();
+      if (now - lastLook < o.minIntervalMs) return [];
+      lastLook = now;
+      let comments: JiraComment[];
+      try {
+        comments = await this.#jira.client.listComments(this.id);
+      } catch (error) {
+        this.#log.warn({ err: error }, "could not look for steering comments on the Jira ticket; will look again at the next turn");
+        return [];
+      }
+      const out: SteeringMessage[] = [];
+      for (const c of comments) {
+        if (seen.has(c.id)) continue;
+        const body = cleanUntrustedText(c.body).text;
+        if (!c.author || c.author.accountType === "app" || body === "" || Date.parse(c.created) < o.since.getTime() || parseCommand(body, o.commandWord).kind !== "none") {
+          seen.add(c.id);
+          continue;
+        }
+        const who = await this.writer(c.author).catch((error: unknown) => {
+          this.#log.warn({ err: error, commentId: c.id }, "could not check a steering comment's author; will check again");
+          return undefined;
+        });
+        if (who === undefined) continue;
+        seen.add(c.id);
+        if (who?.writer) out.push({ author: who.login, body });
+      }
+      return out;
+    };
   }
 
   /** The pull request as a remote link on the ticket (one per pull request: Jira updates a link with the same global id). */

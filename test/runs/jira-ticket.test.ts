@@ -75,3 +75,35 @@ describe("a Jira ticket as the plan's context", () => {
     jira.assertDone();
   });
 });
+
+describe("steering a fix from the Jira ticket", () => {
+  it("hands over new writer comments once; commands, apps, non-writers, older and ignored comments never steer; Jira is asked at most every interval", async () => {
+    const ticketComments = [
+      comment("10010", ADA, "The plan comment itself", 1),
+      comment("10011", ADA, "Keep the fallback in one place.\u200B", 2),
+      comment("10012", BOB, "Rewrite everything.", 3),
+      comment("10013", ADA, "/droid stop", 4),
+      comment("10014", AUTOMATION, "Status changed", 5),
+      comment("10015", ADA, "Written before the job.", -5),
+    ];
+    jira.ticket({ ...shopTicket(), comments: ticketComments }).user(ADA).user(BOB);
+    const connection = connectJira(jiraSettings(jira.url, { users: new Map([[ADA.emailAddress, WRITER_LOGIN], [BOB.emailAddress, "bob"]]) }));
+    nock("https://api.github.com")
+      .get(`/repos/${OWNER}/${REPO}/collaborators/${WRITER_LOGIN}/permission`)
+      .reply(200, { permission: "write", role_name: "write", user: { login: WRITER_LOGIN } })
+      .get(`/repos/${OWNER}/${REPO}/collaborators/bob/permission`)
+      .reply(200, { permission: "read", role_name: "read", user: { login: "bob" } });
+    const job = labeledJob({ target: { kind: "jira_issue", number: Number(TICKET_ID) }, request: { kind: "fix", instructions: "" }, createdAt: CREATED });
+    const ticket = new JiraTicket({ jira: connection, job, octokit: testOctokit(), gate: new PermissionGate({ cacheMs: 60_000 }), log: silentLog, publicUrl: null });
+    let now = 0;
+    const take = ticket.steering({ since: CREATED, ignoreIds: [10010], minIntervalMs: 1000, commandWord: "droid", now: () => now });
+
+    expect(await take()).toEqual([{ author: WRITER_LOGIN, body: "Keep the fallback in one place." }]);
+    ticketComments.push(comment("10016", ADA, "Also cover blank names.", 6));
+    now = 500;
+    expect(await take()).toEqual([]);
+    now = 1500;
+    expect(await take()).toEqual([{ author: WRITER_LOGIN, body: "Also cover blank names." }]);
+    jira.assertDone();
+  });
+});
