@@ -13,6 +13,7 @@
 import { z } from "zod";
 import { adfDocSchema, adfToMarkdown, type AdfDoc } from "./adf.ts";
 import type { JiraCredentials, JiraFlavour } from "./settings.ts";
+import { adfToWiki } from "./wiki.ts";
 
 export interface JiraClientOptions {
   baseUrl: string;
@@ -209,7 +210,7 @@ export class JiraClient {
   }
 
   #body(body: AdfDoc): AdfDoc | string {
-    return this.#o.flavour === "cloud" ? body : adfToMarkdown(body);
+    return this.#o.flavour === "cloud" ? body : adfToWiki(body);
   }
 
   async #request(method: string, path: string, json?: unknown): Promise<unknown> {

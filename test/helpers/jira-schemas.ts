@@ -83,3 +83,9 @@ export const transitionRequestSchema = z.strictObject({
 
 /** `PUT /rest/api/3/issue/{issueIdOrKey}/properties/{propertyKey}`: any JSON value, at most 32 KB. */
 export const propertyValueSchema = z.unknown().refine((value) => JSON.stringify(value).length <= 32_768, "an entity property's value is at most 32,768 bytes");
+
+/** Data Center's `POST/PUT /rest/api/2/issue/{issueIdOrKey}/comment[/{id}]`: the body is wiki markup text. */
+export const wikiCommentRequestSchema = z.strictObject({
+  body: z.string().min(1),
+  visibility: z.strictObject({ type: z.enum(["group", "role"]), value: z.string() }).optional(),
+});

@@ -1,6 +1,6 @@
 /**
- * A fake Jira Cloud site for the tests: a real loopback HTTP server that answers only the
- * REST v3 operations Droid uses, for the tickets the test gives it, and keeps what Droid
+ * A fake Jira site for the tests (Cloud: REST v3; or Data Center: REST v2): a real loopback
+ * HTTP server that answers only the REST operations Droid uses, for the tickets the test gives it, and keeps what Droid
  * writes (comments, issue properties, remote links, transitions) so later reads see it.
  *
  * Strict like nock: every write the test expects is declared (`expectWrites`), each must
@@ -12,7 +12,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { z } from "zod";
-import { commentRequestSchema, propertyValueSchema, remoteLinkRequestSchema, transitionRequestSchema } from "./jira-schemas.ts";
+import { commentRequestSchema, propertyValueSchema, remoteLinkRequestSchema, transitionRequestSchema, wikiCommentRequestSchema } from "./jira-schemas.ts";
 
 export interface FakeTicket {
   id: string;
@@ -55,6 +55,8 @@ export class FakeJira {
   readonly #users = new Map<string, FakeUser>();
   readonly #expected = new Map<WriteKind, number>();
   readonly #authorization: string;
+  /** `3`: Jira Cloud (ADF bodies); `2`: Jira Data Center (wiki markup bodies). */
+  readonly #version: "2" | "3";
   readonly writes: RecordedWrite[] = [];
   readonly failures: string[] = [];
   /** Answers `429` with `Retry-After` to this many requests first (retries). */
@@ -62,13 +64,18 @@ export class FakeJira {
   #nextId = 20_000;
   url = "";
 
-  private constructor(authorization: string) {
+  private constructor(authorization: string, version: "2" | "3") {
     this.#authorization = authorization;
+    this.#version = version;
     this.#server = http.createServer((req, res) => void this.#handle(req, res));
   }
 
-  static async start(options: { email: string; apiToken: string }): Promise<FakeJira> {
-    const fake = new FakeJira(`Basic ${Buffer.from(`${options.email}:${options.apiToken}`).toString("base64")}`);
+  /** Jira Cloud (REST v3) with an API token; or Data Center (REST v2) with a personal access token. */
+  static async start(options: { email: string; apiToken: string } | { personalAccessToken: string }): Promise<FakeJira> {
+    const fake =
+      "personalAccessToken" in options
+        ? new FakeJira(`Bearer ${options.personalAccessToken}`, "2")
+        : new FakeJira(`Basic ${Buffer.from(`${options.email}:${options.apiToken}`).toString("base64")}`, "3");
     await new Promise<void>((resolve) => fake.#server.listen(0, "127.0.0.1", resolve));
     fake.url = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
     return fake;
@@ -139,11 +146,12 @@ export class FakeJira {
         return fail(400, "a body that is not JSON");
       }
     }
-    const route = /^\/rest\/api\/3\/(issue\/([^/]+)(?:\/(comment|properties|remotelink|transitions)(?:\/([^/]+))?)?|user)$/.exec(url.pathname);
+    const route = new RegExp(`^/rest/api/${this.#version}/(issue/([^/]+)(?:/(comment|properties|remotelink|transitions)(?:/([^/]+))?)?|user)$`).exec(url.pathname);
     if (!route) return fail(404, "not an operation the fake Jira serves");
     if (route[1] === "user") {
-      const user = method === "GET" ? this.#users.get(url.searchParams.get("accountId") ?? "") : undefined;
-      return user ? json(res, 200, user) : fail(404, `no user ${url.searchParams.get("accountId")}`);
+      const id = url.searchParams.get(this.#version === "3" ? "accountId" : "username") ?? "";
+      const user = method === "GET" ? this.#users.get(id) : undefined;
+      return user ? json(res, 200, user) : fail(404, `no user ${id}`);
     }
     const ticket = this.#find(decodeURIComponent(route[2] ?? ""));
     if (!ticket) return fail(404, `no issue ${route[2]}`);
@@ -170,8 +178,9 @@ export class FakeJira {
       const comments = ticket.comments ?? [];
       return json(res, 200, { startAt: 0, maxResults: 100, total: comments.length, comments });
     }
+    const commentSchema: z.ZodType<{ body: unknown }> = this.#version === "3" ? commentRequestSchema : wikiCommentRequestSchema;
     if (sub === "comment" && item === undefined && method === "POST") {
-      const request = valid(commentRequestSchema);
+      const request = valid(commentSchema);
       if (!request) return;
       const id = String(this.#nextId++);
       if (!write("comment", id)) return;
@@ -179,7 +188,7 @@ export class FakeJira {
       return json(res, 201, { id, body: request.body });
     }
     if (sub === "comment" && item !== undefined && method === "PUT") {
-      const request = valid(commentRequestSchema);
+      const request = valid(commentSchema);
       if (!request) return;
       const comment = ticket.comments?.find((c) => c.id === item);
       if (!comment) return fail(404, `no comment ${item}`);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { markdownToAdf } from "../../src/jira/adf.ts";
 import { JiraApiError, JiraClient, retryDelayMs } from "../../src/jira/client.ts";
 import { readJiraSettings } from "../../src/jira/settings.ts";
 import { SettingsError } from "../../src/config/settings.ts";
@@ -95,5 +96,24 @@ describe("readJiraSettings", () => {
     expect(() => readJiraSettings({ ...base, DROID_JIRA_USERS: undefined })).toThrow(/DROID_JIRA_USERS/);
     expect(() => readJiraSettings({ ...base, DROID_JIRA_PROJECTS: "shop=acme/web" })).toThrow(SettingsError);
     expect(() => readJiraSettings({ ...base, DROID_JIRA_API_TOKEN: undefined })).toThrow(/credentials missing/);
+  });
+});
+
+describe("JiraClient on Jira Data Center (REST v2)", () => {
+  it("sends comments as wiki markup with a personal access token, and finds people by user name", async () => {
+    const dc = await FakeJira.start({ personalAccessToken: "dc-pat" });
+    try {
+      dc.ticket({ ...shopTicket(), fields: { ...shopTicket().fields, description: "Calling {{greet(\"\")}} throws." } })
+        .user({ accountId: "ada", displayName: "Ada Lovelace", emailAddress: "ada@acme.example", accountType: "atlassian" })
+        .expectWrites({ comment: 1 });
+      const v2 = new JiraClient({ baseUrl: dc.url, flavour: "datacenter", credentials: { kind: "bearer", token: "dc-pat" } });
+      expect((await v2.getIssue("SHOP-7")).description).toBe('Calling {{greet("")}} throws.');
+      expect((await v2.getUser("ada")).emailAddress).toBe("ada@acme.example");
+      await v2.addComment(TICKET_ID, markdownToAdf("### Result\n\nOpened **#7**, see [the run](https://droid.example/runs/1).\n\n- `src/greet.js`\n  - nested\n\n```js\nx()\n```"));
+      expect(dc.writes[0]?.body).toEqual({ body: "h3. Result\n\nOpened *#7*, see [the run|https://droid.example/runs/1].\n\n* {{src/greet.js}}\n* nested\n\n{code:js}\nx()\n{code}" });
+      dc.assertDone();
+    } finally {
+      await dc.close();
+    }
   });
 });
