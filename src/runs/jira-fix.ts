@@ -14,7 +14,7 @@
 import type { JobRunner } from "../jobs/worker.ts";
 import { fixDeps, runFixOn } from "./fix.ts";
 import type { FixThread } from "./fix-thread.ts";
-import { ticketDetails, type JiraTicket } from "./jira-ticket.ts";
+import type { JiraTicket } from "./jira-ticket.ts";
 import { livePlanView } from "./live-plan-comment.ts";
 import { jiraTicketOf, siteRunner, type RunnerServices } from "./site.ts";
 
@@ -39,7 +39,7 @@ export function jiraFixThread(ticket: JiraTicket, commandWord: string): FixThrea
         ticketLine: `Jira: [${issue.key}](${url}) ${issue.summary}`,
         issue: {
           title: issue.summary,
-          body: [issue.description, ticketDetails(issue)].filter((t) => t !== "").join("\n\n"),
+          body: issue.description,
           author: reporter?.login ?? issue.reporter?.displayName ?? "unknown",
           authorCanWrite: reporter?.writer ?? false,
         },

@@ -4,8 +4,8 @@
  * as a remote link, transitions by name).
  *
  * What the model reads: the summary, the description (ADF → Markdown), the epic or
- * parent's summary, issue links, sub-tasks and attachment names (in one "ticket
- * details" appendix), and comments made before the trigger by people who map to a
+ * parent's summary, issue links, sub-tasks and attachment names (one data block whose
+ * authors are not checked), and comments made before the trigger by people who map to a
  * GitHub writer of the repository — all through the same cleaning as GitHub text.
  *
  * The plan's JSON lives in an issue property (`droid.plan`: the comment's id and the
@@ -133,10 +133,11 @@ export class JiraTicket implements PlanThread {
         author: reporter?.login ?? issue.reporter?.displayName ?? "unknown",
         authorCanWrite: reporter?.writer ?? false,
         labels: issue.labels,
-        body: details.text === "" ? body.text : `${body.text}\n\n${details.text}`,
+        body: body.text,
         bodyCutChars: body.cutChars + details.cutChars,
         linkedPullRequests: [],
         linkedBodies: [],
+        related: details.text,
         totalComments: all.length,
       },
       comments: kept.toReversed(),
@@ -266,12 +267,12 @@ export class JiraTicket implements PlanThread {
   }
 }
 
-/** The parts of a ticket that are not its description, as Markdown. */
+/** What a ticket names besides its description, one line each (titles and names, never contents). */
 export function ticketDetails(issue: JiraIssue): string {
   const lines: string[] = [];
   if (issue.parent) lines.push(`Parent (epic): ${issue.parent.key} ${issue.parent.summary}`);
   for (const l of issue.links) lines.push(`Link: ${l.relation} ${l.key} ${l.summary}${l.status ? ` (${l.status})` : ""}`);
   for (const s of issue.subtasks) lines.push(`Sub-task: ${s.key} ${s.summary}${s.status ? ` (${s.status})` : ""}`);
   if (issue.attachments.length > 0) lines.push(`Attachments: ${issue.attachments.join(", ")}`);
-  return lines.length === 0 ? "" : ["Ticket details:", ...lines.map((l) => `- ${l}`)].join("\n");
+  return lines.map((l) => `- ${l}`).join("\n");
 }

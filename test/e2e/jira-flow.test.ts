@@ -62,7 +62,10 @@ describe("Jira ticket → plan → /droid fix → pull request", () => {
     // 1. The label: a plan job, one ADF comment on the ticket, its JSON in an issue property.
     const hook = expectIntake(true);
     const planWork = expectDroidYml(expectInstallationToken(), DROID_YML, 1);
-    const planModel = nock(ANTHROPIC).post("/v1/messages").reply(200, toolUse(greetingPlan(), usage));
+    const asked: string[] = [];
+    const planModel = nock(ANTHROPIC)
+      .post("/v1/messages", (b: unknown) => (asked.push(JSON.stringify(b)), true))
+      .reply(200, toolUse(greetingPlan(), usage));
     const labelled = await sendJiraWebhook(h.server.url, labelAdded(Date.now()));
     expect(labelled.status).toBe(202);
     const [plan] = await h.settled(TARGET);
@@ -70,6 +73,11 @@ describe("Jira ticket → plan → /droid fix → pull request", () => {
     expect(plan?.error ?? null).toBeNull();
     expect(plan).toMatchObject({ state: "succeeded", requester: WRITER_LOGIN, links: { planCommentId: 20000 } });
     for (const s of [hook, planWork, planModel]) expect(s.pendingMocks()).toEqual([]);
+    // The planner read the ticket: its description as Markdown, what it names as data whose authors are not checked.
+    expect(asked[0]).toContain("Jira ticket SHOP-7");
+    expect(asked[0]).toContain("Calling `greet(\\\"\\\")` throws instead of greeting a stranger.");
+    expect(asked[0]).toContain("tickets and files this one names (their titles, not their contents) (author's access not checked)");
+    expect(asked[0]).toContain("- Link: blocks SHOP-9 Welcome page for guests (To Do)");
     const planText = adfToMarkdown(jira.commentsOf(TICKET_ID)[0]?.body as AdfDoc);
     expect(planText).toMatch(/^### Droid plan: Bug fix\n/);
     expect(planText).toContain("- **S1 · ⬜ to do** — ");

@@ -57,9 +57,8 @@ describe("a Jira ticket as the plan's context", () => {
 
     expect(context.issue).toMatchObject({ name: `Jira ticket SHOP-7 (${jira.url}/browse/SHOP-7)`, title: "Greeting crashes on an empty name", author: WRITER_LOGIN, authorCanWrite: true, labels: ["droid"], totalComments: 6 });
     expect(context.issue.body).toContain("Calling `greet(\"\")` throws");
-    expect(context.issue.body).toContain(
+    expect(context.issue.related).toBe(
       [
-        "Ticket details:",
         "- Parent (epic): SHOP-1 Guest checkout",
         "- Link: blocks SHOP-9 Welcome page for guests (To Do)",
         "- Sub-task: SHOP-8 Add a test for empty names (To Do)",
