@@ -2,15 +2,15 @@
  * From a verified Jira event to a recorded job, on the request path (cheap work only):
  * the project's repository, the person's GitHub login, the permission gate on that
  * repository, then the job — or one refusal comment on the ticket, then silence.
- * `plan` and `fix` become jobs on the ticket (`jira_issue` target); `stop`, `status`
- * and `help` are answered at once.
+ * `plan`, `fix` and `ask` become jobs on the ticket (`jira_issue` target); `stop`, `status`
+ * and `help` are answered at once; `rca` is answered with where it works.
  */
 import type { Logger } from "pino";
 import type { JobCaps } from "../config/policy.ts";
 import { parseCommand } from "../github/commands.ts";
 import type { PermissionGate } from "../github/gate.ts";
 import type { InstallationClient, MappedRepository } from "../github/installations.ts";
-import { helpMessage, statusMessage, stopMessage, unknownCommandMessage } from "../github/messages.ts";
+import { askWithoutQuestionMessage, helpMessage, statusMessage, stopMessage, unknownCommandMessage } from "../github/messages.ts";
 import { recordJob } from "../github/record-job.ts";
 import type { JobQueue } from "../jobs/queue.ts";
 import type { JobRequest, NewJob, RepoRef, Target } from "../jobs/types.ts";
@@ -94,6 +94,9 @@ export class JiraIntake {
       case "help":
         await reply(helpMessage(JIRA_COMMAND_WORD, this.#d.settings.label));
         break;
+      case "ask":
+        await reply(askWithoutQuestionMessage(JIRA_COMMAND_WORD));
+        break;
       default:
         await reply(notFromJiraMessage(command.name));
     }
@@ -138,6 +141,7 @@ export function ticketKeyOfBranch(branch: string): string | null {
 function jobRequest(name: string, text: string): JobRequest | null {
   if (name === "plan") return { kind: "plan", feedback: text };
   if (name === "fix") return { kind: "fix", instructions: text };
+  if (name === "ask" && text !== "") return { kind: "ask", question: text };
   return null;
 }
 

@@ -18,5 +18,5 @@ export function notAWriterMessage(name: string, login: string, repo: string): st
 }
 
 export function notFromJiraMessage(command: string): string {
-  return `\`/${JIRA_COMMAND_WORD} ${command}\` is not available on Jira tickets yet: use it on GitHub. On a ticket Droid answers \`plan\`, \`fix\`, \`stop\`, \`status\` and \`help\`.`;
+  return `\`/${JIRA_COMMAND_WORD} ${command}\` is not available on Jira tickets yet: use it on GitHub. On a ticket Droid answers \`plan\`, \`fix\`, \`ask\`, \`stop\`, \`status\` and \`help\`.`;
 }

@@ -194,8 +194,12 @@ export class JiraTicket implements PlanThread {
 
   /** Comments on the ticket (Markdown, sent as ADF); its id. */
   async comment(markdown: string): Promise<number> {
-    // Markup only GitHub shows (hidden markers, <sub>) is dropped: Jira would print it.
-    const text = markdown.replace(/<!--[\s\S]*?-->/g, "").replace(/<\/?sub>/g, "");
+    // Markup only GitHub shows is dropped (hidden markers, <sub>) or turned into Markdown (a <details> summary): Jira would print it.
+    const text = markdown
+      .replace(/<!--[\s\S]*?-->/g, "")
+      .replace(/<\/?sub>/g, "")
+      .replace(/<details(?: open)?>\s*<summary>([\s\S]*?)<\/summary>/g, "**$1**")
+      .replace(/<\/details>/g, "");
     return Number((await this.#jira.client.addComment(this.id, markdownToAdf(text))).id);
   }
 

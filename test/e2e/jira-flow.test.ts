@@ -9,7 +9,7 @@
  * moved "In Progress" then "In Review", and the closing report on the ticket.
  */
 import nock from "nock";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { adfToMarkdown, type AdfDoc } from "../../src/jira/adf.ts";
 import { connectJira, type JiraConnection } from "../../src/jira/setup.ts";
 import { ANTHROPIC, toolUse } from "../fixtures/anthropic.ts";
@@ -34,11 +34,12 @@ function greetingPlan(): ReturnType<typeof bugFixInput> {
 
 let jira: FakeJira;
 let connection: JiraConnection;
-beforeAll(async () => {
+// A fresh Jira site per test, started before the harness's server and worker (hooks run in order).
+beforeEach(async () => {
   jira = await FakeJira.start({ email: JIRA_EMAIL, apiToken: JIRA_TOKEN });
   connection = connectJira(jiraSettings(jira.url));
 });
-afterAll(() => jira.close());
+afterEach(() => jira.close());
 
 const h = useFixHarness("e2e-jira", () => ({ jira: connection }));
 
@@ -130,4 +131,35 @@ describe("Jira ticket → plan → /droid fix → pull request", () => {
     expect(jira.propertyOf(TICKET_ID, "droid.plan")).toMatchObject({ stored: { plan: { subtasks: [{ state: "done" }, { state: "done" }] } } });
     jira.assertDone();
   }, 240_000);
+
+  it("answers /droid ask on the ticket in one Jira comment citing the lines of the commit it read", async (ctx) => {
+    if (!h.available) return ctx.skip();
+    jira.ticket(shopTicket()).user(ADA).expectWrites({ comment: 1 });
+    await h.git.createRepo("hello-jira-ask", FIXTURE, { defaultBranch: "master" });
+    h.git.serve(`${OWNER}/${REPO}`, "hello-jira-ask");
+    await h.startWorker();
+    const hook = expectIntake(true);
+    const work = expectDroidYml(expectInstallationToken(), DROID_YML, 1);
+    const model = scriptModel([
+      {
+        tool: "submit_answer",
+        input: { answer: "`greet` in `src/greet.js` upper-cases what `normalizeName` returns.", citations: [{ path: "src/greet.js", startLine: 5, endLine: 7 }], notFound: [] },
+      },
+    ]);
+    const asked = await sendJiraWebhook(h.server.url, commentCreated(Date.now(), "/droid ask where is the greeting built?", ADA, "10120"));
+    expect(asked.status).toBe(202);
+    const [job] = (await h.settled(TARGET)).filter((j) => j.request.kind === "ask");
+    expect(h.crashes).toEqual([]);
+    expect(job?.error ?? null).toBeNull();
+    expect(job).toMatchObject({ state: "succeeded", request: { kind: "ask", question: "where is the greeting built?" } });
+    for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
+    expect(JSON.stringify(model.requests[0]?.messages)).toContain("The question was asked on Jira ticket SHOP-7.");
+    const answer = adfToMarkdown(jira.commentsOf(TICKET_ID)[0]?.body as AdfDoc);
+    expect(answer).toContain("upper-cases what `normalizeName` returns");
+    // The link goes to the configured GitHub host (the tests' git server), at the commit that was read.
+    expect(answer).toMatch(/\[`src\/greet\.js` lines 5–7\]\(http:\/\/127\.0\.0\.1:\d+\/Codertocat\/Hello-World\/blob\/[0-9a-f]{40}\/src\/greet\.js#L5-L7\)/);
+    expect(answer).toContain("**What Droid read**");
+    expect(answer).not.toMatch(/<\/?(details|summary|sub)>/);
+    jira.assertDone();
+  }, 120_000);
 });

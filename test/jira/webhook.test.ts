@@ -98,6 +98,22 @@ describe("POST /api/jira/webhooks", () => {
     jira.assertDone();
   });
 
+  it("records /droid ask with its question, answers a bare /droid ask and /droid rca with what to do", async () => {
+    jira.ticket({ id: TICKET_ID, key: "SHOP-7", fields: {} }).expectWrites({ comment: 2 });
+    const scope = expectRepository(expectRepository(expectRepository(expectPermission(expectInstallationToken(api()), WRITER_LOGIN, "write"))));
+    const asked = await sendJiraWebhook(server.url, commentCreated(now, "/droid ask where is the greeting built?", ADA, "10130"));
+    const bare = await sendJiraWebhook(server.url, commentCreated(now, "/droid ask", ADA, "10131"));
+    const rca = await sendJiraWebhook(server.url, commentCreated(now, "/droid rca", ADA, "10132"));
+    expect([asked.status, bare.status, rca.status]).toEqual([202, 202, 202]);
+    const jobs = await queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "jira_issue", number: Number(TICKET_ID) });
+    expect(jobs.map((j) => [j.request, j.triggerCommentId])).toEqual([[{ kind: "ask", question: "where is the greeting built?" }, 10130]]);
+    const replies = jira.commentsOf(TICKET_ID).map((c) => adfToMarkdown(c.body as AdfDoc));
+    expect(replies[0]).toMatch(/^Ask a question after the command, e.g. `\/droid ask where is the retry delay computed\?`/);
+    expect(replies[1]).toMatch(/^`\/droid rca` is not available on Jira tickets yet/);
+    expect(scope.isDone()).toBe(true);
+    jira.assertDone();
+  });
+
   it("starts nothing for a comment without a command, or a label other than droid", async () => {
     const comment = await sendJiraWebhook(server.url, commentCreated(now, "Looks good to me"));
     const other = labelAdded(now);
