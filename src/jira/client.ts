@@ -173,6 +173,12 @@ export class JiraClient {
     return userSchema.parse(await this.#request("GET", `/user?${query}`));
   }
 
+  /** Droid's own Jira account (`GET /myself`): its account id (Cloud) or user name (Data Center). */
+  async myself(): Promise<string> {
+    const me = userSchema.parse(await this.#request("GET", "/myself"));
+    return me.accountId ?? me.name ?? "";
+  }
+
   /** Adds (or, with the same `globalId`, updates) a web link on the ticket. */
   async addRemoteLink(idOrKey: string, link: { globalId: string; url: string; title: string; summary?: string }): Promise<void> {
     await this.#request("POST", `/issue/${encodeURIComponent(idOrKey)}/remotelink`, {

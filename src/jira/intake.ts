@@ -23,7 +23,7 @@ import type { JiraProject, JiraSettings } from "./settings.ts";
 
 export interface JiraIntakeDeps {
   settings: Pick<JiraSettings, "projects" | "label">;
-  jira: Pick<JiraClient, "addComment" | "transitionByName">;
+  jira: Pick<JiraClient, "addComment" | "transitionByName" | "myself">;
   identities: Pick<JiraIdentities, "loginOf">;
   queue: JobQueue;
   gate: PermissionGate;
@@ -42,6 +42,8 @@ export class JiraIntake {
   readonly #d: JiraIntakeDeps;
   /** People refused once (by Jira account and repository): never again. */
   readonly #refused = new Set<string>();
+  /** Droid's own Jira account, asked once. */
+  #self: Promise<string> | null = null;
 
   constructor(deps: JiraIntakeDeps) {
     this.#d = deps;
@@ -52,6 +54,8 @@ export class JiraIntake {
     const project = this.#d.settings.projects.get(ticket.projectKey);
     if (!project) return { kind: "ignored", detail: `Jira project ${ticket.projectKey} is not mapped to a repository (DROID_JIRA_PROJECTS)` };
     if (actor.isApp) return { kind: "ignored", detail: "apps and automation never trigger work" };
+    // Unknown when Jira does not answer: Droid's account maps to no GitHub login anyway.
+    if (actor.id === (await this.#droidAccount().catch(() => ""))) return { kind: "ignored", detail: "Droid's own events never trigger work" };
     const command = event.kind === "labelled" ? ({ kind: "command", name: "plan", text: "", ignored: [] } as const) : parseCommand(event.comment.body, JIRA_COMMAND_WORD);
     if (command.kind === "none") return { kind: "ignored", detail: "the comment holds no command" };
     const reply = (body: string) => this.#reply(ticket.id, body, log);
@@ -117,6 +121,12 @@ export class JiraIntake {
     const moved = await this.#d.jira.transitionByName(key, name);
     log.info({ ticket: key, transition: name, moved, pullRequest: merged.number }, moved ? "Jira ticket moved: its pull request was merged" : "the ticket's workflow offers no such transition now");
     return { kind: "answered", detail: moved ? `${key} moved to ${name}` : `${key} offers no transition ${name}` };
+  }
+
+  #droidAccount(): Promise<string> {
+    this.#self ??= this.#d.jira.myself();
+    this.#self.catch(() => (this.#self = null));
+    return this.#self;
   }
 
   async #refuseOnce(accountId: string, repo: string, refuse: () => Promise<void>, why: string): Promise<IntakeAnswer> {

@@ -14,6 +14,9 @@ import type { AddressInfo } from "node:net";
 import type { z } from "zod";
 import { commentRequestSchema, propertyValueSchema, remoteLinkRequestSchema, transitionRequestSchema, wikiCommentRequestSchema } from "./jira-schemas.ts";
 
+/** The account the fake site says Droid's credentials belong to (`GET /myself`); Droid's comments are by it. */
+export const DROID_ACCOUNT = { accountId: "712020:droid-bot-account", displayName: "Droid", accountType: "atlassian" };
+
 export interface FakeTicket {
   id: string;
   key: string;
@@ -146,8 +149,9 @@ export class FakeJira {
         return fail(400, "a body that is not JSON");
       }
     }
-    const route = new RegExp(`^/rest/api/${this.#version}/(issue/([^/]+)(?:/(comment|properties|remotelink|transitions)(?:/([^/]+))?)?|user)$`).exec(url.pathname);
+    const route = new RegExp(`^/rest/api/${this.#version}/(issue/([^/]+)(?:/(comment|properties|remotelink|transitions)(?:/([^/]+))?)?|user|myself)$`).exec(url.pathname);
     if (!route) return fail(404, "not an operation the fake Jira serves");
+    if (route[1] === "myself" && method === "GET") return json(res, 200, DROID_ACCOUNT);
     if (route[1] === "user") {
       const id = url.searchParams.get(this.#version === "3" ? "accountId" : "username") ?? "";
       const user = method === "GET" ? this.#users.get(id) : undefined;
@@ -184,7 +188,7 @@ export class FakeJira {
       if (!request) return;
       const id = String(this.#nextId++);
       if (!write("comment", id)) return;
-      ticket.comments?.push({ id, author: { accountId: "droid-account", displayName: "Droid", accountType: "atlassian" }, body: request.body, created: new Date().toISOString() });
+      ticket.comments?.push({ id, author: DROID_ACCOUNT, body: request.body, created: new Date().toISOString() });
       return json(res, 201, { id, body: request.body });
     }
     if (sub === "comment" && item !== undefined && method === "PUT") {

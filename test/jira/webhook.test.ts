@@ -5,7 +5,7 @@ import { jiraIntake, connectJira } from "../../src/jira/setup.ts";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
 import { api, expectInstallationToken, expectPermission, testProbot, WEBHOOK_SECRET } from "../helpers/github.ts";
 import { ADA, commentCreated, JIRA_EMAIL, JIRA_TOKEN, jiraSettings, labelAdded, sendJiraWebhook, shopTicket, TICKET_ID, WRITER_LOGIN } from "../helpers/jira.ts";
-import { FakeJira } from "../helpers/jira-server.ts";
+import { DROID_ACCOUNT, FakeJira } from "../helpers/jira-server.ts";
 import { example, OWNER, REPO } from "../helpers/payloads.ts";
 import { sendWebhook } from "../helpers/webhook.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
@@ -111,6 +111,13 @@ describe("POST /api/jira/webhooks", () => {
     expect(replies[0]).toMatch(/^Ask a question after the command, e.g. `\/droid ask where is the retry delay computed\?`/);
     expect(replies[1]).toMatch(/^`\/droid rca` is not available on Jira tickets yet/);
     expect(scope.isDone()).toBe(true);
+    jira.assertDone();
+  });
+
+  it("never acts on events by Droid's own Jira account", async () => {
+    const own = await sendJiraWebhook(server.url, commentCreated(now, "/droid fix", DROID_ACCOUNT, "10140"));
+    expect(own.status).toBe(200);
+    expect(own.body["ignored"]).toMatch(/Droid's own events/);
     jira.assertDone();
   });
 
