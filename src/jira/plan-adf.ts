@@ -19,8 +19,10 @@ export const SUBTASK_STATE_LABEL: Record<Plan["subtasks"][number]["state"], stri
   skipped: "⏭️ skipped",
 };
 
-/** Jira Cloud's limit on a comment's text. */
+/** The most characters of one text of the plan (a summary, a subtask's change) in the comment. */
 const MAX_BLOCK_CHARS = 4_000;
+/** Jira Cloud refuses comment bodies over 32,767 characters; the details go first when the plan is larger. */
+export const MAX_COMMENT_JSON_CHARS = 30_000;
 
 export function renderPlanAdf(view: PlanCommentView): AdfDoc {
   const { plan } = view.stored;
@@ -37,12 +39,13 @@ export function renderPlanAdf(view: PlanCommentView): AdfDoc {
     content.push(heading(4, `What changed in revision ${view.stored.revision}`));
     content.push(view.changes.length === 0 ? paragraph("No changes to the plan.") : bulletList(view.changes.map((c) => [paragraph(describeChange(c))])));
   }
-  content.push(heading(4, "Subtask details"));
+  const details: AdfNode[] = [heading(4, "Subtask details")];
   for (const s of plan.subtasks) {
-    content.push(paragraphOf([strong(`${s.id}. ${s.title}`)]), ...markdown(s.change));
-    if (s.files.length > 0) content.push(paragraphOf([text("Files: "), ...s.files.flatMap((f, i) => [...(i > 0 ? [text(", ")] : []), code(f)])]));
-    content.push(paragraphOf([{ type: "text", text: "Verify: ", marks: [{ type: "em" }] }, ...inlineMarkdown(s.verification)]));
+    details.push(paragraphOf([strong(`${s.id}. ${s.title}`)]), ...markdown(s.change));
+    if (s.files.length > 0) details.push(paragraphOf([text("Files: "), ...s.files.flatMap((f, i) => [...(i > 0 ? [text(", ")] : []), code(f)])]));
+    details.push(paragraphOf([{ type: "text", text: "Verify: ", marks: [{ type: "em" }] }, ...inlineMarkdown(s.verification)]));
   }
+  const detailsAt = content.length;
   content.push(heading(4, "Testing strategy"), ...markdown(plan.testing));
   content.push(heading(4, `Risks (${plan.risks.length})`));
   content.push(plan.risks.length === 0 ? paragraph("None identified.") : bulletList(plan.risks.map((r) => [paragraph(`${r.risk} — mitigation: ${r.mitigation}`)])));
@@ -59,7 +62,10 @@ export function renderPlanAdf(view: PlanCommentView): AdfDoc {
         : `Next: comment \`/${view.commandWord} fix\` to carry out this plan, or \`/${view.commandWord} plan <feedback>\` to revise it.`,
     ),
   );
-  return doc(content);
+  const whole = doc([...content.slice(0, detailsAt), ...details, ...content.slice(detailsAt)]);
+  if (JSON.stringify(whole).length <= MAX_COMMENT_JSON_CHARS) return whole;
+  const note = paragraph("_Subtask details were left out to fit Jira's comment size; the plan Droid carries out is complete._");
+  return doc([...content.slice(0, detailsAt), note, ...content.slice(detailsAt)]);
 }
 
 function heading(level: number, title: string): AdfNode {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { adfToMarkdown, markdownToAdf, type AdfDoc } from "../../src/jira/adf.ts";
-import { renderPlanAdf } from "../../src/jira/plan-adf.ts";
+import { MAX_COMMENT_JSON_CHARS, renderPlanAdf } from "../../src/jira/plan-adf.ts";
 import { ModelPlanSchema, type Plan } from "../../src/planning/schema.ts";
 import { bugFixInput, storedPlan } from "../fixtures/plans.ts";
 import { adfDocumentSchema } from "../helpers/jira-schemas.ts";
@@ -104,5 +104,16 @@ describe("the plan as ADF", () => {
     expect(text).toContain("#### Testing strategy");
     expect(text).toContain("job `job-1`");
     expect(text).toContain("Next: comment `/droid fix` to carry out this plan");
+  });
+
+  it("leaves the subtask details out, saying so, when the plan would pass Jira's comment size", () => {
+    const long = "Change the normaliser and its callers. ".repeat(38);
+    const big: Plan = { ...plan, subtasks: Array.from({ length: 20 }, (_, i) => ({ ...plan.subtasks[0]!, id: `S${i + 1}`, change: long, verification: long.slice(0, 700) })) };
+    const doc = renderPlanAdf({ stored: storedPlan(big), changes: null, contextNotes: [], footer: null, commandWord: "droid" });
+    expect(JSON.stringify(doc).length).toBeLessThanOrEqual(MAX_COMMENT_JSON_CHARS);
+    const text = adfToMarkdown(doc);
+    expect(text).not.toContain("#### Subtask details");
+    expect(text).toContain("*Subtask details were left out to fit Jira's comment size");
+    expect(text).toContain("- **S20 · ⬜ to do** — ");
   });
 });
