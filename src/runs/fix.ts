@@ -1,7 +1,9 @@
 /**
- * `/droid fix`: carries out the issue's plan and opens (or updates) a pull request.
+ * `/droid fix`: carries out the ticket's plan and opens (or updates) a pull request. The
+ * ticket is a thread (`fix-thread.ts`: a GitHub issue, or a Jira ticket in `jira-fix.ts`).
  * One sequence of awaited steps with one `finally` that removes the sandbox and the
  * job's folder; the closing comment is written by this orchestrator, never by the model.
+ * (Over 300 lines: the run's steps read best in one function, the frame lives in `code-run.ts`.)
  */
 import type Docker from "dockerode";
 import type { Logger } from "pino";
