@@ -1,10 +1,15 @@
 /**
  * Request bodies of the Jira REST v3 operations Droid calls, as Atlassian's REST
- * description (the OpenAPI document of Jira Cloud's platform REST API) defines them:
- * `Comment` (add / update comment), `RemoteIssueLinkRequest`, `IssueUpdateDetails`
- * (do transition), and the Atlassian Document Format's node and mark types (ADF's JSON
- * schema: text nodes are non-empty, headings 1–6, lists hold list items). The fake Jira
- * validates every write against these: a body Jira would refuse fails the test.
+ * description (the OpenAPI document of Jira Cloud's platform REST API) defines them —
+ * the writable properties only, no others:
+ * `Comment` (add / update comment: `body` in ADF, `visibility`, `properties`),
+ * `RemoteIssueLinkRequest` (`globalId` of at most 255 characters, `application`,
+ * `relationship`, `object` with `url` and `title`), `IssueUpdateDetails` (do transition:
+ * `transition.id`, `fields`, `update`, `historyMetadata`, `properties`), entity property
+ * values (at most 32 KB), and the Atlassian Document Format's node and mark types (ADF's
+ * JSON schema: text nodes are non-empty, headings 1–6, lists hold list items, code blocks
+ * hold unmarked text). The fake Jira validates every write against these: a body Jira
+ * would refuse fails the test.
  */
 import { z } from "zod";
 
