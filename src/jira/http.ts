@@ -8,11 +8,12 @@
  *   400  not JSON, or not a Jira webhook (no `webhookEvent`)
  *   200  an event that starts nothing (with the reason), or a delivery already accepted
  *   202  handled: a job recorded, a command answered, or a refusal posted
+ *   500  the intake failed (GitHub or Jira did not answer): Jira retries the delivery, which is then handled
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { answerJson as answer, header, readBoundedBody, refuseTooLarge } from "../http/body.ts";
-import type { JiraIntake } from "./intake.ts";
+import type { IntakeAnswer, JiraIntake } from "./intake.ts";
 import { readJiraEvent } from "./payload.ts";
 import { JiraReplayGuard } from "./replay.ts";
 import type { JiraSettings } from "./settings.ts";
@@ -83,7 +84,16 @@ export function jiraWebhookHandler(deps: JiraHandlerDeps): Handler {
       return true;
     }
     const ticketLog = log.child({ ticket: read.event.ticket.key });
-    const answered = await deps.intake.answer(read.event, deliveryId ?? `${read.event.ticket.id}:${read.timestampMs ?? 0}`, ticketLog);
+    let answered: IntakeAnswer;
+    try {
+      answered = await deps.intake.answer(read.event, deliveryId ?? `${read.event.ticket.id}:${read.timestampMs ?? 0}`, ticketLog);
+    } catch (error) {
+      // Jira retries a delivery answered 5xx (same identifier): the retry must not be taken for a replay.
+      replays.forget(deliveryId, body);
+      ticketLog.error({ err: error }, "Jira webhook could not be handled; Jira will retry it");
+      answer(res, 500, { error: "internal error; Jira will retry this delivery" });
+      return true;
+    }
     ticketLog.info({ outcome: answered.kind, detail: answered.detail }, "Jira webhook handled");
     answer(res, answered.kind === "ignored" ? 200 : 202, { [answered.kind]: answered.detail });
     return true;

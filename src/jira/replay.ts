@@ -29,10 +29,19 @@ export class JiraReplayGuard {
 
   /** True the first time a delivery is offered (by its identifier, else by its body). */
   firstDelivery(identifier: string | undefined, body: Buffer): boolean {
-    const key = identifier && identifier.trim() !== "" ? `id:${identifier.trim()}` : `body:${createHash("sha256").update(body).digest("hex")}`;
+    const key = deliveryKey(identifier, body);
     if (this.#seen.has(key)) return false;
     this.#seen.add(key);
     if (this.#seen.size > REMEMBERED) this.#seen.delete(this.#seen.values().next().value ?? "");
     return true;
   }
+
+  /** Forgets a delivery that could not be handled, so that Jira's retry of it is. */
+  forget(identifier: string | undefined, body: Buffer): void {
+    this.#seen.delete(deliveryKey(identifier, body));
+  }
+}
+
+function deliveryKey(identifier: string | undefined, body: Buffer): string {
+  return identifier && identifier.trim() !== "" ? `id:${identifier.trim()}` : `body:${createHash("sha256").update(body).digest("hex")}`;
 }

@@ -50,6 +50,18 @@ describe("POST /api/jira/webhooks", () => {
     jira.assertDone();
   });
 
+  it("answers 500 when GitHub fails, and handles Jira's retry of the same delivery", async () => {
+    const failing = api().post("/app/installations/1/access_tokens").reply(503, { message: "unavailable" });
+    const first = await sendJiraWebhook(server.url, labelAdded(now), { identifier: "b6d1c5e8-0002" });
+    expect(first.status).toBe(500);
+    expect(failing.isDone()).toBe(true);
+    const scope = expectRepository(expectPermission(expectInstallationToken(api()), WRITER_LOGIN, "write"));
+    const retry = await sendJiraWebhook(server.url, labelAdded(now), { identifier: "b6d1c5e8-0002" });
+    expect(retry.status).toBe(202);
+    expect(await queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "jira_issue", number: Number(TICKET_ID) })).toHaveLength(1);
+    expect(scope.isDone()).toBe(true);
+  });
+
   it("refuses unsigned and wrongly signed deliveries with 401, and records nothing", async () => {
     expect((await sendJiraWebhook(server.url, labelAdded(now), { secret: null })).status).toBe(401);
     expect((await sendJiraWebhook(server.url, labelAdded(now), { secret: "not-the-secret" })).status).toBe(401);
