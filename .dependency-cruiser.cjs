@@ -1,7 +1,8 @@
 /**
  * Droid's module boundaries (docs/architecture.md), checked by `npm run lint`.
  * Layers, top to bottom — an arrow may only point down:
- *   entry (app.ts, server.ts, cli.ts) → runs/, sentry/, pages/ → github/, jobs/ → config/ → the core
+ *   entry (app.ts, server.ts, cli.ts) → runs/, sentry/, pages/ → jira/ → github/, jobs/ → config/ → the core
+ * jira/ (the Jira adapter: intake route, REST client, ADF) is used by the entry points and runs/ only.
  * http/ (bounded request bodies) is a leaf used by server.ts and sentry/.
  * metrics/ (prom-client, /metrics, /healthz, /readyz) and tracing/ (OpenTelemetry) are wired by the entry points only.
  * The core: planning/ agent/ context/ sandbox/ workspace/ llm/ incidents/ prompting/.
@@ -31,10 +32,10 @@ module.exports = {
     },
     {
       name: "core-is-free-of-the-edges",
-      comment: "The core knows nothing of GitHub, jobs, runs, Sentry, settings or the entry points.",
+      comment: "The core knows nothing of GitHub, Jira, jobs, runs, Sentry, settings or the entry points.",
       severity: "error",
       from: { path: CORE },
-      to: { path: ["^src/(github|jobs|runs|sentry|config)/", ENTRY] },
+      to: { path: ["^src/(github|jira|jobs|runs|sentry|config)/", ENTRY] },
     },
     {
       name: "prompting-is-a-leaf",
@@ -59,10 +60,31 @@ module.exports = {
     },
     {
       name: "github-is-an-adapter",
-      comment: "github/ never imports runs/, sentry/ or the entry points.",
+      comment: "github/ never imports runs/, sentry/, jira/ or the entry points.",
       severity: "error",
       from: { path: "^src/github/" },
-      to: { path: ["^src/(runs|sentry)/", ENTRY] },
+      to: { path: ["^src/(runs|sentry|jira)/", ENTRY] },
+    },
+    {
+      name: "jira-is-an-adapter",
+      comment: "jira/ (intake, REST client, ADF) may use github/ (gate, commands, messages, jobs recording), jobs/, config/, http/ and the core's types and data definitions; never runs/, the other edges or the entry points.",
+      severity: "error",
+      from: { path: "^src/jira/" },
+      to: { path: ["^src/(runs|sentry|pages|metrics|tracing)/", ENTRY] },
+    },
+    {
+      name: "jira-uses-core-types-only",
+      comment: "jira/ renders the core's Plan; it never runs core behaviour.",
+      severity: "error",
+      from: { path: "^src/jira/" },
+      to: { path: CORE, pathNot: ["^src/prompting/", ...CORE_DATA], dependencyTypesNot: ["type-only"] },
+    },
+    {
+      name: "jira-from-runs-and-entry-points",
+      comment: "Only the entry points (the intake route, the worker's client) and runs/ (a job on a Jira ticket) import jira/.",
+      severity: "error",
+      from: { path: "^src/", pathNot: ["^src/(jira|runs)/", ENTRY] },
+      to: { path: "^src/jira/" },
     },
     {
       name: "github-uses-core-types-only",
@@ -76,14 +98,14 @@ module.exports = {
       comment: "jobs/ (records, queues, worker, recovery) knows no GitHub, no runs, no core.",
       severity: "error",
       from: { path: "^src/jobs/" },
-      to: { path: ["^src/(github|runs|sentry|planning|agent|context|sandbox|workspace|incidents|prompting)/", ENTRY] },
+      to: { path: ["^src/(github|jira|runs|sentry|planning|agent|context|sandbox|workspace|incidents|prompting)/", ENTRY] },
     },
     {
       name: "config-does-not-reach-up",
       comment: "Settings are read by everyone above the core; they import only the core's schemas.",
       severity: "error",
       from: { path: "^src/config/" },
-      to: { path: ["^src/(github|jobs|runs|sentry)/", ENTRY] },
+      to: { path: ["^src/(github|jira|jobs|runs|sentry)/", ENTRY] },
     },
     {
       name: "runs-only-from-entry-points",

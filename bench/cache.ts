@@ -147,7 +147,7 @@ async function recordRun(name: string, policy: HistoryPolicy, turns: Script): Pr
       systemPrompt: agentSystemPrompt({ workdir: sandbox.workdir, commandTimeoutSeconds: 120, testCommand: test.command }),
       taskMessage: fixTaskMessage({
         repo: "bench/greet",
-        issueNumber: 1,
+        ticket: "issue #1",
         requester: "bench",
         instructions: "",
         issue: { title: "Greeting crashes on an empty name", body: "", author: "bench", authorCanWrite: true },

@@ -117,6 +117,8 @@ async function promptSize(index: Awaited<ReturnType<typeof openCodebase>>["index
     repoTemplates: [],
     issue: {
       number: 1,
+      name: "Issue #1",
+      related: "",
       title: "z.email() accepts addresses with two consecutive dots",
       url: "https://github.com/colinhacks/zod/issues/1",
       author: "reporter",

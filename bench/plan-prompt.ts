@@ -56,6 +56,8 @@ const context: IssueContext = {
   repoTemplates: [],
   issue: {
     number: 2210,
+    name: "Issue #2210",
+    related: "",
     title: "Logs lost on process.exit when using a transport",
     url: "https://github.com/pinojs/pino/issues/2210",
     author: "reporter",

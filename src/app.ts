@@ -12,6 +12,9 @@ import { readDroidMerge } from "./github/merges.ts";
 import type { GitHubOutbox } from "./github/outbox.ts";
 import type { RepoConfigCache } from "./github/repo-config-loader.ts";
 import { isTrigger, readTrigger } from "./github/triggers.ts";
+import { jiraWebhookHandler } from "./jira/http.ts";
+import type { JiraIntake } from "./jira/intake.ts";
+import type { JiraSettings } from "./jira/settings.ts";
 import type { JobQueue } from "./jobs/queue.ts";
 import type { SentrySettings } from "./sentry/config.ts";
 import { sentryWebhookHandler } from "./sentry/http.ts";
@@ -26,6 +29,8 @@ export interface AppServices {
   caps?: JobCaps;
   /** Sentry intake on `/api/sentry/webhooks`, when configured. */
   incidents?: { settings: SentrySettings; intake: IncidentIntake };
+  /** Jira intake on `/api/jira/webhooks`, when configured. */
+  jira?: { settings: JiraSettings; intake: JiraIntake };
 }
 
 export const TRIGGER_EVENTS: ("issue_comment.created" | "issues.labeled" | "pull_request_review.submitted" | "pull_request_review_comment.created")[] = [
@@ -52,6 +57,7 @@ export function droidApp(services: AppServices): ApplicationFunction {
   const recent = new RecentDeliveries();
   return (app, { addHandler }) => {
     if (services.incidents) addHandler(sentryWebhookHandler({ ...services.incidents, log: app.log }));
+    if (services.jira) addHandler(jiraWebhookHandler({ ...services.jira, log: app.log }));
     app.on(TRIGGER_EVENTS, async (context) => {
       const trigger = readTrigger(`${context.name}.${context.payload.action}`, context.id, context.payload);
       if (!isTrigger(trigger)) {
@@ -71,7 +77,7 @@ export function droidApp(services: AppServices): ApplicationFunction {
       }
       await answerCiSignal(signal, { ...services, octokit: context.octokit, log: context.log });
     });
-    // Records the merges of Droid's pull requests (`droid stats`); never runs a job.
+    // Records the merges of Droid's pull requests (`droid stats`) and moves a Jira ticket whose pull request merged; never runs a job.
     app.on("pull_request.closed", async (context) => {
       const read = readDroidMerge(context.payload);
       if ("ignored" in read) {
@@ -79,6 +85,10 @@ export function droidApp(services: AppServices): ApplicationFunction {
         return;
       }
       await services.queue.recordMerge(read.merge).catch((error: unknown) => context.log.error({ err: error, merge: read.merge }, "could not record a merge"));
+      // A Jira ticket's pull request: its project may move the ticket on merge.
+      await services.jira?.intake
+        .pullRequestMerged({ ...read.merge, branch: read.branch }, context.log)
+        .catch((error: unknown) => context.log.error({ err: error, branch: read.branch }, "could not move the Jira ticket of a merged pull request"));
     });
   };
 }

@@ -14,7 +14,9 @@ import { PermissionGate } from "./github/gate.ts";
 import { internalErrorMessage } from "./github/messages.ts";
 import { GitHubOutbox } from "./github/outbox.ts";
 import { loadRepoConfig, RepoConfigCache } from "./github/repo-config-loader.ts";
-import { reportInterruptedJobs } from "./github/interrupted.ts";
+import { interruptedMessage, reportInterruptedJobs } from "./github/interrupted.ts";
+import { DEFAULT_COMMAND_WORD } from "./config/names.ts";
+import type { Job } from "./jobs/types.ts";
 import { describeQueue, openJobQueue } from "./jobs/open-queue.ts";
 import { startJobProcessing, type JobProcessing } from "./jobs/processing.ts";
 import { startRetention } from "./jobs/retention.ts";
@@ -30,6 +32,8 @@ import { redeliverMissedWebhooks } from "./github/redeliver.ts";
 import { readSentrySettings } from "./sentry/config.ts";
 import { IncidentIntake } from "./sentry/intake.ts";
 import { installationClients } from "./sentry/installations.ts";
+import { readJiraSettings } from "./jira/settings.ts";
+import { connectJira, jiraIntake, noticeOnTicket, type JiraConnection } from "./jira/setup.ts";
 import { JobStoreIncidents } from "./sentry/store.ts";
 import { createLogger } from "./log.ts";
 import { createLlmClient, parseLlmEnv } from "./llm/index.ts";
@@ -58,9 +62,12 @@ async function main(argv: string[]): Promise<number> {
   if (existsSync(".env")) process.loadEnvFile(".env");
   let settings: Settings;
   let sentry: ReturnType<typeof readSentrySettings>;
+  let jira: JiraConnection | null;
   try {
     settings = readSettings();
     sentry = readSentrySettings();
+    const jiraSettings = readJiraSettings();
+    jira = jiraSettings ? connectJira(jiraSettings) : null;
     // Checked before anything starts: `droid serve` refuses a missing, default or short webhook secret.
     if (command === "serve" && process.env.APP_ID) readWebhookSecret(process.env, settings);
   } catch (error) {
@@ -73,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
   const log = command === "stats" ? createLogger(process.env, { toStderr: true }) : createLogger();
   switch (command) {
     case "serve":
-      if (process.env.APP_ID) await serve(settings, sentry, log);
+      if (process.env.APP_ID) await serve(settings, sentry, jira, log);
       else await serveSetupPage(log);
       return 0;
     case "stats":
@@ -83,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write("droid: `droid worker` needs a shared queue: set DROID_QUEUE_URL=redis://…\n");
         return 2;
       }
-      await worker(settings, sentry, log);
+      await worker(settings, sentry, jira, log);
       return 0;
     default:
       process.stderr.write(`droid: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
@@ -91,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySettings>, log: Logger): Promise<void> {
+async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySettings>, jira: JiraConnection | null, log: Logger): Promise<void> {
   const env = process.env;
   const queue = openJobQueue(settings, log);
   const metrics = new DroidMetrics({ queueDepth: () => queue.depth(), process: "serve" });
@@ -101,6 +108,7 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
   const configs = new RepoConfigCache({ ttlMs: settings.configCacheMs, policy: settings.policy });
   const outbox = new GitHubOutbox(log.child({ name: "outbox" }));
   const incidents = sentry && process.env.APP_ID ? { settings: sentry, intake: incidentIntake(queue, log) } : undefined;
+  const jiraRoute = jira ? { settings: jira.settings, intake: jiraIntake(jira, { queue, gate, caps: settings.caps, app: createProbot({ overrides: { log } }) }) } : undefined;
   const transcripts = openTranscriptStore(settings);
   const pages = settings.runPages;
   if (pages.enabled && settings.publicUrl) log.info({ url: `${settings.publicUrl}/runs` }, "run pages on");
@@ -121,6 +129,7 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     outbox,
     caps: settings.caps,
     ...(incidents ? { incidents } : {}),
+    ...(jiraRoute ? { jira: jiraRoute } : {}),
     operator: { metrics, token: settings.metricsToken, checks: readinessChecks(settings, queue, docker) },
     ...(pages.enabled && settings.publicUrl
       ? {
@@ -129,6 +138,7 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
       : {}),
   });
   if (incidents) log.info({ projects: [...incidents.settings.projects.keys()] }, "Sentry intake on /api/sentry/webhooks");
+  if (jira) log.info({ site: jira.settings.baseUrl, projects: [...jira.settings.projects.keys()] }, "Jira intake on /api/jira/webhooks");
   log.info({ queue: describeQueue(settings) }, "jobs are recorded durably");
   const stopRetention = startRetention({ queue, transcripts, dataDir: settings.dataDir, days: settings.retentionDays, log });
   const probot = createProbot({ overrides: { log } });
@@ -146,7 +156,7 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     await queue.close();
   });
   // With a shared queue `droid serve` only records jobs: `droid worker` processes run them.
-  if (docker) processing = await startProcessing({ queue, transcripts, probot, gate, docker, metrics, tracer, llm: await modelClient(log), settings, incidentHistoryDays: sentry?.historyDays }, log);
+  if (docker) processing = await startProcessing({ queue, transcripts, probot, gate, docker, metrics, tracer, llm: await modelClient(log), settings, incidentHistoryDays: sentry?.historyDays, jira }, log);
   void redeliverMissedDeliveries(probot, queue, settings, log);
 }
 
@@ -164,7 +174,7 @@ async function serveSetupPage(log: Logger): Promise<void> {
   log.info("no APP_ID: serving the setup page that registers the GitHub App from app.yml (no webhook route until it is registered and Droid restarted)");
 }
 
-async function worker(settings: Settings, sentry: ReturnType<typeof readSentrySettings>, log: Logger): Promise<void> {
+async function worker(settings: Settings, sentry: ReturnType<typeof readSentrySettings>, jira: JiraConnection | null, log: Logger): Promise<void> {
   const queue = openJobQueue(settings, log);
   log.info({ queue: describeQueue(settings) }, "worker takes jobs from the shared queue");
   const probot = createProbot({ overrides: { log } });
@@ -192,7 +202,7 @@ async function worker(settings: Settings, sentry: ReturnType<typeof readSentrySe
     await transcripts.close();
     await queue.close();
   });
-  processing = await startProcessing({ queue, transcripts, probot, gate, docker, metrics, tracer, llm: await modelClient(log), settings, incidentHistoryDays: sentry?.historyDays }, log);
+  processing = await startProcessing({ queue, transcripts, probot, gate, docker, metrics, tracer, llm: await modelClient(log), settings, incidentHistoryDays: sentry?.historyDays, jira }, log);
 }
 
 /** Traces of the jobs this process runs, when an OTLP endpoint is configured. */
@@ -244,9 +254,10 @@ interface Processing {
   llm: RunnerServices["llm"];
   settings: Settings;
   incidentHistoryDays: number | undefined;
+  jira: JiraConnection | null;
 }
 
-async function startProcessing({ queue, transcripts, probot, gate, docker, metrics, tracer, llm, settings, incidentHistoryDays }: Processing, log: Logger): Promise<JobProcessing> {
+async function startProcessing({ queue, transcripts, probot, gate, docker, metrics, tracer, llm, settings, incidentHistoryDays, jira }: Processing, log: Logger): Promise<JobProcessing> {
   const auth = (installationId: number) => probot.auth(installationId);
   // Says which runtime and disk quota sandboxes get; a runtime the engine does not know stops Droid here.
   const platform = await settleSandboxPlatform(docker, settings.sandbox, log);
@@ -271,6 +282,7 @@ async function startProcessing({ queue, transcripts, probot, gate, docker, metri
       metrics,
       transcripts,
       ...(tracer ? { tracer } : {}),
+      ...(jira ? { jira } : {}),
     }),
     observer: metrics,
     crashKind,
@@ -281,9 +293,12 @@ async function startProcessing({ queue, transcripts, probot, gate, docker, metri
     log,
     onNeedsAttention: async (jobs) => {
       for (const { job } of jobs) await removeJobLeftovers({ docker, dataDir: settings.dataDir, log }, job.id).catch((error: unknown) => log.warn({ err: error, jobId: job.id }, "could not remove an interrupted job's folder"));
-      await reportInterruptedJobs(auth, jobs, log, async (octokit, job) => (await loadRepoConfig(octokit, job.repo, settings.policy)).config.command);
+      const onJira = jobs.filter(({ job }) => job.target.kind === "jira_issue");
+      for (const item of onJira) await notifyJira(jira, item.job, interruptedMessage(item, DEFAULT_COMMAND_WORD), log);
+      await reportInterruptedJobs(auth, jobs.filter((item) => !onJira.includes(item)), log, async (octokit, job) => (await loadRepoConfig(octokit, job.repo, settings.policy)).config.command);
     },
     onCrash: async (job, _error) => {
+      if (job.target.kind === "jira_issue") return notifyJira(jira, job, internalErrorMessage(job.id), log);
       try {
         const octokit = await probot.auth(job.repo.installationId);
         await octokit.rest.issues.createComment({
@@ -299,6 +314,12 @@ async function startProcessing({ queue, transcripts, probot, gate, docker, metri
   });
   log.info({ concurrency: settings.workerConcurrency, kinds: processing.worker.kinds }, "worker started");
   return processing;
+}
+
+/** A notice on the Jira ticket of a job (logged when it cannot be posted). */
+async function notifyJira(jira: JiraConnection | null, job: Job, markdown: string, log: Logger): Promise<void> {
+  if (!jira) return void log.error({ jobId: job.id }, "a job on a Jira ticket needs a notice, but Jira is not configured (DROID_JIRA_*)");
+  await noticeOnTicket(jira, job, markdown).catch((error: unknown) => log.error({ err: error, jobId: job.id }, "could not post a notice on the Jira ticket"));
 }
 
 /** GitHub does not retry failed deliveries: ask it to redeliver those missed while Droid was down. */

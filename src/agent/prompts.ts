@@ -26,7 +26,8 @@ export interface FixIssue {
 
 export interface FixTaskInput {
   repo: string;
-  issueNumber: number;
+  /** How the task names its ticket: `issue #12`, `Jira ticket PROJ-123`. */
+  ticket: string;
   /** Who asked for the fix (a writer: the gate let them in) and the words after `/droid fix`. */
   requester: string;
   instructions: string;
@@ -44,17 +45,17 @@ const MAX_BODY_CHARS = 20_000;
 
 export function fixTaskMessage(input: FixTaskInput): string {
   const words = input.instructions.trim();
-  const slots = { requester: input.requester, issue_number: String(input.issueNumber) };
+  const slots = { requester: input.requester, ticket: input.ticket };
   const instruction = words
     ? prompt("fix-instruction-with-words", { ...slots, instructions: fenceUntrusted(words, { format: "markdown" }) })
     : prompt("fix-instruction", slots);
   const from = author(input.issue.author, input.issue.authorCanWrite);
   const context = [
-    dataBlock({ what: `title of issue #${input.issueNumber}`, from, text: input.issue.title }),
-    dataBlock({ what: `body of issue #${input.issueNumber}`, from, text: input.issue.body, format: "markdown", maxChars: MAX_BODY_CHARS }),
+    dataBlock({ what: `title of ${input.ticket}`, from, text: input.issue.title }),
+    dataBlock({ what: `body of ${input.ticket}`, from, text: input.issue.body, format: "markdown", maxChars: MAX_BODY_CHARS }),
   ].join("\n\n");
   return prompt("fix-task", {
-    issue_number: String(input.issueNumber),
+    ticket: input.ticket,
     repo: input.repo,
     instruction,
     template: input.template,

@@ -59,7 +59,8 @@ export function testLine(run: TestRun | null, hasTests: boolean): string {
 }
 
 export function pullRequestBody(input: {
-  issueNumber: number;
+  /** The ticket the pull request answers: `Closes #12`, or a Jira ticket's key with its link. */
+  ticketLine: string;
   summary: string;
   plan: Plan;
   outcome: AgentOutcome;
@@ -73,7 +74,7 @@ export function pullRequestBody(input: {
   const files = input.changes.files.map((f) => `- ${inlineCode(f.path, 300)} (${f.status})`);
   const limit = input.outcome.kind === "finished" ? [] : ["", `**Note:** ${describeOutcome(input.outcome, input.commandWord)} This pull request is a draft with the work done so far.`];
   const body = [
-    `Closes #${input.issueNumber}`,
+    input.ticketLine,
     "",
     "### Summary",
     "",

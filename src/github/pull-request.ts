@@ -13,7 +13,7 @@ export interface PullRequestRef {
 }
 
 /** The open PR of an earlier run for this issue: same repository, branch `droid/<n>-…`. */
-export async function findDroidPullRequest(octokit: GitHubClient, repo: { owner: string; name: string }, issueNumber: number): Promise<PullRequestRef | null> {
+export async function findDroidPullRequest(octokit: GitHubClient, repo: { owner: string; name: string }, issueNumber: number | string): Promise<PullRequestRef | null> {
   const prefix = `droid/${issueNumber}`;
   const pulls = await octokit.paginate(octokit.rest.pulls.list, { owner: repo.owner, repo: repo.name, state: "open", per_page: 100 });
   const own = `${repo.owner}/${repo.name}`.toLowerCase();

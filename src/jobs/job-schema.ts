@@ -15,7 +15,7 @@ export const repoRefSchema = z.object({
 }) satisfies z.ZodType<RepoRef>;
 
 export const targetSchema = z.object({
-  kind: z.enum(["issue", "pull_request"]),
+  kind: z.enum(["issue", "pull_request", "jira_issue"]),
   number: z.number().int().positive(),
 }) satisfies z.ZodType<Target>;
 

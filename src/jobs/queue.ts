@@ -148,12 +148,14 @@ export function ciDeliveryId(repo: RepoName, headSha: string): string {
 /**
  * Two jobs with the same lock key never run at once. A question (`ask`) only reads a clone
  * and posts its own comment, so it does not wait for a plan or a fix of the same target.
+ * A Jira ticket's key names its Jira id, apart from the repository's issue numbers.
  */
 export function lockKey(job: NewJob): string {
   const repo = `${job.repo.owner}/${job.repo.name}`.toLowerCase();
   if (job.request.kind === "revise" || job.request.kind === "ci-revision") return `${repo}@${job.request.branch}`;
-  if (job.request.kind === "ask") return `${repo}#${job.target.number}?ask`;
-  return `${repo}#${job.target.number}`;
+  const target = job.target.kind === "jira_issue" ? `jira-${job.target.number}` : String(job.target.number);
+  if (job.request.kind === "ask") return `${repo}#${target}?ask`;
+  return `${repo}#${target}`;
 }
 
 export function repoKey(repo: RepoName): string {

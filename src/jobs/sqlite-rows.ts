@@ -13,7 +13,7 @@ const jobRowSchema = z.object({
   id: z.string(),
   delivery_id: z.string(),
   repo_ref: jsonText(repoRefSchema),
-  target_kind: z.enum(["issue", "pull_request"]),
+  target_kind: z.enum(["issue", "pull_request", "jira_issue"]),
   target_number: z.number().int(),
   requester: z.string(),
   trigger_comment_id: z.number().int().nullable(),

@@ -18,10 +18,15 @@ export interface RepoRef {
   defaultBranch: string;
 }
 
-/** What a job is about: an issue or a pull request (by number). */
+/**
+ * What a job is about: an issue or a pull request (by number), or a Jira ticket (by
+ * Jira's numeric issue id, which outlives a move to another project; the key is read
+ * from Jira when the job runs).
+ */
 export type Target =
   | { kind: "issue"; number: number }
-  | { kind: "pull_request"; number: number };
+  | { kind: "pull_request"; number: number }
+  | { kind: "jira_issue"; number: number };
 
 /** One review comment a revision must answer. */
 export interface ReviewComment {

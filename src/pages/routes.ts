@@ -27,6 +27,7 @@ import { entryHtml, isLive, runPageBody, runState } from "./run-page.ts";
 import { statsBody, statsProblemBody } from "./stats-page.ts";
 import { parsePeriod, successRates, type SuccessRates } from "../jobs/stats.ts";
 import { cookie, readCookies, SESSION_COOKIE, STATE_COOKIE, type SessionCodec } from "./session.ts";
+import { describeTarget } from "../jobs/target.ts";
 
 export interface RunPagesOptions {
   /** `DROID_PUBLIC_URL`: the OAuth callback is `<publicUrl>/runs/oauth/callback`. */
@@ -144,7 +145,7 @@ export function runPagesHandler(options: RunPagesOptions): (req: IncomingMessage
     if (!run || !(await mayRead(run.repo))) return notFound();
     if (parts.length === 2) {
       const view = { summary: run, job: await options.queue.get(jobId), records: await options.transcripts.entries(jobId) };
-      return send(200, run.title || `${run.kind} #${run.target.number}`, runPageBody(view), { live: isLive(view), user: session.login });
+      return send(200, run.title || `${run.kind} on ${describeTarget(run.target)}`, runPageBody(view), { live: isLive(view), user: session.login });
     }
     if (parts[2] === "live" && parts.length === 3) {
       const after = Math.max(0, Number(url.searchParams.get("after")) || 0);

@@ -7,6 +7,7 @@
 import type { Job } from "../jobs/types.ts";
 import type { RunSummary, TranscriptRecord } from "../jobs/transcript.ts";
 import { html, type Html } from "./html.ts";
+import { describeTarget } from "../jobs/target.ts";
 
 type Of<K extends TranscriptRecord["kind"]> = Extract<TranscriptRecord, { kind: K }>;
 
@@ -39,10 +40,9 @@ export function runPageBody(view: RunView): Html {
   const outcome = last(records, "outcome");
   const start = summary.createdAt;
   const lastSeq = records.at(-1)?.seq ?? 0;
-  const targetWord = summary.target.kind === "issue" ? "issue" : "pull request";
   return html`
-<p class="meta"><a href="/runs?repo=${summary.repo}">${summary.repo}</a> · ${summary.kind} · ${targetWord} #${summary.target.number} · job <code>${summary.jobId}</code></p>
-<h1>${summary.title || `${summary.kind} on #${summary.target.number}`}</h1>
+<p class="meta"><a href="/runs?repo=${summary.repo}">${summary.repo}</a> · ${summary.kind} · ${describeTarget(summary.target)} · job <code>${summary.jobId}</code></p>
+<h1>${summary.title || `${summary.kind} on ${describeTarget(summary.target)}`}</h1>
 <p><span class="badge ${state}">${state}</span> <span class="meta">asked by @${summary.requester} · ${when(start)}${view.job?.costUsd ? ` · ${usd(view.job.costUsd)}` : ""}</span></p>
 ${trigger ? triggerSection(trigger) : ""}
 ${plans.length > 0 ? planSection(plans) : ""}

@@ -34,8 +34,9 @@ export type CheckedCitation = Citation & ({ valid: true } | { valid: false; prob
 
 /** The issue or pull request the question was asked on. */
 export interface AskTarget {
-  kind: "issue" | "pull request";
-  number: number;
+  kind: "issue" | "pull request" | "Jira ticket";
+  /** How the prompt names it: `issue #12`, `Jira ticket SHOP-7`. */
+  name: string;
   title: string;
   body: string;
   author: string | null;
@@ -93,8 +94,7 @@ export function buildAskPrompt(input: AskInput): Conversation {
     {
       type: "text",
       text: prompt("ask-target", {
-        kind: target.kind,
-        number: String(target.number),
+        ticket: target.name,
         title: dataBlock({ what: `${target.kind} title`, from: unchecked(target.author), text: target.title }),
         body: dataBlock({ what: `${target.kind} body`, from: unchecked(target.author), text: target.body, format: "markdown", maxChars: 8_000 }),
       }),

@@ -31,6 +31,7 @@ export function renderIssueContext(ctx: IssueContext): string {
   if (linked.length > 0) {
     blocks.push(dataBlock({ what: "titles of the linked pull requests", from: unchecked(), text: linked.map((pr) => `#${pr.number} ${pr.title}`).join("\n") }));
   }
+  if (issue.related !== "") blocks.push(dataBlock({ what: "tickets and files this one names (their titles, not their contents)", from: unchecked(), text: issue.related }));
   for (const item of issue.linkedBodies) {
     blocks.push(dataBlock({ what: `body of the linked ${item.kind} #${item.number} (${item.title})`, from: unchecked(item.author), text: item.body, format: "markdown" }));
   }
@@ -39,7 +40,7 @@ export function renderIssueContext(ctx: IssueContext): string {
     blocks.push(dataBlock({ what: `comment at ${comment.createdAt}`, from: writer(comment.author), text: comment.body, format: "markdown" }));
   }
   return prompt("plan-issue-context", {
-    number: String(issue.number),
+    ticket: issue.name,
     author: issue.author,
     labels: issue.labels.length === 0 ? "(none)" : labelText(issue.labels.join(", "), 500),
     linked: linked.length === 0 ? "(none)" : linked.map((pr) => `#${pr.number} (${pr.state.toLowerCase()})`).join("; "),

@@ -68,6 +68,8 @@ export interface IssueContext {
   repoTemplates: Array<{ name: string; text: string }>;
   issue: {
     number: number;
+    /** How the model is told which ticket this is: `Issue #12`, `Jira ticket PROJ-123`. */
+    name: string;
     title: string;
     url: string;
     author: string;
@@ -79,6 +81,11 @@ export interface IssueContext {
     linkedPullRequests: LinkedPullRequest[];
     /** Bodies of linked pull requests and issues, and of those the body refers to by number (a few, capped). */
     linkedBodies: LinkedBody[];
+    /**
+     * What the ticket names besides its body, written by others (access not checked): a Jira
+     * ticket's parent, links, sub-tasks and attachment names, one per line; empty when none.
+     */
+    related: string;
     totalComments: number;
   };
   /** Writer comments made before the trigger, oldest first. */

@@ -1,5 +1,5 @@
 /**
- * `/droid ask <question>` on an issue or a pull request: a read-only clone of the default
+ * `/droid ask <question>` on an issue, a pull request or a Jira ticket: a read-only clone of the default
  * branch, indexed; the question localized; a few turns of read-only exploration; one answer
  * submitted with citations checked against the index; ONE comment with the answer, its
  * sources as links to the exact lines, what was not found, and the figures. Never changes
@@ -20,7 +20,8 @@ import type { PlanningSettings } from "../planning/settings.ts";
 import { codeNotes } from "./code-notes.ts";
 import { modelRunFailure } from "./outcomes.ts";
 import { tryOpenCodebase, type CodeReader } from "./codebase.ts";
-import { siteRunner, type JobSite, type RunnerServices, type RunResult } from "./site.ts";
+import { jiraTicketOf, siteRunner, type JobSite, type RunnerServices, type RunResult } from "./site.ts";
+import type { JiraTicket } from "./jira-ticket.ts";
 
 export interface AskJobDeps {
   octokit: GitHubClient;
@@ -60,24 +61,55 @@ function reasonOf(failure: AskFailure): string {
   return failureReason(failure);
 }
 
-async function askedOn(octokit: GitHubClient, job: Job): Promise<AskTarget> {
-  const { data } = await octokit.rest.issues.get({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number });
-  return { kind: job.target.kind === "pull_request" ? "pull request" : "issue", number: data.number, title: data.title, body: data.body ?? "", author: data.user?.login ?? null };
+/** Where a question was asked and is answered: an issue or a pull request, or a Jira ticket. */
+export interface AskThread {
+  target(): Promise<AskTarget>;
+  /** Posts the answer (or why there is none). */
+  post(body: string): Promise<number>;
 }
 
-export async function runAskJob(deps: AskJobDeps, job: Job, signal: AbortSignal): Promise<RunResult> {
+function githubAskThread(octokit: GitHubClient, job: Job): AskThread {
+  const where = { owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number };
+  return {
+    target: async () => {
+      const { data } = await octokit.rest.issues.get(where);
+      const kind = job.target.kind === "pull_request" ? "pull request" : "issue";
+      return { kind, name: `${kind} #${data.number}`, title: data.title, body: data.body ?? "", author: data.user?.login ?? null };
+    },
+    post: async (body) => (await octokit.rest.issues.createComment({ ...where, body })).data.id,
+  };
+}
+
+/** A Jira ticket: its summary and description (whose author's access is not checked); the answer as a comment. */
+function jiraAskThread(ticket: JiraTicket): AskThread {
+  return {
+    target: async () => {
+      const issue = await ticket.issue();
+      return { kind: "Jira ticket", name: `Jira ticket ${issue.key}`, title: issue.summary, body: issue.description, author: null };
+    },
+    post: (body) => ticket.comment(body),
+  };
+}
+
+/** `/droid ask` on an issue or a pull request. */
+export function runAskJob(deps: AskJobDeps, job: Job, signal: AbortSignal): Promise<RunResult> {
+  return answerOn(githubAskThread(deps.octokit, job), deps, job, signal);
+}
+
+/** `/droid ask` on any thread. */
+export async function answerOn(thread: AskThread, deps: AskJobDeps, job: Job, signal: AbortSignal): Promise<RunResult> {
   const started = deps.now();
   const ledger = new UsageLedger();
   const model = deps.settings.model ?? deps.llm.model;
   const log = deps.log.child({ jobId: job.id, kind: "ask", repo: `${job.repo.owner}/${job.repo.name}`, target: job.target.number });
   const footer = () => ({ jobId: job.id, model, usage: ledger.usage, costUsd: ledger.costUsd, durationMs: deps.now() - started });
-  const comment = (body: string) => deps.octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body });
+  const comment = (body: string) => thread.post(body);
   try {
     if (job.request.kind !== "ask") throw new Error(`a ${job.request.kind} job was given to the answerer`);
     const question = job.request.question.trim();
     const opening = tryOpenCodebase(deps.code, job, job.repo.defaultBranch, log);
     try {
-      const target = await askedOn(deps.octokit, job);
+      const target = await thread.target();
       const opened = await opening;
       if ("problem" in opened) throw new CodeUnreadable(opened.problem);
       signal.throwIfAborted();
@@ -101,7 +133,7 @@ export async function runAskJob(deps: AskJobDeps, job: Job, signal: AbortSignal)
       });
       const posted = await comment(body);
       const dropped = result.citations.filter((c) => !c.valid).length;
-      log.info({ commentId: posted.data.id, rounds: result.rounds, explored: result.explored.length, citations: result.citations.length, dropped, costUsd: ledger.costUsd }, "answer posted");
+      log.info({ commentId: posted, rounds: result.rounds, explored: result.explored.length, citations: result.citations.length, dropped, costUsd: ledger.costUsd }, "answer posted");
       return { outcome: { state: "succeeded", kind: "succeeded" }, costUsd: ledger.costUsd };
     } finally {
       const opened = await opening;
@@ -117,7 +149,10 @@ export async function runAskJob(deps: AskJobDeps, job: Job, signal: AbortSignal)
 }
 
 export function askRunner(services: RunnerServices): JobRunner {
-  return siteRunner(services, (site, job, context) => runAskJob(askDeps(site, context), job, context.signal));
+  return siteRunner(services, (site, job, context) => {
+    const thread = job.target.kind === "jira_issue" ? jiraAskThread(jiraTicketOf(services, site, job, context.log)) : githubAskThread(site.octokit, job);
+    return answerOn(thread, askDeps(site, context), job, context.signal);
+  });
 }
 
 function askDeps(site: JobSite, context: JobContext): AskJobDeps {

@@ -3,16 +3,16 @@
  * comment's last state and the closing comment. It is recorded in the job (its
  * checkpoint) before the push, so that a retry of a job whose process died after the
  * push publishes it without running the agent again. Every step is safe to repeat: the
- * pull request is found by its branch, the closing comment by its marker.
+ * pull request is found by its branch, the closing comment by its marker (on GitHub).
  */
 import { z } from "zod";
-import { closingComment, resultMarker } from "../github/fix-report.ts";
-import { findOwnComment } from "../github/plan-comment.ts";
+import { closingComment } from "../github/fix-report.ts";
 import { findDroidPullRequest, publishPullRequest, type PullRequestRef } from "../github/pull-request.ts";
 import { jobOutcomeSchema } from "../jobs/job-schema.ts";
 import type { Job } from "../jobs/types.ts";
 import { PlanSchema } from "../planning/schema.ts";
 import type { PublishContext } from "./checkpoint.ts";
+import type { FixThread } from "./fix-thread.ts";
 
 const figuresSchema = z.object({
   model: z.string(),
@@ -48,6 +48,10 @@ export type FixPublication = z.infer<typeof fixPublicationSchema>;
 
 export interface FixPublishContext extends PublishContext {
   job: Job;
+  /** Where the closing report goes and what follows a pull request (a Jira ticket links it). */
+  thread: Pick<FixThread, "report" | "reportOf" | "pullRequestPublished">;
+  /** What the branch is found by (the issue's number, the ticket's key). */
+  branchKey: number | string;
   /** Edits the plan comment to its final state, naming the pull request. */
   finalPlanEdit: (pullRequest: number) => Promise<void>;
 }
@@ -60,7 +64,7 @@ export async function publishFix(ctx: FixPublishContext, p: FixPublication, exis
   const { octokit, job } = ctx;
   const repo = { owner: job.repo.owner, repo: job.repo.name };
   await ctx.step("pull-request");
-  const current = ctx.resumed ? await findDroidPullRequest(octokit, job.repo, job.target.number) : existing;
+  const current = ctx.resumed ? await findDroidPullRequest(octokit, job.repo, ctx.branchKey) : existing;
   const published = await publishPullRequest(
     octokit,
     job.repo,
@@ -73,21 +77,22 @@ export async function publishFix(ctx: FixPublishContext, p: FixPublication, exis
   const pr = { ...published, created: createdByThisJob };
   ctx.links.pullRequestNumber = pr.number;
   await ctx.record({ pullRequestNumber: pr.number });
+  await ctx.thread.pullRequestPublished(pr, p.pullRequest);
 
   await ctx.finalPlanEdit(pr.number);
 
   await ctx.step("report");
   if (ctx.links.resultCommentId === undefined && ctx.resumed) {
-    const posted = await findOwnComment(octokit, { ...repo, issueNumber: job.target.number }, ctx.botLogin, resultMarker(job.id));
-    if (posted) {
-      ctx.log.info({ commentId: posted.id }, "the closing comment was posted by an earlier attempt");
-      ctx.links.resultCommentId = posted.id;
+    const posted = await ctx.thread.reportOf(job.id);
+    if (posted !== null) {
+      ctx.log.info({ commentId: posted }, "the closing comment was posted by an earlier attempt");
+      ctx.links.resultCommentId = posted;
     }
   }
   if (ctx.links.resultCommentId === undefined) {
-    const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: job.target.number, body: closingComment(p.closing, pr) });
-    ctx.links.resultCommentId = data.id;
-    await ctx.record({ resultCommentId: data.id });
+    const id = await ctx.thread.report(closingComment(p.closing, pr));
+    ctx.links.resultCommentId = id;
+    await ctx.record({ resultCommentId: id });
   }
   return pr;
 }

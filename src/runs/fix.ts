@@ -1,7 +1,9 @@
 /**
- * `/droid fix`: carries out the issue's plan and opens (or updates) a pull request.
+ * `/droid fix`: carries out the ticket's plan and opens (or updates) a pull request. The
+ * ticket is a thread (`fix-thread.ts`: a GitHub issue, or a Jira ticket in `jira-fix.ts`).
  * One sequence of awaited steps with one `finally` that removes the sandbox and the
  * job's folder; the closing comment is written by this orchestrator, never by the model.
+ * (Over 300 lines: the run's steps read best in one function, the frame lives in `code-run.ts`.)
  */
 import type Docker from "dockerode";
 import type { Logger } from "pino";
@@ -9,27 +11,26 @@ import type { RepoConfig } from "../config/repo-config.ts";
 import { closingReport, describeOutcome, pullRequestBody, resultComment, testLine } from "../github/fix-report.ts";
 import type { PermissionGate } from "../github/gate.ts";
 import type { GitHubClient } from "../github/octokit.ts";
-import { findPlanComment } from "../github/plan-comment.ts";
 import { findDroidPullRequest } from "../github/pull-request.ts";
 import { pushRefusalDetails, pushRefusalReason } from "../github/push-refusal.ts";
-import { IssueSteering } from "../github/steering.ts";
 import { scrubSecrets } from "../github/text.ts";
 import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
-import type { JobRunner } from "../jobs/worker.ts";
+import type { JobContext, JobRunner } from "../jobs/worker.ts";
 import type { LlmClient } from "../llm/index.ts";
 import { describeRepoCommands, type SandboxPlatform } from "../sandbox/index.ts";
 import { branchNameFor } from "../workspace/index.ts";
 import { LivePlan } from "../agent/live-plan.ts";
 import { runAgent, type AgentOutcome } from "../agent/loop.ts";
-import { fixTaskMessage, type FixIssue } from "../agent/prompts.ts";
+import { fixTaskMessage } from "../agent/prompts.ts";
 import { codeRun, commitWork, endStopped, throwIfShutdown, type CodeRun, type CodeRunResult } from "./code-run.ts";
 import { fixPublicationSchema, publishFix, type FixPublication } from "./fix-publication.ts";
-import { LivePlanComment, editLivePlan } from "./live-plan-comment.ts";
+import { LivePlanComment } from "./live-plan-comment.ts";
+import { issueFixThread, type FixThread } from "./fix-thread.ts";
 import { planWithSite } from "./plan.ts";
 import { subtasksDone } from "./pr-check.ts";
 import { groundWorkbench } from "./codebase.ts";
 import { checkPush } from "./push-guard.ts";
-import { jobComment, siteRunner, type RunnerServices } from "./site.ts";
+import { siteRunner, type JobSite, type RunnerServices } from "./site.ts";
 import { jobOutcomeOf, unpushedOutcome, type WorkbenchDeps } from "./workbench.ts";
 import { standardTools } from "../agent/tools/standard.ts";
 import type { TranscriptRecorder } from "./transcript-recorder.ts";
@@ -71,11 +72,16 @@ export interface FixJobDeps {
 
 export type FixJobResult = CodeRunResult;
 
-export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal): Promise<FixJobResult> {
+/** `/droid fix` on a GitHub issue. */
+export function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal): Promise<FixJobResult> {
+  return runFixOn(issueFixThread({ ...deps, commandWord: deps.config.command, publicUrl: deps.publicUrl ?? null }, job), deps, job, signal);
+}
+
+/** `/droid fix` on any ticket thread (a GitHub issue, a Jira ticket). */
+export async function runFixOn(thread: FixThread, deps: FixJobDeps, job: Job, signal: AbortSignal): Promise<FixJobResult> {
   const request = job.request;
   if (request.kind !== "fix") throw new Error(`runFixJob got a ${request.kind} job`);
-  const ref = { owner: job.repo.owner, repo: job.repo.name, issueNumber: job.target.number };
-  const say = jobComment(deps.octokit, job, deps.publicUrl ?? null);
+  const say = (body: string) => thread.say(body);
   const links: JobLinks = {};
   const record = async (patch: { links?: JobLinks; costUsd?: number }) => deps.record?.(patch);
   const transcript = deps.transcript;
@@ -84,31 +90,34 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
   return codeRun(frame, async (run) => {
     // 0. A retry of a job whose push landed publishes what it recorded; any other retry starts over.
     const landed = await run.resume(fixPublicationSchema);
-    if (landed) return await resumePublication(deps, job, run, landed);
+    if (landed) return await resumePublication(thread, deps, job, run, landed);
 
-    // 1. The plan, read from GitHub itself (made first when there is none).
+    // 1. The plan, read from the thread itself (made first when there is none).
     await run.step("plan");
-    let found = await findPlanComment(deps.octokit, ref, deps.botLogin);
-    if (!found?.parsed) {
+    let found = await thread.plan();
+    if (!found?.stored) {
       const planned = await deps.makePlan();
       if (planned.state !== "succeeded") return run.ended(planned);
-      found = await findPlanComment(deps.octokit, ref, deps.botLogin);
-      if (!found?.parsed) {
+      found = await thread.plan();
+      if (!found?.stored) {
         await say("I couldn't find the plan I just wrote, so I stopped before changing anything.");
         return run.ended({ state: "failed", error: "no plan", kind: "github-error" });
       }
     }
-    const stored = found.parsed.stored;
-    links.planCommentId = found.id;
+    const stored = found.stored;
+    const planCommentId = found.id;
+    links.planCommentId = planCommentId;
     const plan = new LivePlan(stored.plan);
-    const { data: issue } = await deps.octokit.rest.issues.get({ owner: ref.owner, repo: ref.repo, issue_number: ref.issueNumber });
-    transcript?.trigger({ title: issue.title, body: issue.body ?? "", author: issue.user?.login ?? "ghost" });
+    const ticket = await thread.ticket();
+    const { issue } = ticket;
+    transcript?.trigger({ title: issue.title, body: issue.body, author: issue.author });
     transcript?.followPlan(plan);
 
     // 2. The workspace on the worker, and the sandbox.
-    const existingPr = await findDroidPullRequest(deps.octokit, job.repo, ref.issueNumber);
+    const branchKey = await thread.branchKey();
+    const existingPr = await findDroidPullRequest(deps.octokit, job.repo, branchKey);
     const opening = await run.site.open(
-      existingPr ? { kind: "existing-branch", name: existingPr.branch } : { kind: "new-branch", name: branchNameFor(ref.issueNumber, issue.title) },
+      existingPr ? { kind: "existing-branch", name: existingPr.branch } : { kind: "new-branch", name: branchNameFor(branchKey, issue.title) },
       signal,
       { onRepository: (r) => void (links.branch = r.branch), ...(transcript ? { onOutput: transcript.onOutput } : {}) },
     );
@@ -118,47 +127,37 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       await say(opening.message);
       return run.ended({ state: "failed", error: "setup failed", kind: "setup-failed" });
     }
+    await thread.started();
     const { repo, computer, commands, inspect } = opening.bench;
     transcript?.addSecrets(opening.bench.secrets);
     transcript?.watchTests(() => computer.lastTestRun);
     const code = await groundWorkbench({
       dataDir: deps.dataDir,
-      repository: `${ref.owner}/${ref.repo}`,
+      repository: `${job.repo.owner}/${job.repo.name}`,
       repo,
-      text: [issue.title, issue.body ?? "", plan.render()].join("\n\n"),
+      text: [issue.title, issue.body, plan.render()].join("\n\n"),
       config: deps.config,
       log: deps.log,
     });
 
     // 3. The live plan comment.
     const live = new LivePlanComment({
-      octokit: deps.octokit,
-      ref,
-      commentId: found.id,
-      stored,
       plan,
       figures: run.figures,
-      commandWord: deps.config.command,
       minIntervalMs: deps.liveUpdateMs ?? 20_000,
       now: run.now,
-      log: deps.log,
+      send: (state) => thread.showPlan(planCommentId, stored, state),
     });
     live.pullRequest = links.pullRequestNumber ?? null;
     await live.update(true);
 
     // 4. The agent.
     await run.step("agent");
-    const steering = new IssueSteering({
-      octokit: deps.octokit,
-      repo: job.repo,
-      issueNumber: ref.issueNumber,
+    const steering = thread.steering({
       // Comments made while the job waited in the queue steer it too.
       since: job.createdAt,
-      gate: deps.gate,
-      commandWord: deps.config.command,
+      ignoreIds: [planCommentId, ...(job.triggerCommentId ? [job.triggerCommentId] : [])],
       minIntervalMs: deps.steeringPollMs ?? 15_000,
-      ignoreIds: [found.id, ...(job.triggerCommentId ? [job.triggerCommentId] : [])],
-      log: deps.log,
     });
     const outcome = await runAgent({
       llm: deps.llm,
@@ -168,11 +167,11 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       plan,
       systemPrompt: opening.bench.systemPrompt,
       taskMessage: fixTaskMessage({
-        repo: `${ref.owner}/${ref.repo}`,
-        issueNumber: ref.issueNumber,
+        repo: `${job.repo.owner}/${job.repo.name}`,
+        ticket: ticket.name,
         requester: job.requester,
         instructions: request.instructions,
-        issue: await issueForPrompt(deps, job, issue),
+        issue,
         template: `${stored.plan.template.title} (\`${stored.plan.template.kind}\`)`,
         plan: plan.render(),
         testing: stored.plan.testing,
@@ -182,7 +181,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       limits: { maxTurns: deps.config.fix.maxTurns, deadline: run.started + deps.config.fix.maxMinutes * 60_000, maxTokensPerResponse: 8_192 },
       signal,
       log: deps.log,
-      steering: () => steering.take(),
+      steering,
       inspectChanges: inspect,
       now: run.now,
       onTurn: () => void live.update(false),
@@ -220,11 +219,11 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
     const closing = { outcome, pushed: reasonNotPushed === null, tests, figures: run.figures(), commandWord: deps.config.command, reasonNotPushed, plan: plan.plan, changes, restarted: job.attempts > 1 };
     if (reasonNotPushed !== null) {
       await live.update(true);
-      await deps.octokit.rest.issues.createComment({ owner: ref.owner, repo: ref.repo, issue_number: ref.issueNumber, body: resultComment({ ...closing, pullRequest: null }) });
+      await thread.report(resultComment({ ...closing, pullRequest: null }));
       return run.ended(unpushedOutcome(jobOutcomeOf(outcome), changes));
     }
     await run.step("commit");
-    const committed = await commitWork(repo, deps.octokit, { botLogin: deps.botLogin, requester: job.requester, message: commitMessage(issue.title, ref.issueNumber, outcome) });
+    const committed = await commitWork(repo, deps.octokit, { botLogin: deps.botLogin, requester: job.requester, message: commitMessage(issue.title, ticket.reference, outcome) });
     const testsPass = outcome.lastTestRun?.summary.ok ?? !computer.hasTests;
     const publication: FixPublication = {
       kind: "fix",
@@ -232,9 +231,9 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       commit: committed ?? (await repo.head()),
       existingPullRequest: existingPr?.number ?? null,
       pullRequest: {
-        title: issue.title,
+        title: ticket.pullRequestTitle,
         body: pullRequestBody({
-          issueNumber: ref.issueNumber,
+          ticketLine: ticket.ticketLine,
           summary: outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, deps.config.command),
           plan: plan.plan,
           outcome,
@@ -242,11 +241,11 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
           tests,
           changes,
           figures: run.figures(),
-          planCommentUrl: `https://github.com/${ref.owner}/${ref.repo}/issues/${ref.issueNumber}#issuecomment-${found.id}`,
+          planCommentUrl: await thread.planUrl(planCommentId),
         }),
         draft: !(outcome.kind === "finished" && testsPass),
       },
-      planComment: { id: found.id, ...live.state() },
+      planComment: { id: planCommentId, ...live.state() },
       closing: closingReport(closing),
       outcome: jobOutcomeOf(outcome),
     };
@@ -258,6 +257,8 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       {
         octokit: deps.octokit,
         job,
+        thread,
+        branchKey,
         botLogin: deps.botLogin,
         links,
         record: (patch) => record({ links: patch }),
@@ -277,24 +278,24 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
 }
 
 /** A retry of a job whose push landed: the pull request, the plan comment's last state and the closing comment, without the agent. */
-async function resumePublication(deps: FixJobDeps, job: Job, run: CodeRun, p: FixPublication): Promise<FixJobResult> {
-  const ref = { owner: job.repo.owner, repo: job.repo.name, issueNumber: job.target.number };
+async function resumePublication(thread: FixThread, deps: FixJobDeps, job: Job, run: CodeRun, p: FixPublication): Promise<FixJobResult> {
   Object.assign(run.links, { branch: p.branch, pushed: true, planCommentId: p.planComment.id });
   if (job.links.resultCommentId !== undefined) run.links.resultCommentId = job.links.resultCommentId;
   await run.check.pushed(p.commit);
   run.check.details = { progress: subtasksDone(p.planComment.plan), tests: "Run by the attempt that pushed (see the closing comment)." };
-  const stored = (await findPlanComment(deps.octokit, ref, deps.botLogin))?.parsed?.stored ?? null;
-  const target = { octokit: deps.octokit, ref, commentId: p.planComment.id, commandWord: deps.config.command, log: deps.log };
+  const stored = (await thread.plan())?.stored ?? null;
   await publishFix(
     {
       octokit: deps.octokit,
       job,
+      thread,
+      branchKey: await thread.branchKey(),
       botLogin: deps.botLogin,
       links: run.links,
       record: async (links) => deps.record?.({ links }),
       step: run.step,
       finalPlanEdit: async (pullRequest) => {
-        if (stored) await editLivePlan({ ...target, stored }, { ...p.planComment, pullRequest });
+        if (stored) await thread.showPlan(p.planComment.id, stored, { ...p.planComment, pullRequest });
       },
       resumed: true,
       log: deps.log,
@@ -305,44 +306,30 @@ async function resumePublication(deps: FixJobDeps, job: Job, run: CodeRun, p: Fi
   return run.ended(p.outcome);
 }
 
-/** The issue for the task message, with its author's access as the one write-access check answers it (bots never write). */
-async function issueForPrompt(deps: FixJobDeps, job: Job, issue: { title: string; body?: string | null; user?: { login: string; type?: string } | null }): Promise<FixIssue> {
-  const login = issue.user?.login ?? "ghost";
-  const human = issue.user?.login !== undefined && issue.user.type !== "Bot" && !login.endsWith("[bot]");
-  const authorCanWrite =
-    human &&
-    (await deps.gate.hasWriteAccess(deps.octokit, job.repo, login).catch((error: unknown) => {
-      deps.log.warn({ err: error, login }, "could not check the issue author's access; the issue is labelled as theirs without write access");
-      return false;
-    }));
-  return { title: issue.title, body: issue.body ?? "", author: login, authorCanWrite };
-}
-
-function commitMessage(title: string, issueNumber: number, outcome: AgentOutcome): string {
+function commitMessage(title: string, reference: string, outcome: AgentOutcome): string {
   const partial = outcome.kind === "finished" ? "" : " (partial)";
-  return `${title}${partial}\n\nRefs #${issueNumber}. Written by Droid.\n`;
+  return `${title}${partial}\n\nRefs ${reference}. Written by Droid.\n`;
 }
 
 export function fixRunner(services: RunnerServices): JobRunner {
-  return siteRunner(services, (site, job, context) =>
-    runFixJob(
-      {
-        ...site.bench,
-        octokit: site.octokit,
-        llm: site.llm,
-        config: site.config,
-        gate: services.gate,
-        makePlan: async () => {
-          const planned = await planWithSite(services, site, { ...job, request: { kind: "plan", feedback: "" } }, context);
-          await context.progress({ costUsd: planned.costUsd, links: planned.links });
-          return planned.outcome;
-        },
-        record: (patch) => context.progress(patch),
-        transcript: site.transcript,
-        ...services.tuning,
-      },
-      job,
-      context.signal,
-    ),
-  );
+  return siteRunner(services, (site, job, context) => runFixJob(fixDeps(services, site, job, context), job, context.signal));
+}
+
+/** A fix run's collaborators from the job's site (the GitHub and the Jira fix share them). */
+export function fixDeps(services: RunnerServices, site: JobSite, job: Job, context: JobContext): FixJobDeps {
+  return {
+    ...site.bench,
+    octokit: site.octokit,
+    llm: site.llm,
+    config: site.config,
+    gate: services.gate,
+    makePlan: async () => {
+      const planned = await planWithSite(services, site, { ...job, request: { kind: "plan", feedback: "" } }, context);
+      await context.progress({ costUsd: planned.costUsd, links: planned.links });
+      return planned.outcome;
+    },
+    record: (patch) => context.progress(patch),
+    transcript: site.transcript,
+    ...services.tuning,
+  };
 }

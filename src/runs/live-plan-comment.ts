@@ -1,27 +1,24 @@
 /**
  * The plan comment while a fix runs: subtask states, phase, elapsed time, cost and the
  * pull request, edited in place at most every `minIntervalMs`. Edits go out one at a
- * time, each rendered when it is sent, so the last one sent is the final state. A
- * failed edit is logged and the run goes on.
+ * time, each rendered when it is sent (by `send`: the GitHub issue's `editLivePlan`, or
+ * the Jira ticket's), so the last one sent is the final state. A failed edit is logged
+ * and the run goes on.
  */
 import type { Logger } from "pino";
 import { executionLines, type RunFigures } from "../github/fix-report.ts";
 import type { GitHubClient } from "../github/octokit.ts";
-import { executionLinesOf, renderPlanComment, type FoundPlanComment, type IssueRef } from "../github/plan-comment.ts";
+import { executionLinesOf, renderPlanComment, type FoundPlanComment, type IssueRef, type PlanCommentView } from "../github/plan-comment.ts";
 import type { LivePlan, PlanRevision } from "../agent/live-plan.ts";
 import type { Plan, StoredPlan } from "../planning/schema.ts";
 
 export interface LivePlanCommentOptions {
-  octokit: GitHubClient;
-  ref: IssueRef;
-  commentId: number;
-  stored: StoredPlan;
   plan: LivePlan;
   figures: () => RunFigures;
-  commandWord: string;
   minIntervalMs: number;
   now: () => number;
-  log: Logger;
+  /** Shows the state in the thread's plan comment. */
+  send: (state: LivePlanState & { pullRequest: number | null }) => Promise<void>;
 }
 
 export class LivePlanComment {
@@ -58,8 +55,7 @@ export class LivePlanComment {
   }
 
   async #send(): Promise<void> {
-    const o = this.#o;
-    await editLivePlan(o, { ...this.state(), pullRequest: this.#pullRequest });
+    await this.#o.send({ ...this.state(), pullRequest: this.#pullRequest });
   }
 }
 
@@ -71,24 +67,29 @@ export interface LivePlanState {
   figures: RunFigures;
 }
 
-/** Edits the plan comment to show `state` (a failed edit is logged). */
-export async function editLivePlan(
-  target: { octokit: GitHubClient; ref: IssueRef; commentId: number; stored: StoredPlan; commandWord: string; log: Logger },
-  state: LivePlanState & { pullRequest: number | null },
-): Promise<void> {
-  const body = renderPlanComment({
-    stored: { ...target.stored, plan: state.plan },
+/** The plan comment's view of a fix run's state: the plan as it stands and the execution lines. */
+export function livePlanView(stored: StoredPlan, state: LivePlanState & { pullRequest: number | null }, commandWord: string): PlanCommentView {
+  return {
+    stored: { ...stored, plan: state.plan },
     changes: null,
     contextNotes: [],
     footer: null,
-    commandWord: target.commandWord,
+    commandWord,
     execution: executionLines({
       phase: state.phase,
       figures: state.figures,
       revisions: state.revisions,
       pullRequest: state.pullRequest ? { number: state.pullRequest, url: "" } : null,
     }),
-  });
+  };
+}
+
+/** Edits the GitHub plan comment to show `state` (a failed edit is logged). */
+export async function editLivePlan(
+  target: { octokit: GitHubClient; ref: IssueRef; commentId: number; stored: StoredPlan; commandWord: string; log: Logger },
+  state: LivePlanState & { pullRequest: number | null },
+): Promise<void> {
+  const body = renderPlanComment(livePlanView(target.stored, state, target.commandWord));
   await target.octokit.rest.issues
     .updateComment({ owner: target.ref.owner, repo: target.ref.repo, comment_id: target.commentId, body })
     .catch((error: unknown) => target.log.warn({ err: error }, "could not update the live plan comment"));

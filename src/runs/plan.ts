@@ -1,17 +1,16 @@
 import type { JobRunner } from "../jobs/worker.ts";
 import { runPageUrl } from "../config/public-url.ts";
-import { siteRunner, type JobSite, type RunnerServices } from "./site.ts";
+import { jiraTicketOf, siteRunner, type JobSite, type RunnerServices } from "./site.ts";
 import type { JobContext } from "../jobs/worker.ts";
 import { planningSettings } from "../config/repo-config.ts";
 import type { Logger } from "pino";
 import type { ProbotOctokit } from "probot";
-import { gatherIssueContext } from "../github/context/gather.ts";
 import { renderInstruction } from "../planning/context-render.ts";
 import { prompt } from "../prompting/index.ts";
 import type { IssueContext } from "../planning/issue-context.ts";
 import type { GraphqlClient, WriteAccessLookup } from "../github/context/types.ts";
 import { renderPlanFailureComment } from "../github/plan-failure-comment.ts";
-import { findPlanComment, renderPlanComment, upsertPlanComment, type FoundPlanComment, type IssueRef } from "../github/plan-comment.ts";
+import { issuePlanThread, type PlanThread, type PreviousPlan } from "./plan-thread.ts";
 import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
 import type { LlmClient } from "../llm/client.ts";
 import { UsageLedger, type TokenUsage } from "../llm/ledger.ts";
@@ -63,12 +62,9 @@ export interface PlanJobResult {
 }
 
 /** The "Context used" notes of the plan comment. */
-function contextNotes(ctx: IssueContext, templates: TemplateSet): string[] {
+function contextNotes(thread: PlanThread, ctx: IssueContext, templates: TemplateSet): string[] {
   const files = ctx.repo.files.map((f) => `${f.path}${f.cutChars > 0 ? " (trimmed)" : ""}`);
-  const used = [
-    `Issue #${ctx.issue.number}: title, body${ctx.issue.bodyCutChars > 0 ? " (trimmed)" : ""}, ${ctx.comments.length} of ${ctx.issue.totalComments} comment(s), ${ctx.issue.linkedPullRequests.length} linked pull request(s)${ctx.issue.linkedBodies.length > 0 ? `, the bodies of ${ctx.issue.linkedBodies.map((l) => `${l.kind} #${l.number}`).join(", ")}` : ""}`,
-    `Repository: ${[...files, "languages", "top-level tree"].join(", ")} from \`${ctx.repo.defaultBranch}\``,
-  ];
+  const used = [thread.sourcesNote(ctx), `Repository: ${[...files, "languages", "top-level tree"].join(", ")} from \`${ctx.repo.defaultBranch}\``];
   if (ctx.repo.missing.length > 0) used.push(`Not found in the repository: ${ctx.repo.missing.join(", ")}`);
   const problems = templates.problems.map((p) => `Template \`${p.file}\` ignored: ${p.reason}`);
   return [...used, ...ctx.notes, ...problems];
@@ -79,8 +75,8 @@ function localizationText(context: IssueContext, feedback: string): string {
   return [context.issue.title, context.issue.body, context.trigger?.body ?? feedback].filter((t) => t.trim() !== "").join("\n\n");
 }
 
-function instructionText(job: Job, feedback: string, previous: FoundPlanComment | null): string {
-  if (feedback !== "") return previous?.parsed ? prompt("plan-instruction-revise", { feedback }) : feedback;
+function instructionText(job: Job, feedback: string, previous: PreviousPlan | null): string {
+  if (feedback !== "") return previous?.stored ? prompt("plan-instruction-revise", { feedback }) : feedback;
   return prompt("plan-instruction-default", { requester: job.requester });
 }
 
@@ -91,39 +87,41 @@ function instructionText(job: Job, feedback: string, previous: FoundPlanComment 
  * (or cancelled) outcome with a short reason.
  */
 export async function runPlanJob(deps: PlanJobDeps, job: Job, signal: AbortSignal): Promise<PlanJobResult> {
+  return planTicket({ ...deps, thread: issuePlanThread(deps, { owner: job.repo.owner, repo: job.repo.name, issueNumber: job.target.number }) }, job, signal);
+}
+
+/** What the planner needs besides its ticket thread. */
+export type PlanCoreDeps = Omit<PlanJobDeps, "octokit" | "graphql" | "hasWriteAccess" | "botLogin"> & { thread: PlanThread };
+
+/** A plan job on any ticket thread (a GitHub issue, a Jira ticket). */
+export async function planTicket(deps: PlanCoreDeps, job: Job, signal: AbortSignal): Promise<PlanJobResult> {
+  const { thread } = deps;
   const started = deps.clock.now().getTime();
   const ledger = new UsageLedger();
   const model = deps.settings.model ?? deps.llm.model;
   const log = deps.log.child({ jobId: job.id, kind: "plan", repo: `${job.repo.owner}/${job.repo.name}`, target: job.target.number });
-  const ref: IssueRef = { owner: job.repo.owner, repo: job.repo.name, issueNumber: job.target.number };
   const result = (outcome: JobOutcome, links: JobLinks = {}): PlanJobResult => ({ outcome, costUsd: ledger.costUsd, usage: ledger.usage, links });
 
   try {
     if (job.request.kind !== "plan") throw new NotAnIssue(`a ${job.request.kind} job was given to the planner`);
-    if (job.target.kind !== "issue") throw new NotAnIssue("plans are made for issues, not pull requests");
+    if (job.target.kind === "pull_request") throw new NotAnIssue("plans are made for issues, not pull requests");
     const feedback = job.request.feedback.trim();
     // The clone starts at once, alongside the GitHub context; a clone that fails leaves a plan without the code.
     const opening = tryOpenCodebase(deps.code, job, job.repo.defaultBranch, log);
     try {
       const budget = codeBudgetOf(deps.settings);
-      const context = await gatherIssueContext(
-        { graphql: deps.graphql, hasWriteAccess: deps.hasWriteAccess },
-        {
-          owner: ref.owner,
-          name: ref.repo,
-          issueNumber: ref.issueNumber,
-          triggerCommentId: job.triggerCommentId,
-          cutoff: job.createdAt,
-          templatesDir: deps.settings.templatesDir,
-          maxChars: deps.settings.contextChars - budget.maxChars,
-        },
-      );
+      const context = await thread.gather({
+        triggerCommentId: job.triggerCommentId,
+        cutoff: job.createdAt,
+        templatesDir: deps.settings.templatesDir,
+        maxChars: deps.settings.contextChars - budget.maxChars,
+      });
       if (context.issue.body === "" && feedback === "" && context.comments.length === 0) throw new NothingToPlan();
       signal.throwIfAborted();
 
       const templates = await loadTemplates(async () => context.repoTemplates, deps.builtInTemplates);
-      const existing = await findPlanComment(deps.octokit, ref, deps.botLogin);
-      const previous: StoredPlan | null = feedback !== "" && existing?.parsed ? existing.parsed.stored : null;
+      const existing = await thread.previous();
+      const previous: StoredPlan | null = feedback !== "" && existing?.stored ? existing.stored : null;
       const opened = await opening;
       signal.throwIfAborted();
       const code: CodeContext | null =
@@ -145,7 +143,7 @@ export async function runPlanJob(deps: PlanJobDeps, job: Job, signal: AbortSigna
       const stored: StoredPlan = {
         version: 1,
         plan,
-        revision: (existing?.parsed?.stored.revision ?? 0) + 1,
+        revision: (existing?.stored?.revision ?? 0) + 1,
         jobId: job.id,
         model,
         updatedAt: deps.clock.now().toISOString(),
@@ -157,14 +155,16 @@ export async function runPlanJob(deps: PlanJobDeps, job: Job, signal: AbortSigna
         problem: "problem" in opened ? opened.problem : null,
         who: "The planner",
       });
-      const body = renderPlanComment({
-        stored,
-        changes: existing?.parsed ? diffPlans(existing.parsed.stored.plan, plan) : null,
-        contextNotes: [...contextNotes(context, templates), ...notes],
-        footer: { jobId: job.id, model, usage: ledger.usage, costUsd: ledger.costUsd, durationMs: deps.clock.now().getTime() - started, pageUrl: runPageUrl(deps.publicUrl ?? null, job.id) },
-        commandWord: deps.commandWord,
-      });
-      const comment = await upsertPlanComment(deps.octokit, ref, body, existing);
+      const comment = await thread.publish(
+        {
+          stored,
+          changes: existing?.stored ? diffPlans(existing.stored.plan, plan) : null,
+          contextNotes: [...contextNotes(thread, context, templates), ...notes],
+          footer: { jobId: job.id, model, usage: ledger.usage, costUsd: ledger.costUsd, durationMs: deps.clock.now().getTime() - started, pageUrl: runPageUrl(deps.publicUrl ?? null, job.id) },
+          commandWord: deps.commandWord,
+        },
+        existing,
+      );
       log.info(
         { commentId: comment.id, action: comment.action, revision: stored.revision, rounds, explored: explored.length, costUsd: ledger.costUsd, usage: ledger.usage },
         "plan comment written",
@@ -180,12 +180,7 @@ export async function runPlanJob(deps: PlanJobDeps, job: Job, signal: AbortSigna
     if (failure.kind === "internal") log.error({ err: error }, "planning failed with an internal error");
     else log.warn({ failure: failure.kind, reason, err: error }, "planning failed");
     try {
-      await deps.octokit.rest.issues.createComment({
-        owner: ref.owner,
-        repo: ref.repo,
-        issue_number: ref.issueNumber,
-        body: renderPlanFailureComment(failure, { jobId: job.id, commandWord: deps.commandWord, model, usage: ledger.usage, costUsd: ledger.costUsd }),
-      });
+      await thread.say(renderPlanFailureComment(failure, { jobId: job.id, commandWord: deps.commandWord, model, usage: ledger.usage, costUsd: ledger.costUsd }));
     } catch (postError) {
       log.error({ err: postError }, "could not post the planning failure comment");
     }
@@ -200,17 +195,16 @@ export function planRunner(services: RunnerServices): JobRunner {
 
 export function planWithSite(services: RunnerServices, site: JobSite, job: Job, context: JobContext): Promise<PlanJobResult> {
   const { octokit } = site;
-  return runPlanJob(
+  const github = { octokit, graphql: octokit.graphql, botLogin: site.bench.botLogin, hasWriteAccess: (login: string) => services.gate.hasWriteAccess(octokit, job.repo, login) };
+  const thread = job.target.kind === "jira_issue" ? jiraTicketOf(services, site, job, context.log) : issuePlanThread(github, { owner: job.repo.owner, repo: job.repo.name, issueNumber: job.target.number });
+  return planTicket(
     {
-      octokit,
-      graphql: octokit.graphql,
+      thread,
       llm: site.llm,
       settings: planningSettings(site.config),
       log: context.log,
       clock: { now: () => new Date() },
-      botLogin: site.bench.botLogin,
       commandWord: site.config.command,
-      hasWriteAccess: (login) => services.gate.hasWriteAccess(octokit, job.repo, login),
       code: { githubHost: site.bench.githubHost, token: site.bench.token, dataDir: site.bench.dataDir },
       publicUrl: site.bench.publicUrl,
     },

@@ -10,6 +10,7 @@ import type { JobRunner, JobRunners } from "../jobs/worker.ts";
 import { askRunner } from "./ask.ts";
 import { ciRevisionRunner } from "./ci-revision.ts";
 import { fixRunner } from "./fix.ts";
+import { jiraFixRunner } from "./jira-fix.ts";
 import { planRunner } from "./plan.ts";
 import { rcaRunner } from "./rca.ts";
 import { reviseRunner } from "./revise.ts";
@@ -29,10 +30,18 @@ interface JobKindEntry {
  */
 const blockedOncePushed = (job: Job): ResumeBlocker => (job.links.pushed && job.links.checkpoint === undefined ? "pushed" : null);
 
+/** A kind whose jobs on Jira tickets have their own runner (the plan job chooses its thread itself). */
+const byTicket =
+  (github: JobKindEntry["runner"], jira: JobKindEntry["runner"]) =>
+  (services: RunnerServices): JobRunner => {
+    const [onGitHub, onJira] = [github(services), jira(services)];
+    return (job, context) => (job.target.kind === "jira_issue" ? onJira : onGitHub)(job, context);
+  };
+
 const JOB_KINDS: Record<JobKind, JobKindEntry> = {
   // The plan comment is upserted: running again edits it.
   plan: { runner: planRunner, resumeBlocker: () => null },
-  fix: { runner: fixRunner, resumeBlocker: blockedOncePushed },
+  fix: { runner: byTicket(fixRunner, jiraFixRunner), resumeBlocker: blockedOncePushed },
   revise: { runner: reviseRunner, resumeBlocker: blockedOncePushed },
   // An analysis publishes an issue body and comments: never re-run unasked.
   rca: { runner: rcaRunner, resumeBlocker: () => "not-resumable" },

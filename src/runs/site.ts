@@ -27,6 +27,8 @@ import type { TranscriptStore } from "../jobs/transcript.ts";
 import { TranscriptRecorder } from "./transcript-recorder.ts";
 import { crashKind } from "./outcomes.ts";
 import { observedLlm, type JobTrace, type RunTracer } from "./job-trace.ts";
+import { JiraTicket, type JiraServices } from "./jira-ticket.ts";
+import type { Logger } from "pino";
 
 export interface RunnerServices {
   probot: Probot;
@@ -54,6 +56,8 @@ export interface RunnerServices {
   transcripts?: TranscriptStore;
   /** Where each job's trace goes (OpenTelemetry, when an OTLP endpoint is configured); absent: nowhere. */
   tracer?: RunTracer;
+  /** Jira, when configured: jobs on Jira tickets read and answer there. */
+  jira?: JiraServices;
 }
 
 /** What runs tell the operators' metrics. */
@@ -151,14 +155,14 @@ async function withSite(
   const loaded = await loadRepoConfig(octokit, job.repo, services.settings.policy);
   if (!loaded.ok) {
     context.log.warn({ problems: loaded.problems }, "invalid repository configuration at run time");
-    return failWith(octokit, job, configProblemMessage(loaded.problems), { error: "invalid .github/droid.yml", kind: "config-error" });
+    return failWith(services, octokit, job, configProblemMessage(loaded.problems), { error: "invalid .github/droid.yml", kind: "config-error" });
   }
-  if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), { error: "the model API is not configured", kind: "config-error" });
+  if ("problem" in services.llm) return failWith(services, octokit, job, modelMissing(services.llm.problem), { error: "the model API is not configured", kind: "config-error" });
   const { caps } = services.settings;
   const over = hasDailyCap(caps) ? capReached(await dailyUsage(services.jobStore, job.repo), caps) : null;
   if (over) {
     context.log.info(over, "daily spending cap reached: the job is not started");
-    return failWith(octokit, job, dailyCapMessage(over), { error: `daily spending cap of the ${over.scope} reached`, kind: "capped" });
+    return failWith(services, octokit, job, dailyCapMessage(over), { error: `daily spending cap of the ${over.scope} reached`, kind: "capped" });
   }
   const bench = {
     docker: services.docker,
@@ -186,9 +190,20 @@ export function jobComment(octokit: GitHubClient, job: Job, publicUrl: string | 
   return (body) => octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body: `${body}\n\n<sub>${reference}</sub>` });
 }
 
-async function failWith(octokit: GitHubClient, job: Job, body: string, why: { error: string; kind: FailureKind }): Promise<JobOutcome> {
-  await octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body });
+async function failWith(services: RunnerServices, octokit: GitHubClient, job: Job, body: string, why: { error: string; kind: FailureKind }): Promise<JobOutcome> {
+  if (job.target.kind === "jira_issue") await jiraTicket(services, octokit, job, null, null).say(body);
+  else await octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body });
   return { state: "failed", ...why };
+}
+
+/** The Jira ticket of a job on one (Jira must be configured in this worker). */
+export function jiraTicketOf(services: RunnerServices, site: JobSite, job: Job, log: Logger): JiraTicket {
+  return jiraTicket(services, site.octokit, job, log, site.bench.publicUrl);
+}
+
+function jiraTicket(services: RunnerServices, octokit: GitHubClient, job: Job, log: Logger | null, publicUrl: string | null): JiraTicket {
+  if (!services.jira) throw new Error(`job ${job.id} is on a Jira ticket but this worker has no Jira settings (DROID_JIRA_*)`);
+  return new JiraTicket({ jira: services.jira, job, octokit, gate: services.gate, log: log ?? services.probot.log, publicUrl });
 }
 
 function modelMissing(problem: string): string {

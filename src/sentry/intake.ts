@@ -23,6 +23,7 @@ import { mergeAlert, newRecord } from "../incidents/build-record.ts";
 import { readIncidentRecord } from "../incidents/record.ts";
 import { incidentIssueTitle, renderIncidentReport } from "../github/incident-report.ts";
 import type { IncidentStore } from "./store.ts";
+import type { InstallationClient } from "../github/installations.ts";
 
 export interface IntakeDeps {
   queue: JobQueue;
@@ -33,10 +34,7 @@ export interface IntakeDeps {
   now?: () => Date;
 }
 
-export interface InstallationClient {
-  octokit: GitHubClient;
-  installationId: number;
-}
+export type { InstallationClient };
 
 export interface AcceptedAlert {
   alert: SentryAlert;

@@ -50,7 +50,7 @@ export class OtlpJobTracer {
         "droid.job.kind": job.request.kind,
         "droid.job.attempt": job.attempts,
         "droid.repository": `${job.repo.owner}/${job.repo.name}`.toLowerCase(),
-        "droid.target": `${job.target.kind === "issue" ? "issue" : "pull request"} #${job.target.number}`,
+        "droid.target": job.target.kind === "jira_issue" ? `Jira issue ${job.target.number}` : `${job.target.kind === "issue" ? "issue" : "pull request"} #${job.target.number}`,
         "droid.requester": job.requester,
       },
     });

@@ -1,5 +1,5 @@
-/** The branch Droid creates for an issue: `droid/<number>-<slug of the title>`. */
-export function branchNameFor(issueNumber: number, title: string): string {
+/** The branch Droid creates for an issue or a Jira ticket: `droid/<number or lowercased key>-<slug of the title>`. */
+export function branchNameFor(issueNumber: number | string, title: string): string {
   const slug = title
     .normalize("NFKD")
     .replace(/\p{M}+/gu, "")

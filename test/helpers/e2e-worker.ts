@@ -39,6 +39,8 @@ export async function startE2eWorker(options: {
   metrics?: DroidMetrics;
   /** Where each job's trace goes. */
   tracer?: RunTracer;
+  /** Jira, for jobs on Jira tickets. */
+  jira?: RunnerServices["jira"];
 }): Promise<Worker> {
   const worker = new Worker({
     queue: options.queue,
@@ -64,6 +66,7 @@ export async function startE2eWorker(options: {
       ...(options.transcripts ? { transcripts: options.transcripts } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
       ...(options.tracer ? { tracer: options.tracer } : {}),
+      ...(options.jira ? { jira: options.jira } : {}),
     }),
     ...(options.metrics ? { observer: options.metrics } : {}),
     concurrency: options.concurrency,

@@ -8,7 +8,8 @@ import nock from "nock";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { renderPlanComment } from "../../src/github/plan-comment.ts";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
-import type { Job } from "../../src/jobs/types.ts";
+import type { Job, Target } from "../../src/jobs/types.ts";
+import { jiraIntake, type JiraConnection } from "../../src/jira/setup.ts";
 import type { TranscriptStore } from "../../src/jobs/transcript.ts";
 import type { RunPagesRoute } from "../../src/pages/index.ts";
 import type { Worker } from "../../src/jobs/worker.ts";
@@ -21,7 +22,7 @@ import { BOT_LOGIN } from "../fixtures/github.ts";
 import { bugFixInput, storedPlan } from "../fixtures/plans.ts";
 import { docker, dockerAnswers } from "./docker.ts";
 import { startGitServer, type GitServer } from "./git-server.ts";
-import { INSTALLATION_TOKEN, expectInstallationToken, expectPermission, WEBHOOK_SECRET } from "./github.ts";
+import { INSTALLATION_TOKEN, expectInstallationToken, expectPermission, testProbot, WEBHOOK_SECRET } from "./github.ts";
 import { issueComment, OWNER, REPO } from "./payloads.ts";
 import { startTestServer, type TestServer } from "./server.ts";
 import { sendWebhook } from "./webhook.ts";
@@ -88,8 +89,8 @@ export interface FixHarness {
   readonly crashes: unknown[];
   /** Starts the worker with the given tuning (live comment edits and steering polls rarely by default). */
   startWorker(tuning?: Tuning): Promise<Worker>;
-  /** Waits until every job on issue #1 has ended and the worker is idle. */
-  settled(): Promise<Job[]>;
+  /** Waits until every job on the target (issue #1 by default) has ended and the worker is idle. */
+  settled(target?: Target): Promise<Job[]>;
 }
 
 /** What a test adds to the harness's server and worker: the run pages, on a known port. */
@@ -101,6 +102,8 @@ export interface FixHarnessExtras {
   /** The server serves `/metrics` of these, and the worker reports to them. */
   metrics?: DroidMetrics;
   tracer?: RunTracer;
+  /** A Jira site: the server takes its webhooks, the worker runs jobs on its tickets. */
+  jira?: JiraConnection;
 }
 
 /** Registers the hooks that start and stop the servers; call once at the top of a test file. */
@@ -127,6 +130,7 @@ export function useFixHarness(instance: string, extras: () => FixHarnessExtras =
       ...(e.port ? { port: e.port } : {}),
       ...(e.runPages ? { runPages: e.runPages(queue) } : {}),
       ...(e.metrics ? { operator: { metrics: e.metrics, token: null, checks: [] } } : {}),
+      ...(e.jira ? { jira: jiraRoute(e.jira) } : {}),
     });
   });
   afterEach(async () => {
@@ -163,13 +167,14 @@ export function useFixHarness(instance: string, extras: () => FixHarnessExtras =
         ...(e.publicUrl ? { publicUrl: e.publicUrl } : {}),
         ...(e.metrics ? { metrics: e.metrics } : {}),
         ...(e.tracer ? { tracer: e.tracer } : {}),
+        ...(e.jira ? { jira: e.jira } : {}),
       });
       return worker;
     },
-    async settled() {
+    async settled(target = { kind: "issue", number: 1 }) {
       const q = need(queue, "queue");
       for (let i = 0; i < 1200; i++) {
-        const jobs = await q.listForTarget({ owner: OWNER, name: REPO }, { kind: "issue", number: 1 });
+        const jobs = await q.listForTarget({ owner: OWNER, name: REPO }, target);
         const ended = jobs.length > 0 && jobs.every((j) => j.state !== "queued" && j.state !== "running");
         if (ended && (worker?.runningJobIds.length ?? 0) === 0) {
           await need(server, "server").outbox.drain();
@@ -181,6 +186,11 @@ export function useFixHarness(instance: string, extras: () => FixHarnessExtras =
     },
   };
   return harness;
+}
+
+/** The server's Jira route, on its own queue and gate. */
+function jiraRoute(jira: JiraConnection): NonNullable<Parameters<typeof startTestServer>[1]>["jira"] {
+  return ({ queue, gate }) => ({ settings: jira.settings, intake: jiraIntake(jira, { queue, gate, app: testProbot() }) });
 }
 
 function need<T>(value: T | undefined, what: string): T {

@@ -20,6 +20,8 @@ export async function startTestServer(
   options: {
     configTtlMs?: number;
     incidents?: AppServices["incidents"];
+    /** The Jira intake, given the server's own gate and queue (`jiraIntake` builds it). */
+    jira?: (deps: { queue: JobQueue; gate: PermissionGate }) => AppServices["jira"];
     log?: Logger;
     secret?: string;
     devMode?: boolean;
@@ -44,6 +46,7 @@ export async function startTestServer(
     configs: new RepoConfigCache({ ttlMs: options.configTtlMs ?? 0, policy: DEFAULT_POLICY }),
     outbox,
     ...(options.incidents ? { incidents: options.incidents } : {}),
+    ...(options.jira ? { jira: options.jira({ queue, gate }) } : {}),
     ...(options.operator ? { operator: options.operator } : {}),
     ...(options.port ? { port: options.port } : {}),
     ...(options.runPages ? { runPages: options.runPages } : {}),

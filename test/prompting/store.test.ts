@@ -27,8 +27,9 @@ describe("the prompt store", () => {
   });
 
   it("Droid's own prompts fail the same way", () => {
-    expect(() => prompt("fix-instruction", { requester: "ada" })).toThrow("prompt slot {{issue_number}} has no value");
+    expect(() => prompt("fix-instruction", { requester: "ada" })).toThrow("prompt slot {{ticket}} has no value");
     expect(() => prompt("agent-idle-nudge", { extra: "x" })).toThrow("prompt has no slot for: extra");
-    expect(prompt("fix-instruction", { requester: "ada", issue_number: "7" })).toBe("INSTRUCTION — from @ada (write access): carry out the plan below for issue #7.");
+    expect(prompt("fix-instruction", { requester: "ada", ticket: "issue #7" })).toBe("INSTRUCTION — from @ada (write access): carry out the plan below for issue #7.");
+    expect(prompt("fix-instruction", { requester: "ada", ticket: "Jira ticket SHOP-7" })).toBe("INSTRUCTION — from @ada (write access): carry out the plan below for Jira ticket SHOP-7.");
   });
 });

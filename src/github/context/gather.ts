@@ -131,6 +131,8 @@ export async function gatherIssueContext(deps: ContextDeps, request: ContextRequ
       }),
     issue: {
       number: issue.number,
+      name: `Issue #${issue.number}`,
+      related: "",
       title: cleanUntrustedText(issue.title).text,
       url: issue.url,
       author: issueAuthor?.login ?? "ghost",
