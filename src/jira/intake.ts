@@ -89,9 +89,12 @@ export class JiraIntake {
       return { kind: "recorded", detail: `${request.kind} job for ${ticket.key} on ${repoName}` };
     }
     switch (command.name) {
-      case "stop":
-        await reply(stopMessage(await this.#d.queue.cancel(repo, target), JIRA_COMMAND_WORD));
+      case "stop": {
+        // A running job says in its own comment on the ticket that it stopped (one comment, not two).
+        const said = stopMessage(await this.#d.queue.cancel(repo, target), JIRA_COMMAND_WORD);
+        if (said !== null) await reply(said);
         break;
+      }
       case "status":
         await reply(statusMessage(await this.#d.queue.listForTarget(repo, target), JIRA_COMMAND_WORD));
         break;
