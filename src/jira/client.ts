@@ -69,7 +69,8 @@ const issueSchema = z.object({
   }),
 });
 
-const commentSchema = z.object({ id: z.string(), author: userSchema.optional(), body: bodySchema, created: z.string() });
+const propertySchema = z.object({ key: z.string(), value: z.unknown() });
+const commentSchema = z.object({ id: z.string(), author: userSchema.optional(), body: bodySchema, created: z.string(), properties: z.array(propertySchema).optional() });
 const commentPageSchema = z.object({ comments: z.array(commentSchema), total: z.number(), startAt: z.number(), maxResults: z.number() });
 const transitionsSchema = z.object({ transitions: z.array(z.object({ id: z.string(), name: z.string(), to: z.object({ name: z.string() }).optional() })) });
 
@@ -96,6 +97,14 @@ export interface JiraComment {
   /** The body as Markdown. */
   body: string;
   created: string;
+  /** The comment's entity properties (only when listed with `properties: true`). */
+  properties: { key: string; value: unknown }[];
+}
+
+/** An entity property set on a comment as it is created (`Comment.properties`): data no reader sees, kept with the comment. */
+export interface CommentProperty {
+  key: string;
+  value: unknown;
 }
 
 const ISSUE_FIELDS = "summary,description,labels,project,issuetype,status,reporter,issuelinks,subtasks,parent,attachment";
@@ -146,20 +155,22 @@ export class JiraClient {
     };
   }
 
-  /** The ticket's comments, oldest first (up to `limit`). */
-  async listComments(idOrKey: string, limit = 200): Promise<JiraComment[]> {
+  /** The ticket's comments, oldest first (up to `limit`); with `properties`, each comment's entity properties too (`expand=properties`). */
+  async listComments(idOrKey: string, limit = 200, options: { properties?: boolean } = {}): Promise<JiraComment[]> {
     const out: JiraComment[] = [];
+    const expand = options.properties ? "&expand=properties" : "";
     for (let startAt = 0; out.length < limit; ) {
-      const page = commentPageSchema.parse(await this.#request("GET", `/issue/${encodeURIComponent(idOrKey)}/comment?startAt=${startAt}&maxResults=100&orderBy=created`));
-      out.push(...page.comments.map((c) => ({ id: c.id, author: c.author ?? null, body: bodyText(c.body), created: c.created })));
+      const page = commentPageSchema.parse(await this.#request("GET", `/issue/${encodeURIComponent(idOrKey)}/comment?startAt=${startAt}&maxResults=100&orderBy=created${expand}`));
+      out.push(...page.comments.map((c) => ({ id: c.id, author: c.author ?? null, body: bodyText(c.body), created: c.created, properties: c.properties ?? [] })));
       startAt = page.startAt + page.comments.length;
       if (page.comments.length === 0 || startAt >= page.total) break;
     }
     return out.slice(0, limit);
   }
 
-  async addComment(idOrKey: string, body: AdfDoc): Promise<{ id: string }> {
-    const data = z.object({ id: z.string() }).parse(await this.#request("POST", `/issue/${encodeURIComponent(idOrKey)}/comment`, { body: this.#body(body) }));
+  async addComment(idOrKey: string, body: AdfDoc, properties: readonly CommentProperty[] = []): Promise<{ id: string }> {
+    const request = { body: this.#body(body), ...(properties.length > 0 ? { properties } : {}) };
+    const data = z.object({ id: z.string() }).parse(await this.#request("POST", `/issue/${encodeURIComponent(idOrKey)}/comment`, request));
     return { id: data.id };
   }
 

@@ -8,8 +8,9 @@
  * message and the closing report are comments on the ticket.
  *
  * Writer comments on the ticket steer the run as on GitHub (without a 👀: Jira's REST API
- * has no reactions). Not on Jira (yet): finding the closing report of an earlier attempt
- * (a retry after a crash between the report and the job's end posts it again).
+ * has no reactions). The closing report carries the comment property `droid.result` with the
+ * job's id, so a retry after a crash between the report and the job's end finds it and
+ * does not post it again.
  */
 import type { JobRunner } from "../jobs/worker.ts";
 import { fixDeps, runFixOn } from "./fix.ts";
@@ -53,8 +54,8 @@ export function jiraFixThread(ticket: JiraTicket, commandWord: string): FixThrea
     },
     steering: (options) => ticket.steering({ ...options, commandWord }),
     say: (body) => ticket.say(body),
-    report: (body) => ticket.comment(body),
-    reportOf: async () => null,
+    report: (body) => ticket.report(body),
+    reportOf: (jobId) => ticket.reportOf(jobId),
     planUrl: async (commentId) => `${await ticket.url()}?focusedCommentId=${commentId}`,
     pullRequestPublished: async (pr, content) => {
       await ticket.linkPullRequest({ number: pr.number, url: pr.url, title: content.title, draft: content.draft });

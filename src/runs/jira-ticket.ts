@@ -19,7 +19,7 @@ import type { PermissionGate } from "../github/gate.ts";
 import type { GitHubClient } from "../github/octokit.ts";
 import type { PlanCommentView } from "../github/plan-comment.ts";
 import { markdownToAdf } from "../jira/adf.ts";
-import type { JiraClient, JiraComment, JiraIssue, JiraUser } from "../jira/client.ts";
+import type { CommentProperty, JiraClient, JiraComment, JiraIssue, JiraUser } from "../jira/client.ts";
 import type { SteeringMessage } from "../agent/loop.ts";
 import { parseCommand } from "../github/commands.ts";
 import type { JiraIdentities } from "../jira/identity.ts";
@@ -40,6 +40,12 @@ export interface JiraServices {
 }
 
 export const PLAN_PROPERTY = "droid.plan";
+/** The comment property marking a job's closing report (`{ job: <job id> }`). */
+export const RESULT_PROPERTY = "droid.result";
+const resultJob = (value: unknown): string | null => {
+  const parsed = z.object({ job: z.string() }).safeParse(value);
+  return parsed.success ? parsed.data.job : null;
+};
 const planPropertySchema = z.object({ commentId: z.string(), stored: StoredPlanSchema });
 
 /** Shares of the context budget: the description, the details appendix, each comment. */
@@ -192,15 +198,32 @@ export class JiraTicket implements PlanThread {
     await this.comment(`${body}\n\n${jobReference(this.#job.id, runPageUrl(this.#publicUrl, this.#job.id))}`);
   }
 
+  /**
+   * The job's closing report, as a comment carrying the entity property `droid.result` with
+   * the job's id (Jira shows no hidden marker, so the property is how a retry finds it).
+   */
+  async report(markdown: string): Promise<number> {
+    return this.comment(markdown, [{ key: RESULT_PROPERTY, value: { job: this.#job.id } }]);
+  }
+
+  /** The closing report an earlier attempt of the job posted: Droid's own comment carrying the job's `droid.result`. */
+  async reportOf(jobId: string): Promise<number | null> {
+    const self = await this.#jira.client.myself();
+    const comments = await this.#jira.client.listComments(this.id, 1000, { properties: true });
+    const mine = comments.filter((c) => c.author !== null && (c.author.accountId ?? c.author.name) === self);
+    const found = mine.find((c) => c.properties.some((p) => p.key === RESULT_PROPERTY && resultJob(p.value) === jobId));
+    return found ? Number(found.id) : null;
+  }
+
   /** Comments on the ticket (Markdown, sent as ADF); its id. */
-  async comment(markdown: string): Promise<number> {
+  async comment(markdown: string, properties: readonly CommentProperty[] = []): Promise<number> {
     // Markup only GitHub shows is dropped (hidden markers, <sub>) or turned into Markdown (a <details> summary): Jira would print it.
     const text = markdown
       .replace(/<!--[\s\S]*?-->/g, "")
       .replace(/<\/?sub>/g, "")
       .replace(/<details(?: open)?>\s*<summary>([\s\S]*?)<\/summary>/g, "**$1**")
       .replace(/<\/details>/g, "");
-    return Number((await this.#jira.client.addComment(this.id, markdownToAdf(text))).id);
+    return Number((await this.#jira.client.addComment(this.id, markdownToAdf(text), properties)).id);
   }
 
   /**

@@ -93,4 +93,5 @@ export const propertyValueSchema = z.unknown().refine((value) => JSON.stringify(
 export const wikiCommentRequestSchema = z.strictObject({
   body: z.string().min(1),
   visibility: z.strictObject({ type: z.enum(["group", "role"]), value: z.string() }).optional(),
+  properties: z.array(z.strictObject({ key: z.string(), value: z.unknown() })).optional(),
 });

@@ -33,6 +33,8 @@ export interface FakeComment {
   author: { accountId: string; displayName: string; accountType: string };
   body: unknown;
   created: string;
+  /** Entity properties set with the comment (listed only with `expand=properties`, as Jira does). */
+  properties?: { key: string; value: unknown }[];
 }
 
 export interface FakeUser {
@@ -179,16 +181,17 @@ export class FakeJira {
       return json(res, 200, { id: ticket.id, key: ticket.key, self: `${this.url}/rest/api/3/issue/${ticket.id}`, fields: ticket.fields });
     }
     if (sub === "comment" && item === undefined && method === "GET") {
-      const comments = ticket.comments ?? [];
+      const expanded = (url.searchParams.get("expand") ?? "").split(",").includes("properties");
+      const comments = (ticket.comments ?? []).map(({ properties, ...c }) => (expanded ? { ...c, properties: properties ?? [] } : c));
       return json(res, 200, { startAt: 0, maxResults: 100, total: comments.length, comments });
     }
-    const commentSchema: z.ZodType<{ body: unknown }> = this.#version === "3" ? commentRequestSchema : wikiCommentRequestSchema;
+    const commentSchema: z.ZodType<{ body: unknown; properties?: { key: string; value: unknown }[] | undefined }> = this.#version === "3" ? commentRequestSchema : wikiCommentRequestSchema;
     if (sub === "comment" && item === undefined && method === "POST") {
       const request = valid(commentSchema);
       if (!request) return;
       const id = String(this.#nextId++);
       if (!write("comment", id)) return;
-      ticket.comments?.push({ id, author: DROID_ACCOUNT, body: request.body, created: new Date().toISOString() });
+      ticket.comments?.push({ id, author: DROID_ACCOUNT, body: request.body, created: new Date().toISOString(), ...(request.properties ? { properties: request.properties } : {}) });
       return json(res, 201, { id, body: request.body });
     }
     if (sub === "comment" && item !== undefined && method === "PUT") {

@@ -106,3 +106,24 @@ describe("steering a fix from the Jira ticket", () => {
     jira.assertDone();
   });
 });
+
+describe("the closing report on a Jira ticket", () => {
+  it("carries the job's id as a comment property, so a retry finds it; someone else's comment with the property, or another job's report, is not it", async () => {
+    const forged: FakeComment = { ...comment("10001", EVE, "Job report (copied)", -5), properties: [{ key: "droid.result", value: { job: "job-under-test" } }] };
+    jira.ticket({ ...shopTicket(), comments: [forged] }).expectWrites({ comment: 2 });
+    const connection = connectJira(jiraSettings(jira.url));
+    const job = { ...labeledJob({ target: { kind: "jira_issue", number: Number(TICKET_ID) }, createdAt: CREATED }), id: "job-under-test" };
+    const ticket = new JiraTicket({ jira: connection, job, octokit: testOctokit(), gate: new PermissionGate({ cacheMs: 60_000 }), log: silentLog, publicUrl: null });
+
+    expect(await ticket.reportOf(job.id)).toBeNull();
+    await ticket.comment("A progress note: not the report.");
+    const posted = await ticket.report("**Done.** Opened #7.\n\n<!-- droid:result job-under-test -->");
+
+    expect(await ticket.reportOf(job.id)).toBe(posted);
+    expect(await ticket.reportOf("another-job")).toBeNull();
+    const report = jira.writes.at(-1);
+    expect(report?.body).toMatchObject({ properties: [{ key: "droid.result", value: { job: "job-under-test" } }] });
+    expect(JSON.stringify(report?.body)).not.toContain("droid:result");
+    jira.assertDone();
+  });
+});
