@@ -6,6 +6,8 @@ import type { AgentOutcome, ChangeReport } from "../agent/loop.ts";
 import type { PlanRevision } from "../agent/live-plan.ts";
 import type { TestRun } from "../agent/computer.ts";
 import type { Plan } from "../planning/schema.ts";
+import { formatDuration } from "../figures/duration.ts";
+import { formatUsd } from "../figures/money.ts";
 import { jobReference } from "./comment-text.ts";
 import { restartedMessage } from "./messages.ts";
 import { MAX_COMMENT_CHARS } from "./plan-comment.ts";
@@ -200,12 +202,3 @@ const LIMIT_SETTING: Record<Extract<AgentOutcome, { kind: "limit" }>["limit"], s
   time: "`fix.maxMinutes`",
   budget: "`budget.usd` (or `budget.tokens`)",
 };
-
-export function formatUsd(usd: number): string {
-  return `$${usd < 0.01 && usd > 0 ? usd.toFixed(4) : usd.toFixed(2)}`;
-}
-
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
-}

@@ -1,6 +1,7 @@
 import type { TokenUsage } from "../llm/ledger.ts";
 import type { PlanFailure } from "../planning/failure.ts";
-import { formatDuration, formatUsd } from "./comment-text.ts";
+import { formatDuration } from "../figures/duration.ts";
+import { formatUsd } from "../figures/money.ts";
 import { safeInline } from "./safe-markdown.ts";
 
 export const PLAN_FAILURE_MARKER = "<!-- droid:plan-failure -->";

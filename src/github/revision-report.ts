@@ -5,7 +5,7 @@
  * Droid cannot push is in `push-refusal.ts`.
  */
 import type { ThreadAnswer } from "../agent/thread-answers.ts";
-import { formatUsd } from "./comment-text.ts";
+import { formatUsd } from "../figures/money.ts";
 import type { GitHubClient } from "./octokit.ts";
 import { pushRefusalReason, type PushRefusal } from "./push-refusal.ts";
 import type { ReviewThread } from "./review-threads.ts";

@@ -6,6 +6,7 @@
  * once: a thread Droid answered after its request is not answered again, a line already in
  * a body is not added twice.
  */
+import { jobMarker } from "../github/comment-text.ts";
 import { z } from "zod";
 import { findOwnComment, findPlanComment, type FoundPlanComment } from "../github/plan-comment.ts";
 import { loadReviewThreads, type ReviewThread } from "../github/review-threads.ts";
@@ -82,7 +83,7 @@ export async function publishRevision(ctx: RevisionPublishContext, p: RevisionPu
     if (found && !found.body.includes(p.planNote.line)) await noteInPlanComment(octokit, ref, found, p.planNote.line, { commandWord: ctx.commandWord, log: ctx.log });
   }
   if (p.notice) {
-    const posted = ctx.resumed ? await findOwnComment(octokit, { ...common, issueNumber: pullNumber }, ctx.botLogin, `job \`${job.id}\``) : null;
+    const posted = ctx.resumed ? await findOwnComment(octokit, { ...common, issueNumber: pullNumber }, ctx.botLogin, jobMarker(job.id)) : null;
     if (!posted) await ctx.say(p.notice);
   }
 }

@@ -7,7 +7,7 @@
  */
 import type { Probot } from "probot";
 import { configProblemMessage } from "../github/messages.ts";
-import { jobReference } from "../github/comment-text.ts";
+import { jobFooter } from "../github/comment-text.ts";
 import { runPageUrl } from "../config/public-url.ts";
 import { dailyCapMessage } from "../github/policy-messages.ts";
 import type { GitHubClient } from "../github/octokit.ts";
@@ -182,8 +182,8 @@ async function withSite(
 
 /** Comments on the job's issue or pull request, with the job's id under the text. */
 export function jobComment(octokit: GitHubClient, job: Job, publicUrl: string | null = null): (body: string) => Promise<unknown> {
-  const reference = jobReference(job.id, runPageUrl(publicUrl, job.id));
-  return (body) => octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body: `${body}\n\n<sub>${reference}</sub>` });
+  const footer = jobFooter(job.id, runPageUrl(publicUrl, job.id));
+  return (body) => octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body: `${body}\n\n${footer}` });
 }
 
 async function failWith(octokit: GitHubClient, job: Job, body: string, why: { error: string; kind: FailureKind }): Promise<JobOutcome> {

@@ -32,7 +32,7 @@ describe("/droid fix limits", () => {
     expect(model.requests).toHaveLength(0);
     expect(job?.state).toBe("failed");
     expect(job?.error).toMatch(/^limit reached: the job's budget of \$0\.0100 \(spent \$0\.00, 0 tokens; the next model request, estimated at \$0\.\d+, would cross it\)$/);
-    expect(comments[0]).toContain("The run stopped at its limit: the job's budget of $0.0100");
+    expect(comments[0]).toContain("The run stopped at its limit: the job's budget of $0.01");
     expect(comments[0]).toContain("Nothing was pushed: the agent changed no files.");
     expect(comments[0]).toContain("raise `budget.usd` (or `budget.tokens`) in `.github/droid.yml`");
     expect(planEdits.at(-1)).toContain("⚠️ Ended early");

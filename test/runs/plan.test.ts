@@ -144,7 +144,7 @@ describe("runPlanJob", () => {
     expect(parsed?.stored).toMatchObject({ revision: 1, jobId: "job-plan-1", model: "claude-sonnet-5-5" });
     expect(parsed?.stored.plan.template).toEqual({ kind: "bug-fix", title: "Bug fix", source: "built-in", chosenBy: "label" });
     expect(body).toContain("- [ ] **S1** Reproduce the crash in a test");
-    expect(body).toMatch(/<sub>Model `claude-sonnet-5-5` · 6,100 input tokens \(0% from cache\) \+ 1,500 output · \$0\.03 · \d+ s · job `job-plan-1`<\/sub>/);
+    expect(body).toMatch(/<sub>Model `claude-sonnet-5-5` · 6,100 input tokens \(0% from cache\) \+ 1,500 output · \$0\.03 · \d+ s · job `job-plan`<\/sub>/);
     expect(body).toContain("**Next:** comment `/droid fix` to carry out this plan");
     expect(body).toMatch(/- Code: `master` at [0-9a-f]{7}, 6 file\(s\) indexed \(cloned in \d+\.\d s, index (built|updated|loaded)/);
     expect(body).toMatch(/- Relevant code, matched by localization: `src\/greet\.ts` \(/);
@@ -334,7 +334,7 @@ describe("runPlanJob", () => {
     const scopes = [nockContext(), nockExistingComments([]), nockWrite("post", COMMENTS, bodies)];
     const result = await run(labeledJob(), await deps({ settings: { budget: { usd: 0.01, tokens: 1_000_000 } } }));
     for (const s of scopes) expect(s.isDone()).toBe(true);
-    expect(result.outcome).toEqual({ state: "failed", error: "budget reached ($0.01 / 1000000 tokens)", kind: "budget-reached" });
+    expect(result.outcome).toEqual({ state: "failed", error: "budget reached ($0.01 / 1,000,000 tokens)", kind: "budget-reached" });
     expect(result.costUsd).toBe(0);
     expect(bodies[0]).toContain("**Droid stopped planning: budget reached.**");
     expect(bodies[0]).toContain("Raise `budget.usd` or `budget.tokens` in `.github/droid.yml`");
