@@ -40,7 +40,7 @@ export async function publishCiRevision(ctx: CiPublishContext, p: CiPublication,
   if (p.planNote) {
     const ref = { ...common, issueNumber: p.planNote.issueNumber };
     const found = planComment !== undefined ? planComment : await findPlanComment(ctx.octokit, ref, ctx.botLogin);
-    if (found && !found.body.includes(p.planNote.line)) await noteInPlanComment(ctx.octokit, ref, found, p.planNote.line, { commandWord: ctx.commandWord, log: ctx.log });
+    if (found && !found.body.includes(p.planNote.line)) await noteInPlanComment(ctx.octokit, ref, found, p.planNote.line, { log: ctx.log });
   }
   const posted = ctx.resumed ? await findOwnComment(ctx.octokit, { ...common, issueNumber: ctx.job.target.number }, ctx.botLogin, jobMarker(ctx.job.id)) : null;
   if (!posted) await ctx.say(p.comment);

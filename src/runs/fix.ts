@@ -6,10 +6,12 @@
 import type Docker from "dockerode";
 import type { Logger } from "pino";
 import type { RepoConfig } from "../config/repo-config.ts";
-import { closingReport, describeOutcome, pullRequestBody, resultComment, testLine } from "../github/fix-report.ts";
+import { closingReport, describeOutcome, resultComment, runEnd, testLine, testsFact } from "../github/fix-report.ts";
+import { isComplete, pullRequestBody } from "../github/pull-request-body.ts";
+import { stateLabel, type RunFacts } from "../github/run-status.ts";
 import type { PermissionGate } from "../github/gate.ts";
 import type { GitHubClient } from "../github/octokit.ts";
-import { findPlanComment } from "../github/plan-comment.ts";
+import { contextUsedOf, findPlanComment } from "../github/plan-comment.ts";
 import { findDroidPullRequest } from "../github/pull-request.ts";
 import { pushRefusalDetails, pushRefusalReason } from "../github/push-refusal.ts";
 import { IssueSteering } from "../github/steering.ts";
@@ -136,6 +138,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       ref,
       commentId: found.id,
       stored,
+      contextUsed: contextUsedOf(found.body),
       plan,
       figures: run.figures,
       commandWord: deps.config.command,
@@ -143,7 +146,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
       now: run.now,
       log: deps.log,
     });
-    live.pullRequest = links.pullRequestNumber ?? null;
+    live.pullRequest = existingPr ? { number: existingPr.number, draft: existingPr.draft } : null;
     await live.update(true);
 
     // 4. The agent.
@@ -191,8 +194,8 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
     });
     deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: run.ledger.costUsd }, "agent run ended");
     if (outcome.kind === "cancelled") throwIfShutdown(signal);
-    // A stopped subtask did not fail: it was left undone.
-    if (outcome.kind !== "finished") plan.settle(outcome.kind === "cancelled" ? "skipped" : "failed");
+    // A subtask cut off by a stop or a limit did not fail: it is not finished.
+    if (outcome.kind !== "finished") plan.settle(outcome.kind === "failed" ? "failed" : "todo");
 
     // 5. Bring the work back, check it may be pushed, commit, push, open or update the PR.
     const changes = await inspect();
@@ -201,6 +204,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
     // The work is back on the worker: the sandbox goes now, not after the comments (a stop is answered at once).
     await run.site.removeSandbox();
     const tests = testLine(outcome.lastTestRun, computer.hasTests);
+    const testsState = testsFact(outcome.lastTestRun, computer.hasTests);
     run.check.details = { progress: subtasksDone(plan.plan), tests };
     const reasonNotPushed =
       outcome.kind === "cancelled" && !deps.config.fix.pushPartialWorkOnStop
@@ -209,15 +213,16 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
           ? "the agent changed no files"
           : null;
     const check = reasonNotPushed === null ? await checkPush(repo, changes, deps.config) : null;
+    const facts: RunFacts = { end: runEnd(outcome), filesChanged: changes.files.length, pushed: reasonNotPushed === null, tests: testsState };
     if (check?.kind === "refused") {
-      live.phase = "⛔ Not pushed";
+      live.end(stateLabel("not-pushed"), { ...facts, pushed: false });
       await live.update(true);
       const details = pushRefusalDetails(check.refusal, { diff: changes.diff, fileCount: changes.files.length, commandWord: deps.config.command });
       await say(scrubSecrets(`${describeOutcome(outcome, deps.config.command)}\n\n${details}`, [...opening.bench.secrets, ...check.found]));
       return run.ended({ state: "failed", error: `not pushed: ${pushRefusalReason(check.refusal)}`, kind: "not-pushed" });
     }
-    live.phase = outcome.kind === "finished" ? "✅ Done" : outcome.kind === "cancelled" ? "⏹️ Stopped" : "⚠️ Ended early";
-    const closing = { outcome, pushed: reasonNotPushed === null, tests, figures: run.figures(), commandWord: deps.config.command, reasonNotPushed, plan: plan.plan, changes, restarted: job.attempts > 1 };
+    live.end(stateLabel(facts.end), facts);
+    const closing = { outcome, pushed: reasonNotPushed === null, tests, testsState, figures: run.figures(), commandWord: deps.config.command, reasonNotPushed, plan: plan.plan, changes, restarted: job.attempts > 1 };
     if (reasonNotPushed !== null) {
       await live.update(true);
       await deps.octokit.rest.issues.createComment({ owner: ref.owner, repo: ref.repo, issue_number: ref.issueNumber, body: resultComment({ ...closing, pullRequest: null }) });
@@ -235,16 +240,17 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
         title: issue.title,
         body: pullRequestBody({
           issueNumber: ref.issueNumber,
-          summary: outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, deps.config.command),
+          summary: outcome.kind === "finished" ? outcome.summary : null,
           plan: plan.plan,
           outcome,
           commandWord: deps.config.command,
           tests,
+          testsPass,
           changes,
           figures: run.figures(),
           planCommentUrl: `https://github.com/${ref.owner}/${ref.repo}/issues/${ref.issueNumber}#issuecomment-${found.id}`,
         }),
-        draft: !(outcome.kind === "finished" && testsPass),
+        draft: !isComplete(outcome, testsPass),
       },
       planComment: { id: found.id, ...live.state() },
       closing: closingReport(closing),
@@ -262,8 +268,8 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
         links,
         record: (patch) => record({ links: patch }),
         step: run.step,
-        finalPlanEdit: async (number) => {
-          live.pullRequest = number;
+        finalPlanEdit: async (pullRequest) => {
+          live.pullRequest = pullRequest;
           await live.update(true);
         },
         resumed: false,
@@ -283,8 +289,9 @@ async function resumePublication(deps: FixJobDeps, job: Job, run: CodeRun, p: Fi
   if (job.links.resultCommentId !== undefined) run.links.resultCommentId = job.links.resultCommentId;
   await run.check.pushed(p.commit);
   run.check.details = { progress: subtasksDone(p.planComment.plan), tests: "Run by the attempt that pushed (see the closing comment)." };
-  const stored = (await findPlanComment(deps.octokit, ref, deps.botLogin))?.parsed?.stored ?? null;
-  const target = { octokit: deps.octokit, ref, commentId: p.planComment.id, commandWord: deps.config.command, log: deps.log };
+  const found = await findPlanComment(deps.octokit, ref, deps.botLogin);
+  const stored = found?.parsed?.stored ?? null;
+  const target = { octokit: deps.octokit, ref, commentId: p.planComment.id, contextUsed: found ? contextUsedOf(found.body) : null, commandWord: deps.config.command, log: deps.log };
   await publishFix(
     {
       octokit: deps.octokit,

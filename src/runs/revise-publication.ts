@@ -80,7 +80,7 @@ export async function publishRevision(ctx: RevisionPublishContext, p: RevisionPu
   if (p.planNote) {
     const ref = { ...common, issueNumber: p.planNote.issueNumber };
     const found = known ? known.planComment : await findPlanComment(octokit, ref, ctx.botLogin);
-    if (found && !found.body.includes(p.planNote.line)) await noteInPlanComment(octokit, ref, found, p.planNote.line, { commandWord: ctx.commandWord, log: ctx.log });
+    if (found && !found.body.includes(p.planNote.line)) await noteInPlanComment(octokit, ref, found, p.planNote.line, { log: ctx.log });
   }
   if (p.notice) {
     const posted = ctx.resumed ? await findOwnComment(octokit, { ...common, issueNumber: pullNumber }, ctx.botLogin, jobMarker(job.id)) : null;

@@ -144,7 +144,8 @@ describe("runPlanJob", () => {
     expect(parsed?.stored).toMatchObject({ revision: 1, jobId: "job-plan-1", model: "claude-sonnet-5-5" });
     expect(parsed?.stored.plan.template).toEqual({ kind: "bug-fix", title: "Bug fix", source: "built-in", chosenBy: "label" });
     expect(body).toContain("- [ ] **S1** Reproduce the crash in a test");
-    expect(body).toMatch(/<sub>Model `claude-sonnet-5-5` · 6,100 input tokens \(0% from cache\) \+ 1,500 output · \$0\.03 · \d+ s · job `job-plan`<\/sub>/);
+    expect(body).toMatch(/\n📋 Plan ready · \d+ s · \$0\.03 · job `job-plan`\n/);
+    expect(body).toContain("<sub>Droid · model `claude-sonnet-5-5` · 6,100 input tokens (0% from cache) + 1,500 output</sub>");
     expect(body).toContain("**Next:** comment `/droid fix` to carry out this plan");
     expect(body).toMatch(/- Code: `master` at [0-9a-f]{7}, 6 file\(s\) indexed \(cloned in \d+\.\d s, index (built|updated|loaded)/);
     expect(body).toMatch(/- Relevant code, matched by localization: `src\/greet\.ts` \(/);
@@ -252,7 +253,7 @@ describe("runPlanJob", () => {
 
     const body = bodies[0] ?? "";
     expect(body).toContain("### Droid plan: Bug fix (revision 2)");
-    expect(body).toContain("<details open><summary>What changed in revision 2</summary>");
+    expect(body).toContain("<details><summary>What changed in revision 2</summary>");
     expect(body).toContain("- Added **S3** Store greetings in Postgres");
     expect(parsePlanComment(body)?.stored.revision).toBe(2);
   });
