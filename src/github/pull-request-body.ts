@@ -35,9 +35,19 @@ export function isComplete(outcome: AgentOutcome, testsPass: boolean): boolean {
 
 const ICON: Record<Subtask["state"], string> = { todo: "⬜", "in-progress": "⬜", done: "✅", failed: "❌", skipped: "⏭️" };
 
-function subtaskLine(s: Subtask, ended: boolean): string {
-  const note = ended && (s.state === "todo" || s.state === "in-progress") ? " _(not finished)_" : s.state === "skipped" ? " _(skipped)_" : s.state === "failed" ? " _(failed)_" : "";
+function subtaskLine(s: Subtask): string {
+  const note = s.state === "skipped" ? " _(skipped)_" : s.state === "failed" ? " _(failed)_" : "";
   return `- ${ICON[s.state]} **${s.id}** ${safeInline(s.title)}${note}`;
+}
+
+const open = (s: Subtask): boolean => s.state === "todo" || s.state === "in-progress";
+
+/** The plan's subtasks; after a run that ended early, the ones it did not reach under "Not finished". */
+function subtaskLines(plan: Plan, ended: boolean): string[] {
+  const unfinished = ended ? plan.subtasks.filter(open) : [];
+  if (unfinished.length === 0) return plan.subtasks.map(subtaskLine);
+  const reached = plan.subtasks.filter((s) => !open(s));
+  return [...reached.map(subtaskLine), ...(reached.length > 0 ? [""] : []), `**Not finished (${unfinished.length}):**`, "", ...unfinished.map(subtaskLine)];
 }
 
 /** Why the work is partial, once, with what to do about it. */
@@ -80,7 +90,7 @@ export function pullRequestBody(input: PullRequestBodyInput): string {
     "",
     `### Plan (${done})`,
     "",
-    ...plan.subtasks.map((s) => subtaskLine(s, ended)),
+    ...subtaskLines(plan, ended),
     ...(input.planCommentUrl ? ["", `[The plan, with its revisions](${input.planCommentUrl})`] : []),
     ...(plan.openQuestions.length === 0 ? [] : ["", "### Open questions", "", ...plan.openQuestions.map((q) => `- ${safeInline(q)}`)]),
     "",

@@ -102,7 +102,7 @@ export function nextAdvice(facts: RunFacts, pullRequest: PullRequestLink | null,
     if (complete && !pullRequest.draft) return `Review #${pullRequest.number}; review comments there steer the next revision.`;
     const red = facts.tests === "failed" ? " Its tests are failing." : "";
     const unfinished = facts.end.kind === "finished" ? "" : " The plan is not finished.";
-    return `#${pullRequest.number} holds the work so far.${unfinished}${red} ${again} continues it${room}; review comments on #${pullRequest.number} steer it.`;
+    return `#${pullRequest.number} is a draft with the partial work.${unfinished}${red} ${again} continues it${room}; review comments on #${pullRequest.number} steer it.`;
   }
   if (facts.filesChanged > 0 && !facts.pushed) {
     return `The changes were not pushed. ${again} starts again${room}, or ${replan} changes the plan first.`;

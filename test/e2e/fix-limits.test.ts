@@ -67,7 +67,7 @@ describe("/droid fix limits", () => {
     expect(body).not.toContain("Closes #");
     expect(body.split("budget of $0.10")).toHaveLength(2);
     expect(body).toContain("with 0 of 2 subtasks done. Raise `budget.usd` (or `budget.tokens`) in `.github/droid.yml`, then comment `/droid fix` on #1 to continue.");
-    expect(body).toMatch(/- ⬜ \*\*S2\*\* .* _\(not finished\)_/);
+    expect(body).toMatch(/\*\*Not finished \(2\):\*\*\n\n- ⬜ \*\*S1\*\* .*\n- ⬜ \*\*S2\*\* /);
     expect(body).not.toContain("❌");
     expect(body).toContain("### Open questions");
     expect(body).toContain("`src/greet.js` (modified)");
@@ -76,7 +76,7 @@ describe("/droid fix limits", () => {
     expect(comments[0]).toContain("The run stopped at its limit: the job's budget of $0.10");
     expect(comments[0]).toMatch(/\*\*Not finished:\*\* S1 .*; S2 /);
     expect(comments[0]).not.toContain("failed");
-    expect(comments[0]).toContain("**Next:** #7 holds the work so far. The plan is not finished.");
+    expect(comments[0]).toContain("**Next:** #7 is a draft with the partial work. The plan is not finished.");
     expect(await h.git.git("hello-budget", "show", `${BRANCH}:src/greet.js`)).toContain('return "stranger";');
     expect(await h.git.git("hello-budget", "log", "-1", "--format=%s", BRANCH)).toContain("(partial)");
   }, 180_000);
