@@ -66,9 +66,6 @@ export function stateLabel(end: RunEnd | "running" | "not-pushed"): string {
   }
 }
 
-/** Every state word a status line starts with (a comment's status line is found by it). */
-export const STATE_ICONS = ["⏳", "⛔", "✅", "⚠️", "⏹", "❌", "📋"] as const;
-
 export interface StatusLineInput {
   /** From `stateLabel` (or a plan's "📋 Plan ready"). */
   label: string;
@@ -85,11 +82,6 @@ export function statusLine(s: StatusLineInput): string {
   const cost = `${formatUsd(s.costUsd)}${s.running ? " so far" : ""}`;
   const link = s.pullRequest ? `${s.pullRequest.draft ? "draft PR" : "PR"} #${s.pullRequest.number}` : jobReference(s.job.id, s.job.pageUrl);
   return [s.label, roughDuration(s.durationMs), cost, link].join(" · ");
-}
-
-/** The first status line of a body Droid wrote (the line under its heading), or null. */
-export function statusLineOf(body: string): string | null {
-  return body.split("\n").find((line) => STATE_ICONS.some((icon) => line.startsWith(`${icon} `)) && line.includes(" · ")) ?? null;
 }
 
 /** What the human can do next, from what the run left: a pull request, changed files, the tests. */
