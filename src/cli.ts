@@ -120,6 +120,7 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     configs,
     outbox,
     caps: settings.caps,
+    docsUrl: settings.docsUrl,
     ...(incidents ? { incidents } : {}),
     operator: { metrics, token: settings.metricsToken, checks: readinessChecks(settings, queue, docker) },
     ...(pages.enabled && settings.publicUrl

@@ -2,6 +2,7 @@
  * What Droid says in reply to a trigger. Each message says what happened and what
  * the human can do next. User text is only ever quoted inside inline code.
  */
+import { docLink } from "../config/docs-link.ts";
 import type { ConfigProblem } from "../config/repo-config.ts";
 import { COMMANDS, COMMAND_NAMES, REPO_CONFIG_FILE } from "../config/names.ts";
 import type { Job } from "../jobs/types.ts";
@@ -44,7 +45,7 @@ export function refusalMessage(login: string, word: string): string {
   ].join(" ");
 }
 
-export function configProblemMessage(problems: readonly ConfigProblem[]): string {
+export function configProblemMessage(problems: readonly ConfigProblem[], docsUrl: string | null): string {
   const rows = problems.map((p) => `| \`${p.key}\` | ${p.expected} | ${escapeCell(p.got)} |`);
   return [
     `I can't start: \`.github/${REPO_CONFIG_FILE}\` is not valid.`,
@@ -53,7 +54,7 @@ export function configProblemMessage(problems: readonly ConfigProblem[]): string
     "| --- | --- | --- |",
     ...rows,
     "",
-    "Fix the file on the default branch and ask again. The README's configuration reference lists every key.",
+    `Fix the file on the default branch and ask again. ${docLink(docsUrl, "README.md", "per-repository-githubdroidyml", "The configuration reference")} lists every key.`,
     ...(problems.some((p) => p.operatorLimit)
       ? ["", "Some values go beyond what this Droid's operators allow: ask for less, or ask them to raise the limit."]
       : []),

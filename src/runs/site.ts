@@ -151,7 +151,7 @@ async function withSite(
   const loaded = await loadRepoConfig(octokit, job.repo, services.settings.policy);
   if (!loaded.ok) {
     context.log.warn({ problems: loaded.problems }, "invalid repository configuration at run time");
-    return failWith(octokit, job, configProblemMessage(loaded.problems), { error: "invalid .github/droid.yml", kind: "config-error" });
+    return failWith(octokit, job, configProblemMessage(loaded.problems, services.settings.docsUrl), { error: "invalid .github/droid.yml", kind: "config-error" });
   }
   if ("problem" in services.llm) return failWith(octokit, job, modelMissing(services.llm.problem), { error: "the model API is not configured", kind: "config-error" });
   const { caps } = services.settings;
