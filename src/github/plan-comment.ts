@@ -168,18 +168,21 @@ function planReadyLine(f: PlanFooter): string {
   return `📋 Plan ready · ${roughDuration(f.durationMs)} · ${formatUsd(f.costUsd)} · ${jobReference(f.jobId, f.pageUrl)}`;
 }
 
-/** The model and its tokens (the status line says the time, cost and job). */
-function modelLine(f: PlanFooter): string {
+/** "model `m` · N input tokens (x% from cache) + M output". */
+function modelAndTokens(f: PlanFooter): string {
   const input = f.usage.input + f.usage.cacheWrite + f.usage.cacheRead;
   const cached = input === 0 ? 0 : Math.round((f.usage.cacheRead / input) * 100);
-  return `<sub>Droid · model \`${f.model}\` · ${input.toLocaleString("en-US")} input tokens (${cached}% from cache) + ${f.usage.output.toLocaleString("en-US")} output</sub>`;
+  return `model \`${f.model}\` · ${input.toLocaleString("en-US")} input tokens (${cached}% from cache) + ${f.usage.output.toLocaleString("en-US")} output`;
 }
 
-/** The figures of the job that wrote a comment: model, tokens with the cache share, cost, time, job id. */
+/** The model and its tokens (the status line says the time, cost and job). */
+function modelLine(f: PlanFooter): string {
+  return `<sub>Droid · ${modelAndTokens(f)}</sub>`;
+}
+
+/** The figures of a comment without a status line (an answer): model, tokens with the cache share, cost, time, job. */
 export function figuresLine(f: PlanFooter): string {
-  const input = f.usage.input + f.usage.cacheWrite + f.usage.cacheRead;
-  const cached = input === 0 ? 0 : Math.round((f.usage.cacheRead / input) * 100);
-  return `<sub>Model \`${f.model}\` · ${input.toLocaleString("en-US")} input tokens (${cached}% from cache) + ${f.usage.output.toLocaleString("en-US")} output · ${formatUsd(f.costUsd)} · ${formatDuration(f.durationMs)} · ${jobReference(f.jobId, f.pageUrl)}</sub>`;
+  return `<sub>Droid · ${modelAndTokens(f)} · ${formatUsd(f.costUsd)} · ${formatDuration(f.durationMs)} · ${jobReference(f.jobId, f.pageUrl)}</sub>`;
 }
 
 const cutNote = (n: number): string => `_(${n} characters cut to fit GitHub's comment size limit)_`;

@@ -308,7 +308,7 @@ describe("runPlanJob", () => {
     const body = bodies[0] ?? "";
     expect(body).toContain("**Droid could not produce a valid plan.**");
     expect(body).toContain("No `submit_plan` tool call was made (the answer was prose).");
-    expect(body).toContain("job `job-plan-1`");
+    expect(body).toMatch(/<sub>Droid · model `claude-sonnet-5-5` · [\d,]+ tokens · (\$\d+\.\d\d|< \$0\.01) · job `job-plan`<\/sub>$/);
     expect(parsePlanComment(body)).toBeNull();
   });
 
