@@ -6,7 +6,7 @@
 import type { AgentOutcome, ChangeReport } from "../agent/loop.ts";
 import type { PlanRevision } from "../agent/live-plan.ts";
 import type { TestRun } from "../agent/computer.ts";
-import type { Plan } from "../planning/schema.ts";
+import type { Plan, Subtask } from "../planning/schema.ts";
 import { jobFooter } from "./comment-text.ts";
 import { restartedMessage } from "./messages.ts";
 import { inlineCode, safeInline } from "./safe-markdown.ts";
@@ -149,19 +149,20 @@ export function resultMarker(jobId: string): string {
   return `<!-- droid:result ${jobId} -->`;
 }
 
+/** Up to this many subtasks, the closing comment names them with their titles; beyond, by id (the plan comment has the titles). */
+const NAMED_SUBTASKS = 5;
+
 /** Which subtasks were done, and which were not: a subtask a limit or a stop cut off is "not finished", not failed. */
 function progressLines(plan: Plan): string[] {
+  const name = plan.subtasks.length <= NAMED_SUBTASKS ? (s: Subtask) => `${s.id} ${safeInline(s.title)}` : (s: Subtask) => s.id;
+  const list = (subtasks: Subtask[]) => `${subtasks.map(name).join(plan.subtasks.length <= NAMED_SUBTASKS ? "; " : ", ")}.`;
   const done = plan.subtasks.filter((s) => s.state === "done");
   const failed = plan.subtasks.filter((s) => s.state === "failed");
   const skipped = plan.subtasks.filter((s) => s.state === "skipped");
   const open = plan.subtasks.filter((s) => s.state === "todo" || s.state === "in-progress");
-  const lines = [`**Done:** ${done.length === 0 ? "no subtask yet" : done.map(subtaskName).join("; ")}.`];
-  if (failed.length > 0) lines.push(`**Failed:** ${failed.map(subtaskName).join("; ")}.`);
-  if (skipped.length > 0) lines.push(`**Skipped:** ${skipped.map(subtaskName).join("; ")}.`);
-  if (open.length > 0) lines.push(`**Not finished:** ${open.map(subtaskName).join("; ")}.`);
+  const lines = [`**Done:** ${done.length === 0 ? "no subtask yet." : list(done)}`];
+  if (failed.length > 0) lines.push(`**Failed:** ${list(failed)}`);
+  if (skipped.length > 0) lines.push(`**Skipped:** ${list(skipped)}`);
+  if (open.length > 0) lines.push(`**Not finished:** ${list(open)}`);
   return lines;
-}
-
-function subtaskName(s: Plan["subtasks"][number]): string {
-  return `${s.id} ${safeInline(s.title)}`;
 }

@@ -88,7 +88,7 @@ export function statusLine(s: StatusLineInput): string {
 export function nextAdvice(facts: RunFacts, pullRequest: PullRequestLink | null, word: string): string {
   const again = `\`/${word} fix [instructions]\``;
   const replan = `\`/${word} plan <feedback>\``;
-  const room = facts.end.kind === "limit" ? ` (raise ${LIMIT_SETTING[facts.end.limit]} in \`.github/droid.yml\` first)` : "";
+  const room = facts.end.kind === "limit" ? ` once you raise ${LIMIT_SETTING[facts.end.limit]} in \`.github/droid.yml\`` : "";
   if (pullRequest) {
     const complete = facts.end.kind === "finished" && facts.tests !== "failed";
     if (complete && !pullRequest.draft) return `Review #${pullRequest.number}; review comments there steer the next revision.`;

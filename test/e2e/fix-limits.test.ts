@@ -37,7 +37,7 @@ describe("/droid fix limits", () => {
     expect(comments[0]).toContain("raise `budget.usd` (or `budget.tokens`) in `.github/droid.yml`");
     const plan = planEdits.at(-1) ?? "";
     expect(plan).toMatch(/\n⚠️ Budget reached · \d+ s · \$0\.00 · job `[0-9a-f]{8}`\n/);
-    expect(plan).toContain("**Next:** Nothing was changed. `/droid fix [instructions]` tries again with your guidance (raise `budget.usd` (or `budget.tokens`) in `.github/droid.yml` first)");
+    expect(plan).toContain("**Next:** Nothing was changed. `/droid fix [instructions]` tries again with your guidance once you raise `budget.usd` (or `budget.tokens`) in `.github/droid.yml`");
     expect(plan).not.toContain("cancels the run");
     expect((await h.git.git("hello-budget-none", "branch", "--list", "droid/*")).trim()).toBe("");
   }, 180_000);

@@ -38,7 +38,7 @@ describe("Next, from what the run left", () => {
 
   it("a limit with a draft: continue, after raising the limit's setting", () => {
     const next = nextAdvice(facts({ end: { kind: "limit", limit: "turns" }, tests: "not-run" }), { number: 7, draft: true }, "bot");
-    expect(next).toBe("#7 is a draft with the partial work. The plan is not finished. `/bot fix [instructions]` continues it (raise `fix.maxTurns` in `.github/droid.yml` first); review comments on #7 steer it.");
+    expect(next).toBe("#7 is a draft with the partial work. The plan is not finished. `/bot fix [instructions]` continues it once you raise `fix.maxTurns` in `.github/droid.yml`; review comments on #7 steer it.");
   });
 
   it("changes that were not pushed: no pull request is mentioned", () => {

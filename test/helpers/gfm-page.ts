@@ -1,6 +1,6 @@
 /**
  * Droid's texts as a reader sees them: Markdown rendered to HTML with a GFM renderer
- * (`marked`), styled like GitHub's comment body (tables scroll inside themselves, code
+ * (`marked`, with line breaks kept as GitHub keeps them in comments), styled like GitHub's comment body (tables scroll inside themselves, code
  * wraps), loaded in headless Chromium (Debian's, driven by playwright-core) at a phone's
  * width. `inspectText` reports what a reader would notice: a table that scrolls sideways,
  * a page wider than the screen, HTML shown as text, a `<details>` left open.
@@ -28,7 +28,8 @@ body { margin: 0; font: 14px/1.5 -apple-system, "Segoe UI", "Noto Sans", Helveti
 `;
 
 export function gfmHtml(markdown: string, title: string): string {
-  const body = marked.parse(markdown, { gfm: true, async: false });
+  // GitHub keeps the line breaks of comments and PR bodies (a newline is a <br>).
+  const body = marked.parse(markdown, { gfm: true, breaks: true, async: false });
   return `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title><style>${GITHUB_CSS}</style></head><body><article class="markdown-body">${body}</article></body></html>`;
 }
 
