@@ -3,6 +3,7 @@
  * the human can do next. User text is only ever quoted inside inline code.
  */
 import { docLink } from "../config/docs-link.ts";
+import { shortJobId } from "../figures/job-id.ts";
 import type { ConfigProblem } from "../config/repo-config.ts";
 import { COMMANDS, COMMAND_NAMES, REPO_CONFIG_FILE } from "../config/names.ts";
 import type { Job } from "../jobs/types.ts";
@@ -122,7 +123,7 @@ export function restartedMessage(): string {
 }
 
 export function internalErrorMessage(jobId: string): string {
-  return `Droid hit an internal error (job \`${jobId}\`) and stopped. Nothing was pushed by this job after the error. Try again; if it happens again, tell the app's operators the job id.`;
+  return `Droid hit an internal error (job \`${shortJobId(jobId)}\`) and stopped. Nothing was pushed by this job after the error. Try again; if it happens again, tell the app's operators the job id.`;
 }
 
 function time(date: Date | null): string {
