@@ -1,10 +1,16 @@
-import { deflateRawSync, inflateRawSync } from "node:zlib";
+/**
+ * The one plan comment: how it is rendered (the hidden marker first, `plan-marker.ts`),
+ * read back (the plan and the humans' ticks), edited later (one more "Execution" line),
+ * found and upserted. Longer than 300 lines because the renderer and everything that reads
+ * or edits its output must agree on one layout, which is easiest to keep in one place.
+ */
 import type { ProbotOctokit } from "probot";
 import { z } from "zod";
 import type { PlanChange } from "../planning/diff.ts";
 import { StoredPlanSchema, type Plan, type StoredPlan, type Subtask } from "../planning/schema.ts";
 import { formatDuration, roughDuration } from "../figures/duration.ts";
 import { formatUsd } from "../figures/money.ts";
+import { encodeStoredPlan, PLAN_MARKER_PREFIX, readPlanMarker } from "./plan-marker.ts";
 import { jobReference } from "./comment-text.ts";
 import { inlineCode, safeInline, safeMarkdown } from "./safe-markdown.ts";
 import { trimToBoundary } from "../prompting/trim.ts";
@@ -12,18 +18,6 @@ import type { TokenUsage } from "../llm/ledger.ts";
 
 /** GitHub refuses issue comments longer than this. */
 export const MAX_COMMENT_CHARS = 65_536;
-/** What every plan marker starts with (the comment is found by it). */
-export const PLAN_MARKER_PREFIX = "<!-- droid:plan v";
-/**
- * The plan's JSON, hidden at the very start of the comment: v2 is raw DEFLATE in base64url
- * (about a third of v1's size); v1, plain base64, is still read. Neither alphabet can
- * hold `-->`, and only a marker that opens the body counts: model text is sanitised
- * (`<` shows as text) and never comes first, so it can neither forge nor break it.
- */
-const MARKER = /^<!-- droid:plan v([12]) ([A-Za-z0-9+/=_-]+) -->/;
-/** A marker that inflates to more than this is not Droid's (plans are far smaller). */
-const MAX_MARKER_JSON_BYTES = 1024 * 1024;
-
 /** What the footer reports about the job that wrote the plan. */
 export interface PlanFooter {
   jobId: string;
@@ -63,21 +57,6 @@ export interface PlanRun {
 }
 
 type Section = { summary: string; content: string };
-
-export function encodeStoredPlan(stored: StoredPlan): string {
-  const packed = deflateRawSync(Buffer.from(JSON.stringify(stored), "utf8"), { level: 9 }).toString("base64url");
-  return `${PLAN_MARKER_PREFIX}2 ${packed} -->`;
-}
-
-/** The JSON a marker carries (either version), or undefined when it does not decode. */
-function decodeMarker(version: string, payload: string): unknown {
-  try {
-    const bytes = version === "1" ? Buffer.from(payload, "base64") : inflateRawSync(Buffer.from(payload, "base64url"), { maxOutputLength: MAX_MARKER_JSON_BYTES });
-    return JSON.parse(bytes.toString("utf8"));
-  } catch {
-    return undefined;
-  }
-}
 
 const STATE_MARK: Record<Subtask["state"], string> = { todo: "", "in-progress": " ⏳", done: "", failed: " ❌ _(failed)_", skipped: " _(skipped)_" };
 
@@ -264,9 +243,7 @@ export interface ParsedPlanComment {
 
 /** Reads the plan from a comment body; null when the body carries no (valid) plan marker. */
 export function parsePlanComment(body: string): ParsedPlanComment | null {
-  const match = MARKER.exec(body);
-  if (!match?.[1] || !match[2]) return null;
-  const json = decodeMarker(match[1], match[2]);
+  const json = readPlanMarker(body);
   if (json === undefined) return null;
   const parsed = StoredPlanSchema.safeParse(json);
   if (!parsed.success) return null;

@@ -2,7 +2,6 @@ import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { safeMarkdown } from "../../src/github/safe-markdown.ts";
 import {
-  encodeStoredPlan,
   findPlanComment,
   MAX_COMMENT_CHARS,
   parsePlanComment,
@@ -10,6 +9,7 @@ import {
   upsertPlanComment,
   type PlanCommentView,
 } from "../../src/github/plan-comment.ts";
+import { encodeStoredPlan } from "../../src/github/plan-marker.ts";
 import { diffPlans } from "../../src/planning/diff.ts";
 import { MAX_PLAN_JSON_CHARS, ModelPlanSchema, type Plan } from "../../src/planning/schema.ts";
 import { BOT_LOGIN, GITHUB, testOctokit } from "../fixtures/github.ts";

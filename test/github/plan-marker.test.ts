@@ -3,7 +3,8 @@
  * and model text can neither forge nor break it.
  */
 import { describe, expect, it } from "vitest";
-import { encodeStoredPlan, parsePlanComment, renderPlanComment, withExecutionLine, type PlanCommentView } from "../../src/github/plan-comment.ts";
+import { parsePlanComment, renderPlanComment, withExecutionLine, type PlanCommentView } from "../../src/github/plan-comment.ts";
+import { encodeStoredPlan } from "../../src/github/plan-marker.ts";
 import { ModelPlanSchema, type Plan, type StoredPlan } from "../../src/planning/schema.ts";
 import { bugFixInput, storedPlan } from "../fixtures/plans.ts";
 
