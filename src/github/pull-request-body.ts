@@ -62,7 +62,9 @@ function partialReason(input: PullRequestBodyInput, done: string): string {
     case "failed":
       return `The run failed with ${done}: ${safeInline(outcome.reason)}. ${again[0]?.toUpperCase()}${again.slice(1)}.`;
     case "finished":
-      return `The agent finished the plan, but the tests do not pass yet (see Tests below), so merging this would not fix the issue.`;
+      return outcome.lastTestRun === null
+        ? "The agent finished the plan, but the tests were not run, so merging this is not known to fix the issue."
+        : "The agent finished the plan, but the tests do not pass yet (see Tests below), so merging this would not fix the issue.";
   }
 }
 

@@ -89,6 +89,9 @@ export function nextAdvice(facts: RunFacts, pullRequest: PullRequestLink | null,
   const again = `\`/${word} fix [instructions]\``;
   const replan = `\`/${word} plan <feedback>\``;
   const room = facts.end.kind === "limit" ? ` once you raise ${LIMIT_SETTING[facts.end.limit]} in \`.github/droid.yml\`` : "";
+  if (pullRequest && !facts.pushed && facts.filesChanged > 0) {
+    return `This run's changes were not pushed; #${pullRequest.number} holds the earlier work. ${again} starts again${room}, or ${replan} changes the plan first.`;
+  }
   if (pullRequest) {
     const complete = facts.end.kind === "finished" && facts.tests !== "failed";
     if (complete && !pullRequest.draft) return `Review #${pullRequest.number}; review comments there steer the next revision.`;

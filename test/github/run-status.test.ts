@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { FINISHED, prBody, worstPlan } from "../fixtures/worst-texts.ts";
 import { nextAdvice, stateLabel, statusLine, type RunFacts } from "../../src/github/run-status.ts";
 
 const facts = (over: Partial<RunFacts>): RunFacts => ({ end: { kind: "finished" }, filesChanged: 2, pushed: true, tests: "passed", ...over });
@@ -47,8 +48,23 @@ describe("Next, from what the run left", () => {
     expect(next).not.toMatch(/pull request|#\d/);
   });
 
+  it("changes not pushed while an earlier run's pull request exists: says which work the PR holds", () => {
+    const next = nextAdvice(facts({ end: { kind: "cancelled" }, pushed: false }), { number: 7, draft: true }, "droid");
+    expect(next).toBe("This run's changes were not pushed; #7 holds the earlier work. `/droid fix [instructions]` starts again, or `/droid plan <feedback>` changes the plan first.");
+  });
+
   it("nothing changed, even though the agent said it finished: no review advice", () => {
     const next = nextAdvice(facts({ filesChanged: 0, pushed: false }), null, "droid");
     expect(next).toBe("Nothing was changed. `/droid fix [instructions]` tries again with your guidance, or `/droid plan <feedback>` changes the plan first.");
+  });
+});
+
+describe("the PR body of a finished run that is not complete", () => {
+  it("says why it does not close the issue: tests red, or tests not run", () => {
+    const red = prBody({ ...FINISHED, lastTestRun: { command: "npm test", exitCode: 1, line: "tests: 1 failed", summary: { runner: "unknown", ok: false, exitCode: 1 } } }, worstPlan(20), 1);
+    expect(red).toContain("Refs #12 — not complete. The agent finished the plan, but the tests do not pass yet");
+    const notRun = prBody({ ...FINISHED, lastTestRun: null }, worstPlan(20), 1);
+    expect(notRun).toContain("Refs #12 — not complete. The agent finished the plan, but the tests were not run");
+    expect(prBody(FINISHED, worstPlan(20), 1)).toContain("\n\nCloses #12\n");
   });
 });
