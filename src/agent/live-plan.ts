@@ -84,7 +84,7 @@ export class LivePlan {
     return { ok: true, text: `Plan updated: ${changes.join("; ")}.\n${this.render()}`, revision };
   }
 
-  /** Settles every subtask still in progress when the run ended early: failed (the run failed) or not finished (`todo`: a stop or a limit cut it off). */
+  /** Settles every subtask still in progress when the run ended: failed (the run failed) or not finished (`todo`: a stop or a limit cut it off, or a finished run left it open). */
   settle(state: "failed" | "todo"): void {
     for (const s of this.#plan.subtasks) if (s.state === "in-progress") s.state = state;
     for (const listener of this.#listeners) listener();

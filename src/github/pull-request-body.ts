@@ -42,9 +42,9 @@ function subtaskLine(s: Subtask): string {
 
 const open = (s: Subtask): boolean => s.state === "todo" || s.state === "in-progress";
 
-/** The plan's subtasks; after a run that ended early, the ones it did not reach under "Not finished". */
-function subtaskLines(plan: Plan, ended: boolean): string[] {
-  const unfinished = ended ? plan.subtasks.filter(open) : [];
+/** The plan's subtasks, the ones the run did not finish under "Not finished". */
+function subtaskLines(plan: Plan): string[] {
+  const unfinished = plan.subtasks.filter(open);
   if (unfinished.length === 0) return plan.subtasks.map(subtaskLine);
   const reached = plan.subtasks.filter((s) => !open(s));
   return [...reached.map(subtaskLine), ...(reached.length > 0 ? [""] : []), `**Not finished (${unfinished.length}):**`, "", ...unfinished.map(subtaskLine)];
@@ -71,7 +71,6 @@ function partialReason(input: PullRequestBodyInput, done: string): string {
 export function pullRequestBody(input: PullRequestBodyInput): string {
   const { plan, figures } = input;
   const complete = isComplete(input.outcome, input.testsPass);
-  const ended = input.outcome.kind !== "finished";
   const doneCount = plan.subtasks.filter((s) => s.state === "done").length;
   const done = `${doneCount} of ${plan.subtasks.length} subtasks done`;
   const status = statusLine({
@@ -92,7 +91,7 @@ export function pullRequestBody(input: PullRequestBodyInput): string {
     "",
     `### Plan (${done})`,
     "",
-    ...subtaskLines(plan, ended),
+    ...subtaskLines(plan),
     ...(input.planCommentUrl ? ["", `[The plan, with its revisions](${input.planCommentUrl})`] : []),
     ...(plan.openQuestions.length === 0 ? [] : ["", "### Open questions", "", ...plan.openQuestions.map((q) => `- ${safeInline(q)}`)]),
     "",

@@ -194,8 +194,9 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
     });
     deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: run.ledger.costUsd }, "agent run ended");
     if (outcome.kind === "cancelled") throwIfShutdown(signal);
-    // A subtask cut off by a stop or a limit did not fail: it is not finished.
-    if (outcome.kind !== "finished") plan.settle(outcome.kind === "failed" ? "failed" : "todo");
+    // No subtask stays "in progress" once the run ended: one cut off by a stop or a limit (or
+    // left open by a finished run) is not finished; only a failed run fails it.
+    plan.settle(outcome.kind === "failed" ? "failed" : "todo");
 
     // 5. Bring the work back, check it may be pushed, commit, push, open or update the PR.
     const changes = await inspect();

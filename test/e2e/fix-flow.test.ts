@@ -126,6 +126,34 @@ describe("/droid fix", () => {
     expect(prs[0]).toMatchObject({ draft: false });
   }, 180_000);
 
+  it("a finished run that left a subtask in progress: nothing stays ⏳, the PR lists it as not finished", async (ctx) => {
+    if (!h.available) return ctx.skip();
+    await h.git.createRepo("hello-open", FIXTURE, { defaultBranch: "master" });
+    await h.startWorker();
+    const { work, planEdits, prs } = expectFixJob({ pr: true });
+    const model = scriptModel([
+      { tool: "update_plan", input: { reason: "Starting", updates: [{ id: "S1", state: "in-progress" }] } },
+      { tool: "str_replace_based_edit_tool", input: FIX_EDIT },
+      { tool: "run_tests", input: {} },
+      { tool: "finish", input: { summary: "Empty names greet a stranger." } },
+      { tool: "finish", input: { summary: "Empty names greet a stranger." } },
+    ]);
+
+    const hook = await sendCommand(h, "/droid fix", { commentId: 5001, droidYml: DROID_YML, repo: "hello-open" });
+    const [job] = await h.settled();
+    expect(h.crashes).toEqual([]);
+    expect(job).toMatchObject({ state: "succeeded" });
+    for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
+
+    const plan = planEdits.at(-1) ?? "";
+    expect(plan).toContain("\n✅ Done · ");
+    expect(plan).not.toContain("⏳");
+    expect(plan).toContain("- [ ] **S1** ");
+    const body = String(prs[0]?.body);
+    expect(body).toContain("### Plan (0 of 2 subtasks done)");
+    expect(body).toMatch(/\*\*Not finished \(2\):\*\*\n\n- ⬜ \*\*S1\*\* .*\n- ⬜ \*\*S2\*\* /);
+  }, 180_000);
+
   it("an issue by someone without write access: hidden instructions never reach the model, the title is fenced data, not an instruction", async (ctx) => {
     if (!h.available) return ctx.skip();
     await h.git.createRepo("hello-hidden", FIXTURE, { defaultBranch: "master" });
