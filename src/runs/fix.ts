@@ -148,6 +148,7 @@ export async function runFixJob(deps: FixJobDeps, job: Job, signal: AbortSignal)
     });
     live.pullRequest = existingPr ? { number: existingPr.number, draft: existingPr.draft } : null;
     await live.update(true);
+    run.onUnfinished((ended) => live.unfinished(ended, links.pushed === true));
 
     // 4. The agent.
     await run.step("agent");

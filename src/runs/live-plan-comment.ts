@@ -8,7 +8,8 @@ import type { Logger } from "pino";
 import { revisionLines, type RunFigures } from "../github/fix-report.ts";
 import type { GitHubClient } from "../github/octokit.ts";
 import { renderPlanComment, withExecutionLine, type FoundPlanComment, type IssueRef } from "../github/plan-comment.ts";
-import { nextAdvice, stateLabel, statusLine, type PullRequestLink, type RunFacts } from "../github/run-status.ts";
+import { nextAdvice, stateLabel, statusLine, type PullRequestLink, type RunEnd, type RunFacts } from "../github/run-status.ts";
+import type { JobOutcome } from "../jobs/types.ts";
 import type { LivePlan, PlanRevision } from "../agent/live-plan.ts";
 import type { Plan, StoredPlan } from "../planning/schema.ts";
 
@@ -43,6 +44,13 @@ export class LivePlanComment {
   end(label: string, facts: RunFacts): void {
     this.#phase = label;
     this.#facts = facts;
+  }
+
+  /** The run ended without its steps returning (a stop, a refused workspace, a lost sandbox, a crash): the comment says so at once. */
+  async unfinished(outcome: JobOutcome, pushed: boolean): Promise<void> {
+    const end: RunEnd = outcome.state === "cancelled" ? { kind: "cancelled" } : { kind: "failed" };
+    this.end(stateLabel(end), { end, filesChanged: 0, pushed, tests: "not-run" });
+    await this.update(true);
   }
 
   set pullRequest(link: PullRequestLink | null) {
