@@ -4,6 +4,7 @@
  *   entry (app.ts, server.ts, cli.ts) → runs/, sentry/, pages/ → jira/ → github/, jobs/ → config/ → the core
  * jira/ (the Jira adapter: intake route, REST client, ADF) is used by the entry points and runs/ only.
  * http/ (bounded request bodies) is a leaf used by server.ts and sentry/.
+ * figures/ (money, durations, the short job id as texts show them) is a leaf anyone may use.
  * metrics/ (prom-client, /metrics, /healthz, /readyz) and tracing/ (OpenTelemetry) are wired by the entry points only.
  * The core: planning/ agent/ context/ sandbox/ workspace/ llm/ incidents/ prompting/.
  *
@@ -50,6 +51,13 @@ module.exports = {
       severity: "error",
       from: { path: "^src/http/" },
       to: { path: "^src/", pathNot: "^src/http/" },
+    },
+    {
+      name: "figures-is-a-leaf",
+      comment: "Money, durations and the short job id are written one way by every text (comments, run pages, budgets) and import nothing of Droid's.",
+      severity: "error",
+      from: { path: "^src/figures/" },
+      to: { path: "^src/", pathNot: "^src/figures/" },
     },
     {
       name: "workspace-and-sandbox-apart",

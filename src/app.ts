@@ -27,6 +27,8 @@ export interface AppServices {
   outbox: GitHubOutbox;
   /** The operator's daily spending and queue caps (default: the settings' defaults). */
   caps?: JobCaps;
+  /** `DROID_DOCS_URL`: where Droid's documentation is published (messages link it). */
+  docsUrl?: string | null;
   /** Sentry intake on `/api/sentry/webhooks`, when configured. */
   incidents?: { settings: SentrySettings; intake: IncidentIntake };
   /** Jira intake on `/api/jira/webhooks`, when configured. */

@@ -128,6 +128,7 @@ async function serve(settings: Settings, sentry: ReturnType<typeof readSentrySet
     configs,
     outbox,
     caps: settings.caps,
+    docsUrl: settings.docsUrl,
     ...(incidents ? { incidents } : {}),
     ...(jiraRoute ? { jira: jiraRoute } : {}),
     operator: { metrics, token: settings.metricsToken, checks: readinessChecks(settings, queue, docker) },

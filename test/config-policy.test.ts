@@ -112,9 +112,12 @@ describe("repository config under the operator policy", () => {
     });
     expect(result.problems[0]?.expected).toContain("DROID_ALLOWED_IMAGES");
     expect(result.problems[1]?.expected).toMatch(/^one of none, setup /);
-    const message = configProblemMessage(result.problems);
+    const message = configProblemMessage(result.problems, "https://github.com/acme/droid/blob/main");
     expect(message).toContain("| `limits.memoryMb` | at most 8192");
     expect(message).toContain("this Droid's operators");
+    // The documentation it points to is linked when its address is known, named otherwise.
+    expect(message).toContain("[The configuration reference](https://github.com/acme/droid/blob/main/README.md#per-repository-githubdroidyml) lists every key.");
+    expect(configProblemMessage(result.problems, null)).toContain("The configuration reference (Droid's `README.md`) lists every key.");
   });
 
   it("lowers a default beyond the policy to the policy's maximum, without a problem", () => {

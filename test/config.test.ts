@@ -73,6 +73,13 @@ describe("process settings", () => {
     expect(() => readSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT: an http/);
   });
 
+  it("reads where Droid's documentation is published, for the links in its messages", () => {
+    expect(readSettings({}).docsUrl).toBeNull();
+    expect(readSettings({ DROID_DOCS_URL: "https://github.com/acme/droid/blob/main/" }).docsUrl).toBe("https://github.com/acme/droid/blob/main");
+    expect(() => readSettings({ DROID_DOCS_URL: "javascript:alert(1)" })).toThrow(/DROID_DOCS_URL/);
+    expect(() => readSettings({ DROID_DOCS_URL: "https://x/docs#top" })).toThrow(/DROID_DOCS_URL/);
+  });
+
   it("reads the operators' GitHub logins", () => {
     expect(readSettings({}).operators).toEqual([]);
     expect(readSettings({ DROID_OPERATORS: "Alice, bob-2 carol" }).operators).toEqual(["alice", "bob-2", "carol"]);

@@ -84,8 +84,8 @@ export class LivePlan {
     return { ok: true, text: `Plan updated: ${changes.join("; ")}.\n${this.render()}`, revision };
   }
 
-  /** Marks every subtask still in progress as failed (the run ended early). */
-  settle(state: "failed" | "skipped"): void {
+  /** Settles every subtask still in progress when the run ended: failed (the run failed) or not finished (`todo`: a stop or a limit cut it off, or a finished run left it open). */
+  settle(state: "failed" | "todo"): void {
     for (const s of this.#plan.subtasks) if (s.state === "in-progress") s.state = state;
     for (const listener of this.#listeners) listener();
   }

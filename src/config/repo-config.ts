@@ -76,7 +76,7 @@ function describeIssue(issue: z.core.$ZodIssue): ConfigProblem {
     case "unrecognized_keys":
       return {
         key: issue.keys.map((k) => (issue.path.length > 0 ? `${key}.${k}` : k)).join(", "),
-        expected: "only known keys (see the README's configuration reference)",
+        expected: "only known keys",
         got: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`,
       };
     case "invalid_type":

@@ -38,6 +38,11 @@ const settingsSchema = z.object({
     .url({ protocol: /^https?$/, error: "an http:// or https:// URL, e.g. https://droid.example.com" })
     .refine((u) => !/[?#]/.test(u), "no query or fragment")
     .optional(),
+  // Where Droid's README.md and docs/ are published: messages that point to documentation link it.
+  DROID_DOCS_URL: z
+    .url({ protocol: /^https?$/, error: "an http:// or https:// URL, e.g. https://github.com/acme/droid/blob/main" })
+    .refine((u) => !/[?#]/.test(u), "no query or fragment")
+    .optional(),
   DROID_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   DROID_METRICS_TOKEN: z.string().min(16, "at least 16 characters").optional(),
   DROID_RUN_PAGES: z.enum(["", "on", "off", "1", "0", "true", "false"], "on or off").default(""),
@@ -91,6 +96,8 @@ export interface Settings {
   sandboxEgress: SandboxEgress;
   /** `DROID_PUBLIC_URL` without a trailing slash: where Droid's HTTP server is reachable (run pages, the links to them, check details). */
   publicUrl: string | null;
+  /** `DROID_DOCS_URL` without a trailing slash: where Droid's README.md and docs/ are published (null: messages name pages without links). */
+  docsUrl: string | null;
   /** `DROID_METRICS_PORT`: where `droid worker` serves `/metrics`, `/healthz` and `/readyz` (0: not served). */
   metricsPort: number;
   /** `DROID_METRICS_TOKEN`: when set, `/metrics` answers only `Authorization: Bearer <token>`. */
@@ -160,6 +167,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     ...policySettings(s),
     sandboxEgress: readSandboxEgress(env),
     publicUrl: s.DROID_PUBLIC_URL ? s.DROID_PUBLIC_URL.replace(/\/+$/, "") : null,
+    docsUrl: s.DROID_DOCS_URL ? s.DROID_DOCS_URL.replace(/\/+$/, "") : null,
     metricsPort: s.DROID_METRICS_PORT,
     metricsToken: s.DROID_METRICS_TOKEN ?? null,
     runPages: runPagesSettings(s),

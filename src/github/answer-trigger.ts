@@ -29,6 +29,8 @@ export interface TriggerDeps {
   configs: RepoConfigCache;
   /** The operator's caps (default: the settings' defaults). */
   caps?: JobCaps | undefined;
+  /** `DROID_DOCS_URL`: where Droid's documentation is published (messages link it). */
+  docsUrl?: string | null | undefined;
   log: Logger;
 }
 
@@ -73,7 +75,7 @@ async function decide(trigger: Trigger, deps: TriggerDeps, out: Answer[]): Promi
   }
   if (!loaded.ok) {
     log.warn({ problems: loaded.problems }, "invalid repository configuration");
-    reply(say.configProblemMessage(loaded.problems));
+    reply(say.configProblemMessage(loaded.problems, deps.docsUrl ?? null));
     return;
   }
   const { config } = loaded;

@@ -7,7 +7,8 @@
 import type { GitHubHost } from "../config/github-host.ts";
 import type { CheckedCitation } from "../planning/answer.ts";
 import type { PlanFailure } from "../planning/failure.ts";
-import { formatUsd } from "./comment-text.ts";
+import { formatUsd } from "../figures/money.ts";
+import { shortJobId } from "../figures/job-id.ts";
 import { figuresLine, type PlanFooter } from "./plan-comment.ts";
 import { inlineCode, safeInline, safeMarkdown, safeUrl } from "./safe-markdown.ts";
 
@@ -81,7 +82,7 @@ function explainFailure(failure: AskFailure, jobId: string, word: string): strin
     case "unavailable":
       return `**Droid could not reach the model** (${failure.lastStatus === null ? "connection errors" : `HTTP ${failure.lastStatus}`}, ${failure.attempts} attempts). ${again} Later is better if the API is overloaded.`;
     case "rejected":
-      return `**The model API refused Droid's request** (HTTP ${failure.status}). An administrator of this Droid installation can find the details in the logs under job \`${jobId}\`.`;
+      return `**The model API refused Droid's request** (HTTP ${failure.status}). An administrator of this Droid installation can find the details in the logs under job \`${shortJobId(jobId)}\`.`;
     case "invalid-answer":
       return [`**Droid could not produce a valid answer** (it failed validation, and again after one repair round). The last problems were:`, ...failure.errors.slice(0, 5).map((e) => `- ${safeInline(e.slice(0, 300))}`), again].join("\n");
     case "no-code":
@@ -89,7 +90,7 @@ function explainFailure(failure: AskFailure, jobId: string, word: string): strin
     case "cancelled":
       return "**The question was cancelled.** Nothing was answered or changed.";
     case "internal":
-      return `**Droid hit an internal error (job \`${jobId}\`).** Nothing was changed. ${again}`;
+      return `**Droid hit an internal error (job \`${shortJobId(jobId)}\`).** Nothing was changed. ${again}`;
   }
 }
 

@@ -5,7 +5,10 @@
  * the run page as its details URL. Needs the App's `checks: write` permission.
  */
 import type { OutcomeKind } from "../jobs/types.ts";
-import { formatDuration, formatUsd, type RunFigures } from "./fix-report.ts";
+import { formatDuration } from "../figures/duration.ts";
+import { formatUsd } from "../figures/money.ts";
+import type { RunFigures } from "./fix-report.ts";
+import { jobReference } from "./comment-text.ts";
 import type { GitHubClient } from "./octokit.ts";
 import { safeInline } from "./safe-markdown.ts";
 
@@ -79,7 +82,7 @@ export function checkOutput(report: CheckReport): { title: string; summary: stri
     ...(report.progress ? [`**${report.progress.what}:** ${report.progress.done} of ${report.progress.total}`] : []),
     `**Tests:** ${safeInline(report.tests)}`,
     `**Cost:** ${formatUsd(f.costUsd)} · ${f.inputTokens} tokens in, ${f.outputTokens} out (${Math.round(f.cachedShare * 100)} % cached) · ${formatDuration(f.durationMs)} · ${safeInline(f.model)}`,
-    `Job \`${f.jobId}\``,
+    jobReference(f.jobId, f.pageUrl),
   ];
   return { title: OUTCOME_TITLES[report.outcome], summary: lines.join("\n\n") };
 }
@@ -102,7 +105,7 @@ export async function startCheck(octokit: GitHubClient, target: CheckTarget, inp
     started_at: input.startedAt.toISOString(),
     external_id: input.jobId,
     ...(target.detailsUrl ? { details_url: target.detailsUrl } : {}),
-    output: { title: "Working", summary: `Droid pushed this commit and is finishing job \`${input.jobId}\`.` },
+    output: { title: "Working", summary: `Droid pushed this commit and is finishing ${jobReference(input.jobId, null)}.` },
   });
   return data.id;
 }

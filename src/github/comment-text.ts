@@ -1,20 +1,21 @@
 /**
- * Figures as Droid's comments show them (money, time). Text Droid did not write goes
- * through `safe-markdown.ts`.
+ * The job's reference in Droid's comments. Figures (money, time, the short job id) come
+ * from `figures/`; text Droid did not write goes through `safe-markdown.ts`.
  */
+import { shortJobId } from "../figures/job-id.ts";
 
-/** Dollars: two significant digits below $1 (so $0.014 and $0.01 stay distinct), cents above. */
-export function formatUsd(usd: number): string {
-  if (usd === 0) return "$0.00";
-  return usd < 1 ? `$${Number(usd.toPrecision(2))}` : `$${usd.toFixed(2)}`;
-}
-
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
-}
-
-/** "job `<id>`", linked to the job's run page when there is one. */
+/** "job `<short id>`", linked to the job's run page (which shows the full id) when there is one. */
 export function jobReference(jobId: string, pageUrl: string | null | undefined): string {
-  return pageUrl ? `[job \`${jobId}\`](${pageUrl})` : `job \`${jobId}\``;
+  const id = `job \`${shortJobId(jobId)}\``;
+  return pageUrl ? `[${id}](${pageUrl})` : id;
+}
+
+/** Hidden under a comment a job posted: a retry of the job finds it by its full id and does not post it again. */
+export function jobMarker(jobId: string): string {
+  return `<!-- droid:job ${jobId} -->`;
+}
+
+/** The one footer of a comment a job posts: "Droid · job `…`", and the job's hidden marker. */
+export function jobFooter(jobId: string, pageUrl: string | null | undefined): string {
+  return `<sub>Droid · ${jobReference(jobId, pageUrl)}</sub>\n${jobMarker(jobId)}`;
 }

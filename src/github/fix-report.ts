@@ -1,15 +1,16 @@
 /**
- * What `/droid fix` says on GitHub: the live execution lines of the plan comment,
- * the pull request's body, and the closing comment on the issue.
+ * What `/droid fix` says on GitHub besides the pull request's body (`pull-request-body.ts`):
+ * the plan comment's "Execution" lines and the closing comment on the issue. The status
+ * line and the "Next" advice come from `run-status.ts`.
  */
 import type { AgentOutcome, ChangeReport } from "../agent/loop.ts";
 import type { PlanRevision } from "../agent/live-plan.ts";
 import type { TestRun } from "../agent/computer.ts";
-import type { Plan } from "../planning/schema.ts";
-import { jobReference } from "./comment-text.ts";
+import type { Plan, Subtask } from "../planning/schema.ts";
+import { jobFooter } from "./comment-text.ts";
 import { restartedMessage } from "./messages.ts";
-import { MAX_COMMENT_CHARS } from "./plan-comment.ts";
-import { inlineCode, safeInline, safeMarkdown } from "./safe-markdown.ts";
+import { inlineCode, safeInline } from "./safe-markdown.ts";
+import { nextAdvice, stateLabel, statusLine, type PullRequestLink, type RunEnd, type RunFacts } from "./run-status.ts";
 
 export interface RunFigures {
   model: string;
@@ -23,19 +24,21 @@ export interface RunFigures {
   pageUrl?: string | null;
 }
 
-const STATE_ICON: Record<Plan["subtasks"][number]["state"], string> = {
-  todo: "⬜",
-  "in-progress": "⏳",
-  done: "✅",
-  failed: "❌",
-  skipped: "⏭️",
-};
+/** The plan comment's "Execution" lines: the plan's revisions during the run (the last five). */
+export function revisionLines(revisions: readonly PlanRevision[]): string[] {
+  return revisions.slice(-5).map((r) => `- Plan revised: ${safeInline(r.reason)} (${safeInline(r.changes.join("; "))})`);
+}
 
-export function executionLines(state: { phase: string; figures: RunFigures; revisions: readonly PlanRevision[]; pullRequest: { number: number; url: string } | null }): string[] {
-  const lines = [`${state.phase} · ${formatDuration(state.figures.durationMs)} · ${formatUsd(state.figures.costUsd)} so far · ${jobReference(state.figures.jobId, state.figures.pageUrl)}`];
-  if (state.pullRequest) lines.push(`Pull request: #${state.pullRequest.number}`);
-  for (const r of state.revisions.slice(-5)) lines.push(`- Plan revised: ${safeInline(r.reason)} (${safeInline(r.changes.join("; "))})`);
-  return lines;
+/** How the run ended, as the texts need it. */
+export function runEnd(outcome: AgentOutcome): RunEnd {
+  return outcome.kind === "limit" ? { kind: "limit", limit: outcome.limit } : { kind: outcome.kind };
+}
+
+/** The last test run as a fact: green, red, not run, or no test command. */
+export function testsFact(run: TestRun | null, hasTests: boolean): RunFacts["tests"] {
+  if (!hasTests) return "none";
+  if (!run) return "not-run";
+  return run.summary.ok ? "passed" : "failed";
 }
 
 /** One sentence for how the agent's run ended. */
@@ -58,53 +61,13 @@ export function testLine(run: TestRun | null, hasTests: boolean): string {
   return `${run.summary.ok ? "✅" : "❌"} ${run.line}`;
 }
 
-export function pullRequestBody(input: {
-  /** The ticket the pull request answers: `Closes #12`, or a Jira ticket's key with its link. */
-  ticketLine: string;
-  summary: string;
-  plan: Plan;
-  outcome: AgentOutcome;
-  commandWord: string;
-  tests: string;
-  changes: ChangeReport;
-  figures: RunFigures;
-  planCommentUrl: string | null;
-}): string {
-  const subtasks = input.plan.subtasks.map((s) => `- ${STATE_ICON[s.state]} **${s.id}** ${safeInline(s.title)}`);
-  const files = input.changes.files.map((f) => `- ${inlineCode(f.path, 300)} (${f.status})`);
-  const limit = input.outcome.kind === "finished" ? [] : ["", `**Note:** ${describeOutcome(input.outcome, input.commandWord)} This pull request is a draft with the work done so far.`];
-  const body = [
-    input.ticketLine,
-    "",
-    "### Summary",
-    "",
-    safeMarkdown(input.summary),
-    ...limit,
-    "",
-    "### Plan",
-    "",
-    ...subtasks,
-    ...(input.planCommentUrl ? ["", `The plan, with its revisions: ${input.planCommentUrl}`] : []),
-    "",
-    "### Tests",
-    "",
-    input.tests,
-    "",
-    `<details><summary>Files changed (${input.changes.files.length})</summary>\n\n${files.join("\n")}\n\n</details>`,
-    "",
-    "---",
-    `<sub>Droid · model \`${input.figures.model}\` · ${input.figures.inputTokens.toLocaleString("en-US")} input tokens (${Math.round(input.figures.cachedShare * 100)}% from cache) + ${input.figures.outputTokens.toLocaleString("en-US")} output · ${formatUsd(input.figures.costUsd)} · ${formatDuration(input.figures.durationMs)} · ${jobReference(input.figures.jobId, input.figures.pageUrl)}</sub>`,
-    "",
-    "Review with comments to ask for changes; Droid answers in each thread.",
-  ].join("\n");
-  return body.length > MAX_COMMENT_CHARS ? `${body.slice(0, MAX_COMMENT_CHARS - 200)}\n\n_(cut to fit GitHub's size limit)_` : body;
-}
-
 export interface ResultInput {
   outcome: AgentOutcome;
   pullRequest: PullRequestLine | null;
   pushed: boolean;
   tests: string;
+  /** The last test run as a fact ("Next" depends on it). */
+  testsState: RunFacts["tests"];
   figures: RunFigures;
   commandWord: string;
   reasonNotPushed: string | null;
@@ -124,14 +87,18 @@ export interface PullRequestLine {
 }
 
 /**
- * The closing comment without its pull-request line: plain text a run records before its
- * push, so that a retry can post it once the pull request exists.
+ * The closing comment without its pull-request line: plain data a run records before its
+ * push, so that a retry can post it once the pull request exists. `facts` and `status`
+ * are absent in reports recorded before the status line existed (their `rest` holds all).
  */
 export interface ClosingReport {
   jobId: string;
   lead: string[];
   reasonNotPushed: string | null;
   rest: string[];
+  facts?: RunFacts;
+  status?: { label: string; durationMs: number; costUsd: number; pageUrl?: string | null | undefined };
+  commandWord?: string;
 }
 
 /** The closing comment of a fix run on its issue. */
@@ -148,21 +115,33 @@ export function closingReport(input: Omit<ResultInput, "pullRequest">): ClosingR
     const keep = input.outcome.kind === "cancelled" ? " Set `fix.pushPartialWorkOnStop: true` in `.github/droid.yml` to keep a stopped run's work as a draft pull request." : "";
     rest.push(`**Changed but not pushed** (discarded with the sandbox): ${files}.${keep}`);
   }
-  rest.push("", input.tests, "");
-  rest.push(`**Next:** ${nextStep(input.outcome, input.commandWord)}`, "", `<sub>${formatUsd(input.figures.costUsd)} · ${formatDuration(input.figures.durationMs)} · ${jobReference(input.figures.jobId, input.figures.pageUrl)}</sub>`);
-  return { jobId: input.figures.jobId, lead, reasonNotPushed: input.reasonNotPushed, rest };
+  rest.push("", input.tests);
+  const end = runEnd(input.outcome);
+  const { figures } = input;
+  return {
+    jobId: figures.jobId,
+    lead,
+    reasonNotPushed: input.reasonNotPushed,
+    rest,
+    facts: { end, filesChanged: input.changes.files.length, pushed: input.pushed, tests: input.testsState },
+    status: { label: stateLabel(end), durationMs: figures.durationMs, costUsd: figures.costUsd, pageUrl: figures.pageUrl },
+    commandWord: input.commandWord,
+  };
 }
 
 /** The closing comment from its report and the pull request it opened or updated (if any). */
 export function closingComment(report: ClosingReport, pullRequest: PullRequestLine | null): string {
-  const lines = [...report.lead];
+  const link: PullRequestLink | null = pullRequest ? { number: pullRequest.number, draft: pullRequest.draft } : null;
+  const head = report.status ? [statusLine({ ...report.status, running: false, pullRequest: link, job: { id: report.jobId, pageUrl: report.status.pageUrl } }), ""] : [];
+  const lines = [...head, ...report.lead];
   if (pullRequest) {
     const state = pullRequest.draft ? "a draft" : "ready for review";
     lines.push(`${pullRequest.created ? "Opened" : "Updated"} #${pullRequest.number} (${state}).`);
   } else if (report.reasonNotPushed) {
     lines.push(`Nothing was pushed: ${report.reasonNotPushed}.`);
   }
-  return [...lines, ...report.rest, resultMarker(report.jobId)].join("\n");
+  const next = report.facts && report.commandWord !== undefined ? ["", `**Next:** ${nextAdvice(report.facts, link, report.commandWord)}`, "", jobFooter(report.jobId, report.status?.pageUrl)] : [];
+  return [...lines, ...report.rest, ...next, resultMarker(report.jobId)].join("\n");
 }
 
 /** Hidden in a fix run's closing comment: a retry of the job finds it and does not post a second one. */
@@ -170,43 +149,20 @@ export function resultMarker(jobId: string): string {
   return `<!-- droid:result ${jobId} -->`;
 }
 
-/** Which subtasks were done, and which were not (with their state). */
+/** Up to this many subtasks, the closing comment names them with their titles; beyond, by id (the plan comment has the titles). */
+const NAMED_SUBTASKS = 5;
+
+/** Which subtasks were done, and which were not: a subtask a limit or a stop cut off is "not finished", not failed. */
 function progressLines(plan: Plan): string[] {
+  const name = plan.subtasks.length <= NAMED_SUBTASKS ? (s: Subtask) => `${s.id} ${safeInline(s.title)}` : (s: Subtask) => s.id;
+  const list = (subtasks: Subtask[]) => `${subtasks.map(name).join(plan.subtasks.length <= NAMED_SUBTASKS ? "; " : ", ")}.`;
   const done = plan.subtasks.filter((s) => s.state === "done");
-  const open = plan.subtasks.filter((s) => s.state !== "done");
-  const lines = [`**Done:** ${done.length === 0 ? "no subtask yet" : done.map(subtaskName).join("; ")}.`];
-  if (open.length > 0) lines.push(`**Not done:** ${open.map((s) => `${subtaskName(s)} (${s.state})`).join("; ")}.`);
+  const failed = plan.subtasks.filter((s) => s.state === "failed");
+  const skipped = plan.subtasks.filter((s) => s.state === "skipped");
+  const open = plan.subtasks.filter((s) => s.state === "todo" || s.state === "in-progress");
+  const lines = [`**Done:** ${done.length === 0 ? "no subtask yet." : list(done)}`];
+  if (failed.length > 0) lines.push(`**Failed:** ${list(failed)}`);
+  if (skipped.length > 0) lines.push(`**Skipped:** ${list(skipped)}`);
+  if (open.length > 0) lines.push(`**Not finished:** ${list(open)}`);
   return lines;
-}
-
-function subtaskName(s: Plan["subtasks"][number]): string {
-  return `${s.id} ${safeInline(s.title)}`;
-}
-
-function nextStep(outcome: AgentOutcome, word: string): string {
-  const resume = `Run \`/${word} fix [instructions]\` to continue, or \`/${word} plan <feedback>\` to change the plan first.`;
-  switch (outcome.kind) {
-    case "finished":
-      return "Review the pull request; comments there steer the next revision.";
-    case "limit":
-      return `${resume} To give runs more room, raise ${LIMIT_SETTING[outcome.limit]} in \`.github/droid.yml\`.`;
-    case "cancelled":
-    case "failed":
-      return resume;
-  }
-}
-
-const LIMIT_SETTING: Record<Extract<AgentOutcome, { kind: "limit" }>["limit"], string> = {
-  turns: "`fix.maxTurns`",
-  time: "`fix.maxMinutes`",
-  budget: "`budget.usd` (or `budget.tokens`)",
-};
-
-export function formatUsd(usd: number): string {
-  return `$${usd < 0.01 && usd > 0 ? usd.toFixed(4) : usd.toFixed(2)}`;
-}
-
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }

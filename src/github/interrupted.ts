@@ -3,6 +3,7 @@
  * what was interrupted and how to pick it up again, on the issue or PR concerned.
  */
 import type { Logger } from "pino";
+import { shortJobId } from "../figures/job-id.ts";
 import type { InterruptedJob } from "../jobs/recovery.ts";
 import type { Job } from "../jobs/types.ts";
 import type { GitHubClient } from "./octokit.ts";
@@ -15,7 +16,7 @@ export function interruptedMessage({ job, reason }: InterruptedJob, commandWord:
         ? `It was interrupted ${job.attempts === 1 ? "once" : `${job.attempts} times`}${stepName(job.links.step)}, so I stopped retrying it.`
         : "This kind of job is not restarted on its own.";
   return [
-    `Droid's \`${job.request.kind}\` job (\`${job.id}\`) was interrupted: ${job.error ?? "its process stopped"}.`,
+    `Droid's \`${job.request.kind}\` job (\`${shortJobId(job.id)}\`) was interrupted: ${job.error ?? "its process stopped"}.`,
     why,
     howToResume(job, commandWord),
   ].join(" ");

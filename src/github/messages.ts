@@ -2,10 +2,12 @@
  * What Droid says in reply to a trigger. Each message says what happened and what
  * the human can do next. User text is only ever quoted inside inline code.
  */
+import { docLink } from "../config/docs-link.ts";
+import { shortJobId } from "../figures/job-id.ts";
 import type { ConfigProblem } from "../config/repo-config.ts";
 import { COMMANDS, COMMAND_NAMES, REPO_CONFIG_FILE } from "../config/names.ts";
 import type { Job } from "../jobs/types.ts";
-import { formatUsd } from "./comment-text.ts";
+import { formatUsd } from "../figures/money.ts";
 import { inlineCode, safeInline } from "./safe-markdown.ts";
 
 export function helpMessage(word: string, label: string): string {
@@ -45,7 +47,7 @@ export function refusalMessage(login: string, word: string): string {
   ].join(" ");
 }
 
-export function configProblemMessage(problems: readonly ConfigProblem[]): string {
+export function configProblemMessage(problems: readonly ConfigProblem[], docsUrl: string | null): string {
   const rows = problems.map((p) => `| \`${p.key}\` | ${p.expected} | ${escapeCell(p.got)} |`);
   return [
     `I can't start: \`.github/${REPO_CONFIG_FILE}\` is not valid.`,
@@ -54,7 +56,7 @@ export function configProblemMessage(problems: readonly ConfigProblem[]): string
     "| --- | --- | --- |",
     ...rows,
     "",
-    "Fix the file on the default branch and ask again. The README's configuration reference lists every key.",
+    `Fix the file on the default branch and ask again. ${docLink(docsUrl, "README.md", "per-repository-githubdroidyml", "The configuration reference")} lists every key.`,
     ...(problems.some((p) => p.operatorLimit)
       ? ["", "Some values go beyond what this Droid's operators allow: ask for less, or ask them to raise the limit."]
       : []),
@@ -102,7 +104,7 @@ export function statusMessage(jobs: readonly Job[], word: string): string {
   const shown = [...jobs].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).slice(0, STATUS_JOBS);
   const lines = shown.map((j) => {
     const state = j.error ? `${j.state} (${safeInline(oneLine(j.error).slice(0, 120))})` : j.state;
-    return `- \`${j.id.slice(0, 8)}\` ${j.request.kind} · **${state}** · ${formatUsd(j.costUsd)} · ${when(j)} · asked by ${inlineCode(j.requester)}`;
+    return `- \`${shortJobId(j.id)}\` ${j.request.kind} · **${state}** · ${formatUsd(j.costUsd)} · ${when(j)} · asked by ${inlineCode(j.requester)}`;
   });
   const older = jobs.length - shown.length;
   return [`**Droid jobs here**, newest first:`, "", ...lines, ...(older > 0 ? ["", `…and ${older} older.`] : [])].join("\n");
@@ -154,7 +156,7 @@ export function restartedMessage(): string {
 }
 
 export function internalErrorMessage(jobId: string): string {
-  return `Droid hit an internal error (job \`${jobId}\`) and stopped. Nothing was pushed by this job after the error. Try again; if it happens again, tell the app's operators the job id.`;
+  return `Droid hit an internal error (job \`${shortJobId(jobId)}\`) and stopped. Nothing was pushed by this job after the error. Try again; if it happens again, tell the app's operators the job id.`;
 }
 
 function time(date: Date): string {

@@ -1,17 +1,23 @@
+/**
+ * The one plan comment: how it is rendered (the hidden marker first, `plan-marker.ts`),
+ * read back (the plan and the humans' ticks), edited later (one more "Execution" line),
+ * found and upserted. Longer than 300 lines because the renderer and everything that reads
+ * or edits its output must agree on one layout, which is easiest to keep in one place.
+ */
 import type { ProbotOctokit } from "probot";
 import { z } from "zod";
 import type { PlanChange } from "../planning/diff.ts";
 import { StoredPlanSchema, type Plan, type StoredPlan, type Subtask } from "../planning/schema.ts";
-import { formatDuration, formatUsd, jobReference } from "./comment-text.ts";
+import { formatDuration, roughDuration } from "../figures/duration.ts";
+import { formatUsd } from "../figures/money.ts";
+import { encodeStoredPlan, PLAN_MARKER_PREFIX, readPlanMarker } from "./plan-marker.ts";
+import { jobReference } from "./comment-text.ts";
 import { inlineCode, safeInline, safeMarkdown } from "./safe-markdown.ts";
 import { trimToBoundary } from "../prompting/trim.ts";
 import type { TokenUsage } from "../llm/ledger.ts";
 
 /** GitHub refuses issue comments longer than this. */
 export const MAX_COMMENT_CHARS = 65_536;
-export const PLAN_MARKER_PREFIX = "<!-- droid:plan v1 ";
-const MARKER = /^<!-- droid:plan v1 ([A-Za-z0-9+/=]+) -->/;
-
 /** What the footer reports about the job that wrote the plan. */
 export interface PlanFooter {
   jobId: string;
@@ -30,19 +36,27 @@ export interface PlanCommentView {
   changes: PlanChange[] | null;
   /** "Context used" lines: sources, what was trimmed or left out. */
   contextNotes: string[];
-  /** The planning job's figures; null while the plan is being carried out (the execution lines report then). */
+  /** The "Context used" section as the planning job wrote it (a later edit keeps it as it was). */
+  contextUsed?: string | null;
+  /** The planning job's figures; null while the plan is being carried out (the run's status line reports then). */
   footer: PlanFooter | null;
-  /** While `/droid fix` runs (and after): its live state, revisions and links, one line each. */
-  execution?: string[];
+  /** While `/droid fix` runs, and after it ended. */
+  run?: PlanRun;
   /** The repository's command word (`command` in `.github/droid.yml`): `/<word> fix`. */
   commandWord: string;
 }
 
-type Section = { summary: string; content: string; open?: boolean };
-
-export function encodeStoredPlan(stored: StoredPlan): string {
-  return `${PLAN_MARKER_PREFIX}${Buffer.from(JSON.stringify(stored), "utf8").toString("base64")} -->`;
+/** A fix run of the plan, as its comment shows it. */
+export interface PlanRun {
+  /** The status line (`run-status.ts`): state · duration · cost · link. */
+  status: string;
+  /** Lines under "Execution": plan revisions, revisions pushed later. */
+  execution: string[];
+  /** What to do next once the run ended; null while it runs. */
+  next: string | null;
 }
+
+type Section = { summary: string; content: string };
 
 const STATE_MARK: Record<Subtask["state"], string> = { todo: "", "in-progress": " ⏳", done: "", failed: " ❌ _(failed)_", skipped: " _(skipped)_" };
 
@@ -77,7 +91,7 @@ function sections(view: PlanCommentView): Section[] {
   const list: Section[] = [];
   if (view.changes !== null) {
     const lines = view.changes.length === 0 ? ["No changes to the plan."] : view.changes.map((c) => `- ${safeInline(describeChange(c))}`);
-    list.push({ summary: `What changed in revision ${view.stored.revision}`, content: lines.join("\n"), open: true });
+    list.push({ summary: `What changed in revision ${view.stored.revision}`, content: lines.join("\n") });
   }
   list.push({ summary: "Subtask details", content: subtaskDetails(plan) });
   list.push({ summary: "Testing strategy", content: safeMarkdown(plan.testing) });
@@ -90,32 +104,64 @@ function sections(view: PlanCommentView): Section[] {
     summary: `${safeInline(plan.template.title)} template checks`,
     content: plan.checks.map((c) => `- ${inlineCode(c.id)}: ${safeInline(c.addressedBy)}`).join("\n") || "None.",
   });
-  list.push({ summary: "Context used", content: view.contextNotes.map((n) => `- ${safeInline(n)}`).join("\n") || "- nothing was trimmed" });
+  const notes = view.contextNotes.map((n) => `- ${safeInline(n)}`).join("\n");
+  const context = view.contextUsed ?? notes;
+  if (context !== "") list.push({ summary: CONTEXT_USED, content: context });
   return list;
 }
 
+const CONTEXT_USED = "Context used";
+
+/** Every section is closed: a reader opens what they want (docs/style.md). */
 function renderSection(s: Section): string {
-  return `<details${s.open ? " open" : ""}><summary>${s.summary}</summary>\n\n${s.content}\n\n</details>`;
+  return `<details><summary>${s.summary}</summary>\n\n${s.content}\n\n</details>`;
+}
+
+/** The "Context used" section of a plan comment as it was rendered, or null. */
+export function contextUsedOf(body: string): string | null {
+  const open = `<details><summary>${CONTEXT_USED}</summary>\n\n`;
+  const start = body.indexOf(open);
+  if (start === -1) return null;
+  const end = body.indexOf("\n\n</details>", start + open.length);
+  return end === -1 ? null : body.slice(start + open.length, end);
 }
 
 function footer(view: PlanCommentView): string {
   const f = view.footer;
-  if (f === null) {
-    return ["---", `**Next:** \`/${view.commandWord} stop\` cancels the run; a comment here steers it. Tick boxes to mark subtasks done.`].join("\n");
+  const word = view.commandWord;
+  if (f !== null) {
+    return [
+      "---",
+      modelLine(f),
+      "",
+      `**Next:** comment \`/${word} fix\` to carry out this plan, or \`/${word} plan <feedback>\` to revise it. Tick boxes to mark subtasks done.`,
+    ].join("\n");
   }
-  return [
-    "---",
-    figuresLine(f),
-    "",
-    `**Next:** comment \`/${view.commandWord} fix\` to carry out this plan, or \`/${view.commandWord} plan <feedback>\` to revise it. Tick boxes to mark subtasks done.`,
-  ].join("\n");
+  if (!view.run) return "";
+  if (view.run.next === null) return ["---", `**Next:** \`/${word} stop\` cancels the run; a comment here steers it. Tick boxes to mark subtasks done.`].join("\n");
+  return ["---", `**Next:** ${view.run.next}`].join("\n");
 }
 
-/** The figures of the job that wrote a comment: model, tokens with the cache share, cost, time, job id. */
-export function figuresLine(f: PlanFooter): string {
+/** The plan's status line before any run: the planning job's time, cost and link. */
+function planReadyLine(f: PlanFooter): string {
+  return `📋 Plan ready · ${roughDuration(f.durationMs)} · ${formatUsd(f.costUsd)} · ${jobReference(f.jobId, f.pageUrl)}`;
+}
+
+/** "model `m` · N input tokens (x% from cache) + M output". */
+function modelAndTokens(f: PlanFooter): string {
   const input = f.usage.input + f.usage.cacheWrite + f.usage.cacheRead;
   const cached = input === 0 ? 0 : Math.round((f.usage.cacheRead / input) * 100);
-  return `<sub>Model \`${f.model}\` · ${input.toLocaleString("en-US")} input tokens (${cached}% from cache) + ${f.usage.output.toLocaleString("en-US")} output · ${formatUsd(f.costUsd)} · ${formatDuration(f.durationMs)} · ${jobReference(f.jobId, f.pageUrl)}</sub>`;
+  return `model \`${f.model}\` · ${input.toLocaleString("en-US")} input tokens (${cached}% from cache) + ${f.usage.output.toLocaleString("en-US")} output`;
+}
+
+/** The model and its tokens (the status line says the time, cost and job). */
+function modelLine(f: PlanFooter): string {
+  return `<sub>Droid · ${modelAndTokens(f)}</sub>`;
+}
+
+/** The figures of a comment without a status line (an answer): model, tokens with the cache share, cost, time, job. */
+export function figuresLine(f: PlanFooter): string {
+  return `<sub>Droid · ${modelAndTokens(f)} · ${formatUsd(f.costUsd)} · ${formatDuration(f.durationMs)} · ${jobReference(f.jobId, f.pageUrl)}</sub>`;
 }
 
 const cutNote = (n: number): string => `_(${n} characters cut to fit GitHub's comment size limit)_`;
@@ -127,9 +173,11 @@ const cutNote = (n: number): string => `_(${n} characters cut to fit GitHub's co
  */
 export function renderPlanComment(view: PlanCommentView): string {
   const { plan } = view.stored;
+  const status = view.run?.status ?? (view.footer ? planReadyLine(view.footer) : null);
   const head = [
     encodeStoredPlan(view.stored),
     `### Droid plan: ${safeInline(plan.template.title)}${view.stored.revision > 1 ? ` (revision ${view.stored.revision})` : ""}`,
+    ...(status === null ? [] : [status, ""]),
     `<sub>${plan.template.source === "repo" ? "This repository's" : "Built-in"} template \`${plan.template.kind}\`, ${plan.template.chosenBy === "label" ? "chosen by the issue's labels" : "chosen by the model"}.</sub>`,
     "",
     safeMarkdown(plan.summary),
@@ -138,7 +186,7 @@ export function renderPlanComment(view: PlanCommentView): string {
     "",
     ...plan.subtasks.map(checklistLine),
   ];
-  if (view.execution && view.execution.length > 0) head.push("", "**Execution**", "", ...view.execution);
+  if (view.run && view.run.execution.length > 0) head.push("", "**Execution**", "", ...view.run.execution);
   if (plan.openQuestions.length > 0) {
     head.push("", "**Open questions**", "", ...plan.openQuestions.map((q) => `- ${safeInline(q)}`));
   }
@@ -156,18 +204,34 @@ export function renderPlanComment(view: PlanCommentView): string {
     overflow -= part.content.length - content.length;
     parts[i] = { ...part, content };
   }
-  const body = [fixed, ...parts.map(renderSection), tail].join("\n\n");
+  const body = [fixed, ...parts.map(renderSection), ...(tail === "" ? [] : [tail])].join("\n\n");
   if (body.length > MAX_COMMENT_CHARS) throw new Error(`plan comment is ${body.length} characters after cutting`);
   return body;
 }
 
-/** The lines of a plan comment's "Execution" section (what runs and revisions reported), if any. */
-export function executionLinesOf(body: string): string[] {
-  const start = body.indexOf("\n**Execution**\n\n");
-  if (start === -1) return [];
-  const rest = body.slice(start + "\n**Execution**\n\n".length);
-  const end = rest.indexOf("\n\n");
-  return (end === -1 ? rest : rest.slice(0, end)).split("\n").filter((l) => l.trim() !== "");
+const EXECUTION = "\n**Execution**\n\n";
+/** The most lines "Execution" keeps (the oldest go first). */
+const MAX_EXECUTION_LINES = 15;
+
+/**
+ * The plan comment's body with one more line under "Execution" (a revision pushed after
+ * the run, for example); everything else — status line, checkboxes, "Next" — stays as it
+ * is. Null when the body would pass GitHub's limit.
+ */
+export function withExecutionLine(body: string, line: string): string | null {
+  const start = body.indexOf(EXECUTION);
+  let next: string;
+  if (start === -1) {
+    const at = [body.indexOf("\n\n**Open questions**"), body.indexOf("\n\n<details>"), body.indexOf("\n\n---")].find((i) => i !== -1) ?? body.length;
+    next = `${body.slice(0, at)}\n${EXECUTION}${line}${body.slice(at)}`;
+  } else {
+    const from = start + EXECUTION.length;
+    const end = body.indexOf("\n\n", from);
+    const to = end === -1 ? body.length : end;
+    const lines = [...body.slice(from, to).split("\n").filter((l) => l.trim() !== ""), line].slice(-MAX_EXECUTION_LINES);
+    next = `${body.slice(0, from)}${lines.join("\n")}${body.slice(to)}`;
+  }
+  return next.length > MAX_COMMENT_CHARS ? null : next;
 }
 
 /** A plan read back from its comment, with the humans' checkbox edits applied. */
@@ -179,14 +243,8 @@ export interface ParsedPlanComment {
 
 /** Reads the plan from a comment body; null when the body carries no (valid) plan marker. */
 export function parsePlanComment(body: string): ParsedPlanComment | null {
-  const match = MARKER.exec(body);
-  if (!match?.[1]) return null;
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(match[1], "base64").toString("utf8"));
-  } catch {
-    return null;
-  }
+  const json = readPlanMarker(body);
+  if (json === undefined) return null;
   const parsed = StoredPlanSchema.safeParse(json);
   if (!parsed.success) return null;
   const boxes = new Map<string, boolean>();

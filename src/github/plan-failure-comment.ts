@@ -1,6 +1,8 @@
 import type { TokenUsage } from "../llm/ledger.ts";
 import type { PlanFailure } from "../planning/failure.ts";
-import { formatDuration, formatUsd } from "./comment-text.ts";
+import { formatDuration } from "../figures/duration.ts";
+import { formatUsd } from "../figures/money.ts";
+import { jobReference } from "./comment-text.ts";
 import { safeInline } from "./safe-markdown.ts";
 
 export const PLAN_FAILURE_MARKER = "<!-- droid:plan-failure -->";
@@ -77,6 +79,6 @@ export function renderPlanFailureComment(failure: PlanFailure, footer: FailureFo
     PLAN_FAILURE_MARKER,
     explain(failure, footer.jobId, footer.commandWord).join("\n\n"),
     "---",
-    `<sub>Model \`${footer.model}\` · ${tokens.toLocaleString("en-US")} tokens · ${formatUsd(footer.costUsd)} · job \`${footer.jobId}\`</sub>`,
+    `<sub>Droid · model \`${footer.model}\` · ${tokens.toLocaleString("en-US")} tokens · ${formatUsd(footer.costUsd)} · ${jobReference(footer.jobId, null)}</sub>`,
   ].join("\n\n");
 }

@@ -5,6 +5,7 @@
 import type { JobCaps } from "../config/policy.ts";
 import type { Usage } from "../jobs/queue.ts";
 import type { CapReached } from "../jobs/spending.ts";
+import { formatUsd as usd } from "../figures/money.ts";
 
 export function dailyCapMessage(cap: CapReached): string {
   const who = cap.scope === "repository" ? "this repository" : "this GitHub App installation (all its repositories)";
@@ -33,8 +34,4 @@ export function spendingLine(usage: Usage, caps: JobCaps): string | null {
 
 function ofCap(spent: number, cap: number): string {
   return `${usd(spent)} of ${usd(cap)} (${usd(Math.max(0, cap - spent))} left)`;
-}
-
-function usd(amount: number): string {
-  return `$${amount.toFixed(2)}`;
 }

@@ -5,7 +5,7 @@
  * the PR body. The patch offered when Droid cannot push is in `push-refusal.ts`.
  */
 import type { ThreadAnswer } from "../agent/thread-answers.ts";
-import { formatUsd } from "./comment-text.ts";
+import { formatUsd } from "../figures/money.ts";
 import { pushRefusalReason, type PushRefusal } from "./push-refusal.ts";
 import type { ReviewThread } from "./review-threads.ts";
 import { inlineCode, safeInline, safeMarkdown } from "./safe-markdown.ts";

@@ -29,11 +29,14 @@ export function renderPlanAdf(view: PlanCommentView): AdfDoc {
   const content: AdfNode[] = [
     heading(3, `Droid plan: ${plan.template.title}${view.stored.revision > 1 ? ` (revision ${view.stored.revision})` : ""}`),
     paragraph(`${plan.template.source === "repo" ? "This repository's" : "Built-in"} template \`${plan.template.kind}\`, ${plan.template.chosenBy === "label" ? "chosen by the ticket's labels" : "chosen by the model"}.`),
+    // While `/droid fix` runs and after it ended: the status line (state · duration · cost · link).
+    ...(view.run ? markdown(view.run.status) : []),
     ...markdown(plan.summary),
     heading(4, "Subtasks"),
     bulletList(plan.subtasks.map((s) => [paragraphOf([strong(`${s.id} · ${SUBTASK_STATE_LABEL[s.state]}`), text(` — ${s.title}`)])])),
   ];
-  if (view.execution && view.execution.length > 0) content.push(heading(4, "Execution"), ...view.execution.map((line) => paragraph(line.replace(/^- /, "• "))));
+  const execution = view.run?.execution ?? [];
+  if (execution.length > 0) content.push(heading(4, "Execution"), ...execution.map((line) => paragraph(line.replace(/^- /, "• "))));
   if (plan.openQuestions.length > 0) content.push(heading(4, "Open questions"), bulletList(plan.openQuestions.map((q) => [paragraph(q)])));
   if (view.changes !== null) {
     content.push(heading(4, `What changed in revision ${view.stored.revision}`));
@@ -55,13 +58,11 @@ export function renderPlanAdf(view: PlanCommentView): AdfDoc {
   if (view.contextNotes.length > 0) content.push(heading(4, "Context used"), bulletList(view.contextNotes.map((n) => [paragraph(n)])));
   content.push({ type: "rule" });
   if (view.footer) content.push(paragraph(figuresLine(view.footer).replace(/<\/?sub>/g, "")));
-  content.push(
-    paragraph(
-      view.footer === null
-        ? `Next: \`/${view.commandWord} stop\` cancels the run.`
-        : `Next: comment \`/${view.commandWord} fix\` to carry out this plan, or \`/${view.commandWord} plan <feedback>\` to revise it.`,
-    ),
-  );
+  const word = view.commandWord;
+  const next = view.run
+    ? (view.run.next ?? `\`/${word} stop\` cancels the run.`)
+    : `comment \`/${word} fix\` to carry out this plan, or \`/${word} plan <feedback>\` to revise it.`;
+  content.push(...markdown(`**Next:** ${next}`));
   const whole = doc([...content.slice(0, detailsAt), ...details, ...content.slice(detailsAt)]);
   if (JSON.stringify(whole).length <= MAX_COMMENT_JSON_CHARS) return whole;
   const note = paragraph("_Subtask details were left out to fit Jira's comment size; the plan Droid carries out is complete._");

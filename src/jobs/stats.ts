@@ -5,6 +5,7 @@
  * (`endedSince`, `merges`), computed here, printed by the CLI and shown on the run pages
  * (`/runs/stats`).
  */
+import { formatUsd } from "../figures/money.ts";
 import { repoKey, type PullRequestMerge } from "./queue.ts";
 import type { Job, JobKind, OutcomeKind } from "./types.ts";
 
@@ -69,7 +70,7 @@ export function renderSuccessRates(rates: readonly SuccessRates[], period: { sin
   if (rates.length === 0) return `${head}: none.\n`;
   const blocks = rates.map((r) => {
     const prs = r.kind === "fix" ? `  pull requests ${r.pullRequests}, merged ${r.merged}${r.pullRequests > 0 ? ` (${percentText(r.merged, r.pullRequests)})` : ""}` : "";
-    const line = `${r.repo}  ${r.kind}  runs ${r.runs}  median ${r.medianDurationMs === null ? "—" : durationText(r.medianDurationMs)}  median cost ${r.medianCostUsd === null ? "—" : `$${r.medianCostUsd.toFixed(2)}`}${prs}`;
+    const line = `${r.repo}  ${r.kind}  runs ${r.runs}  median ${r.medianDurationMs === null ? "—" : durationText(r.medianDurationMs)}  median cost ${r.medianCostUsd === null ? "—" : formatUsd(r.medianCostUsd)}${prs}`;
     const shares = r.outcomes.map((o) => `${o.outcome} ${percentText(o.runs, r.runs)} (${o.runs})`).join(", ");
     return `${line}\n  ${shares}`;
   });

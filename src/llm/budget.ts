@@ -1,3 +1,4 @@
+import { formatUsd } from "../figures/money.ts";
 import { costOf, totalTokens, type TokenUsage, type UsageLedger } from "./ledger.ts";
 
 /** A per-job spending limit. */
@@ -26,8 +27,8 @@ export class BudgetExceeded extends Error {
   readonly state: BudgetState;
 
   constructor(state: BudgetState) {
-    const limit = state.spentUsd + state.nextUsd > state.budget.usd ? `$${state.budget.usd}` : `${state.budget.tokens} tokens`;
-    super(`budget of ${limit} reached (spent $${state.spentUsd.toFixed(4)}, ${state.spentTokens} tokens)`);
+    const limit = state.spentUsd + state.nextUsd > state.budget.usd ? formatUsd(state.budget.usd) : `${state.budget.tokens} tokens`;
+    super(`budget of ${limit} reached (spent ${formatUsd(state.spentUsd)}, ${state.spentTokens} tokens)`);
     this.state = state;
   }
 }
@@ -35,15 +36,11 @@ export class BudgetExceeded extends Error {
 /** Why a budget stopped a job, in words for a comment: the limit, what was spent, and the request not sent. */
 export function describeBudgetStop(state: BudgetState): string {
   const byTokens = state.spentUsd + state.nextUsd <= state.budget.usd;
-  const limit = byTokens ? `${state.budget.tokens.toLocaleString("en-US")} tokens` : usd(state.budget.usd);
-  const spent = `spent ${usd(state.spentUsd)}, ${state.spentTokens.toLocaleString("en-US")} tokens`;
+  const limit = byTokens ? `${state.budget.tokens.toLocaleString("en-US")} tokens` : formatUsd(state.budget.usd);
+  const spent = `spent ${formatUsd(state.spentUsd)}, ${state.spentTokens.toLocaleString("en-US")} tokens`;
   if (state.when === "after-response") return `the job's budget of ${limit} (${spent})`;
-  const next = byTokens ? `${state.nextTokens.toLocaleString("en-US")} tokens` : usd(state.nextUsd);
+  const next = byTokens ? `${state.nextTokens.toLocaleString("en-US")} tokens` : formatUsd(state.nextUsd);
   return `the job's budget of ${limit} (${spent}; the next model request, estimated at ${next}, would cross it)`;
-}
-
-function usd(amount: number): string {
-  return `$${amount > 0 && amount < 0.1 ? amount.toFixed(4) : amount.toFixed(2)}`;
 }
 
 /** Throws `BudgetExceeded` if spending `next` (an estimate) on `model` would cross the budget. */

@@ -5,7 +5,8 @@
 import type { Job } from "../jobs/types.ts";
 import type { RunSummary } from "../jobs/transcript.ts";
 import { html, type Html } from "./html.ts";
-import { usd, when } from "./run-page.ts";
+import { formatUsd } from "../figures/money.ts";
+import { when } from "./run-page.ts";
 import { describeTarget } from "../jobs/target.ts";
 
 export function indexBody(repo: string, runs: { summary: RunSummary; job: Job | undefined }[]): Html {
@@ -17,7 +18,7 @@ ${runs.length === 0 ? html`<p>No runs recorded for this repository.</p>` : ""}
     const state = job?.state ?? summary.ended?.state ?? "interrupted";
     const cost = job?.costUsd ?? summary.ended?.costUsd ?? 0;
     return html`<li><a href="/runs/${encodeURIComponent(summary.jobId)}">${summary.title || `${summary.kind} on ${describeTarget(summary.target)}`}</a>
-<br><span class="badge ${state}">${state}</span> <span class="meta">${summary.kind} · ${describeTarget(summary.target)} · @${summary.requester} · ${when(summary.createdAt)} · ${usd(cost)}</span></li>`;
+<br><span class="badge ${state}">${state}</span> <span class="meta">${summary.kind} · ${describeTarget(summary.target)} · @${summary.requester} · ${when(summary.createdAt)} · ${formatUsd(cost)}</span></li>`;
   })}</ol>`;
 }
 

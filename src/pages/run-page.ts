@@ -8,6 +8,7 @@ import type { Job } from "../jobs/types.ts";
 import type { RunSummary, TranscriptRecord } from "../jobs/transcript.ts";
 import { html, type Html } from "./html.ts";
 import { describeTarget } from "../jobs/target.ts";
+import { formatUsd } from "../figures/money.ts";
 
 type Of<K extends TranscriptRecord["kind"]> = Extract<TranscriptRecord, { kind: K }>;
 
@@ -43,7 +44,7 @@ export function runPageBody(view: RunView): Html {
   return html`
 <p class="meta"><a href="/runs?repo=${summary.repo}">${summary.repo}</a> · ${summary.kind} · ${describeTarget(summary.target)} · job <code>${summary.jobId}</code></p>
 <h1>${summary.title || `${summary.kind} on ${describeTarget(summary.target)}`}</h1>
-<p><span class="badge ${state}">${state}</span> <span class="meta">asked by @${summary.requester} · ${when(start)}${view.job?.costUsd ? ` · ${usd(view.job.costUsd)}` : ""}</span></p>
+<p><span class="badge ${state}">${state}</span> <span class="meta">asked by @${summary.requester} · ${when(start)}${view.job?.costUsd ? ` · ${formatUsd(view.job.costUsd)}` : ""}</span></p>
 ${trigger ? triggerSection(trigger) : ""}
 ${plans.length > 0 ? planSection(plans) : ""}
 <h2>Timeline</h2>
@@ -67,7 +68,7 @@ export function entryHtml(r: TranscriptRecord, base: string, start: number): Htm
         ? html`<li class="plan">${at} plan revised: ${r.revision.reason}${r.revision.changes.length ? html` <span class="meta">(${r.revision.changes.join("; ")})</span>` : ""}</li>`
         : html`<li class="plan">${at} plan: ${r.subtasks.map((s) => `${SUBTASK_ICON[s.state] ?? ""} ${s.id}`).join(" ")}</li>`;
     case "model-turn":
-      return html`<li class="model-turn">${at} <strong>model turn ${r.turn}</strong> <span class="meta">${seconds(r.durationMs)} · ${usd(r.costUsd)} · ${tokens(r.tokens)}</span>
+      return html`<li class="model-turn">${at} <strong>model turn ${r.turn}</strong> <span class="meta">${seconds(r.durationMs)} · ${formatUsd(r.costUsd)} · ${tokens(r.tokens)}</span>
 ${r.text ? html`<div class="text">${r.text}</div>` : ""}
 ${r.toolCalls.map((c) => html`<details class="call"><summary>calls <code>${c.name}</code>${callHint(c.input)}</summary><pre>${c.input}</pre></details>`)}</li>`;
     case "tool-result":
@@ -114,7 +115,7 @@ ${d.diff ? html`<pre class="diff">${lines}</pre>` : html`<p class="meta">No chan
 
 function outcomeSection(o: Of<"outcome">): Html {
   return html`<h2>Outcome</h2>
-<p><span class="badge ${o.state}">${o.outcome ?? o.state}</span> <span class="meta">${usd(o.costUsd)} · ${seconds(o.durationMs)}${o.pullRequest ? ` · pull request #${o.pullRequest}` : ""}</span></p>
+<p><span class="badge ${o.state}">${o.outcome ?? o.state}</span> <span class="meta">${formatUsd(o.costUsd)} · ${seconds(o.durationMs)}${o.pullRequest ? ` · pull request #${o.pullRequest}` : ""}</span></p>
 ${o.detail ? html`<div class="text outcome">${o.detail}</div>` : ""}`;
 }
 
@@ -125,7 +126,7 @@ function stepsSection(records: TranscriptRecord[]): Html {
   const rows = steps.slice(0, -1).map((s, i) => {
     const next = steps[i + 1] ?? s;
     const cost = records.filter((r): r is Of<"model-turn"> => r.kind === "model-turn" && r.seq > s.seq && r.seq < next.seq).reduce((sum, r) => sum + r.costUsd, 0);
-    return html`<tr><td>${s.kind === "step" ? s.step : ""}</td><td>${seconds(next.at - s.at)}</td><td>${usd(cost)}</td></tr>`;
+    return html`<tr><td>${s.kind === "step" ? s.step : ""}</td><td>${seconds(next.at - s.at)}</td><td>${formatUsd(cost)}</td></tr>`;
   });
   return html`<h2>Steps</h2><table><thead><tr><th>step</th><th>time</th><th>model cost</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
@@ -146,10 +147,6 @@ export function when(ms: number): string {
 function seconds(ms: number): string {
   const s = ms / 1000;
   return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-}
-
-export function usd(value: number): string {
-  return `$${value > 0 && value < 0.01 ? value.toFixed(4) : value.toFixed(2)}`;
 }
 
 function tokens(t: Of<"model-turn">["tokens"]): string {

@@ -4,6 +4,7 @@
  * cost, and for fixes the pull requests opened and how many were merged. A form picks the
  * period and the repository; it works without JavaScript (a GET form).
  */
+import { formatUsd } from "../figures/money.ts";
 import { durationText, percentText, type SuccessRates } from "../jobs/stats.ts";
 import { html, type Html } from "./html.ts";
 
@@ -48,7 +49,7 @@ function ratesSection(r: SuccessRates): Html {
   const figures = [
     `runs ${r.runs}`,
     `median ${r.medianDurationMs === null ? "—" : durationText(r.medianDurationMs)}`,
-    `median cost ${r.medianCostUsd === null ? "—" : `$${r.medianCostUsd.toFixed(2)}`}`,
+    `median cost ${r.medianCostUsd === null ? "—" : formatUsd(r.medianCostUsd)}`,
     ...(r.kind === "fix" ? [`pull requests ${r.pullRequests}, merged ${r.merged}${r.pullRequests > 0 ? ` (${percentText(r.merged, r.pullRequests)})` : ""}`] : []),
   ];
   return html`<section class="rates">

@@ -1,4 +1,5 @@
 import { ContextUnavailable } from "./issue-context.ts";
+import { formatUsd } from "../figures/money.ts";
 import { BudgetExceeded, type BudgetState } from "../llm/budget.ts";
 import { LlmAborted, LlmRequestRejected, LlmUnavailable } from "../llm/errors.ts";
 import { PlanInvalid } from "./planner.ts";
@@ -44,7 +45,7 @@ export function classifyFailure(error: unknown, signal: AbortSignal | undefined)
 export function failureReason(failure: PlanFailure): string {
   switch (failure.kind) {
     case "budget":
-      return `budget reached ($${failure.state.budget.usd} / ${failure.state.budget.tokens} tokens)`;
+      return `budget reached (${formatUsd(failure.state.budget.usd)} / ${failure.state.budget.tokens.toLocaleString("en-US")} tokens)`;
     case "unavailable":
       return `model API unavailable (${failure.lastStatus === null ? "connection failures" : `HTTP ${failure.lastStatus}`}) after ${failure.attempts} attempts`;
     case "rejected":

@@ -5,6 +5,7 @@
  * publishes it once: a plan note already there is not added again, a comment already posted
  * (found by the job's id under it) is not posted again.
  */
+import { jobMarker } from "../github/comment-text.ts";
 import { z } from "zod";
 import { findOwnComment, findPlanComment, type FoundPlanComment } from "../github/plan-comment.ts";
 import { jobOutcomeSchema } from "../jobs/job-schema.ts";
@@ -39,8 +40,8 @@ export async function publishCiRevision(ctx: CiPublishContext, p: CiPublication,
   if (p.planNote) {
     const ref = { ...common, issueNumber: p.planNote.issueNumber };
     const found = planComment !== undefined ? planComment : await findPlanComment(ctx.octokit, ref, ctx.botLogin);
-    if (found && !found.body.includes(p.planNote.line)) await noteInPlanComment(ctx.octokit, ref, found, p.planNote.line, { commandWord: ctx.commandWord, log: ctx.log });
+    if (found && !found.body.includes(p.planNote.line)) await noteInPlanComment(ctx.octokit, ref, found, p.planNote.line, { log: ctx.log });
   }
-  const posted = ctx.resumed ? await findOwnComment(ctx.octokit, { ...common, issueNumber: ctx.job.target.number }, ctx.botLogin, `job \`${ctx.job.id}\``) : null;
+  const posted = ctx.resumed ? await findOwnComment(ctx.octokit, { ...common, issueNumber: ctx.job.target.number }, ctx.botLogin, jobMarker(ctx.job.id)) : null;
   if (!posted) await ctx.say(p.comment);
 }

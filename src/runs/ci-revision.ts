@@ -6,10 +6,8 @@
  * PR comment. The same frame, workbench, tools, push guard and checkpoint as a review revision.
  */
 import type { Logger } from "pino";
-import { runPageUrl } from "../config/public-url.ts";
 import { ciVerdict, failingCheckNames, readCommitChecks } from "../github/ci-checks.ts";
 import { readCiFailures } from "../github/ci-failures.ts";
-import { jobReference } from "../github/comment-text.ts";
 import { describeOutcome, testLine } from "../github/fix-report.ts";
 import type { GitHubClient } from "../github/octokit.ts";
 import { findPlanComment } from "../github/plan-comment.ts";
@@ -30,7 +28,7 @@ import { codeRun, endStopped, throwIfShutdown, type CodeRun, type CodeRunResult 
 import { groundWorkbench } from "./codebase.ts";
 import { issueOfBranch } from "./revise.ts";
 import { collectWork, pushRevision } from "./revision-push.ts";
-import { siteRunner, type RunnerServices } from "./site.ts";
+import { jobComment, siteRunner, type RunnerServices } from "./site.ts";
 import type { TranscriptRecorder } from "./transcript-recorder.ts";
 import { jobOutcomeOf, unpushedOutcome, type WorkbenchDeps } from "./workbench.ts";
 
@@ -52,7 +50,7 @@ export async function runCiRevisionJob(deps: CiRevisionDeps, job: Job, signal: A
   const word = deps.config.command;
   const common = { owner: job.repo.owner, repo: job.repo.name };
   const pullNumber = job.target.number;
-  const say = (body: string) => deps.octokit.rest.issues.createComment({ ...common, issue_number: pullNumber, body: `${body}\n\n<sub>Droid · ${jobReference(job.id, runPageUrl(deps.publicUrl ?? null, job.id))}</sub>` });
+  const say = jobComment(deps.octokit, job, deps.publicUrl ?? null);
   const links: JobLinks = { pullRequestNumber: pullNumber, branch: request.branch };
   const record = async (patch: { links?: JobLinks; costUsd?: number }) => deps.record?.(patch);
   const transcript = deps.transcript;

@@ -48,6 +48,12 @@ export interface CodeRun {
   ended(outcome: JobOutcome): CodeRunResult;
   /** The `Droid` check on the pushed commit: `pushed(sha)` once it is on GitHub; completed by the frame when the run ends. */
   check: PushCheck;
+  /**
+   * Runs `hook` once if the steps do not return — a stop, a refused workspace, a lost sandbox
+   * or a crash — with how the run ended (not on a shutdown: the retry goes on). A failing hook
+   * is logged. The live plan comment uses it so that it never stays "running".
+   */
+  onUnfinished(hook: (outcome: JobOutcome) => Promise<void>): void;
 }
 
 export interface CodeRunOptions {
@@ -94,15 +100,23 @@ export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => 
     await options.record?.({ links: { ...options.links, checkpoint: publication }, costUsd: job.costUsd + ledger.costUsd });
     await step("push");
   };
-  const run: CodeRun = { job, ledger, links: options.links, site, started, now, ended, step, resume, checkpoint, check, figures: runFigures({ ledger, model: options.model, started, now, jobId: job.id, pageUrl: runPageUrl(deps.publicUrl ?? null, job.id) }) };
+  const hooks: ((outcome: JobOutcome) => Promise<void>)[] = [];
+  const unfinished = async (ended: JobOutcome) => {
+    for (const hook of hooks) await hook(ended).catch((error: unknown) => deps.log.warn({ err: error }, "a hook at the end of the run failed"));
+  };
+  const onUnfinished = (hook: (outcome: JobOutcome) => Promise<void>) => void hooks.push(hook);
+  const run: CodeRun = { job, ledger, links: options.links, site, started, now, ended, step, resume, checkpoint, check, onUnfinished, figures: runFigures({ ledger, model: options.model, started, now, jobId: job.id, pageUrl: runPageUrl(deps.publicUrl ?? null, job.id) }) };
   // How the check ends when the run throws: interrupted by a shutdown (left in progress for the retry), or a crash.
   let outcome: JobOutcome = { state: "interrupted", error: "the worker shut down", kind: "interrupted" };
   try {
-    const result = await framed(options, run, steps);
+    const result = await framed(options, run, steps, unfinished);
     outcome = result.outcome;
     return result;
   } catch (error) {
-    if (!(signal.reason instanceof ShutdownRequested)) outcome = { state: "failed", error: "internal error", kind: crashKind(error) };
+    if (!(signal.reason instanceof ShutdownRequested)) {
+      outcome = { state: "failed", error: "internal error", kind: crashKind(error) };
+      await unfinished(outcome);
+    }
     throw error;
   } finally {
     await site.close();
@@ -111,21 +125,33 @@ export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => 
 }
 
 /** The run's steps, with a stop, a refused workspace or a lost sandbox turned into a comment and an outcome. */
-async function framed(options: CodeRunOptions, run: CodeRun, steps: (run: CodeRun) => Promise<CodeRunResult>): Promise<CodeRunResult> {
+async function framed(
+  options: CodeRunOptions,
+  run: CodeRun,
+  steps: (run: CodeRun) => Promise<CodeRunResult>,
+  unfinished: (outcome: JobOutcome) => Promise<void>,
+): Promise<CodeRunResult> {
   try {
     return await steps(run);
   } catch (error) {
-    if (options.signal.aborted) return await endStopped(options, run);
-    if (error instanceof WorkspaceRefusal) {
-      await options.say(`I stopped: ${error.message}`);
-      return run.ended({ state: "failed", error: "refused", kind: "sandbox-error" });
-    }
-    if (error instanceof SandboxGoneError) {
-      await options.say(`I stopped: ${error.message} Nothing was pushed after that; ask again to start over in a fresh sandbox.`);
-      return run.ended({ state: "failed", error: "sandbox lost", kind: "sandbox-error" });
-    }
-    throw error;
+    const result = await frameEnd(options, run, error);
+    await unfinished(result.outcome);
+    return result;
   }
+}
+
+/** A stop, a refused workspace or a lost sandbox as a comment and an outcome; anything else is rethrown. */
+async function frameEnd(options: CodeRunOptions, run: CodeRun, error: unknown): Promise<CodeRunResult> {
+  if (options.signal.aborted) return await endStopped(options, run);
+  if (error instanceof WorkspaceRefusal) {
+    await options.say(`I stopped: ${error.message}`);
+    return run.ended({ state: "failed", error: "refused", kind: "sandbox-error" });
+  }
+  if (error instanceof SandboxGoneError) {
+    await options.say(`I stopped: ${error.message} Nothing was pushed after that; ask again to start over in a fresh sandbox.`);
+    return run.ended({ state: "failed", error: "sandbox lost", kind: "sandbox-error" });
+  }
+  throw error;
 }
 
 /** The run's own stop: the same comment as a stop noticed by the frame. */

@@ -10,6 +10,7 @@ import { closingComment } from "../github/fix-report.ts";
 import { findDroidPullRequest, publishPullRequest, type PullRequestRef } from "../github/pull-request.ts";
 import { jobOutcomeSchema } from "../jobs/job-schema.ts";
 import type { Job } from "../jobs/types.ts";
+import { runFactsSchema } from "../github/run-status.ts";
 import { PlanSchema } from "../planning/schema.ts";
 import type { PublishContext } from "./checkpoint.ts";
 import type { FixThread } from "./fix-thread.ts";
@@ -39,8 +40,17 @@ export const fixPublicationSchema = z.object({
     revisions: z.array(z.object({ at: z.coerce.date(), reason: z.string(), changes: z.array(z.string()) })),
     phase: z.string(),
     figures: figuresSchema,
+    facts: runFactsSchema.optional(),
   }),
-  closing: z.object({ jobId: z.string(), lead: z.array(z.string()), reasonNotPushed: z.string().nullable(), rest: z.array(z.string()) }),
+  closing: z.object({
+    jobId: z.string(),
+    lead: z.array(z.string()),
+    reasonNotPushed: z.string().nullable(),
+    rest: z.array(z.string()),
+    facts: runFactsSchema.optional(),
+    status: z.object({ label: z.string(), durationMs: z.number(), costUsd: z.number(), pageUrl: z.string().nullable().optional() }).optional(),
+    commandWord: z.string().optional(),
+  }),
   outcome: jobOutcomeSchema,
 });
 
@@ -53,7 +63,7 @@ export interface FixPublishContext extends PublishContext {
   /** What the branch is found by (the number, the ticket's key). */
   branchKey: number | string;
   /** Edits the plan comment to its final state, naming the pull request. */
-  finalPlanEdit: (pullRequest: number) => Promise<void>;
+  finalPlanEdit: (pullRequest: { number: number; draft: boolean }) => Promise<void>;
 }
 
 /**
@@ -79,7 +89,7 @@ export async function publishFix(ctx: FixPublishContext, p: FixPublication, exis
   await ctx.record({ pullRequestNumber: pr.number });
   await ctx.thread.pullRequestPublished(pr, p.pullRequest);
 
-  await ctx.finalPlanEdit(pr.number);
+  await ctx.finalPlanEdit({ number: pr.number, draft: p.pullRequest.draft });
 
   await ctx.step("report");
   if (ctx.links.resultCommentId === undefined && ctx.resumed) {

@@ -9,7 +9,8 @@ import type { SteeringMessage } from "../agent/loop.ts";
 import type { FixIssue } from "../agent/prompts.ts";
 import type { PermissionGate } from "../github/gate.ts";
 import type { GitHubClient } from "../github/octokit.ts";
-import { findOwnComment, findPlanComment } from "../github/plan-comment.ts";
+import { contextUsedOf, findOwnComment, findPlanComment } from "../github/plan-comment.ts";
+import type { PullRequestLink } from "../github/run-status.ts";
 import { resultMarker } from "../github/fix-report.ts";
 import type { PullRequestRef } from "../github/pull-request.ts";
 import { IssueSteering } from "../github/steering.ts";
@@ -26,8 +27,10 @@ export interface FixTicket {
   /** The commit message's reference: `#1`, `SHOP-7`. */
   reference: string;
   pullRequestTitle: string;
-  /** The pull request body's first line: `Closes #1`, or the Jira ticket's link. */
-  ticketLine: string;
+  /** A line naming the ticket first in the pull request body (the Jira ticket's link); null for a GitHub issue (its `Closes`/`Refs #1` says it). */
+  ticketLine: string | null;
+  /** Whether merging the pull request closes the ticket when its body says `Closes <reference>` (a GitHub issue; not a Jira ticket). */
+  closesOnMerge: boolean;
   /** Title and body for the prompt, with the author's access as the write-access check answers it. */
   issue: FixIssue;
 }
@@ -41,7 +44,7 @@ export interface FixThread {
   /** The sandbox is ready and the agent starts. */
   started(): Promise<void>;
   /** Shows a fix run's state in the plan comment (a failed edit is logged, not thrown). */
-  showPlan(commentId: number, stored: StoredPlan, state: LivePlanState & { pullRequest: number | null }): Promise<void>;
+  showPlan(commentId: number, stored: StoredPlan, state: LivePlanState & { pullRequest: PullRequestLink | null }): Promise<void>;
   /** The writer comments posted since the last look, for the agent's next turn. */
   steering(options: { since: Date; ignoreIds: number[]; minIntervalMs: number }): () => Promise<SteeringMessage[]>;
   /** Says something in the thread, with the job's reference under it. */
@@ -61,9 +64,12 @@ export function issueFixThread(deps: { octokit: GitHubClient; gate: PermissionGa
   const { octokit } = deps;
   const ref = { owner: job.repo.owner, repo: job.repo.name, issueNumber: job.target.number };
   const say = jobComment(octokit, job, deps.publicUrl);
+  let contextUsed: string | null = null;
   return {
     plan: async () => {
       const found = await findPlanComment(octokit, ref, deps.botLogin);
+      // The "Context used" the planning job wrote stays in the comment while the run edits it.
+      contextUsed = found ? contextUsedOf(found.body) : null;
       return found ? { id: found.id, stored: found.parsed?.stored ?? null } : null;
     },
     ticket: async () => {
@@ -72,13 +78,14 @@ export function issueFixThread(deps: { octokit: GitHubClient; gate: PermissionGa
         name: `issue #${ref.issueNumber}`,
         reference: `#${ref.issueNumber}`,
         pullRequestTitle: issue.title,
-        ticketLine: `Closes #${ref.issueNumber}`,
+        ticketLine: null,
+        closesOnMerge: true,
         issue: await issueForPrompt(deps, job, issue),
       };
     },
     branchKey: async () => ref.issueNumber,
     started: async () => {},
-    showPlan: (commentId, stored, state) => editLivePlan({ octokit, ref, commentId, stored, commandWord: deps.commandWord, log: deps.log }, state),
+    showPlan: (commentId, stored, state) => editLivePlan({ octokit, ref, commentId, stored, contextUsed, commandWord: deps.commandWord, log: deps.log }, state),
     steering: ({ since, ignoreIds, minIntervalMs }) => {
       const steering = new IssueSteering({ octokit, repo: job.repo, issueNumber: ref.issueNumber, since, gate: deps.gate, commandWord: deps.commandWord, minIntervalMs, ignoreIds, log: deps.log });
       return () => steering.take();

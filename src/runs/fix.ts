@@ -8,7 +8,9 @@
 import type Docker from "dockerode";
 import type { Logger } from "pino";
 import type { RepoConfig } from "../config/repo-config.ts";
-import { closingReport, describeOutcome, pullRequestBody, resultComment, testLine } from "../github/fix-report.ts";
+import { closingReport, describeOutcome, resultComment, runEnd, testLine, testsFact } from "../github/fix-report.ts";
+import { isComplete, pullRequestBody } from "../github/pull-request-body.ts";
+import { stateLabel, type RunFacts } from "../github/run-status.ts";
 import type { PermissionGate } from "../github/gate.ts";
 import type { GitHubClient } from "../github/octokit.ts";
 import { findDroidPullRequest } from "../github/pull-request.ts";
@@ -148,8 +150,9 @@ export async function runFixOn(thread: FixThread, deps: FixJobDeps, job: Job, si
       now: run.now,
       send: (state) => thread.showPlan(planCommentId, stored, state),
     });
-    live.pullRequest = links.pullRequestNumber ?? null;
+    live.pullRequest = existingPr ? { number: existingPr.number, draft: existingPr.draft } : null;
     await live.update(true);
+    run.onUnfinished((ended) => live.unfinished(ended, links.pushed === true));
 
     // 4. The agent.
     await run.step("agent");
@@ -190,8 +193,9 @@ export async function runFixOn(thread: FixThread, deps: FixJobDeps, job: Job, si
     });
     deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: run.ledger.costUsd }, "agent run ended");
     if (outcome.kind === "cancelled") throwIfShutdown(signal);
-    // A stopped subtask did not fail: it was left undone.
-    if (outcome.kind !== "finished") plan.settle(outcome.kind === "cancelled" ? "skipped" : "failed");
+    // No subtask stays "in progress" once the run ended: one cut off by a stop or a limit (or
+    // left open by a finished run) is not finished; only a failed run fails it.
+    plan.settle(outcome.kind === "failed" ? "failed" : "todo");
 
     // 5. Bring the work back, check it may be pushed, commit, push, open or update the PR.
     const changes = await inspect();
@@ -200,6 +204,7 @@ export async function runFixOn(thread: FixThread, deps: FixJobDeps, job: Job, si
     // The work is back on the worker: the sandbox goes now, not after the comments (a stop is answered at once).
     await run.site.removeSandbox();
     const tests = testLine(outcome.lastTestRun, computer.hasTests);
+    const testsState = testsFact(outcome.lastTestRun, computer.hasTests);
     run.check.details = { progress: subtasksDone(plan.plan), tests };
     const reasonNotPushed =
       outcome.kind === "cancelled" && !deps.config.fix.pushPartialWorkOnStop
@@ -208,15 +213,16 @@ export async function runFixOn(thread: FixThread, deps: FixJobDeps, job: Job, si
           ? "the agent changed no files"
           : null;
     const check = reasonNotPushed === null ? await checkPush(repo, changes, deps.config) : null;
+    const facts: RunFacts = { end: runEnd(outcome), filesChanged: changes.files.length, pushed: reasonNotPushed === null, tests: testsState };
     if (check?.kind === "refused") {
-      live.phase = "⛔ Not pushed";
+      live.end(stateLabel("not-pushed"), { ...facts, pushed: false });
       await live.update(true);
       const details = pushRefusalDetails(check.refusal, { diff: changes.diff, fileCount: changes.files.length, commandWord: deps.config.command });
       await say(scrubSecrets(`${describeOutcome(outcome, deps.config.command)}\n\n${details}`, [...opening.bench.secrets, ...check.found]));
       return run.ended({ state: "failed", error: `not pushed: ${pushRefusalReason(check.refusal)}`, kind: "not-pushed" });
     }
-    live.phase = outcome.kind === "finished" ? "✅ Done" : outcome.kind === "cancelled" ? "⏹️ Stopped" : "⚠️ Ended early";
-    const closing = { outcome, pushed: reasonNotPushed === null, tests, figures: run.figures(), commandWord: deps.config.command, reasonNotPushed, plan: plan.plan, changes, restarted: job.attempts > 1 };
+    live.end(stateLabel(facts.end), facts);
+    const closing = { outcome, pushed: reasonNotPushed === null, tests, testsState, figures: run.figures(), commandWord: deps.config.command, reasonNotPushed, plan: plan.plan, changes, restarted: job.attempts > 1 };
     if (reasonNotPushed !== null) {
       await live.update(true);
       await thread.report(resultComment({ ...closing, pullRequest: null }));
@@ -233,17 +239,18 @@ export async function runFixOn(thread: FixThread, deps: FixJobDeps, job: Job, si
       pullRequest: {
         title: ticket.pullRequestTitle,
         body: pullRequestBody({
-          ticketLine: ticket.ticketLine,
-          summary: outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, deps.config.command),
+          ticket: { reference: ticket.reference, closesOnMerge: ticket.closesOnMerge, line: ticket.ticketLine },
+          summary: outcome.kind === "finished" ? outcome.summary : null,
           plan: plan.plan,
           outcome,
           commandWord: deps.config.command,
           tests,
+          testsPass,
           changes,
           figures: run.figures(),
           planCommentUrl: await thread.planUrl(planCommentId),
         }),
-        draft: !(outcome.kind === "finished" && testsPass),
+        draft: !isComplete(outcome, testsPass),
       },
       planComment: { id: planCommentId, ...live.state() },
       closing: closingReport(closing),
@@ -263,8 +270,8 @@ export async function runFixOn(thread: FixThread, deps: FixJobDeps, job: Job, si
         links,
         record: (patch) => record({ links: patch }),
         step: run.step,
-        finalPlanEdit: async (number) => {
-          live.pullRequest = number;
+        finalPlanEdit: async (pullRequest) => {
+          live.pullRequest = pullRequest;
           await live.update(true);
         },
         resumed: false,

@@ -38,6 +38,7 @@ export function jiraFixThread(ticket: JiraTicket, commandWord: string): FixThrea
         reference: issue.key,
         pullRequestTitle: `${issue.key}: ${issue.summary}`,
         ticketLine: `Jira: [${issue.key}](${url}) ${issue.summary}`,
+        closesOnMerge: false,
         issue: {
           title: issue.summary,
           body: issue.description,
@@ -49,7 +50,7 @@ export function jiraFixThread(ticket: JiraTicket, commandWord: string): FixThrea
     branchKey: async () => (await ticket.issue()).key.toLowerCase(),
     started: async () => ticket.transition((await transitions()).fixStarted),
     showPlan: async (commentId, stored, state) => {
-      await ticket.editPlan(commentId, livePlanView(stored, state, commandWord));
+      await ticket.editPlan(commentId, livePlanView({ stored, contextUsed: null, commandWord }, state));
       await ticket.storePlan(commentId, { ...stored, plan: state.plan });
     },
     steering: (options) => ticket.steering({ ...options, commandWord }),

@@ -11,6 +11,7 @@ import type { Tool } from "@anthropic-ai/sdk/resources/messages";
 import type { AgentComputer } from "../agent/computer.ts";
 import { shellQuote } from "../agent/workspace-path.ts";
 import { incidentAnnouncement } from "../github/incident-announcement.ts";
+import { formatUsd } from "../figures/money.ts";
 import { publishIncidentReport } from "../github/incident-publish.ts";
 import type { GitHubClient } from "../github/octokit.ts";
 import { escapeRegExp } from "../github/text.ts";
@@ -162,7 +163,7 @@ async function analyse(deps: RcaJobDeps, record: IncidentRecord, found: { notes:
     return { kind: "stopped", outcome: { state: "failed", error: "invalid analysis", kind: "model-error" }, message: "I gathered the evidence but could not produce a valid analysis from it; the report above keeps the measured evidence (frames and suspect commits)." };
   } catch (error) {
     if (error instanceof LlmAborted || signal.aborted) return { kind: "stopped", outcome: { state: "cancelled", kind: "stopped-by-user" }, message: "The root-cause analysis was stopped." };
-    if (error instanceof BudgetExceeded) return { kind: "stopped", outcome: { state: "failed", error: "budget", kind: "budget-reached" }, message: `The root-cause analysis stopped at the job's budget ($${deps.budget.usd}).` };
+    if (error instanceof BudgetExceeded) return { kind: "stopped", outcome: { state: "failed", error: "budget", kind: "budget-reached" }, message: `The root-cause analysis stopped at the job's budget (${formatUsd(deps.budget.usd)}).` };
     if (error instanceof LlmUnavailable || error instanceof LlmRequestRejected) return { kind: "stopped", outcome: { state: "failed", error: error.message, kind: "model-error" }, message: `The root-cause analysis failed: ${error.message}.` };
     throw error;
   }

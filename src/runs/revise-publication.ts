@@ -8,6 +8,7 @@
  * already in a body is not added twice.
  */
 import type { Logger } from "pino";
+import { jobMarker } from "../github/comment-text.ts";
 import { z } from "zod";
 import type { GitHubClient } from "../github/octokit.ts";
 import { findOwnComment, findPlanComment, type FoundPlanComment } from "../github/plan-comment.ts";
@@ -83,10 +84,10 @@ export async function publishRevision(ctx: RevisionPublishContext, p: RevisionPu
   if (p.planNote) {
     const ref = { ...common, issueNumber: p.planNote.issueNumber };
     const found = known ? known.planComment : await findPlanComment(octokit, ref, ctx.botLogin);
-    if (found && !found.body.includes(p.planNote.line)) await noteInPlanComment(octokit, ref, found, p.planNote.line, { commandWord: ctx.commandWord, log: ctx.log });
+    if (found && !found.body.includes(p.planNote.line)) await noteInPlanComment(octokit, ref, found, p.planNote.line, { log: ctx.log });
   }
   if (p.notice) {
-    const posted = ctx.resumed ? await findOwnComment(octokit, { ...common, issueNumber: pullNumber }, ctx.botLogin, `job \`${job.id}\``) : null;
+    const posted = ctx.resumed ? await findOwnComment(octokit, { ...common, issueNumber: pullNumber }, ctx.botLogin, jobMarker(job.id)) : null;
     if (!posted) await ctx.say(p.notice);
   }
 }

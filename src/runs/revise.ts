@@ -27,7 +27,7 @@ import { groundWorkbench } from "./codebase.ts";
 import { codeRun, endStopped, throwIfShutdown, type CodeRun, type CodeRunResult } from "./code-run.ts";
 import { answerUnpushed, publishRevision, revisionPublicationSchema, type RevisionPublication, type RevisionPublishContext } from "./revise-publication.ts";
 import { collectWork, pushRevision, type PushedDelivery } from "./revision-push.ts";
-import { siteRunner, type RunnerServices } from "./site.ts";
+import { jobComment, siteRunner, type RunnerServices } from "./site.ts";
 import type { TranscriptRecorder } from "./transcript-recorder.ts";
 import { jobReference } from "../github/comment-text.ts";
 import { runPageUrl } from "../config/public-url.ts";
@@ -60,8 +60,9 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
   const word = deps.config.command;
   const common = { owner: job.repo.owner, repo: job.repo.name };
   const pullNumber = job.target.number;
+  const say = jobComment(deps.octokit, job, deps.publicUrl ?? null);
+  // The one review's footer names the job (its replies carry none).
   const jobLink = jobReference(job.id, runPageUrl(deps.publicUrl ?? null, job.id));
-  const say = (body: string) => deps.octokit.rest.issues.createComment({ ...common, issue_number: pullNumber, body: `${body}\n\n<sub>Droid · ${jobLink}</sub>` });
   const commanded = request.instructions.trim() !== "";
   const links: JobLinks = { pullRequestNumber: pullNumber, branch: request.branch };
   const record = async (patch: { links?: JobLinks; costUsd?: number }) => deps.record?.(patch);

@@ -7,7 +7,7 @@
  */
 import type { Probot } from "probot";
 import { configProblemMessage } from "../github/messages.ts";
-import { jobReference } from "../github/comment-text.ts";
+import { jobFooter } from "../github/comment-text.ts";
 import { runPageUrl } from "../config/public-url.ts";
 import { dailyCapMessage } from "../github/policy-messages.ts";
 import type { GitHubClient } from "../github/octokit.ts";
@@ -155,7 +155,7 @@ async function withSite(
   const loaded = await loadRepoConfig(octokit, job.repo, services.settings.policy);
   if (!loaded.ok) {
     context.log.warn({ problems: loaded.problems }, "invalid repository configuration at run time");
-    return failWith(services, octokit, job, configProblemMessage(loaded.problems), { error: "invalid .github/droid.yml", kind: "config-error" });
+    return failWith(services, octokit, job, configProblemMessage(loaded.problems, services.settings.docsUrl), { error: "invalid .github/droid.yml", kind: "config-error" });
   }
   if ("problem" in services.llm) return failWith(services, octokit, job, modelMissing(services.llm.problem), { error: "the model API is not configured", kind: "config-error" });
   const { caps } = services.settings;
@@ -186,8 +186,8 @@ async function withSite(
 
 /** Comments on the job's issue or pull request, with the job's id under the text. */
 export function jobComment(octokit: GitHubClient, job: Job, publicUrl: string | null = null): (body: string) => Promise<unknown> {
-  const reference = jobReference(job.id, runPageUrl(publicUrl, job.id));
-  return (body) => octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body: `${body}\n\n<sub>${reference}</sub>` });
+  const footer = jobFooter(job.id, runPageUrl(publicUrl, job.id));
+  return (body) => octokit.rest.issues.createComment({ owner: job.repo.owner, repo: job.repo.name, issue_number: job.target.number, body: `${body}\n\n${footer}` });
 }
 
 async function failWith(services: RunnerServices, octokit: GitHubClient, job: Job, body: string, why: { error: string; kind: FailureKind }): Promise<JobOutcome> {

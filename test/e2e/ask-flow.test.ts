@@ -68,7 +68,7 @@ describe("/droid ask", () => {
     expect(lines[0]).toBe("export function greet(name: string): string {");
     expect(body).toContain("**Not found in the code:**\n- No localisation of the greeting exists.");
     expect(body).toContain("Droid explored the code (1 call(s)): find symbol `\"greet\"`");
-    expect(body).toMatch(/<sub>Model `claude-sonnet-5-5` · .* · job `[^`]+`<\/sub>/);
+    expect(body).toMatch(/<sub>Droid · model `claude-sonnet-5-5` · .* · job `[0-9a-f]{8}`<\/sub>/);
     expect(body).toContain("Nothing was changed.");
   }, 120_000);
 

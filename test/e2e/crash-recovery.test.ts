@@ -12,7 +12,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { jobFolder } from "../../src/config/data-dir.ts";
-import { PLAN_MARKER_PREFIX } from "../../src/github/plan-comment.ts";
+import { PLAN_MARKER_PREFIX } from "../../src/github/plan-marker.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";
 import { containerStarted, droidSite, once, reachedWithin, stopGracefully, useCrashHarness, warnings, type ArmedMoment, type CrashHarness, type DroidSite } from "../helpers/crash-harness.ts";
 import { BRANCH, FIX_EDIT, FIXTURE, ISSUE, PLAN_COMMENT_ID, containersOf, planComment, waitForProcess } from "../helpers/fix-harness.ts";

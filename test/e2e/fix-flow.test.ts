@@ -64,12 +64,22 @@ describe("/droid fix", () => {
 
     // What GitHub was told.
     expect(prs[0]).toMatchObject({ head: BRANCH, base: "master", draft: false, title: "Greeting crashes on an empty name" });
-    expect(String(prs[0]?.body)).toContain("Closes #1");
-    expect(String(prs[0]?.body)).toMatch(/✅ tests \(tap\): 0 failed, 2 passed/);
-    expect(String(prs[0]?.body)).toContain("`src/greet.js` (modified)");
-    expect(planEdits.at(-1)).toContain("✅ Done");
-    expect(planEdits.at(-1)).toContain("- [x] **S1**");
+    // Complete with green tests: Closes, one status line first, the plan's open question carried.
+    const body = String(prs[0]?.body);
+    expect(body).toMatch(/^✅ Done · \d+ s · (\$\d+\.\d\d|< \$0\.01) · job `[0-9a-f]{8}`\n\nCloses #1\n/);
+    expect(body).toMatch(/✅ tests \(tap\): 0 failed, 2 passed/);
+    expect(body).toContain("`src/greet.js` (modified)");
+    expect(body).toContain("### Open questions\n\n- Should a blank name (spaces only) also greet `stranger`?");
+    const plan = planEdits.at(-1) ?? "";
+    expect(plan).toMatch(/\n✅ Done · \d+ s · (\$\d+\.\d\d|< \$0\.01) · PR #7\n/);
+    expect(plan).toContain("- [x] **S1**");
+    expect(plan).not.toContain("so far");
+    expect(plan).not.toContain("cancels the run");
+    expect(plan).toContain("**Next:** Review #7; review comments there steer the next revision.");
+    // The planning job's context notes stay as they were.
+    expect(plan).toContain("<details><summary>Context used</summary>\n\n- Issue #1: title, body, 0 comments\n\n</details>");
     expect(results[0]).toContain("Opened #7 (ready for review)");
+    expect(results[0]).toMatch(/^✅ Done · \d+ s · (\$\d+\.\d\d|< \$0\.01) · PR #7\n/);
     expect(job?.outcome).toBe("succeeded");
 
     // The `Droid` check on the pushed commit: in progress once it is on GitHub, completed with the outcome.
@@ -109,10 +119,39 @@ describe("/droid fix", () => {
 
     expect(planEditsMaxInFlight()).toBe(1);
     expect(planEdits).toHaveLength(6);
-    expect(planEdits[1]).toContain("⏳ Running");
+    expect(planEdits[1]).toMatch(/\n⏳ Running · \d+ s · (\$\d+\.\d\d|< \$0\.01) so far · job `[0-9a-f]{8}`\n/);
+    expect(planEdits[1]).toContain("**Next:** `/droid stop` cancels the run");
     expect(planEdits.at(-1)).toContain("✅ Done");
-    expect(planEdits.at(-1)).toContain("Pull request: #7");
+    expect(planEdits.at(-1)).toContain(" · PR #7\n");
     expect(prs[0]).toMatchObject({ draft: false });
+  }, 180_000);
+
+  it("a finished run that left a subtask in progress: nothing stays ⏳, the PR lists it as not finished", async (ctx) => {
+    if (!h.available) return ctx.skip();
+    await h.git.createRepo("hello-open", FIXTURE, { defaultBranch: "master" });
+    await h.startWorker();
+    const { work, planEdits, prs } = expectFixJob({ pr: true });
+    const model = scriptModel([
+      { tool: "update_plan", input: { reason: "Starting", updates: [{ id: "S1", state: "in-progress" }] } },
+      { tool: "str_replace_based_edit_tool", input: FIX_EDIT },
+      { tool: "run_tests", input: {} },
+      { tool: "finish", input: { summary: "Empty names greet a stranger." } },
+      { tool: "finish", input: { summary: "Empty names greet a stranger." } },
+    ]);
+
+    const hook = await sendCommand(h, "/droid fix", { commentId: 5001, droidYml: DROID_YML, repo: "hello-open" });
+    const [job] = await h.settled();
+    expect(h.crashes).toEqual([]);
+    expect(job).toMatchObject({ state: "succeeded" });
+    for (const s of [hook, work, model.scope]) expect(s.pendingMocks()).toEqual([]);
+
+    const plan = planEdits.at(-1) ?? "";
+    expect(plan).toContain("\n✅ Done · ");
+    expect(plan).not.toContain("⏳");
+    expect(plan).toContain("- [ ] **S1** ");
+    const body = String(prs[0]?.body);
+    expect(body).toContain("### Plan (0 of 2 subtasks done)");
+    expect(body).toMatch(/\*\*Not finished \(2\):\*\*\n\n- ⬜ \*\*S1\*\* .*\n- ⬜ \*\*S2\*\* /);
   }, 180_000);
 
   it("an issue by someone without write access: hidden instructions never reach the model, the title is fenced data, not an instruction", async (ctx) => {

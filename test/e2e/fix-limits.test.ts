@@ -31,11 +31,14 @@ describe("/droid fix limits", () => {
 
     expect(model.requests).toHaveLength(0);
     expect(job?.state).toBe("failed");
-    expect(job?.error).toMatch(/^limit reached: the job's budget of \$0\.0100 \(spent \$0\.00, 0 tokens; the next model request, estimated at \$0\.\d+, would cross it\)$/);
-    expect(comments[0]).toContain("The run stopped at its limit: the job's budget of $0.0100");
+    expect(job?.error).toMatch(/^limit reached: the job's budget of \$0\.01 \(spent \$0\.00, 0 tokens; the next model request, estimated at (\$0\.\d\d|< \$0\.01), would cross it\)$/);
+    expect(comments[0]).toContain("The run stopped at its limit: the job's budget of $0.01");
     expect(comments[0]).toContain("Nothing was pushed: the agent changed no files.");
     expect(comments[0]).toContain("raise `budget.usd` (or `budget.tokens`) in `.github/droid.yml`");
-    expect(planEdits.at(-1)).toContain("⚠️ Ended early");
+    const plan = planEdits.at(-1) ?? "";
+    expect(plan).toMatch(/\n⚠️ Budget reached · \d+ s · \$0\.00 · job `[0-9a-f]{8}`\n/);
+    expect(plan).toContain("**Next:** Nothing was changed. `/droid fix [instructions]` tries again with your guidance once you raise `budget.usd` (or `budget.tokens`) in `.github/droid.yml`");
+    expect(plan).not.toContain("cancels the run");
     expect((await h.git.git("hello-budget-none", "branch", "--list", "droid/*")).trim()).toBe("");
   }, 180_000);
 
@@ -58,11 +61,22 @@ describe("/droid fix limits", () => {
     expect(job).toMatchObject({ state: "failed", links: { pullRequestNumber: 7 } });
     expect(job?.error).toMatch(/^limit reached: the job's budget of \$0\.10 \(spent \$0\.\d+, [\d,]+ tokens\)$/);
     expect(prs[0]).toMatchObject({ head: BRANCH, draft: true });
-    expect(String(prs[0]?.body)).toContain("**Note:** The run stopped at its limit: the job's budget of $0.10");
-    expect(String(prs[0]?.body)).toContain("`src/greet.js` (modified)");
+    // Partial work: Refs, not Closes; the limit stated once, with the setting to raise; the cut-off subtask not finished.
+    const body = String(prs[0]?.body);
+    expect(body).toMatch(/^⚠️ Budget reached · \d+ s · \$0\.\d\d · job `[0-9a-f]{8}`\n\nRefs #1 — not complete\. The run stopped at the job's budget of \$0\.10 /);
+    expect(body).not.toContain("Closes #");
+    expect(body.split("budget of $0.10")).toHaveLength(2);
+    expect(body).toContain("with 0 of 2 subtasks done. Raise `budget.usd` (or `budget.tokens`) in `.github/droid.yml`, then comment `/droid fix` on #1 to continue.");
+    expect(body).toMatch(/\*\*Not finished \(2\):\*\*\n\n- ⬜ \*\*S1\*\* .*\n- ⬜ \*\*S2\*\* /);
+    expect(body).not.toContain("❌");
+    expect(body).toContain("### Open questions");
+    expect(body).toContain("`src/greet.js` (modified)");
     expect(comments[0]).toContain("Opened #7 (a draft).");
+    expect(comments[0]).toMatch(/^⚠️ Budget reached · \d+ s · \$0\.\d\d · draft PR #7\n/);
     expect(comments[0]).toContain("The run stopped at its limit: the job's budget of $0.10");
-    expect(comments[0]).toMatch(/Not done:\*\* S1 .* \(todo\); S2 .* \(failed\)/);
+    expect(comments[0]).toMatch(/\*\*Not finished:\*\* S1 .*; S2 /);
+    expect(comments[0]).not.toContain("failed");
+    expect(comments[0]).toContain("**Next:** #7 is a draft with the partial work. The plan is not finished.");
     expect(await h.git.git("hello-budget", "show", `${BRANCH}:src/greet.js`)).toContain('return "stranger";');
     expect(await h.git.git("hello-budget", "log", "-1", "--format=%s", BRANCH)).toContain("(partial)");
   }, 180_000);
@@ -88,6 +102,7 @@ describe("/droid fix limits", () => {
     expect(comments[0]).toContain("The run stopped at its limit: the turn limit (3 turns).");
     expect(comments[0]).toContain("Opened #7 (a draft).");
     expect(comments[0]).toContain("raise `fix.maxTurns`");
+    expect(String(prs[0]?.body)).toContain("Refs #1 — not complete. The run stopped at the turn limit (3 turns) with 0 of 2 subtasks done. Raise `fix.maxTurns`");
   }, 180_000);
 
   it("a model that stops calling tools: failed after three prose answers, with a clear comment", async (ctx) => {
@@ -108,7 +123,7 @@ describe("/droid fix limits", () => {
     expect(comments[0]).toContain("The run failed: the model stopped calling tools without finishing.");
     expect(comments[0]).toContain("Nothing was pushed: the agent changed no files.");
     expect(comments[0]).toContain("**Done:** no subtask yet.");
-    expect(planEdits.at(-1)).toContain("⚠️ Ended early");
+    expect(planEdits.at(-1)).toContain("\n❌ Failed · ");
     expect((await h.git.git("hello-idle", "branch", "--list", "droid/*")).trim()).toBe("");
   }, 180_000);
 });

@@ -64,9 +64,17 @@ describe("/droid stop", () => {
     expect(closing).toContain("Nothing was pushed: the run was stopped and this repository does not push partial work");
     expect(closing).toContain("`src/greet.js` (modified)");
     expect(closing).toContain("**Done:** no subtask yet.");
-    expect(closing).toMatch(/Not done:\*\* S1 .* \(skipped\); S2 .* \(todo\)/);
+    // Cut off by the stop: not finished, not failed or skipped.
+    expect(closing).toMatch(/\*\*Not finished:\*\* S1 .*; S2 /);
+    expect(closing).not.toMatch(/failed|skipped/i);
     expect(closing).toContain("fix.pushPartialWorkOnStop: true");
-    expect(planEdits.at(-1)).toContain("⏹️ Stopped");
+    expect(closing).toMatch(/^⏹ Stopped · \d+ s · (\$\d+\.\d\d|< \$0\.01) · job `[0-9a-f]{8}`\n/);
+    expect(closing).toContain("**Next:** The changes were not pushed.");
+    const plan = planEdits.at(-1) ?? "";
+    expect(plan).toMatch(/\n⏹ Stopped · \d+ s · (\$\d+\.\d\d|< \$0\.01) · job `[0-9a-f]{8}`\n/);
+    expect(plan).not.toContain("cancels the run");
+    expect(plan).not.toContain("so far");
+    expect(plan).toContain("**Next:** The changes were not pushed.");
   }, 180_000);
 
   it("pushes the work so far as a draft PR when the repository allows it", async (ctx) => {
@@ -88,7 +96,10 @@ describe("/droid stop", () => {
     expect(await h.git.git("hello-stop-push", "show", `${BRANCH}:src/greet.js`)).toContain('return "stranger";');
     expect(await h.git.git("hello-stop-push", "log", "-1", "--format=%s", BRANCH)).toContain("(partial)");
     expect(prs[0]).toMatchObject({ head: BRANCH, draft: true });
-    expect(String(prs[0]?.body)).toContain("**Note:** The run was stopped by `/droid stop`.");
+    const body = String(prs[0]?.body);
+    expect(body).toContain("Refs #1 — not complete. The run was stopped by `/droid stop` with 0 of 2 subtasks done; comment `/droid fix` on #1 to continue.");
+    expect(body).not.toContain("Closes #1");
+    expect(body).toMatch(/^⏹ Stopped · /);
     expect(comments[0]).toContain("Opened #7 (a draft).");
     expect(comments[0]).not.toContain("Changed but not pushed");
   }, 180_000);
@@ -109,6 +120,7 @@ describe("/droid stop", () => {
     await stopAndCheck("hello-stop-model", [fix, work, model.scope]);
     expect(comments[0]).toContain("The run was stopped by `/droid stop`.");
     expect(comments[0]).toContain("Nothing was pushed");
-    expect(planEdits.at(-1)).toContain("⏹️ Stopped");
+    expect(planEdits.at(-1)).toContain("⏹ Stopped · ");
+    expect(planEdits.at(-1)).toContain("**Next:** Nothing was changed.");
   }, 180_000);
 });

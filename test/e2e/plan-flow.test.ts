@@ -39,7 +39,8 @@ describe("label → plan → /droid plan <feedback>", () => {
     const first = parsePlanComment(posted[0] ?? "");
     expect(first?.stored.plan.subtasks.map((s) => s.id)).toEqual(["S1", "S2"]);
     expect(first?.stored.revision).toBe(1);
-    expect(posted[0]).toMatch(/Model `claude-sonnet-5-5`.*\$0\.\d\d/);
+    expect(posted[0]).toContain("<sub>Droid · model `claude-sonnet-5-5` · ");
+    expect(posted[0]).toMatch(/\n📋 Plan ready · \d+ s · (\$0\.\d\d|< \$0\.01) · job `[0-9a-f]{8}`\n/);
     // The code was cloned from the configured host with the installation token, and read.
     expect(h.git.requests.some((r) => r.path === `/${OWNER}/${REPO}.git/git-upload-pack` && r.status === 200 && r.user === "x-access-token")).toBe(true);
     expect(posted[0]).toMatch(/Relevant code, matched by localization: `src\/greet\.ts`/);

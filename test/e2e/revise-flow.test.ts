@@ -104,7 +104,9 @@ async function prRepository(): Promise<{ name: string; first: string }> {
 
 function planComment(): string {
   const plan: Plan = { ...ModelPlanSchema.parse(bugFixInput()), template: { kind: "bug-fix", title: "Bug fix", source: "built-in", chosenBy: "label" } };
-  return renderPlanComment({ stored: storedPlan(plan), changes: null, contextNotes: [], footer: null, commandWord: "droid" });
+  // As the fix run left it: its status line and Next, which a later revision's note keeps.
+  const run = { status: "✅ Done · 4 min · $0.05 · PR #2", execution: [], next: "Review #2; review comments there steer the next revision." };
+  return renderPlanComment({ stored: storedPlan(plan), changes: null, contextNotes: ["Issue #1: title, body"], footer: null, commandWord: "droid", run });
 }
 
 /** A review comment as GitHub lists it: the real example, adjusted. */
@@ -354,6 +356,11 @@ describe("review revisions", () => {
     expect(planEdits).toHaveLength(1);
     expect(planEdits[0]).toContain(`Revised in #${PR} for review ${review}: [\`${head.slice(0, 7)}\`]`);
     expect(planEdits[0]).toContain("- [ ] **S1** Reproduce the crash in a test");
+    // Only the Execution lines change: the status line, Next and the context notes stay.
+    expect(planEdits[0]).toContain("\n✅ Done · 4 min · $0.05 · PR #2\n");
+    expect(planEdits[0]).toContain("**Next:** Review #2; review comments there steer the next revision.");
+    expect(planEdits[0]).toContain("- Issue #1: title, body");
+    expect(planEdits[0]).not.toContain("cancels the run");
     expect(message).toContain("Co-authored-by: Codertocat <21031067+Codertocat@users.noreply.github.com>");
 
     // One submitted review (one notification) with a reply in every thread, the changed ones with the same commit link.

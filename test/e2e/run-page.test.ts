@@ -100,7 +100,8 @@ describe("the run page", () => {
     const runUrl = `${publicUrl}/runs/${job?.id}`;
 
     // Droid's comment, pull request and `Droid` check link to the page.
-    expect(comments[0]).toContain(`[job \`${job?.id}\`](${runUrl})`);
+    // Comments name the short id, linked to the run page, which shows the full id.
+    expect(comments[0]).toContain(`[job \`${job?.id.slice(0, 8)}\`](${runUrl})`);
     expect(String(prs[0]?.body)).toContain(runUrl);
     expect(checks.created).toEqual([expect.objectContaining({ name: "Droid", details_url: runUrl })]);
 
@@ -128,6 +129,7 @@ describe("the run page", () => {
 
     const text = await reader.page.innerText("main");
     expect(text).toContain("Signed in as reader");
+    expect(text).toContain(`job ${job?.id}`);
     expect(text).toContain("Greeting crashes on an empty name");
     // The plan, with the states the agent left.
     expect(await reader.page.innerText("ul.plan")).toMatch(/S1[\s\S]*\(done\)[\s\S]*S2[\s\S]*\(done\)/);

@@ -109,7 +109,7 @@ describe("ticket to pull request", () => {
     expect(prs[0]).toMatchObject({ head: BRANCH, base: "master", draft: false });
     expect(String(prs[0]?.body)).toContain("Closes #1");
     expect(String(prs[0]?.body)).toMatch(/✅ tests \(tap\): 0 failed, 2 passed/);
-    expect(edits.bodies.at(-1)).toContain("Pull request: #7");
+    expect(edits.bodies.at(-1)).toMatch(/\n✅ Done · .* · PR #7\n/);
     expect(checks.completed).toEqual([expect.objectContaining({ conclusion: "success" })]);
     expect(closing[0]).toContain("Opened #7 (ready for review)");
   }, 180_000);

@@ -2,7 +2,6 @@ import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { safeMarkdown } from "../../src/github/safe-markdown.ts";
 import {
-  encodeStoredPlan,
   findPlanComment,
   MAX_COMMENT_CHARS,
   parsePlanComment,
@@ -10,6 +9,7 @@ import {
   upsertPlanComment,
   type PlanCommentView,
 } from "../../src/github/plan-comment.ts";
+import { encodeStoredPlan } from "../../src/github/plan-marker.ts";
 import { diffPlans } from "../../src/planning/diff.ts";
 import { MAX_PLAN_JSON_CHARS, ModelPlanSchema, type Plan } from "../../src/planning/schema.ts";
 import { BOT_LOGIN, GITHUB, testOctokit } from "../fixtures/github.ts";
@@ -38,7 +38,7 @@ describe("the plan comment", () => {
     const previous: Plan = { ...feature, subtasks: feature.subtasks.slice(0, 2).map((s) => (s.id === "S2" ? { ...s, title: "Read the header" } : s)), risks: [] };
     const body = renderPlanComment(view(feature, { stored: storedPlan(feature, 2), changes: diffPlans(previous, feature) }));
     expect(body).toMatchSnapshot();
-    expect(body).toContain("<details open><summary>What changed in revision 2</summary>");
+    expect(body).toContain("<details><summary>What changed in revision 2</summary>");
   });
 
   it("carries the plan JSON in a hidden marker that round-trips", () => {
@@ -77,10 +77,10 @@ describe("the plan comment", () => {
         state: "todo" as const,
       })),
     };
-    // As large as the planner accepts: the marker alone takes about half the comment.
+    // As large as the planner accepts.
     expect(JSON.stringify(huge).length).toBeGreaterThan(MAX_PLAN_JSON_CHARS * 0.9);
     expect(JSON.stringify(huge).length).toBeLessThanOrEqual(MAX_PLAN_JSON_CHARS);
-    const notes = Array.from({ length: 400 }, (_, i) => `Note ${i}: comment by @someone trimmed because the thread is very long indeed`);
+    const notes = Array.from({ length: 1000 }, (_, i) => `Note ${i}: comment by @someone trimmed because the thread is very long indeed`);
     const body = renderPlanComment(view(huge, { contextNotes: notes }));
     expect(body.length).toBeLessThanOrEqual(MAX_COMMENT_CHARS);
     expect(body).toMatch(/_\(\d+ characters cut to fit GitHub's comment size limit\)_/);
@@ -93,7 +93,7 @@ describe("the plan comment", () => {
     const plan: Plan = {
       ...bugFix,
       risks: [],
-      testing: `Run these:\n\n\`\`\`sh\n${"npm test -- --grep 'a long pattern here'\n".repeat(60)}\`\`\`\n`,
+      testing: `Run these:\n\n\`\`\`sh\n${"npm test -- --grep 'a long pattern here'\n".repeat(1600)}\`\`\`\n`,
       subtasks: Array.from({ length: 20 }, (_, i) => ({ ...bugFix.subtasks[0]!, id: `S${i + 1}`, title: `Subtask ${i + 1}`, change: "Change this and that. ".repeat(52), files: [] })),
     };
     const body = renderPlanComment(view(plan, { contextNotes: ["a note"] }));

@@ -204,7 +204,7 @@ export function planComment(): string {
   return renderPlanComment({
     stored: storedPlan(plan),
     changes: null,
-    contextNotes: [],
+    contextNotes: ["Issue #1: title, body, 0 comments"],
     footer: { jobId: "job-plan-1", model: "claude-sonnet-5-5", usage: { input: 1, output: 1, cacheWrite: 0, cacheRead: 0 }, costUsd: 0.01, durationMs: 1000 },
     commandWord: "droid",
   });

@@ -49,6 +49,10 @@ describe("recoverInterruptedJobs", () => {
     expect(howToResume(tired!.job, "droid")).toBe("Comment `/droid plan` to plan again.");
     expect(interruptedMessage(fix!, "droid")).toMatch(/^Droid's `fix` job \(`.+`\) was interrupted: the worker shut down\. It had already pushed/);
     expect(interruptedMessage(tired!, "droid")).toMatch(/interrupted 3 times, so I stopped retrying it/);
+    // The short job id, and the rca advice names the command that runs it again.
+    expect(interruptedMessage(fix!, "droid")).toContain(`job (\`${fixPushed.slice(0, 8)}\`)`);
+    expect(interruptedMessage(fix!, "droid")).not.toContain(fixPushed);
+    expect(howToResume(report.needsAttention[3]!.job, "droid")).toBe("Comment `/droid rca` to run the analysis again.");
     // The repository's command word, wherever the text names a command.
     expect(interruptedMessage(fix!, "bot")).toContain("Comment `/bot fix` to continue.");
     expect(howToResume(tired!.job, "bot")).toBe("Comment `/bot plan` to plan again.");

@@ -16,8 +16,8 @@ describe("describeBudgetStop", () => {
     );
   });
 
-  it("shows small amounts to the hundredth of a cent", () => {
-    const state: BudgetState = { budget: { usd: 0.01, tokens: 1_000_000 }, spentUsd: 0, spentTokens: 0, when: "before-request", nextUsd: 0.0237, nextTokens: 3_800 };
-    expect(describeBudgetStop(state)).toBe("the job's budget of $0.0100 (spent $0.00, 0 tokens; the next model request, estimated at $0.0237, would cross it)");
+  it("shows amounts in cents, and a sub-cent spend as less than a cent", () => {
+    const state: BudgetState = { budget: { usd: 0.01, tokens: 1_000_000 }, spentUsd: 0.004, spentTokens: 900, when: "before-request", nextUsd: 0.0237, nextTokens: 3_800 };
+    expect(describeBudgetStop(state)).toBe("the job's budget of $0.01 (spent < $0.01, 900 tokens; the next model request, estimated at $0.02, would cross it)");
   });
 });

@@ -144,7 +144,8 @@ describe("runPlanJob", () => {
     expect(parsed?.stored).toMatchObject({ revision: 1, jobId: "job-plan-1", model: "claude-sonnet-5-5" });
     expect(parsed?.stored.plan.template).toEqual({ kind: "bug-fix", title: "Bug fix", source: "built-in", chosenBy: "label" });
     expect(body).toContain("- [ ] **S1** Reproduce the crash in a test");
-    expect(body).toMatch(/<sub>Model `claude-sonnet-5-5` · 6,100 input tokens \(0% from cache\) \+ 1,500 output · \$0\.03 · \d+ s · job `job-plan-1`<\/sub>/);
+    expect(body).toMatch(/\n📋 Plan ready · \d+ s · \$0\.03 · job `job-plan`\n/);
+    expect(body).toContain("<sub>Droid · model `claude-sonnet-5-5` · 6,100 input tokens (0% from cache) + 1,500 output</sub>");
     expect(body).toContain("**Next:** comment `/droid fix` to carry out this plan");
     expect(body).toMatch(/- Code: `master` at [0-9a-f]{7}, 6 file\(s\) indexed \(cloned in \d+\.\d s, index (built|updated|loaded)/);
     expect(body).toMatch(/- Relevant code, matched by localization: `src\/greet\.ts` \(/);
@@ -252,7 +253,7 @@ describe("runPlanJob", () => {
 
     const body = bodies[0] ?? "";
     expect(body).toContain("### Droid plan: Bug fix (revision 2)");
-    expect(body).toContain("<details open><summary>What changed in revision 2</summary>");
+    expect(body).toContain("<details><summary>What changed in revision 2</summary>");
     expect(body).toContain("- Added **S3** Store greetings in Postgres");
     expect(parsePlanComment(body)?.stored.revision).toBe(2);
   });
@@ -307,7 +308,7 @@ describe("runPlanJob", () => {
     const body = bodies[0] ?? "";
     expect(body).toContain("**Droid could not produce a valid plan.**");
     expect(body).toContain("No `submit_plan` tool call was made (the answer was prose).");
-    expect(body).toContain("job `job-plan-1`");
+    expect(body).toMatch(/<sub>Droid · model `claude-sonnet-5-5` · [\d,]+ tokens · (\$\d+\.\d\d|< \$0\.01) · job `job-plan`<\/sub>$/);
     expect(parsePlanComment(body)).toBeNull();
   });
 
@@ -334,7 +335,7 @@ describe("runPlanJob", () => {
     const scopes = [nockContext(), nockExistingComments([]), nockWrite("post", COMMENTS, bodies)];
     const result = await run(labeledJob(), await deps({ settings: { budget: { usd: 0.01, tokens: 1_000_000 } } }));
     for (const s of scopes) expect(s.isDone()).toBe(true);
-    expect(result.outcome).toEqual({ state: "failed", error: "budget reached ($0.01 / 1000000 tokens)", kind: "budget-reached" });
+    expect(result.outcome).toEqual({ state: "failed", error: "budget reached ($0.01 / 1,000,000 tokens)", kind: "budget-reached" });
     expect(result.costUsd).toBe(0);
     expect(bodies[0]).toContain("**Droid stopped planning: budget reached.**");
     expect(bodies[0]).toContain("Raise `budget.usd` or `budget.tokens` in `.github/droid.yml`");
