@@ -67,7 +67,7 @@ export function configProblemMessage(problems: readonly ConfigProblem[], docsUrl
 export function alreadyActiveMessage(job: Job, word: string): string {
   const article = /^[aeiou]/i.test(job.request.kind) ? "An" : "A";
   return [
-    `${article} \`${job.request.kind}\` job (\`${job.id}\`) is already ${job.state} here, so I did not take this request: what it asked is dropped, not queued.`,
+    `${article} \`${job.request.kind}\` job (\`${shortJobId(job.id)}\`) is already ${job.state} here, so I did not take this request: what it asked is dropped, not queued.`,
     job.request.kind === "fix" && job.state === "running" ? "A comment without the command reaches the running fix as guidance at its next step." : "",
     `Ask again once that job has posted its result, or \`/${word} stop\` it and ask again now. \`/${word} status\` shows where it is.`,
   ]
@@ -87,8 +87,8 @@ export function stopMessage(cancelled: readonly Job[], word: string): string | n
   const running = cancelled.filter((j) => j.state !== "queued");
   return [
     `Removed from the queue (${queued.length === 1 ? "it will not run" : "they will not run"}):`,
-    ...queued.map((j) => `- \`${j.request.kind}\` job \`${j.id}\``),
-    ...(running.length > 0 ? ["", `Stopping ${running.map((j) => `the \`${j.request.kind}\` job \`${j.id}\``).join(", ")}: its own comment will say what it did before it stopped.`] : []),
+    ...queued.map((j) => `- \`${j.request.kind}\` job \`${shortJobId(j.id)}\``),
+    ...(running.length > 0 ? ["", `Stopping ${running.map((j) => `the \`${j.request.kind}\` job \`${shortJobId(j.id)}\``).join(", ")}: its own comment will say what it did before it stopped.`] : []),
   ].join("\n");
 }
 

@@ -1,5 +1,6 @@
 import type { TokenUsage } from "../llm/ledger.ts";
 import type { PlanFailure } from "../planning/failure.ts";
+import { shortJobId } from "../figures/job-id.ts";
 import { formatDuration } from "../figures/duration.ts";
 import { formatUsd } from "../figures/money.ts";
 import { jobReference } from "./comment-text.ts";
@@ -44,7 +45,7 @@ function explain(failure: PlanFailure, jobId: string, word: string): string[] {
         "**The model API refused Droid's request.**",
         failure.status === 401 || failure.status === 403
           ? `HTTP ${failure.status}: the app's model credentials are missing or not allowed. An administrator of this Droid installation needs to check its model settings.`
-          : `HTTP ${failure.status}. An administrator of this Droid installation can find the details in the logs under job \`${jobId}\`.`,
+          : `HTTP ${failure.status}. An administrator of this Droid installation can find the details in the logs under job \`${shortJobId(jobId)}\`.`,
       ];
     case "invalid-plan":
       return [
@@ -68,7 +69,7 @@ function explain(failure: PlanFailure, jobId: string, word: string): string[] {
     case "cancelled":
       return ["**Planning was cancelled.** No plan was posted or changed."];
     case "internal":
-      return [`**Droid hit an internal error (job \`${jobId}\`).** No plan was posted or changed. ${RETRY}`];
+      return [`**Droid hit an internal error (job \`${shortJobId(jobId)}\`).** No plan was posted or changed. ${RETRY}`];
   }
 }
 

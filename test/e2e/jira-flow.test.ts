@@ -111,14 +111,16 @@ describe("Jira ticket → plan → /droid fix → pull request", () => {
 
     // The pull request names the ticket with its link.
     expect(prs[0]).toMatchObject({ head: BRANCH, base: "master", draft: false, title: `${TICKET_KEY}: Greeting crashes on an empty name` });
-    expect(String(prs[0]?.body)).toMatch(new RegExp(`^Jira: \\[${TICKET_KEY}\\]\\(${jira.url}/browse/${TICKET_KEY}\\)`));
+    // The status line, then the ticket's link (no `Closes`: merging closes nothing in Jira; the transitions move the ticket).
+    expect(String(prs[0]?.body)).toMatch(new RegExp(`^✅ Done · .*\\n\\nJira: \\[${TICKET_KEY}\\]\\(${jira.url}/browse/${TICKET_KEY}\\)`));
+    expect(String(prs[0]?.body)).not.toMatch(/Closes|Refs/);
     expect(checks.completed).toEqual([expect.objectContaining({ conclusion: "success" })]);
 
     // What the ticket was told: the live plan (start, end with the PR), the remote link, the transitions, the closing report.
     const edits = jira.writes.filter((w) => w.kind === "comment-update").map((w) => adfToMarkdown((w.body as { body: AdfDoc }).body));
     expect(edits[0]).toContain("⏳ Running");
     expect(edits.at(-1)).toContain("✅ Done");
-    expect(edits.at(-1)).toContain("Pull request: #7");
+    expect(edits.at(-1)).toMatch(/✅ Done · .* · PR #7/);
     expect(edits.at(-1)).toContain("- **S1 · ✅ done** — ");
     expect(jira.writes.filter((w) => w.kind === "transition").map((w) => w.target)).toEqual(["21", "31"]);
     expect(jira.writes.find((w) => w.kind === "remotelink")?.body).toMatchObject({

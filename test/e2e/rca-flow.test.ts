@@ -128,7 +128,7 @@ describe("a Sentry alert to a root-cause report", () => {
     // One comment tells the issue's followers, leading with the suspected cause and the fix.
     expect(announcements).toHaveLength(1);
     expect(announcements[0]).toMatch(
-      /^\*\*Root-cause analysis done\.\*\*\n\n\*\*Suspected cause\*\* \(confidence: high\): PR #12 divides the total by `cart\.discount`, which is 0 for carts without a discount\.\n\n\*\*Suggested fix:\*\* In `shop\/orders\/service\.py` `total`, divide only when `cart\.discount` is non-zero\.\n\nThe full report \(evidence, suspect commits, how to verify\) is in this issue's description\. Next: `\/droid fix` carries out the fix and opens a pull request\.\n\n<sub>job `/,
+      /^\*\*Root-cause analysis done\.\*\*\n\n\*\*Suspected cause\*\* \(confidence: high\): PR #12 divides the total by `cart\.discount`, which is 0 for carts without a discount\.\n\n\*\*Suggested fix:\*\* In `shop\/orders\/service\.py` `total`, divide only when `cart\.discount` is non-zero\.\n\nThe full report \(evidence, suspect commits, how to verify\) is in this issue's description\. Next: `\/droid fix` carries out the fix and opens a pull request\.\n\n<sub>Droid · job `[0-9a-f]{8}`<\/sub>\n<!-- droid:job [0-9a-f-]{36} -->$/,
     );
   }, 120_000);
 });

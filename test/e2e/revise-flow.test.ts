@@ -372,7 +372,7 @@ describe("review revisions", () => {
     for (const id of [7001, 7002]) expect(replies.get(id)).toContain(`Changed in ${link}.`);
     expect(replies.get(7003)).toBe("No: only `greet` is exported.");
     // The one footer is the review's; no reply carries one.
-    expect(github.reviews[0]?.body).toMatch(new RegExp(`^Revised in \\[\`${head.slice(0, 7)}\`\\]\\(.+\\): 2 of 3 threads changed code; each thread has its answer\\.\\n\\n<sub>Droid · revision \\$[0-9.]+ · job \`${jobs[0]?.id}\`</sub>\\n\\n<!-- droid:review-answers job=${jobs[0]?.id} -->$`));
+    expect(github.reviews[0]?.body).toMatch(new RegExp(`^Revised in \\[\`${head.slice(0, 7)}\`\\]\\(.+\\): 2 of 3 threads changed code; each thread has its answer\\.\\n\\n<sub>Droid · revision \\$[0-9.]+ · job \`${jobs[0]?.id.slice(0, 8)}\`</sub>\\n\\n<!-- droid:review-answers job=${jobs[0]?.id} -->$`));
     for (const id of [7001, 7002, 7003]) expect(replies.get(id)).not.toContain("<sub>");
     expect(bodies[0]).toContain(PR_BODY);
     expect(bodies[0]).toContain("### Revisions");

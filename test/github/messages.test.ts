@@ -22,7 +22,7 @@ describe("/droid status", () => {
         "",
         "- `00000003` plan · **queued** · $0.00 · queued 2026-11-25 12:03 UTC · asked by `person-3`",
         "- `00000002` plan · **failed (the model | kept failing @\u200balice)** · $0.00 · ended 2026-11-25 12:10 UTC · asked by `person-2`",
-        "- `00000001` fix · **succeeded** · $0.021 · ended 2026-11-25 12:09 UTC · asked by `person-1`",
+        "- `00000001` fix · **succeeded** · $0.02 · ended 2026-11-25 12:09 UTC · asked by `person-1`",
       ].join("\n"),
     );
     expect(text).not.toMatch(/(^|[^`\u200b])@\w/m);
@@ -47,9 +47,9 @@ describe("/droid stop", () => {
     expect(stopMessage([job(1, { state: "running" }), job(2, { state: "queued" })], "droid")).toBe(
       [
         "Removed from the queue (it will not run):",
-        "- `plan` job `00000002-aaaa-bbbb-cccc-dddddddddddd`",
+        "- `plan` job `00000002`",
         "",
-        "Stopping the `plan` job `00000001-aaaa-bbbb-cccc-dddddddddddd`: its own comment will say what it did before it stopped.",
+        "Stopping the `plan` job `00000001`: its own comment will say what it did before it stopped.",
       ].join("\n"),
     );
     expect(stopMessage([], "droid")).toContain("Nothing to stop");
@@ -60,7 +60,7 @@ describe("a request while a job is active", () => {
   it("says the request was dropped and what to do; a running fix also takes plain comments", () => {
     const fix = alreadyActiveMessage(job(1, { state: "running", request: { kind: "fix", instructions: "" } }), "bot");
     expect(fix).toBe(
-      "A `fix` job (`00000001-aaaa-bbbb-cccc-dddddddddddd`) is already running here, so I did not take this request: what it asked is dropped, not queued. " +
+      "A `fix` job (`00000001`) is already running here, so I did not take this request: what it asked is dropped, not queued. " +
         "A comment without the command reaches the running fix as guidance at its next step. " +
         "Ask again once that job has posted its result, or `/bot stop` it and ask again now. `/bot status` shows where it is.",
     );

@@ -103,7 +103,7 @@ describe("the plan as ADF", () => {
     expect(text).toContain(`- **S2 · ⏳ in progress** — ${plan.subtasks[1]?.title}`);
     expect(text).toContain("#### Testing strategy");
     expect(text).toContain("job `job-1`");
-    expect(text).toContain("Next: comment `/droid fix` to carry out this plan");
+    expect(text).toContain("**Next:** comment `/droid fix` to carry out this plan");
   });
 
   it("leaves the subtask details out, saying so, when the plan would pass Jira's comment size", () => {
