@@ -144,6 +144,7 @@ export class WorkbenchSite {
       secrets: [...deps.secrets, token],
       ...(deps.egress ? { egress: deps.egress } : {}),
       ...(cached?.volume ? { setupCacheVolume: cached.volume } : {}),
+      ...(deps.platform.pool ? { pool: deps.platform.pool } : {}),
       logger: deps.log,
     });
     this.#sandbox = sandbox;

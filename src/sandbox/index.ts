@@ -20,6 +20,7 @@ export { type ExecOutput, type ExecResult, type ExecResultKind, describeExecResu
 export { SANDBOX_IMAGE, SandboxImageMissingError, assertImagePresent } from "./image.ts";
 export { LABELS, type SandboxOwner } from "./labels.ts";
 export { type ReapResult, reapContainers, reapJobSandboxes } from "./reap.ts";
+export { POOL_JOB_ID, type PoolSpec, SandboxPool, type SandboxPoolOptions } from "./pool.ts";
 export { type ExecOptions, SandboxGoneError } from "./command-runner.ts";
 export { type CreateSandboxOptions, type Sandbox, SecretInSandboxError, createSandbox, withSandbox } from "./sandbox.ts";
 export {
