@@ -123,6 +123,7 @@ export class WorkbenchSite {
       checkout,
       ...(options.readOnly || options.searchOnly ? { readOnly: true } : {}),
       mirrorsDir: mirrorsFolder(deps.dataDir),
+      ...(deps.platform.mirrorsMb ? { mirrorsMb: deps.platform.mirrorsMb } : {}),
       signal,
       logger: deps.log,
     });
