@@ -56,11 +56,7 @@ export class SandboxPool {
    */
   async take(spec: PoolSpec): Promise<StartedContainer | null> {
     if (this.size === 0 || this.#closed) return null;
-    const key = JSON.stringify(spec);
-    const shelf = this.#shelves.get(key) ?? { spec, ready: [], starting: 0, lastAsked: 0 };
-    shelf.lastAsked = Date.now();
-    this.#shelves.set(key, shelf);
-    this.#dropStaleShelves();
+    const shelf = this.#shelf(spec);
     let taken: StartedContainer | null = null;
     while (taken === null && shelf.ready.length > 0) {
       const candidate = shelf.ready.shift() ?? null;
@@ -71,6 +67,12 @@ export class SandboxPool {
     }
     this.#fill(shelf);
     return taken;
+  }
+
+  /** Starts what the pool lacks for `spec` in the background, taking nothing (e.g. at start-up). */
+  keepWarm(spec: PoolSpec): void {
+    if (this.size === 0 || this.#closed) return;
+    this.#fill(this.#shelf(spec));
   }
 
   /** Idle containers ready for `spec` (all specifications when absent). */
@@ -91,6 +93,16 @@ export class SandboxPool {
     const idle = [...this.#shelves.values()].flatMap((shelf) => shelf.ready.splice(0));
     await Promise.all(idle.map((started) => removeContainer(this.#docker, started, this.#options.logger)));
     if (idle.length > 0) this.#options.logger.info({ removed: idle.length }, "sandbox pool closed");
+  }
+
+  /** The specification's shelf, marked as asked for now (made, and the stalest dropped, if new). */
+  #shelf(spec: PoolSpec): Shelf {
+    const key = JSON.stringify(spec);
+    const shelf = this.#shelves.get(key) ?? { spec, ready: [], starting: 0, lastAsked: 0 };
+    shelf.lastAsked = Date.now();
+    this.#shelves.set(key, shelf);
+    this.#dropStaleShelves();
+    return shelf;
   }
 
   #fill(shelf: Shelf): void {

@@ -72,7 +72,7 @@ describe.skipIf(!engine)("sandbox pool", () => {
   it("removes its idle containers at shutdown, and the start-up reaping removes those a crash left", async () => {
     const closing = uniqueId("pool-close");
     const pool = new SandboxPool(docker, { size: 2, instance: closing, logger });
-    expect(await pool.take(SPEC)).toBeNull();
+    pool.keepWarm(SPEC);
     await pool.settled();
     expect(await pooledContainers(closing)).toHaveLength(2);
     await pool.close();
@@ -83,7 +83,7 @@ describe.skipIf(!engine)("sandbox pool", () => {
 
     const crashed = uniqueId("pool-crash");
     const orphaned = new SandboxPool(docker, { size: 1, instance: crashed, logger });
-    await orphaned.take(SPEC);
+    orphaned.keepWarm(SPEC);
     await orphaned.settled(); // never closed: the worker "crashed"
     expect(await pooledContainers(crashed)).toHaveLength(1);
     expect(await reapContainers(docker, crashed, logger)).toEqual({ containers: 1, volumes: 2 });
@@ -96,7 +96,7 @@ describe.skipIf(!engine)("sandbox pool", () => {
     const volume = uniqueId("droid-test-cache");
     await docker.createVolume({ Name: volume, Labels: { "dev.droid.app": "droid", "dev.droid.instance": instance } });
     try {
-      await pool.take(SPEC);
+      pool.keepWarm(SPEC);
       await pool.settled();
       const [warm] = await pooledContainers(instance);
       const sandbox = await sandboxFrom(pool, instance, { setupCacheVolume: volume });
