@@ -111,8 +111,12 @@ async function droidStart(server: GitServer, name: string, dataDir: string, job:
   return { phases, repo, sandbox, baseline, cleanup: async () => { await sandbox.remove(); await rm(jobDir, { recursive: true, force: true }); } };
 }
 
-function printPhases(phases: Record<string, number>): void {
-  for (const [phase, value] of Object.entries(phases)) console.log(`  ${phase.padEnd(50)} ${ms(value)}`);
+/** Each phase's figure; with `runs`, each run's figure after it, so the noise shows. */
+function printPhases(phases: Record<string, number>, runs: Record<string, number>[] = []): void {
+  for (const [phase, value] of Object.entries(phases)) {
+    const each = runs.length > 1 ? `   (${runs.map((figures) => (figures[phase] ?? Number.NaN).toFixed(0)).join(", ")})` : "";
+    console.log(`  ${phase.padEnd(50)} ${ms(value)}${each}`);
+  }
 }
 
 /**
@@ -197,13 +201,13 @@ try {
       if (index % 2 === 1) floors.push(await quiet(() => floorStart(server, size.name)));
     }
     const floor = medianPhases(floors);
-    printPhases(floor);
+    printPhases(floor, floors);
     const cold = medianPhases(colds);
     console.log("  cold (no mirror yet, no pooled sandbox):");
-    printPhases(cold);
+    printPhases(cold, colds);
     const warmPhases = medianPhases(warms);
     console.log("  warm (second job: the mirror has the objects, a pooled sandbox):");
-    printPhases(warmPhases);
+    printPhases(warmPhases, warms);
     const floorTotal = floor["floor: start → first command"] ?? Number.NaN;
     const ratio = (phases: Record<string, number>) => ((phases["Droid: start → first command"] ?? Number.NaN) / floorTotal).toFixed(2);
     console.log(`  ${"Droid / floor, cold · warm".padEnd(50)} ${ratio(cold)} × · ${ratio(warmPhases)} ×`);
