@@ -13,7 +13,7 @@ export {
   parseProxyUrl,
   proxyCredentials,
 } from "./egress/policy.ts";
-export { SANDBOX_UID, SANDBOX_GID, WORKDIR } from "./container-spec.ts";
+export { SANDBOX_UID, SANDBOX_GID, WORKDIR, containerNamePrefix } from "./container-spec.ts";
 export { OUTPUT_DIR, STATE_DIR } from "./exec.ts";
 export { type TreeContent, readTreeEntry } from "./host-files.ts";
 export { type ExecOutput, type ExecResult, type ExecResultKind, describeExecResult, succeeded } from "./exec-result.ts";

@@ -14,7 +14,7 @@ import type { Logger } from "pino";
 import { type ArchiveEntry, packEntries } from "./archive-pack.ts";
 import { readArchiveFiles } from "./archive-unpack.ts";
 import { CommandRunner, type ExecOptions, SandboxGoneError } from "./command-runner.ts";
-import { SANDBOX_GID, SANDBOX_UID, SANDBOX_USER, WORKDIR } from "./container-spec.ts";
+import { SANDBOX_GID, SANDBOX_UID, SANDBOX_USER, WORKDIR, containerNamePrefix } from "./container-spec.ts";
 import { type StartedContainer, removeContainer, startContainer } from "./container-start.ts";
 import { type DiskQuota, NO_DISK_QUOTA, volumeMemoryMb } from "./disk-quota.ts";
 import { STATE_DIR } from "./exec.ts";
@@ -121,6 +121,8 @@ export async function createSandbox(docker: Docker, options: CreateSandboxOption
   try {
     started = (poolable ? await options.pool?.take(spec) : null) ?? null;
     const warm = started !== null;
+    // Labels cannot change: the job's name says whose it is now (reapJobSandboxes looks for it).
+    if (started) await started.container.rename({ name: `${containerNamePrefix(options.owner.jobId)}${suffix}` });
     const { disk: _disk, ...plan } = spec;
     started ??= await startContainer(docker, { ...plan, owner: options.owner, suffix, ...(options.setupCacheVolume ? { setupCacheVolume: options.setupCacheVolume } : {}) }, disk, options.logger);
     const sandbox = new DockerSandbox(docker, started.container, started.volumes, options, egress);

@@ -5,7 +5,7 @@
  * mounted) never takes a pooled one.
  */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS, NO_DISK_QUOTA, POOL_JOB_ID, type PoolSpec, SANDBOX_IMAGE, SandboxPool, createSandbox, reapContainers } from "../../src/sandbox/index.ts";
+import { DEFAULT_LIMITS, NO_DISK_QUOTA, POOL_JOB_ID, type PoolSpec, SANDBOX_IMAGE, SandboxPool, containerNamePrefix, createSandbox, reapContainers, reapJobSandboxes } from "../../src/sandbox/index.ts";
 import { docker, dockerAnswers, memoryLogger, uniqueId } from "../helpers/docker.ts";
 
 const engine = await dockerAnswers();
@@ -35,8 +35,11 @@ describe.skipIf(!engine)("sandbox pool", () => {
       const [warm] = await pooledContainers(instance);
       await first.remove();
 
-      const second = await sandboxFrom(pool, instance);
+      const jobId = uniqueId("pooled");
+      const second = await createSandbox(docker, { owner: { jobId, instance }, image: SANDBOX_IMAGE, network: "none", limits: DEFAULT_LIMITS, pool, logger });
       expect(second.id).toBe(warm);
+      // Renamed for its job: a retry of the job finds and removes it (its labels are the pool's).
+      expect((await docker.getContainer(second.id).inspect()).Name).toMatch(new RegExp(`^/${containerNamePrefix(jobId)}`));
       const result = await second.exec("id -u && touch /workspace/ok && ls /workspace");
       expect(result).toMatchObject({ kind: "completed", exitCode: 0, stdout: "1000\nok\n" });
       await pool.settled();
@@ -45,9 +48,12 @@ describe.skipIf(!engine)("sandbox pool", () => {
       expect(refilled).toHaveLength(2); // the one in use and its replacement
       expect(refilled.filter((id) => id !== warm)).toHaveLength(1);
 
-      // Used once: removing the sandbox removes the pooled container with it.
-      await second.remove();
+      // What a killed attempt of the job left is removed before the retry's sandbox, volumes too.
+      const volumes = (await docker.getContainer(second.id).inspect()).Mounts.map((mount) => mount.Name ?? "");
+      expect(await reapJobSandboxes(docker, jobId, logger)).toEqual({ containers: 1, volumes: 2 });
       await expect(docker.getContainer(warm ?? "").inspect()).rejects.toMatchObject({ statusCode: 404 });
+      for (const volume of volumes) await expect(docker.getVolume(volume).inspect()).rejects.toMatchObject({ statusCode: 404 });
+      await second.remove();
     } finally {
       await pool.close();
     }
