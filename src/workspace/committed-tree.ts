@@ -48,7 +48,7 @@ export async function* committedFiles(gitdir: string, entries: ReadonlyMap<strin
   const packs = await PackedObjects.open(gitdir);
   for (const [relative, entry] of entries) {
     if (entry.type !== "blob") continue;
-    const blob = packs.read(entry.oid)?.content ?? (await readBlob({ fs, gitdir, oid: entry.oid, cache })).blob;
+    const blob = (await packs.read(entry.oid))?.content ?? (await readBlob({ fs, gitdir, oid: entry.oid, cache })).blob;
     if (entry.mode === LINK_MODE) yield { path: relative, kind: "symlink", target: Buffer.from(blob).toString("utf8") };
     else yield { path: relative, kind: "file", executable: entry.mode === "100755", content: blob };
   }

@@ -1,13 +1,13 @@
 /**
  * Git's pack files read directly, for copying a whole tree in: each pack's index (v2) parsed
- * once into offsets, the pack read whole (as isomorphic-git does), each object inflated from
- * its slice (it ends where the next object starts) and deltas applied in memory, their bases
- * kept while they are reused. isomorphic-git's `readBlob` looks for a loose file, then the
+ * once into offsets, a pack read whole the first time one of its objects is (as isomorphic-git
+ * does), each object inflated from its slice (it ends where the next object starts) and deltas
+ * applied in memory, their bases kept while they are reused. isomorphic-git's `readBlob` looks for a loose file, then the
  * packs, for every object (~0.15 ms each: 1.5 s for 10,000 files); this reads the same
  * objects in ~15 µs each. Objects that are not in a pack (loose ones, written by a commit)
  * are left to the caller (`read` answers null).
  */
-import { readFile, readdir } from "node:fs/promises";
+import { readFile, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { inflateSync } from "node:zlib";
 
@@ -27,8 +27,9 @@ const BASE_CACHE_BYTES = 64 * 1024 * 1024;
 interface Pack {
   /** The pack file's name, to key its delta bases. */
   name: string;
-  /** The pack file's bytes. */
-  data: Buffer;
+  /** The pack file's path: its bytes are read the first time one of its objects is. */
+  file: string;
+  data: Promise<Buffer> | null;
   /** Object offsets by oid (hex). */
   offsets: Map<string, number>;
   /** Where the object at an offset ends (the next object's offset, or the trailing checksum). */
@@ -51,16 +52,13 @@ export class PackedObjects {
     const packs = await Promise.all(
       names
         .filter((name) => name.endsWith(".idx") && names.includes(name.replace(/\.idx$/, ".pack")))
-        .map(async (name) => {
-          const [index, data] = await Promise.all([readFile(path.join(dir, name)), readFile(path.join(dir, name.replace(/\.idx$/, ".pack")))]);
-          return readPack(name, index, data);
-        }),
+        .map(async (name) => readPackIndex(path.join(dir, name.replace(/\.idx$/, ".pack")), await readFile(path.join(dir, name)))),
     );
     return new PackedObjects(packs);
   }
 
   /** The object `oid` from the packs, or null when no pack has it. */
-  read(oid: string): GitObject | null {
+  async read(oid: string): Promise<GitObject | null> {
     for (const pack of this.#packs) {
       const offset = pack.offsets.get(oid);
       if (offset !== undefined) return this.#readAt(pack, offset);
@@ -68,8 +66,9 @@ export class PackedObjects {
     return null;
   }
 
-  #readAt(pack: Pack, offset: number): GitObject {
-    const { data } = pack;
+  async #readAt(pack: Pack, offset: number): Promise<GitObject> {
+    pack.data ??= readPackData(pack.file);
+    const data = await pack.data;
     let position = offset;
     let byte = data[position++] ?? 0;
     const typeCode = (byte >> 4) & 7;
@@ -82,12 +81,12 @@ export class PackedObjects {
         byte = data[position++] ?? 0;
         distance = ((distance + 1) << 7) | (byte & 0x7f);
       }
-      const base = this.#base(`${pack.name}@${offset - distance}`, () => this.#readAt(pack, offset - distance));
+      const base = await this.#base(`${pack.name}@${offset - distance}`, () => this.#readAt(pack, offset - distance));
       return { type: base.type, content: applyDelta(base.content, inflateSync(data.subarray(position, end))) };
     }
     if (typeCode === REF_DELTA) {
       const baseOid = data.toString("hex", position, position + 20);
-      const base = this.#base(baseOid, () => this.read(baseOid));
+      const base = await this.#base(baseOid, () => this.read(baseOid));
       return { type: base.type, content: applyDelta(base.content, inflateSync(data.subarray(position + 20, end))) };
     }
     const type = TYPES[typeCode];
@@ -95,10 +94,10 @@ export class PackedObjects {
     return { type, content: inflateSync(data.subarray(position, end)) };
   }
 
-  #base(key: string, read: () => GitObject | null): GitObject {
+  async #base(key: string, read: () => Promise<GitObject | null>): Promise<GitObject> {
     const cached = this.#bases.get(key);
     if (cached) return cached;
-    const base = read();
+    const base = await read();
     if (base === null) throw new Error(`A delta's base ${key} is in no pack`);
     if (this.#baseBytes + base.content.length > BASE_CACHE_BYTES) {
       this.#bases.clear();
@@ -110,10 +109,16 @@ export class PackedObjects {
   }
 }
 
-/** A version 2 pack index with its pack: every object's offset and where it ends. */
-function readPack(name: string, index: Buffer, data: Buffer): Pack {
+async function readPackData(file: string): Promise<Buffer> {
+  const data = await readFile(file);
+  if (data.toString("latin1", 0, 4) !== "PACK") throw new Error(`${file} is not a pack file`);
+  return data;
+}
+
+/** A version 2 pack index: every object's offset and where it ends (the pack's own bytes are read later). */
+async function readPackIndex(file: string, index: Buffer): Promise<Pack> {
   if (index.readUInt32BE(0) !== 0xff744f63 || index.readUInt32BE(4) !== 2) throw new Error("Unsupported pack index (only version 2 is read)");
-  if (data.toString("latin1", 0, 4) !== "PACK") throw new Error("Not a pack file");
+  const { size } = await stat(file);
   const count = index.readUInt32BE(8 + 255 * 4);
   const oidsAt = 8 + 256 * 4;
   const offsetsAt = oidsAt + count * 20 + count * 4;
@@ -128,8 +133,8 @@ function readPack(name: string, index: Buffer, data: Buffer): Pack {
   }
   sorted.sort((a, b) => a - b);
   const ends = new Map<number, number>();
-  for (const [position, offset] of sorted.entries()) ends.set(offset, sorted[position + 1] ?? data.length - 20);
-  return { name, data, offsets, ends };
+  for (const [position, offset] of sorted.entries()) ends.set(offset, sorted[position + 1] ?? size - 20);
+  return { name: path.basename(file), file, data: null, offsets, ends };
 }
 
 /** Git's delta: the source and target sizes, then copies from the base and inserted bytes. */
