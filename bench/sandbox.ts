@@ -1,10 +1,12 @@
 /**
- * npm run bench:sandbox — time from "start job" to the first command in the sandbox for
- * repositories of 22, 10,002 and 50,002 files, cold (no mirror) and warm (a second job), against
- * the floor measured in the same run (git's own fetch, `docker run` of the same hardened spec,
- * `git archive` streamed into `tar -x`, one `docker exec`); the overhead of one exec (the process
- * reaper included) against `docker exec` from the CLI; and how soon a sandbox answers again
- * after a fork bomb.
+ * npm run bench:sandbox [small|large|huge|npm …] — time from "start job" to the first command in
+ * the sandbox for repositories of 22, 10,002 and 50,002 files, cold (no mirror, no pooled
+ * container) and warm (the mirror has the objects, a pooled container is ready), against the
+ * floor measured in the same run (git's own fetch, `docker run` of the same hardened spec,
+ * `git archive` streamed into `tar -x`, one `docker exec`), each the median of BENCH_RUNS (3);
+ * a second job whose `npm ci` (against a verdaccio registry started here) comes from the setup
+ * cache; the overhead of one exec (the process reaper included) against `docker exec` from the
+ * CLI; and how soon a sandbox answers again after a fork bomb.
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -14,10 +16,11 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { promisify } from "node:util";
 import pino from "pino";
-import { DEFAULT_LIMITS, SANDBOX_IMAGE, type Sandbox, bringChangesBack, copyFilesIntoSandbox, createDockerClient, createSandbox } from "../src/sandbox/index.ts";
+import { DEFAULT_LIMITS, NO_DISK_QUOTA, type PoolSpec, SANDBOX_IMAGE, type Sandbox, SandboxPool, bringChangesBack, copyFilesIntoSandbox, createDockerClient, createSandbox } from "../src/sandbox/index.ts";
 import { planContainer } from "../src/sandbox/container-spec.ts";
 import { Repository } from "../src/workspace/index.ts";
 import { type FixtureFile, type GitServer, startGitServer } from "../test/helpers/git-server.ts";
+import { cachedSetupFigures } from "./setup-cache-bench.ts";
 
 const run = promisify(execFile);
 const docker = createDockerClient();
@@ -88,7 +91,7 @@ async function floorStart(server: GitServer, name: string): Promise<Record<strin
 }
 
 /** Droid's job start as the workbench does it: objects through the mirror, sandbox, the tree streamed in, first command. */
-async function droidStart(server: GitServer, name: string, dataDir: string, job: string) {
+async function droidStart(server: GitServer, name: string, dataDir: string, job: string, pool?: SandboxPool) {
   const jobDir = path.join(dataDir, "jobs", job);
   await mkdir(jobDir, { recursive: true });
   const phases: Record<string, number> = {};
@@ -98,9 +101,9 @@ async function droidStart(server: GitServer, name: string, dataDir: string, job:
   );
   phases["objects through the mirror (isomorphic-git)"] = fetched;
   const [sandbox, create] = await timed(() =>
-    createSandbox(docker, { owner: { jobId: `bench-${name}-${job}`, instance: "bench" }, image: SANDBOX_IMAGE, network: "none", limits: DEFAULT_LIMITS, secrets: [token], logger }),
+    createSandbox(docker, { owner: { jobId: `bench-${name}-${job}`, instance: "bench" }, image: SANDBOX_IMAGE, network: "none", limits: DEFAULT_LIMITS, secrets: [token], logger, ...(pool ? { pool } : {}) }),
   );
-  phases["create + start the sandbox"] = create;
+  phases[pool ? "take a pooled sandbox" : "create + start the sandbox"] = create;
   const [baseline, copy] = await timed(() => copyFilesIntoSandbox(repo.files(), sandbox));
   phases["stream the tree in from the objects"] = copy;
   phases["first command (sandbox.exec true)"] = (await timed(() => sandbox.exec("true")))[1];
@@ -108,8 +111,12 @@ async function droidStart(server: GitServer, name: string, dataDir: string, job:
   return { phases, repo, sandbox, baseline, cleanup: async () => { await sandbox.remove(); await rm(jobDir, { recursive: true, force: true }); } };
 }
 
-function printPhases(phases: Record<string, number>): void {
-  for (const [phase, value] of Object.entries(phases)) console.log(`  ${phase.padEnd(50)} ${ms(value)}`);
+/** Each phase's figure; with `runs`, each run's figure after it, so the noise shows. */
+function printPhases(phases: Record<string, number>, runs: Record<string, number>[] = []): void {
+  for (const [phase, value] of Object.entries(phases)) {
+    const each = runs.length > 1 ? `   (${runs.map((figures) => (figures[phase] ?? Number.NaN).toFixed(0)).join(", ")})` : "";
+    console.log(`  ${phase.padEnd(50)} ${ms(value)}${each}`);
+  }
 }
 
 /**
@@ -138,29 +145,75 @@ async function forkBombFigures(sandbox: Sandbox): Promise<void> {
   console.log(`  ${"baseline: sandbox.exec(\"echo ok\") when idle".padEnd(50)} ${ms((await timed(() => sandbox.exec("echo ok")))[1])}\n`);
 }
 
+/** Runs `work` once the disk has written out what earlier phases left (`sync`), so no phase pays for another's. */
+async function quiet<T>(work: () => Promise<T>): Promise<T> {
+  await run("sync");
+  return work();
+}
+
+/** Phase by phase, the median of several runs. */
+function medianPhases(runs: Record<string, number>[]): Record<string, number> {
+  const phases: Record<string, number> = {};
+  for (const phase of Object.keys(runs[0] ?? {})) phases[phase] = median(runs.map((figures) => figures[phase] ?? Number.NaN));
+  return phases;
+}
+
+/** What `createSandbox` asks the pool for in these jobs (network none, no quota). */
+const POOL_SPEC: PoolSpec = { image: SANDBOX_IMAGE, network: "none", limits: DEFAULT_LIMITS, runtime: null, volumeMemoryMb: 0, networkName: "bridge", disk: NO_DISK_QUOTA };
+const RUNS = Number(process.env["BENCH_RUNS"] ?? 3);
+const chosen = process.argv.slice(2);
+const wanted = (name: string) => chosen.length === 0 || chosen.includes(name);
+
 const server = await startGitServer(token);
 const sizes = [
   { name: "small", label: "22 files", files: 20 },
   { name: "large", label: "10,002 files", files: 10_000 },
   { name: "huge", label: "50,002 files", files: 50_000 },
-];
+].filter((size) => wanted(size.name));
+const pool = new SandboxPool(docker, { size: 1, instance: "bench", logger });
+const summary: string[] = [];
 try {
   for (const size of sizes) await server.createRepo(size.name, fixture(size.files));
   for (const size of sizes) {
-    const dataDir = await mkdtemp(path.join(tmpdir(), "droid-bench-data-"));
-    console.log(`${size.label}:`);
-    const floor = await floorStart(server, size.name);
-    printPhases(floor);
-    const cold = await droidStart(server, size.name, dataDir, "cold");
-    console.log("  cold (no mirror yet):");
-    printPhases(cold.phases);
-    await cold.cleanup();
-    const warm = await droidStart(server, size.name, dataDir, "warm");
-    console.log("  warm (second job: the mirror has the objects):");
-    printPhases(warm.phases);
+    console.log(`${size.label} (median of ${RUNS}):`);
+    const floors: Record<string, number>[] = [];
+    const colds: Record<string, number>[] = [];
+    const warms: Record<string, number>[] = [];
+    let last: Awaited<ReturnType<typeof droidStart>> | null = null;
+    const dataDirs: string[] = [];
+    for (let index = 0; index < RUNS; index++) {
+      const dataDir = await mkdtemp(path.join(tmpdir(), "droid-bench-data-"));
+      dataDirs.push(dataDir);
+      // The floor first in even runs, last in odd ones: whatever the disk still does after a
+      // phase (removing the last sandbox's files) weighs on both sides alike.
+      if (index % 2 === 0) floors.push(await quiet(() => floorStart(server, size.name)));
+      const cold = await quiet(() => droidStart(server, size.name, dataDir, `cold${index}`));
+      colds.push(cold.phases);
+      await cold.cleanup();
+      // The pool's container is started before the warm job (a worker keeps one ready).
+      pool.keepWarm(POOL_SPEC);
+      await pool.settled();
+      const warm = await quiet(() => droidStart(server, size.name, dataDir, `warm${index}`, pool));
+      warms.push(warm.phases);
+      await pool.settled();
+      await last?.cleanup();
+      last = warm;
+      if (index % 2 === 1) floors.push(await quiet(() => floorStart(server, size.name)));
+    }
+    const floor = medianPhases(floors);
+    printPhases(floor, floors);
+    const cold = medianPhases(colds);
+    console.log("  cold (no mirror yet, no pooled sandbox):");
+    printPhases(cold, colds);
+    const warmPhases = medianPhases(warms);
+    console.log("  warm (second job: the mirror has the objects, a pooled sandbox):");
+    printPhases(warmPhases, warms);
     const floorTotal = floor["floor: start → first command"] ?? Number.NaN;
     const ratio = (phases: Record<string, number>) => ((phases["Droid: start → first command"] ?? Number.NaN) / floorTotal).toFixed(2);
-    console.log(`  ${"Droid / floor, cold · warm".padEnd(50)} ${ratio(cold.phases)} × · ${ratio(warm.phases)} ×`);
+    console.log(`  ${"Droid / floor, cold · warm".padEnd(50)} ${ratio(cold)} × · ${ratio(warmPhases)} ×`);
+    summary.push(`  ${size.label.padEnd(14)} floor ${ms(floorTotal)} · cold ${ms(cold["Droid: start → first command"] ?? Number.NaN)} (${ratio(cold)} ×) · warm ${ms(warmPhases["Droid: start → first command"] ?? Number.NaN)} (${ratio(warmPhases)} ×)`);
+    const warm = last;
+    if (warm === null) continue;
     await warm.sandbox.exec("echo changed >> package.json && echo new > added.txt");
     const back = (await timed(() => bringChangesBack(warm.sandbox, warm.repo.tree, () => warm.repo.ignoreRules(), warm.baseline)))[1];
     console.log(`  ${"bring changes back (2 files)".padEnd(50)} ${ms(back)}\n`);
@@ -180,8 +233,12 @@ try {
       await forkBombFigures(warm.sandbox);
     }
     await warm.cleanup();
-    await rm(dataDir, { recursive: true, force: true });
+    for (const dataDir of dataDirs) await rm(dataDir, { recursive: true, force: true });
   }
+  if (wanted("npm")) summary.push(...(await cachedSetupFigures({ docker, server, token, logger })));
+  console.log("summary:");
+  for (const line of summary) console.log(line);
 } finally {
+  await pool.close();
   await server.close();
 }

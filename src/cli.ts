@@ -37,7 +37,7 @@ import { connectJira, jiraIntake, noticeOnTicket, type JiraConnection } from "./
 import { JobStoreIncidents } from "./sentry/store.ts";
 import { createLogger } from "./log.ts";
 import { createLlmClient, parseLlmEnv } from "./llm/index.ts";
-import { createDockerClient, proxyCredentials, reapContainers, settleSandboxPlatform } from "./sandbox/index.ts";
+import { SandboxPool, createDockerClient, proxyCredentials, reapContainers, settleSandboxPlatform } from "./sandbox/index.ts";
 import { removeJobLeftovers } from "./runs/job-folder.ts";
 import { crashKind } from "./runs/outcomes.ts";
 import { createRunners, resumeBlocker } from "./runs/registry.ts";
@@ -261,11 +261,14 @@ interface Processing {
 async function startProcessing({ queue, transcripts, probot, gate, docker, metrics, tracer, llm, settings, incidentHistoryDays, jira }: Processing, log: Logger): Promise<JobProcessing> {
   const auth = (installationId: number) => probot.auth(installationId);
   // Says which runtime and disk quota sandboxes get; a runtime the engine does not know stops Droid here.
-  const platform = await settleSandboxPlatform(docker, settings.sandbox, log);
+  const settled = await settleSandboxPlatform(docker, settings.sandbox, log);
   // Containers left by an earlier run of this instance (a crash, a kill -9) are removed first.
   await reapContainers(docker, settings.instance, log).catch((error: unknown) =>
     log.error({ err: error }, "could not reap old sandboxes (is the Docker engine running?); starting anyway"),
   );
+  // Warm containers for the sandbox specifications jobs ask for; removed when the worker stops.
+  const pool = new SandboxPool(docker, { size: settings.sandbox.poolSize ?? 0, instance: settings.instance, logger: log });
+  const platform = { ...settled, pool };
   const processing = await startJobProcessing({
     queue,
     runners: createRunners({
@@ -314,7 +317,13 @@ async function startProcessing({ queue, transcripts, probot, gate, docker, metri
     },
   });
   log.info({ concurrency: settings.workerConcurrency, kinds: processing.worker.kinds }, "worker started");
-  return processing;
+  return {
+    worker: processing.worker,
+    stop: async (graceMs) => {
+      await processing.stop(graceMs);
+      await pool.close();
+    },
+  };
 }
 
 /** A notice on the Jira ticket of a job (logged when it cannot be posted). */

@@ -23,7 +23,7 @@ describe("operator policy settings", () => {
     });
     expect(s.caps).toEqual({ dailyUsdPerRepo: null, dailyUsdPerInstallation: null, maxQueuedPerRepo: 20 });
     expect(s.retentionDays).toBe(30);
-    expect(s.sandbox).toEqual({ runtime: null, diskMb: 4096, diskBacking: "auto", setupCacheMb: 10_240 });
+    expect(s.sandbox).toEqual({ runtime: null, diskMb: 4096, diskBacking: "auto", setupCacheMb: 10_240, poolSize: 1, mirrorsMb: 20_480 });
     expect(DEFAULT_POLICY).toEqual(s.policy);
   });
 
@@ -38,13 +38,15 @@ describe("operator policy settings", () => {
       DROID_SANDBOX_RUNTIME: "runsc",
       DROID_SANDBOX_DISK_MB: "0",
       DROID_SANDBOX_DISK_BACKING: "tmpfs",
+      DROID_SANDBOX_POOL: "0",
+      DROID_MIRRORS_MB: "512",
     });
     expect(s.policy.allowedImages).toEqual(["node:*", "ghcr.io/acme/*"]);
     // `none` is always allowed: it is the narrowest mode.
     expect(s.policy.allowedNetwork).toEqual(["none", "full"]);
     expect(s.caps).toEqual({ dailyUsdPerRepo: 50, dailyUsdPerInstallation: null, maxQueuedPerRepo: 5 });
     expect(s.retentionDays).toBe(0);
-    expect(s.sandbox).toEqual({ runtime: "runsc", diskMb: 0, diskBacking: "tmpfs", setupCacheMb: 10_240 });
+    expect(s.sandbox).toEqual({ runtime: "runsc", diskMb: 0, diskBacking: "tmpfs", setupCacheMb: 10_240, poolSize: 0, mirrorsMb: 512 });
   });
 
   it("explains a bad policy value", () => {

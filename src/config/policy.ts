@@ -68,6 +68,8 @@ export const POLICY_ENV = {
   DROID_SANDBOX_RUNTIME: z.preprocess(unsetWhenEmpty, z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "a runtime name, e.g. runsc").optional()),
   DROID_SANDBOX_DISK_MB: z.coerce.number().int().min(0).max(1_048_576).default(4096),
   DROID_SETUP_CACHE_MB: z.coerce.number().int().min(0).max(16_777_216).default(10_240),
+  DROID_SANDBOX_POOL: z.coerce.number().int().min(0).max(16).default(1),
+  DROID_MIRRORS_MB: z.coerce.number().int().min(0).max(16_777_216).default(20_480),
   DROID_SANDBOX_DISK_BACKING: z.enum(["auto", "quota", "tmpfs"]).default("auto"),
 };
 
@@ -105,6 +107,8 @@ export function policySettings(env: PolicyEnv): {
       diskMb: env.DROID_SANDBOX_DISK_MB,
       diskBacking: env.DROID_SANDBOX_DISK_BACKING,
       setupCacheMb: env.DROID_SETUP_CACHE_MB,
+      poolSize: env.DROID_SANDBOX_POOL,
+      mirrorsMb: env.DROID_MIRRORS_MB,
     },
   };
 }

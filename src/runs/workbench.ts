@@ -123,6 +123,7 @@ export class WorkbenchSite {
       checkout,
       ...(options.readOnly || options.searchOnly ? { readOnly: true } : {}),
       mirrorsDir: mirrorsFolder(deps.dataDir),
+      ...(deps.platform.mirrorsMb ? { mirrorsMb: deps.platform.mirrorsMb } : {}),
       signal,
       logger: deps.log,
     });
@@ -144,6 +145,7 @@ export class WorkbenchSite {
       secrets: [...deps.secrets, token],
       ...(deps.egress ? { egress: deps.egress } : {}),
       ...(cached?.volume ? { setupCacheVolume: cached.volume } : {}),
+      ...(deps.platform.pool ? { pool: deps.platform.pool } : {}),
       logger: deps.log,
     });
     this.#sandbox = sandbox;

@@ -35,13 +35,18 @@ export interface ContainerPlanInput {
   setupCacheVolume?: string;
 }
 
+/** The start of the names of a job's containers and volumes (a pooled container is renamed to it when a job takes it). */
+export function containerNamePrefix(jobId: string): string {
+  return `droid-${jobId.replace(/[^a-zA-Z0-9_.-]/g, "-").slice(0, 40)}-`;
+}
+
 /**
  * The hardened container Droid runs a job's commands in. Pure: tests can inspect it. Its main
  * process is the process reaper (`process-reaper.ts`); every command is a `docker exec` as
  * SANDBOX_USER.
  */
 export function planContainer(input: ContainerPlanInput): ContainerPlan {
-  const base = `droid-${input.owner.jobId.replace(/[^a-zA-Z0-9_.-]/g, "-").slice(0, 40)}-${input.suffix}`;
+  const base = `${containerNamePrefix(input.owner.jobId)}${input.suffix}`;
   const labels = ownerLabels(input.owner);
   const workVolume = `${base}-work`;
   const stateVolume = `${base}-state`;

@@ -13,13 +13,14 @@ export {
   parseProxyUrl,
   proxyCredentials,
 } from "./egress/policy.ts";
-export { SANDBOX_UID, SANDBOX_GID, WORKDIR } from "./container-spec.ts";
+export { SANDBOX_UID, SANDBOX_GID, WORKDIR, containerNamePrefix } from "./container-spec.ts";
 export { OUTPUT_DIR, STATE_DIR } from "./exec.ts";
 export { type TreeContent, readTreeEntry } from "./host-files.ts";
 export { type ExecOutput, type ExecResult, type ExecResultKind, describeExecResult, succeeded } from "./exec-result.ts";
 export { SANDBOX_IMAGE, SandboxImageMissingError, assertImagePresent } from "./image.ts";
 export { LABELS, type SandboxOwner } from "./labels.ts";
 export { type ReapResult, reapContainers, reapJobSandboxes } from "./reap.ts";
+export { POOL_JOB_ID, type PoolSpec, SandboxPool, type SandboxPoolOptions } from "./pool.ts";
 export { type ExecOptions, SandboxGoneError } from "./command-runner.ts";
 export { type CreateSandboxOptions, type Sandbox, SecretInSandboxError, createSandbox, withSandbox } from "./sandbox.ts";
 export {

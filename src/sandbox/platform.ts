@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { type DiskQuota, describeDiskQuota, volumeOptions } from "./disk-quota.ts";
 import { ownerLabels } from "./labels.ts";
+import type { SandboxPool } from "./pool.ts";
 
 /** The operator's choices (`DROID_SANDBOX_RUNTIME`, `DROID_SANDBOX_DISK_MB`, `DROID_SANDBOX_DISK_BACKING`). */
 export interface SandboxPlatformSettings {
@@ -20,6 +21,10 @@ export interface SandboxPlatformSettings {
   diskBacking: "auto" | "quota" | "tmpfs";
   /** Total size of the dependency cache (`DROID_SETUP_CACHE_MB`, setup-cache.ts); 0 or absent: off. */
   setupCacheMb?: number;
+  /** Warm containers kept per container specification (`DROID_SANDBOX_POOL`, pool.ts); 0 or absent: none. */
+  poolSize?: number;
+  /** Total size of the per-repository object mirrors (`DROID_MIRRORS_MB`); 0 or absent: no bound. */
+  mirrorsMb?: number;
 }
 
 /** What every sandbox of this worker is created with. */
@@ -29,6 +34,10 @@ export interface SandboxPlatform {
   disk: DiskQuota;
   /** Total size of the dependency cache in MiB; 0 or absent: no cache. */
   setupCacheMb?: number;
+  /** Total size of the object mirrors in MiB; 0 or absent: no bound. */
+  mirrorsMb?: number;
+  /** Warm containers (pool.ts), made by the worker at start-up; absent: every sandbox is created on demand. */
+  pool?: SandboxPool;
 }
 
 export class SandboxPlatformError extends Error {
@@ -86,7 +95,7 @@ export async function prepareSandboxPlatform(docker: Docker, settings: SandboxPl
   const disk = await resolveDiskQuota(docker, settings);
   const source = settings.runtime === null ? "the engine's default" : "DROID_SANDBOX_RUNTIME";
   log.info({ runtime, disk }, `sandboxes run with runtime ${runtime} (${source}); disk: ${describeDiskQuota(disk)}`);
-  return { runtime: settings.runtime, disk, setupCacheMb: settings.setupCacheMb ?? 0 };
+  return { runtime: settings.runtime, disk, setupCacheMb: settings.setupCacheMb ?? 0, mirrorsMb: settings.mirrorsMb ?? 0 };
 }
 
 /**
@@ -101,6 +110,6 @@ export async function settleSandboxPlatform(docker: Docker, settings: SandboxPla
     if (error instanceof SandboxPlatformError) throw error;
     log.error({ err: error }, "could not ask the Docker engine about runtimes and volume quotas; using the settings as they are");
     const { runtime, diskMb, diskBacking } = settings;
-    return { runtime, disk: diskMb === 0 ? { kind: "none" } : { kind: diskBacking === "quota" ? "quota" : "tmpfs", sizeMb: diskMb }, setupCacheMb: settings.setupCacheMb ?? 0 };
+    return { runtime, disk: diskMb === 0 ? { kind: "none" } : { kind: diskBacking === "quota" ? "quota" : "tmpfs", sizeMb: diskMb }, setupCacheMb: settings.setupCacheMb ?? 0, mirrorsMb: settings.mirrorsMb ?? 0 };
   }
 }

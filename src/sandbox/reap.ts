@@ -1,6 +1,8 @@
 import type Docker from "dockerode";
 import type { Logger } from "pino";
+import { containerNamePrefix } from "./container-spec.ts";
 import { instanceFilter, jobFilter } from "./labels.ts";
+import { POOL_JOB_ID } from "./pool.ts";
 
 export interface ReapResult {
   containers: number;
@@ -20,7 +22,18 @@ export async function reapContainers(docker: Docker, instance: string, logger: L
  * earlier attempt of the job left when its process was killed. Call before a retry's new sandbox.
  */
 export async function reapJobSandboxes(docker: Docker, jobId: string, logger: Logger): Promise<ReapResult> {
-  return reapLabelled(docker, jobFilter(jobId), logger.child({ jobId }), "removed the sandbox an earlier attempt of the job left");
+  const log = logger.child({ jobId });
+  const labelled = await reapLabelled(docker, jobFilter(jobId), log, "removed the sandbox an earlier attempt of the job left");
+  // A pooled container keeps the pool's labels; the job it was given to renamed it.
+  const pooled = await docker.listContainers({ all: true, filters: JSON.stringify({ ...jobFilter(POOL_JOB_ID), name: [containerNamePrefix(jobId)] }) });
+  let volumes = 0;
+  for (const info of pooled) {
+    const named = (info.Mounts ?? []).flatMap((mount) => (mount.Type === "volume" && mount.Name ? [mount.Name] : []));
+    await docker.getContainer(info.Id).remove({ force: true, v: true });
+    for (const volume of named) await docker.getVolume(volume).remove().then(() => volumes++, () => {});
+  }
+  if (pooled.length > 0) log.info({ containers: pooled.length, volumes }, "removed the pooled sandbox an earlier attempt of the job left");
+  return { containers: labelled.containers + pooled.length, volumes: labelled.volumes + volumes };
 }
 
 async function reapLabelled(docker: Docker, filter: { label: string[] }, logger: Logger, message: string): Promise<ReapResult> {

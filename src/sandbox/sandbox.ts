@@ -14,13 +14,15 @@ import type { Logger } from "pino";
 import { type ArchiveEntry, packEntries } from "./archive-pack.ts";
 import { readArchiveFiles } from "./archive-unpack.ts";
 import { CommandRunner, type ExecOptions, SandboxGoneError } from "./command-runner.ts";
-import { SANDBOX_GID, SANDBOX_UID, SANDBOX_USER, WORKDIR, planContainer } from "./container-spec.ts";
-import { type DiskQuota, NO_DISK_QUOTA, volumeMemoryMb, volumeOptions } from "./disk-quota.ts";
+import { SANDBOX_GID, SANDBOX_UID, SANDBOX_USER, WORKDIR, containerNamePrefix } from "./container-spec.ts";
+import { type StartedContainer, removeContainer, startContainer } from "./container-start.ts";
+import { type DiskQuota, NO_DISK_QUOTA, volumeMemoryMb } from "./disk-quota.ts";
 import { STATE_DIR } from "./exec.ts";
 import type { ExecResult } from "./exec-result.ts";
 import { type EgressSession, openEgressSession } from "./egress/session.ts";
 import { NO_SANDBOX_EGRESS, type SandboxEgress } from "./egress/policy.ts";
-import { assertImagePresent, isNotFound } from "./image.ts";
+import { assertImagePresent } from "./image.ts";
+import type { PoolSpec, SandboxPool } from "./pool.ts";
 import type { SandboxOwner } from "./labels.ts";
 import type { NetworkPolicy, SandboxLimits } from "./settings.ts";
 import { SYSTEM_TOOLS, type SystemToolCommand, type SystemToolRun, startSystemTool, systemToolOutput } from "./system-tool.ts";
@@ -70,6 +72,8 @@ export interface CreateSandboxOptions {
   networkName?: string;
   /** A dependency cache entry to start from, mounted read only (setup-cache.ts). */
   setupCacheVolume?: string;
+  /** Warm containers (pool.ts): a request that fits takes one instead of waiting for a new one. */
+  pool?: SandboxPool;
   /** Strings that must never enter the sandbox (tokens, keys): commands and env carrying one are refused. */
   secrets?: readonly string[];
   /** The operator's CA bundle, proxies and allowlist, for the phases with network (egress/session.ts). */
@@ -101,47 +105,32 @@ export async function createSandbox(docker: Docker, options: CreateSandboxOption
     suffix,
     logger: options.logger,
   });
-  const plan = planContainer({
-    owner: options.owner,
+  const spec: PoolSpec = {
     image: options.image,
     network: options.network,
     limits: options.limits,
     runtime: options.runtime ?? null,
     volumeMemoryMb: volumeMemoryMb(disk),
     networkName: egress.networkName,
-    suffix,
-    ...(options.setupCacheVolume ? { setupCacheVolume: options.setupCacheVolume } : {}),
-  });
-  const labels = plan.create.Labels ?? {};
-  await docker.createVolume({ Name: plan.workVolume, Labels: labels, ...volumeOptions(disk) });
-  await docker.createVolume({ Name: plan.stateVolume, Labels: labels, ...volumeOptions(disk) });
-  const volumes = [plan.workVolume, plan.stateVolume];
-  let container: Docker.Container | null = null;
+    disk,
+  };
+  // A pooled container fits only a request that needs nothing made for this job: no cache
+  // entry mounted, no network of its own (the allowlist's gate).
+  const poolable = options.setupCacheVolume === undefined && (options.network === "none" || egress.networkName === (options.networkName ?? "bridge"));
+  let started: StartedContainer | null = null;
   try {
-    await docker.createVolume({ Name: plan.workVolume, Labels: labels });
-    await docker.createVolume({ Name: plan.stateVolume, Labels: labels });
-    container = await docker.createContainer(plan.create);
-    await container.start();
-    const sandbox = new DockerSandbox(docker, container, volumes, options, egress);
-    // Volumes of images without these folders start root-owned: hand them to the sandbox user.
-    await sandbox.putArchive(packEntries([{ type: "directory", name: "./" }], OWNER), WORKDIR);
-    await sandbox.putArchive(
-      packEntries(
-        [
-          { type: "directory", name: "./" },
-          { type: "directory", name: "home/" },
-          { type: "directory", name: "out/" },
-          { type: "directory", name: "run/" },
-        ],
-        OWNER,
-      ),
-      STATE_DIR,
-    );
+    started = (poolable ? await options.pool?.take(spec) : null) ?? null;
+    const warm = started !== null;
+    // Labels cannot change: the job's name says whose it is now (reapJobSandboxes looks for it).
+    if (started) await started.container.rename({ name: `${containerNamePrefix(options.owner.jobId)}${suffix}` });
+    const { disk: _disk, ...plan } = spec;
+    started ??= await startContainer(docker, { ...plan, owner: options.owner, suffix, ...(options.setupCacheVolume ? { setupCacheVolume: options.setupCacheVolume } : {}) }, disk, options.logger);
+    const sandbox = new DockerSandbox(docker, started.container, started.volumes, options, egress);
     await egress.install(sandbox);
-    options.logger.info({ jobId: options.owner.jobId, container: container.id.slice(0, 12), image: options.image, network: options.network }, "sandbox started");
+    options.logger.info({ jobId: options.owner.jobId, container: started.container.id.slice(0, 12), image: options.image, network: options.network, warm }, "sandbox started");
     return sandbox;
   } catch (error) {
-    await removeQuietly(docker, container, volumes, options.logger);
+    if (started) await removeContainer(docker, started, options.logger);
     await egress.close();
     throw error;
   }
@@ -275,7 +264,7 @@ class DockerSandbox implements Sandbox {
     if (this.#removed) return;
     this.#removed = true;
     this.#commands.close("it was removed");
-    await removeQuietly(this.#docker, this.#container, this.#volumes, this.#options.logger);
+    await removeContainer(this.#docker, { container: this.#container, volumes: this.#volumes }, this.#options.logger);
     await this.#egress.close();
   }
 
@@ -321,17 +310,4 @@ function writableRoot(absolute: string): string | null {
 
 function notWritable(absolute: string): Error {
   return new Error(`Cannot write to ${absolute}: only ${WORKDIR} and ${STATE_DIR} are writable from outside the sandbox.`);
-}
-
-async function removeQuietly(docker: Docker, container: Docker.Container | null, volumes: string[], logger: Logger): Promise<void> {
-  if (container) {
-    await container.remove({ force: true, v: true }).catch((error: unknown) => {
-      if (!isNotFound(error)) logger.warn({ err: error, container: container.id.slice(0, 12) }, "could not remove sandbox container");
-    });
-  }
-  for (const volume of volumes) {
-    await docker.getVolume(volume).remove().catch((error: unknown) => {
-      if (!isNotFound(error)) logger.warn({ err: error, volume }, "could not remove sandbox volume");
-    });
-  }
 }

@@ -5,6 +5,7 @@
  */
 import fs from "node:fs";
 import { type TreeEntry, readBlob, readTree, writeBlob, writeTree } from "isomorphic-git";
+import { PackedObjects } from "./pack-objects.ts";
 
 /** One entry of a commit's tree: a blob (file or link) or a submodule's commit. */
 export interface CommittedEntry {
@@ -38,11 +39,16 @@ export async function flattenTree(gitdir: string, treeOid: string, cache: object
   return entries;
 }
 
-/** The files and links of a flattened tree with their content (submodules are left out). */
+/**
+ * The files and links of a flattened tree with their content (submodules are left out), read
+ * from the pack files directly (`pack-objects.ts`); an object no pack holds (a loose one)
+ * through isomorphic-git.
+ */
 export async function* committedFiles(gitdir: string, entries: ReadonlyMap<string, CommittedEntry>, cache: object): AsyncGenerator<CommittedFile> {
+  const packs = await PackedObjects.open(gitdir);
   for (const [relative, entry] of entries) {
     if (entry.type !== "blob") continue;
-    const { blob } = await readBlob({ fs, gitdir, oid: entry.oid, cache });
+    const blob = (await packs.read(entry.oid))?.content ?? (await readBlob({ fs, gitdir, oid: entry.oid, cache })).blob;
     if (entry.mode === LINK_MODE) yield { path: relative, kind: "symlink", target: Buffer.from(blob).toString("utf8") };
     else yield { path: relative, kind: "file", executable: entry.mode === "100755", content: blob };
   }

@@ -7,10 +7,12 @@
  * thrown away and fetched again from scratch.
  */
 import fs from "node:fs";
-import { copyFile, link, mkdir, open, readFile, readdir, rename, rm, stat } from "node:fs/promises";
+import { copyFile, link, lstat, mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type AuthCallback, type HttpClient, fetch, init, setConfig, writeRef } from "isomorphic-git";
 
+/** The file in a mirror whose content is its last use (ms since the epoch). */
+const LAST_USED = "droid-last-used";
 /** A lock older than this is stale whoever holds it (a fetch never takes this long). */
 const STALE_LOCK_MS = 30 * 60 * 1000;
 const LOCK_POLL_MS = 50;
@@ -48,6 +50,8 @@ export async function fetchThroughMirror(request: MirrorFetch, gitdir: string): 
     });
     await shareObjects(request.mirror, gitdir);
     await writeRef({ fs, gitdir, ref: `refs/remotes/origin/${request.ref}`, value: oid, force: true });
+    // Its last use, for pruning (a file of its own: fetches do not always touch the folder).
+    await writeFile(path.join(request.mirror, LAST_USED), `${Date.now()}\n`);
     return oid;
   });
 }
@@ -169,4 +173,75 @@ async function discard(mirror: string): Promise<void> {
 
 function errorCode(error: unknown): string | undefined {
   return error instanceof Error && "code" in error && typeof error.code === "string" ? error.code : undefined;
+}
+
+interface MirrorUse {
+  mirror: string;
+  bytes: number;
+  lastUsed: number;
+}
+
+/**
+ * Keeps the mirrors under `mirrorsDir` within `maxBytes`: the least recently used are removed
+ * until the rest fit. A mirror being fetched (its lock is held) is skipped; a job that already
+ * has its objects keeps them (its pack files are links of their own). Returns the mirrors removed.
+ */
+export async function pruneMirrors(mirrorsDir: string, maxBytes: number): Promise<string[]> {
+  const uses: MirrorUse[] = [];
+  for (const mirror of await findMirrors(mirrorsDir)) {
+    const lastUsed = Number((await readFile(path.join(mirror, LAST_USED), "utf8").catch(() => "0")).trim()) || 0;
+    uses.push({ mirror, bytes: await folderBytes(mirror), lastUsed });
+  }
+  uses.sort((a, b) => b.lastUsed - a.lastUsed);
+  const removed: string[] = [];
+  let total = 0;
+  for (const use of uses) {
+    total += use.bytes;
+    if (total <= maxBytes) continue;
+    if (await removeUnlessLocked(use.mirror)) {
+      removed.push(use.mirror);
+      total -= use.bytes;
+    }
+  }
+  return removed;
+}
+
+/** Every `<host>/<owner…>/<name>.git` folder below `mirrorsDir`. */
+async function findMirrors(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch((): fs.Dirent[] => [])) {
+    if (!entry.isDirectory()) continue;
+    const child = path.join(dir, entry.name);
+    if (entry.name.endsWith(".git")) found.push(child);
+    else if (!entry.name.includes(".discarded-")) found.push(...(await findMirrors(child)));
+  }
+  return found;
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let bytes = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch((): fs.Dirent[] => [])) {
+    const child = path.join(dir, entry.name);
+    if (entry.isDirectory()) bytes += await folderBytes(child);
+    else bytes += (await lstat(child).catch(() => ({ size: 0 }))).size;
+  }
+  return bytes;
+}
+
+/** Removes a mirror nobody is fetching into (it takes the lock first); false when the lock is held. */
+async function removeUnlessLocked(mirror: string): Promise<boolean> {
+  const lock = `${mirror}.lock`;
+  const handle = await open(lock, "wx").catch((error: unknown) => {
+    if (errorCode(error) === "EEXIST") return null;
+    throw error;
+  });
+  if (handle === null) return false;
+  try {
+    await handle.writeFile(`${process.pid} ${Date.now()}\n`);
+    await handle.close();
+    await discard(mirror);
+    return true;
+  } finally {
+    await rm(lock, { force: true });
+  }
 }

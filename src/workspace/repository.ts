@@ -6,7 +6,7 @@ import http, { request as gitRequest } from "isomorphic-git/http/node";
 import type { Logger } from "pino";
 import { type CommittedEntry, type CommittedFile, LINK_MODE, type TreeChange, committedFiles, flattenTree, writeChangedTree } from "./committed-tree.ts";
 import { GitignoreMatcher } from "./gitignore.ts";
-import { fetchThroughMirror, mirrorFolder } from "./mirror.ts";
+import { fetchThroughMirror, mirrorFolder, pruneMirrors } from "./mirror.ts";
 import { readTreeFile, walkFiles } from "./tree-files.ts";
 
 /** How the job's work tree starts. */
@@ -43,6 +43,8 @@ export interface OpenRepositoryOptions {
    * what was removed there), and commits are built from those changes.
    */
   mirrorsDir?: string;
+  /** The mirrors' bound in MiB (`DROID_MIRRORS_MB`): after the fetch the least recently used beyond it are removed. 0 or absent: none. */
+  mirrorsMb?: number;
   /** Aborts the clone (and the branch listing) at once, e.g. on `/droid stop`; pushes are never cut halfway. */
   signal?: AbortSignal;
   logger: Logger;
@@ -147,6 +149,10 @@ export class Repository {
         options.checkout.kind === "new-branch" ? taken() : Promise.resolve(new Set<string>()),
       ]);
       if (options.checkout.kind === "new-branch") branch = freeBranchName(options.checkout.name, names);
+      if (options.mirrorsMb) {
+        const removed = await pruneMirrors(options.mirrorsDir, options.mirrorsMb * 1024 * 1024);
+        if (removed.length > 0) options.logger.info({ removed: removed.length, maxMb: options.mirrorsMb }, "least recently used object mirrors removed");
+      }
       await writeRef({ fs, gitdir, ref: `refs/heads/${branch}`, value: oid, force: true });
       await writeRef({ fs, gitdir, ref: "HEAD", value: `refs/heads/${branch}`, symbolic: true, force: true });
     } else {

@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import { jobFolder } from "../../src/config/data-dir.ts";
 import { PLAN_MARKER_PREFIX } from "../../src/github/plan-marker.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";
-import { containerStarted, droidSite, once, reachedWithin, stopGracefully, useCrashHarness, warnings, type ArmedMoment, type CrashHarness, type DroidSite } from "../helpers/crash-harness.ts";
+import { containerStarted, droidSite, instanceContainers, once, reachedWithin, stopGracefully, useCrashHarness, warnings, type ArmedMoment, type CrashHarness, type DroidSite } from "../helpers/crash-harness.ts";
 import { BRANCH, FIX_EDIT, FIXTURE, ISSUE, PLAN_COMMENT_ID, containersOf, planComment, waitForProcess } from "../helpers/fix-harness.ts";
 import type { IssueCommentRow, RequestAction } from "../helpers/github-standin.ts";
 import { pullRequestRow, reviewCommentRow, seededComment } from "../helpers/github-state.ts";
@@ -142,8 +142,10 @@ async function killAtMomentAndRestart(
     throw new Error(`${String(error)}\nthe restarted droid's log:\n${warnings(second.output())}`, { cause: error });
   }
   const restartMs = Date.now() - restarted;
-  // A graceful stop: whatever it still had to post (the outbox) is posted.
+  // A graceful stop: whatever it still had to post (the outbox) is posted, and the warm
+  // containers the pool started after the job took its sandbox are removed.
   expect(await stopGracefully(second)).toBe(0);
+  expect(await instanceContainers(site.instance)).toEqual([]);
   return { jobId: id, killedAfterMs, restartMs, atKill: state };
 }
 

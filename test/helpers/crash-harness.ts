@@ -177,6 +177,11 @@ export function once(subscribe: (fire: () => void) => () => void): ArmedMoment {
   return { reached: promise, disarm: subscribe(resolve) };
 }
 
+/** Every container of a Droid instance still on the engine (its sandboxes and its pool's warm ones). */
+export async function instanceContainers(instance: string): Promise<string[]> {
+  return (await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABELS.instance}=${instance}`] }) })).map((info) => info.Names.join(","));
+}
+
 /** Resolves when the first container labelled with Droid `instance` starts (Docker's `start` event). */
 export function containerStarted(instance: string): ArmedMoment {
   const filters = JSON.stringify({ type: ["container"], event: ["start"], label: [`${LABELS.instance}=${instance}`] });

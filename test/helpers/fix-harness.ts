@@ -17,7 +17,7 @@ import type { RunnerServices } from "../../src/runs/site.ts";
 import type { RunTracer } from "../../src/runs/job-trace.ts";
 import type { DroidMetrics } from "../../src/metrics/metrics.ts";
 import { ModelPlanSchema, type Plan } from "../../src/planning/schema.ts";
-import { LABELS } from "../../src/sandbox/index.ts";
+import { LABELS, POOL_JOB_ID, containerNamePrefix } from "../../src/sandbox/index.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";
 import { bugFixInput, storedPlan } from "../fixtures/plans.ts";
 import { docker, dockerAnswers } from "./docker.ts";
@@ -407,9 +407,12 @@ export async function sendCommand(
   return hook;
 }
 
-/** The job's sandbox containers still present (none once the job has ended). */
+/** The job's sandbox containers still present (none once the job has ended), a pooled one it took included. */
 export async function containersOf(jobId: string | undefined): Promise<Docker.ContainerInfo[]> {
-  return docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABELS.job}=${jobId}`] }) });
+  const labelled = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABELS.job}=${jobId}`] }) });
+  if (jobId === undefined) return labelled;
+  const pooled = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABELS.job}=${POOL_JOB_ID}`], name: [containerNamePrefix(jobId)] }) });
+  return [...labelled, ...pooled];
 }
 
 /** Waits until a process whose command line contains `needle` runs in the job's sandbox. */

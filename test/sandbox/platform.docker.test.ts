@@ -54,7 +54,7 @@ describe.skipIf(!engine)("sandbox runtime", () => {
 
   it("says at start-up which runtime and disk quota sandboxes use, and refuses to start with an unknown runtime", async () => {
     const platform = await prepareSandboxPlatform(docker, { runtime: null, diskMb: 64, diskBacking: "tmpfs" }, logger);
-    expect(platform).toEqual({ runtime: null, disk: { kind: "tmpfs", sizeMb: 64 }, setupCacheMb: 0 });
+    expect(platform).toEqual({ runtime: null, disk: { kind: "tmpfs", sizeMb: 64 }, setupCacheMb: 0, mirrorsMb: 0 });
     expect(lines.join("")).toMatch(/sandboxes run with runtime runc \(the engine's default\); disk: 64 MiB per sandbox volume, memory-backed/);
     await expect(prepareSandboxPlatform(docker, { runtime: "gvisor-not-installed", diskMb: 64, diskBacking: "auto" }, logger)).rejects.toThrow(
       /does not know that runtime/,
