@@ -155,8 +155,9 @@ function exception(record: IncidentRecord): string[] {
   if (record.culprit) lines.push("", `Culprit: ${inlineCode(record.culprit)}`);
   if (record.frames.length === 0) return lines;
   const shown = record.frames.slice(0, MAX_FRAMES);
-  lines.push("", "Frames, crash site first:", "", "| # | function | location | in this repository |", "| --- | --- | --- | --- |");
-  shown.forEach((f, i) => lines.push(`| ${i + 1} | ${f.function ? inlineCode(f.function) : "–"} | ${inlineCode(`${f.file}${f.line === null ? "" : `:${f.line}`}`)} | ${frameTarget(record, f)} |`));
+  // A list, not a table: four columns scroll sideways on a phone (docs/style.md).
+  lines.push("", "Frames, crash site first:", "");
+  shown.forEach((f, i) => lines.push(`${i + 1}. ${f.function ? `${inlineCode(f.function)} at ` : ""}${inlineCode(`${f.file}${f.line === null ? "" : `:${f.line}`}`)} → ${frameTarget(record, f)}`));
   if (record.frames.length > shown.length) lines.push("", `${record.frames.length - shown.length} more frames not shown.`);
   return lines;
 }
@@ -180,9 +181,9 @@ function chain(chain: ExceptionChain): string[] {
 }
 
 function frameTarget(record: IncidentRecord, frame: IncidentFrame): string {
-  if (frame.repoPath) return `[${escapeCell(frame.repoPath)}${frame.line === null ? "" : `#L${frame.line}`}](${permalink(record, frame.repoPath, frame.line)})`;
+  if (frame.repoPath) return `[${safeInline(frame.repoPath)}${frame.line === null ? "" : `#L${frame.line}`}](${permalink(record, frame.repoPath, frame.line)})`;
   if (!frame.inApp) return "library / runtime";
-  if (frame.note) return escapeCell(frame.note);
+  if (frame.note) return safeInline(frame.note);
   return record.analysis ? "not found" : "not looked up yet";
 }
 
@@ -202,14 +203,14 @@ function suspects(record: IncidentRecord): string[] {
   if (record.suspects.length === 0) {
     return ["No commit touched the implicated files in the window before the first occurrence."];
   }
-  const rows = record.suspects.slice(0, MAX_SUSPECTS).map((s) => suspectRow(s));
-  return ["| commit | pull request | confidence | why |", "| --- | --- | --- | --- |", ...rows];
+  return record.suspects.slice(0, MAX_SUSPECTS).map((s) => suspectLine(s));
 }
 
-function suspectRow(s: Suspect): string {
-  const commit = `[\`${s.sha.slice(0, 7)}\`](${s.url}) ${escapeCell(truncate(s.headline, 80))}`;
-  const pr = s.pullRequest ? `[#${s.pullRequest.number}](${s.pullRequest.url})` : "–";
-  return `| ${commit} | ${pr} | ${s.confidence} | ${escapeCell(s.reasons.join("; "))} |`;
+/** One suspect commit as a list item (a table of four columns would scroll sideways on a phone). */
+function suspectLine(s: Suspect): string {
+  const commit = `[\`${s.sha.slice(0, 7)}\`](${s.url}) ${safeInline(truncate(s.headline, 80))}`;
+  const pr = s.pullRequest ? ` · [#${s.pullRequest.number}](${s.pullRequest.url})` : "";
+  return `- ${commit}${pr} · confidence **${s.confidence}**: ${safeInline(s.reasons.join("; "))}`;
 }
 
 function evidence(record: IncidentRecord): string[] {
@@ -241,10 +242,6 @@ function fenced(text: string): string[] {
 /** Model or user prose as paragraphs: no mentions, no HTML, no code left open. */
 function prose(text: string): string {
   return safeMarkdown(truncate(text, 6000));
-}
-
-function escapeCell(text: string): string {
-  return safeInline(text).replace(/\|/g, "\\|");
 }
 
 function truncate(text: string, max: number): string {

@@ -241,7 +241,7 @@ describe("comments", () => {
     await deliver("issue_comment", payload);
     expect(scope.isDone()).toBe(true);
     const [job] = await queue.listForTarget(repo, issue1);
-    expect(replies).toEqual([expect.stringContaining(`${reply} (\`${job?.id}\`) is already queued here, so I did not take this request: what it asked is dropped, not queued.`)]);
+    expect(replies).toEqual([expect.stringContaining(`${reply} (\`${job?.id.slice(0, 8)}\`) is already queued here, so I did not take this request: what it asked is dropped, not queued.`)]);
     expect(replies[0]).toContain("Ask again once that job has posted its result, or `/droid stop` it and ask again now.");
     expect(await queue.listForTarget(repo, issue1)).toHaveLength(1);
   });
@@ -288,7 +288,7 @@ describe("comments", () => {
     expect(replies[0]).not.toContain("@");
     expect(replies[0]).not.toContain("|");
     // A queued job never runs, so the stop's reply is all that is said of it.
-    expect(replies[1]).toBe(`Removed from the queue (it will not run):\n- \`plan\` job \`${job?.id}\``);
+    expect(replies[1]).toBe(`Removed from the queue (it will not run):\n- \`plan\` job \`${job?.id.slice(0, 8)}\``);
     expect(replies[2]).toContain("Nothing to stop");
     expect(job?.state).toBe("cancelled");
   });

@@ -69,7 +69,9 @@ describe("the incident report", () => {
       suspects: [suspect],
       frames: record.frames.map((f) => (f.inApp ? { ...f, repoPath: f.file.replace("/app/", "") } : f)),
     });
-    expect(body).toContain("| [`aaaaaaa`](https://github.com/acme/shop/commit/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa) Apply cart discount to totals (#12) | [#12](https://github.com/acme/shop/pull/12) | high |");
+    expect(body).toContain("- [`aaaaaaa`](https://github.com/acme/shop/commit/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa) Apply cart discount to totals (#12) · [#12](https://github.com/acme/shop/pull/12) · confidence **high**: changed the failing line shop/orders/service.py:45 (frame 1)");
+    // Lists, not tables of four columns: nothing scrolls sideways on a phone.
+    expect(body).not.toContain("| --- |");
     expect(body).toContain("### Suspected cause\n\nPR #12 divides by `cart.discount`, which is 0 for @\u200bsomeone's carts.\n\nConfidence: **high**.");
     expect(body).toContain("- The failing line divides by cart.discount ([link](https://github.com/acme/shop/blob/6dcb09b/shop/orders/service.py#L45))");
     expect(body).toContain("[shop/orders/service.py#L45](https://github.com/acme/shop/blob/6dcb09b5b57875f334f61aebed695e2e4193db5e/shop/orders/service.py#L45)");
@@ -160,7 +162,7 @@ describe("the incident report", () => {
     expect(record).toMatchObject({ source: "issue", sentryIssueId: null, exception: { type: "panic", message: "boom" }, firstSeen: "2026-11-24T08:00:00.000Z" });
     const body = renderIncidentReport(record);
     expect(body).toContain("> stack trace from this issue");
-    expect(body).toContain("| 1 | `main.main` | `/src/app/main.go:9` | not looked up yet |");
+    expect(body).toContain("1. `main.main` at `/src/app/main.go:9` → not looked up yet");
     expect(readIncidentRecord(body)).toEqual(record);
   });
 

@@ -417,7 +417,7 @@ describe("runPlanJob", () => {
     const result = await run(labeledJob(), await deps());
     for (const s of scopes) expect(s.isDone()).toBe(true);
     expect(result.outcome).toEqual({ state: "failed", error: "internal error", kind: "internal-error" });
-    expect(bodies[0]).toContain("**Droid hit an internal error (job `job-plan-1`).**");
+    expect(bodies[0]).toContain("**Droid hit an internal error (job `job-plan`).**");
     expect(bodies[0]).not.toContain("ghs_secret");
     expect(bodies[0]).not.toMatch(/\n\s+at /);
   });

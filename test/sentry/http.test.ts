@@ -115,7 +115,7 @@ describe("a signed Sentry issue alert", () => {
     const body: string = issue?.body;
     expect(body).toContain("ZeroDivisionError: division by zero");
     expect(body).toContain("(https://sentry.io/organizations/test-org/issues/1117540176/)");
-    expect(body).toContain("| 1 | `total` | `/app/shop/orders/service.py:45` |");
+    expect(body).toContain("1. `total` at `/app/shop/orders/service.py:45` → not looked up yet");
     expect(body).toContain("- **First seen:** 2019-08-19 21:06 UTC");
     expect(body).toContain("- **Alerts received:** 1\n");
     expect(body).toContain("Root-cause analysis is queued");
