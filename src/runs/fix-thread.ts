@@ -65,6 +65,8 @@ export function issueFixThread(deps: { octokit: GitHubClient; gate: PermissionGa
   const ref = { owner: job.repo.owner, repo: job.repo.name, issueNumber: job.target.number };
   const say = jobComment(octokit, job, deps.publicUrl);
   let contextUsed: string | null = null;
+  // The issue's page as GitHub gives it (github.com or an Enterprise Server): the plan comment's link is built on it.
+  let issuePage: string | null = null;
   return {
     plan: async () => {
       const found = await findPlanComment(octokit, ref, deps.botLogin);
@@ -74,6 +76,7 @@ export function issueFixThread(deps: { octokit: GitHubClient; gate: PermissionGa
     },
     ticket: async () => {
       const { data: issue } = await octokit.rest.issues.get({ owner: ref.owner, repo: ref.repo, issue_number: ref.issueNumber });
+      issuePage = issue.html_url;
       return {
         name: `issue #${ref.issueNumber}`,
         reference: `#${ref.issueNumber}`,
@@ -93,7 +96,10 @@ export function issueFixThread(deps: { octokit: GitHubClient; gate: PermissionGa
     say,
     report: async (body) => (await octokit.rest.issues.createComment({ owner: ref.owner, repo: ref.repo, issue_number: ref.issueNumber, body })).data.id,
     reportOf: async (jobId) => (await findOwnComment(octokit, ref, deps.botLogin, resultMarker(jobId)))?.id ?? null,
-    planUrl: async (commentId) => `https://github.com/${ref.owner}/${ref.repo}/issues/${ref.issueNumber}#issuecomment-${commentId}`,
+    planUrl: async (commentId) => {
+      issuePage ??= (await octokit.rest.issues.get({ owner: ref.owner, repo: ref.repo, issue_number: ref.issueNumber })).data.html_url;
+      return `${issuePage}#issuecomment-${commentId}`;
+    },
     pullRequestPublished: async () => {},
   };
 }

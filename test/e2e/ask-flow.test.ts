@@ -31,7 +31,7 @@ describe("/droid ask", () => {
     hook.post(`${REPO_API}/issues/comments/${payload.comment.id}/reactions`, { content: "eyes" }).reply(201, { id: 1 });
     const work = expectInstallationToken();
     expectConfig(work);
-    work.get(`${REPO_API}/issues/1`).reply(200, { number: 1, title: "Greeting crashes on an empty name", body: "`greet(\"\")` throws.", user: { login: OWNER, type: "User" } });
+    work.get(`${REPO_API}/issues/1`).reply(200, { number: 1, title: "Greeting crashes on an empty name", body: "`greet(\"\")` throws.", user: { login: OWNER, type: "User" }, html_url: `https://github.com/${OWNER}/${REPO}/issues/1` });
     const posted: string[] = [];
     expectComment(work, posted);
     const model = scriptModel([

@@ -73,7 +73,7 @@ describe("ticket to pull request", () => {
       .query({ per_page: 100 })
       .reply(200, [{ id: PLAN_COMMENT_ID, body: planned[0], user: { login: BOT_LOGIN } }])
       .get(`${REPO_API}/issues/1`)
-      .reply(200, { number: 1, title: "Greeting crashes on an empty name", body: "`greet(\"\")` throws a TypeError.", user: { login: OWNER, type: "User" } })
+      .reply(200, { number: 1, title: "Greeting crashes on an empty name", body: "`greet(\"\")` throws a TypeError.", user: { login: OWNER, type: "User" }, html_url: `https://github.com/${OWNER}/${REPO}/issues/1` })
       .get(`${REPO_API}/pulls`)
       .query({ state: "open", per_page: 100 })
       .reply(200, []);

@@ -238,7 +238,7 @@ export function expectFixJobReads(scope: nock.Scope, issue: FixIssue = ISSUE): n
     .query({ per_page: 100 })
     .reply(200, [{ id: PLAN_COMMENT_ID, body: planComment(), user: { login: BOT_LOGIN } }])
     .get(`${REPO_API}/issues/1`)
-    .reply(200, { number: 1, title: issue.title, body: issue.body, user: { login: issue.login, type: "User" } })
+    .reply(200, { number: 1, title: issue.title, body: issue.body, user: { login: issue.login, type: "User" }, html_url: `https://github.com/${OWNER}/${REPO}/issues/1` })
     .get(`${REPO_API}/pulls`)
     .query({ state: "open", per_page: 100 })
     .reply(200, []);

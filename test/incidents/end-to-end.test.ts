@@ -60,7 +60,7 @@ describe("a Sentry alert to an incident report", () => {
     const report = bodies[1] ?? "";
     const top = readIncidentRecord(report)?.suspects[0];
     expect(top).toMatchObject({ sha: repo.shas[2], pullRequest: { number: 12 }, confidence: "high" });
-    expect(report).toContain(`[#12](https://github.com/${OWNER}/${REPO}/pull/12) | high | changed the failing line ${SERVICE}:45 (frame 1)`);
+    expect(report).toContain(`[#12](https://github.com/${OWNER}/${REPO}/pull/12) · confidence **high**: changed the failing line ${SERVICE}:45 (frame 1)`);
     expect(report).toContain(`[${SERVICE}#L45](https://github.com/${OWNER}/${REPO}/blob/${deployed}/${SERVICE}#L45)`);
   });
 });

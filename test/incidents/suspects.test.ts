@@ -44,7 +44,7 @@ describe("suspects from a real history", () => {
     expect(withEvidence.frames.map((f) => f.repoPath)).toEqual([SERVICE, VIEWS, null]);
     expect(withEvidence.suspects[0]?.pullRequest?.number).toBe(12);
     const body = renderIncidentReport({ ...withEvidence, analysis: { summary: "Totals divide by a discount that can be zero.", suspectedCause: null, suggestedFix: null, verification: null, evidence: [] } });
-    expect(body).toContain(`| [\`${repo.shas[2]?.slice(0, 7)}\`](https://github.com/${OWNER}/${REPO}/commit/${repo.shas[2]}) Apply cart discount to totals (#12) | [#12](https://github.com/${OWNER}/${REPO}/pull/12) | high | changed the failing line ${SERVICE}:45 (frame 1) |`);
+    expect(body).toContain(`- [\`${repo.shas[2]?.slice(0, 7)}\`](https://github.com/${OWNER}/${REPO}/commit/${repo.shas[2]}) Apply cart discount to totals (#12) · [#12](https://github.com/${OWNER}/${REPO}/pull/12) · confidence **high**: changed the failing line ${SERVICE}:45 (frame 1)`);
     expect(body).toContain(`[${SERVICE}#L45](https://github.com/${OWNER}/${REPO}/blob/6dcb09b5b57875f334f61aebed695e2e4193db5e/shop/orders/service.py#L45)`);
     expect(readIncidentRecord(body)?.suspects).toHaveLength(4);
   });
