@@ -16,8 +16,9 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { promisify } from "node:util";
 import pino from "pino";
-import { DEFAULT_LIMITS, NO_DISK_QUOTA, type PoolSpec, SANDBOX_IMAGE, type Sandbox, SandboxPool, bringChangesBack, copyFilesIntoSandbox, createDockerClient, createSandbox } from "../src/sandbox/index.ts";
+import { DEFAULT_LIMITS, type PoolSpec, SANDBOX_IMAGE, type Sandbox, SandboxPool, bringChangesBack, copyFilesIntoSandbox, createDockerClient, createSandbox, resolveDiskQuota } from "../src/sandbox/index.ts";
 import { planContainer } from "../src/sandbox/container-spec.ts";
+import { describeDiskQuota, volumeMemoryMb, volumeOptions } from "../src/sandbox/disk-quota.ts";
 import { Repository } from "../src/workspace/index.ts";
 import { type FixtureFile, type GitServer, startGitServer } from "../test/helpers/git-server.ts";
 import { cachedSetupFigures } from "./setup-cache-bench.ts";
@@ -68,10 +69,10 @@ async function floorStart(server: GitServer, name: string): Promise<Record<strin
   url.password = token;
   try {
     phases["fetch the objects (git clone --bare --depth 1)"] = (await timed(() => run("git", ["clone", "-q", "--bare", "--depth", "1", "--branch", "main", url.href, `${dir}/git`])))[1];
-    const plan = planContainer({ owner: { jobId: `bench-floor-${name}`, instance: "bench" }, image: SANDBOX_IMAGE, network: "none", limits: DEFAULT_LIMITS, runtime: null, networkName: "bridge", suffix: randomBytes(4).toString("hex") });
+    const plan = planContainer({ owner: { jobId: `bench-floor-${name}`, instance: "bench" }, image: SANDBOX_IMAGE, network: "none", limits: DEFAULT_LIMITS, runtime: null, networkName: "bridge", volumeMemoryMb: volumeMemoryMb(DISK), suffix: randomBytes(4).toString("hex") });
     const [container, create] = await timed(async () => {
-      await docker.createVolume({ Name: plan.workVolume, Labels: plan.create.Labels ?? {} });
-      await docker.createVolume({ Name: plan.stateVolume, Labels: plan.create.Labels ?? {} });
+      await docker.createVolume({ Name: plan.workVolume, Labels: plan.create.Labels ?? {}, ...volumeOptions(DISK) });
+      await docker.createVolume({ Name: plan.stateVolume, Labels: plan.create.Labels ?? {}, ...volumeOptions(DISK) });
       const created = await docker.createContainer(plan.create);
       await created.start();
       return created;
@@ -101,7 +102,7 @@ async function droidStart(server: GitServer, name: string, dataDir: string, job:
   );
   phases["objects through the mirror (isomorphic-git)"] = fetched;
   const [sandbox, create] = await timed(() =>
-    createSandbox(docker, { owner: { jobId: `bench-${name}-${job}`, instance: "bench" }, image: SANDBOX_IMAGE, network: "none", limits: DEFAULT_LIMITS, secrets: [token], logger, ...(pool ? { pool } : {}) }),
+    createSandbox(docker, { owner: { jobId: `bench-${name}-${job}`, instance: "bench" }, image: SANDBOX_IMAGE, network: "none", limits: DEFAULT_LIMITS, disk: DISK, secrets: [token], logger, ...(pool ? { pool } : {}) }),
   );
   phases[pool ? "take a pooled sandbox" : "create + start the sandbox"] = create;
   const [baseline, copy] = await timed(() => copyFilesIntoSandbox(repo.files(), sandbox));
@@ -158,8 +159,20 @@ function medianPhases(runs: Record<string, number>[]): Record<string, number> {
   return phases;
 }
 
-/** What `createSandbox` asks the pool for in these jobs (network none, no quota). */
-const POOL_SPEC: PoolSpec = { image: SANDBOX_IMAGE, network: "none", limits: DEFAULT_LIMITS, runtime: null, volumeMemoryMb: 0, networkName: "bridge", disk: NO_DISK_QUOTA };
+/**
+ * The sandbox volumes' backing Droid picks on this engine with the operator's settings
+ * (`DROID_SANDBOX_DISK_MB`, default 4096; `DROID_SANDBOX_DISK_BACKING`, default auto: the
+ * engine's quota when it has one, else memory-backed tmpfs), for the floor and Droid alike:
+ * the benchmark times what a job does in production, not a volume on the host's disk.
+ */
+const backing = process.env["DROID_SANDBOX_DISK_BACKING"];
+const DISK = await resolveDiskQuota(docker, {
+  diskMb: Number(process.env["DROID_SANDBOX_DISK_MB"] ?? 4096),
+  diskBacking: backing === "quota" || backing === "tmpfs" ? backing : "auto",
+});
+console.log(`sandbox volumes: ${describeDiskQuota(DISK)}\n`);
+/** What `createSandbox` asks the pool for in these jobs (network none, the volumes above). */
+const POOL_SPEC: PoolSpec = { image: SANDBOX_IMAGE, network: "none", limits: DEFAULT_LIMITS, runtime: null, volumeMemoryMb: volumeMemoryMb(DISK), networkName: "bridge", disk: DISK };
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 3);
 const chosen = process.argv.slice(2);
 const wanted = (name: string) => chosen.length === 0 || chosen.includes(name);
