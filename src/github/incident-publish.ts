@@ -24,7 +24,7 @@ export async function publishIncidentReport(octokit: GitHubClient, target: Publi
   if (record.source === "sentry") {
     const { data: issue } = await octokit.rest.issues.get({ owner, repo: name, issue_number: target.issueNumber });
     const latest = readIncidentRecord(issue.body) ?? record;
-    const merged: IncidentRecord = { ...latest, frames: record.frames, suspects: record.suspects, analysis: record.analysis };
+    const merged: IncidentRecord = { ...latest, frames: record.frames, suspects: record.suspects, analysis: record.analysis, analysedBy: record.analysedBy ?? null };
     await octokit.rest.issues.update({ owner, repo: name, issue_number: target.issueNumber, body: renderIncidentReport(merged, target.commandWord) });
     return { kind: "issue-body", issueNumber: target.issueNumber };
   }

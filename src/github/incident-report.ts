@@ -8,6 +8,9 @@
  * or fenced blocks, or as plain paragraphs with mentions and HTML defused.
  */
 import { inlineCode, safeInline, safeMarkdown, safeUrl } from "./safe-markdown.ts";
+import { jobReference } from "./comment-text.ts";
+import { formatUsd } from "../figures/money.ts";
+import { roughDuration } from "../figures/duration.ts";
 import { recordMarker, type ExceptionChain, type IncidentFrame, type IncidentRecord, type Suspect } from "../incidents/record.ts";
 
 const MAX_FRAMES = 12;
@@ -85,12 +88,26 @@ function render(record: IncidentRecord, commandWord: string): string {
     recordMarker(record),
     `## Incident: ${inlineCode(record.title)}`,
     "",
+    incidentStatus(record),
+    "",
     sourceLine(record),
     "",
     ...body,
     "---",
     `Next: \`/${commandWord} fix\` carries out a fix for this incident and opens a pull request; \`/${commandWord} rca\` runs the analysis again.`,
   ].join("\n");
+}
+
+/**
+ * The report's status line (docs/style.md): "⏳ Analysis queued" until the analysis is in,
+ * then "🔎 Analysed · cause named (confidence high) · 2 min · $0.12 · job `3f9c2d1e`".
+ */
+function incidentStatus(record: IncidentRecord): string {
+  const a = record.analysis;
+  if (!a) return "⏳ Analysis queued";
+  const cause = a.suspectedCause ? `cause named (confidence ${a.suspectedCause.confidence})` : "no cause named";
+  const by = record.analysedBy;
+  return ["🔎 Analysed", cause, ...(by ? [roughDuration(by.durationMs), formatUsd(by.costUsd), jobReference(by.jobId, null)] : [])].join(" · ");
 }
 
 /** Why the evidence is thin, in words; empty when it is not. */

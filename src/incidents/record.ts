@@ -81,6 +81,8 @@ export const incidentRecordSchema = z.object({
   timeline: z.array(z.object({ at: z.string(), what: z.string() })),
   suspects: z.array(suspectSchema),
   analysis: analysisSchema.nullable(),
+  /** The job that wrote the analysis, how long it took and what it cost (the report's status line); absent in records written before it was kept. */
+  analysedBy: z.object({ jobId: z.string(), durationMs: z.number().nonnegative(), costUsd: z.number().nonnegative() }).nullable().optional(),
 });
 
 export type IncidentRecord = z.infer<typeof incidentRecordSchema>;

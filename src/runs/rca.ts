@@ -48,6 +48,7 @@ const MAX_SEARCHES = 5;
 
 export async function runRcaJob(deps: RcaJobDeps, job: Job, signal: AbortSignal): Promise<RcaJobResult> {
   const ledger = new UsageLedger();
+  const started = Date.now();
   const issueNumber = job.target.number;
   const site = new WorkbenchSite(deps, job);
   const say = jobComment(deps.octokit, job);
@@ -71,7 +72,7 @@ export async function runRcaJob(deps: RcaJobDeps, job: Job, signal: AbortSignal)
       await say(analysis.message);
       return { outcome: analysis.outcome, costUsd: ledger.costUsd };
     }
-    const analysed = { ...record, analysis: analysis.value };
+    const analysed = { ...record, analysis: analysis.value, analysedBy: { jobId: job.id, durationMs: Date.now() - started, costUsd: ledger.costUsd } };
     const published = await publishIncidentReport(deps.octokit, { repo: job.repo, issueNumber, botLogin: deps.botLogin, commandWord: deps.commandWord }, analysed);
     // An edit notifies nobody: one comment says the analysis is done, leading with the cause and the fix. A new report comment is its own notice.
     if (!(published.kind === "comment" && published.created)) await say(incidentAnnouncement(analysed, published, deps.commandWord));

@@ -124,6 +124,8 @@ describe("a Sentry alert to a root-cause report", () => {
     expect(report.indexOf("### Suspected cause")).toBeLessThan(report.indexOf("### Impact"));
     expect(report.indexOf("### Suggested fix")).toBeLessThan(report.indexOf("### Exception"));
     expect(report).not.toMatch(/pending/i);
+    // The status line under the heading: analysed, the cause's confidence, time, cost, the job.
+    expect(report).toMatch(new RegExp(`^## Incident: .*\\n\\n🔎 Analysed · cause named \\(confidence high\\) · \\d+ s · [<$][^·]* · job \`${job?.id.slice(0, 8)}\`\\n`, "m"));
 
     // One comment tells the issue's followers, leading with the suspected cause and the fix.
     expect(announcements).toHaveLength(1);

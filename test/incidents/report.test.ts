@@ -43,6 +43,7 @@ describe("the incident report", () => {
     expect(body).not.toMatch(/pending/i);
     expect(body.match(/^### .+$/gm)).toEqual(["### Summary", "### Impact", "### Exception", "### Timeline"]);
     expect(body).toContain("Root-cause analysis is queued: Droid fills in this report when it is done and says so in a comment.");
+    expect(body).toContain("## Incident: `ZeroDivisionError: division by zero`\n\n⏳ Analysis queued\n");
     expect(body).toContain("### Impact\n\n- **Events (Sentry):** not reported by this alert\n- **Users affected:** not reported by this alert\n- **Alerts received:** 1\n");
     expect(body).not.toContain("| |");
   });
