@@ -21,13 +21,12 @@ import type { LlmClient } from "../llm/index.ts";
 import { describeRepoCommands } from "../sandbox/index.ts";
 import { ciChecklist, ciRevisionTaskMessage, digestCiLog, type CiFailureInput } from "../agent/ci-prompt.ts";
 import { LivePlan } from "../agent/live-plan.ts";
-import { runAgent } from "../agent/loop.ts";
-import { standardTools } from "../agent/tools/standard.ts";
 import { ciPublicationSchema, publishCiRevision, type CiPublication, type CiPublishContext } from "./ci-publication.ts";
-import { codeRun, endStopped, throwIfShutdown, type CodeRun, type CodeRunResult } from "./code-run.ts";
+import { codeRun, endStopped, type CodeRun, type CodeRunResult } from "./code-run.ts";
 import { groundWorkbench } from "./codebase.ts";
 import { issueOfBranch } from "./revise.ts";
 import { collectWork, pushRevision } from "./revision-push.ts";
+import { runRevisionAgent } from "./revision-agent.ts";
 import { jobComment, siteRunner, type RunnerServices } from "./site.ts";
 import type { TranscriptRecorder } from "./transcript-recorder.ts";
 import { jobOutcomeOf, unpushedOutcome, type WorkbenchDeps } from "./workbench.ts";
@@ -127,13 +126,13 @@ export async function runCiRevisionJob(deps: CiRevisionDeps, job: Job, signal: A
     await run.step("agent");
     const checklist = new LivePlan(ciChecklist(failures));
     transcript?.followPlan(checklist);
-    const outcome = await runAgent({
-      llm: deps.llm,
-      ledger: run.ledger,
-      budget: deps.config.budget,
-      computer: bench.computer,
-      plan: checklist,
-      systemPrompt: bench.systemPrompt,
+    const outcome = await runRevisionAgent({
+      name: "CI revision",
+      run,
+      bench,
+      deps,
+      signal,
+      checklist,
       taskMessage: ciRevisionTaskMessage({
         repo: `${common.owner}/${common.repo}`,
         pullNumber,
@@ -145,17 +144,8 @@ export async function runCiRevisionJob(deps: CiRevisionDeps, job: Job, signal: A
         diff: String(diff).slice(0, MAX_DIFF_CHARS),
         code,
       }),
-      limits: { maxTurns: deps.config.fix.maxTurns, deadline: run.started + deps.config.fix.maxMinutes * 60_000, maxTokensPerResponse: 8_192 },
-      signal,
-      log: deps.log,
-      steering: async () => [],
-      inspectChanges: bench.inspect,
-      now: run.now,
-      tools: standardTools({ hasTests: bench.computer.hasTests }),
-      ...(transcript ? { observer: transcript.observer } : {}),
+      transcript,
     });
-    deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: run.ledger.costUsd }, "CI revision agent run ended");
-    if (outcome.kind === "cancelled") throwIfShutdown(signal);
 
     // 5. Checked, one commit, pushed (never forced; others' commits kept), then one PR comment.
     const { changes, guard, secrets } = await collectWork(run, bench, outcome, deps.config, transcript);

@@ -19,20 +19,20 @@ import type { JobRunner } from "../jobs/worker.ts";
 import type { LlmClient } from "../llm/index.ts";
 import { describeRepoCommands } from "../sandbox/index.ts";
 import { LivePlan } from "../agent/live-plan.ts";
-import { runAgent, type AgentOutcome, type ChangeReport } from "../agent/loop.ts";
+import type { AgentOutcome, ChangeReport } from "../agent/loop.ts";
 import { reviewText, reviseTaskMessage } from "../agent/revise-prompt.ts";
 import { revisionChecklist } from "../agent/revision-checklist.ts";
 import { ThreadAnswers } from "../agent/thread-answers.ts";
 import { groundWorkbench } from "./codebase.ts";
-import { codeRun, endStopped, throwIfShutdown, type CodeRun, type CodeRunResult } from "./code-run.ts";
+import { codeRun, endStopped, type CodeRun, type CodeRunResult } from "./code-run.ts";
 import { answerUnpushed, publishRevision, revisionPublicationSchema, type RevisionPublication, type RevisionPublishContext } from "./revise-publication.ts";
 import { collectWork, pushRevision, type PushedDelivery } from "./revision-push.ts";
+import { runRevisionAgent } from "./revision-agent.ts";
 import { jobComment, siteRunner, type RunnerServices } from "./site.ts";
 import type { TranscriptRecorder } from "./transcript-recorder.ts";
 import { jobReference } from "../github/comment-text.ts";
 import { runPageUrl } from "../config/public-url.ts";
 import { jobOutcomeOf, unpushedOutcome, type Workbench, type WorkbenchDeps } from "./workbench.ts";
-import { standardTools } from "../agent/tools/standard.ts";
 
 export interface ReviseJobDeps extends WorkbenchDeps {
   octokit: GitHubClient;
@@ -141,13 +141,13 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     const answers = new ThreadAnswers(threads);
     const checklist = new LivePlan(revisionChecklist(threads, generalRequest));
     transcript?.followPlan(checklist);
-    const outcome = await runAgent({
-      llm: deps.llm,
-      ledger: run.ledger,
-      budget: deps.config.budget,
-      computer: bench.computer,
-      plan: checklist,
-      systemPrompt: bench.systemPrompt,
+    const outcome = await runRevisionAgent({
+      name: "revision",
+      run,
+      bench,
+      deps,
+      signal,
+      checklist,
       taskMessage: reviseTaskMessage({
         repo: `${common.owner}/${common.repo}`,
         pullNumber,
@@ -163,17 +163,10 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
         pullRequestBody: pr.body ?? "",
         code,
       }),
-      limits: { maxTurns: deps.config.fix.maxTurns, deadline: run.started + deps.config.fix.maxMinutes * 60_000, maxTokensPerResponse: 8_192 },
-      signal,
-      log: deps.log,
-      steering: async () => [],
-      inspectChanges: bench.inspect,
-      now: run.now,
-      tools: [...standardTools({ hasTests: bench.computer.hasTests }), answers.tool],
-      ...(transcript ? { observer: transcript.observer } : {}),
+      ownTools: [answers.tool],
+      transcript,
+      logFacts: () => ({ unanswered: answers.unanswered.length }),
     });
-    deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: run.ledger.costUsd, unanswered: answers.unanswered.length }, "revision agent run ended");
-    if (outcome.kind === "cancelled") throwIfShutdown(signal);
 
     // 5. Check the work may be pushed (or shown as a patch), commit and push (never force;
     // others' commits kept), then answer every thread.
