@@ -100,7 +100,7 @@ async function droidStart(server: GitServer, name: string, dataDir: string, job:
   const [repo, fetched] = await timed(() =>
     Repository.open({ cloneUrl: server.cloneUrl(name), token, defaultBranch: "main", jobDir, checkout: { kind: "new-branch", name: "droid/1-bench" }, mirrorsDir: path.join(dataDir, "mirrors"), logger }),
   );
-  phases["objects through the mirror (isomorphic-git)"] = fetched;
+  phases["objects through the mirror (own fetch + index)"] = fetched;
   const [sandbox, create] = await timed(() =>
     createSandbox(docker, { owner: { jobId: `bench-${name}-${job}`, instance: "bench" }, image: SANDBOX_IMAGE, network: "none", limits: DEFAULT_LIMITS, disk: DISK, secrets: [token], logger, ...(pool ? { pool } : {}) }),
   );

@@ -9,7 +9,10 @@
 import fs from "node:fs";
 import { copyFile, link, lstat, mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { type AuthCallback, type HttpClient, fetch, init, setConfig, writeRef } from "isomorphic-git";
+import { type AuthCallback, type HttpClient, init, listBranches, readObject, resolveRef, setConfig, writeRef } from "isomorphic-git";
+import { type ObjectSource, indexPack } from "./pack-index.ts";
+import type { GitObjectType } from "./pack-objects.ts";
+import { advertisedRefs, fetchPack } from "./upload-pack.ts";
 
 /** The file in a mirror whose content is its last use (ms since the epoch). */
 const LAST_USED = "droid-last-used";
@@ -44,7 +47,7 @@ export async function fetchThroughMirror(request: MirrorFetch, gitdir: string): 
   return withMirrorLock(request.mirror, async () => {
     const oid = await updateMirror(request).catch(async (error: unknown) => {
       // A mirror that cannot be read (damaged by hand, a half-written pack) is fetched again whole.
-      if (request.signal?.aborted) throw error;
+      if (request.signal?.aborted || error instanceof MissingBranchError) throw error;
       await discard(request.mirror);
       return updateMirror(request);
     });
@@ -61,24 +64,59 @@ async function updateMirror(request: MirrorFetch): Promise<string> {
   await init({ fs, dir: gitdir, gitdir, bare: true });
   await setConfig({ fs, gitdir, path: "remote.origin.url", value: request.url });
   await setConfig({ fs, gitdir, path: "remote.origin.fetch", value: "+refs/heads/*:refs/remotes/origin/*" });
-  const result = await fetch({
-    fs,
-    http: request.http,
-    gitdir,
-    url: request.url,
-    ref: request.ref,
-    remoteRef: request.ref,
-    singleBranch: true,
-    tags: false,
-    depth: request.depth,
-    onAuth: request.onAuth,
-    cache: {},
-  });
-  const oid = result.fetchHead;
-  if (!oid) throw new Error(`${request.ref} was not found on the remote`);
+  const remote = { http: request.http, url: request.url, onAuth: request.onAuth };
+  const advertisement = await advertisedRefs(remote);
+  const oid = advertisement.refs.get(`refs/heads/${request.ref}`);
+  if (oid === undefined) throw new MissingBranchError(`${request.ref} was not found on the remote`);
+  const tips = await branchTips(gitdir);
+  if (!tips.includes(oid)) {
+    const shallow = await readShallow(gitdir);
+    const received = await fetchPack(remote, advertisement, { wants: [oid], haves: tips, shallow, depth: request.depth });
+    if (received.pack !== null) await storePack(gitdir, received.pack, async (base) => {
+      const object = await readObject({ fs, gitdir, oid: base, format: "content" }).catch(() => null);
+      return object && isObjectType(object.type) && object.object instanceof Uint8Array ? { type: object.type, content: Buffer.from(object.object) } : null;
+    });
+    const boundary = new Set([...shallow, ...received.shallow]);
+    for (const commit of received.unshallow) boundary.delete(commit);
+    if (boundary.size > 0) await writeFile(path.join(gitdir, "shallow"), [...boundary].map((commit) => `${commit}\n`).join(""));
+    else await rm(path.join(gitdir, "shallow"), { force: true });
+  }
   // The branch as a local ref of the mirror: the next fetch offers it as something it has.
   await writeRef({ fs, gitdir, ref: `refs/heads/${request.ref}`, value: oid, force: true });
   return oid;
+}
+
+/** A branch the remote does not have: fetching again from scratch would not find it either. */
+class MissingBranchError extends Error {
+  override name = "MissingBranchError";
+}
+
+/** The commits the mirror's branches point to: what a fetch says it has. */
+async function branchTips(gitdir: string): Promise<string[]> {
+  const tips = new Set<string>();
+  for (const ref of await listBranches({ fs, gitdir })) {
+    const oid = await resolveRef({ fs, gitdir, ref: `refs/heads/${ref}` }).catch(() => null);
+    if (oid !== null) tips.add(oid);
+  }
+  return [...tips];
+}
+
+function isObjectType(type: string): type is GitObjectType {
+  return type === "commit" || type === "tree" || type === "blob" || type === "tag";
+}
+
+async function readShallow(gitdir: string): Promise<string[]> {
+  const text = await readFile(path.join(gitdir, "shallow"), "utf8").catch(() => "");
+  return text.split("\n").filter((line) => /^[0-9a-f]{40}$/.test(line));
+}
+
+/** The received pack (completed if thin) and its index (the pack first: a reader never sees an index without its pack). */
+async function storePack(gitdir: string, received: Buffer, externalBase: ObjectSource): Promise<void> {
+  const { pack, checksum, index } = await indexPack(received, externalBase);
+  const dir = path.join(gitdir, "objects", "pack");
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, `pack-${checksum}.pack`), pack);
+  await writeFile(path.join(dir, `pack-${checksum}.idx`), index);
 }
 
 /** Gives `gitdir` the mirror's objects: its packs (each with its index) and the shallow boundary. */
