@@ -15,6 +15,7 @@ import { internalErrorMessage } from "./github/messages.ts";
 import { GitHubOutbox } from "./github/outbox.ts";
 import { loadRepoConfig, RepoConfigCache } from "./github/repo-config-loader.ts";
 import { interruptedMessage, reportInterruptedJobs } from "./github/interrupted.ts";
+import { poolRecordFile } from "./config/data-dir.ts";
 import { DEFAULT_COMMAND_WORD } from "./config/names.ts";
 import type { Job } from "./jobs/types.ts";
 import { describeQueue, openJobQueue } from "./jobs/open-queue.ts";
@@ -39,6 +40,7 @@ import { createLogger } from "./log.ts";
 import { createLlmClient, parseLlmEnv } from "./llm/index.ts";
 import { SandboxPool, createDockerClient, proxyCredentials, reapContainers, settleSandboxPlatform } from "./sandbox/index.ts";
 import { removeJobLeftovers } from "./runs/job-folder.ts";
+import { defaultJobPoolSpec } from "./runs/sandbox-request.ts";
 import { crashKind } from "./runs/outcomes.ts";
 import { createRunners, resumeBlocker } from "./runs/registry.ts";
 import type { RunnerServices } from "./runs/site.ts";
@@ -267,7 +269,10 @@ async function startProcessing({ queue, transcripts, probot, gate, docker, metri
     log.error({ err: error }, "could not reap old sandboxes (is the Docker engine running?); starting anyway"),
   );
   // Warm containers for the sandbox specifications jobs ask for; removed when the worker stops.
-  const pool = new SandboxPool(docker, { size: settings.sandbox.poolSize ?? 0, instance: settings.instance, logger: log });
+  // Warmed from start-up (in the background, after the reaping): those jobs asked for before the
+  // restart, kept in the data directory, or a default job's on a new worker.
+  const pool = new SandboxPool(docker, { size: settings.sandbox.poolSize ?? 0, instance: settings.instance, recordFile: poolRecordFile(settings.dataDir), logger: log });
+  pool.prewarm(defaultJobPoolSpec({ platform: settled, egress: settings.sandboxEgress }, settings.policy));
   const platform = { ...settled, pool };
   const processing = await startJobProcessing({
     queue,

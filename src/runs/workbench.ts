@@ -22,6 +22,7 @@ import type { AgentOutcome, ChangeReport } from "../agent/loop.ts";
 import { agentSystemPrompt } from "../agent/prompts.ts";
 import { jobFolder, mirrorsFolder } from "../config/data-dir.ts";
 import { removeLeftoverFolder } from "./job-folder.ts";
+import { sandboxRequest } from "./sandbox-request.ts";
 
 export interface WorkbenchDeps {
   docker: Docker;
@@ -137,13 +138,8 @@ export class WorkbenchSite {
     const starting = performance.now();
     const sandbox = await createSandbox(deps.docker, {
       owner: { jobId: this.#job.id, instance: deps.instance },
-      image: settings.image ?? SANDBOX_IMAGE,
-      network: settings.network,
-      limits: settings.limits,
-      runtime: deps.platform.runtime,
-      disk: deps.platform.disk,
+      ...sandboxRequest(settings, deps),
       secrets: [...deps.secrets, token],
-      ...(deps.egress ? { egress: deps.egress } : {}),
       ...(cached?.volume ? { setupCacheVolume: cached.volume } : {}),
       ...(deps.platform.pool ? { pool: deps.platform.pool } : {}),
       logger: deps.log,

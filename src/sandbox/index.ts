@@ -22,7 +22,7 @@ export { LABELS, type SandboxOwner } from "./labels.ts";
 export { type ReapResult, reapContainers, reapJobSandboxes } from "./reap.ts";
 export { POOL_JOB_ID, type PoolSpec, SandboxPool, type SandboxPoolOptions } from "./pool.ts";
 export { type ExecOptions, SandboxGoneError } from "./command-runner.ts";
-export { type CreateSandboxOptions, type Sandbox, SecretInSandboxError, createSandbox, withSandbox } from "./sandbox.ts";
+export { type CreateSandboxOptions, type Sandbox, type SandboxRequest, SecretInSandboxError, createSandbox, requestPoolSpec, withSandbox } from "./sandbox.ts";
 export {
   DEFAULT_LIMITS,
   NETWORK_POLICIES,

@@ -59,8 +59,8 @@ export interface Sandbox {
   remove(): Promise<void>;
 }
 
-export interface CreateSandboxOptions {
-  owner: SandboxOwner;
+/** What a sandbox is made of: its image, network policy, limits, runtime and disk quota. */
+export interface SandboxRequest {
   image: string;
   network: NetworkPolicy;
   limits: SandboxLimits;
@@ -68,6 +68,10 @@ export interface CreateSandboxOptions {
   runtime?: string | null;
   /** The quota of the work tree's and `/droid`'s volumes (default: none). */
   disk?: DiskQuota;
+}
+
+export interface CreateSandboxOptions extends SandboxRequest {
+  owner: SandboxOwner;
   /** Network attached while the policy allows it (default "bridge"). */
   networkName?: string;
   /** A dependency cache entry to start from, mounted read only (setup-cache.ts). */
@@ -105,15 +109,7 @@ export async function createSandbox(docker: Docker, options: CreateSandboxOption
     suffix,
     logger: options.logger,
   });
-  const spec: PoolSpec = {
-    image: options.image,
-    network: options.network,
-    limits: options.limits,
-    runtime: options.runtime ?? null,
-    volumeMemoryMb: volumeMemoryMb(disk),
-    networkName: egress.networkName,
-    disk,
-  };
+  const spec = poolSpecOf(options, egress.networkName);
   // A pooled container fits only a request that needs nothing made for this job: no cache
   // entry mounted, no network of its own (the allowlist's gate).
   const poolable = options.setupCacheVolume === undefined && (options.network === "none" || egress.networkName === (options.networkName ?? "bridge"));
@@ -134,6 +130,22 @@ export async function createSandbox(docker: Docker, options: CreateSandboxOption
     await egress.close();
     throw error;
   }
+}
+
+/** What a pooled container must have been made with to serve this request, on the network its egress session chose. */
+function poolSpecOf(request: SandboxRequest, networkName: string): PoolSpec {
+  const disk = request.disk ?? NO_DISK_QUOTA;
+  return { image: request.image, network: request.network, limits: request.limits, runtime: request.runtime ?? null, volumeMemoryMb: volumeMemoryMb(disk), networkName, disk };
+}
+
+/**
+ * The pool specification a request takes when it mounts no cache entry, known without starting
+ * anything (what the worker warms before any job asked, pool.ts `prewarm`). Null when the request
+ * cannot take a pooled container: behind the egress allowlist it gets a network of its own.
+ */
+export function requestPoolSpec(request: SandboxRequest & Pick<CreateSandboxOptions, "networkName" | "egress">): PoolSpec | null {
+  const allowlisted = request.network !== "none" && (request.egress ?? NO_SANDBOX_EGRESS).allow !== null;
+  return allowlisted ? null : poolSpecOf(request, request.networkName ?? "bridge");
 }
 
 /**

@@ -2,14 +2,23 @@
  * Warm sandboxes with the real engine: a job takes a container the pool started ahead of time
  * and the pool starts its replacement; a pool of 0 keeps nothing; shutdown and the start-up
  * reaping remove the idle containers; a request that needs its own container (a cache entry
- * mounted) never takes a pooled one.
+ * mounted) never takes a pooled one. Pre-warming: a new pool on the same data directory warms
+ * what the previous one was asked for before any job asks (or a default job's on a new worker),
+ * ignores a corrupt record and a gone image, and leaves nothing when closed meanwhile.
  */
-import { describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS, NO_DISK_QUOTA, POOL_JOB_ID, type PoolSpec, SANDBOX_IMAGE, SandboxPool, containerNamePrefix, createSandbox, reapContainers, reapJobSandboxes } from "../../src/sandbox/index.ts";
 import { docker, dockerAnswers, memoryLogger, uniqueId } from "../helpers/docker.ts";
 
 const engine = await dockerAnswers();
 const { logger } = memoryLogger();
+/** The worker data directories of this file's pools (one record file per test). */
+const dataDir = await mkdtemp(path.join(tmpdir(), "droid-pool-"));
+afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
 /** What `createSandbox` asks the pool for with these options (no quota, network none). */
 const SPEC: PoolSpec = { image: SANDBOX_IMAGE, network: "none", limits: DEFAULT_LIMITS, runtime: null, volumeMemoryMb: 0, networkName: "bridge", disk: NO_DISK_QUOTA };
@@ -60,14 +69,17 @@ describe.skipIf(!engine)("sandbox pool", () => {
     expect(await pooledContainers(instance)).toEqual([]);
   });
 
-  it("keeps nothing ready with size 0: every sandbox is created on demand", async () => {
+  it("keeps nothing ready with size 0: every sandbox is created on demand, nothing is warmed or written", async () => {
     const instance = uniqueId("pool-off");
-    const pool = new SandboxPool(docker, { size: 0, instance, logger });
+    const recordFile = path.join(dataDir, `${instance}.json`);
+    const pool = new SandboxPool(docker, { size: 0, instance, recordFile, logger });
+    pool.prewarm(SPEC);
     const sandbox = await sandboxFrom(pool, instance);
     try {
       await pool.settled();
       expect(pool.idle()).toBe(0);
       expect(await pooledContainers(instance)).toEqual([]);
+      expect(existsSync(recordFile)).toBe(false);
       expect((await sandbox.exec("echo ok")).stdout).toBe("ok\n");
     } finally {
       await sandbox.remove();
@@ -117,5 +129,77 @@ describe.skipIf(!engine)("sandbox pool", () => {
       await pool.close();
       await docker.getVolume(volume).remove();
     }
+  });
+
+  it("warms at start-up what the previous run was asked for, before any job asks; the first job takes it", async () => {
+    const recordFile = path.join(dataDir, "restart.json");
+    const before = uniqueId("pool-before");
+    const previous = new SandboxPool(docker, { size: 1, instance: before, recordFile, logger });
+    expect(await previous.take(SPEC)).toBeNull(); // a job asked; nothing was ready yet
+    await previous.close();
+    expect(JSON.parse(await readFile(recordFile, "utf8"))).toEqual({ version: 1, specs: [SPEC] });
+
+    const instance = uniqueId("pool-after");
+    const pool = new SandboxPool(docker, { size: 1, instance, recordFile, logger });
+    try {
+      const starting = performance.now();
+      pool.prewarm(null);
+      await pool.settled();
+      expect(performance.now() - starting).toBeLessThan(10_000);
+      expect(pool.idle(SPEC)).toBe(1);
+      const [warm] = await pooledContainers(instance);
+      const first = await sandboxFrom(pool, instance);
+      expect(first.id).toBe(warm);
+      await first.remove();
+      await pool.settled();
+      // A crash now: the start-up reaping removes the replacement the pool started.
+      expect(await reapContainers(docker, instance, logger)).toEqual({ containers: 1, volumes: 2 });
+    } finally {
+      await pool.close();
+    }
+    expect(await pooledContainers(instance)).toEqual([]);
+  });
+
+  it("ignores a corrupt or old record with one warning, and drops a specification whose image is gone", async () => {
+    const recordFile = path.join(dataDir, "corrupt.json");
+    const instance = uniqueId("pool-corrupt");
+    const cases = [
+      { text: '{"version": 1, "specs": [', fallback: SPEC, warned: /ignoring the sandbox pool's record/, ready: 1 },
+      { text: JSON.stringify({ specs: [SPEC] }), fallback: null, warned: /ignoring the sandbox pool's record/, ready: 0 },
+      { text: JSON.stringify({ version: 1, specs: [{ ...SPEC, image: "droid-test-gone:0" }] }), fallback: SPEC, warned: /image is no longer on the engine/, ready: 0 },
+    ];
+    for (const { text, fallback, warned, ready } of cases) {
+      await writeFile(recordFile, text);
+      const log = memoryLogger();
+      const pool = new SandboxPool(docker, { size: 1, instance, recordFile, logger: log.logger });
+      try {
+        pool.prewarm(fallback);
+        await pool.settled();
+        expect(log.lines.filter((line) => line.includes('"level":40'))).toHaveLength(1);
+        expect(log.lines.join("")).toMatch(warned);
+        expect(await pooledContainers(instance)).toHaveLength(ready);
+        expect(await readFile(recordFile, "utf8")).toBe(text); // nothing asked: the record is left as it was
+      } finally {
+        await pool.close();
+      }
+    }
+    await expect(docker.getImage("droid-test-gone:0").inspect()).rejects.toMatchObject({ statusCode: 404 }); // never pulled
+  });
+
+  it("leaves no container when it closes while warming", async () => {
+    const recordFile = path.join(dataDir, "closing.json");
+    await writeFile(recordFile, JSON.stringify({ version: 1, specs: [SPEC] }));
+    const instance = uniqueId("pool-warming");
+    const early = new SandboxPool(docker, { size: 2, instance, recordFile, logger });
+    early.prewarm(null);
+    await early.close(); // before the record is read
+    expect(await pooledContainers(instance)).toEqual([]);
+
+    const pool = new SandboxPool(docker, { size: 2, instance, recordFile, logger });
+    pool.prewarm(null);
+    // Closed as soon as the engine has the first container (started and handed over later).
+    while ((await pooledContainers(instance)).length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await pool.close();
+    expect(await pooledContainers(instance)).toEqual([]);
   });
 });
