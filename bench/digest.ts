@@ -1,7 +1,8 @@
 // npm run bench:digest — the digest on real ~100k-line logs of the hard shapes
 // (test/fixtures/logs/big: node:test spec, tsc --traceResolution, pytest -v, Maven
-// surefire; go test -v built from real go output) and on the 100k and 1M-line logs
-// with real failure blocks planted. For each: the lines a reader must find (failures,
+// surefire, jest --verbose, vitest verbose, cargo test, rspec documentation, go test -v,
+// Gradle), on the 100k and 1M-line logs with real failure blocks planted, and on a
+// 1M-line go test -v log built from real go output. For each: the lines a reader must find (failures,
 // errors, assertion diffs, summary counters) kept, digest size and time, for this
 // tree's digest and for the digest of the base commit (`git merge-base HEAD main`, or
 // DIGEST_BASE), extracted to a temporary folder and measured in the same run.
@@ -54,7 +55,7 @@ function planted(lines: number): BigLog {
 const fmt = (value: number): string => value.toLocaleString("en-US");
 const base = await baseDigester();
 try {
-  const logs: BigLog[] = [...BIG_LOG_NAMES.map(bigLog), planted(100_000), planted(1_000_000), { ...goTestVerbose(1_000_000), name: "go-test-verbose, 1M" }];
+  const logs: BigLog[] = [...BIG_LOG_NAMES.map(bigLog), planted(100_000), planted(1_000_000), { ...goTestVerbose(1_000_000), name: "go-test-verbose (built), 1M" }];
   // warm up the JIT of both
   for (const digest of [base.digest, digestOutput]) digest({ command: "npm test", exitCode: 1, output: planted(5_000).output, savedPath: "/tmp/droid/out/0.log" });
   const rows: string[][] = [];

@@ -38,7 +38,10 @@ const SYMBOL = /[✕×✖✗❌●]|-->/g;
 // compiler error, a go test message or a location: three cheap tests instead of all.
 const GO_BUILD_ERROR = /^[^\s:]+\.go:\d+:\d+: /;
 const GO_TEST_MESSAGE = /^\s+\S+_test\.go:\d+: /;
-const LINE_START = /^(?:E\s|\s+at\s|\s+File "|-{4} |_{3,} |Found \d|rspec )/;
+// A qualified Java exception (message or not): `org.junit.ComparisonFailure: …`, `java.lang.NullPointerException`.
+const JAVA_EXCEPTION = /^\s*(?:[a-z][\w$]*\.)+[A-Z][\w$]*(?:Error|Exception|Failure)(?::|$)/;
+const RSPEC_GOT = /^\s+got: /;
+const LINE_START = /^(?:E\s|\s+(?:at\s|File "|got: )|-{4} |_{3,} |Found \d|rspec |(?:  left| right): |\* What went wrong:)/;
 
 const Marks = { none: 0, numbered: 1, interesting: 2 } as const;
 type Marks = (typeof Marks)[keyof typeof Marks];
@@ -101,15 +104,20 @@ const FAILURE: readonly RegExp[] = [
   /^\S.* > .+ FAILED$/, // gradle per-test result
   /<<< (?:FAILURE|ERROR)!/, // maven surefire
   /^rspec \.?\/?\S+:\d+ # /, // rspec failed example
+  /\S \(FAILED - \d+\)$/, // rspec --format documentation per-example result
+  /^FAILURE: |^\* What went wrong:$|^(?:> Task )?:\S+ FAILED$/, // gradle
   /\bBUILD FAIL(?:ED|URE)\b/, // gradle, maven
 ];
 
 const ERROR_DETAIL: readonly RegExp[] = [
   /^E\s{2,}\S/, // pytest assertion lines
   /\b(?:[A-Z]\w*)?(?:Error|Exception)\b(?: \[\w+\])?:/, // AssertionError: …, TypeError: …
+  JAVA_EXCEPTION, // org.junit.ComparisonFailure: …, a bare java.lang.NullPointerException
   /^\s*-->\s*\S+:\d+/, // rustc error location
   GO_TEST_MESSAGE, // go test message
   /\bassertion\b.*\bfailed\b/i, // rust assert_eq!, C assert
+  /^(?:  left| right): /, // rust assert_eq! values
+  RSPEC_GOT, // rspec's actual value
   /^\s*expect\(.*\)\.\w+\(/, // jest matcher
   /^\s*(?:Expected|Received):\s/, // jest values
   /^\s+error: /, // node:test TAP yaml
@@ -170,26 +178,40 @@ export function classifyLine(line: string): LineClass {
   return LineClass.plain;
 }
 
-// Rust prints a panic's message on the line after `panicked at file:line:col:`.
+// Rust prints a panic's message on the line after `panicked at file:line:col:`, rspec an
+// exception's on the line after its class (`NoMethodError:`).
 const PANIC_HEADER = /panicked at \S+:\d+:\d+:$/;
+const EXCEPTION_HEADER = /^\s*[\w:.]*(?:Error|Exception):$/;
+// A Java exception's message and gradle's `* What went wrong:` go on over the next lines at
+// the same indentation (a JUnit string comparison, the failed task), up to a stack frame.
+const MESSAGE_OPENER = /^\* What went wrong:$/;
+const MAX_MESSAGE_LINES = 12;
+// rspec's `eq` failure: the values on an `expected:` line and a `got:` line right below it.
+const RSPEC_EXPECTED = /^\s+expected: /;
 // rustc and gcc-style diagnostics: a `warning:` header and its ` --> file:line` location.
 const WARNING_HEADER = /^warning(?:\[\w+\])?: /;
 const RUST_LOCATION = /^\s*--> /;
-// An assertion diff (jest/vitest `- Expected`/`+ Received`, node:assert `+ actual - expected`):
-// its `+`/`-` lines say what differed, however far below the failure they are.
-const DIFF_HEADER = /^\s*(?:- Expected\b|\+ Received\b|\+ actual - expected\b|- expected \+ actual\b|\+ expected - actual\b)/;
-const DIFF_LINE = /^\s*[-+](?: |$)/;
-const DIFF_STOP = /^\s+at \S|^\s*❯ /;
+// An assertion diff (jest/vitest `- Expected`/`+ Received`, node:assert `+ actual - expected`,
+// rspec `Diff:`, go-cmp's `(-want +got):` ending an error line): its `+`/`-` lines say what
+// differed, however far below the failure they are.
+const DIFF_HEADER = /^\s*(?:- Expected\b|\+ Received\b|\+ actual - expected\b|- expected \+ actual\b|\+ expected - actual\b|Diff:$)/;
+const DIFF_INTRO = /\((?:-want \+got|-got \+want|-expected \+actual|-actual \+expected)\):?$/;
+const DIFF_LINE = /^\s*[-+](?:[^-+]|$)/;
+const DIFF_STOP = /^\s+at \S|^\s*❯ |^\s+# \S+:\d+/;
 const MAX_DIFF_LINES = 400;
 
 /**
  * Classes of all lines, in one pass, with what a line alone cannot say: the line
- * after a rust panic header is its message, and the location of a warning is a
- * location, not an error line.
+ * after a rust panic header or an rspec exception class is its message, as are the
+ * lines continuing a Java exception's message; the `+`/`-` lines below a diff header
+ * are what differed; rspec's `expected:` value is an error line when `got:` follows;
+ * and the location of a warning is a location, not an error line.
  */
 export function classifyLines(lines: readonly string[]): Uint8Array {
   const classes = new Uint8Array(lines.length);
-  let afterPanicHeader = false;
+  let afterMessageHeader = false;
+  let messageIndent = -1;
+  let messageUntil = -1;
   let inWarning = false;
   let diffUntil = -1;
   let blankRun = 0;
@@ -206,17 +228,32 @@ export function classifyLines(lines: readonly string[]): Uint8Array {
         if ((lineClass === LineClass.plain || lineClass === LineClass.location) && DIFF_LINE.test(line)) lineClass = LineClass.errorDetail;
       }
     }
-    if (lineClass !== LineClass.failure && DIFF_HEADER.test(line)) {
+    if ((lineClass !== LineClass.failure && DIFF_HEADER.test(line)) || (lineClass === LineClass.errorDetail && DIFF_INTRO.test(line))) {
       lineClass = LineClass.errorDetail;
       diffUntil = i + MAX_DIFF_LINES;
       blankRun = 0;
     }
-    if (afterPanicHeader && lineClass === LineClass.plain && line.trim() !== "") lineClass = LineClass.errorDetail;
+    if (afterMessageHeader && lineClass === LineClass.plain && line.trim() !== "") lineClass = LineClass.errorDetail;
+    if (lineClass === LineClass.errorDetail && RSPEC_GOT.test(line) && RSPEC_EXPECTED.test(lines[i - 1] ?? "")) classes[i - 1] = LineClass.errorDetail;
+    if (i <= messageUntil) {
+      if (lineClass === LineClass.plain && line.trim() !== "" && indentation(line) === messageIndent) lineClass = LineClass.errorDetail;
+      else messageUntil = -1;
+    }
+    if ((lineClass === LineClass.errorDetail && JAVA_EXCEPTION.test(line)) || (lineClass === LineClass.failure && MESSAGE_OPENER.test(line))) {
+      messageIndent = indentation(line);
+      messageUntil = i + MAX_MESSAGE_LINES;
+    }
     if (lineClass === LineClass.failure) inWarning = false;
     if (lineClass === LineClass.warning) inWarning = WARNING_HEADER.test(line);
     if (inWarning && lineClass === LineClass.errorDetail && RUST_LOCATION.test(line)) lineClass = LineClass.location;
-    afterPanicHeader = lineClass === LineClass.failure && PANIC_HEADER.test(line);
+    afterMessageHeader = (lineClass === LineClass.failure && PANIC_HEADER.test(line)) || (lineClass === LineClass.errorDetail && EXCEPTION_HEADER.test(line));
     classes[i] = lineClass;
   }
   return classes;
+}
+
+function indentation(line: string): number {
+  let i = 0;
+  while (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9) i++;
+  return i;
 }

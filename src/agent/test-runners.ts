@@ -117,22 +117,29 @@ function unique(failures: RunnerCounts["failures"]): RunnerCounts["failures"] {
 
 // ------------------------------------------------------------------ vitest
 
+// A verbose per-test line: `✓` passed, `×` failed, `↓` skipped.
+const VITEST_TICK = /^\s+([✓×↓]) /;
+
 function parseVitest(lines: Lines): RunnerCounts {
   let counts: Map<string, number> | null = null;
-  let ticks = { passed: 0, failed: 0, skipped: 0 };
+  const ticks = { passed: 0, failed: 0, skipped: 0 };
   const failures: RunnerCounts["failures"] = [];
   let pending: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? "";
-    const summary = /^\s*Tests\s+(.*)\(\d+\)\s*$/.exec(line);
-    if (summary !== null) counts = countsIn(summary[1] ?? "");
-    if (/^\s+✓ /.test(line)) ticks = { ...ticks, passed: ticks.passed + 1 };
-    if (/^\s+× /.test(line)) ticks = { ...ticks, failed: ticks.failed + 1 };
-    if (/^\s+↓ /.test(line)) ticks = { ...ticks, skipped: ticks.skipped + 1 };
-    const fail = /^\s*FAIL\s+(.+?)\s*$/.exec(line);
-    if (fail !== null) {
-      pending.push(fail[1] ?? "");
-      continue;
+    const tick = VITEST_TICK.exec(line);
+    if (tick !== null) {
+      if (tick[1] === "✓") ticks.passed++;
+      else if (tick[1] === "×") ticks.failed++;
+      else ticks.skipped++;
+    } else {
+      const summary = /^\s*Tests\s+(.*)\(\d+\)\s*$/.exec(line);
+      if (summary !== null) counts = countsIn(summary[1] ?? "");
+      const fail = /^\s*FAIL\s+(.+?)\s*$/.exec(line);
+      if (fail !== null) {
+        pending.push(fail[1] ?? "");
+        continue;
+      }
     }
     if (pending.length > 0 && line.trim() !== "") {
       const message = messageFrom(lines, i, /^\s*FAIL\s/);

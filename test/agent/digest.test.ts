@@ -341,6 +341,12 @@ describe("edge cases", () => {
   });
 });
 
+/** The error lines shown in the digest of a big log, trimmed. */
+function bigLogErrorLines(name: string): string[] {
+  const log = bigLog(name);
+  return shownErrorLines(digestOutput({ command: log.command, exitCode: log.exitCode, output: log.output, savedPath: SAVED })).map((line) => line.trim());
+}
+
 describe("digestOutput on real 100k-line logs of the hard shapes", () => {
   for (const name of BIG_LOG_NAMES) {
     it(`keeps every failure, error, assertion-diff and summary line of ${name} within 32,000 characters`, () => {
@@ -351,6 +357,27 @@ describe("digestOutput on real 100k-line logs of the hard shapes", () => {
       expect(mustKeepLines(log).filter((line) => !shown.has(line))).toEqual([]);
     });
   }
+
+  for (const name of BIG_LOG_NAMES) {
+    it(`keeps them within 8,000 characters too (${name}): error lines first, context after`, () => {
+      const log = bigLog(name);
+      const digest = digestOutput({ command: log.command, exitCode: log.exitCode, output: log.output, savedPath: SAVED }, { budgetChars: 8_000 });
+      expect(digest.length).toBeLessThanOrEqual(8_000);
+      const shown = new Set(digest.split("\n").map((line) => line.replace(/^\s*\d+[>|] /, "").replace(/ {3}\[×[\d,]+ in all; also at lines [^\]]*\]$/, "").trim()));
+      expect(mustKeepLines(log).filter((line) => !shown.has(line))).toEqual([]);
+    });
+  }
+
+  it("marks each runner's failing-test lines, assertion values and diff lines as error lines", () => {
+    const rspec = bigLogErrorLines("rspec-documentation");
+    expect(rspec.filter((line) => /\(FAILED - \d\)$/.test(line))).toHaveLength(4);
+    expect(rspec).toEqual(expect.arrayContaining(["undefined method `fetch' for nil:NilClass", "-:amount => 1,", "+:amount => 0,"]));
+    expect(rspec.filter((line) => /^(?:expected|got): \{/.test(line))).toHaveLength(6);
+    const cargo = bigLogErrorLines("cargo-test");
+    expect(cargo.filter((line) => /^(?:left|right): Invoice \{/.test(line))).toHaveLength(6);
+    expect(bigLogErrorLines("go-test-verbose")).toEqual(expect.arrayContaining(['-   "total": 29,', '+   "total": 26,', '-   "country": "DE"']));
+    expect(bigLogErrorLines("gradle-test")).toEqual(expect.arrayContaining(["total 2[9", "country DE]> but was:<...line c 3 x 5", "country FR]>", "java.lang.NullPointerException", "Execution failed for task ':test'."]));
+  });
 
   it("shows a node:assert diff longer than the context window whole, and the summary counters", () => {
     const log = bigLog("node-test-verbose");
