@@ -3,6 +3,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import tar from "tar-stream";
 import { openRegularFile, readRegularFile } from "./host-files.ts";
+import { type TarFileEntry, encodeTar } from "./tar-encode.ts";
 
 export interface ArchiveOwner {
   uid: number;
@@ -109,19 +110,13 @@ export type TreeFile =
  * the unpacking `tar`, which runs as their owner.
  */
 export function packTreeFiles(files: AsyncIterable<TreeFile>, owner: ArchiveOwner, mtime: Date): Readable {
-  const pack = tar.pack();
-  void (async () => {
+  async function* entries(): AsyncGenerator<TarFileEntry> {
     for await (const file of files) {
-      const header = { name: file.path, uid: owner.uid, gid: owner.gid, mtime };
-      await new Promise<void>((resolve, reject) => {
-        const done = (error?: Error | null) => (error ? reject(error) : resolve());
-        if (file.kind === "file") pack.entry({ ...header, type: "file", mode: file.executable ? 0o755 : 0o644 }, Buffer.from(file.content.buffer, file.content.byteOffset, file.content.byteLength), done);
-        else pack.entry({ ...header, type: "symlink", linkname: file.target, mode: 0o777 }, done);
-      });
+      if (file.kind === "file") yield { name: file.path, type: "file", mode: file.executable ? 0o755 : 0o644, content: file.content };
+      else yield { name: file.path, type: "symlink", mode: 0o777, linkname: file.target };
     }
-    pack.finalize();
-  })().catch((error: unknown) => pack.destroy(error instanceof Error ? error : new Error(String(error))));
-  return Readable.from(coalesce(pack, 256 * 1024));
+  }
+  return Readable.from(encodeTar(entries(), { uid: owner.uid, gid: owner.gid, mtimeSeconds: Math.floor(mtime.getTime() / 1000) }, 256 * 1024));
 }
 
 /** Joins the archive's many small chunks (one per header and file) into large writes for the engine. */

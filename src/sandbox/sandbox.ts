@@ -244,7 +244,8 @@ class DockerSandbox implements Sandbox {
     const run = async (command: SystemToolCommand, stdin?: Readable) =>
       systemToolOutput(await startSystemTool(this.#container, command, { user: SANDBOX_USER, workingDir: WORKDIR, timeoutMs: this.#options.limits.commandTimeoutSeconds * 1000, ...(stdin ? { stdin } : {}) }), 64 * 1024);
     try {
-      await run([SYSTEM_TOOLS.mkdir, "-p", "--", absolute]);
+      // The work tree is the volume's mount point: it exists (one exec fewer for every job's copy-in).
+      if (absolute !== WORKDIR) await run([SYSTEM_TOOLS.mkdir, "-p", "--", absolute]);
       // Straight from the archive's producer into tar's stdin: no file on the worker or in the sandbox.
       await run([SYSTEM_TOOLS.tar, "-x", "-b", String(TAR_RECORD / 512), "-f", "-", "-C", absolute], Readable.from(wholeRecords(archive)));
     } catch (error) {

@@ -24,11 +24,18 @@ export type TreeChange = { path: string; kind: "file"; executable: boolean; cont
 
 export const LINK_MODE = "120000";
 
-/** Every blob and submodule of the tree `treeOid`, by path (folders are implied). */
+/**
+ * Every blob and submodule of the tree `treeOid`, by path (folders are implied). Trees are read
+ * from the pack files directly (isomorphic-git's `readTree` took 0.3 s for the 500 folders of a
+ * 50,000-file tree), a loose one (written by a commit) through isomorphic-git.
+ */
 export async function flattenTree(gitdir: string, treeOid: string, cache: object): Promise<Map<string, CommittedEntry>> {
+  const packs = await PackedObjects.open(gitdir);
+  await packs.load();
   const entries = new Map<string, CommittedEntry>();
   const walk = async (oid: string, prefix: string): Promise<void> => {
-    const { tree } = await readTree({ fs, gitdir, oid, cache });
+    const packed = packs.get(oid);
+    const tree = packed?.type === "tree" ? parseTree(packed.content) : (await readTree({ fs, gitdir, oid, cache })).tree;
     for (const entry of tree) {
       const relative = prefix === "" ? entry.path : `${prefix}/${entry.path}`;
       if (entry.type === "tree") await walk(entry.oid, relative);
@@ -39,6 +46,30 @@ export async function flattenTree(gitdir: string, treeOid: string, cache: object
   return entries;
 }
 
+/** A tree object's entries (`<mode> <name>\0<20-byte id>` each), modes normalised as isomorphic-git does. */
+export function parseTree(content: Buffer): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  let position = 0;
+  while (position < content.length) {
+    const space = content.indexOf(0x20, position);
+    const nul = content.indexOf(0, space);
+    if (space < 0 || nul < 0 || nul + 21 > content.length) throw new Error("A tree object is malformed");
+    const mode = normalMode(content.toString("latin1", position, space));
+    entries.push({ mode, path: content.toString("utf8", space + 1, nul), oid: content.toString("hex", nul + 1, nul + 21), type: mode === "040000" ? "tree" : mode === "160000" ? "commit" : "blob" });
+    position = nul + 21;
+  }
+  return entries;
+}
+
+function normalMode(mode: string): string {
+  if (/^0?4/.test(mode)) return "040000";
+  if (mode.startsWith("1006")) return "100644";
+  if (mode.startsWith("1007")) return "100755";
+  if (mode.startsWith("120")) return "120000";
+  if (mode.startsWith("160")) return "160000";
+  throw new Error(`A tree entry has an unknown mode ${mode}`);
+}
+
 /**
  * The files and links of a flattened tree with their content (submodules are left out), read
  * from the pack files directly (`pack-objects.ts`); an object no pack holds (a loose one)
@@ -46,9 +77,10 @@ export async function flattenTree(gitdir: string, treeOid: string, cache: object
  */
 export async function* committedFiles(gitdir: string, entries: ReadonlyMap<string, CommittedEntry>, cache: object): AsyncGenerator<CommittedFile> {
   const packs = await PackedObjects.open(gitdir);
+  await packs.load();
   for (const [relative, entry] of entries) {
     if (entry.type !== "blob") continue;
-    const blob = (await packs.read(entry.oid))?.content ?? (await readBlob({ fs, gitdir, oid: entry.oid, cache })).blob;
+    const blob = packs.get(entry.oid)?.content ?? (await readBlob({ fs, gitdir, oid: entry.oid, cache })).blob;
     if (entry.mode === LINK_MODE) yield { path: relative, kind: "symlink", target: Buffer.from(blob).toString("utf8") };
     else yield { path: relative, kind: "file", executable: entry.mode === "100755", content: blob };
   }

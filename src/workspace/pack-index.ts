@@ -11,7 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { crc32, deflateSync, inflateSync } from "node:zlib";
-import { applyDelta, type GitObjectType } from "./pack-objects.ts";
+import { type GitObjectType, type PackEntryHeader, TYPES, applyDelta, packEntryHeader } from "./pack-objects.ts";
 
 export interface IndexedPack {
   /** The pack to store: the one received, or, when it was thin, it with the bases it lacked appended. */
@@ -23,10 +23,7 @@ export interface IndexedPack {
   objects: number;
 }
 
-const TYPES: Record<number, GitObjectType> = { 1: "commit", 2: "tree", 3: "blob", 4: "tag" };
 const CODES: Record<GitObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
-const OFS_DELTA = 6;
-const REF_DELTA = 7;
 /** Objects indexed between two yields to the event loop (a 50,000-object pack must not stall it). */
 const YIELD_EVERY = 2000;
 
@@ -65,33 +62,16 @@ export async function indexPack(pack: Buffer, externalBase: ObjectSource = async
   for (let n = 0; n < count; n++) {
     if (n % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
     if (offset >= contentEnd) throw new PackIndexError(`The pack ends after ${n} of its ${count} objects`);
-    let position = offset;
-    let byte = pack[position++] ?? 0;
-    const typeCode = (byte >> 4) & 7;
-    let size = byte & 0x0f;
-    let shift = 4;
-    while (byte & 0x80) {
-      byte = pack[position++] ?? 0;
-      size += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
+    let header: PackEntryHeader;
+    try {
+      header = packEntryHeader(pack, offset);
+    } catch (error) {
+      throw new PackIndexError(error instanceof Error ? error.message : String(error));
     }
-    const entry: Entry = { offset, dataAt: position, end: 0, typeCode, size, crc: 0, oid: null };
-    if (typeCode === OFS_DELTA) {
-      byte = pack[position++] ?? 0;
-      let distance = byte & 0x7f;
-      while (byte & 0x80) {
-        byte = pack[position++] ?? 0;
-        distance = (distance + 1) * 128 + (byte & 0x7f);
-      }
-      if (distance > offset) throw new PackIndexError(`A delta at offset ${offset} points before the pack`);
-      entry.dataAt = position;
-      children(ofsChildren, offset - distance).push(entry);
-    } else if (typeCode === REF_DELTA) {
-      entry.dataAt = position + 20;
-      children(refChildren, pack.toString("hex", position, position + 20)).push(entry);
-    } else if (TYPES[typeCode] === undefined) {
-      throw new PackIndexError(`Unknown object type ${typeCode} at offset ${offset} of the pack`);
-    }
+    const { typeCode, size } = header;
+    const entry: Entry = { offset, dataAt: header.dataAt, end: 0, typeCode, size, crc: 0, oid: null };
+    if (header.baseOffset !== null) children(ofsChildren, header.baseOffset).push(entry);
+    else if (header.baseOid !== null) children(refChildren, header.baseOid).push(entry);
     const { buffer: content, consumed } = inflateAt(pack, entry.dataAt, contentEnd, size);
     if (content.length !== size) throw new PackIndexError(`The object at offset ${offset} inflates to ${content.length} bytes, not ${size}`);
     entry.end = entry.dataAt + consumed;
