@@ -1,12 +1,14 @@
 /**
- * The code a plan or an answer reads: a read-only shallow clone of the default branch on the
+ * The code a plan or an answer reads: a read-only shallow copy of the default branch on the
  * worker (in the job's folder, removed by `close()`), indexed incrementally from the last
- * commit indexed for the repository (`<dataDir>/index`). The token is used by isomorphic-git
- * on the host only; nothing is executed.
+ * commit indexed for the repository (`<dataDir>/index`). The objects come through the
+ * repository's object mirror (`<dataDir>/mirrors`, shared with fixes: only what is new is
+ * fetched) and the tree is checked out into the job's own folder. The token is used on the
+ * host only; nothing is executed.
  *
- * A fresh clone per job rather than one kept per repository and fetched: a few seconds more
- * on large repositories (docs/context.md, "Figures"), but no work tree shared by concurrent
- * jobs, no lock, and nothing to repair after a crash — the job's folder is simply removed.
+ * The work tree is per job rather than one kept per repository and updated: no work tree
+ * shared by concurrent jobs and nothing to repair after a crash — the job's folder is simply
+ * removed. The mirror holds objects only, behind its own lock (workspace/mirror.ts).
  */
 import { mkdir, rm, rmdir } from "node:fs/promises";
 import path from "node:path";
@@ -17,7 +19,7 @@ import { planningSettings, type RepoConfig } from "../config/repo-config.ts";
 import { codeBudgetOf, groundIn, type CodeContext } from "../planning/code-context.ts";
 import type { Job } from "../jobs/types.ts";
 import { Repository } from "../workspace/index.ts";
-import { jobFolder } from "../config/data-dir.ts";
+import { jobFolder, mirrorsFolder } from "../config/data-dir.ts";
 import { removeLeftoverFolder } from "./job-folder.ts";
 
 /** What a run needs to read a repository's code on the worker. */
@@ -70,8 +72,11 @@ export async function openCodebase(reader: CodeReader, job: Job, branch: string,
       jobDir: dir,
       checkout: { kind: "existing-branch", name: branch },
       readOnly: true,
+      mirrorsDir: mirrorsFolder(reader.dataDir),
       logger: log,
     });
+    // The work tree the index reads, checked out from the objects (counted as the clone).
+    await repo.readingTree();
     const cloneMs = Math.round(performance.now() - cloneStarted);
     const { index, indexMs, previousCommit } = await indexClone(reader.dataDir, repository, repo, log);
     const figures: CodebaseFigures = { cloneMs, indexMs, previousCommit, stats: index.stats };

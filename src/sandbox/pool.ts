@@ -223,9 +223,15 @@ export class SandboxPool {
   }
 }
 
-/** A specification as a key: JSON with its objects' keys sorted, so a record's spelling matches a job's. */
+/**
+ * A specification as a key: what the container is made with (of the limits, memory, CPUs,
+ * processes and `/tmp`; timeouts and output caps are the job's own sandbox's, not the
+ * container's, so an investigation's short commands share a fix's warm containers), as JSON
+ * with its objects' keys sorted, so a record's spelling matches a job's.
+ */
 function specKey(spec: PoolSpec): string {
-  return JSON.stringify(spec, (_key, value: unknown) =>
+  const { memoryMb, cpus, pids, tmpMb } = spec.limits;
+  return JSON.stringify({ ...spec, limits: { memoryMb, cpus, pids, tmpMb } }, (_key, value: unknown) =>
     value !== null && typeof value === "object" && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : value,
   );
 }

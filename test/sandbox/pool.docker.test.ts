@@ -45,7 +45,9 @@ describe.skipIf(!engine)("sandbox pool", () => {
       await first.remove();
 
       const jobId = uniqueId("pooled");
-      const second = await createSandbox(docker, { owner: { jobId, instance }, image: SANDBOX_IMAGE, network: "none", limits: DEFAULT_LIMITS, pool, logger });
+      // Other timeouts and output cap (an investigation's): the same container, so the warm one.
+      const limits = { ...DEFAULT_LIMITS, commandTimeoutSeconds: 60, setupTimeoutSeconds: 1, outputBytes: 64 * 1024 };
+      const second = await createSandbox(docker, { owner: { jobId, instance }, image: SANDBOX_IMAGE, network: "none", limits, pool, logger });
       expect(second.id).toBe(warm);
       // Renamed for its job: a retry of the job finds and removes it (its labels are the pool's).
       expect((await docker.getContainer(second.id).inspect()).Name).toMatch(new RegExp(`^/${containerNamePrefix(jobId)}`));
