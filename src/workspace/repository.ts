@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { type CommittedEntry, type CommittedFile, LINK_MODE, type TreeChange, committedFiles, flattenTree, writeChangedTree } from "./committed-tree.ts";
 import { GitignoreMatcher } from "./gitignore.ts";
 import { fetchThroughMirror, mirrorFolder, pruneMirrors } from "./mirror.ts";
+import { writeCommittedFiles } from "./read-tree.ts";
 import { readTreeFile, walkFiles } from "./tree-files.ts";
 
 /** How the job's work tree starts. */
@@ -352,7 +353,7 @@ export class Repository {
     this.#readingTree ??= (async () => {
       const dir = path.join(path.dirname(this.tree), "read");
       await mkdir(dir, { recursive: true });
-      await checkout({ fs, dir, gitdir: this.gitdir, ref: this.branch, noUpdateHead: true, cache: this.#cache });
+      await writeCommittedFiles(dir, this.files());
       return dir;
     })();
     return this.#readingTree;
