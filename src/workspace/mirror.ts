@@ -41,11 +41,11 @@ export function mirrorFolder(mirrorsDir: string, cloneUrl: string): string {
 /**
  * Fetches `ref` into the mirror (only what it lacks), then makes `gitdir` a repository with the
  * mirror's objects (pack files hard-linked, copied across file systems) and `refs/remotes/origin/<ref>`.
- * Returns the commit fetched.
+ * Returns the commit fetched, and whether the mirror grew (a pack was stored).
  */
-export async function fetchThroughMirror(request: MirrorFetch, gitdir: string): Promise<string> {
+export async function fetchThroughMirror(request: MirrorFetch, gitdir: string): Promise<MirrorFetched> {
   return withMirrorLock(request.mirror, async () => {
-    const oid = await updateMirror(request).catch(async (error: unknown) => {
+    const { oid, grew } = await updateMirror(request).catch(async (error: unknown) => {
       // A mirror that cannot be read (damaged by hand, a half-written pack) is fetched again whole.
       if (request.signal?.aborted || error instanceof MissingBranchError) throw error;
       await discard(request.mirror);
@@ -55,11 +55,17 @@ export async function fetchThroughMirror(request: MirrorFetch, gitdir: string): 
     await writeRef({ fs, gitdir, ref: `refs/remotes/origin/${request.ref}`, value: oid, force: true });
     // Its last use, for pruning (a file of its own: fetches do not always touch the folder).
     await writeFile(path.join(request.mirror, LAST_USED), `${Date.now()}\n`);
-    return oid;
+    return { oid, grew };
   });
 }
 
-async function updateMirror(request: MirrorFetch): Promise<string> {
+export interface MirrorFetched {
+  oid: string;
+  /** A pack was stored: the mirrors may have outgrown their bound. */
+  grew: boolean;
+}
+
+async function updateMirror(request: MirrorFetch): Promise<MirrorFetched> {
   const gitdir = request.mirror;
   await init({ fs, dir: gitdir, gitdir, bare: true });
   await setConfig({ fs, gitdir, path: "remote.origin.url", value: request.url });
@@ -69,13 +75,17 @@ async function updateMirror(request: MirrorFetch): Promise<string> {
   const oid = advertisement.refs.get(`refs/heads/${request.ref}`);
   if (oid === undefined) throw new MissingBranchError(`${request.ref} was not found on the remote`);
   const tips = await branchTips(gitdir);
+  let grew = false;
   if (!tips.includes(oid)) {
     const shallow = await readShallow(gitdir);
     const received = await fetchPack(remote, advertisement, { wants: [oid], haves: tips, shallow, depth: request.depth });
-    if (received.pack !== null) await storePack(gitdir, received.pack, async (base) => {
-      const object = await readObject({ fs, gitdir, oid: base, format: "content" }).catch(() => null);
-      return object && isObjectType(object.type) && object.object instanceof Uint8Array ? { type: object.type, content: Buffer.from(object.object) } : null;
-    });
+    if (received.pack !== null) {
+      await storePack(gitdir, received.pack, async (base) => {
+        const object = await readObject({ fs, gitdir, oid: base, format: "content" }).catch(() => null);
+        return object && isObjectType(object.type) && object.object instanceof Uint8Array ? { type: object.type, content: Buffer.from(object.object) } : null;
+      });
+      grew = true;
+    }
     const boundary = new Set([...shallow, ...received.shallow]);
     for (const commit of received.unshallow) boundary.delete(commit);
     if (boundary.size > 0) await writeFile(path.join(gitdir, "shallow"), [...boundary].map((commit) => `${commit}\n`).join(""));
@@ -83,7 +93,7 @@ async function updateMirror(request: MirrorFetch): Promise<string> {
   }
   // The branch as a local ref of the mirror: the next fetch offers it as something it has.
   await writeRef({ fs, gitdir, ref: `refs/heads/${request.ref}`, value: oid, force: true });
-  return oid;
+  return { oid, grew };
 }
 
 /** A branch the remote does not have: fetching again from scratch would not find it either. */

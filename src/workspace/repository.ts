@@ -145,12 +145,14 @@ export class Repository {
       await init({ fs, dir: tree, gitdir });
       await setConfig({ fs, gitdir, path: "remote.origin.url", value: options.cloneUrl });
       await setConfig({ fs, gitdir, path: "remote.origin.fetch", value: "+refs/heads/*:refs/remotes/origin/*" });
-      const [oid, names] = await Promise.all([
+      const [{ oid, grew }, names] = await Promise.all([
         fetchThroughMirror({ mirror: mirrorFolder(options.mirrorsDir, options.cloneUrl), url: options.cloneUrl, ref: base, depth: options.depth ?? 1, http: gitHttp, onAuth, ...(options.signal ? { signal: options.signal } : {}) }, gitdir),
         options.checkout.kind === "new-branch" ? taken() : Promise.resolve(new Set<string>()),
       ]);
       if (options.checkout.kind === "new-branch") branch = freeBranchName(options.checkout.name, names);
-      if (options.mirrorsMb) {
+      // Only after a fetch that stored something (or once per process: the bound may have been lowered).
+      if (options.mirrorsMb && (grew || !prunedOnce)) {
+        prunedOnce = true;
         const removed = await pruneMirrors(options.mirrorsDir, options.mirrorsMb * 1024 * 1024);
         if (removed.length > 0) options.logger.info({ removed: removed.length, maxMb: options.mirrorsMb }, "least recently used object mirrors removed");
       }
@@ -404,6 +406,9 @@ export class Repository {
     return { path: change.path, kind: "file", executable: entry.executable, content: entry.content };
   }
 }
+
+/** Whether this process has kept the mirrors within their bound once (then only after a fetch stored a pack). */
+let prunedOnce = false;
 
 /** Git over HTTP whose requests end when `signal` aborts. */
 function abortableHttp(signal: AbortSignal | undefined): HttpClient {
