@@ -6,7 +6,9 @@
  * What the model reads: the summary, the description (ADF → Markdown), the epic or
  * parent's summary, issue links, sub-tasks and attachment names (one data block whose
  * authors are not checked), and comments made before the trigger by people who map to a
- * GitHub writer of the repository — all through the same cleaning as GitHub text.
+ * GitHub writer of the repository — all through the same cleaning as GitHub text — and of the
+ * mapped repository what a GitHub issue's plan reads (README, CONTRIBUTING, AGENTS.md,
+ * languages, top level, `.github/droid.yml`, plan templates).
  *
  * The plan's JSON lives in an issue property (`droid.plan`: the comment's id and the
  * stored plan), hidden from people and not editable in Jira's UI; the comment shows
@@ -29,6 +31,7 @@ import type { Job } from "../jobs/types.ts";
 import type { IssueContext, ThreadComment } from "../planning/issue-context.ts";
 import { StoredPlanSchema, type StoredPlan } from "../planning/schema.ts";
 import { cleanUntrustedText, trimToBoundary } from "../prompting/index.ts";
+import { gatherRepositoryContext } from "../github/context/gather.ts";
 import { runPageUrl } from "../config/public-url.ts";
 import type { ContextRequest, PlanThread, PreviousPlan } from "./plan-thread.ts";
 
@@ -95,6 +98,9 @@ export class JiraTicket implements PlanThread {
       return trimToBoundary(cleaned.text, Math.floor(max));
     };
     const reporter = issue.reporter ? await this.#writerLogin(issue.reporter.accountId ?? issue.reporter.name ?? "") : null;
+    // The mapped repository's README, CONTRIBUTING, AGENTS.md, config and plan templates, as a GitHub issue's plan reads them.
+    const repository = await gatherRepositoryContext(this.#octokit.graphql, { owner: this.#job.repo.owner, name: this.#job.repo.name, templatesDir: request.templatesDir, maxChars: request.maxChars });
+    hidden.count += repository.hiddenRemoved;
     const body = clean(issue.description, request.maxChars * SHARES.body);
     const details = clean(ticketDetails(issue), request.maxChars * SHARES.details);
     const all = await this.#jira.client.listComments(this.id);
@@ -123,14 +129,15 @@ export class JiraTicket implements PlanThread {
       if (isTrigger) trigger = comment;
       else comments.push(comment);
     }
-    let room = request.maxChars * SHARES.comments;
+    const used = repository.repo.files.reduce((n, f) => n + f.text.length, 0) + body.text.length + details.text.length;
+    let room = Math.min(request.maxChars * SHARES.comments, request.maxChars - used);
     const kept = comments.toReversed().filter((c) => (room -= c.body.length) >= 0);
     excluded.olderOmitted = comments.length - kept.length;
     const url = this.#jira.client.browseUrl(issue.key);
     return {
-      repo: { nameWithOwner: `${this.#job.repo.owner}/${this.#job.repo.name}`, description: null, defaultBranch: this.#job.repo.defaultBranch, languages: [], topLevel: [], files: [], missing: [] },
-      droidConfig: null,
-      repoTemplates: [],
+      repo: repository.repo,
+      droidConfig: repository.droidConfig,
+      repoTemplates: repository.repoTemplates,
       issue: {
         number: this.#job.target.number,
         name: `Jira ticket ${issue.key} (${url})`,
@@ -151,9 +158,9 @@ export class JiraTicket implements PlanThread {
       excluded,
       hiddenRemoved: hidden.count,
       notes: [
+        ...repository.notes,
         ...(excluded.nonWriters > 0 ? [`${excluded.nonWriters} comment(s) by people who do not map to a writer of the repository were left out`] : []),
         ...(excluded.olderOmitted > 0 ? [`${excluded.olderOmitted} older comment(s) left out to fit the budget`] : []),
-        "The repository's README and plan templates are not read for Jira tickets; the code is.",
       ],
     };
   }

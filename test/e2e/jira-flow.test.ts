@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { adfToMarkdown, type AdfDoc } from "../../src/jira/adf.ts";
 import { connectJira, type JiraConnection } from "../../src/jira/setup.ts";
 import { ANTHROPIC, toolUse } from "../fixtures/anthropic.ts";
+import { nockRepositoryContext } from "../fixtures/context.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";
 import { bugFixInput } from "../fixtures/plans.ts";
 import { DROID_YML, FIXTURE, GREETING_FIX_TURNS, REPO_API, expectCheckRun, expectDroidYml, expectPullRequest, useFixHarness } from "../helpers/fix-harness.ts";
@@ -63,6 +64,8 @@ describe("Jira ticket → plan → /droid fix → pull request", () => {
     // 1. The label: a plan job, one ADF comment on the ticket, its JSON in an issue property.
     const hook = expectIntake(true);
     const planWork = expectDroidYml(expectInstallationToken(), DROID_YML, 1);
+    // The mapped repository's README, config and templates, as a GitHub issue's plan reads them.
+    const repoContext = nockRepositoryContext({ droidConfig: DROID_YML });
     const asked: string[] = [];
     const planModel = nock(ANTHROPIC)
       .post("/v1/messages", (b: unknown) => (asked.push(JSON.stringify(b)), true))
@@ -73,7 +76,8 @@ describe("Jira ticket → plan → /droid fix → pull request", () => {
     expect(h.crashes).toEqual([]);
     expect(plan?.error ?? null).toBeNull();
     expect(plan).toMatchObject({ state: "succeeded", requester: WRITER_LOGIN, links: { planCommentId: 20000 } });
-    for (const s of [hook, planWork, planModel]) expect(s.pendingMocks()).toEqual([]);
+    for (const s of [hook, planWork, repoContext, planModel]) expect(s.pendingMocks()).toEqual([]);
+    expect(asked[0]).toContain("A tiny web service that greets people.");
     // The planner read the ticket: its description as Markdown, what it names as data whose authors are not checked.
     expect(asked[0]).toContain("Jira ticket SHOP-7");
     expect(asked[0]).toContain("Calling `greet(\\\"\\\")` throws instead of greeting a stranger.");

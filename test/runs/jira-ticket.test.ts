@@ -4,6 +4,7 @@ import { PermissionGate } from "../../src/github/gate.ts";
 import { connectJira } from "../../src/jira/setup.ts";
 import { JiraTicket } from "../../src/runs/jira-ticket.ts";
 import { labeledJob, testOctokit } from "../fixtures/github.ts";
+import { nockRepositoryContext } from "../fixtures/context.ts";
 import { silentLog } from "../helpers/github.ts";
 import { ADA, JIRA_EMAIL, JIRA_TOKEN, jiraSettings, shopTicket, TICKET_ID, WRITER_LOGIN } from "../helpers/jira.ts";
 import { FakeJira, type FakeComment } from "../helpers/jira-server.ts";
@@ -50,6 +51,8 @@ describe("a Jira ticket as the plan's context", () => {
       .reply(200, { permission: "write", role_name: "write", user: { login: WRITER_LOGIN } })
       .get(`/repos/${OWNER}/${REPO}/collaborators/bob/permission`)
       .reply(200, { permission: "read", role_name: "read", user: { login: "bob" } });
+    const seen: Array<Record<string, unknown>> = [];
+    const repository = nockRepositoryContext({ contributing: "Run `npm test` first.", droidConfig: "planning:\n  codeShare: 0.4\n", templates: [{ name: "bug.md", text: "# Bug\n\n1. Reproduce" }] }, seen);
     const job = labeledJob({ target: { kind: "jira_issue", number: Number(TICKET_ID) }, triggerCommentId: 10006, createdAt: CREATED });
     const ticket = new JiraTicket({ jira: connection, job, octokit: testOctokit(), gate: new PermissionGate({ cacheMs: 60_000 }), log: silentLog, publicUrl: null });
 
@@ -70,7 +73,17 @@ describe("a Jira ticket as the plan's context", () => {
     expect(context.excluded).toEqual({ nonWriters: 2, bots: 1, afterTrigger: 1, olderOmitted: 0 });
     expect(context.hiddenRemoved).toBeGreaterThan(0);
     expect(ticket.sourcesNote(context)).toMatch(/^Jira ticket SHOP-7 .*: summary, description, links, sub-tasks, parent, attachment names, 1 of 6 comment\(s\)$/);
+    // The mapped repository is read as for a GitHub issue's plan.
+    expect(seen).toEqual([{ owner: OWNER, name: REPO, templatesExpression: "HEAD:.github/droid/templates" }]);
+    expect(context.repo.files.map((f) => f.path)).toEqual(["README", "CONTRIBUTING"]);
+    expect(context.repo.files[0]?.text).toContain("A tiny web service that greets people.");
+    expect(context.repo.missing).toEqual(["AGENTS.md"]);
+    expect(context.repo.languages[0]).toEqual({ name: "TypeScript", percent: 90 });
+    expect(context.droidConfig).toContain("codeShare: 0.4");
+    expect(context.repoTemplates).toEqual([{ name: "bug.md", text: "# Bug\n\n1. Reproduce" }]);
+    expect(context.notes.join("\n")).not.toContain("not read for Jira");
     expect(github.isDone()).toBe(true);
+    expect(repository.isDone()).toBe(true);
     jira.assertDone();
   });
 });

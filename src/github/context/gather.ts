@@ -1,5 +1,5 @@
 import { linkedBodies, linkedPullRequests } from "./linked.ts";
-import { ISSUE_CONTEXT_QUERY, IssueContextResponse } from "./query.ts";
+import { ISSUE_CONTEXT_QUERY, IssueContextResponse, REPOSITORY_CONTEXT_QUERY, RepositoryContextResponse, type RepositoryFields } from "./query.ts";
 import { askingOnce, isBotActor, selectThread } from "./thread.ts";
 import { cleanUntrustedText, trimToBoundary } from "../../prompting/index.ts";
 import { ContextUnavailable, type ContextFile, type IssueContext } from "../../planning/issue-context.ts";
@@ -60,7 +60,7 @@ export async function gatherIssueContext(deps: ContextDeps, request: ContextRequ
       owner: request.owner,
       name: request.name,
       number: request.issueNumber,
-      templatesExpression: `HEAD:${request.templatesDir.replace(/^\/+|\/+$/g, "")}`,
+      templatesExpression: templatesExpression(request.templatesDir),
     }),
   );
   const repo = data.repository;
@@ -70,17 +70,7 @@ export async function gatherIssueContext(deps: ContextDeps, request: ContextRequ
 
   const acc: Accounting = { hidden: 0, notes: [] };
   const share = (key: keyof typeof CONTEXT_SHARES): number => Math.floor(request.maxChars * CONTEXT_SHARES[key]);
-  const files: ContextFile[] = [];
-  const missing: string[] = [];
-  const sources: Array<[string, string | null, number]> = [
-    ["README", fileText(repo.readmeMd, repo.readme, repo.readmeRst, repo.readmeLower), share("readme")],
-    ["CONTRIBUTING", fileText(repo.contributing, repo.githubContributing), share("contributing")],
-    ["AGENTS.md", fileText(repo.agents), share("agents")],
-  ];
-  for (const [path, text, limit] of sources) {
-    if (text === null || text.trim() === "") missing.push(path);
-    else files.push(contextFile(path, text, limit, acc));
-  }
+  const repository = repositoryPart(repo, request.maxChars, acc);
 
   const body = cleanUntrustedText(issue.body);
   acc.hidden += body.removed;
@@ -97,7 +87,7 @@ export async function gatherIssueContext(deps: ContextDeps, request: ContextRequ
     acc.notes,
   );
   const trigger = share("trigger");
-  const used = files.reduce((n, f) => n + f.text.length, 0) + bodyTrim.text.length + trigger + linked.reduce((n, l) => n + l.body.length, 0);
+  const used = repository.repo.files.reduce((n, f) => n + f.text.length, 0) + bodyTrim.text.length + trigger + linked.reduce((n, l) => n + l.body.length, 0);
   const thread = await selectThread(deps.graphql, hasWriteAccess, request, issue.comments, {
     room: Math.max(0, request.maxChars - used),
     perComment: share("comment"),
@@ -107,6 +97,45 @@ export async function gatherIssueContext(deps: ContextDeps, request: ContextRequ
   acc.notes.push(...thread.notes);
   if (acc.hidden > 0) acc.notes.push(`${acc.hidden} hidden piece(s) of markup or invisible characters removed`);
 
+  return {
+    ...repository,
+    issue: {
+      number: issue.number,
+      name: `Issue #${issue.number}`,
+      related: "",
+      title: cleanUntrustedText(issue.title).text,
+      url: issue.url,
+      author: issueAuthor?.login ?? "ghost",
+      authorCanWrite,
+      labels: (issue.labels?.nodes ?? []).flatMap((l) => (l ? [l.name] : [])),
+      body: bodyTrim.text,
+      bodyCutChars: bodyTrim.cutChars,
+      linkedPullRequests: linkedPullRequests(issue),
+      linkedBodies: linked,
+      totalComments: issue.comments.totalCount,
+    },
+    comments: thread.comments,
+    trigger: thread.trigger,
+    excluded: thread.excluded,
+    hiddenRemoved: acc.hidden,
+    notes: acc.notes,
+  };
+}
+
+/** The repository's part of the context: its description, languages, top level, instruction files, config and plan templates. */
+function repositoryPart(repo: RepositoryFields, maxChars: number, acc: Accounting): Pick<IssueContext, "repo" | "droidConfig" | "repoTemplates"> {
+  const share = (key: keyof typeof CONTEXT_SHARES): number => Math.floor(maxChars * CONTEXT_SHARES[key]);
+  const files: ContextFile[] = [];
+  const missing: string[] = [];
+  const sources: Array<[string, string | null, number]> = [
+    ["README", fileText(repo.readmeMd, repo.readme, repo.readmeRst, repo.readmeLower), share("readme")],
+    ["CONTRIBUTING", fileText(repo.contributing, repo.githubContributing), share("contributing")],
+    ["AGENTS.md", fileText(repo.agents), share("agents")],
+  ];
+  for (const [path, text, limit] of sources) {
+    if (text === null || text.trim() === "") missing.push(path);
+    else files.push(contextFile(path, text, limit, acc));
+  }
   const tree = repo.defaultBranchRef?.target?.tree?.entries ?? [];
   const totalSize = repo.languages?.totalSize ?? 0;
   return {
@@ -129,25 +158,30 @@ export async function gatherIssueContext(deps: ContextDeps, request: ContextRequ
         const text = fileText(e.object);
         return text === null ? [] : [{ name: e.name, text }];
       }),
-    issue: {
-      number: issue.number,
-      name: `Issue #${issue.number}`,
-      related: "",
-      title: cleanUntrustedText(issue.title).text,
-      url: issue.url,
-      author: issueAuthor?.login ?? "ghost",
-      authorCanWrite,
-      labels: (issue.labels?.nodes ?? []).flatMap((l) => (l ? [l.name] : [])),
-      body: bodyTrim.text,
-      bodyCutChars: bodyTrim.cutChars,
-      linkedPullRequests: linkedPullRequests(issue),
-      linkedBodies: linked,
-      totalComments: issue.comments.totalCount,
-    },
-    comments: thread.comments,
-    trigger: thread.trigger,
-    excluded: thread.excluded,
-    hiddenRemoved: acc.hidden,
-    notes: acc.notes,
   };
+}
+
+/** What a ticket kept elsewhere (Jira) reads of the repository it maps to. */
+export interface RepositoryContext extends Pick<IssueContext, "repo" | "droidConfig" | "repoTemplates"> {
+  /** Markup or invisible characters removed from the instruction files. */
+  hiddenRemoved: number;
+  notes: string[];
+}
+
+/**
+ * The repository's part of a plan's context alone (one GraphQL round trip): for a ticket that
+ * is not a GitHub issue, the same README, CONTRIBUTING, AGENTS.md, languages, top level,
+ * `.github/droid.yml` and plan templates a GitHub issue's plan reads, in the same budget shares.
+ */
+export async function gatherRepositoryContext(graphql: GraphqlClient, request: { owner: string; name: string; templatesDir: string; maxChars: number }): Promise<RepositoryContext> {
+  const data = RepositoryContextResponse.parse(
+    await graphql(REPOSITORY_CONTEXT_QUERY, { owner: request.owner, name: request.name, templatesExpression: templatesExpression(request.templatesDir) }),
+  );
+  if (!data.repository) throw new ContextUnavailable(`repository ${request.owner}/${request.name} is not readable`);
+  const acc: Accounting = { hidden: 0, notes: [] };
+  return { ...repositoryPart(data.repository, request.maxChars, acc), hiddenRemoved: acc.hidden, notes: acc.notes };
+}
+
+function templatesExpression(templatesDir: string): string {
+  return `HEAD:${templatesDir.replace(/^\/+|\/+$/g, "")}`;
 }

@@ -15,6 +15,77 @@ export const LINKED_FRAGMENTS = ["PullRequest", "Issue"]
 `)
   .join("");
 
+/** What Droid reads of a repository for a plan: default branch and its top level, languages, instruction files, its config and plan templates. */
+const REPOSITORY_FRAGMENT = /* GraphQL */ `
+  fragment DroidRepositoryFields on Repository {
+    nameWithOwner
+    description
+    defaultBranchRef {
+      name
+      target {
+        ... on Commit {
+          tree {
+            entries {
+              name
+              type
+            }
+          }
+        }
+      }
+    }
+    languages(first: 6, orderBy: { field: SIZE, direction: DESC }) {
+      totalSize
+      edges {
+        size
+        node {
+          name
+        }
+      }
+    }
+    readmeMd: object(expression: "HEAD:README.md") {
+      ...DroidFile
+    }
+    readme: object(expression: "HEAD:README") {
+      ...DroidFile
+    }
+    readmeRst: object(expression: "HEAD:README.rst") {
+      ...DroidFile
+    }
+    readmeLower: object(expression: "HEAD:readme.md") {
+      ...DroidFile
+    }
+    contributing: object(expression: "HEAD:CONTRIBUTING.md") {
+      ...DroidFile
+    }
+    githubContributing: object(expression: "HEAD:.github/CONTRIBUTING.md") {
+      ...DroidFile
+    }
+    agents: object(expression: "HEAD:AGENTS.md") {
+      ...DroidFile
+    }
+    droidConfig: object(expression: "HEAD:.github/droid.yml") {
+      ...DroidFile
+    }
+    templates: object(expression: $templatesExpression) {
+      ... on Tree {
+        entries {
+          name
+          type
+          object {
+            ...DroidFile
+          }
+        }
+      }
+    }
+  }
+
+  fragment DroidFile on Blob {
+    text
+    byteSize
+    isBinary
+  }
+`;
+
 /**
  * The one GraphQL round trip that gathers a planning job's context: the issue with its
  * newest 100 comments and linked pull requests, the repository's default branch,
@@ -24,65 +95,7 @@ export const LINKED_FRAGMENTS = ["PullRequest", "Issue"]
 export const ISSUE_CONTEXT_QUERY = /* GraphQL */ `
   query DroidIssueContext($owner: String!, $name: String!, $number: Int!, $templatesExpression: String!) {
     repository(owner: $owner, name: $name) {
-      nameWithOwner
-      description
-      defaultBranchRef {
-        name
-        target {
-          ... on Commit {
-            tree {
-              entries {
-                name
-                type
-              }
-            }
-          }
-        }
-      }
-      languages(first: 6, orderBy: { field: SIZE, direction: DESC }) {
-        totalSize
-        edges {
-          size
-          node {
-            name
-          }
-        }
-      }
-      readmeMd: object(expression: "HEAD:README.md") {
-        ...DroidFile
-      }
-      readme: object(expression: "HEAD:README") {
-        ...DroidFile
-      }
-      readmeRst: object(expression: "HEAD:README.rst") {
-        ...DroidFile
-      }
-      readmeLower: object(expression: "HEAD:readme.md") {
-        ...DroidFile
-      }
-      contributing: object(expression: "HEAD:CONTRIBUTING.md") {
-        ...DroidFile
-      }
-      githubContributing: object(expression: "HEAD:.github/CONTRIBUTING.md") {
-        ...DroidFile
-      }
-      agents: object(expression: "HEAD:AGENTS.md") {
-        ...DroidFile
-      }
-      droidConfig: object(expression: "HEAD:.github/droid.yml") {
-        ...DroidFile
-      }
-      templates: object(expression: $templatesExpression) {
-        ... on Tree {
-          entries {
-            name
-            type
-            object {
-              ...DroidFile
-            }
-          }
-        }
-      }
+      ...DroidRepositoryFields
       issue(number: $number) {
         number
         title
@@ -131,12 +144,7 @@ export const ISSUE_CONTEXT_QUERY = /* GraphQL */ `
   }
 
 ${LINKED_FRAGMENTS}
-  fragment DroidFile on Blob {
-    text
-    byteSize
-    isBinary
-  }
-
+${REPOSITORY_FRAGMENT}
   fragment DroidComments on IssueCommentConnection {
     totalCount
     pageInfo {
@@ -155,6 +163,15 @@ ${LINKED_FRAGMENTS}
     }
   }
 `;
+
+/** The repository's part of a plan's context alone, for a ticket that lives elsewhere (Jira). */
+export const REPOSITORY_CONTEXT_QUERY = /* GraphQL */ `
+  query DroidRepositoryContext($owner: String!, $name: String!, $templatesExpression: String!) {
+    repository(owner: $owner, name: $name) {
+      ...DroidRepositoryFields
+    }
+  }
+${REPOSITORY_FRAGMENT}`;
 
 /** Older comments, a page at a time, when the newest 100 left budget to spare. */
 export const OLDER_COMMENTS_QUERY = /* GraphQL */ `
@@ -216,35 +233,42 @@ const PullRequestRef = z.object({
 export type LinkedRef = z.infer<typeof PullRequestRef>;
 const Linked = z.object({ kind: z.string() }).loose().nullable();
 
-export const IssueContextResponse = z.object({
-  repository: z
+/** The fields of `DroidRepositoryFields`. */
+const RepositoryFields = z.object({
+  nameWithOwner: z.string(),
+  description: z.string().nullable(),
+  defaultBranchRef: z
     .object({
-      nameWithOwner: z.string(),
-      description: z.string().nullable(),
-      defaultBranchRef: z
-        .object({
-          name: z.string(),
-          target: z
-            .object({ tree: z.object({ entries: z.array(z.object({ name: z.string(), type: z.string() })) }).optional() })
-            .nullable(),
-        })
+      name: z.string(),
+      target: z
+        .object({ tree: z.object({ entries: z.array(z.object({ name: z.string(), type: z.string() })) }).optional() })
         .nullable(),
-      languages: z
-        .object({ totalSize: z.number(), edges: z.array(z.object({ size: z.number(), node: z.object({ name: z.string() }) })) })
-        .nullable(),
-      readmeMd: FileObject,
-      readme: FileObject,
-      readmeRst: FileObject,
-      readmeLower: FileObject,
-      contributing: FileObject,
-      githubContributing: FileObject,
-      agents: FileObject,
-      droidConfig: FileObject,
-      templates: z
-        .object({
-          entries: z.array(z.object({ name: z.string(), type: z.string(), object: FileObject })).optional(),
-        })
-        .nullable(),
+    })
+    .nullable(),
+  languages: z
+    .object({ totalSize: z.number(), edges: z.array(z.object({ size: z.number(), node: z.object({ name: z.string() }) })) })
+    .nullable(),
+  readmeMd: FileObject,
+  readme: FileObject,
+  readmeRst: FileObject,
+  readmeLower: FileObject,
+  contributing: FileObject,
+  githubContributing: FileObject,
+  agents: FileObject,
+  droidConfig: FileObject,
+  templates: z
+    .object({
+      entries: z.array(z.object({ name: z.string(), type: z.string(), object: FileObject })).optional(),
+    })
+    .nullable(),
+});
+export type RepositoryFields = z.infer<typeof RepositoryFields>;
+
+export const RepositoryContextResponse = z.object({ repository: RepositoryFields.nullable() });
+
+export const IssueContextResponse = z.object({
+  repository: RepositoryFields
+    .extend({
       issue: z
         .object({
           number: z.number(),
