@@ -3,6 +3,7 @@
 import type { Digest, DigestFacts, DigestOptions, ShownLine } from "./digest-types.ts";
 import { clipLine, errorFoldKey, lineFoldKey } from "./output-text.ts";
 import { renderTestSummaryLine, type TestSummary } from "./test-summary.ts";
+import { preciseDuration } from "../figures/duration.ts";
 
 export const ERROR_GREP_PATTERN = "error|fail|panic|fatal|exception|not ok|✕|×";
 export const MAX_COMMAND_CHARS = 300;
@@ -12,7 +13,7 @@ const count = (value: number): string => value.toLocaleString("en-US");
 function renderFacts(facts: DigestFacts): string[] {
   const exit = facts.exitCode !== null ? `exit code ${facts.exitCode}` : facts.timedOut ? "killed: timed out" : "killed: no exit code";
   const parts = [exit, `${count(facts.lineCount)} lines, ${count(facts.byteCount)} bytes`];
-  if (facts.durationMs !== undefined) parts.push(`${(facts.durationMs / 1000).toFixed(1)} s`);
+  if (facts.durationMs !== undefined) parts.push(preciseDuration(facts.durationMs));
   return [`$ ${clipLine(facts.command, MAX_COMMAND_CHARS)}`, parts.join(" | ")];
 }
 

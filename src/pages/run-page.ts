@@ -9,6 +9,7 @@ import type { RunSummary, TranscriptRecord } from "../jobs/transcript.ts";
 import { html, type Html } from "./html.ts";
 import { describeTarget } from "../jobs/target.ts";
 import { formatUsd } from "../figures/money.ts";
+import { preciseDuration } from "../figures/duration.ts";
 
 type Of<K extends TranscriptRecord["kind"]> = Extract<TranscriptRecord, { kind: K }>;
 
@@ -144,10 +145,7 @@ export function when(ms: number): string {
   return new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
 }
 
-function seconds(ms: number): string {
-  const s = ms / 1000;
-  return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-}
+const seconds = preciseDuration;
 
 function tokens(t: Of<"model-turn">["tokens"]): string {
   const input = t.input + t.cacheRead + t.cacheWrite;

@@ -7,11 +7,12 @@ import type { ExplorationRecord } from "../context/index.ts";
 import { inlineCode } from "../github/safe-markdown.ts";
 import type { CodeContext } from "../planning/index.ts";
 import type { CodebaseFigures } from "./codebase.ts";
+import { preciseDuration } from "../figures/duration.ts";
 
 /** Matches listed with their reasons; the others by path. */
 const EXPLAINED_MATCHES = 10;
 
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const seconds = preciseDuration;
 
 function indexing(figures: CodebaseFigures): string {
   const how = figures.stats.fromCache

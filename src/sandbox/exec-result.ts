@@ -1,3 +1,5 @@
+import { preciseDuration } from "../figures/duration.ts";
+
 /** What happened to one command run in the sandbox. */
 export type ExecResult =
   /** The command ran to its end (any exit code, including signals it caused itself). */
@@ -49,6 +51,4 @@ export function succeeded(result: ExecResult): boolean {
   return result.kind === "completed" && result.exitCode === 0;
 }
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)}s`;
-}
+const seconds = preciseDuration;

@@ -309,7 +309,7 @@ describe("folding repeated lines", () => {
 describe("edge cases", () => {
   it("says when a command was killed on timeout", () => {
     const digest = digestOutput({ command: "sleep 999", exitCode: null, timedOut: true, durationMs: 600_000, output: "", savedPath: SAVED });
-    expect(digest).toBe("$ sleep 999\nkilled: timed out | 0 lines, 0 bytes | 600.0 s");
+    expect(digest).toBe("$ sleep 999\nkilled: timed out | 0 lines, 0 bytes | 10 min 0 s");
   });
 
   it("points at the tail when a failing command printed no recognisable error", () => {
