@@ -4,9 +4,9 @@
  */
 import type { ApplicationFunction } from "probot";
 import type { JobCaps } from "./config/policy.ts";
-import { answerCiSignal } from "./github/answer-ci.ts";
+import { answerBranchPush, answerCiSignal } from "./github/answer-ci.ts";
 import { answerTrigger, sendAnswers } from "./github/answer-trigger.ts";
-import { CI_EVENTS, readCiSignal } from "./github/ci-events.ts";
+import { BRANCH_PUSH_EVENT, CI_EVENTS, readBranchPush, readCiSignal } from "./github/ci-events.ts";
 import type { PermissionGate } from "./github/gate.ts";
 import { readDroidMerge } from "./github/merges.ts";
 import type { GitHubOutbox } from "./github/outbox.ts";
@@ -78,6 +78,15 @@ export function droidApp(services: AppServices): ApplicationFunction {
         return;
       }
       await answerCiSignal(signal, { ...services, octokit: context.octokit, log: context.log });
+    });
+    // A push to a Droid pull request's branch: the CI revision still queued for the replaced commit ends at once.
+    app.on(BRANCH_PUSH_EVENT, async (context) => {
+      const push = readBranchPush(context.id, context.payload);
+      if ("ignored" in push) {
+        context.log.debug({ deliveryId: context.id, why: push.ignored }, "push not followed");
+        return;
+      }
+      await answerBranchPush(push, { queue: services.queue, log: context.log });
     });
     // Records the merges of Droid's pull requests (`droid stats`) and moves a Jira ticket whose pull request merged; never runs a job.
     app.on("pull_request.closed", async (context) => {

@@ -4,17 +4,19 @@
  * reported check of it has finished and at least one failed, it records one `ci-revision`
  * job for that commit — keyed by the commit (`ciDeliveryId`), so duplicate and out-of-order
  * events, and redeliveries, record it once. Past the repository's attempt limit it posts one
- * comment saying what still fails instead, and records nothing.
+ * comment saying what still fails instead, and records nothing: the job store hands that
+ * notice to one delivery (`claimNotice`), whatever the number of events and processes.
+ * A push to the branch ends the queued CI revision of the commit it replaced at once.
  *
  * CI is the one trigger a bot sends (GitHub Actions, a CI app): nobody's permission is
  * checked, because nobody asked; the work is bounded by `ci.maxAttempts` and the job budget.
  */
 import type { Logger } from "pino";
 import type { JobCaps } from "../config/policy.ts";
-import { ciDeliveryId, type JobQueue } from "../jobs/queue.ts";
+import { ciDeliveryId, ciStopNoticeKey, type JobQueue } from "../jobs/queue.ts";
 import type { NewJob } from "../jobs/types.ts";
 import { ciVerdict, readCommitChecks } from "./ci-checks.ts";
-import type { CiSignal } from "./ci-events.ts";
+import { DROID_BRANCH_PREFIX, type BranchPush, type CiSignal } from "./ci-events.ts";
 import { CI_STOPPED_MARKER, ciStoppedMessage } from "./messages.ts";
 import type { GitHubClient } from "./octokit.ts";
 import type { GitHubOutbox } from "./outbox.ts";
@@ -29,8 +31,6 @@ export interface CiSignalDeps {
   caps?: JobCaps | undefined;
   log: Logger;
 }
-
-const DROID_BRANCH_PREFIX = "droid/";
 
 /** Records the ci-revision a failed head commit asks for, or says why not (debug log). */
 export async function answerCiSignal(signal: CiSignal, deps: CiSignalDeps): Promise<void> {
@@ -57,11 +57,8 @@ export async function answerCiSignal(signal: CiSignal, deps: CiSignalDeps): Prom
   const attempts = jobs.filter((j) => j.request.kind === "ci-revision" && j.request.headSha !== signal.headSha && j.outcome !== "superseded").length;
   if (attempts >= config.ci.maxAttempts) {
     log.info({ attempts, pullNumber: pr.number }, "CI still fails after the last automatic attempt");
-    const stopped = await alreadyStopped(deps.octokit, { ...common, issueNumber: pr.number });
-    if (stopped) return;
     const body = ciStoppedMessage({ failing: verdict.failed, attempts, headSha: signal.headSha, word: config.command });
-    deps.outbox.send("CI stop", { deliveryId: signal.deliveryId, number: pr.number }, [() => deps.octokit.rest.issues.createComment({ ...common, issue_number: pr.number, body })]);
-    return;
+    return postCiStop(deps, { ...common, issueNumber: pr.number }, signal, body, log);
   }
 
   const job: NewJob = {
@@ -77,6 +74,41 @@ export async function answerCiSignal(signal: CiSignal, deps: CiSignalDeps): Prom
   await recordJob(deps, job, config.command, log, (body) => void replies.push(body));
   if (replies.length > 0) {
     deps.outbox.send("CI revision refused", { deliveryId: signal.deliveryId, number: pr.number }, replies.map((body) => () => deps.octokit.rest.issues.createComment({ ...common, issue_number: pr.number, body })));
+  }
+}
+
+/**
+ * The stop comment, once per pull request. The job store hands the notice to one delivery
+ * (`claimNotice`: atomic across webhook servers and workers, in SQLite and in Redis), so
+ * two failing events at once cannot both post. That delivery looks for the hidden marker
+ * first — an earlier attempt of the same delivery may have posted before a crash, and pull
+ * requests stopped before the store kept notices have only the comment — and posts on the
+ * request path, not through the outbox: when the post fails or the process dies, GitHub
+ * sees the delivery fail, and its redelivery (the same delivery id) finishes the work.
+ */
+async function postCiStop(deps: CiSignalDeps, ref: { owner: string; repo: string; issueNumber: number }, signal: CiSignal, body: string, log: Logger): Promise<void> {
+  const key = ciStopNoticeKey({ owner: ref.owner, name: ref.repo }, ref.issueNumber);
+  if (!(await deps.queue.claimNotice(key, signal.deliveryId))) return void log.debug("another delivery posts the CI stop comment");
+  if (await alreadyStopped(deps.octokit, ref)) return void log.debug("the CI stop comment is already posted");
+  await deps.octokit.rest.issues.createComment({ owner: ref.owner, repo: ref.repo, issue_number: ref.issueNumber, body });
+}
+
+/**
+ * A push to a Droid pull request's branch: the CI revision still queued for the commit it
+ * replaced (`before`) ends at once, `superseded`, through the store's `supersede` (atomic with
+ * a worker's claim). One a worker already runs is left alone: it sees the new head and ends
+ * superseded on its own. Only the replaced commit's job is touched, so a late or redelivered
+ * push event never ends the job of a newer head.
+ */
+export async function answerBranchPush(push: BranchPush, deps: { queue: JobQueue; log: Logger }): Promise<void> {
+  const log = deps.log.child({ repo: `${push.repo.owner}/${push.repo.name}`, pullNumber: push.pullNumber, before: push.before, after: push.after, pusher: push.pusher });
+  const jobs = await deps.queue.listForTarget(push.repo, { kind: "pull_request", number: push.pullNumber }, 100);
+  const moot = jobs.filter((j) => j.state === "queued" && j.request.kind === "ci-revision" && j.request.headSha === push.before);
+  if (moot.length === 0) return void log.debug("no CI revision queued for the replaced commit");
+  for (const job of moot) {
+    const ended = await deps.queue.supersede(job.id);
+    if (ended) log.info({ jobId: job.id }, "a push replaced the commit of a queued CI revision; it ended superseded");
+    else log.debug({ jobId: job.id }, "the CI revision started meanwhile; its run ends superseded on its own");
   }
 }
 

@@ -4,11 +4,15 @@
  * Droid: look at every check of that head commit again (`answer-ci.ts`). The event itself
  * is never trusted to say whether all checks finished (events arrive out of order and
  * twice); only its commit, branch and repository are read. Droid's own `Droid` check run
- * moves nothing.
+ * moves nothing. A push to a pull request's branch (`pull_request` `synchronize`) is the other
+ * CI fact Droid follows: the commit it replaced is no longer worth revising.
  */
 import { z } from "zod";
 import type { RepoRef } from "../jobs/types.ts";
 import { CHECK_NAME } from "./check-run.ts";
+
+/** The branches Droid makes: only their pull requests' CI is followed. */
+export const DROID_BRANCH_PREFIX = "droid/";
 
 export const CI_EVENTS = ["check_suite.completed", "check_run.completed", "workflow_run.completed", "status"] as const;
 
@@ -23,6 +27,20 @@ export interface CiSignal {
 }
 
 export type CiSignalParse = CiSignal | { ignored: string };
+
+export const BRANCH_PUSH_EVENT = "pull_request.synchronize";
+
+/** Commits were pushed to the branch of a pull request Droid opened: `before` is no longer its head. */
+export interface BranchPush {
+  deliveryId: string;
+  repo: RepoRef;
+  pullNumber: number;
+  branch: string;
+  before: string;
+  after: string;
+  /** Who pushed (a person, or Droid's own revision). */
+  pusher: string;
+}
 
 const sha = z.string().regex(/^[0-9a-f]{40}$/);
 const repository = z.object({ name: z.string().min(1), owner: z.object({ login: z.string().min(1) }), default_branch: z.string().min(1) });
@@ -55,12 +73,43 @@ export function readCiSignal(event: string, deliveryId: string, payload: unknown
       if (!p.success) return malformed(p.error);
       if (p.data.state === "pending") return { ignored: "a pending status" };
       // A status names every branch whose head is the commit; one Droid branch is enough to look.
-      const droidBranch = p.data.branches.map((b) => b.name).find((name) => name.startsWith("droid/"));
+      const droidBranch = p.data.branches.map((b) => b.name).find((name) => name.startsWith(DROID_BRANCH_PREFIX));
       return signal(event, deliveryId, p.data, p.data.sha, droidBranch ?? (p.data.branches.length > 0 ? p.data.branches[0]?.name ?? null : null));
     }
     default:
       return { ignored: `event ${event} is not CI` };
   }
+}
+
+const synchronize = z.object({
+  repository,
+  installation,
+  before: sha,
+  after: sha,
+  sender: z.object({ login: z.string() }),
+  pull_request: z.object({
+    number: z.number().int().positive(),
+    head: z.object({ ref: z.string(), repo: z.object({ full_name: z.string() }).nullable() }),
+    base: z.object({ repo: z.object({ full_name: z.string() }) }),
+  }),
+});
+
+/** Reads a `pull_request.synchronize` payload: a push to a Droid pull request's branch, or why it is not one. */
+export function readBranchPush(deliveryId: string, payload: unknown): BranchPush | { ignored: string } {
+  const p = synchronize.safeParse(payload);
+  if (!p.success) return malformed(p.error);
+  const { pull_request: pr, repository: r } = p.data;
+  if (!pr.head.ref.startsWith(DROID_BRANCH_PREFIX) || pr.head.repo?.full_name !== pr.base.repo.full_name) return { ignored: "a push to a branch Droid did not make" };
+  if (!p.data.installation) return { ignored: "payload has no installation (not delivered to an installed app)" };
+  return {
+    deliveryId,
+    repo: { owner: r.owner.login, name: r.name, installationId: p.data.installation.id, defaultBranch: r.default_branch },
+    pullNumber: pr.number,
+    branch: pr.head.ref,
+    before: p.data.before,
+    after: p.data.after,
+    pusher: p.data.sender.login,
+  };
 }
 
 function signal(event: string, deliveryId: string, p: { repository: z.infer<typeof repository>; installation?: { id: number } | undefined }, headSha: string, headBranch: string | null): CiSignalParse {

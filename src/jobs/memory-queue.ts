@@ -18,6 +18,8 @@ export class MemoryJobQueue implements JobQueue {
   readonly #collected = new Set<string>();
   readonly #incidents = new Map<string, number>();
   readonly #merges = new Map<string, PullRequestMerge>();
+  /** One-time notices: key → the delivery that claimed it. */
+  readonly #notices = new Map<string, string>();
   readonly #now: () => Date;
   #claims = 0;
 
@@ -126,6 +128,21 @@ export class MemoryJobQueue implements JobQueue {
       }
     }
     return before;
+  }
+
+  async supersede(id: string): Promise<Job | undefined> {
+    const job = this.#jobs.get(id);
+    if (job?.state !== "queued") return undefined;
+    job.state = "succeeded";
+    job.outcome = "superseded";
+    job.endedAt = this.#now();
+    return structuredClone(job);
+  }
+
+  async claimNotice(key: string, deliveryId: string): Promise<boolean> {
+    const holder = this.#notices.get(key) ?? deliveryId;
+    this.#notices.set(key, holder);
+    return holder === deliveryId;
   }
 
   onCancel(listener: (jobId: string) => void): () => void {

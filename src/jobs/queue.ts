@@ -10,6 +10,10 @@
  *   repositories, never two running jobs with the same lock key (one per target).
  * - `cancel` removes queued jobs at once and signals running ones to the worker
  *   that runs them, through `onCancel` (within seconds, across processes).
+ * - `supersede` ends one job that is still queued (`superseded`) atomically with respect to
+ *   `claim`: either no worker ever runs it, or it is left to the worker that claimed it.
+ * - `claimNotice` hands a one-time notice (the CI stop comment) to one delivery, across
+ *   processes; the same delivery (GitHub's redelivery after a crash) gets it again.
  * - `collectInterrupted` turns running jobs whose process is gone into `interrupted`
  *   ones and hands each interrupted job to exactly one caller; `requeue` puts one back.
  * - A revise request that an active revise job already answers (`reviewCovers`) is not
@@ -91,6 +95,20 @@ export interface JobQueue {
    * `onCancel`. Returns the jobs as they were before (state queued or running).
    */
   cancel(repo: RepoName, target: Target): Promise<Job[]>;
+  /**
+   * Ends a job that no longer applies before any worker claims it: a queued job ends
+   * `succeeded`/`superseded` (as its run would have ended), in one step with respect to
+   * `claim`. Returns the job as it ended, or undefined when it was not queued (a worker
+   * claimed it, and its run notices on its own; or it had ended).
+   */
+  supersede(id: string): Promise<Job | undefined>;
+  /**
+   * Claims the posting of a one-time notice (`key`, e.g. `ciStopNoticeKey`) for one webhook
+   * delivery: true when nobody had claimed it or this delivery had (a redelivery of the same
+   * webhook after a crash finishes what it started), false when another delivery has it.
+   * Kept for good: a notice is posted once for the life of the store.
+   */
+  claimNotice(key: string, deliveryId: string): Promise<boolean>;
   /** Subscribes to cancellation requests for running jobs; returns the unsubscribe function. */
   onCancel(listener: (jobId: string) => void): () => void;
   /** Subscribes to "a job became runnable", so workers need not poll; returns the unsubscribe function. */
@@ -143,6 +161,11 @@ export function dedupesActive(job: NewJob): boolean {
  */
 export function ciDeliveryId(repo: RepoName, headSha: string): string {
   return `ci-revision:${repoKey(repo)}@${headSha}`;
+}
+
+/** The one "Droid stops fixing CI" notice of a pull request (`claimNotice`). */
+export function ciStopNoticeKey(repo: RepoName, pullNumber: number): string {
+  return `ci-stopped:${repoKey(repo)}#${pullNumber}`;
 }
 
 /**

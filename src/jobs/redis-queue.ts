@@ -14,7 +14,7 @@
  *   or update that was in flight is retried (they are idempotent), so no job is lost or
  *   run twice. Redis must persist (`appendonly yes`): without it a restart loses the queue.
  *
- * Longer than most files (~380 lines): the whole `JobQueue` contract plus the lease,
+ * Longer than most files (~400 lines): the whole `JobQueue` contract plus the lease,
  * subscription and reconnection handling all its methods share; the Lua scripts are in
  * `redis-scripts.ts`, record encoding in `redis-records.ts`, the policy operations (caps,
  * retention, the incident map) in `redis-upkeep.ts`.
@@ -205,6 +205,16 @@ export class RedisJobQueue implements JobQueue {
     );
     for (const job of jobs) if (job.state === "running" && this.#claims.has(job.id)) this.#signals.cancel(job.id);
     return jobs.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+
+  async supersede(id: string): Promise<Job | undefined> {
+    const reply = await this.#run("superseding a job", () => SCRIPTS.supersede.run(this.#redis, [this.#prefix, id, this.#now().getTime()]));
+    return reply === "ok" ? this.#require(id) : undefined;
+  }
+
+  async claimNotice(key: string, deliveryId: string): Promise<boolean> {
+    const holder = await this.#run("claiming a notice", () => SCRIPTS.notice.run(this.#redis, [this.#prefix, key, deliveryId]));
+    return holder === deliveryId;
   }
 
   onCancel(listener: (jobId: string) => void): () => void {

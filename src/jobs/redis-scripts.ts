@@ -21,6 +21,7 @@
  *   P ended              zset of ended job ids by end time (retention)
  *   P incidents          hash `owner/name#sentryIssueId` → GitHub issue number
  *   P merges             hash `owner/name#number` → when Droid's pull request was merged (ms)
+ *   P notice:<key>       → the delivery id that posts a one-time notice (`claimNotice`)
  *   P events             pub/sub channel: "runnable", "cancel:<id>"
  */
 import { createHash } from "node:crypto";
@@ -192,6 +193,28 @@ return found
 `;
 
 /**
+ * ARGV: P, id, now → 'ok' when the job was queued and now ended superseded, false otherwise
+ * (a worker claimed it: the claim script and this one never interleave).
+ */
+const SUPERSEDE = `${COMMON}
+local id = ARGV[2]
+local f = redis.call('HMGET', job(id), 'state', 'repo', 'tkey', 'kind')
+if f[1] ~= 'queued' then return false end
+redis.call('HSET', job(id), 'state', 'succeeded', 'ended', ARGV[3], 'outcome', 'superseded')
+redis.call('ZADD', P .. 'ended', ARGV[3], id)
+redis.call('SREM', activeKey(f[3], f[4]), id)
+delist(id, f[2])
+return 'ok'
+`;
+
+/** ARGV: P, notice key, delivery id → the delivery id holding the notice (the first to ask). */
+const NOTICE = `
+local key = ARGV[1] .. 'notice:' .. ARGV[2]
+redis.call('SET', key, ARGV[3], 'NX')
+return redis.call('GET', key)
+`;
+
+/**
  * ARGV: P, now, error, alive ids (comma-separated: this process's own runs), then pairs of
  * (id, token) whose process is known dead. Running jobs whose lease expired, or listed as
  * dead, become interrupted (cancelled when a stop was asked). Returns the interrupted jobs
@@ -278,6 +301,8 @@ export const SCRIPTS = {
   update: new RedisScript(UPDATE),
   finish: new RedisScript(FINISH),
   cancel: new RedisScript(CANCEL),
+  supersede: new RedisScript(SUPERSEDE),
+  notice: new RedisScript(NOTICE),
   collect: new RedisScript(COLLECT),
   requeue: new RedisScript(REQUEUE),
   heartbeat: new RedisScript(HEARTBEAT),

@@ -12,7 +12,7 @@
  * heartbeat of the jobs this process runs; restart recovery treats a running job whose
  * process is gone, or whose heartbeat is older than `staleAfterMs`, as interrupted.
  *
- * Longer than most files (~420 lines): it is the whole `JobQueue` contract against one
+ * Longer than most files (~460 lines): it is the whole `JobQueue` contract against one
  * table, each method one transaction, and they read best side by side. Opening,
  * migrating and the transaction machinery are in `sqlite-database.ts`; the policy
  * queries (caps, retention, the incident map) in `sqlite-upkeep.ts`.
@@ -268,6 +268,19 @@ export class SqliteJobQueue implements JobQueue {
     const jobs = rows.map(parseRow);
     for (const job of jobs) if (job.state === "running") this.#signals.cancel(job.id);
     return jobs;
+  }
+
+  async supersede(id: string): Promise<Job | undefined> {
+    // In one write transaction, as `claim` is: a job is either superseded here or claimed there.
+    const row = await this.#db.transaction(() => {
+      const ended = this.#db.sql("UPDATE jobs SET state = 'succeeded', outcome = 'superseded', ended_at = ? WHERE id = ? AND state = 'queued'").run(this.#now().getTime(), id);
+      return ended.changes === 0 ? undefined : this.#require(id);
+    });
+    return row && parseRow(row);
+  }
+
+  async claimNotice(key: string, deliveryId: string): Promise<boolean> {
+    return (await this.#db.transaction(() => upkeep.claimNotice(this.#db, key, deliveryId, this.#now()))) === deliveryId;
   }
 
   onCancel(listener: (jobId: string) => void): () => void {

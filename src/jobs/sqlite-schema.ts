@@ -69,6 +69,12 @@ const MIGRATIONS: readonly string[] = [
   `DROP INDEX jobs_one_active_per_target;
    CREATE UNIQUE INDEX jobs_one_active_per_target ON jobs (repo, target_kind, target_number, kind)
      WHERE state IN ('queued', 'running') AND kind NOT IN ('revise', 'ci-revision');`,
+  // One-time notices (the CI stop comment of a pull request): the delivery that posts each.
+  `CREATE TABLE notices (
+     key TEXT PRIMARY KEY,
+     delivery_id TEXT NOT NULL,
+     claimed_at INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,8 +1,8 @@
 /**
  * The SQLite store's operator-policy queries, beside the queue proper (`sqlite-queue.ts`):
  * what a new job would be refused for beyond the contract's dedupe (a review already
- * answered, a full repository queue), the daily spending sums, retention, and the
- * Sentry → GitHub issue map. Each runs inside the caller's transaction or read.
+ * answered, a full repository queue), the daily spending sums, retention, the
+ * Sentry → GitHub issue map and the one-time notices. Each runs inside the caller's transaction or read.
  */
 import type { JobDatabase } from "./sqlite-database.ts";
 import { jobRequestSchema, jsonText } from "./job-schema.ts";
@@ -85,4 +85,10 @@ export function recordMerge(db: JobDatabase, merge: PullRequestMerge): void {
 export function merges(db: JobDatabase, repo: RepoName | undefined): PullRequestMerge[] {
   const rows = repo === undefined ? db.sql("SELECT * FROM merges").all() : db.sql("SELECT * FROM merges WHERE repo = ?").all(repoKey(repo));
   return rows.map((row) => ({ repo: String(row.repo), number: Number(row.number), mergedAt: new Date(Number(row.merged_at)) }));
+}
+
+/** The delivery that holds the notice `key`: the first to ask (see `JobQueue.claimNotice`). */
+export function claimNotice(db: JobDatabase, key: string, deliveryId: string, now: Date): string {
+  db.sql("INSERT INTO notices (key, delivery_id, claimed_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING").run(key, deliveryId, now.getTime());
+  return String(db.sql("SELECT delivery_id FROM notices WHERE key = ?").get(key)?.delivery_id);
 }

@@ -11,7 +11,7 @@ import type { Job } from "../../src/jobs/types.ts";
 import { BOT_LOGIN } from "../fixtures/github.ts";
 import { FIX_EDIT, FIXTURE, PLAN_COMMENT_ID, REPO_API, expectCheckRun, planComment, useFixHarness } from "../helpers/fix-harness.ts";
 import { WEBHOOK_SECRET, expectInstallationToken } from "../helpers/github.ts";
-import { example, OWNER, REPO } from "../helpers/payloads.ts";
+import { checkSuiteFailed, example, OWNER, REPO } from "../helpers/payloads.ts";
 import { scriptModel } from "../helpers/scripted-model.ts";
 import { sendWebhook } from "../helpers/webhook.ts";
 
@@ -63,15 +63,7 @@ function checkRunRow(input: { id: number; name: string; sha: string; conclusion:
   return row;
 }
 
-function checkSuitePayload(sha: string) {
-  const payload = example("check_suite", "completed");
-  payload.repository.default_branch = "master";
-  payload.check_suite.head_sha = sha;
-  payload.check_suite.head_branch = BRANCH;
-  payload.check_suite.conclusion = "failure";
-  payload.installation ??= { id: 1 };
-  return payload;
-}
+const checkSuitePayload = (sha: string) => checkSuiteFailed(sha, BRANCH);
 
 function checkRunPayload(sha: string, name: string) {
   const payload = example("check_run", "completed");

@@ -2,10 +2,11 @@
  * CI webhooks read into one signal ("look at this commit's checks again"), on GitHub's own
  * example payloads (`@octokit/webhooks-examples`): check suites, check runs, workflow runs and
  * commit statuses; Droid's own check, pending statuses and payloads without an installation
- * move nothing.
+ * move nothing. A push to a Droid pull request's branch (`pull_request.synchronize`) is read
+ * into the commit it replaced.
  */
 import { describe, expect, it } from "vitest";
-import { readCiSignal } from "../../src/github/ci-events.ts";
+import { readBranchPush, readCiSignal } from "../../src/github/ci-events.ts";
 import { CHECK_NAME } from "../../src/github/check-run.ts";
 import { example } from "../helpers/payloads.ts";
 
@@ -42,5 +43,24 @@ describe("readCiSignal", () => {
     const broken = example("workflow_run", "completed");
     broken.workflow_run.head_sha = "not a sha";
     expect(readCiSignal("workflow_run.completed", "d-8", broken)).toMatchObject({ ignored: expect.stringContaining("workflow_run.head_sha") });
+  });
+});
+
+describe("readBranchPush", () => {
+  it("reads the replaced and the new head of a Droid pull request's branch, and ignores other branches and forks", () => {
+    const payload = example("pull_request", "synchronize");
+    expect(readBranchPush("d-5", payload)).toEqual({ ignored: "a push to a branch Droid did not make" });
+    payload.pull_request.head.ref = "droid/7-fix";
+    expect(readBranchPush("d-5", payload)).toEqual({
+      deliveryId: "d-5",
+      repo: { owner: payload.repository.owner.login, name: payload.repository.name, installationId: payload.installation.id, defaultBranch: payload.repository.default_branch },
+      pullNumber: payload.pull_request.number,
+      branch: "droid/7-fix",
+      before: payload.before,
+      after: payload.after,
+      pusher: payload.sender.login,
+    });
+    payload.pull_request.head.repo.full_name = "someone/fork";
+    expect(readBranchPush("d-5", payload)).toEqual({ ignored: "a push to a branch Droid did not make" });
   });
 });

@@ -78,3 +78,14 @@ export function reviewComment(options: { branch?: string; inReplyTo?: number } =
   else delete payload.comment.in_reply_to_id;
   return payload;
 }
+
+/** `check_suite.completed` of commit `sha` on `branch`, failed (a repository whose default branch is `master`). */
+export function checkSuiteFailed(sha: string, branch: string) {
+  const payload = example("check_suite", "completed");
+  payload.repository.default_branch = "master";
+  payload.check_suite.head_sha = sha;
+  payload.check_suite.head_branch = branch;
+  payload.check_suite.conclusion = "failure";
+  payload.installation ??= { id: INSTALLATION_ID };
+  return payload;
+}

@@ -5,7 +5,7 @@
  */
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { ciDeliveryId, type JobQueue } from "../../src/jobs/queue.ts";
+import { ciDeliveryId, ciStopNoticeKey, type JobQueue } from "../../src/jobs/queue.ts";
 import type { Job } from "../../src/jobs/types.ts";
 import { Worker } from "../../src/jobs/worker.ts";
 import { eventually, FIX, newJob, PLAN, revise } from "./fixtures.ts";
@@ -183,6 +183,56 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
       await queue.finish(first.job.id, { state: "succeeded", kind: "superseded" });
       expect((await queue.enqueue(ci("a".repeat(40)))).status).toBe("duplicate-delivery");
       expect((await queue.claim("w", ["ci-revision"]))?.id).toBe(newer.job.id);
+    });
+
+    it("supersedes a queued CI revision at once, never a running one, and the record says so", async () => {
+      const [queue, other] = [await open(), await open()];
+      const repo = { owner: "acme", name: "app" };
+      const ci = (sha: string) => newJob({ targetKind: "pull_request", number: 12, deliveryId: ciDeliveryId(repo, sha), request: { kind: "ci-revision", branch: "droid/12-x", headSha: sha, attempt: 1, failing: ["test"] } });
+      const running = await queue.enqueue(ci("a".repeat(40)));
+      const queued = await queue.enqueue(ci("b".repeat(40)));
+      expect((await queue.claim("w", ["ci-revision"]))?.id).toBe(running.job.id);
+      // From another connection (the webhook server): the running one is the worker's to end.
+      expect(await other.supersede(running.job.id)).toBeUndefined();
+      expect((await queue.get(running.job.id))?.state).toBe("running");
+      const ended = await other.supersede(queued.job.id);
+      expect(ended).toMatchObject({ id: queued.job.id, state: "succeeded", outcome: "superseded" });
+      expect(ended?.endedAt).toBeInstanceOf(Date);
+      expect(await other.supersede(queued.job.id)).toBeUndefined();
+      expect(await queue.depth()).toEqual({ queued: 0, running: 1 });
+      await queue.finish(running.job.id, { state: "succeeded", kind: "superseded" });
+      expect(await queue.claim("w", ["ci-revision"])).toBeUndefined();
+      expect((await queue.endedSince(new Date(0))).map((j) => j.id).sort()).toEqual([running.job.id, queued.job.id].sort());
+      // Its delivery stays recorded: the same commit's CI records nothing again.
+      expect((await queue.enqueue(ci("b".repeat(40)))).status).toBe("duplicate-delivery");
+    });
+
+    it("either supersedes a queued job or lets one worker claim it, never both, across connections", async () => {
+      const [workers, server] = [await open(), await open()];
+      const ids: string[] = [];
+      for (let i = 0; i < 12; i++) ids.push((await workers.enqueue(newJob({ targetKind: "pull_request", number: 20 + i, request: { kind: "ci-revision", branch: `droid/${20 + i}-x`, headSha: "c".repeat(40), attempt: 1, failing: ["test"] } }))).job.id);
+      const claiming = (async () => {
+        const claimed: string[] = [];
+        for (let job = await workers.claim("w", ["ci-revision"]); job; job = await workers.claim("w", ["ci-revision"])) claimed.push(job.id);
+        return claimed;
+      })();
+      const superseded = (await Promise.all(ids.toReversed().map((id) => server.supersede(id)))).flatMap((job) => (job ? [job.id] : []));
+      const claimed = await claiming;
+      expect([...claimed, ...superseded].sort()).toEqual([...ids].sort());
+      for (const id of claimed) expect((await server.get(id))?.state).toBe("running");
+      for (const id of superseded) expect((await server.get(id))?.outcome).toBe("superseded");
+    });
+
+    it("hands a one-time notice to one delivery across connections, and again to that delivery only", async () => {
+      const [a, b] = [await open(), await open()];
+      const key = ciStopNoticeKey({ owner: "Acme", name: "App" }, 12);
+      const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).claimNotice(key, `delivery-${i}`)));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      const holder = `delivery-${claims.indexOf(true)}`;
+      // A redelivery of the same webhook (after a crash) may finish what it started; no other may.
+      expect(await b.claimNotice(key, holder)).toBe(true);
+      expect(await a.claimNotice(ciStopNoticeKey({ owner: "acme", name: "app" }, 12), "delivery-late")).toBe(false);
+      expect(await a.claimNotice(ciStopNoticeKey({ owner: "acme", name: "app" }, 13), "delivery-late")).toBe(true);
     });
 
     it("locks revisions by branch across pull requests", async () => {
