@@ -89,8 +89,10 @@ export interface JobQueue {
   /**
    * Cancels the active jobs of a target: queued ones at once, running ones through
    * `onCancel`. Returns the jobs as they were before (state queued or running).
+   * `stoppedBy` is the person who asked (their GitHub login), recorded with each job
+   * (`Job.stoppedBy`) before a running one is signalled; absent when no person asked.
    */
-  cancel(repo: RepoName, target: Target): Promise<Job[]>;
+  cancel(repo: RepoName, target: Target, stoppedBy?: string | null): Promise<Job[]>;
   /** Subscribes to cancellation requests for running jobs; returns the unsubscribe function. */
   onCancel(listener: (jobId: string) => void): () => void;
   /** Subscribes to "a job became runnable", so workers need not poll; returns the unsubscribe function. */

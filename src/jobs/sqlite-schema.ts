@@ -69,6 +69,8 @@ const MIGRATIONS: readonly string[] = [
   `DROP INDEX jobs_one_active_per_target;
    CREATE UNIQUE INDEX jobs_one_active_per_target ON jobs (repo, target_kind, target_number, kind)
      WHERE state IN ('queued', 'running') AND kind NOT IN ('revise', 'ci-revision');`,
+  // Who asked to stop a job (`Job.stoppedBy`; NULL for jobs stopped before, and when nobody did).
+  `ALTER TABLE jobs ADD COLUMN stopped_by TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
