@@ -72,6 +72,7 @@ const job = (id: string, name: string): Job => ({
   links: {},
   error: null,
   outcome: null,
+  stoppedBy: null,
 });
 
 console.log("repository".padEnd(28), "files".padStart(6), "size".padStart(6), "run".padEnd(12), "clone".padStart(8), "index".padStart(8), "parsed".padStart(7), "on disk (clone)".padStart(16), "snapshot".padStart(9));

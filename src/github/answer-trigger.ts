@@ -186,7 +186,7 @@ async function answerCommand(
       return reply(withNote([say.statusMessage(jobs, config.command), ...(spent ? [spent] : [])].join("\n\n")));
     }
     case "stop": {
-      const cancelled = await deps.queue.cancel(trigger.repo, trigger.target);
+      const cancelled = await deps.queue.cancel(trigger.repo, trigger.target, trigger.sender.login);
       log.info({ jobs: cancelled.map((j) => j.id) }, "stop requested");
       // A running job's own comment says it stopped: the 👀 on the command is the acknowledgement.
       const stopped = say.stopMessage(cancelled, config.command);

@@ -8,7 +8,7 @@ import type { PlanRevision } from "../agent/live-plan.ts";
 import type { TestRun } from "../agent/computer.ts";
 import type { Plan, Subtask } from "../planning/schema.ts";
 import { jobFooter } from "./comment-text.ts";
-import { restartedMessage } from "./messages.ts";
+import { restartedMessage, stoppedByPhrase } from "./messages.ts";
 import { inlineCode, safeInline } from "./safe-markdown.ts";
 import { nextAdvice, stateLabel, statusLine, type PullRequestLink, type RunEnd, type RunFacts } from "./run-status.ts";
 
@@ -29,9 +29,11 @@ export function revisionLines(revisions: readonly PlanRevision[]): string[] {
   return revisions.slice(-5).map((r) => `- Plan revised: ${safeInline(r.reason)} (${safeInline(r.changes.join("; "))})`);
 }
 
-/** How the run ended, as the texts need it. */
-export function runEnd(outcome: AgentOutcome): RunEnd {
-  return outcome.kind === "limit" ? { kind: "limit", limit: outcome.limit } : { kind: outcome.kind };
+/** How the run ended, as the texts need it; `stoppedBy` names who stopped it (`Job.stoppedBy`). */
+export function runEnd(outcome: AgentOutcome, stoppedBy: string | null): RunEnd {
+  if (outcome.kind === "limit") return { kind: "limit", limit: outcome.limit };
+  if (outcome.kind === "cancelled") return { kind: "cancelled", stoppedBy };
+  return { kind: outcome.kind };
 }
 
 /** The last test run as a fact: green, red, not run, or no test command. */
@@ -41,15 +43,15 @@ export function testsFact(run: TestRun | null, hasTests: boolean): RunFacts["tes
   return run.summary.ok ? "passed" : "failed";
 }
 
-/** One sentence for how the agent's run ended. */
-export function describeOutcome(outcome: AgentOutcome, commandWord: string): string {
+/** One sentence for how the agent's run ended; a stopped run names who stopped it when a person did. */
+export function describeOutcome(outcome: AgentOutcome, commandWord: string, stoppedBy: string | null): string {
   switch (outcome.kind) {
     case "finished":
       return "The agent finished the plan.";
     case "limit":
       return `The run stopped at its limit: ${safeInline(outcome.detail)}.`;
     case "cancelled":
-      return `The run was stopped by \`/${commandWord} stop\`.`;
+      return `The run was stopped ${stoppedByPhrase(commandWord, stoppedBy)}.`;
     case "failed":
       return `The run failed: ${safeInline(outcome.reason)}.`;
   }
@@ -63,6 +65,8 @@ export function testLine(run: TestRun | null, hasTests: boolean): string {
 
 export interface ResultInput {
   outcome: AgentOutcome;
+  /** Who stopped the run (`Job.stoppedBy`); null when no person did. */
+  stoppedBy: string | null;
   pullRequest: PullRequestLine | null;
   pushed: boolean;
   tests: string;
@@ -107,7 +111,7 @@ export function resultComment(input: ResultInput): string {
 }
 
 export function closingReport(input: Omit<ResultInput, "pullRequest">): ClosingReport {
-  const lead = [describeOutcome(input.outcome, input.commandWord)];
+  const lead = [describeOutcome(input.outcome, input.commandWord, input.stoppedBy)];
   if (input.restarted) lead.push(restartedMessage());
   const rest = ["", ...progressLines(input.plan)];
   if (!input.pushed && input.changes.files.length > 0) {
@@ -116,7 +120,7 @@ export function closingReport(input: Omit<ResultInput, "pullRequest">): ClosingR
     rest.push(`**Changed but not pushed** (discarded with the sandbox): ${files}.${keep}`);
   }
   rest.push("", input.tests);
-  const end = runEnd(input.outcome);
+  const end = runEnd(input.outcome, input.stoppedBy);
   const { figures } = input;
   return {
     jobId: figures.jobId,

@@ -145,9 +145,18 @@ export function jobNotRecordedMessage(storeProblem: string): string {
   return `I could not record this request, so nothing will run for it. ${storeProblem}`;
 }
 
+/**
+ * Who stopped a run, after "stopped": "by `alice` (`/droid stop`)", or "by `/droid stop`" when
+ * no person is known (a job stopped before stops were attributed). The login is in code: it
+ * names the person without notifying them (docs/style.md).
+ */
+export function stoppedByPhrase(word: string, stoppedBy: string | null): string {
+  return stoppedBy === null ? `by \`/${word} stop\`` : `by ${inlineCode(stoppedBy)} (\`/${word} stop\`)`;
+}
+
 /** A run stopped by `/<word> stop` before it pushed anything. */
-export function stoppedBeforePushMessage(word: string): string {
-  return `Stopped by \`/${word} stop\` before any change was pushed. The sandbox was removed.`;
+export function stoppedBeforePushMessage(word: string, stoppedBy: string | null): string {
+  return `Stopped ${stoppedByPhrase(word, stoppedBy)} before any change was pushed. The sandbox was removed.`;
 }
 
 /** The one line a retried fix says: its first attempt's process stopped, and the agent began again from the plan. */

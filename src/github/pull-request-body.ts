@@ -8,6 +8,7 @@
 import type { AgentOutcome, ChangeReport } from "../agent/loop.ts";
 import type { Plan, Subtask } from "../planning/schema.ts";
 import { MAX_COMMENT_CHARS } from "./plan-comment.ts";
+import { stoppedByPhrase } from "./messages.ts";
 import { type RunFigures, runEnd } from "./fix-report.ts";
 import { LIMIT_SETTING, stateLabel, statusLine } from "./run-status.ts";
 import { inlineCode, safeInline, safeMarkdown } from "./safe-markdown.ts";
@@ -26,6 +27,8 @@ export interface PullRequestBodyInput {
   summary: string | null;
   plan: Plan;
   outcome: AgentOutcome;
+  /** Who stopped the run (`Job.stoppedBy`); null when no person did. */
+  stoppedBy: string | null;
   commandWord: string;
   /** The test line (`testLine`). */
   tests: string;
@@ -66,7 +69,7 @@ function partialReason(input: PullRequestBodyInput, done: string): string {
     case "limit":
       return `The run stopped at ${safeInline(outcome.detail)} with ${done}. Raise ${LIMIT_SETTING[outcome.limit]} in \`.github/droid.yml\`, then ${again}.`;
     case "cancelled":
-      return `The run was stopped by \`/${word} stop\` with ${done}; ${again}.`;
+      return `The run was stopped ${stoppedByPhrase(word, input.stoppedBy)} with ${done}; ${again}.`;
     case "failed":
       return `The run failed with ${done}: ${safeInline(outcome.reason)}. ${again[0]?.toUpperCase()}${again.slice(1)}.`;
     case "finished":
@@ -82,7 +85,7 @@ export function pullRequestBody(input: PullRequestBodyInput): string {
   const doneCount = plan.subtasks.filter((s) => s.state === "done").length;
   const done = `${doneCount} of ${plan.subtasks.length} subtasks done`;
   const status = statusLine({
-    label: stateLabel(runEnd(input.outcome)),
+    label: stateLabel(runEnd(input.outcome, input.stoppedBy)),
     durationMs: figures.durationMs,
     costUsd: figures.costUsd,
     running: false,

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { roughDuration } from "../figures/duration.ts";
 import { formatUsd } from "../figures/money.ts";
 import { jobReference } from "./comment-text.ts";
+import { inlineCode } from "./safe-markdown.ts";
 
 export const LIMITS = ["turns", "time", "budget"] as const;
 export type RunLimit = (typeof LIMITS)[number];
@@ -18,7 +19,8 @@ export type RunLimit = (typeof LIMITS)[number];
 export const runEndSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("finished") }),
   z.object({ kind: z.literal("limit"), limit: z.enum(LIMITS) }),
-  z.object({ kind: z.literal("cancelled") }),
+  /** `stoppedBy`: who asked (`Job.stoppedBy`); null when no person did, and in facts recorded before stops were attributed. */
+  z.object({ kind: z.literal("cancelled"), stoppedBy: z.string().nullable().default(null) }),
   z.object({ kind: z.literal("failed") }),
 ]);
 export type RunEnd = z.infer<typeof runEndSchema>;
@@ -60,7 +62,8 @@ export function stateLabel(end: RunEnd | "running" | "not-pushed"): string {
     case "limit":
       return `⚠️ ${LIMIT_LABEL[end.limit]}`;
     case "cancelled":
-      return "⏹ Stopped";
+      // Named in code, not @-mentioned: the person who stopped the run is not notified of every text that says so (docs/style.md).
+      return end.stoppedBy === null ? "⏹ Stopped" : `⏹ Stopped by ${inlineCode(end.stoppedBy)}`;
     case "failed":
       return "❌ Failed";
   }

@@ -91,7 +91,7 @@ export class JiraIntake {
     switch (command.name) {
       case "stop": {
         // A running job says in its own comment on the ticket that it stopped (one comment, not two).
-        const said = stopMessage(await this.#d.queue.cancel(repo, target), JIRA_COMMAND_WORD);
+        const said = stopMessage(await this.#d.queue.cancel(repo, target, login), JIRA_COMMAND_WORD);
         if (said !== null) await reply(said);
         break;
       }

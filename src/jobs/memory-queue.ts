@@ -51,6 +51,7 @@ export class MemoryJobQueue implements JobQueue {
       links: {},
       error: null,
       outcome: null,
+      stoppedBy: null,
     };
     this.#jobs.set(job.id, job);
     this.#byDelivery.set(job.deliveryId, job.id);
@@ -93,6 +94,7 @@ export class MemoryJobQueue implements JobQueue {
     next.endedAt = null;
     next.error = null;
     next.outcome = null;
+    next.stoppedBy = null;
     next.startedAt = this.#now();
     this.#lastServed.set(repoKey(next.repo), ++this.#claims);
     return structuredClone(next);
@@ -115,15 +117,18 @@ export class MemoryJobQueue implements JobQueue {
     return structuredClone(job);
   }
 
-  async cancel(repo: RepoName, target: Target): Promise<Job[]> {
+  async cancel(repo: RepoName, target: Target, stoppedBy: string | null = null): Promise<Job[]> {
     const active = [...this.#jobs.values()].filter((j) => isActive(j) && sameTarget(j, repo, target));
     const before = active.map((j) => structuredClone(j));
     for (const job of active) {
       if (job.state === "queued") {
         job.state = "cancelled";
         job.outcome = "stopped-by-user";
+        job.stoppedBy = stoppedBy;
         job.endedAt = this.#now();
       } else {
+        // The first person who asked counts: the worker may already be reporting their stop.
+        job.stoppedBy ??= stoppedBy;
         this.#signals.cancel(job.id);
       }
     }
@@ -170,6 +175,7 @@ export class MemoryJobQueue implements JobQueue {
     job.state = "queued";
     job.error = null;
     job.outcome = null;
+    job.stoppedBy = null;
     job.startedAt = null;
     job.endedAt = null;
     this.#collected.delete(job.id);

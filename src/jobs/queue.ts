@@ -93,8 +93,10 @@ export interface JobQueue {
   /**
    * Cancels the active jobs of a target: queued ones at once, running ones through
    * `onCancel`. Returns the jobs as they were before (state queued or running).
+   * `stoppedBy` is the person who asked (their GitHub login), recorded with each job
+   * (`Job.stoppedBy`) before a running one is signalled; absent when no person asked.
    */
-  cancel(repo: RepoName, target: Target): Promise<Job[]>;
+  cancel(repo: RepoName, target: Target, stoppedBy?: string | null): Promise<Job[]>;
   /**
    * Ends a job that no longer applies before any worker claims it: a queued job ends
    * `succeeded`/`superseded` (as its run would have ended), in one step with respect to

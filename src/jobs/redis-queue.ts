@@ -195,9 +195,9 @@ export class RedisJobQueue implements JobQueue {
     return this.#require(id);
   }
 
-  async cancel(repo: RepoName, target: Target): Promise<Job[]> {
+  async cancel(repo: RepoName, target: Target, stoppedBy: string | null = null): Promise<Job[]> {
     const reply = await this.#run("cancelling jobs", () =>
-      SCRIPTS.cancel.run(this.#redis, [this.#prefix, targetKey(repo, target), this.#now().getTime(), ...JOB_KINDS]),
+      SCRIPTS.cancel.run(this.#redis, [this.#prefix, targetKey(repo, target), this.#now().getTime(), stoppedBy ?? "", ...JOB_KINDS]),
     );
     const before = z.array(z.tuple([z.string(), z.enum(["queued", "running"])])).parse(reply);
     const jobs = await Promise.all(

@@ -48,6 +48,8 @@ const jobHashSchema = z.object({
   links: jsonText(jobLinksSchema),
   error: z.string().optional(),
   outcome: outcomeKindSchema.optional(),
+  /** Absent in hashes written before stops were attributed, and when nobody asked. */
+  stopper: z.string().optional(),
 });
 
 export function parseJob(id: string, fields: Record<string, string>): Job {
@@ -68,5 +70,6 @@ export function parseJob(id: string, fields: Record<string, string>): Job {
     links: h.links,
     error: h.error ?? null,
     outcome: h.outcome ?? null,
+    stoppedBy: h.stopper ?? null,
   };
 }

@@ -5,7 +5,8 @@
  * Keys, under a prefix P (default `droid:`):
  *   P job:<id>           hash: data (the NewJob JSON), state, attempts, timestamps, cost, links,
  *                        error, outcome (its kind, once ended), seq, token (the current claim), owner,
- *                        cancel, collected
+ *                        cancel, stopper (who asked to stop the job; absent when nobody did, and in
+ *                        hashes written before), collected
  *   P delivery:<id>      → job id (dedupe by X-GitHub-Delivery)
  *   P active:<t>|<kind>  set of job ids queued or running for a target and kind (at most one for
  *                        the kinds that dedupe; `revise` and `ci-revision` jobs queue up on their branch lock)
@@ -124,7 +125,7 @@ for _, repo in ipairs(redis.call('ZRANGE', P .. 'ready', 0, -1)) do
       redis.call('HINCRBY', job(id), 'attempts', 1)
       redis.call('HSET', job(id), 'state', 'running', 'started', ARGV[3], 'token', ARGV[4], 'owner', ARGV[5],
         'worker', ARGV[6], 'cancel', 0, 'collected', 0)
-      redis.call('HDEL', job(id), 'ended', 'error', 'outcome')
+      redis.call('HDEL', job(id), 'ended', 'error', 'outcome', 'stopper')
       redis.call('SADD', P .. 'running', id)
       return id
     end
@@ -168,14 +169,17 @@ return 'ok'
 `;
 
 /**
- * ARGV: P, tkey, now, kinds... → {id, state before} of the target's active jobs: queued ones
- * are cancelled, running ones flagged (and announced) for their worker.
+ * ARGV: P, tkey, now, who asked ('' = no person), kinds... → {id, state before} of the target's
+ * active jobs: queued ones are cancelled, running ones flagged (and announced) for their worker.
+ * Who asked is recorded first (the first person who asked during a run counts).
  */
 const CANCEL = `${COMMON}
 local found = {}
-for i = 4, #ARGV do
+local by = ARGV[4]
+for i = 5, #ARGV do
   for _, id in ipairs(redis.call('SMEMBERS', activeKey(ARGV[2], ARGV[i]))) do
-    local f = redis.call('HMGET', job(id), 'state', 'repo')
+    local f = redis.call('HMGET', job(id), 'state', 'repo', 'stopper')
+    if by ~= '' and not f[3] and (f[1] == 'queued' or f[1] == 'running') then redis.call('HSET', job(id), 'stopper', by) end
     if f[1] == 'queued' then
       table.insert(found, {id, f[1]})
       redis.call('HSET', job(id), 'state', 'cancelled', 'ended', ARGV[3], 'outcome', 'stopped-by-user')
@@ -245,7 +249,7 @@ local id = ARGV[2]
 local f = redis.call('HMGET', job(id), 'state', 'tkey', 'kind', 'repo', 'seq')
 if f[1] ~= 'interrupted' or (f[3] ~= 'revise' and f[3] ~= 'ci-revision' and redis.call('SCARD', activeKey(f[2], f[3])) > 0) then return false end
 redis.call('HSET', job(id), 'state', 'queued', 'cancel', 0, 'collected', 0)
-redis.call('HDEL', job(id), 'started', 'ended', 'error', 'token', 'outcome')
+redis.call('HDEL', job(id), 'started', 'ended', 'error', 'token', 'outcome', 'stopper')
 redis.call('ZREM', P .. 'interrupted', id)
 redis.call('ZREM', P .. 'ended', id)
 redis.call('SADD', activeKey(f[2], f[3]), id)

@@ -166,6 +166,7 @@ export class SqliteJobQueue implements JobQueue {
       links: {},
       error: null,
       outcome: null,
+      stoppedBy: null,
     };
     return { status: "created", job };
   }
@@ -209,7 +210,7 @@ export class SqliteJobQueue implements JobQueue {
       const now = this.#now().getTime();
       this.#db.sql(
           `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, ended_at = NULL, error = NULL, outcome = NULL,
-             worker_id = ?, claim_token = ?, owner = ?, heartbeat_at = ?, cancel_requested = 0, collected = 0
+             worker_id = ?, claim_token = ?, owner = ?, heartbeat_at = ?, cancel_requested = 0, stopped_by = NULL, collected = 0
            WHERE id = ?`,
         )
         .run(now, workerId, token, JSON.stringify(THIS_PROCESS), now, id);
@@ -254,15 +255,16 @@ export class SqliteJobQueue implements JobQueue {
     return parseRow(row);
   }
 
-  async cancel(repo: RepoName, target: Target): Promise<Job[]> {
+  async cancel(repo: RepoName, target: Target, stoppedBy: string | null = null): Promise<Job[]> {
     const rows = await this.#db.transaction(() => {
       const where = "WHERE repo = ? AND target_kind = ? AND target_number = ?";
       const args = [repoKey(repo), target.kind, target.number];
       const active = this.#select(`${where} AND state IN ('queued', 'running') ORDER BY seq`, ...args);
       const now = this.#now().getTime();
-      this.#db.sql(`UPDATE jobs SET state = 'cancelled', outcome = 'stopped-by-user', ended_at = ? ${where} AND state = 'queued'`)
-        .run(now, ...args);
-      this.#db.sql(`UPDATE jobs SET cancel_requested = 1 ${where} AND state = 'running'`).run(...args);
+      this.#db.sql(`UPDATE jobs SET state = 'cancelled', outcome = 'stopped-by-user', stopped_by = ?, ended_at = ? ${where} AND state = 'queued'`)
+        .run(stoppedBy, now, ...args);
+      // The first person who asked counts: the worker may already be reporting their stop.
+      this.#db.sql(`UPDATE jobs SET cancel_requested = 1, stopped_by = COALESCE(stopped_by, ?) ${where} AND state = 'running'`).run(stoppedBy, ...args);
       return active;
     });
     const jobs = rows.map(parseRow);
@@ -328,7 +330,7 @@ export class SqliteJobQueue implements JobQueue {
       if (rival) return undefined;
       this.#db.sql(
           `UPDATE jobs SET state = 'queued', error = NULL, outcome = NULL, started_at = NULL, ended_at = NULL, cancel_requested = 0,
-             collected = 0, claim_token = NULL WHERE id = ?`,
+             stopped_by = NULL, collected = 0, claim_token = NULL WHERE id = ?`,
         )
         .run(id);
       return this.#require(id);

@@ -27,6 +27,7 @@ const jobRowSchema = z.object({
   links: jsonText(jobLinksSchema),
   error: z.string().nullable(),
   outcome: outcomeKindSchema.nullable(),
+  stopped_by: z.string().nullable(),
 });
 
 export function safeParseRow(row: Record<string, unknown>): { success: true; job: Job } | { success: false; problem: string } {
@@ -52,6 +53,7 @@ export function safeParseRow(row: Record<string, unknown>): { success: true; job
       links: r.links,
       error: r.error,
       outcome: r.outcome,
+      stoppedBy: r.stopped_by,
     },
   };
 }

@@ -75,6 +75,8 @@ const MIGRATIONS: readonly string[] = [
      delivery_id TEXT NOT NULL,
      claimed_at INTEGER NOT NULL
    ) WITHOUT ROWID;`,
+  // Who asked to stop a job (`Job.stoppedBy`; NULL for jobs stopped before, and when nobody did).
+  `ALTER TABLE jobs ADD COLUMN stopped_by TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -127,6 +127,14 @@ export interface Job extends NewJob {
   error: string | null;
   /** Why the job ended (`OutcomeKind`); null while it is active, and for jobs recorded before outcomes were. */
   outcome: OutcomeKind | null;
+  /**
+   * Who asked to stop this run of the job: the GitHub login whose `/droid stop` was accepted
+   * (for a stop on a Jira ticket, the login the person maps to). Null when nobody did, when
+   * the stop had no person behind it (an operator's), and for jobs recorded before stops
+   * were attributed. The first person who asks during a run counts; running the job again
+   * clears it.
+   */
+  stoppedBy: string | null;
 }
 
 /** The result of asking the queue to record a job. */

@@ -69,7 +69,7 @@ export class Worker {
     this.#stopped = false;
     const { queue, pollMs = 1000 } = this.#options;
     this.#unsubscribe.push(queue.onRunnable(() => void this.pump()));
-    this.#unsubscribe.push(queue.onCancel((id) => this.#running.get(id)?.controller.abort(new CancelRequested())));
+    this.#unsubscribe.push(queue.onCancel((id) => void this.#cancel(id)));
     this.#timer = setInterval(() => void this.pump(), pollMs);
     this.#timer.unref();
     void this.pump();
@@ -86,6 +86,19 @@ export class Worker {
       for (const r of this.#running.values()) r.controller.abort(new ShutdownRequested());
       await all;
     }
+  }
+
+  /** Aborts a running job for its stop request, naming who asked (recorded with the job before the request is signalled). */
+  async #cancel(id: string): Promise<void> {
+    if (!this.#running.has(id)) return;
+    const stoppedBy = await this.#options.queue.get(id).then(
+      (job) => job?.stoppedBy ?? null,
+      (error: unknown) => {
+        this.#options.log.warn({ err: error, jobId: id }, "could not read who stopped the job; stopping it without a name");
+        return null;
+      },
+    );
+    this.#running.get(id)?.controller.abort(new CancelRequested(stoppedBy));
   }
 
   /** Claims and starts jobs until the concurrency limit is reached or the queue is empty. */
@@ -157,10 +170,19 @@ export class Worker {
 }
 
 export class CancelRequested extends Error {
-  constructor() {
+  /** Who asked (`Job.stoppedBy`); null when no person did. */
+  readonly stoppedBy: string | null;
+
+  constructor(stoppedBy: string | null = null) {
     super("cancelled by /stop");
     this.name = "CancelRequested";
+    this.stoppedBy = stoppedBy;
   }
+}
+
+/** Who stopped the job whose signal this is: the person named by its stop request, or null (not stopped, a shutdown, nobody named). */
+export function stoppedByOf(signal: AbortSignal): string | null {
+  return signal.aborted && signal.reason instanceof CancelRequested ? signal.reason.stoppedBy : null;
 }
 
 export class ShutdownRequested extends Error {

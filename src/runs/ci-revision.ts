@@ -16,7 +16,7 @@ import type { RevisionDelivery } from "../github/revision-report.ts";
 import { inlineCode, safeMarkdown } from "../github/safe-markdown.ts";
 import { scrubSecrets } from "../github/text.ts";
 import type { Job, JobLinks } from "../jobs/types.ts";
-import type { JobRunner } from "../jobs/worker.ts";
+import { stoppedByOf, type JobRunner } from "../jobs/worker.ts";
 import type { LlmClient } from "../llm/index.ts";
 import { describeRepoCommands } from "../sandbox/index.ts";
 import { ciChecklist, ciRevisionTaskMessage, digestCiLog, type CiFailureInput } from "../agent/ci-prompt.ts";
@@ -149,7 +149,7 @@ export async function runCiRevisionJob(deps: CiRevisionDeps, job: Job, signal: A
 
     // 5. Checked, one commit, pushed (never forced; others' commits kept), then one PR comment.
     const { changes, guard, secrets } = await collectWork(run, bench, outcome, deps.config, transcript);
-    const cause = scrubSecrets(outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, word), secrets);
+    const cause = scrubSecrets(outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, word, stoppedByOf(signal)), secrets);
     const tests = testLine(outcome.lastTestRun, bench.computer.hasTests);
     const commentOf = (delivery: RevisionDelivery): string => {
       const lines = [`**${attemptLine}**`, "", failedLine];

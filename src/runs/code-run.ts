@@ -9,7 +9,7 @@ import type { GitHubClient } from "../github/octokit.ts";
 import { stoppedBeforePushMessage } from "../github/messages.ts";
 import type { RunFigures } from "../github/fix-report.ts";
 import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
-import { ShutdownRequested } from "../jobs/worker.ts";
+import { ShutdownRequested, stoppedByOf } from "../jobs/worker.ts";
 import { UsageLedger } from "../llm/index.ts";
 import { SandboxGoneError } from "../sandbox/index.ts";
 import { WorkspaceRefusal, type Person, type Repository } from "../workspace/index.ts";
@@ -158,7 +158,7 @@ async function frameEnd(options: CodeRunOptions, run: CodeRun, error: unknown): 
 export async function endStopped(options: Pick<CodeRunOptions, "say" | "commandWord" | "signal">, run: CodeRun): Promise<CodeRunResult> {
   await run.site.removeSandbox();
   throwIfShutdown(options.signal);
-  await options.say(stoppedBeforePushMessage(options.commandWord));
+  await options.say(stoppedBeforePushMessage(options.commandWord, stoppedByOf(options.signal)));
   return run.ended({ state: "cancelled", kind: "stopped-by-user" });
 }
 

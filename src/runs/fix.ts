@@ -17,7 +17,7 @@ import { findDroidPullRequest } from "../github/pull-request.ts";
 import { pushRefusalDetails, pushRefusalReason } from "../github/push-refusal.ts";
 import { scrubSecrets } from "../github/text.ts";
 import type { Job, JobLinks, JobOutcome } from "../jobs/types.ts";
-import type { JobContext, JobRunner } from "../jobs/worker.ts";
+import { stoppedByOf, type JobContext, type JobRunner } from "../jobs/worker.ts";
 import type { LlmClient } from "../llm/index.ts";
 import { describeRepoCommands, type SandboxPlatform } from "../sandbox/index.ts";
 import { branchNameFor } from "../workspace/index.ts";
@@ -152,7 +152,7 @@ export async function runFixOn(thread: FixThread, deps: FixJobDeps, job: Job, si
     });
     live.pullRequest = existingPr ? { number: existingPr.number, draft: existingPr.draft } : null;
     await live.update(true);
-    run.onUnfinished((ended) => live.unfinished(ended, links.pushed === true));
+    run.onUnfinished((ended) => live.unfinished(ended, links.pushed === true, stoppedByOf(signal)));
 
     // 4. The agent.
     await run.step("agent");
@@ -193,6 +193,7 @@ export async function runFixOn(thread: FixThread, deps: FixJobDeps, job: Job, si
     });
     deps.log.info({ outcome: outcome.kind, turns: outcome.turns, costUsd: run.ledger.costUsd }, "agent run ended");
     if (outcome.kind === "cancelled") throwIfShutdown(signal);
+    const stoppedBy = stoppedByOf(signal);
     // No subtask stays "in progress" once the run ended: one cut off by a stop or a limit (or
     // left open by a finished run) is not finished; only a failed run fails it.
     plan.settle(outcome.kind === "failed" ? "failed" : "todo");
@@ -213,16 +214,16 @@ export async function runFixOn(thread: FixThread, deps: FixJobDeps, job: Job, si
           ? "the agent changed no files"
           : null;
     const check = reasonNotPushed === null ? await checkPush(repo, changes, deps.config) : null;
-    const facts: RunFacts = { end: runEnd(outcome), filesChanged: changes.files.length, pushed: reasonNotPushed === null, tests: testsState };
+    const facts: RunFacts = { end: runEnd(outcome, stoppedBy), filesChanged: changes.files.length, pushed: reasonNotPushed === null, tests: testsState };
     if (check?.kind === "refused") {
       live.end(stateLabel("not-pushed"), { ...facts, pushed: false });
       await live.update(true);
       const details = pushRefusalDetails(check.refusal, { diff: changes.diff, fileCount: changes.files.length, commandWord: deps.config.command });
-      await say(scrubSecrets(`${describeOutcome(outcome, deps.config.command)}\n\n${details}`, [...opening.bench.secrets, ...check.found]));
+      await say(scrubSecrets(`${describeOutcome(outcome, deps.config.command, stoppedBy)}\n\n${details}`, [...opening.bench.secrets, ...check.found]));
       return run.ended({ state: "failed", error: `not pushed: ${pushRefusalReason(check.refusal)}`, kind: "not-pushed" });
     }
     live.end(stateLabel(facts.end), facts);
-    const closing = { outcome, pushed: reasonNotPushed === null, tests, testsState, figures: run.figures(), commandWord: deps.config.command, reasonNotPushed, plan: plan.plan, changes, restarted: job.attempts > 1 };
+    const closing = { outcome, stoppedBy, pushed: reasonNotPushed === null, tests, testsState, figures: run.figures(), commandWord: deps.config.command, reasonNotPushed, plan: plan.plan, changes, restarted: job.attempts > 1 };
     if (reasonNotPushed !== null) {
       await live.update(true);
       await thread.report(resultComment({ ...closing, pullRequest: null }));
@@ -243,6 +244,7 @@ export async function runFixOn(thread: FixThread, deps: FixJobDeps, job: Job, si
           summary: outcome.kind === "finished" ? outcome.summary : null,
           plan: plan.plan,
           outcome,
+          stoppedBy,
           commandWord: deps.config.command,
           tests,
           testsPass,

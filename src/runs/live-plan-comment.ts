@@ -41,9 +41,12 @@ export class LivePlanComment {
     this.#facts = facts;
   }
 
-  /** The run ended without its steps returning (a stop, a refused workspace, a lost sandbox, a crash): the comment says so at once. */
-  async unfinished(outcome: JobOutcome, pushed: boolean): Promise<void> {
-    const end: RunEnd = outcome.state === "cancelled" ? { kind: "cancelled" } : { kind: "failed" };
+  /**
+   * The run ended without its steps returning (a stop, a refused workspace, a lost sandbox, a
+   * crash): the comment says so at once, naming who stopped it (`stoppedBy`) when a person did.
+   */
+  async unfinished(outcome: JobOutcome, pushed: boolean, stoppedBy: string | null): Promise<void> {
+    const end: RunEnd = outcome.state === "cancelled" ? { kind: "cancelled", stoppedBy } : { kind: "failed" };
     this.end(stateLabel(end), { end, filesChanged: 0, pushed, tests: "not-run" });
     await this.update(true);
   }

@@ -15,7 +15,7 @@ import { patchBlock, pushRefusalDetails, pushRefusalReason } from "../github/pus
 import { readRevisions, reviewAnswersBody, revisionLine, threadReply, type RevisionDelivery } from "../github/revision-report.ts";
 import { scrubSecrets } from "../github/text.ts";
 import type { Job, JobLinks } from "../jobs/types.ts";
-import type { JobRunner } from "../jobs/worker.ts";
+import { stoppedByOf, type JobRunner } from "../jobs/worker.ts";
 import type { LlmClient } from "../llm/index.ts";
 import { describeRepoCommands } from "../sandbox/index.ts";
 import { LivePlan } from "../agent/live-plan.ts";
@@ -171,8 +171,8 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
     // 5. Check the work may be pushed (or shown as a patch), commit and push (never force;
     // others' commits kept), then answer every thread.
     const { changes, guard: check, secrets } = await collectWork(run, bench, outcome, deps.config, transcript);
-    const runEnded = `${describeOutcome(outcome, word)} ${testLine(outcome.lastTestRun, bench.computer.hasTests)}`;
-    const summary = scrubSecrets(outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, word), secrets);
+    const runEnded = `${describeOutcome(outcome, word, stoppedByOf(signal))} ${testLine(outcome.lastTestRun, bench.computer.hasTests)}`;
+    const summary = scrubSecrets(outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, word, stoppedByOf(signal)), secrets);
     const changed = threads.filter((t) => answers.get(t)?.changed).length;
     const publication = (delivery: PushedDelivery): RevisionPublication => ({
       kind: "revise",
@@ -240,7 +240,7 @@ export async function runReviseJob(deps: ReviseJobDeps, job: Job, signal: AbortS
       changes,
       outcome,
       where,
-      message: `${outcome.kind === "finished" ? "Address" : "Partly address"} review comments on #${pullNumber}\n\n${outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, word)}\n\nWritten by Droid.\n`,
+      message: `${outcome.kind === "finished" ? "Address" : "Partly address"} review comments on #${pullNumber}\n\n${outcome.kind === "finished" ? outcome.summary : describeOutcome(outcome, word, stoppedByOf(signal))}\n\nWritten by Droid.\n`,
       beforePush,
     });
   }

@@ -3,28 +3,35 @@
  * long command runs in the real sandbox, or while the model's answer is still in
  * flight. The job ends cancelled within seconds, the command dies with the sandbox,
  * nothing is pushed (the default config), and the closing comment — the one comment the
- * stop produces; the 👀 on the command acknowledges it — says what was done and what was not.
+ * stop produces; the 👀 on the command acknowledges it — says who stopped the run (another writer
+ * than the one who asked, named in code so that they are not notified), what was done and what was not.
  */
 import type nock from "nock";
 import { describe, expect, it } from "vitest";
 import { BRANCH, DROID_YML, FIX_EDIT, FIXTURE, containersOf, expectFixJob, sendCommand, useFixHarness, waitForProcess } from "../helpers/fix-harness.ts";
+import { OWNER } from "../helpers/payloads.ts";
 import { scriptModel } from "../helpers/scripted-model.ts";
 
 const h = useFixHarness("e2e-stop");
 
+/** Another writer of the repository than the one who asked for the fix. */
+const MAINTAINER = "octo-maintainer";
+
 /**
- * Sends `/droid stop` (token and permission cached from the fix) and checks what any stop
- * must do: the job cancelled within seconds, every declared call made, the sandbox (and
- * the command in it) gone, nothing pushed.
+ * Sends `/droid stop` (token and permission cached from the fix; by `stopper`, whose permission
+ * is asked, when given) and checks what any stop must do: the job cancelled within seconds and
+ * naming who stopped it, every declared call made, the sandbox (and the command in it) gone,
+ * nothing pushed.
  */
-async function stopAndCheck(repo: string, scopes: nock.Scope[], options: { droidYml?: string; pushed?: boolean } = {}): Promise<void> {
+async function stopAndCheck(repo: string, scopes: nock.Scope[], options: { droidYml?: string; pushed?: boolean; stopper?: string } = {}): Promise<void> {
   const stopAt = Date.now();
-  const stop = await sendCommand(h, "/droid stop", { commentId: 5002, droidYml: options.droidYml ?? DROID_YML, withToken: false, askPermission: false });
+  const by = options.stopper ? { login: options.stopper } : { askPermission: false };
+  const stop = await sendCommand(h, "/droid stop", { commentId: 5002, droidYml: options.droidYml ?? DROID_YML, withToken: false, ...by });
   const [job] = await h.settled();
   const stoppedInMs = Date.now() - stopAt;
 
   expect(h.crashes).toEqual([]);
-  expect(job).toMatchObject({ state: "cancelled", error: null });
+  expect(job).toMatchObject({ state: "cancelled", error: null, requester: OWNER, stoppedBy: options.stopper ?? OWNER });
   expect(stoppedInMs).toBeLessThan(10_000);
   for (const s of [stop, ...scopes]) expect(s.pendingMocks()).toEqual([]);
   expect(await containersOf(job?.id)).toEqual([]);
@@ -55,12 +62,13 @@ describe("/droid stop", () => {
     const [running] = await h.queue.listForTarget({ owner: "Codertocat", name: "Hello-World" }, { kind: "issue", number: 1 });
     await waitForProcess(running?.id, "sleep 30");
 
-    await stopAndCheck("hello-stop", [fix, work, model.scope]);
+    await stopAndCheck("hello-stop", [fix, work, model.scope], { stopper: MAINTAINER });
     expect(model.requests).toHaveLength(3);
 
-    // What GitHub was told: one comment, the job's own.
+    // What GitHub was told: one comment, the job's own, naming who stopped the run (in code: no notification).
     const [closing] = comments;
-    expect(closing).toContain("The run was stopped by `/droid stop`.");
+    expect(closing).toContain(`The run was stopped by \`${MAINTAINER}\` (\`/droid stop\`).`);
+    expect(closing).not.toContain(`@${MAINTAINER}`);
     expect(closing).toContain("Nothing was pushed: the run was stopped and this repository does not push partial work");
     expect(closing).toContain("`src/greet.js` (modified)");
     expect(closing).toContain("**Done:** no subtask yet.");
@@ -68,10 +76,10 @@ describe("/droid stop", () => {
     expect(closing).toMatch(/\*\*Not finished:\*\* S1 .*; S2 /);
     expect(closing).not.toMatch(/failed|skipped/i);
     expect(closing).toContain("fix.pushPartialWorkOnStop: true");
-    expect(closing).toMatch(/^⏹ Stopped · \d+ s · (\$\d+\.\d\d|< \$0\.01) · job `[0-9a-f]{8}`\n/);
+    expect(closing).toMatch(/^⏹ Stopped by `octo-maintainer` · \d+ s · (\$\d+\.\d\d|< \$0\.01) · job `[0-9a-f]{8}`\n/);
     expect(closing).toContain("**Next:** The changes were not pushed.");
     const plan = planEdits.at(-1) ?? "";
-    expect(plan).toMatch(/\n⏹ Stopped · \d+ s · (\$\d+\.\d\d|< \$0\.01) · job `[0-9a-f]{8}`\n/);
+    expect(plan).toMatch(/\n⏹ Stopped by `octo-maintainer` · \d+ s · (\$\d+\.\d\d|< \$0\.01) · job `[0-9a-f]{8}`\n/);
     expect(plan).not.toContain("cancels the run");
     expect(plan).not.toContain("so far");
     expect(plan).toContain("**Next:** The changes were not pushed.");
@@ -97,9 +105,9 @@ describe("/droid stop", () => {
     expect(await h.git.git("hello-stop-push", "log", "-1", "--format=%s", BRANCH)).toContain("(partial)");
     expect(prs[0]).toMatchObject({ head: BRANCH, draft: true });
     const body = String(prs[0]?.body);
-    expect(body).toContain("Refs #1 — not complete. The run was stopped by `/droid stop` with 0 of 2 subtasks done; comment `/droid fix` on #1 to continue.");
+    expect(body).toContain("Refs #1 — not complete. The run was stopped by `Codertocat` (`/droid stop`) with 0 of 2 subtasks done; comment `/droid fix` on #1 to continue.");
     expect(body).not.toContain("Closes #1");
-    expect(body).toMatch(/^⏹ Stopped · /);
+    expect(body).toMatch(/^⏹ Stopped by `Codertocat` · /);
     expect(comments[0]).toContain("Opened #7 (a draft).");
     expect(comments[0]).not.toContain("Changed but not pushed");
   }, 180_000);
@@ -118,9 +126,9 @@ describe("/droid stop", () => {
     await until("the second model request", () => model.requests.length === 2);
 
     await stopAndCheck("hello-stop-model", [fix, work, model.scope]);
-    expect(comments[0]).toContain("The run was stopped by `/droid stop`.");
+    expect(comments[0]).toContain("The run was stopped by `Codertocat` (`/droid stop`).");
     expect(comments[0]).toContain("Nothing was pushed");
-    expect(planEdits.at(-1)).toContain("⏹ Stopped · ");
+    expect(planEdits.at(-1)).toContain("⏹ Stopped by `Codertocat` · ");
     expect(planEdits.at(-1)).toContain("**Next:** Nothing was changed.");
   }, 180_000);
 });

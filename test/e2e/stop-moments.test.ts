@@ -3,7 +3,7 @@
  * the real Docker sandbox, the git server and the GitHub and Anthropic stand-ins over HTTP.
  * Whatever the job is doing — cloning, starting its sandbox, running setup, waiting for the
  * model, running a command, pushing — the sandbox (and every process in it) is gone within
- * 2 s of the stop, and the job ends with one comment saying so. A push is never cut halfway:
+ * 2 s of the stop, and the job ends with one comment saying so and naming who stopped it. A push is never cut halfway:
  * a stop that arrives while the finished work is being pushed lets it complete.
  */
 import { describe, expect, it } from "vitest";
@@ -107,6 +107,8 @@ describe("/droid stop during a /droid fix, at each moment", () => {
 
       const ended = await site.queue.get(job.id);
       expect(ended?.state).toBe(moment.ends);
+      // The store records who asked, even when the push it let finish made the job succeed.
+      expect(ended?.stoppedBy).toBe(OWNER);
       expect(sandboxGoneMs).not.toBeNull();
       expect(sandboxGoneMs ?? Infinity).toBeLessThanOrEqual(2_000);
       // The job ends once its comments are written (GitHub writes go out ~1 s apart); a push is
@@ -122,6 +124,8 @@ describe("/droid stop during a /droid fix, at each moment", () => {
         stopAcknowledged: h.github.state.reactions.some((r) => r.commentId === STOP_COMMENT_ID && r.content === "eyes"),
         jobComments: comments.length,
         jobCommentSaysStopped: /stop/i.test(comments[0] ?? ""),
+        // Named in code (no notification): "Stopped by `Codertocat` (`/droid stop`) before …" or "The run was stopped by `Codertocat` (`/droid stop`)."
+        jobCommentNamesStopper: new RegExp(`stopped by \`${OWNER}\` \\(\`/droid stop\`\\)`, "i").test(comments[0] ?? ""),
         internalErrors: comments.filter((b) => /internal error/i.test(b)).length,
         pullRequests: h.github.state.pulls.map((p) => p.head.ref),
         branches: (await h.git.git(repo, "branch", "--list", "droid/*", "--format=%(refname:short)")).trim(),
@@ -131,6 +135,7 @@ describe("/droid stop during a /droid fix, at each moment", () => {
         stopAcknowledged: true,
         jobComments: 1,
         jobCommentSaysStopped: stopped,
+        jobCommentNamesStopper: stopped,
         internalErrors: 0,
         pullRequests: stopped ? [] : [BRANCH],
         branches: stopped ? "" : BRANCH,

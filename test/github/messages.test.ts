@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { alreadyActiveMessage, statusMessage, stopMessage } from "../../src/github/messages.ts";
+import { describeOutcome } from "../../src/github/fix-report.ts";
+import { alreadyActiveMessage, statusMessage, stoppedBeforePushMessage, stopMessage } from "../../src/github/messages.ts";
 import type { Job } from "../../src/jobs/types.ts";
 import { labeledJob } from "../fixtures/github.ts";
 
@@ -53,6 +54,18 @@ describe("/droid stop", () => {
       ].join("\n"),
     );
     expect(stopMessage([], "droid")).toContain("Nothing to stop");
+  });
+});
+
+describe("a run that was stopped", () => {
+  it("names who stopped it, in code (no notification), and stays as before when nobody is known", () => {
+    expect(stoppedBeforePushMessage("droid", "alice")).toBe("Stopped by `alice` (`/droid stop`) before any change was pushed. The sandbox was removed.");
+    expect(stoppedBeforePushMessage("droid", null)).toBe("Stopped by `/droid stop` before any change was pushed. The sandbox was removed.");
+    const cancelled = { kind: "cancelled", turns: 3, lastTestRun: null } as const;
+    expect(describeOutcome(cancelled, "bot", "alice")).toBe("The run was stopped by `alice` (`/bot stop`).");
+    expect(describeOutcome(cancelled, "bot", null)).toBe("The run was stopped by `/bot stop`.");
+    // A name is never a mention, whatever it holds.
+    expect(stoppedBeforePushMessage("droid", "@team `x`")).not.toMatch(/(^|[^`\u200b])@\w/);
   });
 });
 

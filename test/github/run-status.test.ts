@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FINISHED, prBody, worstPlan } from "../fixtures/worst-texts.ts";
-import { nextAdvice, stateLabel, statusLine, type RunFacts } from "../../src/github/run-status.ts";
+import { nextAdvice, runFactsSchema, stateLabel, statusLine, type RunFacts } from "../../src/github/run-status.ts";
 
 const facts = (over: Partial<RunFacts>): RunFacts => ({ end: { kind: "finished" }, filesChanged: 2, pushed: true, tests: "passed", ...over });
 const job = { id: "3f9c2d1e-8b7a-4c65-9e21-0d4f5a6b7c8d", pageUrl: null };
@@ -11,7 +11,18 @@ describe("the status line", () => {
     expect(statusLine({ label: stateLabel({ kind: "limit", limit: "budget" }), durationMs: 1_083_000, costUsd: 4.62, running: false, pullRequest: { number: 7, draft: true }, job })).toBe(
       "⚠️ Budget reached · 18 min · $4.62 · draft PR #7",
     );
-    expect(statusLine({ label: stateLabel({ kind: "cancelled" }), durationMs: 30_000, costUsd: 0.004, running: false, pullRequest: null, job })).toBe("⏹ Stopped · 30 s · < $0.01 · job `3f9c2d1e`");
+    expect(statusLine({ label: stateLabel({ kind: "cancelled", stoppedBy: null }), durationMs: 30_000, costUsd: 0.004, running: false, pullRequest: null, job })).toBe("⏹ Stopped · 30 s · < $0.01 · job `3f9c2d1e`");
+  });
+
+  it("names who stopped the run, in code so that they are not notified; nobody when no person is known", () => {
+    expect(statusLine({ label: stateLabel({ kind: "cancelled", stoppedBy: "alice" }), durationMs: 240_000, costUsd: 0.05, running: false, pullRequest: null, job })).toBe(
+      "⏹ Stopped by `alice` · 4 min · $0.05 · job `3f9c2d1e`",
+    );
+    expect(statusLine({ label: stateLabel({ kind: "cancelled", stoppedBy: "alice" }), durationMs: 240_000, costUsd: 0.05, running: false, pullRequest: { number: 7, draft: true }, job })).toBe(
+      "⏹ Stopped by `alice` · 4 min · $0.05 · draft PR #7",
+    );
+    // Facts recorded before stops were attributed (a retry's checkpoint) name nobody.
+    expect(runFactsSchema.parse({ end: { kind: "cancelled" }, filesChanged: 1, pushed: false, tests: "not-run" }).end).toEqual({ kind: "cancelled", stoppedBy: null });
   });
 
   it("says 'so far' only while the run goes on", () => {
@@ -43,13 +54,13 @@ describe("Next, from what the run left", () => {
   });
 
   it("changes that were not pushed: no pull request is mentioned", () => {
-    const next = nextAdvice(facts({ end: { kind: "cancelled" }, pushed: false }), null, "droid");
+    const next = nextAdvice(facts({ end: { kind: "cancelled", stoppedBy: null }, pushed: false }), null, "droid");
     expect(next).toBe("The changes were not pushed. `/droid fix [instructions]` starts again, or `/droid plan <feedback>` changes the plan first.");
     expect(next).not.toMatch(/pull request|#\d/);
   });
 
   it("changes not pushed while an earlier run's pull request exists: says which work the PR holds", () => {
-    const next = nextAdvice(facts({ end: { kind: "cancelled" }, pushed: false }), { number: 7, draft: true }, "droid");
+    const next = nextAdvice(facts({ end: { kind: "cancelled", stoppedBy: null }, pushed: false }), { number: 7, draft: true }, "droid");
     expect(next).toBe("This run's changes were not pushed; #7 holds the earlier work. `/droid fix [instructions]` starts again, or `/droid plan <feedback>` changes the plan first.");
   });
 

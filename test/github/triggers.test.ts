@@ -290,7 +290,8 @@ describe("comments", () => {
     // A queued job never runs, so the stop's reply is all that is said of it.
     expect(replies[1]).toBe(`Removed from the queue (it will not run):\n- \`plan\` job \`${job?.id.slice(0, 8)}\``);
     expect(replies[2]).toContain("Nothing to stop");
-    expect(job?.state).toBe("cancelled");
+    // The job records who stopped it: the writer whose command was accepted.
+    expect(job).toMatchObject({ state: "cancelled", stoppedBy: "Codertocat" });
   });
 
   it("help, status and stop speak the repository's command word (`command: bot`)", async () => {

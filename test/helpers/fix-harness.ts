@@ -392,13 +392,13 @@ export function expectFixJob(
 export async function sendCommand(
   harness: FixHarness,
   body: string,
-  options: { commentId: number; droidYml: string; withToken?: boolean; askPermission?: boolean; repo?: string; adjust?: (payload: ReturnType<typeof issueComment>) => void },
+  options: { commentId: number; droidYml: string; withToken?: boolean; askPermission?: boolean; repo?: string; login?: string; adjust?: (payload: ReturnType<typeof issueComment>) => void },
 ): Promise<nock.Scope> {
   const hook = options.withToken === false ? nock("https://api.github.com") : expectInstallationToken();
-  if (options.askPermission !== false) expectPermission(hook, OWNER, "write");
+  if (options.askPermission !== false) expectPermission(hook, options.login ?? OWNER, "write");
   expectDroidYml(hook, options.droidYml, 1);
   hook.post(`${REPO_API}/issues/comments/${options.commentId}/reactions`, { content: "eyes" }).reply(201, { id: 1 });
-  const payload = issueComment(body);
+  const payload = issueComment(body, options.login ? { login: options.login } : {});
   payload.comment.id = options.commentId;
   if (options.repo) harness.git.serve(`${OWNER}/${REPO}`, options.repo);
   options.adjust?.(payload);

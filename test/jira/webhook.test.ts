@@ -126,6 +126,18 @@ describe("POST /api/jira/webhooks", () => {
     jira.assertDone();
   });
 
+  it("stops the ticket's queued job on /droid stop by another writer, and records their GitHub login as who stopped it", async () => {
+    jira.ticket({ id: TICKET_ID, key: "SHOP-7", fields: {} }).expectWrites({ comment: 1 });
+    const scope = expectRepository(expectRepository(expectPermission(expectPermission(expectInstallationToken(api()), WRITER_LOGIN, "write"), "bob", "write")));
+    expect((await sendJiraWebhook(server.url, labelAdded(now))).status).toBe(202);
+    expect((await sendJiraWebhook(server.url, commentCreated(now, "/droid stop", BOB, "10150"))).status).toBe(202);
+    const [job] = await queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "jira_issue", number: Number(TICKET_ID) });
+    expect(job).toMatchObject({ state: "cancelled", outcome: "stopped-by-user", requester: WRITER_LOGIN, stoppedBy: "bob" });
+    expect(adfToMarkdown(jira.commentsOf(TICKET_ID)[0]?.body as AdfDoc)).toMatch(/^Removed from the queue/);
+    expect(scope.isDone()).toBe(true);
+    jira.assertDone();
+  });
+
   it("never acts on events by Droid's own Jira account", async () => {
     const own = await sendJiraWebhook(server.url, commentCreated(now, "/droid fix", DROID_ACCOUNT, "10140"));
     expect(own.status).toBe(200);

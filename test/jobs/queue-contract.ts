@@ -63,6 +63,7 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
         links: {},
         error: null,
         outcome: null,
+        stoppedBy: null,
         startedAt: null,
       });
       expect(stored?.createdAt).toBeInstanceOf(Date);
@@ -305,6 +306,37 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
       expect(stops).toEqual([running.job.id]);
       await workerSide.finish(running.job.id, { state: "cancelled", kind: "stopped-by-user" });
       expect(await server.get(running.job.id)).toMatchObject({ state: "cancelled", outcome: "stopped-by-user" });
+    });
+
+    it("records who stopped a job, queued or running (the first person who asked), and forgets it when the job runs again", async () => {
+      const [server, workerSide] = [await open(), await open()];
+      const running = await server.enqueue(newJob({ number: 7, request: PLAN }));
+      const queued = await server.enqueue(newJob({ number: 7, request: FIX }));
+      const unnamed = await server.enqueue(newJob({ number: 8 }));
+      expect(await server.get(running.job.id)).toMatchObject({ stoppedBy: null });
+      await workerSide.claim("w", ["plan"]);
+      await server.cancel({ owner: "acme", name: "app" }, { kind: "issue", number: 7 }, "alice");
+      // Another stop while the worker is still stopping the job does not rename who stopped it.
+      await server.cancel({ owner: "acme", name: "app" }, { kind: "issue", number: 7 }, "bob");
+      expect(await workerSide.get(running.job.id)).toMatchObject({ state: "running", stoppedBy: "alice" });
+      expect(await workerSide.get(queued.job.id)).toMatchObject({ state: "cancelled", outcome: "stopped-by-user", stoppedBy: "alice" });
+      await workerSide.finish(running.job.id, { state: "cancelled", kind: "stopped-by-user" });
+      expect(await server.get(running.job.id)).toMatchObject({ state: "cancelled", stoppedBy: "alice" });
+      // A stop with no person behind it (an operator's) names nobody.
+      await server.cancel({ owner: "acme", name: "app" }, { kind: "issue", number: 8 });
+      expect(await server.get(unnamed.job.id)).toMatchObject({ state: "cancelled", stoppedBy: null });
+
+      // A stop requested while the worker died: the job ends cancelled, still naming who asked; an
+      // interrupted job that runs again starts with nobody named.
+      const again = await server.enqueue(newJob({ number: 9 }));
+      await workerSide.claim("w", ["plan"]);
+      await server.cancel({ owner: "acme", name: "app" }, { kind: "issue", number: 9 }, "carol");
+      await workerSide.finish(again.job.id, { state: "interrupted", error: "the worker shut down", kind: "interrupted" });
+      expect(await server.get(again.job.id)).toMatchObject({ state: "interrupted", stoppedBy: "carol" });
+      await server.collectInterrupted();
+      expect(await server.requeue(again.job.id)).toMatchObject({ state: "queued", stoppedBy: null });
+      await server.cancel({ owner: "acme", name: "app" }, { kind: "issue", number: 9 }, "dave");
+      expect(await server.get(again.job.id)).toMatchObject({ state: "cancelled", stoppedBy: "dave" });
     });
 
     it("records each outcome kind with the job's state, and clears it when the job runs again", async () => {

@@ -36,6 +36,32 @@ describe("SQLite records written by earlier versions", () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   });
+
+  it("migrates a database from before stops were attributed: its jobs name nobody, and new stops are recorded", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "droid-sqlite-old-"));
+    try {
+      const queue = new SqliteJobQueue({ dataDir });
+      const stopped = await queue.enqueue(newJob({ number: 3 }));
+      const waiting = await queue.enqueue(newJob({ number: 4 }));
+      await queue.cancel({ owner: "acme", name: "app" }, { kind: "issue", number: 3 });
+      await queue.close();
+      // The database as the previous schema (version 6) left it: no stopped_by column.
+      const raw = new DatabaseSync(join(dataDir, DATABASE_FILE));
+      raw.exec("ALTER TABLE jobs DROP COLUMN stopped_by; PRAGMA user_version = 6;");
+      raw.close();
+
+      const reopened = new SqliteJobQueue({ dataDir });
+      expect(await reopened.get(stopped.job.id)).toMatchObject({ state: "cancelled", outcome: "stopped-by-user", stoppedBy: null });
+      await reopened.cancel({ owner: "acme", name: "app" }, { kind: "issue", number: 4 }, "alice");
+      expect(await reopened.get(waiting.job.id)).toMatchObject({ state: "cancelled", stoppedBy: "alice" });
+      await reopened.close();
+      const migrated = new DatabaseSync(join(dataDir, DATABASE_FILE));
+      expect(migrated.prepare("PRAGMA user_version").get()).toEqual({ user_version: 7 });
+      migrated.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
 });
 describePolicyContract("SQLite", sqliteHarness);
 describeDurablePolicyContract("SQLite", sqliteHarness);

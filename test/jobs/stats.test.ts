@@ -126,9 +126,9 @@ describe("droid stats", () => {
     await first.claim("w", ["fix"]);
     await first.finish(job.id, { state: "succeeded", kind: "succeeded" });
     await first.close();
-    // Back to schema 3: no outcome column, no merges table, no notices table.
+    // Back to schema 3: no outcome or stopped_by column, no merges or notices table.
     const raw = new DatabaseSync(join(dataDir, DATABASE_FILE));
-    raw.exec("ALTER TABLE jobs DROP COLUMN outcome; DROP TABLE merges; DROP TABLE notices; PRAGMA user_version = 3");
+    raw.exec("ALTER TABLE jobs DROP COLUMN outcome; ALTER TABLE jobs DROP COLUMN stopped_by; DROP TABLE merges; DROP TABLE notices; PRAGMA user_version = 3");
     raw.close();
     const reopened = new SqliteJobQueue({ dataDir });
     cleanups.push(() => reopened.close());

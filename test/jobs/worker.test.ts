@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.ts";
 import type { NewJob } from "../../src/jobs/types.ts";
-import { Worker, type JobRunner } from "../../src/jobs/worker.ts";
+import { stoppedByOf, Worker, type JobRunner } from "../../src/jobs/worker.ts";
 import { silentLog } from "../helpers/github.ts";
 
 const repo = (name: string) => ({
@@ -88,6 +88,29 @@ describe("worker", () => {
     expect(cancelled.map((j) => j.state)).toEqual(["running"]);
     await until(async () => (await queue.get(job.id))?.state === "cancelled");
     expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  it("tells the run who stopped it, through its signal", async () => {
+    const queue = new MemoryJobQueue();
+    const stoppers: (string | null)[] = [];
+    startWorker(queue, (_job, { signal }) => {
+      return new Promise((_, reject) =>
+        signal.addEventListener("abort", () => {
+          stoppers.push(stoppedByOf(signal));
+          reject(signal.reason);
+        }),
+      );
+    });
+    const named = await queue.enqueue(newJob("r", 1));
+    const unnamed = await queue.enqueue(newJob("r", 2));
+    await until(async () => (await queue.get(unnamed.job.id))?.state === "running");
+    await queue.cancel(named.job.repo, named.job.target, "bob");
+    await until(() => stoppers.length === 1);
+    await queue.cancel(unnamed.job.repo, unnamed.job.target);
+    await until(() => stoppers.length === 2);
+    expect(stoppers).toEqual(["bob", null]);
+    await until(async () => (await queue.get(named.job.id))?.state === "cancelled");
+    expect(await queue.get(named.job.id)).toMatchObject({ outcome: "stopped-by-user", stoppedBy: "bob" });
   });
 
   it("never runs two jobs for one target at once, and keeps the concurrency limit", async () => {
