@@ -3,6 +3,7 @@
 import type { Digest, DigestFacts, DigestOptions, ShownLine } from "./digest-types.ts";
 import { clipLine, errorFoldKey, lineFoldKey } from "./output-text.ts";
 import { renderTestSummaryLine, type TestSummary } from "./test-summary.ts";
+import { renderTypeCheckLine, type TypeCheckSummary } from "./typecheck-summary.ts";
 import { preciseDuration } from "../figures/duration.ts";
 
 export const ERROR_GREP_PATTERN = "error|fail|panic|fatal|exception|not ok|✕|×";
@@ -23,10 +24,17 @@ export interface FoundCounts {
   warnings: number;
 }
 
-export function renderHeader(facts: DigestFacts, tests: TestSummary, found: FoundCounts, opts: DigestOptions): string {
+/** What the runners' own summaries said: the test run's counts, tsc's error count. */
+export interface RunSummaries {
+  tests: TestSummary;
+  typeCheck: TypeCheckSummary | null;
+}
+
+export function renderHeader(facts: DigestFacts, summaries: RunSummaries, found: FoundCounts, opts: DigestOptions): string {
   const lines = renderFacts(facts);
   lines.push(`full output saved to ${facts.savedPath} (grep -n PATTERN ${facts.savedPath}; sed -n 'FROM,TOp' ${facts.savedPath})`);
-  if (tests.runner !== "unknown") lines.push(renderTestSummaryLine(tests));
+  if (summaries.tests.runner !== "unknown") lines.push(renderTestSummaryLine(summaries.tests));
+  if (summaries.typeCheck !== null) lines.push(renderTypeCheckLine(summaries.typeCheck));
   const counts = [`${count(found.errors)} error lines (${count(found.distinct)} distinct)`];
   if (found.warnings > 0) counts.push(`${count(found.warnings)} warning lines`);
   lines.push(`${counts.join(", ")}. Digest below, with line numbers; '>' marks error lines.`);
@@ -38,7 +46,7 @@ export function renderHeader(facts: DigestFacts, tests: TestSummary, found: Foun
 export function renderDigestText(digest: Digest, opts: DigestOptions): string {
   if (digest.kind === "whole") return [...renderFacts(digest.facts), ...digest.lines].join("\n");
   const found = { errors: digest.errorLineCount, distinct: digest.distinctErrorLineCount, warnings: digest.warningLineCount };
-  const out = [renderHeader(digest.facts, digest.tests, found, opts).trimEnd()];
+  const out = [renderHeader(digest.facts, { tests: digest.tests, typeCheck: digest.typeCheck }, found, opts).trimEnd()];
   const width = String(digest.facts.lineCount).length;
   const body = renderShownLines(digest.shown, digest.facts.lineCount, width, opts);
   out.push(...body);

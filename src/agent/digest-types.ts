@@ -1,5 +1,6 @@
 /** The shapes of a command-output digest (digest.ts builds them; digest-selection and digest-render read them). */
 import type { TestSummary } from "./test-summary.ts";
+import type { TypeCheckSummary } from "./typecheck-summary.ts";
 
 export interface CommandOutput {
   command: string;
@@ -80,6 +81,8 @@ export type Digest =
       distinctErrorLineCount: number;
       warningLineCount: number;
       tests: TestSummary;
+      /** What tsc said (its `Found N errors` line, or its `error TS` lines counted); null when it is no tsc output. */
+      typeCheck: TypeCheckSummary | null;
       shown: ShownLine[];
       elisions: DigestElisions;
     };

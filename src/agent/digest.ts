@@ -15,6 +15,7 @@ import { groupErrorLines, selectLines, separatorCost } from "./digest-selection.
 import { classifyLines, isErrorClass, type LineClass } from "./line-classes.ts";
 import { clipLine, outputLines } from "./output-text.ts";
 import { summariseTestLines } from "./test-summary.ts";
+import { summariseTypeCheck } from "./typecheck-summary.ts";
 import { defaultDigestOptions, type CommandOutput, type Digest, type DigestElisions, type DigestFacts, type DigestOptions, type ShownLine } from "./digest-types.ts";
 
 export { defaultDigestOptions, type CommandOutput, type Digest, type DigestElisions, type DigestFacts, type DigestOptions, type ShownLine };
@@ -53,8 +54,9 @@ export function buildDigest(input: CommandOutput, options: Partial<DigestOptions
   const classes = classifyLines(lines);
   const errors = groupErrorLines(lines, classes);
   const tests = summariseTestLines(lines, input.exitCode);
+  const typeCheck = summariseTypeCheck(lines, classes);
   const found = { errors: errors.errorLineCount, distinct: errors.representatives.length, warnings: errors.warningLineCount };
-  const header = renderHeader(facts, tests, found, opts);
+  const header = renderHeader(facts, { tests, typeCheck }, found, opts);
 
   const digestOf = (budget: number): Digest => {
     const selection = selectLines(lines, classes, errors, opts, budget);
@@ -71,6 +73,7 @@ export function buildDigest(input: CommandOutput, options: Partial<DigestOptions
       distinctErrorLineCount: found.distinct,
       warningLineCount: found.warnings,
       tests,
+      typeCheck,
       shown,
       elisions: {
         errorLinesNotShown: selection.errorLinesNotShown,

@@ -1,18 +1,28 @@
 // One parser per test runner's console output. Each is a single linear pass; the
-// runner is chosen by the summary markers it prints. Longer than most files (~380
-// lines) because it is a table of seven small parsers kept side by side with the
+// runner is chosen by the summary markers it prints. Longer than most files (~500
+// lines) because it is a table of ten small parsers kept side by side with the
 // counting helpers they share; a new runner is one more entry here.
 
 import { clipLine } from "./output-text.ts";
 
-export type TestRunner = "vitest" | "jest" | "pytest" | "go" | "cargo" | "node:test" | "tap";
+export type TestRunner = "vitest" | "jest" | "pytest" | "go" | "cargo" | "node:test" | "tap" | "rspec" | "maven" | "gradle";
 
 export interface RunnerCounts {
   runner: TestRunner;
   passed: number;
+  /** Tests that did not pass, errors included. */
   failed: number;
+  /** How many of `failed` the runner counts as errors rather than failures (pytest `error`, surefire `Errors:`). */
+  errors: number;
   skipped: number;
+  /** go test's per-package verdicts (`ok  pkg 0.1s`, `FAIL pkg 0.1s`); null for the other runners. */
+  packages: PackageCounts | null;
   failures: Array<{ name: string; message: string }>;
+}
+
+export interface PackageCounts {
+  ok: number;
+  failed: number;
 }
 
 type Lines = readonly string[];
@@ -25,6 +35,9 @@ const MARKERS: ReadonlyArray<[TestRunner, RegExp]> = [
   ["cargo", /^test result: (?:ok|FAILED)\./],
   ["node:test", /^ℹ (?:tests|pass|fail) \d+$/],
   ["tap", /^(?:TAP version \d+|# (?:tests|pass|fail) \d+)$/],
+  ["rspec", /^\d+ examples?, \d+ failures?\b/],
+  ["maven", /^\[(?:INFO|ERROR|WARNING)\] Tests run: \d+, Failures: \d+, Errors: \d+, Skipped: \d+/],
+  ["gradle", /^\d+ tests? completed, \d+ failed\b/],
   ["go", /^(?:(?:ok|FAIL)\s+\S+\s+(?:[\d.]+s|\(cached\)|\[)|\s*--- (?:FAIL|PASS|SKIP): |=== RUN )/],
 ];
 
@@ -35,13 +48,16 @@ const PARSERS: Record<TestRunner, (lines: Lines) => RunnerCounts> = {
   cargo: parseCargo,
   "node:test": parseNodeTestSpec,
   tap: parseTap,
+  rspec: parseRspec,
+  maven: parseMaven,
+  gradle: parseGradle,
   go: parseGoTest,
 };
 
-// Every marker starts like this: a cheap test before the seven real ones.
-const MARKER_START = /^\s*(?:Test|RUN\s|=|test result|ℹ|TAP|# |ok\s|FAIL|---)/;
+// Every marker starts like this: a cheap test before the ten real ones.
+const MARKER_START = /^\s*(?:Test|RUN\s|=|test result|ℹ|TAP|# |ok\s|FAIL|---|\d+ (?:tests? completed|examples?,)|\[(?:INFO|ERROR|WARNING)\] Tests run:)/;
 /** Per marker (in MARKERS order), the characters its line can start with after blanks: only those markers are tried. */
-const MARKER_FIRST: readonly (readonly number[])[] = ["TR", "T", "=", "t", "ℹ", "T#", "oF-="].map((chars) => [...chars].map((char) => char.charCodeAt(0)));
+const MARKER_FIRST: readonly (readonly number[])[] = ["TR", "T", "=", "t", "ℹ", "T#", "0123456789", "[", "0123456789", "oF-="].map((chars) => [...chars].map((char) => char.charCodeAt(0)));
 const PYTEST_MARKER = MARKERS.findIndex(([runner]) => runner === "pytest");
 const SPACE = 32;
 const ASCII_END = 127;
@@ -148,12 +164,14 @@ function parseVitest(lines: Lines): RunnerCounts {
     }
   }
   for (const name of pending) failures.push({ name, message: "" });
-  if (counts === null) return { runner: "vitest", ...ticks, failures: unique(failures) };
+  if (counts === null) return { runner: "vitest", ...ticks, errors: 0, packages: null, failures: unique(failures) };
   return {
     runner: "vitest",
     passed: get(counts, "passed"),
     failed: get(counts, "failed"),
+    errors: 0,
     skipped: get(counts, "skipped", "todo"),
+    packages: null,
     failures: unique(failures),
   };
 }
@@ -182,7 +200,9 @@ function parseJest(lines: Lines): RunnerCounts {
     runner: "jest",
     passed: get(counts, "passed"),
     failed: get(counts, "failed"),
+    errors: 0,
     skipped: get(counts, "skipped", "todo"),
+    packages: null,
     failures: unique(failures),
   };
 }
@@ -217,7 +237,9 @@ function parsePytest(lines: Lines): RunnerCounts {
     runner: "pytest",
     passed: get(counts, "passed"),
     failed: get(counts, "failed", "error", "errors"),
+    errors: get(counts, "error", "errors"),
     skipped: get(counts, "skipped", "xfailed"),
+    packages: null,
     failures: unique(failures),
   };
 }
@@ -260,7 +282,7 @@ function parseCargo(lines: Lines): RunnerCounts {
       messages.set(section, panicMessage(lines, i));
     }
   }
-  return { runner: "cargo", ...totals, failures: unique(names.map((name) => ({ name, message: messages.get(name) ?? "" }))) };
+  return { runner: "cargo", ...totals, errors: 0, packages: null, failures: unique(names.map((name) => ({ name, message: messages.get(name) ?? "" }))) };
 }
 
 /** Rust ≥1.73 prints the panic message on the lines after `panicked at file:l:c:`; older versions inline it. */
@@ -277,10 +299,98 @@ function panicMessage(lines: Lines, at: number): string {
   return clipLine(parts.join(" "), MAX_MESSAGE_CHARS);
 }
 
+// ------------------------------------------------------------------ rspec
+
+/** Counts summed over every `N examples, F failures, P pending` line (one per rspec run); failures from the `  1) name` blocks. */
+function parseRspec(lines: Lines): RunnerCounts {
+  const totals = { examples: 0, failed: 0, skipped: 0 };
+  const failures: RunnerCounts["failures"] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? "";
+    const summary = /^(\d+) examples?, (\d+) failures?(?:, (\d+) pending)?/.exec(line);
+    if (summary !== null) {
+      totals.examples += Number(summary[1]);
+      totals.failed += Number(summary[2]);
+      totals.skipped += Number(summary[3] ?? 0);
+      continue;
+    }
+    const failure = /^ {2}\d+\) (.+)$/.exec(line);
+    if (failure === null) continue;
+    // The `Failure/Error:` line quotes the code; the message is the first line after it.
+    const code = /^\s+Failure\/Error: /.test(lines[i + 1] ?? "") ? i + 2 : i + 1;
+    failures.push({ name: (failure[1] ?? "").trim(), message: messageFrom(lines, code, /^ {2}\d+\) |^\s+# /) });
+  }
+  return { runner: "rspec", passed: totals.examples - totals.failed - totals.skipped, failed: totals.failed, errors: 0, skipped: totals.skipped, packages: null, failures: unique(failures) };
+}
+
+// ------------------------------------------------------------------ Maven surefire
+
+const SUREFIRE_COUNTS = /^\[(?:INFO|ERROR|WARNING)\] Tests run: (\d+), Failures: (\d+), Errors: (\d+), Skipped: (\d+)(.*)$/;
+
+/**
+ * Each module's totals line (`Tests run: N, Failures: F, Errors: E, Skipped: S` with no
+ * `Time elapsed`, after its `Results:`) summed over the reactor; the per-class lines only
+ * when no totals line was printed. Failures from the `Results:` lists.
+ */
+function parseMaven(lines: Lines): RunnerCounts {
+  const totals = { run: 0, failures: 0, errors: 0, skipped: 0 };
+  const perClass = { run: 0, failures: 0, errors: 0, skipped: 0 };
+  let sawTotals = false;
+  let inResults = false;
+  const failures: RunnerCounts["failures"] = [];
+  for (const line of lines) {
+    if (line.charCodeAt(0) !== 91 /* [ */) continue;
+    const counts = SUREFIRE_COUNTS.exec(line);
+    if (counts !== null) {
+      const isClass = /Time elapsed/.test(counts[5] ?? "");
+      const into = isClass ? perClass : totals;
+      into.run += Number(counts[1]);
+      into.failures += Number(counts[2]);
+      into.errors += Number(counts[3]);
+      into.skipped += Number(counts[4]);
+      if (!isClass) {
+        sawTotals = true;
+        inResults = false;
+      }
+      continue;
+    }
+    if (/^\[(?:INFO|ERROR|WARNING)\] Results:$/.test(line)) inResults = true;
+    const listed = inResults ? /^\[(?:ERROR|WARNING)\] {3}(\S+?)(?::\d+)? (.+)$/.exec(line) : null;
+    if (listed !== null) failures.push({ name: listed[1] ?? "", message: clipLine((listed[2] ?? "").trim(), MAX_MESSAGE_CHARS) });
+  }
+  const sum = sawTotals ? totals : perClass;
+  const failed = sum.failures + sum.errors;
+  return { runner: "maven", passed: sum.run - failed - sum.skipped, failed, errors: sum.errors, skipped: sum.skipped, packages: null, failures: unique(failures) };
+}
+
+// ------------------------------------------------------------------ Gradle
+
+/** Counts summed over every `N tests completed, F failed, S skipped` line (one per test task); failures from `Class > test FAILED`. */
+function parseGradle(lines: Lines): RunnerCounts {
+  const totals = { completed: 0, failed: 0, skipped: 0 };
+  const failures: RunnerCounts["failures"] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? "";
+    if (!line.endsWith("FAILED") && !/^\d/.test(line)) continue;
+    const summary = /^(\d+) tests? completed, (\d+) failed(?:, (\d+) skipped)?/.exec(line);
+    if (summary !== null) {
+      totals.completed += Number(summary[1]);
+      totals.failed += Number(summary[2]);
+      totals.skipped += Number(summary[3] ?? 0);
+      continue;
+    }
+    const failure = /^(\S+ > .+) FAILED$/.exec(line);
+    if (failure !== null) failures.push({ name: failure[1] ?? "", message: messageFrom(lines, i + 1, /^\S/) });
+  }
+  return { runner: "gradle", passed: totals.completed - totals.failed - totals.skipped, failed: totals.failed, errors: 0, skipped: totals.skipped, packages: null, failures: unique(failures) };
+}
+
 // ------------------------------------------------------------------ go test
 
 // Every line the go parser reads starts like this.
-const GO_LINE = /^(?:=== |--- |\s|panic: |FAIL|[^\s:]+\.go:)/;
+const GO_LINE = /^(?:=== |--- |\s|panic: |FAIL|ok\s|[^\s:]+\.go:)/;
+// A package's verdict: `ok  pkg 0.1s`, `ok  pkg (cached)`, `FAIL pkg 0.1s`, `FAIL pkg [build failed]`.
+const GO_PACKAGE = /^(ok|FAIL)\s+\S+\s+(?:[\d.]+s|\(cached\)|\[)/;
 
 function parseGoTest(lines: Lines): RunnerCounts {
   const failedNames: string[] = [];
@@ -288,6 +398,7 @@ function parseGoTest(lines: Lines): RunnerCounts {
   const buildFailures: RunnerCounts["failures"] = [];
   let passed = 0;
   let skipped = 0;
+  const packages: PackageCounts = { ok: 0, failed: 0 };
   let current: string | null = null;
   let firstCompileError = "";
   for (const line of lines) {
@@ -308,6 +419,11 @@ function parseGoTest(lines: Lines): RunnerCounts {
       }
       continue;
     }
+    const verdictOfPackage = GO_PACKAGE.exec(line);
+    if (verdictOfPackage !== null) {
+      if (verdictOfPackage[1] === "ok") packages.ok++;
+      else packages.failed++;
+    }
     const message = /^\s+\S+\.go:\d+: (.*)$/.exec(line) ?? /^(panic: .*?)(?: \[recovered\])?$/.exec(line);
     if (message !== null && current !== null && !messages.has(current)) messages.set(current, clipLine(message[1] ?? "", MAX_MESSAGE_CHARS));
     const compile = /^\S+\.go:\d+:\d+: .*$/.exec(line);
@@ -319,7 +435,7 @@ function parseGoTest(lines: Lines): RunnerCounts {
   const parents = new Set(failedNames.flatMap((name) => name.split("/").slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join("/"))));
   const leaves = failedNames.filter((name) => !parents.has(name));
   const failures = unique([...leaves.map((name) => ({ name, message: messages.get(name) ?? "" })), ...buildFailures]);
-  return { runner: "go", passed, failed: failures.length, skipped, failures };
+  return { runner: "go", passed, failed: failures.length, errors: 0, skipped, packages: packages.ok + packages.failed > 0 ? packages : null, failures };
 }
 
 // ------------------------------------------------------------------ node:test (spec reporter)
@@ -347,7 +463,9 @@ function parseNodeTestSpec(lines: Lines): RunnerCounts {
     runner: "node:test",
     passed: get(counts, "pass"),
     failed: get(counts, "fail", "cancelled"),
+    errors: 0,
     skipped: get(counts, "skipped", "todo"),
+    packages: null,
     failures: unique(failures),
   };
 }
@@ -384,7 +502,9 @@ function parseTap(lines: Lines): RunnerCounts {
     runner: "tap",
     passed: has("pass") ? get(counts, "pass") : ok,
     failed: has("fail") ? get(counts, "fail", "cancelled") : notOk,
+    errors: 0,
     skipped: has("skipped") || has("skip") || has("todo") ? get(counts, "skipped", "skip", "todo") : skips,
+    packages: null,
     failures: unique(failures),
   };
 }

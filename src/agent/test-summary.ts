@@ -3,7 +3,7 @@
 // message. Pure: parses the runner's ordinary console output.
 
 import { outputLines } from "./output-text.ts";
-import { parseRunnerOutput, type TestRunner } from "./test-runners.ts";
+import { parseRunnerOutput, type PackageCounts, type TestRunner } from "./test-runners.ts";
 
 export type { TestRunner } from "./test-runners.ts";
 
@@ -19,8 +19,13 @@ export type TestSummary =
       /** The command exited 0 and no test failed. */
       ok: boolean;
       passed: number;
+      /** Tests that did not pass, errors included. */
       failed: number;
+      /** How many of `failed` the runner reported as errors (pytest `error`, surefire `Errors:`). */
+      errors: number;
       skipped: number;
+      /** go test's per-package verdicts; null for the other runners. */
+      packages: PackageCounts | null;
       failures: TestFailure[];
     }
   | {
@@ -43,15 +48,21 @@ export function summariseTestLines(lines: readonly string[], exitCode: number | 
 
 const count = (value: number): string => value.toLocaleString("en-US");
 
-/** One line: `tests (vitest): 5 failed, 2 passed, 1 skipped`. */
+/**
+ * One line, with the figures the runner printed: `tests (vitest): 5 failed, 2 passed, 1 skipped`,
+ * `tests (maven): 4 failed, 4 errors, 4,000 passed`, `tests (go): 5 failed, 49,648 passed; packages: 5 failed, 35 ok`.
+ */
 export function renderTestSummaryLine(summary: TestSummary): string {
   if (summary.runner === "unknown") {
     const exit = summary.exitCode === null ? "was killed" : `exited with code ${summary.exitCode}`;
     return `tests: no known test runner output; the command ${exit}`;
   }
-  const parts = [`${count(summary.failed)} failed`, `${count(summary.passed)} passed`];
+  const parts = [`${count(summary.failed - summary.errors)} failed`];
+  if (summary.errors > 0) parts.push(`${count(summary.errors)} error${summary.errors === 1 ? "" : "s"}`);
+  parts.push(`${count(summary.passed)} passed`);
   if (summary.skipped > 0) parts.push(`${count(summary.skipped)} skipped`);
-  return `tests (${summary.runner}): ${parts.join(", ")}${summary.ok ? "" : " (not ok)"}`;
+  const packages = summary.packages === null ? "" : `; packages: ${count(summary.packages.failed)} failed, ${count(summary.packages.ok)} ok`;
+  return `tests (${summary.runner}): ${parts.join(", ")}${packages}${summary.ok ? "" : " (not ok)"}`;
 }
 
 /** The summary as the model reads it: the counts line, then each failing test and its message. */

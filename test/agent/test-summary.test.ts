@@ -14,7 +14,9 @@ describe("parseTestSummary on real runner output", () => {
       ok: false,
       passed: 2,
       failed: 5,
+      errors: 0,
       skipped: 1,
+      packages: null,
       failures: [
         { name: "test/math.test.ts > add > adds large numbers", message: "AssertionError: expected 43 to be 42 // Object.is equality" },
         { name: "test/math.test.ts > parse > parses objects", message: "AssertionError: expected { n: 1 } to deeply equal { n: 2, extra: true }" },
@@ -33,7 +35,9 @@ describe("parseTestSummary on real runner output", () => {
       ok: false,
       passed: 1,
       failed: 3,
+      errors: 0,
       skipped: 1,
+      packages: null,
       failures: [
         { name: "cart › applies discount", message: "expect(received).toBe(expected) // Object.is equality (Expected: 9, Received: 10)" },
         { name: "cart › keeps items", message: "expect(received).toEqual(expected) // deep equality" },
@@ -42,13 +46,15 @@ describe("parseTestSummary on real runner output", () => {
     });
   });
 
-  it("reads pytest, counting setup errors as failures", () => {
+  it("reads pytest, counting setup errors as failures and saying how many were errors", () => {
     expect(summaryOf("pytest-failures")).toEqual({
       runner: "pytest",
       ok: false,
       passed: 2,
       failed: 5,
+      errors: 1,
       skipped: 1,
+      packages: null,
       failures: [
         { name: "test_inventory.py::test_restock_existing", message: "AssertionError: assert {'apple': 3} == {'apple': 4}" },
         { name: "test_inventory.py::test_price_unknown", message: "KeyError: 'kiwi'" },
@@ -65,7 +71,9 @@ describe("parseTestSummary on real runner output", () => {
       ok: false,
       passed: 2,
       failed: 2,
+      errors: 0,
       skipped: 1,
+      packages: null,
       failures: [
         { name: "tests::parses_bad_pair", message: "called `Result::unwrap()` on an `Err` value: ParseIntError { kind: InvalidDigit }" },
         { name: "tests::mean_of_none_is_zero", message: "assertion `left == right` failed left: NaN right: 0.0" },
@@ -79,9 +87,9 @@ describe("parseTestSummary on real runner output", () => {
       { name: "TestDiscountTable/case#02", message: "Discount(0) = 0; want 1" },
       { name: "TestPanics", message: "panic: assignment to entry in nil map" },
     ];
-    expect(summaryOf("go-test-verbose")).toEqual({ runner: "go", ok: false, passed: 3, failed: 3, skipped: 1, failures });
+    expect(summaryOf("go-test-verbose")).toEqual({ runner: "go", ok: false, passed: 3, failed: 3, errors: 0, skipped: 1, packages: { ok: 0, failed: 1 }, failures });
     // Without -v go prints no passing tests: only failures can be counted.
-    expect(summaryOf("go-test-failures")).toEqual({ runner: "go", ok: false, passed: 0, failed: 3, skipped: 0, failures });
+    expect(summaryOf("go-test-failures")).toEqual({ runner: "go", ok: false, passed: 0, failed: 3, errors: 0, skipped: 0, packages: { ok: 0, failed: 1 }, failures });
   });
 
   it("reads node:test with the spec reporter, leaving out suites that failed only through a subtest", () => {
@@ -90,7 +98,9 @@ describe("parseTestSummary on real runner output", () => {
       ok: false,
       passed: 1,
       failed: 2,
+      errors: 0,
       skipped: 1,
+      packages: null,
       failures: [
         { name: "pops in order", message: "AssertionError [ERR_ASSERTION]: Expected values to be strictly deep-equal: + actual - expected" },
         { name: "throws a type error", message: "TypeError: Cannot read properties of undefined (reading 'length')" },
@@ -104,7 +114,9 @@ describe("parseTestSummary on real runner output", () => {
       ok: false,
       passed: 1,
       failed: 2,
+      errors: 0,
       skipped: 1,
+      packages: null,
       failures: [
         { name: "pops in order", message: "Expected values to be strictly deep-equal: + actual - expected" },
         { name: "throws a type error", message: "Cannot read properties of undefined (reading 'length')" },
@@ -127,7 +139,7 @@ describe("parseTestSummary on real runner output", () => {
 
   it("reads a passing TAP stream without summary comments by counting test points", () => {
     const tap = ["TAP version 13", "ok 1 - parses", "ok 2 - formats # SKIP no locale", "not ok 3 - rounds", "  ---", "  error: 'expected 2, got 3'", "  ...", "1..3"].join("\n");
-    expect(parseTestSummary(tap, 1)).toEqual({ runner: "tap", ok: false, passed: 1, failed: 1, skipped: 1, failures: [{ name: "rounds", message: "expected 2, got 3" }] });
+    expect(parseTestSummary(tap, 1)).toEqual({ runner: "tap", ok: false, passed: 1, failed: 1, errors: 0, skipped: 1, packages: null, failures: [{ name: "rounds", message: "expected 2, got 3" }] });
   });
 });
 
@@ -155,6 +167,39 @@ describe("parseTestSummary on a big go test log", () => {
   });
 });
 
+// two modules, each with its per-class line, its Results: list and its totals line
+const MAVEN_REACTOR = [
+  "[INFO] Tests run: 3, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.01 s <<< FAILURE! -- in a.CartTest",
+  "[INFO] Results:",
+  "[ERROR] Failures: ",
+  "[ERROR]   CartTest.total:12 expected: <2> but was: <3>",
+  "[ERROR] Tests run: 3, Failures: 1, Errors: 0, Skipped: 0",
+  "[INFO] Tests run: 5, Failures: 0, Errors: 1, Skipped: 1, Time elapsed: 0.02 s -- in b.UserTest",
+  "[INFO] Results:",
+  "[ERROR] Errors: ",
+  "[ERROR]   UserTest.name:7 NullPointer boom",
+  "[ERROR] Tests run: 5, Failures: 0, Errors: 1, Skipped: 1",
+  "[INFO] BUILD FAILURE",
+].join("\n");
+
+describe("parseTestSummary on runners that print several summaries", () => {
+  it("sums Maven's totals over the reactor's modules, not adding the per-class lines", () => {
+    const summary = parseTestSummary(MAVEN_REACTOR, 1);
+    expect(summary).toMatchObject({ runner: "maven", ok: false, passed: 5, failed: 2, errors: 1, skipped: 1, packages: null });
+    expect(summary.runner === "unknown" ? [] : summary.failures.map((failure) => `${failure.name}: ${failure.message}`)).toEqual(["CartTest.total: expected: <2> but was: <3>", "UserTest.name: NullPointer boom"]);
+  });
+
+  it("reads Maven's per-class lines when no totals line was printed", () => {
+    const output = ["[INFO] Tests run: 3, Failures: 0, Errors: 0, Skipped: 0, Time elapsed: 0.01 s -- in a.CartTest", "[ERROR] Tests run: 2, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.01 s <<< FAILURE! -- in a.UserTest"].join("\n");
+    expect(parseTestSummary(output, 1)).toMatchObject({ runner: "maven", passed: 4, failed: 1, errors: 0, skipped: 0 });
+  });
+
+  it("sums Gradle's test tasks and rspec's runs", () => {
+    expect(parseTestSummary("12 tests completed, 2 failed, 1 skipped\n:test FAILED\n30 tests completed, 1 failed\n", 1)).toMatchObject({ runner: "gradle", passed: 38, failed: 3, skipped: 1 });
+    expect(parseTestSummary("10 examples, 1 failure, 2 pending\n5 examples, 0 failures\n", 1)).toMatchObject({ runner: "rspec", passed: 12, failed: 1, skipped: 2 });
+  });
+});
+
 describe("renderTestSummary", () => {
   it("lists each failing test with its message", () => {
     expect(renderTestSummary(summaryOf("cargo-test-failures"))).toBe(
@@ -170,7 +215,7 @@ describe("renderTestSummary", () => {
   it("caps the list and says how many more failed", () => {
     const rendered = renderTestSummary(summaryOf("pytest-failures"), 2);
     expect(rendered.split("\n")).toEqual([
-      "tests (pytest): 5 failed, 2 passed, 1 skipped (not ok)",
+      "tests (pytest): 4 failed, 1 error, 2 passed, 1 skipped (not ok)",
       "failing:",
       "- test_inventory.py::test_restock_existing: AssertionError: assert {'apple': 3} == {'apple': 4}",
       "- test_inventory.py::test_price_unknown: KeyError: 'kiwi'",
