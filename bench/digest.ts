@@ -19,11 +19,11 @@ type Digester = typeof digestOutput;
 const RUNS = 7;
 const SEED = 20261125;
 
-/** The base commit's digest, imported from its own copy of src/agent. */
+/** The base commit's digest, imported from its own copy of src (the digest imports src/figures too). */
 async function baseDigester(): Promise<{ commit: string; digest: Digester; cleanup: () => void }> {
   const commit = process.env.DIGEST_BASE ?? execFileSync("git", ["merge-base", "HEAD", "main"], { encoding: "utf8" }).trim();
   const dir = mkdtempSync(join(tmpdir(), "droid-digest-base-"));
-  execFileSync("sh", ["-c", `git archive ${commit} src/agent | tar -x -C ${dir}`]);
+  execFileSync("sh", ["-c", `git archive ${commit} src | tar -x -C ${dir}`]);
   const module = (await import(join(dir, "src/agent/digest.ts"))) as { digestOutput: Digester };
   return { commit: commit.slice(0, 10), digest: module.digestOutput, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
