@@ -27,7 +27,9 @@ export function successRates(jobs: readonly Job[], merges: readonly PullRequestM
   const groups = new Map<string, Job[]>();
   for (const job of jobs) {
     const key = `${repoKey(job.repo)} ${job.request.kind}`;
-    groups.set(key, [...(groups.get(key) ?? []), job]);
+    const group = groups.get(key);
+    if (group) group.push(job);
+    else groups.set(key, [job]);
   }
   return [...groups.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
