@@ -10,7 +10,7 @@ const SMALL_LOG_NAMES = readdirSync(LOGS).filter((file) => file.endsWith(".log")
 
 // Written by reading each log's own summary (`zcat big/X.log.gz | tail -50`): the figures
 // a developer reads there, as the digest's header must state them. `null`: the output is
-// no test run and no type check (a build, an install, an uncaught error).
+// no test run, no type check and no failed build (an install, an uncaught error, warnings).
 // go counts the failing leaf tests (a parent failing only through its subtest is not
 // counted) and every `--- PASS` line, subtests included; its packages are the `ok`/`FAIL pkg` lines.
 const SUMMARIES: Record<string, string[] | null> = {
@@ -34,11 +34,13 @@ const SUMMARIES: Record<string, string[] | null> = {
   "big/go-test-verbose": ["tests (go): 5 failed, 49,648 passed; packages: 5 failed, 35 ok (not ok)"],
   // 4508 tests completed, 8 failed
   "big/gradle-test": ["tests (gradle): 8 failed, 4,500 passed (not ok)"],
-  "cargo-build-errors": null,
+  // error: could not compile `broken` (lib) due to 3 previous errors (all three under src/lib.rs)
+  "cargo-build-errors": ["build (cargo): 3 errors in 1 file"],
   "cargo-build-warnings": null,
   // test result: FAILED. 2 passed; 2 failed; 1 ignored
   "cargo-test-failures": ["tests (cargo): 2 failed, 2 passed, 1 skipped (not ok)"],
-  "go-build-errors": null,
+  // # example.com/gomod/broken, then one `broken/broken.go:8:15:` error
+  "go-build-errors": ["build (go): 1 error in 1 file"],
   // 3 failing leaf tests (no -v: nothing passing is printed), FAIL example.com/gomod/shop
   "go-test-failures": ["tests (go): 3 failed, 0 passed; packages: 1 failed, 0 ok (not ok)"],
   // --- PASS ×3, leaf --- FAIL ×3, --- SKIP ×1, FAIL example.com/gomod/shop
@@ -70,7 +72,7 @@ const SUMMARIES: Record<string, string[] | null> = {
 function headerSummaries(log: FixtureLog): string[] {
   const digest = digestOutput({ command: "run", exitCode: log.exitCode, output: log.output, savedPath: "/tmp/droid/out/1.log" }, { wholeMaxChars: 0 });
   const header = digest.slice(0, digest.indexOf("Digest below"));
-  return header.split("\n").filter((line) => /^(?:tests|type check)\b/.test(line));
+  return header.split("\n").filter((line) => /^(?:tests|type check|build) \(/.test(line));
 }
 
 describe("the digest's header states each runner's own summary", () => {
