@@ -9,6 +9,7 @@ import type { CheckedCitation } from "../planning/answer.ts";
 import type { PlanFailure } from "../planning/failure.ts";
 import { formatUsd } from "../figures/money.ts";
 import { shortJobId } from "../figures/job-id.ts";
+import { stoppedByPhrase } from "./messages.ts";
 import { figuresLine, type PlanFooter } from "./plan-comment.ts";
 import { inlineCode, safeInline, safeMarkdown, safeUrl } from "./safe-markdown.ts";
 
@@ -87,8 +88,10 @@ function explainFailure(failure: AskFailure, jobId: string, word: string): strin
       return [`**Droid could not produce a valid answer** (it failed validation, and again after one repair round). The last problems were:`, ...failure.errors.slice(0, 5).map((e) => `- ${safeInline(e.slice(0, 300))}`), again].join("\n");
     case "no-code":
       return `**Droid could not read the code:** ${safeInline(failure.problem)}. ${again}`;
-    case "cancelled":
-      return "**The question was cancelled.** Nothing was answered or changed.";
+    case "cancelled": {
+      const what = failure.stoppedBy === null ? "The question was cancelled" : `The question was stopped ${stoppedByPhrase(word, failure.stoppedBy)}`;
+      return `**${what}.** Nothing was answered or changed.`;
+    }
     case "internal":
       return `**Droid hit an internal error (job \`${shortJobId(jobId)}\`).** Nothing was changed. ${again}`;
   }

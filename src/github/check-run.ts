@@ -9,6 +9,7 @@ import { formatDuration } from "../figures/duration.ts";
 import { formatUsd } from "../figures/money.ts";
 import type { RunFigures } from "./fix-report.ts";
 import { jobReference } from "./comment-text.ts";
+import { stoppedByPhrase } from "./messages.ts";
 import type { GitHubClient } from "./octokit.ts";
 import { safeInline } from "./safe-markdown.ts";
 
@@ -73,18 +74,33 @@ export interface CheckReport {
   /** The tests line of the closing comment (`testLine`). */
   tests: string;
   figures: RunFigures;
+  /** Who stopped the run (`Job.stoppedBy`), named on a `stopped-by-user` outcome; null when no person is known. */
+  stoppedBy: string | null;
+  /** The repository's command word (`command` in `.github/droid.yml`). */
+  commandWord: string;
+}
+
+/**
+ * The check's title: the outcome in a few words, and who stopped a stopped run. GitHub shows a
+ * title as plain text, so the login is bare there (a login is letters, digits and hyphens); the
+ * summary names them in code, as every other text does.
+ */
+function checkTitle(report: CheckReport): string {
+  const title = OUTCOME_TITLES[report.outcome];
+  return report.outcome === "stopped-by-user" && report.stoppedBy !== null ? `${title} by ${report.stoppedBy}` : title;
 }
 
 export function checkOutput(report: CheckReport): { title: string; summary: string } {
   const f = report.figures;
   const lines = [
     `**Outcome:** ${OUTCOME_TITLES[report.outcome]} (\`${report.outcome}\`)`,
+    ...(report.outcome === "stopped-by-user" && report.stoppedBy !== null ? [`The run was stopped ${stoppedByPhrase(report.commandWord, report.stoppedBy)}.`] : []),
     ...(report.progress ? [`**${report.progress.what}:** ${report.progress.done} of ${report.progress.total}`] : []),
     `**Tests:** ${safeInline(report.tests)}`,
     `**Cost:** ${formatUsd(f.costUsd)} · ${f.inputTokens} tokens in, ${f.outputTokens} out (${Math.round(f.cachedShare * 100)} % cached) · ${formatDuration(f.durationMs)} · ${safeInline(f.model)}`,
     jobReference(f.jobId, f.pageUrl),
   ];
-  return { title: OUTCOME_TITLES[report.outcome], summary: lines.join("\n\n") };
+  return { title: checkTitle(report), summary: lines.join("\n\n") };
 }
 
 export interface CheckTarget {

@@ -159,6 +159,11 @@ export function stoppedBeforePushMessage(word: string, stoppedBy: string | null)
   return `Stopped ${stoppedByPhrase(word, stoppedBy)} before any change was pushed. The sandbox was removed.`;
 }
 
+/** A root-cause analysis stopped by `/<word> stop`; unnamed when nobody is known. */
+export function rcaStoppedMessage(word: string, stoppedBy: string | null): string {
+  return stoppedBy === null ? "The root-cause analysis was stopped." : `The root-cause analysis was stopped ${stoppedByPhrase(word, stoppedBy)}.`;
+}
+
 /** The one line a retried fix says: its first attempt's process stopped, and the agent began again from the plan. */
 export function restartedMessage(): string {
   return "_I restarted after an interruption (the process running this job stopped) and started the agent over from the plan._";

@@ -4,6 +4,7 @@ import { shortJobId } from "../figures/job-id.ts";
 import { formatDuration } from "../figures/duration.ts";
 import { formatUsd } from "../figures/money.ts";
 import { jobReference } from "./comment-text.ts";
+import { stoppedByPhrase } from "./messages.ts";
 import { safeInline } from "./safe-markdown.ts";
 
 export const PLAN_FAILURE_MARKER = "<!-- droid:plan-failure -->";
@@ -66,8 +67,10 @@ function explain(failure: PlanFailure, jobId: string, word: string): string[] {
     case "not-an-issue":
     case "unreadable":
       return ["**Droid could not read this issue.**", `${safeInline(failure.message)}.`, RETRY];
-    case "cancelled":
-      return ["**Planning was cancelled.** No plan was posted or changed."];
+    case "cancelled": {
+      const what = failure.stoppedBy === null ? "Planning was cancelled" : `Planning was stopped ${stoppedByPhrase(word, failure.stoppedBy)}`;
+      return [`**${what}.** No plan was posted or changed.`];
+    }
     case "internal":
       return [`**Droid hit an internal error (job \`${shortJobId(jobId)}\`).** No plan was posted or changed. ${RETRY}`];
   }

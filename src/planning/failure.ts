@@ -26,11 +26,13 @@ export type PlanFailure =
   | { kind: "nothing-to-plan" }
   | { kind: "not-an-issue"; message: string }
   | { kind: "unreadable"; message: string }
-  | { kind: "cancelled" }
+  /** `stoppedBy`: who stopped the job (their GitHub login), passed in by the run; null when no person is known. */
+  | { kind: "cancelled"; stoppedBy: string | null }
   | { kind: "internal" };
 
-export function classifyFailure(error: unknown, signal: AbortSignal | undefined): PlanFailure {
-  if (error instanceof LlmAborted || signal?.aborted) return { kind: "cancelled" };
+/** `stoppedBy` names who stopped the job, for a cancellation (the runs read it from the job's signal). */
+export function classifyFailure(error: unknown, signal: AbortSignal | undefined, stoppedBy: string | null): PlanFailure {
+  if (error instanceof LlmAborted || signal?.aborted) return { kind: "cancelled", stoppedBy };
   if (error instanceof BudgetExceeded) return { kind: "budget", state: error.state };
   if (error instanceof LlmUnavailable) return { kind: "unavailable", attempts: error.attempts, elapsedMs: error.elapsedMs, lastStatus: error.lastStatus };
   if (error instanceof LlmRequestRejected) return { kind: "rejected", status: error.status };

@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import { planningSettings } from "../config/repo-config.ts";
 import { renderAskComment, renderAskFailureComment, type AskFailure } from "../github/ask-comment.ts";
 import type { GitHubClient } from "../github/octokit.ts";
-import type { JobContext, JobRunner } from "../jobs/worker.ts";
+import { stoppedByOf, type JobContext, type JobRunner } from "../jobs/worker.ts";
 import type { Job } from "../jobs/types.ts";
 import type { LlmClient } from "../llm/client.ts";
 import { UsageLedger } from "../llm/ledger.ts";
@@ -43,7 +43,7 @@ class CodeUnreadable extends Error {
 function classify(error: unknown, signal: AbortSignal): AskFailure {
   if (error instanceof AnswerInvalid) return { kind: "invalid-answer", errors: error.errors };
   if (error instanceof CodeUnreadable) return { kind: "no-code", problem: error.message };
-  const failure = classifyFailure(error, signal);
+  const failure = classifyFailure(error, signal, stoppedByOf(signal));
   switch (failure.kind) {
     case "budget":
     case "unavailable":

@@ -120,7 +120,7 @@ export async function codeRun(options: CodeRunOptions, steps: (run: CodeRun) => 
     throw error;
   } finally {
     await site.close();
-    await check.ended(outcome, run.figures());
+    await check.ended(outcome, run.figures(), { stoppedBy: stoppedByOf(signal), commandWord: options.commandWord });
   }
 }
 

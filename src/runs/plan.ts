@@ -1,7 +1,6 @@
-import type { JobRunner } from "../jobs/worker.ts";
+import { stoppedByOf, type JobContext, type JobRunner } from "../jobs/worker.ts";
 import { runPageUrl } from "../config/public-url.ts";
 import { jiraTicketOf, siteRunner, type JobSite, type RunnerServices } from "./site.ts";
-import type { JobContext } from "../jobs/worker.ts";
 import { planningSettings } from "../config/repo-config.ts";
 import type { Logger } from "pino";
 import type { ProbotOctokit } from "probot";
@@ -175,7 +174,7 @@ export async function planTicket(deps: PlanCoreDeps, job: Job, signal: AbortSign
       if ("codebase" in opened) await opened.codebase.close();
     }
   } catch (error) {
-    const failure = classifyFailure(error, signal);
+    const failure = classifyFailure(error, signal, stoppedByOf(signal));
     const reason = failureReason(failure);
     if (failure.kind === "internal") log.error({ err: error }, "planning failed with an internal error");
     else log.warn({ failure: failure.kind, reason, err: error }, "planning failed");

@@ -52,12 +52,15 @@ export class PushCheck {
     }
   }
 
-  /** Completes the check with the run's outcome. An interrupted run leaves it in progress: its retry completes it. */
-  async ended(outcome: JobOutcome, figures: RunFigures): Promise<void> {
+  /**
+   * Completes the check with the run's outcome and, for a stopped run, who stopped it (`stop.stoppedBy`, null when
+   * no person is known). An interrupted run leaves it in progress: its retry completes it.
+   */
+  async ended(outcome: JobOutcome, figures: RunFigures, stop: Pick<CheckReport, "stoppedBy" | "commandWord">): Promise<void> {
     const deps = this.#deps;
     if (deps === null || this.#id === null || outcome.state === "interrupted") return;
     try {
-      await completeCheck(deps.octokit, this.#target(deps), this.#id, { outcome: outcome.kind, ...this.details, figures }, new Date());
+      await completeCheck(deps.octokit, this.#target(deps), this.#id, { outcome: outcome.kind, ...this.details, figures, ...stop }, new Date());
     } catch (error) {
       deps.log.warn({ err: error, checkRunId: this.#id }, "could not complete the Droid check run");
     }

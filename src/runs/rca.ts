@@ -14,10 +14,11 @@ import { incidentAnnouncement } from "../github/incident-announcement.ts";
 import { formatUsd } from "../figures/money.ts";
 import { publishIncidentReport } from "../github/incident-publish.ts";
 import type { GitHubClient } from "../github/octokit.ts";
+import { rcaStoppedMessage } from "../github/messages.ts";
 import { escapeRegExp } from "../github/text.ts";
 import { incidentRecordSchema, type IncidentRecord, type RcaAnalysis } from "../incidents/record.ts";
 import type { Job, JobOutcome } from "../jobs/types.ts";
-import type { JobRunner } from "../jobs/worker.ts";
+import { stoppedByOf, type JobRunner } from "../jobs/worker.ts";
 import { supportsForcedToolChoice, toolInputSchema, UsageLedger, BudgetExceeded, LlmAborted, LlmRequestRejected, LlmUnavailable, type Budget, type LlmClient } from "../llm/index.ts";
 import type { Sandbox } from "../sandbox/index.ts";
 import { frameFunctionNames, indexFindings } from "../incidents/index-findings.ts";
@@ -163,7 +164,7 @@ async function analyse(deps: RcaJobDeps, record: IncidentRecord, found: { notes:
     }
     return { kind: "stopped", outcome: { state: "failed", error: "invalid analysis", kind: "model-error" }, message: "I gathered the evidence but could not produce a valid analysis from it; the report above keeps the measured evidence (frames and suspect commits)." };
   } catch (error) {
-    if (error instanceof LlmAborted || signal.aborted) return { kind: "stopped", outcome: { state: "cancelled", kind: "stopped-by-user" }, message: "The root-cause analysis was stopped." };
+    if (error instanceof LlmAborted || signal.aborted) return { kind: "stopped", outcome: { state: "cancelled", kind: "stopped-by-user" }, message: rcaStoppedMessage(deps.commandWord, stoppedByOf(signal)) };
     if (error instanceof BudgetExceeded) return { kind: "stopped", outcome: { state: "failed", error: "budget", kind: "budget-reached" }, message: `The root-cause analysis stopped at the job's budget (${formatUsd(deps.budget.usd)}).` };
     if (error instanceof LlmUnavailable || error instanceof LlmRequestRejected) return { kind: "stopped", outcome: { state: "failed", error: error.message, kind: "model-error" }, message: `The root-cause analysis failed: ${error.message}.` };
     throw error;

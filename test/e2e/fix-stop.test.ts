@@ -90,7 +90,7 @@ describe("/droid stop", () => {
     const yml = `${DROID_YML}fix:\n  pushPartialWorkOnStop: true\n`;
     await h.git.createRepo("hello-stop-push", FIXTURE, { defaultBranch: "master" });
     await h.startWorker();
-    const { work, comments, prs } = expectFixJob({ droidYml: yml, pr: true, comments: 1 });
+    const { work, comments, prs, checks } = expectFixJob({ droidYml: yml, pr: true, comments: 1 });
     const model = scriptModel([
       { tool: "str_replace_based_edit_tool", input: FIX_EDIT },
       { tool: "bash", input: { command: "sleep 30" } },
@@ -110,6 +110,12 @@ describe("/droid stop", () => {
     expect(body).toMatch(/^⏹ Stopped by `Codertocat` · /);
     expect(comments[0]).toContain("Opened #7 (a draft).");
     expect(comments[0]).not.toContain("Changed but not pushed");
+    // The `Droid` check on the pushed commit says who stopped the run: bare in its plain-text title, in code in its summary.
+    expect(checks.completed).toHaveLength(1);
+    expect(checks.completed[0]).toMatchObject({
+      conclusion: "cancelled",
+      output: { title: `Stopped by ${OWNER}`, summary: expect.stringContaining(`The run was stopped by \`${OWNER}\` (\`/droid stop\`).`) },
+    });
   }, 180_000);
 
   it("aborts the model's request in flight", async (ctx) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { describeOutcome } from "../../src/github/fix-report.ts";
-import { alreadyActiveMessage, statusMessage, stoppedBeforePushMessage, stopMessage } from "../../src/github/messages.ts";
+import { renderAskFailureComment } from "../../src/github/ask-comment.ts";
+import { alreadyActiveMessage, rcaStoppedMessage, statusMessage, stoppedBeforePushMessage, stopMessage } from "../../src/github/messages.ts";
 import type { Job } from "../../src/jobs/types.ts";
 import { labeledJob } from "../fixtures/github.ts";
 
@@ -66,6 +67,19 @@ describe("a run that was stopped", () => {
     expect(describeOutcome(cancelled, "bot", null)).toBe("The run was stopped by `/bot stop`.");
     // A name is never a mention, whatever it holds.
     expect(stoppedBeforePushMessage("droid", "@team `x`")).not.toMatch(/(^|[^`\u200b])@\w/);
+  });
+
+  it("a stopped question names who stopped it, and stays as before when nobody is known", () => {
+    const footer = { jobId: "3f9c2d1e-aaaa-bbbb-cccc-dddddddddddd", model: "claude-test", usage: { input: 10, output: 5, cacheWrite: 0, cacheRead: 0 }, costUsd: 0.01, durationMs: 4_000 };
+    const named = renderAskFailureComment({ kind: "cancelled", stoppedBy: "alice" }, footer, "bot");
+    expect(named).toContain("**The question was stopped by `alice` (`/bot stop`).** Nothing was answered or changed.");
+    expect(named).not.toContain("@alice");
+    expect(renderAskFailureComment({ kind: "cancelled", stoppedBy: null }, footer, "bot")).toContain("**The question was cancelled.** Nothing was answered or changed.");
+  });
+
+  it("a stopped root-cause analysis names who stopped it, and stays as before when nobody is known", () => {
+    expect(rcaStoppedMessage("droid", "alice")).toBe("The root-cause analysis was stopped by `alice` (`/droid stop`).");
+    expect(rcaStoppedMessage("droid", null)).toBe("The root-cause analysis was stopped.");
   });
 });
 

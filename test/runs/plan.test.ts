@@ -7,6 +7,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parsePlanComment, renderPlanComment } from "../../src/github/plan-comment.ts";
 import type { Job } from "../../src/jobs/types.ts";
+import { CancelRequested } from "../../src/jobs/worker.ts";
 import type { LlmClient } from "../../src/llm/client.ts";
 import { runPlanJob, type PlanJobDeps } from "../../src/runs/plan.ts";
 import { ModelPlanSchema, type Plan } from "../../src/planning/schema.ts";
@@ -422,14 +423,19 @@ describe("runPlanJob", () => {
     expect(bodies[0]).not.toMatch(/\n\s+at /);
   });
 
-  it("a cancelled job reports the cancellation and posts no plan", async () => {
+  it.each([
+    { who: "nobody known", reason: undefined, says: "**Planning was cancelled.** No plan was posted or changed." },
+    // Named in code, never mentioned (docs/style.md).
+    { who: "a person", reason: new CancelRequested("octo-maintainer"), says: "**Planning was stopped by `octo-maintainer` (`/droid stop`).** No plan was posted or changed." },
+  ])("a cancelled job says so, naming who stopped it ($who), and posts no plan", async ({ reason, says }) => {
     const controller = new AbortController();
-    controller.abort();
+    controller.abort(reason);
     const bodies: string[] = [];
     const scopes = [nockContext(), nockWrite("post", COMMENTS, bodies)];
     const result = await run(labeledJob(), await deps(), controller.signal);
     for (const s of scopes) expect(s.isDone()).toBe(true);
     expect(result.outcome).toEqual({ state: "cancelled", kind: "stopped-by-user" });
-    expect(bodies[0]).toContain("**Planning was cancelled.**");
+    expect(bodies[0]).toContain(says);
+    expect(bodies[0]).not.toContain("@octo-maintainer");
   });
 });
