@@ -62,9 +62,16 @@ export async function runRcaJob(deps: RcaJobDeps, job: Job, signal: AbortSignal)
     const record = investigation.record;
 
     // Searched, never pushed: the default branch as it is, without creating a branch.
-    const opening = await site.open({ kind: "existing-branch", name: job.repo.defaultBranch }, signal, { searchOnly: true });
-    // A search-only workbench runs no setup: it is not ready only when stopped.
-    if (opening.kind !== "ready") return { outcome: { state: "cancelled", kind: "stopped-by-user" }, costUsd: ledger.costUsd };
+    // A stop while the repository is fetched ends the fetch with an error: it is a stop all the same.
+    const opening = await site.open({ kind: "existing-branch", name: job.repo.defaultBranch }, signal, { searchOnly: true }).catch((error: unknown) => {
+      if (signal.aborted) return { kind: "cancelled" as const };
+      throw error;
+    });
+    // A search-only workbench runs no setup: it is not ready only when stopped (said, as a stop later on is).
+    if (opening.kind !== "ready") {
+      await say(rcaStoppedMessage(deps.commandWord, stoppedByOf(signal)));
+      return { outcome: { state: "cancelled", kind: "stopped-by-user" }, costUsd: ledger.costUsd };
+    }
     const found = await searchRepository(opening.bench.computer, opening.bench.sandbox, record);
     const indexed = await searchIndex(deps, job, opening.bench, record);
 

@@ -16,8 +16,8 @@ import { expectConfig, expectInstallationToken, INSTALLATION_TOKEN } from "../he
 import type { FixtureRepo } from "../helpers/git-history.ts";
 import { OWNER, REPO } from "../helpers/payloads.ts";
 import { scriptModel } from "../helpers/scripted-model.ts";
-import { pythonEventAlert, repositoryResponse, sendSentryWebhook, startIncidentServer, type IncidentServer } from "../helpers/sentry.ts";
-import { expectIncidentOpened, expectInvestigation, FIRST_SEEN, SERVICE, shopHistory, VIEWS } from "../helpers/shop-history.ts";
+import { startIncidentServer, type IncidentServer } from "../helpers/sentry.ts";
+import { alertDeployed, expectInvestigation, FIRST_SEEN, SERVICE, shopHistory, VIEWS } from "../helpers/shop-history.ts";
 
 const DISCOUNTS = "shop/orders/discounts.py";
 
@@ -48,27 +48,36 @@ afterEach(async () => {
 });
 
 
+/** The shop as deployed (the history's fifth commit, plus `extra` files) served for the repository; returns the deployed commit. */
+async function serveDeployedShop(name: string, extra: Record<string, string> = {}): Promise<string> {
+  const deployed = history.shas[4] ?? "";
+  const files = Object.fromEntries(history.files().map((path) => [path, execFileSync("git", ["-C", history.dir, "show", `${deployed}:${path}`], { encoding: "utf8" })]));
+  await git.createRepo(name, { ...files, ...extra }, { defaultBranch: "master" });
+  git.serve(`${OWNER}/${REPO}`, name);
+  return deployed;
+}
+
+/** The incident issue's job once it has ended (the worker runs it). */
+async function incidentJobEnded() {
+  for (let i = 0; i < 600; i++) {
+    const [job] = await server.queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "issue", number: 42 });
+    if (job && job.state !== "queued" && job.state !== "running") return job;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("the incident's job did not end within 30 s");
+}
+
 describe("a Sentry alert to a root-cause report", () => {
   it("searches the repository in a sandbox and publishes the model's analysis naming the bug's PR", async (ctx) => {
     if (!available) return ctx.skip();
-    const deployed = history.shas[4] ?? "";
-    const files = Object.fromEntries(
-      history.files().map((path) => [path, execFileSync("git", ["-C", history.dir, "show", `${deployed}:${path}`], { encoding: "utf8" })]),
-    );
     // A file no frame names, which the exception's words point at.
-    files[DISCOUNTS] = '"""Discounts applied to a cart total."""\n\n\ndef discount_for(cart):\n    # A zero discount means none: never a division by zero.\n    return cart.discount or 0\n';
-    await git.createRepo("shop", files, { defaultBranch: "master" });
-    git.serve(`${OWNER}/${REPO}`, "shop");
+    const deployed = await serveDeployedShop("shop", {
+      [DISCOUNTS]: '"""Discounts applied to a cart total."""\n\n\ndef discount_for(cart):\n    # A zero discount means none: never a division by zero.\n    return cart.discount or 0\n',
+    });
     const bodies: string[] = [];
 
     // The alert: the incident issue is opened and the rca job recorded (the worker is not running yet).
-    const intake = expectIncidentOpened(expectInstallationToken(), bodies, repositoryResponse());
-    const alert = pythonEventAlert();
-    alert.data.event.datetime = FIRST_SEEN.toISOString();
-    alert.data.event.release = deployed;
-    expect((await sendSentryWebhook(server.running.url, "event_alert", alert)).status).toBe(202);
-    await server.intake.drain();
-    expect(intake.isDone()).toBe(true);
+    await alertDeployed(server, deployed, bodies);
 
     // The job: config, the investigation, the model, the report.
     const work = expectInstallationToken();
@@ -91,12 +100,7 @@ describe("a Sentry alert to a root-cause report", () => {
     ]);
 
     worker.start();
-    let job;
-    for (let i = 0; i < 600; i++) {
-      [job] = await server.queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "issue", number: 42 });
-      if (job && job.state !== "queued" && job.state !== "running") break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const job = await incidentJobEnded();
     expect(job?.error ?? null).toBeNull();
     expect(job?.state).toBe("succeeded");
     expect(work.pendingMocks()).toEqual([]);
@@ -132,5 +136,32 @@ describe("a Sentry alert to a root-cause report", () => {
     expect(announcements[0]).toMatch(
       /^\*\*Root-cause analysis done\.\*\*\n\n\*\*Suspected cause\*\* \(confidence: high\): PR #12 divides the total by `cart\.discount`, which is 0 for carts without a discount\.\n\n\*\*Suggested fix:\*\* In `shop\/orders\/service\.py` `total`, divide only when `cart\.discount` is non-zero\.\n\nThe full report \(evidence, suspect commits, how to verify\) is in this issue's description\. Next: `\/droid fix` carries out the fix and opens a pull request\.\n\n<sub>Droid · job `[0-9a-f]{8}`<\/sub>\n<!-- droid:job [0-9a-f-]{36} -->$/,
     );
+  }, 120_000);
+
+  it("says who stopped it when the stop comes while the repository is fetched", async (ctx) => {
+    if (!available) return ctx.skip();
+    const deployed = await serveDeployedShop("shop-stopped");
+    const bodies: string[] = [];
+    await alertDeployed(server, deployed, bodies);
+
+    const work = expectInstallationToken();
+    expectConfig(work);
+    expectInvestigation(work, history, deployed, bodies, { published: false });
+    const said: string[] = [];
+    work.post(`/repos/${OWNER}/${REPO}/issues/42/comments`, (b: { body: string }) => said.push(b.body) > 0).reply(201, { id: 4202 });
+    // The fetch of the repository's objects is held: the stop arrives while it is in flight.
+    const { promise: fetched, resolve: fetching } = Promise.withResolvers<void>();
+    const release = git.onRequest((r) => (r.method === "POST" && r.service === "git-upload-pack" ? (fetching(), "hold") : "answer"));
+    try {
+      worker.start();
+      await fetched;
+      await server.queue.cancel({ owner: OWNER, name: REPO }, { kind: "issue", number: 42 }, "octo-maintainer");
+      const job = await incidentJobEnded();
+      expect(job).toMatchObject({ state: "cancelled", outcome: "stopped-by-user", stoppedBy: "octo-maintainer" });
+      expect(work.pendingMocks()).toEqual([]);
+      expect(said).toEqual([expect.stringMatching(/^The root-cause analysis was stopped by `octo-maintainer` \(`\/droid stop`\)\./)]);
+    } finally {
+      release();
+    }
   }, 120_000);
 });

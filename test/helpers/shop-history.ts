@@ -7,6 +7,7 @@
  */
 import nock from "nock";
 import { expectInstallationToken } from "./github.ts";
+import { pythonEventAlert, repositoryResponse, sendSentryWebhook, type IncidentServer } from "./sentry.ts";
 import { FixtureRepo } from "./git-history.ts";
 import { example, OWNER, REPO } from "./payloads.ts";
 
@@ -104,13 +105,30 @@ export function expectIncidentOpened(scope: nock.Scope, bodies: string[], reposi
  * The rca job's investigation of issue #42 at the `deployed` commit of the fixture
  * history, then the report written back as the issue's body (pushed onto `bodies`).
  */
-export function expectInvestigation(scope: nock.Scope, repo: FixtureRepo, deployed: string, bodies: string[]): nock.Scope {
+export function expectInvestigation(scope: nock.Scope, repo: FixtureRepo, deployed: string, bodies: string[], options: { published?: boolean } = {}): nock.Scope {
   scope.get(`${ISSUES}/42`).reply(200, () => incidentIssue(bodies[0]));
   scope.get(`/repos/${OWNER}/${REPO}/git/trees/${deployed}`).query({ recursive: "true" }).reply(200, repo.treeResponse(deployed));
   expectHistory(repo, scope);
+  // The report published at the end (left out for a run stopped before it).
+  if (options.published === false) return scope;
   return scope
     .get(`${ISSUES}/42`)
     .reply(200, () => incidentIssue(bodies[0]))
     .patch(`${ISSUES}/42`, (body: { body: string }) => bodies.push(body.body) > 0)
     .reply(200, () => incidentIssue(bodies[1]));
+}
+
+/**
+ * Sentry's alert for the shop deployed at `deployed` (first seen at FIRST_SEEN): answered 202,
+ * the incident issue opened (its body the first of `bodies`) and the rca job recorded.
+ */
+export async function alertDeployed(server: IncidentServer, deployed: string, bodies: string[]): Promise<void> {
+  const intake = expectIncidentOpened(expectInstallationToken(), bodies, repositoryResponse());
+  const alert = pythonEventAlert();
+  alert.data.event.datetime = FIRST_SEEN.toISOString();
+  alert.data.event.release = deployed;
+  const answered = await sendSentryWebhook(server.running.url, "event_alert", alert);
+  if (answered.status !== 202) throw new Error(`the alert was answered ${answered.status}, not 202`);
+  await server.intake.drain();
+  if (!intake.isDone()) throw new Error(`the incident was not opened: ${intake.pendingMocks().join(", ")}`);
 }

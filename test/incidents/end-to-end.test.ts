@@ -11,8 +11,8 @@ import { readIncidentRecord } from "../../src/incidents/record.ts";
 import { expectInstallationToken, testProbot } from "../helpers/github.ts";
 import type { FixtureRepo } from "../helpers/git-history.ts";
 import { INSTALLATION_ID, OWNER, REPO } from "../helpers/payloads.ts";
-import { pythonEventAlert, repositoryResponse, sendSentryWebhook, startIncidentServer, type IncidentServer } from "../helpers/sentry.ts";
-import { expectIncidentOpened, expectInvestigation, FIRST_SEEN, SERVICE, shopHistory } from "../helpers/shop-history.ts";
+import { startIncidentServer, type IncidentServer } from "../helpers/sentry.ts";
+import { alertDeployed, expectInvestigation, FIRST_SEEN, SERVICE, shopHistory } from "../helpers/shop-history.ts";
 
 
 let repo: FixtureRepo;
@@ -36,13 +36,7 @@ describe("a Sentry alert to an incident report", () => {
     const bodies: string[] = [];
 
     // 1. The alert: the incident issue is opened and the rca job recorded.
-    const intake = expectIncidentOpened(expectInstallationToken(), bodies, repositoryResponse());
-    const alert = pythonEventAlert();
-    alert.data.event.datetime = FIRST_SEEN.toISOString();
-    alert.data.event.release = deployed;
-    expect((await sendSentryWebhook(server.running.url, "event_alert", alert)).status).toBe(202);
-    await server.intake.drain();
-    expect(intake.isDone()).toBe(true);
+    await alertDeployed(server, deployed, bodies);
     const [job] = await server.queue.listForTarget({ owner: OWNER, name: REPO }, { kind: "issue", number: 42 });
     expect(job?.request).toEqual({ kind: "rca", source: "sentry", sentryIssueId: "1117540176" });
     if (!job) throw new Error("no job");
