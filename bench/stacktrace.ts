@@ -18,6 +18,8 @@ const TRACES: Record<string, string> = {
   java: `java.lang.IllegalStateException: order not found\n\tat com.acme.shop.orders.OrderService.load(OrderService.java:88)\n\tat com.acme.shop.web.OrderController.show(OrderController.java:42)`,
   go: `panic: runtime error: index out of range [3] with length 3\n\ngoroutine 1 [running]:\nmain.total(...)\n\t/app/main.go:12 +0x1d\nmain.main()\n\t/app/main.go:20 +0x25`,
   ruby: "app/models/order.rb:23:in `total': undefined method `price' for nil:NilClass (NoMethodError)\n\tfrom app/controllers/orders_controller.rb:9:in `show'",
+  php: `PHP Fatal error:  Uncaught TypeError: total(): Argument #1 ($items) must be of type array, null given in /var/www/app/src/Orders/Total.php:12\nStack trace:\n#0 /var/www/app/src/Http/OrderController.php(34): App\\Orders\\Total->of(NULL)\n#1 /var/www/app/public/index.php(20): App\\Http\\OrderController->show()\n#2 {main}\n  thrown in /var/www/app/src/Orders/Total.php on line 12`,
+  dart: `Unhandled exception:\nNull check operator used on a null value\n#0      OrderTotal.of (package:shop/orders/total.dart:12:20)\n<asynchronous suspension>\n#1      main (package:shop/main.dart:8:3)\n#2      _delayEntrypointInvocation.<anonymous closure> (dart:isolate-patch/isolate_patch.dart:297:19)`,
 };
 
 const LOG_LINE = "2026-11-25T10:00:00.000Z INFO request handled path=/api/orders status=200 duration_ms=12\n";

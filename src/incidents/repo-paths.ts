@@ -78,6 +78,8 @@ function cleanPath(file: string): string {
   path = path.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]+\//i, "/");
   path = path.replace(/^[A-Za-z]:\//, "/");
   path = path.replace(/^~\//, "");
+  // Dart's package URI names the package's lib/ directory: package:my_app/home.dart is lib/home.dart.
+  path = path.replace(/^package:[\w.]+\//, "lib/");
   while (path.startsWith("./")) path = path.slice(2);
   return path.replace(/\/\.\//g, "/");
 }

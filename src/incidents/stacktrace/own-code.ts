@@ -1,7 +1,7 @@
 /**
  * A repository that is itself a library (a package, a gem, a crate, a Go module) shows
- * its own code in traces under `node_modules/`, `site-packages/`, `gems/`, the cargo
- * registry or a GOPATH: those frames are the repository's, not a dependency's.
+ * its own code in traces under `node_modules/`, `site-packages/`, `gems/`, `vendor/`, the cargo
+ * registry, a GOPATH or as a Dart `package:<name>/`: those frames are the repository's, not a dependency's.
  */
 import type { StackFrame, StackTrace } from "./types.ts";
 
@@ -19,11 +19,12 @@ function ownCodeMatcher({ owner, name }: RepositoryName): (frame: StackFrame) =>
   const names = packageNames(name);
   const alternatives = names.map(escape).join("|");
   const inLibraryDir = new RegExp(`(?:^|[\\\\/])(?:node_modules(?:[\\\\/]@[\\w.-]+)?|site-packages|dist-packages|gems|vendor)[\\\\/](?:${alternatives})(?:-\\d[\\w.-]*)?[\\\\/]`, "i");
+  const dartPackage = new RegExp(`^package:(?:${alternatives})/`, "i");
   const inCargo = new RegExp(`\\.cargo[\\\\/]registry[\\\\/]src[\\\\/][^\\\\/]+[\\\\/](?:${alternatives})-\\d[\\w.-]*[\\\\/]`, "i");
   const goModule = `github.com/${owner}/${name}`.toLowerCase();
   return (frame) => {
     const file = frame.file.replace(/\\/g, "/");
-    if (inLibraryDir.test(file) || inCargo.test(file)) return true;
+    if (inLibraryDir.test(file) || inCargo.test(file) || dartPackage.test(file)) return true;
     if (file.toLowerCase().includes(`/${goModule}/`) || file.toLowerCase().includes(`/${goModule}@`)) return true;
     return (frame.function ?? "").toLowerCase().startsWith(`${goModule}.`) || (frame.function ?? "").toLowerCase().startsWith(`${goModule}/`);
   };

@@ -4,12 +4,14 @@
  * language. Every known format is tried; the reading that explains the most frames wins.
  * Given the repository, frames of its own code under library paths count as in-app.
  */
+import { parseDart } from "./dart.ts";
 import { parseDotnet } from "./dotnet.ts";
 import { parseGo } from "./go.ts";
 import { parseJava } from "./java.ts";
 import { parseJavaScript } from "./javascript.ts";
 import { withOwnCode, type RepositoryName } from "./own-code.ts";
 import { traceLines } from "./prefixes.ts";
+import { parsePhp } from "./php.ts";
 import { parsePython } from "./python.ts";
 import { parseRuby } from "./ruby.ts";
 import { parseRust } from "./rust.ts";
@@ -25,6 +27,8 @@ const PARSERS: [TextFormat, (lines: readonly string[]) => ParsedException[]][] =
   ["ruby", parseRuby],
   ["rust", parseRust],
   ["dotnet", parseDotnet],
+  ["php", parsePhp],
+  ["dart", parseDart],
   ["javascript", parseJavaScript],
 ];
 

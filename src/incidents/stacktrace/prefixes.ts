@@ -1,7 +1,8 @@
 /**
  * Text as people paste it, made into the lines a trace printed: Markdown quotes and
  * the HTML of error-tracker issue bodies removed, log prefixes (timestamps,
- * Android logcat tags, Rails request ids, Heroku and docker-compose sources) cut,
+ * Android logcat tags, Rails request ids, PHP's error_log, Flutter on iOS, Heroku and
+ * docker-compose sources) cut,
  * and a first frame glued to its header put on a line of its own.
  */
 
@@ -27,6 +28,10 @@ const LOG_PREFIXES = [
   /^\s*app\[[\w.-]+\]:\s?/,
   // Rails request-id tags: [dfd6f02e-08cf-4bb5-b2f2-f644da0aab7e] or [aldx7CrFrxhJXYYAK6vkdQAAAEQ]
   /^\s*\[(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[A-Za-z0-9_-]{20,40})\]\s?/,
+  // PHP's error_log: [12-Jan-2022 16:40:37 UTC]
+  /^\s*\[\d{2}-[A-Z][a-z]{2}-\d{4} \d{2}:\d{2}:\d{2}(?: [\w/+-]+)?\]\s*/,
+  // Flutter on iOS: "flutter: "
+  /^flutter: /,
   // docker compose: "service  | "
   /^[\w.-]+\s+\|\s/,
 ];

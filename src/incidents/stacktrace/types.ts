@@ -4,7 +4,7 @@
  * original format printed them in.
  */
 
-export type TraceFormat = "python" | "javascript" | "java" | "go" | "ruby" | "rust" | "dotnet" | "sentry";
+export type TraceFormat = "python" | "javascript" | "java" | "go" | "ruby" | "rust" | "dotnet" | "php" | "dart" | "sentry";
 
 export interface StackFrame {
   /** The path as the trace shows it (for Java: package path + file name). */

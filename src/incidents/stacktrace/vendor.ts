@@ -63,3 +63,30 @@ export function isDotnetPlatformFunction(fn: string): boolean {
 export function isRustRuntimeFunction(fn: string): boolean {
   return /^<?(std|core|alloc|backtrace|panic_unwind)::|^(rust_begin_unwind|__rust\w*|__libc_start\w*|_start|__pthread\w*)$/.test(fn);
 }
+
+/** PHP code that is not the application's: WordPress core, PEAR and distribution packages. */
+export function isPhpPlatformPath(path: string): boolean {
+  return /(^|[\\/])wp-(?:includes|admin)[\\/]|(^|[\\/])usr[\\/]share[\\/](?:php|pear)[\\/]/.test(path);
+}
+
+/** Dart's SDK (`dart:async/zone.dart`), Flutter and the pub cache. */
+export function isDartPlatformLocation(location: string): boolean {
+  return /^(?:dart:|org-dartlang-sdk:)|^packages[\\/]flutter\w*[\\/]|(^|[\\/])(?:\.pub-cache|Pub[\\/]Cache)[\\/]|(^|[\\/])flutter[\\/](?:packages[\\/]flutter\w*|bin[\\/]cache)[\\/]/.test(location);
+}
+
+/** Flutter's own packages and well-known pub packages: `package:<name>/` frames that are not the application's. */
+const DART_LIBRARY_PACKAGES = new Set(
+  (
+    "flutter flutter_test flutter_driver flutter_localizations flutter_web_plugins sky_engine integration_test " +
+    "async collection meta path args stack_trace stream_channel test test_api test_core matcher http http_parser " +
+    "io shelf intl characters vector_math typed_data convert crypto logging " +
+    "provider bloc flutter_bloc riverpod flutter_riverpod hooks_riverpod get get_it rxdart dio equatable go_router " +
+    "sqflite shared_preferences path_provider url_launcher image_picker hive isar json_annotation freezed_annotation " +
+    "firebase_core firebase_auth cloud_firestore firebase_messaging firebase_crashlytics firebase_analytics " +
+    "sentry sentry_flutter cached_network_image flutter_cache_manager mason_logger"
+  ).split(" "),
+);
+
+export function isDartLibraryPackage(name: string): boolean {
+  return DART_LIBRARY_PACKAGES.has(name);
+}
