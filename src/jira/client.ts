@@ -16,7 +16,10 @@ import type { JiraCredentials, JiraFlavour } from "./settings.ts";
 import { adfToWiki } from "./wiki.ts";
 
 export interface JiraClientOptions {
+  /** The site people open: ticket links. */
   baseUrl: string;
+  /** Where the REST API is called (default: the site). Atlassian's gateway, `https://api.atlassian.com/ex/jira/<cloud id>`, for scoped API tokens and OAuth 2.0 access tokens. */
+  apiUrl?: string;
   flavour: JiraFlavour;
   credentials: JiraCredentials;
   fetch?: typeof fetch;
@@ -119,6 +122,7 @@ export class JiraClient {
       fetch: globalThis.fetch,
       ...options,
       baseUrl: options.baseUrl.replace(/\/+$/, ""),
+      apiUrl: (options.apiUrl ?? options.baseUrl).replace(/\/+$/, ""),
     };
   }
 
@@ -232,7 +236,7 @@ export class JiraClient {
 
   async #request(method: string, path: string, json?: unknown): Promise<unknown> {
     const version = this.#o.flavour === "cloud" ? "3" : "2";
-    const url = `${this.#o.baseUrl}/rest/api/${version}${path}`;
+    const url = `${this.#o.apiUrl}/rest/api/${version}${path}`;
     const headers: Record<string, string> = { accept: "application/json", authorization: authorization(this.#o.credentials) };
     if (json !== undefined) headers["content-type"] = "application/json";
     for (let attempt = 1; ; attempt++) {

@@ -38,7 +38,10 @@ export interface JiraProject {
 
 export interface JiraSettings {
   webhookSecret: string;
+  /** The site people open (ticket links). */
   baseUrl: string;
+  /** Where the REST API is called: the site, or Atlassian's gateway for scoped tokens and OAuth 2.0 (`https://api.atlassian.com/ex/jira/<cloud id>`). */
+  apiUrl: string;
   flavour: JiraFlavour;
   credentials: JiraCredentials;
   projects: ReadonlyMap<string, JiraProject>;
@@ -80,6 +83,7 @@ const usersFile = z.strictObject({ users: z.record(z.string().trim().min(1), log
 const envSchema = z.object({
   DROID_JIRA_WEBHOOK_SECRET: z.string().min(1).optional(),
   DROID_JIRA_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DROID_JIRA_API_URL: z.url({ protocol: /^https?$/ }).optional(),
   DROID_JIRA_FLAVOUR: z.enum(["cloud", "datacenter"]).default("cloud"),
   DROID_JIRA_EMAIL: z.string().trim().min(1).optional(),
   DROID_JIRA_API_TOKEN: z.string().min(1).optional(),
@@ -111,6 +115,7 @@ export function readJiraSettings(env: NodeJS.ProcessEnv = process.env, readFile:
   return {
     webhookSecret: s.DROID_JIRA_WEBHOOK_SECRET,
     baseUrl: (s.DROID_JIRA_BASE_URL ?? "").replace(/\/+$/, ""),
+    apiUrl: (s.DROID_JIRA_API_URL ?? s.DROID_JIRA_BASE_URL ?? "").replace(/\/+$/, ""),
     flavour: s.DROID_JIRA_FLAVOUR,
     credentials: credentials(s),
     projects: readProjects(s.DROID_JIRA_PROJECTS ?? "", readFile),

@@ -22,7 +22,7 @@ export interface JiraConnection {
 }
 
 export function connectJira(settings: JiraSettings, options: { fetch?: typeof fetch; sleep?: (ms: number) => Promise<void> } = {}): JiraConnection {
-  const client = new JiraClient({ baseUrl: settings.baseUrl, flavour: settings.flavour, credentials: settings.credentials, ...options });
+  const client = new JiraClient({ baseUrl: settings.baseUrl, apiUrl: settings.apiUrl, flavour: settings.flavour, credentials: settings.credentials, ...options });
   return { settings, client, identities: new JiraIdentities(settings.users, client) };
 }
 

@@ -151,7 +151,9 @@ export class FakeJira {
         return fail(400, "a body that is not JSON");
       }
     }
-    const route = new RegExp(`^/rest/api/${this.#version}/(issue/([^/]+)(?:/(comment|properties|remotelink|transitions)(?:/([^/]+))?)?|user|myself)$`).exec(url.pathname);
+    // Atlassian's gateway (`/ex/jira/<cloud id>/rest/api/3/…`, scoped tokens and OAuth 2.0) serves the same API.
+    const pathname = url.pathname.replace(/^\/ex\/jira\/[0-9a-f-]+(?=\/rest\/)/, "");
+    const route = new RegExp(`^/rest/api/${this.#version}/(issue/([^/]+)(?:/(comment|properties|remotelink|transitions)(?:/([^/]+))?)?|user|myself)$`).exec(pathname);
     if (!route) return fail(404, "not an operation the fake Jira serves");
     if (route[1] === "myself" && method === "GET") return json(res, 200, DROID_ACCOUNT);
     if (route[1] === "user") {

@@ -24,6 +24,7 @@ export function jiraSettings(baseUrl: string, overrides: Partial<JiraSettings> =
   return {
     webhookSecret: JIRA_SECRET,
     baseUrl,
+    apiUrl: baseUrl,
     flavour: "cloud",
     credentials: { kind: "basic", email: JIRA_EMAIL, apiToken: JIRA_TOKEN },
     projects: new Map([["SHOP", { key: "SHOP", owner: OWNER, repo: REPO, installationId: INSTALLATION_ID, transitions: { fixStarted: "In Progress", pullRequestReady: "In Review", pullRequestMerged: "Done" } }]]),

@@ -36,6 +36,18 @@ describe("JiraClient", () => {
     jira.assertDone();
   });
 
+  it("calls the API at its own address (Atlassian's gateway) while ticket links go to the site", async () => {
+    const gateway = new JiraClient({
+      baseUrl: "https://acme.atlassian.net",
+      apiUrl: `${jira.url}/ex/jira/11223344-a1b2-4c3d-8e9f-0a1b2c3d4e5f/`,
+      flavour: "cloud",
+      credentials: { kind: "basic", email: JIRA_EMAIL, apiToken: JIRA_TOKEN },
+    });
+    expect((await gateway.getIssue("SHOP-7")).key).toBe("SHOP-7");
+    expect(gateway.browseUrl("SHOP-7")).toBe("https://acme.atlassian.net/browse/SHOP-7");
+    jira.assertDone();
+  });
+
   it("retries a 429 after Retry-After, then succeeds", async () => {
     jira.throttle = 2;
     expect((await client.transitions(TICKET_ID)).map((t) => t.name)).toEqual(["To Do", "In Progress", "In Review", "Done"]);
@@ -80,6 +92,7 @@ describe("readJiraSettings", () => {
     expect(readJiraSettings({})).toBeNull();
     const settings = readJiraSettings(base);
     expect(settings?.baseUrl).toBe("https://acme.atlassian.net");
+    expect(settings?.apiUrl).toBe("https://acme.atlassian.net");
     expect(settings?.projects.get("OPS")).toEqual({ key: "OPS", owner: "acme", repo: "api", installationId: 12345, transitions: { fixStarted: null, pullRequestReady: null, pullRequestMerged: null } });
     expect([...(settings?.users ?? [])]).toEqual([["ada@acme.example", "ada"], ["5b10a2844c20165700ede21g", "octocat"]]);
     expect(settings?.credentials).toEqual({ kind: "basic", email: "droid@acme.example", apiToken: "token" });
@@ -90,6 +103,13 @@ describe("readJiraSettings", () => {
     const settings = readJiraSettings({ ...base, DROID_JIRA_PROJECTS: "/etc/droid/jira.yml", DROID_JIRA_BEARER_TOKEN: "oauth" }, () => file);
     expect(settings?.projects.get("SHOP")?.transitions).toEqual({ fixStarted: "In Progress", pullRequestReady: "In Review", pullRequestMerged: "Done" });
     expect(settings?.credentials).toEqual({ kind: "bearer", token: "oauth" });
+  });
+
+  it("calls the REST API through Atlassian's gateway when told to, and links to the site", () => {
+    const gateway = "https://api.atlassian.com/ex/jira/11223344-a1b2-4c3d-8e9f-0a1b2c3d4e5f";
+    const settings = readJiraSettings({ ...base, DROID_JIRA_API_URL: `${gateway}/`, DROID_JIRA_BEARER_TOKEN: "scoped" });
+    expect(settings).toMatchObject({ baseUrl: "https://acme.atlassian.net", apiUrl: gateway });
+    expect(() => readJiraSettings({ ...base, DROID_JIRA_API_URL: "ftp://api.atlassian.com" })).toThrow(/DROID_JIRA_API_URL/);
   });
 
   it("names what is missing or wrong", () => {
