@@ -65,6 +65,8 @@ function serveEnv(port: number): Record<string, string> {
     DROID_DATA_DIR: dir,
     // Its own instance name: start-up reaps this instance's sandboxes, and no one else's.
     DROID_INSTANCE: `fault-test-${port}`,
+    // Its jobs need no sandbox: nothing warmed that a kill -9 would leave on the engine.
+    DROID_SANDBOX_POOL: "0",
     NODE_ENV: "production",
   };
 }
