@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import { type TreeEntry, readBlob, readTree, writeBlob, writeTree } from "isomorphic-git";
-import { PackedObjects } from "./pack-objects.ts";
+import type { PackedObjects } from "./pack-objects.ts";
 
 /** One entry of a commit's tree: a blob (file or link) or a submodule's commit. */
 export interface CommittedEntry {
@@ -26,12 +26,10 @@ export const LINK_MODE = "120000";
 
 /**
  * Every blob and submodule of the tree `treeOid`, by path (folders are implied). Trees are read
- * from the pack files directly (isomorphic-git's `readTree` took 0.3 s for the 500 folders of a
+ * from the pack files directly (`packs`, loaded) (isomorphic-git's `readTree` took 0.3 s for the 500 folders of a
  * 50,000-file tree), a loose one (written by a commit) through isomorphic-git.
  */
-export async function flattenTree(gitdir: string, treeOid: string, cache: object): Promise<Map<string, CommittedEntry>> {
-  const packs = await PackedObjects.open(gitdir);
-  await packs.load();
+export async function flattenTree(gitdir: string, treeOid: string, packs: PackedObjects, cache: object): Promise<Map<string, CommittedEntry>> {
   const entries = new Map<string, CommittedEntry>();
   const walk = async (oid: string, prefix: string): Promise<void> => {
     const packed = packs.get(oid);
@@ -72,12 +70,10 @@ function normalMode(mode: string): string {
 
 /**
  * The files and links of a flattened tree with their content (submodules are left out), read
- * from the pack files directly (`pack-objects.ts`); an object no pack holds (a loose one)
+ * from the pack files directly (`packs`, loaded); an object no pack holds (a loose one)
  * through isomorphic-git.
  */
-export async function* committedFiles(gitdir: string, entries: ReadonlyMap<string, CommittedEntry>, cache: object): AsyncGenerator<CommittedFile> {
-  const packs = await PackedObjects.open(gitdir);
-  await packs.load();
+export async function* committedFiles(gitdir: string, entries: ReadonlyMap<string, CommittedEntry>, packs: PackedObjects, cache: object): AsyncGenerator<CommittedFile> {
   for (const [relative, entry] of entries) {
     if (entry.type !== "blob") continue;
     const blob = packs.get(entry.oid)?.content ?? (await readBlob({ fs, gitdir, oid: entry.oid, cache })).blob;

@@ -8,6 +8,7 @@ import { type CommittedEntry, type CommittedFile, LINK_MODE, type TreeChange, co
 import { GitignoreMatcher } from "./gitignore.ts";
 import { fetchThroughMirror, mirrorFolder, pruneMirrors } from "./mirror.ts";
 import { writeCommittedFiles } from "./read-tree.ts";
+import { PackedObjects } from "./pack-objects.ts";
 import { readTreeFile, walkFiles } from "./tree-files.ts";
 
 /** How the job's work tree starts. */
@@ -101,6 +102,8 @@ export class Repository {
   /** Paths removed in the sandbox since the last commit (sparse work trees only). */
   readonly #deleted = new Set<string>();
   readonly #cache = {};
+  /** The git dir's pack files, read once for the job (objects written later, loose or in a new pack, are read through isomorphic-git). */
+  #packs: Promise<PackedObjects> | null = null;
   #head: { oid: string; entries: Promise<Map<string, CommittedEntry>> } | null = null;
   #readingTree: Promise<string> | null = null;
 
@@ -309,7 +312,7 @@ export class Repository {
 
   /** The files and links of the branch's last commit, read from the object store (what a sandbox is given). */
   async *files(): AsyncGenerator<CommittedFile> {
-    yield* committedFiles(this.gitdir, await this.#headEntries(), this.#cache);
+    yield* committedFiles(this.gitdir, await this.#headEntries(), await this.#packed(), this.#cache);
   }
 
   /** A regular file of the work tree as text (a sparse tree's unchanged files from the commit); null for a link, a folder or nothing. */
@@ -365,9 +368,22 @@ export class Repository {
     const oid = await this.head();
     if (this.#head?.oid !== oid) {
       const { commit: parsed } = await readCommit({ fs, gitdir: this.gitdir, oid, cache: this.#cache });
-      this.#head = { oid, entries: flattenTree(this.gitdir, parsed.tree, this.#cache) };
+      this.#head = { oid, entries: this.#packed().then((packs) => flattenTree(this.gitdir, parsed.tree, packs, this.#cache)) };
     }
     return this.#head.entries;
+  }
+
+  #packed(): Promise<PackedObjects> {
+    this.#packs ??= (async () => {
+      const packs = await PackedObjects.open(this.gitdir);
+      await packs.load();
+      return packs;
+    })().catch((error: unknown) => {
+      // Not kept: the next call reads the packs again.
+      this.#packs = null;
+      throw error;
+    });
+    return this.#packs;
   }
 
   async #committedText(relative: string): Promise<string | null> {
