@@ -5,15 +5,14 @@ import { clipLine, errorFoldKey, lineFoldKey } from "./output-text.ts";
 import { renderTestSummaryLine, type TestSummary } from "./test-summary.ts";
 import { renderTypeCheckLine, type TypeCheckSummary } from "./typecheck-summary.ts";
 import { preciseDuration } from "../figures/duration.ts";
+import { formatCount } from "../figures/count.ts";
 
 export const ERROR_GREP_PATTERN = "error|fail|panic|fatal|exception|not ok|✕|×";
 export const MAX_COMMAND_CHARS = 300;
 
-const count = (value: number): string => value.toLocaleString("en-US");
-
 function renderFacts(facts: DigestFacts): string[] {
   const exit = facts.exitCode !== null ? `exit code ${facts.exitCode}` : facts.timedOut ? "killed: timed out" : "killed: no exit code";
-  const parts = [exit, `${count(facts.lineCount)} lines, ${count(facts.byteCount)} bytes`];
+  const parts = [exit, `${formatCount(facts.lineCount)} lines, ${formatCount(facts.byteCount)} bytes`];
   if (facts.durationMs !== undefined) parts.push(preciseDuration(facts.durationMs));
   return [`$ ${clipLine(facts.command, MAX_COMMAND_CHARS)}`, parts.join(" | ")];
 }
@@ -35,8 +34,8 @@ export function renderHeader(facts: DigestFacts, summaries: RunSummaries, found:
   lines.push(`full output saved to ${facts.savedPath} (grep -n PATTERN ${facts.savedPath}; sed -n 'FROM,TOp' ${facts.savedPath})`);
   if (summaries.tests.runner !== "unknown") lines.push(renderTestSummaryLine(summaries.tests));
   if (summaries.typeCheck !== null) lines.push(renderTypeCheckLine(summaries.typeCheck));
-  const counts = [`${count(found.errors)} error lines (${count(found.distinct)} distinct)`];
-  if (found.warnings > 0) counts.push(`${count(found.warnings)} warning lines`);
+  const counts = [`${formatCount(found.errors)} error lines (${formatCount(found.distinct)} distinct)`];
+  if (found.warnings > 0) counts.push(`${formatCount(found.warnings)} warning lines`);
   lines.push(`${counts.join(", ")}. Digest below, with line numbers; '>' marks error lines.`);
   if (found.errors === 0 && facts.exitCode !== 0) lines.push("No error line recognised: the cause is probably in the tail.");
   return clipLine(lines.join("\n"), Math.floor(opts.budgetChars / 4)) + "\n";
@@ -57,8 +56,8 @@ export function renderDigestText(digest: Digest, opts: DigestOptions): string {
 function renderShownLines(shown: readonly ShownLine[], lineCount: number, width: number, opts: DigestOptions): string[] {
   const out: string[] = [];
   const gap = (from: number, to: number): void => {
-    if (to - from === 1) out.push(`${" ".repeat(width)}  ··· line ${count(to)} not shown ···`);
-    if (to - from > 1) out.push(`${" ".repeat(width)}  ··· ${count(to - from)} lines not shown (${count(from + 1)}–${count(to)}) ···`);
+    if (to - from === 1) out.push(`${" ".repeat(width)}  ··· line ${formatCount(to)} not shown ···`);
+    if (to - from > 1) out.push(`${" ".repeat(width)}  ··· ${formatCount(to - from)} lines not shown (${formatCount(from + 1)}–${formatCount(to)}) ···`);
   };
   let next = 0;
   let k = 0;
@@ -79,7 +78,7 @@ function renderShownLines(shown: readonly ShownLine[], lineCount: number, width:
     // fold when first line + note + last line is shorter than the run
     const last = shown[end - 1] as ShownLine;
     const hidden = end - k - 2;
-    const note = `${" ".repeat(width)}  ⋮ ×${count(hidden)} more like these (lines ${count(first.index + 2)}–${count(last.index)})`;
+    const note = `${" ".repeat(width)}  ⋮ ×${formatCount(hidden)} more like these (lines ${formatCount(first.index + 2)}–${formatCount(last.index)})`;
     const lastLine = renderLine(last, width, opts);
     if (hidden >= 2 && note.length + lastLine.length + 2 < runCost) {
       out.push(note, lastLine);
@@ -101,9 +100,9 @@ function renderLine(line: ShownLine, width: number, opts: DigestOptions): string
   const number = String(line.index + 1).padStart(width);
   let text = `${number}${line.isError ? ">" : "|"} ${clipLine(line.text, opts.maxLineChars)}`;
   if (line.repeats !== undefined) {
-    const others = line.repeats.otherIndexes.map((index) => count(index + 1)).join(", ");
+    const others = line.repeats.otherIndexes.map((index) => formatCount(index + 1)).join(", ");
     const more = line.repeats.count - 1 > line.repeats.otherIndexes.length ? ", …" : "";
-    text += `   [×${count(line.repeats.count)} in all; also at lines ${others}${more}]`;
+    text += `   [×${formatCount(line.repeats.count)} in all; also at lines ${others}${more}]`;
   }
   return text;
 }
@@ -114,13 +113,13 @@ function renderElisions(digest: Extract<Digest, { kind: "digested" }>): string[]
   if (elisions.errorLinesNotShown > 0 && elisions.notShownRange !== null) {
     const [from, to] = elisions.notShownRange;
     notes.push(
-      `!! ${count(elisions.errorLinesNotShown)} distinct error lines did not fit (between lines ${count(from + 1)} and ${count(to + 1)}): grep -nEi '${ERROR_GREP_PATTERN}' ${facts.savedPath}`,
+      `!! ${formatCount(elisions.errorLinesNotShown)} distinct error lines did not fit (between lines ${formatCount(from + 1)} and ${formatCount(to + 1)}): grep -nEi '${ERROR_GREP_PATTERN}' ${facts.savedPath}`,
     );
   }
-  if (elisions.repeatedErrorLines > 0) notes.push(`${count(elisions.repeatedErrorLines)} repeated error lines folded into the first of each kind (see [×N]).`);
+  if (elisions.repeatedErrorLines > 0) notes.push(`${formatCount(elisions.repeatedErrorLines)} repeated error lines folded into the first of each kind (see [×N]).`);
   if (elisions.trimmed !== null) {
     const without = elisions.errorLinesWithoutFullContext;
-    const detail = without > 0 ? ` (${count(without)} error lines shown without all their context)` : "";
+    const detail = without > 0 ? ` (${formatCount(without)} error lines shown without all their context)` : "";
     notes.push(`Trimmed to fit: ${elisions.trimmed}${detail}. Read more with sed -n 'FROM,TOp' ${facts.savedPath}`);
   }
   return notes.length > 0 ? ["", ...notes] : [];

@@ -5,6 +5,7 @@
  * low-water mark — so that most requests extend the previous one and hit the cache.
  */
 import type { ContentBlockParam, MessageParam, ToolResultBlockParam } from "@anthropic-ai/sdk/resources/messages";
+import { formatCount } from "../figures/count.ts";
 
 export interface HistoryPolicy {
   /** Compact when the conversation's text exceeds this many characters (about 4 a token). */
@@ -93,7 +94,7 @@ export class ConversationHistory {
     for (const [earlier, meta] of this.#meta) {
       if (meta.compacted || meta.whole !== null || typeof earlier.content !== "string") continue;
       if (earlier.content === text) {
-        return { block: earlier, reference: `[the same ${count(text.length)} characters as the result of turn ${meta.turn} above: ${stub}]` };
+        return { block: earlier, reference: `[the same ${formatCount(text.length)} characters as the result of turn ${meta.turn} above: ${stub}]` };
       }
       if (earlier.content.length < this.#policy.referenceRepeatsFrom) continue;
       lines ??= text.split("\n");
@@ -164,7 +165,6 @@ export class ConversationHistory {
   }
 }
 
-const count = (value: number): string => value.toLocaleString("en-US");
 /** A near-repeat is sent as its changed lines only when they are at most this many… */
 const MAX_CHANGED_LINES = 20;
 /** …and the reference is at most this share of the text it stands for. */
@@ -189,7 +189,7 @@ function changedLinesReference(earlier: string, lines: readonly string[], meta: 
     changedChars += line.length;
     if (changedChars > total * MAX_REFERENCE_SHARE) return null;
   }
-  const header = `[the result of turn ${meta.turn} above (${meta.stub}) again, except that ${changed.length} of its ${count(lines.length)} lines now read (by line number in that result):]`;
+  const header = `[the result of turn ${meta.turn} above (${meta.stub}) again, except that ${changed.length} of its ${formatCount(lines.length)} lines now read (by line number in that result):]`;
   const reference = [header, ...changed].join("\n");
   return reference.length <= total * MAX_REFERENCE_SHARE ? reference : null;
 }

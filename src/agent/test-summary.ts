@@ -4,6 +4,7 @@
 
 import { outputLines } from "./output-text.ts";
 import { parseRunnerOutput, type PackageCounts, type TestRunner } from "./test-runners.ts";
+import { formatCount } from "../figures/count.ts";
 
 export type { TestRunner } from "./test-runners.ts";
 
@@ -46,8 +47,6 @@ export function summariseTestLines(lines: readonly string[], exitCode: number | 
   return { ...parsed, ok: exitCode === 0 && parsed.failed === 0 };
 }
 
-const count = (value: number): string => value.toLocaleString("en-US");
-
 /**
  * One line, with the figures the runner printed: `tests (vitest): 5 failed, 2 passed, 1 skipped`,
  * `tests (maven): 4 failed, 4 errors, 4,000 passed`, `tests (go): 5 failed, 49,648 passed; packages: 5 failed, 35 ok`.
@@ -57,11 +56,11 @@ export function renderTestSummaryLine(summary: TestSummary): string {
     const exit = summary.exitCode === null ? "was killed" : `exited with code ${summary.exitCode}`;
     return `tests: no known test runner output; the command ${exit}`;
   }
-  const parts = [`${count(summary.failed - summary.errors)} failed`];
-  if (summary.errors > 0) parts.push(`${count(summary.errors)} error${summary.errors === 1 ? "" : "s"}`);
-  parts.push(`${count(summary.passed)} passed`);
-  if (summary.skipped > 0) parts.push(`${count(summary.skipped)} skipped`);
-  const packages = summary.packages === null ? "" : `; packages: ${count(summary.packages.failed)} failed, ${count(summary.packages.ok)} ok`;
+  const parts = [`${formatCount(summary.failed - summary.errors)} failed`];
+  if (summary.errors > 0) parts.push(`${formatCount(summary.errors)} error${summary.errors === 1 ? "" : "s"}`);
+  parts.push(`${formatCount(summary.passed)} passed`);
+  if (summary.skipped > 0) parts.push(`${formatCount(summary.skipped)} skipped`);
+  const packages = summary.packages === null ? "" : `; packages: ${formatCount(summary.packages.failed)} failed, ${formatCount(summary.packages.ok)} ok`;
   return `tests (${summary.runner}): ${parts.join(", ")}${packages}${summary.ok ? "" : " (not ok)"}`;
 }
 
@@ -72,6 +71,6 @@ export function renderTestSummary(summary: TestSummary, maxFailures = 50): strin
   const listed = summary.failures.slice(0, maxFailures);
   if (listed.length > 0) lines.push("failing:");
   for (const failure of listed) lines.push(`- ${failure.name}${failure.message === "" ? "" : `: ${failure.message}`}`);
-  if (summary.failures.length > listed.length) lines.push(`… and ${count(summary.failures.length - listed.length)} more failing tests`);
+  if (summary.failures.length > listed.length) lines.push(`… and ${formatCount(summary.failures.length - listed.length)} more failing tests`);
   return lines.join("\n");
 }

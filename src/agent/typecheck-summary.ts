@@ -8,6 +8,7 @@
 // cargo failure line says there is something to count.
 
 import { isErrorClass, type LineClass } from "./line-classes.ts";
+import { formatCount } from "../figures/count.ts";
 
 export interface TypeCheckSummary {
   tool: "tsc" | "cargo" | "go";
@@ -108,10 +109,8 @@ function belowGoPackage(lines: readonly string[], index: number): boolean {
   return false;
 }
 
-const count = (value: number): string => value.toLocaleString("en-US");
-
 /** `type check (tsc): 6 errors in 2 files`, `build (cargo): 3 errors in 1 file`. */
 export function renderTypeCheckLine(summary: TypeCheckSummary): string {
-  const errors = `${count(summary.errors)} error${summary.errors === 1 ? "" : "s"}`;
-  return `${summary.tool === "tsc" ? "type check" : "build"} (${summary.tool}): ${errors} in ${count(summary.files)} file${summary.files === 1 ? "" : "s"}`;
+  const errors = `${formatCount(summary.errors)} error${summary.errors === 1 ? "" : "s"}`;
+  return `${summary.tool === "tsc" ? "type check" : "build"} (${summary.tool}): ${errors} in ${formatCount(summary.files)} file${summary.files === 1 ? "" : "s"}`;
 }

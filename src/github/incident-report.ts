@@ -12,6 +12,7 @@ import { jobReference } from "./comment-text.ts";
 import { formatUsd } from "../figures/money.ts";
 import { roughDuration } from "../figures/duration.ts";
 import { recordMarker, type ExceptionChain, type IncidentFrame, type IncidentRecord, type Suspect } from "../incidents/record.ts";
+import { formatCount } from "../figures/count.ts";
 
 const MAX_FRAMES = 12;
 const MAX_SUSPECTS = 5;
@@ -156,9 +157,9 @@ function summary(record: IncidentRecord): string[] {
 /** The figures as a list (a two-column table would need a header row with nothing to say). */
 function impact(record: IncidentRecord): string[] {
   return [
-    `- **Events (Sentry):** ${record.eventCount === null ? "not reported by this alert" : count(record.eventCount)}`,
-    `- **Users affected:** ${record.userCount === null ? "not reported by this alert" : count(record.userCount)}`,
-    `- **Alerts received:** ${count(record.alerts)}`,
+    `- **Events (Sentry):** ${record.eventCount === null ? "not reported by this alert" : formatCount(record.eventCount)}`,
+    `- **Users affected:** ${record.userCount === null ? "not reported by this alert" : formatCount(record.userCount)}`,
+    `- **Alerts received:** ${formatCount(record.alerts)}`,
     `- **First seen:** ${time(record.firstSeen)}`,
     `- **Last seen:** ${time(record.lastSeen)}`,
   ];
@@ -263,10 +264,6 @@ function prose(text: string): string {
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 3)}...` : text;
-}
-
-function count(n: number): string {
-  return n.toLocaleString("en-US");
 }
 
 function time(iso: string | null): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, roughDuration } from "../../src/figures/duration.ts";
+import { formatCount } from "../../src/figures/count.ts";
+import { formatDuration, preciseDuration, roughDuration } from "../../src/figures/duration.ts";
 import { shortJobId } from "../../src/figures/job-id.ts";
 import { formatUsd } from "../../src/figures/money.ts";
 
@@ -39,6 +40,21 @@ describe("durations", () => {
     expect(roughDuration(252_000)).toBe("4 min");
     expect(roughDuration(3_600_000)).toBe("1 h");
     expect(roughDuration(3_900_000)).toBe("1 h 5 min");
+  });
+
+  it("precise for a command or a phase: tenths under a minute, then as footers", () => {
+    expect(preciseDuration(1_234)).toBe("1.2 s");
+    expect(preciseDuration(59_949)).toBe("59.9 s");
+    expect(preciseDuration(59_950)).toBe("1 min 0 s");
+    expect(preciseDuration(600_000)).toBe("10 min 0 s");
+  });
+});
+
+describe("counts", () => {
+  it("separates thousands whatever the machine's locale", () => {
+    expect(formatCount(7)).toBe("7");
+    expect(formatCount(95_993)).toBe("95,993");
+    expect(formatCount(1_000_257)).toBe("1,000,257");
   });
 });
 
